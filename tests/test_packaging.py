@@ -1,0 +1,69 @@
+"""The packaging promises: conda and pip environments agree, the CLI has the contract's verbs."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from kpitools.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _spec(requirement: str) -> str:
+    return requirement.strip().replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r): _spec(r) for r in project["dependencies"]}
+    wanted.update({_name(r): _spec(r) for r in project["optional-dependencies"]["test"]})
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str) and _name(dep) not in ("python", "pip"):
+            conda[_name(dep)] = _spec(dep)
+
+    assert conda == wanted
+
+
+def test_pyproject_uses_lower_bounds_not_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        assert "==" not in requirement, requirement
+        assert ">=" in requirement, f"{requirement} has no lower bound"
+
+
+def test_cli_has_every_verb_group_of_the_contract():
+    assert set(cli.commands) == {
+        "demo",
+        "data",
+        "design",
+        "simulate",
+        "calibrate",
+        "report",
+        "batch",
+    }
+    assert set(cli.commands["data"].commands) >= {"check", "aggregate"}
+    assert set(cli.commands["design"].commands) == {"check", "cascade", "suggest"}
+
+
+def test_every_verb_has_help_with_an_example():
+    runner = CliRunner()
+    paths = [[name] for name in cli.commands if name not in ("data", "design")]
+    paths += [["data", v] for v in cli.commands["data"].commands]
+    paths += [["design", v] for v in cli.commands["design"].commands]
+    for path in paths:
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Example" in result.output, path
+        assert "kpitools " + path[0] in result.output, path
