@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from collections.abc import Mapping
@@ -89,6 +90,8 @@ def tokenize(source: str) -> list[Token]:
                 f"operator '{text}' is not allowed",
                 f"a formula may only use {_ALLOWED}",
             )
+        if kind == "name" and keyword.iskeyword(text):
+            raise _fail(source, pos, f"{text!r} is a reserved word, not an id")
         if kind == "name" and text.startswith("__"):
             raise _fail(source, pos, f"name {text!r} is not allowed (starts with '__')")
         if kind != "ws":
