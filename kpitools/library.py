@@ -314,7 +314,10 @@ def default_library_path() -> Path:
     return Path(__file__).resolve().parents[1] / "templates" / "kpi_library.yaml"
 
 
+# Libraries are immutable, so loading the same unchanged files again returns the same object;
+# parsed files are kept too, because pure-Python YAML parsing is the slow part.
 _CACHE: dict[tuple, Library] = {}
+_PARSED: dict[tuple[str, str], list[Any]] = {}
 
 
 def load_library(*extra_paths: str | os.PathLike, include_default: bool = True) -> Library:
@@ -442,6 +445,9 @@ def _read_file(path: Path) -> list[Any]:
         raise DefinitionError(
             f"{file}: cannot read the KPI library file ({err}).\nSuggestion: save it as UTF-8 text."
         ) from err
+    cache_key = (str(path.resolve()), text)
+    if cache_key in _PARSED:
+        return _PARSED[cache_key]
     try:
         data = yaml.safe_load(text)
     except yaml.constructor.ConstructorError as err:
@@ -493,6 +499,9 @@ def _read_file(path: Path) -> list[Any]:
             )
         )
     _raise(problems)
+    if len(_PARSED) > 32:
+        _PARSED.clear()
+    _PARSED[cache_key] = data["kpis"]
     return data["kpis"]
 
 
