@@ -1,0 +1,470 @@
+"""Tests for kpitools.report: parameters, papermill run, HTML/PDF/XLSX rendering, manifest.
+
+The notebooks run for real (papermill, a real ``python3`` kernel of this venv). One
+executed report is shared by many assertions through module-scoped fixtures.
+PDFs are read with a few lines of zlib (pypdf and poppler are not installed): page
+objects are counted and the document title (which carries the client name) is read
+from the decompressed object streams.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpitools._io import safe_name
+from kpitools.errors import DefinitionError
+from kpitools.report import (
+    _add_contents,
+    _strip_external,
+    check_formats,
+    default_template_dir,
+    file_sha256,
+    make_report,
+    validate_branding,
+    validate_parameters,
+    write_xlsx,
+)
+
+NASTY = "Acme <script>alert(1)</script> & Co"
+
+SETUP = """\
+import warnings
+warnings.filterwarnings("ignore")
+import html, sys
+import pandas as pd
+import matplotlib.pyplot as plt
+from IPython.display import HTML, Markdown, display
+from kpitools.report import write_xlsx
+"""
+
+PARAMETERS = """\
+from typing import Optional
+client: str = "Demo"  # client name
+data: str = ""  # historical data
+design: str = ""  # design file
+schemes: list[str] = []  # scheme files
+budget: Optional[float] = None  # per period
+currency: str = "RUB"
+seed: int = 42
+branding: dict = {}
+xlsx_path: str = ""
+"""
+
+LOAD = """\
+df = pd.read_csv(data, dtype={"employee": str})
+if not pd.api.types.is_numeric_dtype(df["actual"]):
+    raise ValueError("column 'actual' of the data is not numeric")
+display(Markdown(f"Report for **{html.escape(client)}**"))
+print("a warning that must not reach the report", file=sys.stderr)
+display(HTML(df.to_html(index=False)))
+"""
+
+FIGURE = """\
+display(Markdown("## Payout distribution\\n\\nHow payouts spread."))
+fig, ax = plt.subplots(figsize=(4, 2.5))
+ax.hist(df["actual"])
+plt.show()
+"""
+
+XLSX = """\
+if xlsx_path:
+    write_xlsx({"payouts": df, "metrics": df.describe().reset_index()}, xlsx_path,
+               currency=currency)
+"""
+
+
+def _test_notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    secret = nbformat.v4.new_code_cell("print('KERNEL', sys.executable)")
+    secret.metadata["tags"] = ["remove_cell"]
+    nb.cells = [
+        nbformat.v4.new_code_cell(SETUP),
+        params,
+        nbformat.v4.new_markdown_cell("## Executive summary\n\nThe short story."),
+        secret,
+        nbformat.v4.new_code_cell(LOAD),
+        nbformat.v4.new_code_cell(FIGURE),
+        nbformat.v4.new_code_cell(XLSX),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inputs")
+    data = pd.DataFrame(
+        {
+            "employee": ["001", "=cmd()", "003"],
+            "period": ["2025-01"] * 3,
+            "kpi": ["revenue"] * 3,
+            "actual": [1234567.5, 2000.0, 30.25],
+            "target": [1_000_000.0, 2000.0, 30.0],
+        }
+    )
+    data.to_csv(root / "data.csv", index=False)
+    bad = data.astype({"actual": str})
+    bad.loc[1, "actual"] = "lots"
+    bad.to_csv(root / "bad.csv", index=False)
+    (root / "design.yaml").write_text("client: Acme\n")
+    (root / "scheme.yaml").write_text("name: Flat\n")
+    return {
+        "root": root,
+        "notebook": _test_notebook(root / "report.ipynb"),
+        "data": root / "data.csv",
+        "bad": root / "bad.csv",
+        "design": root / "design.yaml",
+        "scheme": root / "scheme.yaml",
+    }
+
+
+@pytest.fixture(scope="module")
+def report(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = make_report(
+        NASTY,
+        data=inputs["data"],
+        design=inputs["design"],
+        schemes=[inputs["scheme"]],
+        out=out,
+        notebook=inputs["notebook"],
+        currency="EUR",
+        budget=5000,
+        branding={"primary_color": "#003366", "consultant": "Jane & Partners"},
+    )
+    return result
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def page(report):
+    return (Path(report.folder) / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def parsed(page):
+    parser = _Tags()
+    parser.feed(page)
+    return parser
+
+
+def _pdf_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    chunks = [raw]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    return b"\n".join(chunks)
+
+
+# --------------------------------------------------------------------------- parameters
+def test_unknown_parameter_is_rejected_with_did_you_mean(inputs):
+    with pytest.raises(DefinitionError) as err:
+        validate_parameters(inputs["notebook"], {"clinet": "Acme", "seed": 1})
+    assert str(err.value) == (
+        "Unknown report parameter 'clinet'. Did you mean 'client'? Known parameters: branding, "
+        "budget, client, currency, data, design, schemes, seed.\n"
+        f"Suggestion: use the names and types of the parameters cell of {inputs['notebook']}."
+    )
+
+
+def test_wrong_types_are_all_listed(inputs):
+    with pytest.raises(DefinitionError) as err:
+        validate_parameters(
+            inputs["notebook"],
+            {"seed": "42", "schemes": ["a.yaml", 3], "budget": True},
+            where="manifest.yaml: clients[1]",
+        )
+    assert str(err.value) == (
+        "manifest.yaml: clients[1]: Report parameter 'seed' must be int, got str '42'.\n"
+        "Report parameter 'schemes' must be list[str], got list ['a.yaml', 3].\n"
+        "Report parameter 'budget' must be Optional[float], got bool True.\n"
+        f"Suggestion: use the names and types of the parameters cell of {inputs['notebook']}."
+    )
+
+
+def test_internal_parameter_cannot_be_passed(inputs):
+    with pytest.raises(DefinitionError, match="Unknown report parameter 'xlsx_path'"):
+        validate_parameters(inputs["notebook"], {"xlsx_path": "/etc/x.xlsx"})
+
+
+def test_valid_parameters_are_returned_with_ints_as_floats(inputs):
+    params = validate_parameters(
+        inputs["notebook"], {"budget": 5000, "seed": 7, "schemes": ["a.yaml"], "currency": "EUR"}
+    )
+    assert params == {"budget": 5000.0, "seed": 7, "schemes": ["a.yaml"], "currency": "EUR"}
+    assert isinstance(params["budget"], float)
+    assert validate_parameters(inputs["notebook"], {"budget": None}) == {"budget": None}
+
+
+def test_missing_input_file_is_reported_before_any_work(inputs, tmp_path):
+    with pytest.raises(DefinitionError) as err:
+        make_report(
+            "Acme",
+            data=inputs["root"] / "nope.csv",
+            design=inputs["design"],
+            schemes=[inputs["scheme"]],
+            out=tmp_path / "out",
+            notebook=inputs["notebook"],
+        )
+    assert str(err.value) == (
+        f"data: file not found: {inputs['root'] / 'nope.csv'}\n"
+        f"Suggestion: check the paths (relative paths are read from {Path.cwd()})."
+    )
+    assert not (tmp_path / "out" / "Acme").exists()
+
+
+def test_branding_is_checked():
+    with pytest.raises(DefinitionError) as err:
+        validate_branding({"primary_colour": "#fff", "accent_color": "red;}", "font": "x{y}"})
+    assert str(err.value) == (
+        "Unknown branding key 'primary_colour'. Did you mean 'primary_color'? Known keys: logo, "
+        "primary_color, accent_color, font, consultant, title, subtitle.\n"
+        "branding.accent_color must be a colour like '#1f4e79', got 'red;}'.\n"
+        "branding.font must be a CSS font list like 'Georgia, serif', got 'x{y}'.\n"
+        "Suggestion: fix the branding of this report."
+    )
+
+
+def test_formats_are_parsed_and_pdf_brings_html():
+    assert check_formats("pdf") == ("html", "pdf")
+    assert check_formats(["xlsx", "html"]) == ("html", "xlsx")
+    with pytest.raises(DefinitionError) as err:
+        check_formats("html,pfd")
+    assert str(err.value) == (
+        "Unknown report format 'pfd'. Did you mean 'pdf'?\n"
+        "Suggestion: use a comma-separated list of html, pdf, xlsx."
+    )
+
+
+# --------------------------------------------------------------------------- one report
+def test_report_folder_holds_every_output(report):
+    assert report.status == "ok", report.error
+    assert Path(report.folder).name == safe_name(NASTY) == "Acme-script-alert-1-script-Co"
+    assert report.outputs == (
+        "manifest.json",
+        "payouts.xlsx",
+        "report.html",
+        "report.ipynb",
+        "report.pdf",
+    )
+    leftovers = list(Path(report.folder).parent.glob(".kpitools-tmp/*"))
+    assert leftovers == []
+
+
+def test_html_has_no_code_prompts_parameters_or_stderr(page, parsed):
+    classes = " ".join(attrs.get("class", "") for _, attrs in parsed.tags)
+    for forbidden in ("jp-InputArea-editor", "input_area", "jp-InputPrompt", "jp-OutputPrompt"):
+        assert forbidden not in classes
+    text = "".join(parsed.text)
+    assert "xlsx_path" not in page and "Optional[float]" not in page  # parameter cells
+    assert "injected" not in page.lower()
+    assert "a warning that must not reach the report" not in page
+    assert "KERNEL" not in page  # the cell tagged remove_cell
+    assert "The short story." in text and "How payouts spread." in text
+
+
+def test_html_is_self_contained_with_embedded_figures(parsed):
+    images = [attrs["src"] for tag, attrs in parsed.tags if tag == "img"]
+    assert len(images) == 2  # the logo and the histogram
+    assert images[0].startswith("data:image/svg+xml;base64,")
+    assert images[1].startswith("data:image/png;base64,")
+    loaded = [
+        attrs.get("src") or attrs.get("href") or ""
+        for tag, attrs in parsed.tags
+        if tag in ("script", "link", "img", "iframe")
+    ]
+    assert not [u for u in loaded if re.match(r"\s*(https?:)?//", u)]
+    assert not [tag for tag, _ in parsed.tags if tag == "script"]
+
+
+def test_client_name_is_escaped_everywhere(page, parsed):
+    assert "<script>alert(1)</script>" not in page
+    escaped = "Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"
+    assert page.count(escaped) == 5  # title, running footer, title page, body, footer
+    assert NASTY in "".join(parsed.text)
+
+
+def test_html_is_branded_with_title_page_contents_and_footer(page, parsed):
+    assert "--kpi-primary: #003366;" in page
+    title_page = re.search(r'<section class="kpi-title-page">(.*?)</section>', page, re.S)
+    assert title_page and "Jane &amp; Partners" in title_page.group(1)
+    contents = re.search(r'<nav class="kpi-toc">(.*?)</nav>', page, re.S).group(1)
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents)
+    assert links == [
+        ("Executive-summary", "Executive summary"),
+        ("Payout-distribution", "Payout distribution"),
+    ]
+    ids = {attrs.get("id") for _, attrs in parsed.tags}
+    assert {"Executive-summary", "Payout-distribution"} <= ids
+    footer = re.search(r'<footer class="kpi-footer">(.*?)</footer>', page, re.S).group(1)
+    assert footer.startswith("Acme &lt;script&gt;") and "Jane &amp; Partners" in footer
+    assert "@page" in page and "counter(pages)" in page and "break-inside: avoid" in page
+
+
+def test_pdf_has_pages_and_the_client_in_its_title(report):
+    content = _pdf_bytes(Path(report.folder) / "report.pdf")
+    pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", content)
+    assert len(pages) >= 3  # title page, contents, body
+    assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", content)  # A4
+    # a PDF literal string: parentheses inside are escaped with a backslash
+    title = re.search(rb"/Title \(((?:[^()\\]|\\.)*)\)/Author", content).group(1)
+    assert re.sub(rb"\\(.)", rb"\1", title).decode() == f"KPI and bonus scheme review | {NASTY}"
+
+
+def test_xlsx_tables_are_formatted_and_formulas_escaped(report):
+    wb = openpyxl.load_workbook(Path(report.folder) / "payouts.xlsx")
+    assert wb.sheetnames == ["payouts", "metrics"]
+    ws = wb["payouts"]
+    assert [c.value for c in ws[1]] == ["employee", "period", "kpi", "actual", "target"]
+    assert ws[1][0].font.bold and ws[1][0].fill.fgColor.rgb == "001F4E79"
+    assert ws.freeze_panes == "A2"
+    assert ws["A2"].value == "001"
+    cmd = ws["A3"]
+    assert cmd.value == "=cmd()" and cmd.data_type == "s" and cmd.quotePrefix
+    assert ws["D2"].value == 1234567.5 and ws["D2"].number_format == "#,##0.00"
+    assert ws.column_dimensions["D"].width >= len("1,234,567.50")
+
+
+def test_write_xlsx_money_percent_and_integer_formats(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "employee": ["+1", "@sum(A1)", "-2", "ok"],
+            "payout": [1500.5, 0.0, float("nan"), 2.0],
+            "attainment": [1.05, 0.5, 0.0, 1.0],
+            "deals": [1, 2, 3, 4],
+        }
+    )
+    write_xlsx({"p": frame}, tmp_path / "x.xlsx", currency='RUB"')
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["p"]
+    assert [ws.cell(r, 1).quotePrefix for r in range(2, 6)] == [True, True, True, False]
+    assert ws["B2"].number_format == '#,##0.00 "RUB"'
+    assert ws["B4"].value is None  # NaN is an empty cell, never 'nan'
+    assert ws["C2"].number_format == "0.0%" and ws["C2"].value == 1.05
+    assert ws["D2"].number_format == "#,##0" and ws["D2"].value == 1
+    assert ws.auto_filter.ref == "A1:D5"
+
+
+def test_manifest_records_provenance_and_timings(report, inputs):
+    manifest = json.loads((Path(report.folder) / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and manifest["error"] is None
+    assert manifest["client"] == NASTY
+    assert [(i["name"], i["sha256"]) for i in manifest["inputs"]] == [
+        ("data", file_sha256(inputs["data"])),
+        ("design", file_sha256(inputs["design"])),
+        ("schemes[0]", file_sha256(inputs["scheme"])),
+    ]
+    assert manifest["parameters"]["budget"] == 5000.0
+    assert manifest["parameters"]["data"] == str(inputs["data"].resolve())
+    assert manifest["notebook"]["sha256"] == file_sha256(inputs["notebook"])
+    assert {"python", "kpitools", "pandas", "papermill", "weasyprint"} <= set(manifest["packages"])
+    timings = manifest["timings"]
+    assert {"kernel_start", "execution", "export_html", "pdf", "total"} <= set(timings)
+    assert 0 < timings["kernel_start"] < timings["total"]
+    assert timings["execution"] + timings["export_html"] + timings["pdf"] < timings["total"]
+    files = {o["file"]: o["sha256"] for o in manifest["outputs"]}
+    assert files["report.pdf"] == file_sha256(Path(report.folder) / "report.pdf")
+    assert len(manifest["input_hash"]) == 64
+
+
+def test_executed_notebook_is_kept_and_ran_on_this_venv(report):
+    nb = nbformat.read(Path(report.folder) / "report.ipynb", as_version=4)
+    tags = [t for cell in nb.cells for t in cell.metadata.get("tags", [])]
+    assert "injected-parameters" in tags
+    printed = "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", []))
+    assert f"KERNEL {sys.executable}" in printed
+
+
+def test_failed_notebook_keeps_its_error_and_no_report(inputs, tmp_path):
+    result = make_report(
+        "Broken Ltd",
+        data=inputs["bad"],
+        design=inputs["design"],
+        schemes=[inputs["scheme"]],
+        out=tmp_path,
+        notebook=inputs["notebook"],
+        formats="html,xlsx",
+    )
+    assert result.status == "failed"
+    assert (
+        result.error == "ValueError: column 'actual' of the data is not numeric (notebook cell [5])"
+    )
+    folder = tmp_path / "Broken-Ltd"
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "report.ipynb"]
+    nb = nbformat.read(folder / "report.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors[0].ename == "ValueError"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"] == result.error
+
+
+# --------------------------------------------------------------------------- helpers
+def test_external_resources_are_stripped():
+    page = (
+        '<head><script src="https://cdn.jsdelivr.net/require.js"></script>'
+        "<link rel='stylesheet' href='//fonts.googleapis.com/css'>"
+        "<style>@import url(https://x.org/a.css);</style></head>"
+        '<body><img src="http://x.org/a.png"><img src="data:image/png;base64,AAAA">'
+        '<script>var inline = 1;</script><a href="https://kpitools.org">link</a></body>'
+    )
+    cleaned, removed = _strip_external(page)
+    assert removed == 4
+    assert cleaned == (
+        "<head><style></style></head>"
+        '<body><img src="data:image/png;base64,AAAA">'
+        '<script>var inline = 1;</script><a href="https://kpitools.org">link</a></body>'
+    )
+
+
+def test_contents_are_built_from_headings():
+    page = (
+        "<nav><!-- kpitools:toc --></nav><main><h2 id='a'>Costs &amp; pay</h2>"
+        "<h3>Detail <b>1</b></h3><h4>skip</h4><h2 id='a'>Again</h2></main>"
+    )
+    out = _add_contents(page)
+    assert out == (
+        '<nav><ol>\n<li class="kpi-toc-2"><a href="#a">Costs &amp; pay</a></li>\n'
+        '<li class="kpi-toc-3"><a href="#section-2">Detail 1</a></li>\n'
+        '<li class="kpi-toc-2"><a href="#section-3">Again</a></li>\n</ol></nav>'
+        "<main><h2 id='a'>Costs &amp; pay</h2><h3 id=\"section-2\">Detail <b>1</b></h3>"
+        '<h4>skip</h4><h2 id="section-3">Again</h2></main>'
+    )
+
+
+def test_default_template_folder_is_complete():
+    folder = default_template_dir()
+    conf = json.loads((folder / "conf.json").read_text())
+    assert conf["base_template"] == "lab"
+    assert (folder / "logo.svg").read_text().startswith("<svg")
