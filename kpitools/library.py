@@ -352,32 +352,23 @@ def load_library(*extra_paths: str | os.PathLike, include_default: bool = True) 
             "No KPI library file to load.\n"
             "Suggestion: pass a library file or keep include_default=True."
         )
-    stamps = []
-    for p in paths:
-        try:
-            st = p.stat()
-        except OSError:
-            stamps = None
-            break
-        stamps.append((str(p.resolve()), st.st_mtime_ns, st.st_size))
-    key = tuple(stamps) if stamps is not None else None
-    if key is not None and key in _CACHE:
+    texts = [_read_text(p, is_default=include_default and i == 0) for i, p in enumerate(paths)]
+    key = tuple((str(p.resolve()), t) for p, t in zip(paths, texts, strict=True))
+    if key in _CACHE:
         return _CACHE[key]
-    library = _load(paths)
-    if key is not None:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        _CACHE[key] = library
+    library = _load([(p, _parse(p, t)) for p, t in zip(paths, texts, strict=True)])
+    if len(_CACHE) > 32:
+        _CACHE.clear()
+    _CACHE[key] = library
     return library
 
 
-def _load(paths: list[Path]) -> Library:
+def _load(files: list[tuple[Path, list[Any]]]) -> Library:
     kpis: dict[str, KPI] = {}
     origin: dict[str, tuple[str, int]] = {}
     overrides: list[Override] = []
     problems: list[str] = []
-    for path in paths:
-        entries = _read_file(path)
+    for path, entries in files:
         seen: dict[str, int] = {}
         for i, entry in enumerate(entries):
             kpi = _build_kpi(entry, str(path), i, problems)
@@ -407,7 +398,7 @@ def _load(paths: list[Path]) -> Library:
         kpis=kpis,
         sources={k: v[0] for k, v in origin.items()},
         overrides=tuple(overrides),
-        paths=tuple(str(p) for p in paths),
+        paths=tuple(str(p) for p, _ in files),
     )
 
 
@@ -433,11 +424,17 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-def _read_file(path: Path) -> list[Any]:
+def _read_text(path: Path, *, is_default: bool = False) -> str:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if is_default:
+            raise DefinitionError(
+                f"{file}: the shipped KPI library is missing.\n"
+                "Suggestion: reinstall kpitools from its source tree, or pass your own "
+                "library file with include_default=False."
+            ) from None
         raise DefinitionError(
             f"{file}: KPI library file not found.\nSuggestion: check the path."
         ) from None
@@ -445,18 +442,25 @@ def _read_file(path: Path) -> list[Any]:
         raise DefinitionError(
             f"{file}: cannot read the KPI library file ({err}).\nSuggestion: save it as UTF-8 text."
         ) from err
+
+
+def _parse(path: Path, text: str) -> list[Any]:
+    file = str(path)
     cache_key = (str(path.resolve()), text)
     if cache_key in _PARSED:
         return _PARSED[cache_key]
     try:
         data = yaml.safe_load(text)
     except yaml.constructor.ConstructorError as err:
+        if "tag" not in str(err.problem):
+            raise DefinitionError(
+                f"{file}: invalid YAML at {_where(err)}: {err.problem}.\n"
+                "Suggestion: use plain text keys in mappings."
+            ) from None
         raise DefinitionError(_yaml_tag_message(file, err)) from None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
         raise DefinitionError(
-            f"{file}: invalid YAML at {where}: {err.problem}.\n"
+            f"{file}: invalid YAML at {_where(err)}: {err.problem}.\n"
             "Suggestion: check the indentation and quoting near that line "
             "(a value containing ': ' or '#' must be quoted)."
         ) from None
@@ -464,6 +468,14 @@ def _read_file(path: Path) -> list[Any]:
         raise DefinitionError(
             f"{file}: invalid YAML ({err}).\nSuggestion: check the file."
         ) from None
+    duplicate = _first_duplicate_key(text)
+    if duplicate:
+        key, line, first = duplicate
+        raise DefinitionError(
+            f"{file}: line {line}: the key {key!r} appears twice in one mapping "
+            f"(first at line {first}).\n"
+            "Suggestion: keep only one of them (YAML would silently use the last)."
+        )
     if data is None:
         raise DefinitionError(
             f"{file}: the KPI library file is empty.\n"
@@ -505,9 +517,34 @@ def _read_file(path: Path) -> list[Any]:
     return data["kpis"]
 
 
-def _yaml_tag_message(file: str, err: yaml.MarkedYAMLError) -> str:
+def _first_duplicate_key(text: str) -> tuple[str, int, int] | None:
+    """The first key repeated within one mapping: (key, line, first line), 1-based."""
+    # compose builds the node tree only (no objects are constructed), so it is as safe as
+    # safe_load; safe_load itself keeps the last of two equal keys without a word.
+    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        return key.value, line, seen[key.value]
+                    seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
+
+
+def _where(err: yaml.MarkedYAMLError) -> str:
     mark = err.problem_mark
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "an unknown place"
+
+
+def _yaml_tag_message(file: str, err: yaml.MarkedYAMLError) -> str:
+    where = _where(err)
     found = re.search(r"tag '([^']*)'", str(err.problem))
     tag = found.group(1) if found else "?"
     tag = tag.replace("tag:yaml.org,2002:", "!!")
@@ -606,6 +643,13 @@ def _build_kpi(entry: Any, file: str, i: int, problems: list[str]) -> KPI | None
             except FormulaError as err:
                 bad("formula", str(err).rstrip("."))
             else:
+                if not parse(formula).names:
+                    bad(
+                        "formula",
+                        f"{formula!r} uses no KPI id",
+                        "a formula computes a KPI from other KPIs, e.g. "
+                        "'won_deals / closed_deals'; a fixed number belongs in a target",
+                    )
                 values["formula"] = formula.strip()
     for key in ("counter_kpi", "tags"):
         value = entry.get(key)

@@ -766,3 +766,46 @@ def test_kpi_constructed_in_code():
         (),
         False,
     )
+
+
+def test_duplicate_yaml_key_is_not_silently_dropped(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "kpis:\n  - id: calls_made\n    direction: higher\n    name: Calls\n    direction: lower\n"
+    )
+    assert error_of(path) == (
+        f"{path}: line 5: the key 'direction' appears twice in one mapping (first at line 3).\n"
+        "Suggestion: keep only one of them (YAML would silently use the last)."
+    )
+
+
+def test_formula_without_kpi_ids(tmp_path):
+    path = write(tmp_path, entry("a_kpi", formula="100 * 2"))
+    assert error_of(path) == (
+        f"{path}: kpis[0].formula (KPI 'a_kpi'): '100 * 2' uses no KPI id.\n"
+        "Suggestion: a formula computes a KPI from other KPIs, e.g. 'won_deals / closed_deals'; "
+        "a fixed number belongs in a target."
+    )
+
+
+def test_unhashable_yaml_key(tmp_path):
+    path = tmp_path / "key.yaml"
+    path.write_text("kpis:\n  - ? [a, b]\n    : 1\n")
+    message = error_of(path)
+    assert message == (
+        f"{path}: invalid YAML at line 2, column 7: found unhashable key.\n"
+        "Suggestion: use plain text keys in mappings."
+    )
+
+
+def test_missing_shipped_library_is_explained(tmp_path):
+    from kpitools.library import _read_text
+
+    path = tmp_path / "gone.yaml"
+    with pytest.raises(DefinitionError) as info:
+        _read_text(path, is_default=True)
+    assert str(info.value) == (
+        f"{path}: the shipped KPI library is missing.\n"
+        "Suggestion: reinstall kpitools from its source tree, or pass your own library file "
+        "with include_default=False."
+    )
