@@ -157,6 +157,13 @@ def test_nonnegative_defaults_and_explicit_choices(lib):
     assert not lib["ebitda"].nonnegative
     assert not lib["nps"].nonnegative  # -100..100
     assert not lib["romi"].nonnegative  # a losing campaign
+    # a rate of two amounts that cannot be negative cannot be negative either
+    shares = [k for k in lib if k.numerator]
+    assert [
+        k.id
+        for k in shares
+        if lib[k.numerator].nonnegative and lib[k.denominator].nonnegative and not k.nonnegative
+    ] == []
 
 
 def test_numerator_and_denominator(lib):
