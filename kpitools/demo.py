@@ -39,6 +39,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ __all__ = [
     "SALES_KPIS",
     "DemoCompany",
     "demo_data",
+    "format_summary",
     "make_demo_company",
     "run_demo",
     "write_demo",
@@ -182,6 +184,17 @@ class DemoCompany:
         it (actual >= target); NaN where the KPI has no targets.
         """
         return _kpi_summary(self.data)
+
+    def _repr_html_(self) -> str:
+        emp = self.employees
+        head = (
+            f"<p><b>{escape(self.name)}</b> - {escape(self.description)}, "
+            f"currency {escape(self.currency)}; {len(self.periods)} months "
+            f"({self.periods[0]} to {self.periods[-1]}); {len(emp)} people "
+            f"({int(emp['hired'].sum())} hired, {int(emp['left'].sum())} left); "
+            f"{len(self.deals):,} deals; seed {self.seed}.</p>"
+        )
+        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:,.2f}")
 
 
 def _kpi_summary(data: pd.DataFrame) -> pd.DataFrame:
@@ -592,11 +605,11 @@ def _targets(
     Each plan year (12 months from the window's start) a person's monthly target is
     their average month of the previous 12 months x the growth plan x a negotiated
     factor (managers talk the plan down by about 12% on average), phased by last
-    year's company profile for that calendar month (a strong
-    December last year means a high December target). People with fewer than 3
-    months last year (new hires) get the median target of their role that month
-    times a standard 4-month ramp plan (25%, 50%, 75%, 100%). Targets are rounded
-    to ``step`` (RUB 1,000 for money, 1 for counts).
+    year's company profile for that calendar month (a strong December last year
+    means a high December target). People with fewer than 3 months last year (new
+    hires) get the median target of their role that month times a standard 4-month
+    ramp plan (25%, 50%, 75%, 100%). Targets are rounded to ``step`` (RUB 1,000 for
+    money, 1 for counts). About 55% of the rows reach their target.
     """
     n, n_ext = actual.shape
     target = np.full((n, n_ext), np.nan)

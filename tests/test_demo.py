@@ -206,6 +206,14 @@ def test_skill_differences_persist(company):
     assert mean.mean(axis=1).corr(skill.reindex(mean.index), method="spearman") > 0.6
 
 
+def test_nps_falls_with_aggressive_discounting(company):
+    nps = company.data[company.data["kpi"] == "nps"].groupby("employee")["actual"].mean()
+    emp = company.employees.set_index("employee").reindex(nps.index)
+    assert nps.corr(emp["discount"], method="spearman") < -0.3
+    assert 0 < nps.corr(emp["skill"], method="spearman") < 0.7  # weakly related to skill
+    assert nps[emp["is_quarter_end_timer"]].mean() < nps[~emp["is_quarter_end_timer"]].mean()
+
+
 def test_new_hires_ramp_up(company):
     rev = _sales_revenue(company.data)
     hires = company.employees.loc[company.employees["hired"], "employee"]
@@ -263,6 +271,15 @@ def test_attainment_varies_around_100_percent(company):
     assert 0.85 < attainment.median() < 1.2
     revenue = rows[rows["kpi"] == "revenue"]
     assert 0.4 <= (revenue["actual"] >= revenue["target"]).mean() <= 0.8
+
+
+def test_html_repr_shows_the_company_and_its_kpis(company):
+    html = company._repr_html_()
+    assert html.startswith(
+        "<p><b>Northstar Components</b> - B2B distributor of industrial components, "
+        "currency RUB; 36 months (2024-01 to 2026-12); 60 people (10 hired, 8 left); "
+    )
+    assert html.count("<tr") == 1 + 2 * len(SALES_KPIS) + len(MARKETING_KPIS)
 
 
 def test_summary_frame_matches_the_data(company):
