@@ -733,6 +733,17 @@ def test_bad_file_shapes(tmp_path, text, message):
     assert error_of(path) == message.format(path=path)
 
 
+def test_unknown_version(tmp_path):
+    path = tmp_path / "v2.yaml"
+    path.write_text("version: 2\nkpis: []\n")
+    assert error_of(path) == (
+        f"{path}: version: 2 is not a library format this kpitools reads.\n"
+        "Suggestion: write 'version: 1' or leave the key out."
+    )
+    path.write_text("kpis: []\n")  # no version and no KPIs: a valid, empty addition
+    assert len(load_library(path)) == len(load_library())
+
+
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
     assert error_of(path) == f"{path}: KPI library file not found.\nSuggestion: check the path."
