@@ -1,0 +1,1591 @@
+"""Historical performance data: load, validate, reshape and save the long table.
+
+The canonical ("long") table has one row per employee × period × KPI::
+
+    employee  period   kpi      actual   target  role  team  region  manager
+    "007"     2025-01  revenue  120000.0  1e5    ...
+
+``employee`` is text (``007`` stays ``007``), ``period`` is ``YYYY-MM`` (dates are
+floored to their month) or ``YYYY-Qn`` for quarterly data, ``actual`` and ``target``
+are floats (``target`` NaN where none). File order is kept.
+
+Sources: CSV (``,``/``;``/tab delimited, decimal point or decimal comma, UTF-8 with or
+without BOM, or cp1251), XLSX, Parquet, or a DataFrame; long or wide. Every problem is
+collected (never only the first) and reported with the row number as the user sees it
+in the file: the header of a CSV is line 1, so the first data row is row 2; in an XLSX
+file it is the spreadsheet row; in Parquet the 1-based record number; for a DataFrame
+the index label.
+
+Choices written down here (a consultant's expectations):
+
+- Blank lines are skipped; they are not data and keep row numbers exact.
+- A *long* table with an empty ``actual`` is an error. In a *wide* table an empty
+  cell means "no value for this KPI" (a role without that KPI): no row is made and the
+  cells are reported as a warning.
+- In a ``;`` or tab delimited CSV, and in XLSX text cells, a comma is the decimal
+  separator (``1 234,5``); in a ``,`` delimited CSV a comma can only be a thousands
+  separator inside quotes (``"1,234.5"``). Spaces inside numbers are thousands separators.
+- With ``duplicates="sum"`` duplicate employee × period × KPI rows are summed (the
+  target is the first one given) and reported as a warning.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import difflib
+import html
+import io
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._io import atomic_path
+from .errors import DataValidationError, DefinitionError, KpitoolsError, did_you_mean
+
+__all__ = [
+    "ATTRIBUTES",
+    "CANONICAL_COLUMNS",
+    "DataQualityReport",
+    "aggregate_events",
+    "check",
+    "from_wide",
+    "load",
+    "parse_periods",
+    "save",
+    "to_wide",
+]
+
+ATTRIBUTES: tuple[str, ...] = ("role", "team", "region", "manager")
+CANONICAL_COLUMNS: tuple[str, ...] = ("employee", "period", "kpi", "actual", "target", *ATTRIBUTES)
+_LONG_REQUIRED = ("employee", "period", "kpi", "actual")
+_WIDE_REQUIRED = ("employee", "period")
+_FAILURE_COLUMNS = ["file", "row", "column", "value", "problem", "severity"]
+_EXAMPLES = 10
+_LAYOUTS = ("auto", "long", "wide")
+_DUPLICATES = ("error", "sum")
+
+# --------------------------------------------------------------------------- problems
+# key -> (what is wrong, how to fix it). One place for every message the loader prints.
+_PROBLEMS: dict[str, tuple[str, str]] = {
+    "bad_row": (
+        "wrong number of fields",
+        "every line needs one value per header column; quote values that contain the delimiter.",
+    ),
+    "missing_employee": ("no employee id", "fill in the employee id or delete the row."),
+    "missing_kpi": ("no KPI id", "fill in the KPI id or delete the row."),
+    "missing_period": ("no period", "fill in the period, e.g. 2025-01 or 2025-Q1."),
+    "bad_period": (
+        "cannot read the period",
+        "write periods as YYYY-MM (2025-01), YYYY-Qn (2025-Q1) or a date (2025-01-15).",
+    ),
+    "missing_actual": ("no actual value", "fill in the number or delete the row."),
+    "bad_actual": (
+        "not a number",
+        "write plain numbers (1234.5, or 1234,5 in a ';' file) without units or text.",
+    ),
+    "bad_target": (
+        "target is not a number",
+        "write plain numbers, or leave the cell empty when there was no target.",
+    ),
+    "duplicate": (
+        "duplicate employee × period × KPI",
+        "keep one row per employee, period and KPI, or sum them with duplicates='sum' "
+        "(CLI: --sum-duplicates).",
+    ),
+    "negative": (
+        "negative value for a KPI that cannot be negative",
+        "check the sign; a negative count or duration is a data entry error.",
+    ),
+    "unknown_kpi": (
+        "KPI not in the library",
+        "check the spelling, or add the KPI to your own library file.",
+    ),
+    "summed": (
+        "duplicate rows summed (duplicates='sum')",
+        "nothing to do if the rows are parts of one total.",
+    ),
+    "empty_cell": (
+        "empty cell: no row made for this KPI",
+        "nothing to do if the employee has no such KPI; otherwise fill in the number.",
+    ),
+    "ignored_column": (
+        "column ignored",
+        "rename it to one of employee, period, kpi, actual, target, role, team, region, "
+        "manager if it is meant to be used.",
+    ),
+    "not_numeric_column": (
+        "column has no numbers: ignored, not a KPI",
+        "rename it to role, team, region or manager to keep it, or delete it.",
+    ),
+    "orphan_target": (
+        "target column without its KPI column: ignored",
+        "add the KPI column, or rename the target column to target_<kpi>.",
+    ),
+    "missing_date": ("no date: event skipped", "fill in the date if the event counts."),
+    "bad_date": (
+        "cannot read the date",
+        "write dates as YYYY-MM-DD (2025-01-15), DD.MM.YYYY or M/D/YYYY.",
+    ),
+    "bad_number": (
+        "not a number",
+        "write plain numbers without units or text, or filter the rows out with 'where'.",
+    ),
+    "missing_number": (
+        "empty value: not counted in the sum/mean",
+        "fill in the number if the event should count.",
+    ),
+    "undefined_ratio": (
+        "ratio undefined (division by zero): no row made",
+        "nothing to do if there was nothing to divide; the KPI is absent for that month.",
+    ),
+}
+
+
+class _Issues:
+    """Collects every problem found, one DataFrame chunk per problem and column."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.chunks: list[pd.DataFrame] = []
+        self.notes: dict[tuple[str, str], str] = {}
+
+    def add(
+        self,
+        key: str,
+        column: str | None,
+        rows: Any,
+        values: Any = None,
+        *,
+        severity: str = "error",
+        note: str = "",
+    ) -> None:
+        rows = np.asarray(rows, dtype=object).ravel()
+        n = len(rows)
+        if n == 0:
+            return
+        if values is None:
+            values = [pd.NA] * n
+        values = [_show(v) for v in np.asarray(values, dtype=object).ravel()]
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "file": self.file,
+                    "row": pd.array(rows, dtype="Int64"),
+                    "column": column if column is not None else pd.NA,
+                    "value": pd.array(values, dtype="object"),
+                    "problem": _PROBLEMS[key][0],
+                    "severity": severity,
+                    "_key": key,
+                }
+            )
+        )
+        if note:
+            self.notes[(key, column or "")] = note
+
+    def add_general(self, key: str, column: str | None, *, severity: str, note: str = "") -> None:
+        """A problem that belongs to a column or the file, not to rows."""
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "file": [self.file],
+                    "row": pd.array([pd.NA], dtype="Int64"),
+                    "column": [column if column is not None else pd.NA],
+                    "value": pd.array([pd.NA], dtype="object"),
+                    "problem": [_PROBLEMS[key][0]],
+                    "severity": [severity],
+                    "_key": [key],
+                }
+            )
+        )
+        if note:
+            self.notes[(key, column or "")] = note
+
+    def frame(self) -> pd.DataFrame:
+        """Every issue, one row per bad row (or column), in file order."""
+        if not self.chunks:
+            out = pd.DataFrame({c: pd.Series(dtype="object") for c in [*_FAILURE_COLUMNS, "_key"]})
+            out["row"] = out["row"].astype("Int64")
+            return out
+        out = pd.concat(self.chunks, ignore_index=True)
+        return out
+
+    @property
+    def n_errors(self) -> int:
+        """Number of distinct error problems (problem × column)."""
+        full = self.frame()
+        errors = full[full["severity"] == "error"]
+        return len(errors.groupby(["_key", errors["column"].fillna("")], sort=False))
+
+    def headline(self, what: str) -> str:
+        full = self.frame()
+        errors = full[full["severity"] == "error"]
+        n = self.n_errors
+        bad_rows = int(errors["row"].dropna().nunique())
+        rows = f" in {bad_rows:,} row{'s' if bad_rows != 1 else ''}" if bad_rows else ""
+        return f"{self.file}: {n:,} problem{'s' if n != 1 else ''}{rows}; nothing was {what}."
+
+    def summary(self) -> pd.DataFrame:
+        """One row per problem and column: severity, column, problem, count, examples."""
+        full = self.frame()
+        cols = ["severity", "column", "problem", "count", "rows", "note"]
+        if full.empty:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+        records = []
+        for (key, column, severity), grp in full.groupby(
+            ["_key", full["column"].fillna(""), "severity"], sort=False
+        ):
+            rows = grp["row"]
+            counted = int((rows.notna() | grp["value"].notna()).sum())
+            records.append(
+                {
+                    "severity": severity,
+                    "column": column or None,
+                    "problem": _PROBLEMS[key][0],
+                    "count": counted,
+                    "_unit": "row" if rows.notna().any() else "case",
+                    "rows": _examples(grp),
+                    "note": self.notes.get((key, column), ""),
+                    "_key": key,
+                    "_first": rows.min() if counted else -1,
+                }
+            )
+        out = pd.DataFrame.from_records(records)
+        out["_order"] = (out["severity"] != "error").astype(int)
+        out = out.sort_values(["_order", "_first"], kind="stable").drop(
+            columns=["_order", "_first"]
+        )
+        return out.reset_index(drop=True)
+
+    def lines(self, *, severity: str | None = None) -> list[str]:
+        out = []
+        summary = self.summary()
+        if severity is not None:
+            summary = summary[summary["severity"] == severity]
+        for rec in summary.to_dict("records"):
+            column = rec["column"]
+            where = f"column {column!r}: " if isinstance(column, str) and column else ""
+            line = f"- {where}{rec['problem']}"
+            if rec["count"]:
+                count = rec["count"]
+                line += f" ({count:,} {rec['_unit']}{'s' if count != 1 else ''}): {rec['rows']}"
+            if rec["note"]:
+                line += f" {rec['note']}"
+            out.append(line)
+            out.append(f"  Suggestion: {_PROBLEMS[rec['_key']][1]}")
+        return out
+
+    def error(self, head: str) -> DataValidationError:
+        message = "\n".join([head, *self.lines(severity="error")])
+        return DataValidationError(message, self.failure_cases())
+
+    def failure_cases(self) -> pd.DataFrame:
+        full = self.frame()
+        return full[full["severity"] == "error"].drop(columns="_key").reset_index(drop=True)
+
+
+def _show(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return pd.NA
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _examples(grp: pd.DataFrame) -> str:
+    grp = grp[grp["row"].notna() | grp["value"].notna()].sort_values("row", kind="stable")
+    parts = []
+    for row, value in zip(grp["row"].head(_EXAMPLES), grp["value"].head(_EXAMPLES), strict=True):
+        if row is pd.NA:
+            parts.append(str(value))
+        else:
+            parts.append(f"row {row}" if value is pd.NA else f"row {row} ({value!r})")
+    text = ", ".join(parts)
+    more = len(grp) - _EXAMPLES
+    if more > 0:
+        text += f" … and {more:,} more"
+    return text
+
+
+def _fatal(file: str, message: str, column: str | None = None) -> DataValidationError:
+    cases = pd.DataFrame(
+        {
+            "file": [file],
+            "row": pd.array([pd.NA], dtype="Int64"),
+            "column": [column if column is not None else pd.NA],
+            "value": pd.array([pd.NA], dtype="object"),
+            "problem": [message.splitlines()[0]],
+            "severity": ["error"],
+        }
+    )
+    return DataValidationError(message, cases)
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class _Raw:
+    """A table as read: normalised column names, text or numeric columns, user row numbers."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    name: str
+    kind: str
+    decimal_comma: bool
+    original: dict[str, str]
+    issues: _Issues
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_column(name: Any) -> str:
+    """Column name as matched: stripped, lower case, inner spaces as ``_``.
+
+    Examples
+    --------
+    >>> normalise_column("  Team Lead ")
+    'team_lead'
+    """
+    return _WS.sub("_", str(name).replace("\ufeff", "").strip().lower())
+
+
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one: rename it to .xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (save it as .xlsx or CSV)"),
+    (b"PAR1", "a Parquet file (rename it to .parquet)"),
+    (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
+    (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CSV_EXT = {".csv", ".txt", ".tsv"}
+_XLSX_EXT = {".xlsx", ".xlsm"}
+_PARQUET_EXT = {".parquet", ".pq"}
+
+
+def _display_name(path: Path) -> str:
+    return str(path)
+
+
+def _read(
+    source: Any,
+    *,
+    sheet: str | int | None = None,
+    numeric: Callable[[list[str]], Iterable[str]] | None = None,
+) -> _Raw:
+    """Read any supported source into a :class:`_Raw` (text columns stay text)."""
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source, "<DataFrame>")
+    if not isinstance(source, str | os.PathLike):
+        raise DefinitionError(
+            f"Data source must be a file path or a pandas DataFrame, got {type(source).__name__}."
+        )
+    path = Path(source)
+    name = _display_name(path)
+    if not path.exists():
+        raise _fatal(name, f"{name}: file not found.\nSuggestion: check the path and its spelling.")
+    if path.is_dir():
+        raise _fatal(name, f"{name}: is a folder, not a data file.\nSuggestion: name the file.")
+    ext = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
+    if ext in _CSV_EXT:
+        return _read_csv(path, name, numeric)
+    if ext in _XLSX_EXT:
+        return _read_xlsx(path, name, sheet)
+    if ext in _PARQUET_EXT:
+        return _read_parquet(path, name)
+    if ext == ".xls":
+        raise _fatal(
+            name,
+            f"{name}: old Excel .xls files are not supported.\n"
+            "Suggestion: open it in Excel and save it as .xlsx or CSV.",
+        )
+    raise _fatal(
+        name,
+        f"{name}: unknown file type {ext or '(no extension)'!r}.\n"
+        "Suggestion: use a .csv, .xlsx or .parquet file.",
+    )
+
+
+def _sniff_encoding(path: Path, name: str) -> tuple[str, str]:
+    """Return (encoding, first 64 KB decoded), or raise for binary and unknown encodings."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise _fatal(
+                name,
+                f"{name}: this is not a CSV text file: it looks like {what}.\n"
+                "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+            )
+    if b"\x00" in head:
+        raise _fatal(
+            name,
+            f"{name}: this is not a CSV text file: it contains binary data (NUL bytes).\n"
+            "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+        )
+    encoding = "utf-8"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                if b"\x00" in chunk:
+                    raise _fatal(
+                        name,
+                        f"{name}: this is not a CSV text file: it contains binary data "
+                        "(NUL bytes).\n"
+                        "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+                    )
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "cp1251"
+    if encoding == "cp1251":
+        with open(path, "rb") as fh:
+            try:
+                while chunk := fh.read(1 << 20):
+                    chunk.decode("cp1251")
+            except UnicodeDecodeError as err:
+                raise _fatal(
+                    name,
+                    f"{name}: cannot read the text: it is neither UTF-8 nor cp1251 "
+                    f"(byte 0x{err.object[err.start]:02x} is not valid in either).\n"
+                    "Suggestion: save the file as CSV UTF-8.",
+                ) from err
+    text = head.decode("cp1251" if encoding == "cp1251" else "utf-8", errors="ignore")
+    text = text.lstrip("\ufeff")
+    if _CONTROL.search(text):
+        raise _fatal(
+            name,
+            f"{name}: this is not a CSV text file: it contains control characters "
+            f"(read as {encoding}, it is neither valid UTF-8 text nor cp1251 text).\n"
+            "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+        )
+    return encoding, text
+
+
+def _sniff_header(text: str, name: str) -> tuple[str, list[str]]:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
+    header = lines[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    names = next(csv.reader([header], delimiter=delimiter))
+    return delimiter, names
+
+
+def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    encoding, head = _sniff_encoding(path, name)
+    delimiter, header = _sniff_header(head, name)
+    original = _check_names(header, name)
+
+    def read(use_threads: bool) -> tuple[pa.Table, list]:
+        bad: list = []
+
+        def handler(row) -> str:
+            bad.append(row)
+            return "skip"
+
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(
+                encoding="utf8" if encoding == "utf-8" else encoding, use_threads=use_threads
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+        return table, bad
+
+    try:
+        table, bad = read(True)
+        if bad and any(b.number is None for b in bad):
+            table, bad = read(False)  # only the serial reader knows the line numbers
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _fatal(
+            name,
+            f"{name}: cannot parse the CSV: {err}.\n"
+            "Suggestion: check quoting and that every line has the same number of fields.",
+        ) from err
+    issues = _Issues(name)
+    n_total = table.num_rows + len(bad)
+    bad_lines = np.array(sorted(b.number for b in bad), dtype=np.int64)
+    rows = np.setdiff1d(np.arange(2, n_total + 2, dtype=np.int64), bad_lines, assume_unique=True)
+    if bad:
+        n_cols = len(header)
+        issues.add(
+            "bad_row",
+            None,
+            [b.number for b in bad],
+            [f"{b.actual_columns} of {n_cols} fields: {b.text[:60]}" for b in bad],
+        )
+    table = table.rename_columns([original_norm for original_norm in original])
+    if numeric is not None:
+        for col in set(numeric(list(original))) & set(table.column_names):
+            try:
+                cast = pc.cast(table[col], pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue  # slow path later reports the bad cells
+            table = table.set_column(table.column_names.index(col), col, cast)
+    frame = table.to_pandas(types_mapper=_str_mapper(pa))
+    return _finish(
+        frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, issues=issues
+    )
+
+
+def _str_mapper(pa):
+    dtype = pd.StringDtype(na_value=np.nan)
+    mapping = {pa.string(): dtype, pa.large_string(): dtype}
+    return mapping.get
+
+
+def _check_names(header: Sequence[Any], name: str) -> dict[str, str]:
+    """Normalised name -> name as written; duplicates after normalising are fatal."""
+    original: dict[str, str] = {}
+    for raw in header:
+        norm = normalise_column(raw)
+        if norm == "" or norm.startswith("unnamed:"):
+            norm = f"column_{len(original) + 1}"
+        if norm in original:
+            raise _fatal(
+                name,
+                f"{name}: columns {original[norm]!r} and {str(raw).strip()!r} both mean "
+                f"{norm!r} (names are matched ignoring case and spaces).\n"
+                "Suggestion: rename or delete one of them.",
+                norm,
+            )
+        original[norm] = str(raw).replace("\ufeff", "").strip()
+    return original
+
+
+def _finish(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    name: str,
+    kind: str,
+    *,
+    decimal_comma: bool,
+    original: dict[str, str],
+    issues: _Issues | None = None,
+) -> _Raw:
+    frame.columns = list(original)
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+        rows = rows[~blank]
+    if len(frame) == 0:
+        raise _fatal(
+            name,
+            f"{name}: no data rows: only a header ({', '.join(original.values())}).\n"
+            "Suggestion: export the data again with its rows.",
+        )
+    return _Raw(frame, rows, name, kind, decimal_comma, original, issues or _Issues(name))
+
+
+def _cell_text(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date | _dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise _fatal(
+            name,
+            f"{name}: not a readable XLSX workbook ({type(err).__name__}: {err}).\n"
+            "Suggestion: open it in Excel and save it again as .xlsx, or export CSV.",
+        ) from err
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise _fatal(
+                name,
+                f"{name}: no sheet {sheet!r}; the sheets are "
+                f"{', '.join(repr(s) for s in wb.sheetnames)}.{did_you_mean(sheet, wb.sheetnames)}"
+                "\nSuggestion: pass one of these names as sheet=.",
+            )
+        values = list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+    start = next(
+        (i for i, r in enumerate(values) if any(v is not None and str(v).strip() for v in r)), None
+    )
+    if start is None:
+        raise _fatal(name, f"{name}: the sheet is empty.\nSuggestion: export the data again.")
+    header = list(values[start])
+    while header and (header[-1] is None or not str(header[-1]).strip()):
+        header.pop()
+    original = _check_names(["" if h is None else h for h in header], name)
+    width = len(header)
+    body = [tuple(r[:width]) + (None,) * (width - len(r[:width])) for r in values[start + 1 :]]
+    rows = np.arange(start + 2, start + 2 + len(body), dtype=np.int64)
+    columns = {}
+    for j, col in enumerate(original):
+        cells = [r[j] for r in body]
+        is_num = all(
+            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in cells
+        )
+        if is_num and any(v is not None for v in cells) and col not in _TEXT_COLUMNS:
+            columns[col] = pd.Series(cells, dtype="float64")
+        else:
+            columns[col] = pd.Series([_cell_text(v) for v in cells], dtype="str")
+    frame = pd.DataFrame(columns) if body else pd.DataFrame(columns=list(original))
+    return _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original)
+
+
+_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}
+
+
+def _read_parquet(path: Path, name: str) -> _Raw:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises many types for bad files
+        raise _fatal(
+            name,
+            f"{name}: not a readable Parquet file ({type(err).__name__}: {err}).\n"
+            "Suggestion: write it again with pandas.DataFrame.to_parquet, or export CSV.",
+        ) from err
+    original = _check_names(list(frame.columns), name)
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    frame = frame.reset_index(drop=True)
+    return _finish(frame, rows, name, "parquet", decimal_comma=False, original=original)
+
+
+def _from_frame(df: pd.DataFrame, name: str) -> _Raw:
+    original = _check_names(list(df.columns), name)
+    index = df.index
+    if pd.api.types.is_integer_dtype(index.dtype):
+        rows = index.to_numpy(dtype=np.int64)
+    else:
+        rows = np.arange(len(df), dtype=np.int64)
+    frame = df.reset_index(drop=True).copy()
+    return _finish(frame, rows, name, "frame", decimal_comma=True, original=original)
+
+
+# --------------------------------------------------------------------------- values
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text column: stripped, empty -> NaN; whole-number floats without ``.0``."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        out = values.astype("str")
+    elif pd.api.types.is_integer_dtype(values.dtype):
+        out = values.astype("str")
+    elif pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+        text = np.where(whole, np.char.mod("%d", np.where(whole, arr, 0)), arr.astype(str))
+        out = pd.Series(text, dtype="str").where(~np.isnan(arr))
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+    elif isinstance(values.dtype, pd.PeriodDtype):
+        out = values.astype("str")
+    else:
+        if not pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+            values = values.map(_cell_text, na_action="ignore")
+        out = values.astype("str")
+    out = out.str.strip()
+    return out.where(out != "")
+
+
+_NUM_CLEAN = re.compile(r"[\s\u00a0\u202f']")
+_THOUSANDS_DOT = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$")
+_THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def _parse_numbers(
+    values: pd.Series, *, decimal_comma: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(floats, missing, bad)`` for a column; vectorised, text is never evaluated."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        out = values.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(out)
+        return out, missing, np.isinf(out)
+    is_text = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+    text = values if is_text else _as_text(values)
+    missing = text.isna().to_numpy()
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        out = pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
+        bad = (~np.isfinite(out)) & ~missing
+        if not bad.any():
+            return out, missing, bad
+    except Exception:  # noqa: BLE001 - any failure: take the careful path below
+        pass
+    cleaned = text.str.replace(_NUM_CLEAN, "", regex=True)
+    if decimal_comma:
+        dotted = cleaned.str.match(_THOUSANDS_DOT).fillna(False).to_numpy(dtype=bool)
+        cleaned = cleaned.mask(dotted, cleaned.str.replace(".", "", regex=False))
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    else:
+        grouped = cleaned.str.match(_THOUSANDS_COMMA).fillna(False).to_numpy(dtype=bool)
+        cleaned = cleaned.mask(grouped, cleaned.str.replace(",", "", regex=False))
+    missing = (cleaned.isna() | (cleaned == "")).to_numpy(dtype=bool)
+    out = pd.to_numeric(cleaned.where(~missing), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    bad = (~np.isfinite(out)) & ~missing
+    return out, missing, bad
+
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+_PERIOD_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), "ym"),
+    (re.compile(r"^(\d{4})\s*[-_ ]?\s*[Qq]([1-4])$"), "yq"),
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"), "ymd"),
+    (re.compile(r"^(\d{4})[/.](\d{1,2})$"), "ym"),
+    (re.compile(r"^(\d{4})(\d{2})$"), "ym"),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$"), "dmy"),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$"), "mdy"),
+    (re.compile(r"^(\d{1,2})[./-](\d{4})$"), "my"),
+    (re.compile(r"^[Qq]([1-4])\s*[-_/ ]?\s*(\d{4})$"), "qy"),
+    (re.compile(r"^([A-Za-z]{3,9})\.?[\s\-]+(\d{4})$"), "mony"),
+    (re.compile(r"^(\d{4})[\s\-]+([A-Za-z]{3,9})$"), "ymon"),
+]
+
+
+def _parse_one_period(text: str) -> tuple[int, str, int] | None:
+    """``(year, "M"|"Q", month_or_quarter)`` or None; validates calendar dates."""
+    text = text.strip()
+    for pattern, kind in _PERIOD_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = m.groups()
+        if kind == "yq":
+            year, freq, n = int(g[0]), "Q", int(g[1])
+        elif kind == "qy":
+            year, freq, n = int(g[1]), "Q", int(g[0])
+        elif kind in ("mony", "ymon"):
+            mon, yr = (g[0], g[1]) if kind == "mony" else (g[1], g[0])
+            if mon.lower() not in _MONTHS:
+                return None
+            year, freq, n = int(yr), "M", _MONTHS[mon.lower()]
+        else:
+            if kind == "ym":
+                year, month, day = int(g[0]), int(g[1]), 1
+            elif kind == "my":
+                year, month, day = int(g[1]), int(g[0]), 1
+            elif kind == "ymd":
+                year, month, day = int(g[0]), int(g[1]), int(g[2])
+            elif kind == "dmy":
+                year, month, day = int(g[2]), int(g[1]), int(g[0])
+            else:  # mdy
+                year, month, day = int(g[2]), int(g[0]), int(g[1])
+            try:
+                _dt.date(year, month, day)
+            except ValueError:
+                return None
+            freq, n = "M", month
+        if not 1900 <= year <= 2199:
+            return None
+        return year, freq, n
+    return None
+
+
+def _format_period(parsed: tuple[int, str, int] | None, freq: str | None) -> Any:
+    if parsed is None:
+        return None
+    year, kind, n = parsed
+    if freq == "quarter" and kind == "M":
+        return f"{year}-Q{(n - 1) // 3 + 1}"
+    if freq == "month" and kind == "Q":
+        return None
+    return f"{year}-Q{n}" if kind == "Q" else f"{year}-{n:02d}"
+
+
+def parse_periods(values: Any, *, freq: str | None = None) -> pd.Series:
+    """Normalise periods to ``YYYY-MM`` / ``YYYY-Qn``; unreadable values become NaN.
+
+    Unique values are parsed once and mapped back, so a million rows with a few hundred
+    distinct periods cost a few hundred parses.
+
+    Parameters
+    ----------
+    values : array-like
+        Text such as ``2025-01``, ``2025-1``, ``2025-01-15``, ``2025-01-15 00:00:00``,
+        ``01.2025``, ``15.01.2025``, ``1/15/2025`` (US order), ``Jan 2025``,
+        ``2025Q1``, ``2025-Q1``, ``2025-q1``, ``Q1 2025``; or datetimes / periods.
+    freq : {None, "month", "quarter"}
+        ``None`` keeps monthly data monthly and quarterly data quarterly;
+        ``"quarter"`` turns months into their quarter; ``"month"`` rejects quarters.
+
+    Examples
+    --------
+    >>> parse_periods(["2025-1", "2025-01-15 00:00:00", "2025q2", "13.2025"]).tolist()
+    ['2025-01', '2025-01', '2025-Q2', nan]
+    """
+    return _periods(values, freq)[0]
+
+
+def _periods(values: Any, freq: str | None) -> tuple[pd.Series, np.ndarray]:
+    """Normalised periods and the mask of missing (empty) values."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        fmt = series.dt.to_period("M").astype("str")
+        series = fmt.where(series.notna())
+    elif isinstance(series.dtype, pd.PeriodDtype):
+        series = series.astype("str").where(series.notna())
+    text = _as_text(series)
+    codes, uniques = pd.factorize(text)
+    mapped = np.array(
+        [_format_period(_parse_one_period(str(u)), freq) for u in uniques] + [None], dtype=object
+    )
+    out = mapped[codes]  # code -1 (missing) picks the trailing None
+    return pd.Series(pd.array(out, dtype="str"), index=series.index), codes < 0
+
+
+# --------------------------------------------------------------------------- validation
+def _detect_layout(raw: _Raw, layout: str) -> str:
+    if layout not in _LAYOUTS:
+        raise DefinitionError(
+            f"Unknown layout {layout!r}; use one of {', '.join(_LAYOUTS)}."
+            f"{did_you_mean(layout, _LAYOUTS)}"
+        )
+    if layout != "auto":
+        return layout
+    cols = set(raw.frame.columns)
+    return "long" if {"kpi", "actual"} <= cols else "wide"
+
+
+def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:
+    missing = [c for c in required if c not in raw.frame.columns]
+    if not missing:
+        return
+    found = ", ".join(repr(v) for v in raw.original.values())
+    hints = "".join(
+        f"\nFor {m!r}:{did_you_mean(m, list(raw.frame.columns))}"
+        for m in missing
+        if did_you_mean(m, list(raw.frame.columns))
+    )
+    need = (
+        "employee, period, kpi, actual (+ optional target, role, team, region, manager)"
+        if layout == "long"
+        else "employee, period and one column per KPI"
+    )
+    raise _fatal(
+        raw.name,
+        f"{raw.name}: missing column{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(repr(m) for m in missing)} for a {layout} table.\n"
+        f"Found columns: {found}.\n"
+        f"A {layout} table needs {need}.{hints}\n"
+        "Suggestion: rename the columns (case and spaces do not matter), or pass "
+        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.",
+        ", ".join(missing),
+    )
+
+
+def _wide_numeric(columns: list[str]) -> list[str]:
+    return [c for c in columns if c not in _TEXT_COLUMNS]
+
+
+def _long_numeric(columns: list[str]) -> list[str]:
+    return [c for c in columns if c in ("actual", "target")]
+
+
+def _numeric_hint(layout: str) -> Callable[[list[str]], list[str]]:
+    def hint(columns: list[str]) -> list[str]:
+        mode = layout
+        if mode == "auto":
+            mode = "long" if {"kpi", "actual"} <= set(columns) else "wide"
+        return _long_numeric(columns) if mode == "long" else _wide_numeric(columns)
+
+    return hint
+
+
+def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
+    """Melt a wide raw table: columns employee, period, kpi, actual, target, attrs, _row."""
+    _require(raw, _WIDE_REQUIRED, "wide")
+    frame, issues = raw.frame, raw.issues
+    attrs = [a for a in ATTRIBUTES if a in frame.columns]
+    targets = {c[len("target_") :]: c for c in frame.columns if c.startswith("target_")}
+    kpis = [
+        c
+        for c in frame.columns
+        if c not in ("employee", "period", *attrs)
+        and not c.startswith("target_")
+        and c not in ("kpi", "actual", "target")
+    ]
+    for c in ("kpi", "actual", "target"):
+        if c in frame.columns:
+            issues.add_general(
+                "ignored_column",
+                raw.original[c],
+                severity="warning",
+                note="(a wide table has one column per KPI; pass layout='long' for a long one)",
+            )
+    numbers = {}
+    for c in kpis:
+        values, missing, bad = _parse_numbers(frame[c], decimal_comma=raw.decimal_comma)
+        if bad.any() and not (~missing & ~bad).any():
+            issues.add_general("not_numeric_column", raw.original[c], severity="warning")
+            continue
+        numbers[c] = (values, missing, bad)
+    for kpi, tcol in targets.items():
+        if kpi not in numbers:
+            issues.add_general("orphan_target", raw.original[tcol], severity="warning")
+    if not numbers:
+        found = ", ".join(repr(v) for v in raw.original.values())
+        raise _fatal(
+            raw.name,
+            f"{raw.name}: no KPI columns with numbers; found columns: {found}.\n"
+            "A wide table needs employee, period and one column per KPI; a long table needs "
+            "employee, period, kpi, actual.\n"
+            "Suggestion: add the KPI columns, or rename the columns of a long table.",
+        )
+    n = len(frame)
+    parts = []
+    for k, (c, (values, missing, bad)) in enumerate(numbers.items()):
+        if missing.any():
+            issues.add("empty_cell", raw.original[c], raw.rows[missing], severity="warning")
+        keep = ~missing
+        if c in targets:
+            t_values, _t_missing, t_bad = _parse_numbers(
+                frame[targets[c]], decimal_comma=raw.decimal_comma
+            )
+        else:
+            t_values = np.full(n, np.nan)
+            t_bad = np.zeros(n, dtype=bool)
+        idx = np.flatnonzero(keep)
+        part = pd.DataFrame(
+            {
+                "_pos": idx,
+                "_k": k,
+                "kpi": c,
+                "_actual": values[idx],
+                "_actual_bad": bad[idx],
+                "_actual_text": frame[c].to_numpy(dtype=object)[idx],
+                "_actual_col": raw.original[c],
+                "_target": t_values[idx],
+                "_target_bad": t_bad[idx],
+                "_target_text": (
+                    frame[targets[c]].to_numpy(dtype=object)[idx] if c in targets else None
+                ),
+                "_target_col": raw.original.get(targets.get(c, ""), "target"),
+            }
+        )
+        parts.append(part)
+    melted = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_k"], kind="stable")
+    pos = melted["_pos"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "employee": frame["employee"].to_numpy()[pos],
+            "period": frame["period"].to_numpy()[pos],
+        }
+    )
+    for col in melted.columns:
+        if col not in ("_pos", "_k"):
+            out[col] = melted[col].to_numpy()
+    for a in attrs:
+        out[a] = frame[a].to_numpy()[pos]
+    out["_row"] = raw.rows[pos]
+    return out
+
+
+def _validate(
+    raw: _Raw, layout: str, duplicates: str, library: Any
+) -> tuple[pd.DataFrame, str, int]:
+    """Return the clean long table, the layout used and the number of rows kept."""
+    if duplicates not in _DUPLICATES:
+        raise DefinitionError(
+            f"Unknown duplicates option {duplicates!r}; use 'error' or 'sum'."
+            f"{did_you_mean(duplicates, _DUPLICATES)}"
+        )
+    layout = _detect_layout(raw, layout)
+    issues = raw.issues
+    orig = raw.original
+    if layout == "long":
+        _require(raw, _LONG_REQUIRED, "long")
+        frame = raw.frame
+        for c in frame.columns:
+            if c not in CANONICAL_COLUMNS:
+                issues.add_general("ignored_column", orig[c], severity="warning")
+        actual, a_missing, a_bad = _parse_numbers(frame["actual"], decimal_comma=raw.decimal_comma)
+        if "target" in frame.columns:
+            target, _t_missing, t_bad = _parse_numbers(
+                frame["target"], decimal_comma=raw.decimal_comma
+            )
+        else:
+            target, t_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
+        rows = raw.rows
+        employee = _as_text(frame["employee"])
+        kpi = _as_text(frame["kpi"])
+        period_raw = frame["period"]
+        attrs = {a: _as_text(frame[a]) for a in ATTRIBUTES if a in frame.columns}
+        actual_col, target_col = orig["actual"], orig.get("target", "target")
+        actual_text = frame["actual"]
+        target_text = frame["target"] if "target" in frame.columns else None
+        if a_missing.any():
+            issues.add("missing_actual", actual_col, rows[a_missing])
+        if a_bad.any():
+            issues.add("bad_actual", actual_col, rows[a_bad], actual_text[a_bad])
+        if t_bad.any():
+            issues.add("bad_target", target_col, rows[t_bad], target_text[t_bad])
+        bad_any = a_missing | a_bad | t_bad
+    else:
+        melted = _wide_to_long_raw(raw)
+        rows = melted["_row"].to_numpy()
+        employee = _as_text(melted["employee"])
+        kpi = melted["kpi"].astype("str")
+        period_raw = melted["period"]
+        attrs = {a: _as_text(melted[a]) for a in ATTRIBUTES if a in melted.columns}
+        actual = melted["_actual"].to_numpy(dtype=float)
+        target = melted["_target"].to_numpy(dtype=float)
+        a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
+        t_bad = melted["_target_bad"].to_numpy(dtype=bool)
+        for col, grp in melted[a_bad].groupby("_actual_col", sort=False):
+            issues.add("bad_actual", col, grp["_row"], grp["_actual_text"])
+        for col, grp in melted[t_bad].groupby("_target_col", sort=False):
+            issues.add("bad_target", col, grp["_row"], grp["_target_text"])
+        bad_any = a_bad | t_bad
+        orig = {**orig, "kpi": "kpi"}
+
+    period, p_missing = _periods(period_raw, None)
+    e_missing = employee.isna().to_numpy()
+    k_missing = kpi.isna().to_numpy()
+    p_bad = period.isna().to_numpy() & ~p_missing
+    if e_missing.any():
+        issues.add("missing_employee", orig["employee"], rows[e_missing])
+    if k_missing.any():
+        issues.add("missing_kpi", orig.get("kpi", "kpi"), rows[k_missing])
+    if p_missing.any():
+        issues.add("missing_period", orig["period"], rows[p_missing])
+    if p_bad.any():
+        issues.add("bad_period", orig["period"], rows[p_bad], np.asarray(period_raw)[p_bad])
+    key_bad = e_missing | k_missing | p_missing | p_bad
+    bad_any = bad_any | key_bad
+
+    if library is not None:
+        kpi_codes, kpi_uniques = pd.factorize(kpi)
+        known = np.array([library.get(str(k)) is not None for k in kpi_uniques] + [True])
+        nonneg = np.array(
+            [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in kpi_uniques]
+            + [False]
+        )
+        unknown = ~known[kpi_codes]
+        if unknown.any():
+            names = list(dict.fromkeys(kpi[unknown].tolist()))
+            ids = [str(k.id) for k in library] if not hasattr(library, "ids") else library.ids
+            close = {n: difflib.get_close_matches(n, list(ids), n=1) for n in names[:5]}
+            pairs = [f"{n!r} → {c[0]!r}" for n, c in close.items() if c]
+            hints = [f"Did you mean {', '.join(pairs)}?"] if pairs else []
+            issues.add(
+                "unknown_kpi",
+                orig.get("kpi", "kpi") if layout == "long" else None,
+                rows[unknown],
+                kpi[unknown],
+                severity="warning",
+                note=" ".join(hints),
+            )
+        negative = nonneg[kpi_codes] & (actual < 0)
+        if negative.any():
+            col = orig["actual"] if layout == "long" else None
+            issues.add(
+                "negative",
+                col,
+                rows[negative],
+                (kpi[negative] + " = " + pd.Series(actual[negative], dtype="str").to_numpy()),
+            )
+            bad_any = bad_any | negative
+
+    # duplicates among rows whose key could be read
+    ok_key = ~key_bad
+    key = _combine_codes([employee, period, kpi], ok_key)
+    dup = np.zeros(len(rows), dtype=bool)
+    dup[ok_key] = pd.Series(key[ok_key]).duplicated(keep=False).to_numpy()
+    if dup.any():
+        labels = employee[dup] + " × " + period[dup] + " × " + kpi[dup]
+        if duplicates == "error":
+            issues.add("duplicate", None, rows[dup], labels)
+            bad_any = bad_any | dup
+        else:
+            issues.add("summed", None, rows[dup], labels, severity="warning")
+
+    keep = ~bad_any
+    table = pd.DataFrame(
+        {
+            "employee": employee[keep].to_numpy(),
+            "period": period[keep].to_numpy(),
+            "kpi": kpi[keep].to_numpy(),
+            "actual": actual[keep],
+        }
+    )
+    has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(target).any()
+    if has_target:
+        table["target"] = target[keep]
+    for a, values in attrs.items():
+        table[a] = values[keep].to_numpy()
+    for c in ("employee", "period", "kpi", *attrs):
+        table[c] = table[c].astype("str")
+    if duplicates == "sum" and dup[keep].any():
+        table = _sum_duplicates(table)
+    return table.reset_index(drop=True), layout, int(keep.sum())
+
+
+def _combine_codes(columns: Sequence[pd.Series], valid: np.ndarray) -> np.ndarray:
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(col)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return key
+
+
+def _sum_duplicates(table: pd.DataFrame) -> pd.DataFrame:
+    agg: dict[str, Any] = {"actual": "sum"}
+    if "target" in table.columns:
+        agg["target"] = "first"
+    for a in ATTRIBUTES:
+        if a in table.columns:
+            agg[a] = "first"
+    out = table.groupby(["employee", "period", "kpi"], sort=False, dropna=False).agg(agg)
+    return out.reset_index()[list(table.columns)]
+
+
+# --------------------------------------------------------------------------- report
+@dataclass(frozen=True, kw_only=True)
+class DataQualityReport:
+    """What :func:`check` found in a data file.
+
+    Attributes
+    ----------
+    file : str
+        The file (or ``<DataFrame>``).
+    layout : str
+        ``"long"`` or ``"wide"`` (as detected or forced).
+    rows_read : int
+        Data rows in the file (blank lines not counted).
+    rows_kept : int
+        Rows of the clean long table (for a wide file: employee × period × KPI rows).
+    issues : pandas.DataFrame
+        One row per problem and column: ``severity, column, problem, count, rows, note``.
+    failure_cases : pandas.DataFrame
+        Every bad row: ``file, row, column, value, problem, severity``.
+    data : pandas.DataFrame or None
+        The clean long table, or None when there are errors.
+    """
+
+    file: str
+    layout: str
+    rows_read: int
+    rows_kept: int
+    issues: pd.DataFrame
+    failure_cases: pd.DataFrame
+    data: pd.DataFrame | None
+    employees: int = 0
+    periods: tuple[str, ...] = ()
+    kpis: tuple[str, ...] = ()
+    _lines: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings are allowed)."""
+        return self.n_errors == 0
+
+    @property
+    def n_errors(self) -> int:
+        return int(self.issues.loc[self.issues["severity"] == "error", "count"].clip(lower=1).sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self.issues["severity"] == "warning").sum())
+
+    def _header(self) -> list[tuple[str, str]]:
+        if self.periods:
+            span = f"{self.periods[0]} .. {self.periods[-1]} ({len(self.periods)})"
+        else:
+            span = "-"
+        kept = "rows kept (long)" if self.layout == "wide" else "rows kept"
+        kpis = ", ".join(self.kpis[:20]) + (f" … ({len(self.kpis)})" if len(self.kpis) > 20 else "")
+        return [
+            ("file", self.file),
+            ("layout", self.layout),
+            ("rows read", f"{self.rows_read:,}"),
+            (kept, f"{self.rows_kept:,}"),
+            ("employees", f"{self.employees:,}"),
+            ("periods", span),
+            ("KPIs", kpis or "-"),
+        ]
+
+    def __str__(self) -> str:
+        out = ["Data quality report"]
+        out += [f"  {k + ':':<17}{v}" for k, v in self._header()]
+        n_err = int((self.issues["severity"] == "error").sum())
+        if self.issues.empty:
+            out.append("Issues: none")
+        else:
+            out.append(f"Issues: {n_err} error(s), {self.n_warnings} warning(s)")
+            out += [f"  {line}" for line in self._lines]
+        out.append(
+            "Result: OK" + (" (with warnings)" if self.n_warnings else "")
+            if self.ok
+            else "Result: errors found: fix them and check again (nothing was loaded)."
+        )
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return (
+            f"DataQualityReport(file={self.file!r}, layout={self.layout!r}, ok={self.ok}, "
+            f"rows_read={self.rows_read}, rows_kept={self.rows_kept}, "
+            f"issues={len(self.issues)})"
+        )
+
+    def _repr_html_(self) -> str:
+        status = "OK" if self.ok else "errors found"
+        colour = "#1a7f37" if self.ok else "#b42318"
+        head = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self._header()
+        )
+        issues = (
+            self.issues.drop(columns=[c for c in self.issues.columns if c.startswith("_")]).to_html(
+                index=False, escape=True, na_rep=""
+            )
+            if not self.issues.empty
+            else "<p>No issues.</p>"
+        )
+        return (
+            "<div class='kpitools-data-report'><h4>Data quality report: "
+            f"<span style='color:{colour}'>{status}</span></h4>"
+            f"<table>{head}</table>{issues}</div>"
+        )
+
+
+def _run(
+    source: Any, *, layout: str, duplicates: str, library: Any, sheet: str | int | None
+) -> tuple[DataQualityReport, _Issues]:
+    if layout not in _LAYOUTS:
+        _detect_layout(None, layout)  # type: ignore[arg-type]
+    raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
+    table, used, kept = _validate(raw, layout, duplicates, library)
+    issues = raw.issues
+    ok = issues.n_errors == 0
+    summary = issues.summary()
+    report = DataQualityReport(
+        file=raw.name,
+        layout=used,
+        rows_read=len(raw.frame) + int((issues.frame()["_key"] == "bad_row").sum()),
+        rows_kept=len(table),
+        issues=summary.drop(columns=[c for c in ("_key", "_unit") if c in summary]),
+        failure_cases=issues.frame().drop(columns="_key"),
+        data=table if ok else None,
+        employees=int(table["employee"].nunique()),
+        periods=tuple(sorted(pd.unique(table["period"]))),
+        kpis=tuple(pd.unique(table["kpi"])),
+        _lines=tuple(issues.lines()),
+    )
+    return report, issues
+
+
+def check(
+    source: Any,
+    *,
+    layout: str = "auto",
+    duplicates: str = "error",
+    library: Any = None,
+    sheet: str | int | None = None,
+) -> DataQualityReport:
+    """Read and validate a data file; report every problem instead of raising.
+
+    A file that cannot be read at all (missing, empty, binary, unknown encoding,
+    required columns missing) still raises :class:`DataValidationError`.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV, XLSX or Parquet file, or a DataFrame; long or wide.
+    layout : {"auto", "long", "wide"}
+        ``"auto"``: long if there are ``kpi`` and ``actual`` columns, else wide.
+    duplicates : {"error", "sum"}
+        Duplicate employee × period × KPI rows are an error, or summed (a warning).
+    library : object with ``get(kpi) -> KPI | None``, optional
+        Unknown KPIs become warnings; negative values of ``nonnegative`` KPIs errors.
+    sheet : str or int, optional
+        XLSX sheet (default: the first).
+
+    Examples
+    --------
+    >>> report = check("data.csv")  # doctest: +SKIP
+    >>> print(report)  # doctest: +SKIP
+    >>> report.ok, report.rows_kept  # doctest: +SKIP
+    (True, 1200)
+    """
+    report, _ = _run(source, layout=layout, duplicates=duplicates, library=library, sheet=sheet)
+    return report
+
+
+def load(
+    source: Any,
+    *,
+    layout: str = "auto",
+    duplicates: str = "error",
+    library: Any = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Load a long or wide table as the validated canonical long table.
+
+    Parameters are those of :func:`check`. Warnings (unknown KPIs, summed duplicates,
+    empty wide cells, ignored columns) are issued with :func:`warnings.warn`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``employee, period, kpi, actual`` (+ ``target``, ``role``, ``team``,
+        ``region``, ``manager`` when present), in file order.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem in the message (up to 10 example rows per problem plus the
+        count) and all bad rows in ``.failure_cases``.
+
+    Examples
+    --------
+    >>> df = load("data.csv")  # doctest: +SKIP
+    >>> df.columns.tolist()  # doctest: +SKIP
+    ['employee', 'period', 'kpi', 'actual', 'target', 'team']
+    """
+    report, issues = _run(
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet
+    )
+    if not report.ok:
+        raise issues.error(issues.headline("loaded"))
+    if report.n_warnings:
+        text = "\n".join([f"{report.file}: warnings:", *issues.lines(severity="warning")])
+        warnings.warn(text, UserWarning, stacklevel=2)
+    assert report.data is not None
+    return report.data
+
+
+# --------------------------------------------------------------------------- reshape
+def to_wide(long: pd.DataFrame) -> pd.DataFrame:
+    """Long table -> one row per employee × period, one column per KPI.
+
+    Targets become ``target_<kpi>`` columns (only for KPIs with any target);
+    attributes (role, team, region, manager) the first value per employee × period.
+    Cells of KPIs an employee does not have are NaN.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"employee": ["1", "1"], "period": ["2025-01"] * 2,
+    ...                      "kpi": ["deals", "calls"], "actual": [3.0, 40.0]})
+    >>> to_wide(long).columns.tolist()
+    ['employee', 'period', 'deals', 'calls']
+    """
+    missing = [c for c in _LONG_REQUIRED if c not in long.columns]
+    if missing:
+        raise DefinitionError(
+            f"to_wide needs a long table; missing column(s) {', '.join(missing)}."
+        )
+    keys = ["employee", "period"]
+    kpis = list(pd.unique(long["kpi"]))
+    actual = long.pivot_table(
+        index=keys, columns="kpi", values="actual", aggfunc="first", sort=False, dropna=False
+    )
+    wide = actual.reindex(columns=kpis)
+    parts = [wide]
+    if "target" in long.columns and long["target"].notna().any():
+        tgt = long.pivot_table(
+            index=keys, columns="kpi", values="target", aggfunc="first", sort=False
+        )
+        tgt = tgt.reindex(columns=[k for k in kpis if k in tgt.columns])
+        tgt.columns = [f"target_{k}" for k in tgt.columns]
+        parts.append(tgt)
+    attrs = [a for a in ATTRIBUTES if a in long.columns]
+    out = pd.concat(parts, axis=1)
+    if attrs:
+        first = long.groupby(keys, sort=False)[attrs].first()
+        out = first.join(out)
+    out = out.reset_index()
+    out.columns.name = None
+    order = pd.MultiIndex.from_frame(long[keys].drop_duplicates())
+    out = out.set_index(keys).reindex(order).reset_index()
+    return out
+
+
+def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
+    """Wide table -> canonical long table (the inverse of :func:`to_wide`).
+
+    Empty cells make no row. Column names are matched ignoring case and spaces. Bad
+    values raise :class:`DataValidationError` as in :func:`load` (which also warns
+    about the empty cells; this function does not, since a wide table written by
+    :func:`to_wide` has them by design).
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"employee": ["007"], "period": ["2025-01"], "deals": [3]})
+    >>> from_wide(wide)[["employee", "kpi", "actual"]].values.tolist()
+    [['007', 'deals', 3.0]]
+    """
+    report, issues = _run(wide, layout="wide", duplicates="error", library=None, sheet=None)
+    if not report.ok:
+        raise issues.error(f"{report.file}: the wide table has problems; nothing was converted.")
+    assert report.data is not None
+    return report.data
+
+
+# --------------------------------------------------------------------------- save
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table atomically; the format follows the extension.
+
+    ``.csv`` (UTF-8, no index), ``.xlsx`` or ``.parquet``. CSV keeps every cell
+    exactly as it is (it is for machines: no formula escaping). In XLSX, text
+    cells that start with ``= + - @`` are written as text with Excel's quote prefix
+    (shown as typed, never run as a formula); numbers stay numbers.
+
+    Examples
+    --------
+    >>> save(load("data.csv"), "clean.xlsx")  # doctest: +SKIP
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in (".csv", ".xlsx", ".parquet"):
+        raise KpitoolsError(
+            f"{path}: cannot write {ext or 'files without an extension'!r}.\n"
+            "Suggestion: end the file name with .csv, .xlsx or .parquet."
+        )
+    with atomic_path(path) as tmp:
+        if ext == ".csv":
+            df.to_csv(tmp, index=False, lineterminator="\n")
+        elif ext == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            _write_xlsx(df, tmp)
+    return path
+
+
+def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("data")
+
+    def cell(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            return None
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, str):
+            c = WriteOnlyCell(ws, value=value)
+            if value.startswith(_FORMULA_START):
+                c.data_type = "s"
+                c.quotePrefix = True
+            return c
+        return value
+
+    ws.append([cell(str(c)) for c in df.columns])
+    for row in df.itertuples(index=False, name=None):
+        ws.append([cell(v) for v in row])
+    wb.save(tmp)
+
+
+# --------------------------------------------------------------------------- events
+def aggregate_events(
+    events: Any,
+    *,
+    employee: str,
+    date: str,
+    measures: Mapping[str, str] | Sequence[str],
+    freq: str = "month",
+    attributes: Sequence[str] = (),
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Build per-employee monthly (or quarterly) KPIs from an event table.
+
+    See :mod:`kpitools.measures` for the measure grammar. Rows are warned about
+    (empty dates: skipped; empty summed values; undefined ratios) with
+    :func:`warnings.warn`; bad rows (no employee, unreadable dates or numbers) raise
+    :class:`DataValidationError`.
+
+    Examples
+    --------
+    >>> kpis = aggregate_events(  # doctest: +SKIP
+    ...     "deals.csv", employee="sales_agent", date="close_date",
+    ...     measures=["won_revenue=sum(close_value) where deal_stage == Won", "deals=count"])
+    """
+    from .measures import run_aggregation
+
+    table, issues = run_aggregation(
+        events,
+        employee=employee,
+        date=date,
+        measures=measures,
+        freq=freq,
+        attributes=attributes,
+        sheet=sheet,
+    )
+    lines = issues.lines(severity="warning")
+    if lines:
+        warnings.warn("\n".join([f"{issues.file}: warnings:", *lines]), UserWarning, stacklevel=2)
+    return table
+
+
+def _text_io(text: str) -> io.StringIO:  # pragma: no cover - tiny helper for doc examples
+    return io.StringIO(text)

@@ -1,0 +1,641 @@
+"""Tests for kpitools.data: loaders, validation, reshaping, saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpitools import data
+from kpitools.errors import DataValidationError, DefinitionError
+from kpitools.library import load_library
+
+LONG = (
+    "employee,period,kpi,actual,target,team\n"
+    "007,2025-01,revenue,1200.5,1000,North\n"
+    "007,2025-01,deals,3,4,North\n"
+    "008,2025-02,revenue,900,1000,South\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def message(excinfo) -> str:
+    return str(excinfo.value)
+
+
+# --------------------------------------------------------------------------- loaders
+def test_long_csv_keeps_ids_as_text_and_file_order(tmp_path):
+    df = data.load(write(tmp_path, "long.csv", LONG))
+    assert df.columns.tolist() == ["employee", "period", "kpi", "actual", "target", "team"]
+    assert df["employee"].tolist() == ["007", "007", "008"]
+    assert df["kpi"].tolist() == ["revenue", "deals", "revenue"]
+    assert df["actual"].tolist() == [1200.5, 3.0, 900.0]
+    assert df["actual"].dtype == np.float64 and df["target"].dtype == np.float64
+    assert pd.api.types.is_string_dtype(df["employee"].dtype)
+    assert isinstance(df.index, pd.RangeIndex)
+
+
+def test_semicolon_decimal_comma_bom_and_case_insensitive_names(tmp_path):
+    text = (
+        "\ufeff Employee ;PERIOD;Kpi;Actual;Target\n"
+        "001;2025-01;revenue;1 234,5;1\u00a0000,25\n"
+        "002;2025-01;revenue;-7,5;\n"
+    )
+    df = data.load(write(tmp_path, "semi.csv", text))
+    assert df["employee"].tolist() == ["001", "002"]
+    assert df["actual"].tolist() == [1234.5, -7.5]
+    assert df["target"].iloc[0] == 1000.25 and np.isnan(df["target"].iloc[1])
+
+
+def test_quoted_thousands_in_comma_file(tmp_path):
+    text = 'employee,period,kpi,actual\nA,2025-03,revenue,"1,234.5"\n'
+    assert data.load(write(tmp_path, "q.csv", text))["actual"].tolist() == [1234.5]
+
+
+def test_cp1251_file(tmp_path):
+    text = "employee;period;kpi;actual;team\nИванов;2025-01;выручка;10,5;Север\n"
+    df = data.load(write(tmp_path, "cp.csv", text, encoding="cp1251"))
+    assert df[["employee", "kpi", "team"]].values.tolist() == [["Иванов", "выручка", "Север"]]
+
+
+def test_blank_lines_are_skipped_and_row_numbers_stay_exact(tmp_path):
+    text = "employee,period,kpi,actual\n\nA,2025-01,x,1\n\nB,2025-01,x,oops\n"
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(write(tmp_path, "blank.csv", text))
+    assert excinfo.value.failure_cases[["row", "column", "value"]].values.tolist() == [
+        [5, "actual", "oops"]
+    ]
+
+
+def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
+    path = tmp_path / "data.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Employee", "Period", "KPI", "Actual"])
+    ws.append(["007", dt.datetime(2025, 1, 15), "revenue", 10])
+    ws.append([None, None, None, None])
+    ws.append([8, "2025-Q1", "deals", 2.5])
+    ws.append(["009", "2025-02", "deals", "n/a"])
+    wb.save(path)
+    report = data.check(path)
+    assert report.failure_cases[["row", "column", "value", "problem"]].values.tolist() == [
+        [5, "Actual", "n/a", "not a number"]
+    ]
+    path2 = tmp_path / "ok.xlsx"
+    ws.delete_rows(5)
+    wb.save(path2)
+    df = data.load(path2)
+    assert df[["employee", "period", "actual"]].values.tolist() == [
+        ["007", "2025-01", 10.0],
+        ["8", "2025-Q1", 2.5],
+    ]
+
+
+def test_xlsx_named_sheet_and_unknown_sheet(tmp_path):
+    path = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "notes"
+    ws = wb.create_sheet("kpis")
+    ws.append(["employee", "period", "kpi", "actual"])
+    ws.append(["A", "2025-01", "deals", 1])
+    wb.save(path)
+    assert data.load(path, sheet="kpis")["actual"].tolist() == [1.0]
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path, sheet="kpi")
+    assert message(excinfo) == (
+        f"{path}: no sheet 'kpi'; the sheets are 'notes', 'kpis'. Did you mean 'kpis'?\n"
+        "Suggestion: pass one of these names as sheet=."
+    )
+
+
+def test_parquet_with_numeric_ids_and_datetime_periods(tmp_path):
+    path = tmp_path / "d.parquet"
+    pd.DataFrame(
+        {
+            "employee": [7, 8],
+            "period": pd.to_datetime(["2025-01-31", "2025-02-01"]),
+            "kpi": ["deals", "deals"],
+            "actual": [1, -2],
+        }
+    ).to_parquet(path)
+    df = data.load(path)
+    assert df[["employee", "period", "actual"]].values.tolist() == [
+        ["7", "2025-01", 1.0],
+        ["8", "2025-02", -2.0],
+    ]
+
+
+def test_dataframe_source_uses_index_labels_as_rows():
+    frame = pd.DataFrame(
+        {"employee": ["a", "b"], "period": ["2025-01", "2025-02"], "kpi": "x", "actual": [1, None]},
+        index=[10, 11],
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(frame)
+    assert message(excinfo) == (
+        "<DataFrame>: 1 problem in 1 row; nothing was loaded.\n"
+        "- column 'actual': no actual value (1 row): row 11\n"
+        "  Suggestion: fill in the number or delete the row."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-01", "2025-01"),
+        ("2025-1", "2025-01"),
+        ("2025-01-15", "2025-01"),
+        ("2025-01-31 00:00:00", "2025-01"),
+        ("1996-07-04 00:00:00.000", "1996-07"),
+        ("2025-01-15T10:30:00Z", "2025-01"),
+        ("2025/03", "2025-03"),
+        ("202503", "2025-03"),
+        ("01.2025", "2025-01"),
+        ("15.02.2025", "2025-02"),
+        ("2/15/2025", "2025-02"),
+        ("Mar 2025", "2025-03"),
+        ("2025Q1", "2025-Q1"),
+        ("2025-Q2", "2025-Q2"),
+        ("2025-q3", "2025-Q3"),
+        ("Q4 2025", "2025-Q4"),
+        (" 2025-01 ", "2025-01"),
+    ],
+)
+def test_periods_are_normalised(text, expected):
+    assert data.parse_periods([text]).tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    "text", ["2025-13", "2025-02-30", "2025-Q5", "13.2025", "Foo 2025", "abc", "0999-01"]
+)
+def test_bad_periods_become_nan(text):
+    assert data.parse_periods([text]).isna().tolist() == [True]
+
+
+def test_parse_periods_to_quarters():
+    got = data.parse_periods(["2025-01", "2025-03-31", "2025-04", "2025-Q3"], freq="quarter")
+    assert got.tolist() == ["2025-Q1", "2025-Q1", "2025-Q2", "2025-Q3"]
+
+
+# --------------------------------------------------------------------------- bad input
+def test_every_problem_is_collected_with_rows_and_values(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,revenue,10,\n"  # 2 ok
+        ",2025-01,revenue,10,\n"  # 3 no employee
+        "B,2025-13,revenue,10,\n"  # 4 bad period
+        "C,,revenue,10,\n"  # 5 no period
+        "D,2025-01,,10,\n"  # 6 no kpi
+        "E,2025-01,revenue,,\n"  # 7 no actual
+        "F,2025-01,revenue,12 EUR,x\n"  # 8 bad actual and target
+        "G,2025-01,revenue,inf,\n"  # 9 not finite
+        "A,2025-1,revenue,5,\n"  # 10 duplicate of row 2
+    )
+    path = write(tmp_path, "bad.csv", text)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 8 problems in 9 rows; nothing was loaded.\n"
+        "- duplicate employee × period × KPI (2 rows): row 2 ('A × 2025-01 × revenue'), "
+        "row 10 ('A × 2025-01 × revenue')\n"
+        "  Suggestion: keep one row per employee, period and KPI, or sum them with "
+        "duplicates='sum' (CLI: --sum-duplicates).\n"
+        "- column 'employee': no employee id (1 row): row 3\n"
+        "  Suggestion: fill in the employee id or delete the row.\n"
+        "- column 'period': cannot read the period (1 row): row 4 ('2025-13')\n"
+        "  Suggestion: write periods as YYYY-MM (2025-01), YYYY-Qn (2025-Q1) or a date "
+        "(2025-01-15).\n"
+        "- column 'period': no period (1 row): row 5\n"
+        "  Suggestion: fill in the period, e.g. 2025-01 or 2025-Q1.\n"
+        "- column 'kpi': no KPI id (1 row): row 6\n"
+        "  Suggestion: fill in the KPI id or delete the row.\n"
+        "- column 'actual': no actual value (1 row): row 7\n"
+        "  Suggestion: fill in the number or delete the row.\n"
+        "- column 'actual': not a number (2 rows): row 8 ('12 EUR'), row 9 ('inf')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text.\n"
+        "- column 'target': target is not a number (1 row): row 8 ('x')\n"
+        "  Suggestion: write plain numbers, or leave the cell empty when there was no target."
+    )
+    cases = excinfo.value.failure_cases
+    assert cases.columns.tolist() == ["file", "row", "column", "value", "problem", "severity"]
+    assert sorted(cases["row"].tolist()) == [2, 3, 4, 5, 6, 7, 8, 8, 9, 10]
+    assert set(cases["file"]) == {str(path)}
+
+
+def test_many_bad_rows_list_ten_and_count_the_rest(tmp_path):
+    rows = "".join(f"E{i},2025-01,deals,n/a\n" for i in range(1236))
+    path = write(tmp_path, "many.csv", "employee,period,kpi,actual\n" + rows)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    examples = ", ".join(f"row {r} ('n/a')" for r in range(2, 12))
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 1,236 rows; nothing was loaded.\n"
+        f"- column 'actual': not a number (1,236 rows): {examples} … and 1,226 more\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text."
+    )
+    assert len(excinfo.value.failure_cases) == 1236
+
+
+def test_missing_columns_name_what_was_found(tmp_path):
+    path = write(tmp_path, "cols.csv", "Employe,month,kpi,actual\nA,2025-01,x,1\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: missing columns 'employee', 'period' for a long table.\n"
+        "Found columns: 'Employe', 'month', 'kpi', 'actual'.\n"
+        "A long table needs employee, period, kpi, actual (+ optional target, role, team, "
+        "region, manager).\n"
+        "For 'employee': Did you mean 'employe'?\n"
+        "Suggestion: rename the columns (case and spaces do not matter), or pass "
+        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+    )
+    assert excinfo.value.failure_cases["column"].tolist() == ["employee, period"]
+
+
+def test_wide_without_kpi_columns(tmp_path):
+    path = write(tmp_path, "w.csv", "employee,period,name\nA,2025-01,Ann\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: no KPI columns with numbers; found columns: 'employee', 'period', 'name'.\n"
+        "A wide table needs employee, period and one column per KPI; a long table needs "
+        "employee, period, kpi, actual.\n"
+        "Suggestion: add the KPI columns, or rename the columns of a long table."
+    )
+
+
+def test_duplicate_column_names_after_normalising(tmp_path):
+    path = write(tmp_path, "d.csv", "employee,Period,period ,kpi,actual\nA,1,2,x,1\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: columns 'Period' and 'period' both mean 'period' (names are matched "
+        "ignoring case and spaces).\nSuggestion: rename or delete one of them."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("empty.csv", b"", "{p}: the file is empty.\nSuggestion: export the data again."),
+        ("blank.csv", b"\n \n", "{p}: the file is empty.\nSuggestion: export the data again."),
+        (
+            "header.csv",
+            b"employee,period,kpi,actual\n",
+            "{p}: no data rows: only a header (employee, period, kpi, actual).\n"
+            "Suggestion: export the data again with its rows.",
+        ),
+        (
+            "image.csv",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "{p}: this is not a CSV text file: it looks like a PNG image.\n"
+            "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+        ),
+        (
+            "book.csv",
+            b"PK\x03\x04rest-of-zip",
+            "{p}: this is not a CSV text file: it looks like a ZIP archive (an .xlsx workbook "
+            "is one: rename it to .xlsx).\n"
+            "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+        ),
+        (
+            "nul.csv",
+            b"employee,period\x00\x01\x02",
+            "{p}: this is not a CSV text file: it contains binary data (NUL bytes).\n"
+            "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
+        ),
+        (
+            "neither.csv",
+            b"employee,period,kpi,actual\nA,2025-01,\x98x,1\n",
+            "{p}: cannot read the text: it is neither UTF-8 nor cp1251 (byte 0x98 is not "
+            "valid in either).\nSuggestion: save the file as CSV UTF-8.",
+        ),
+        (
+            "old.xls",
+            b"\xd0\xcf\x11\xe0",
+            "{p}: old Excel .xls files are not supported.\n"
+            "Suggestion: open it in Excel and save it as .xlsx or CSV.",
+        ),
+        (
+            "data.json",
+            b"{}",
+            "{p}: unknown file type '.json'.\nSuggestion: use a .csv, .xlsx or .parquet file.",
+        ),
+        (
+            "fake.xlsx",
+            b"not a zip",
+            "{p}: not a readable XLSX workbook (BadZipFile: File is not a zip file).\n"
+            "Suggestion: open it in Excel and save it again as .xlsx, or export CSV.",
+        ),
+    ],
+)
+def test_unreadable_files(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == expected.format(p=path)
+    assert excinfo.value.failure_cases["file"].tolist() == [str(path)]
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.csv"
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert (
+        message(excinfo) == f"{path}: file not found.\nSuggestion: check the path and its spelling."
+    )
+
+
+def test_wrong_number_of_fields_is_reported_with_line_numbers(tmp_path):
+    text = "employee,period,kpi,actual\nA,2025-01,x,1\nB,2025-01,x\nC,2025-01,x,1,9\n"
+    path = write(tmp_path, "f.csv", text)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 2 rows; nothing was loaded.\n"
+        "- wrong number of fields (2 rows): row 3 ('3 of 4 fields: B,2025-01,x'), "
+        "row 4 ('5 of 4 fields: C,2025-01,x,1,9')\n"
+        "  Suggestion: every line needs one value per header column; quote values that "
+        "contain the delimiter."
+    )
+
+
+def test_duplicates_can_be_summed_with_a_warning(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,revenue,10,100\nA,2025-01,revenue,5,\nB,2025-01,revenue,1,2\n"
+    )
+    path = write(tmp_path, "dup.csv", text)
+    with pytest.warns(UserWarning) as record:
+        df = data.load(path, duplicates="sum")
+    assert df.values.tolist() == [
+        ["A", "2025-01", "revenue", 15.0, 100.0],
+        ["B", "2025-01", "revenue", 1.0, 2.0],
+    ]
+    assert str(record[0].message) == (
+        f"{path}: warnings:\n"
+        "- duplicate rows summed (duplicates='sum') (2 rows): row 2 ('A × 2025-01 × revenue'), "
+        "row 3 ('A × 2025-01 × revenue')\n"
+        "  Suggestion: nothing to do if the rows are parts of one total."
+    )
+
+
+def test_bad_options():
+    frame = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"], "actual": [1]})
+    with pytest.raises(DefinitionError) as excinfo:
+        data.load(frame, duplicates="sums")
+    assert message(excinfo) == (
+        "Unknown duplicates option 'sums'; use 'error' or 'sum'. Did you mean 'sum'?"
+    )
+    with pytest.raises(DefinitionError) as excinfo:
+        data.load(frame, layout="longg")
+    assert (
+        message(excinfo)
+        == "Unknown layout 'longg'; use one of auto, long, wide. Did you mean 'long'?"
+    )
+
+
+def test_library_unknown_kpi_warns_and_negative_count_is_an_error(tmp_path):
+    library = load_library()
+    text = (
+        "employee,period,kpi,actual\n"
+        "A,2025-01,won_deals,-2\n"
+        "A,2025-01,revenu,10\n"
+        "A,2025-01,nps,-30\n"
+    )
+    path = write(tmp_path, "lib.csv", text)
+    report = data.check(path, library=library)
+    assert not report.ok
+    assert str(report) == (
+        "Data quality report\n"
+        f"  file:            {path}\n"
+        "  layout:          long\n"
+        "  rows read:       3\n"
+        "  rows kept:       2\n"
+        "  employees:       1\n"
+        "  periods:         2025-01 .. 2025-01 (1)\n"
+        "  KPIs:            revenu, nps\n"
+        "Issues: 1 error(s), 1 warning(s)\n"
+        "  - column 'actual': negative value for a KPI that cannot be negative (1 row): "
+        "row 2 ('won_deals = -2.0')\n"
+        "    Suggestion: check the sign; a negative count or duration is a data entry error.\n"
+        "  - column 'kpi': KPI not in the library (1 row): row 3 ('revenu') "
+        "Did you mean 'revenu' → 'revenue'?\n"
+        "    Suggestion: check the spelling, or add the KPI to your own library file.\n"
+        "Result: errors found: fix them and check again (nothing was loaded)."
+    )
+    assert report.data is None
+    ok = write(tmp_path, "lib_ok.csv", "employee,period,kpi,actual\nA,2025-01,revenu,10\n")
+    with pytest.warns(UserWarning, match="KPI not in the library"):
+        assert data.load(ok, library=library)["kpi"].tolist() == ["revenu"]
+
+
+def test_error_pickles_with_failure_cases(tmp_path):
+    path = write(tmp_path, "p.csv", "employee,period,kpi,actual\nA,2025-01,x,zz\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    clone = pickle.loads(pickle.dumps(excinfo.value))
+    assert str(clone) == str(excinfo.value)
+    pd.testing.assert_frame_equal(clone.failure_cases, excinfo.value.failure_cases)
+
+
+# --------------------------------------------------------------------------- wide
+WIDE = (
+    "Employee,Period,Team,Revenue,Deals,target_revenue,notes\n"
+    "007,2025-01,North,100,3,90,ok\n"
+    "008,2025-01-20,South,,2,,late\n"
+    "009,2025-02,South,50,x,60,\n"
+)
+
+
+def test_wide_table_is_detected_and_melted_with_warnings(tmp_path):
+    path = write(tmp_path, "wide.csv", WIDE.replace(",x,", ",1,"))
+    with pytest.warns(UserWarning) as record:
+        df = data.load(path)
+    assert df.columns.tolist() == ["employee", "period", "kpi", "actual", "target", "team"]
+    assert df.astype(object).where(df.notna(), None).values.tolist() == [
+        ["007", "2025-01", "revenue", 100.0, 90.0, "North"],
+        ["007", "2025-01", "deals", 3.0, None, "North"],
+        ["008", "2025-01", "deals", 2.0, None, "South"],
+        ["009", "2025-02", "revenue", 50.0, 60.0, "South"],
+        ["009", "2025-02", "deals", 1.0, None, "South"],
+    ]
+    assert str(record[0].message) == (
+        f"{path}: warnings:\n"
+        "- column 'notes': column has no numbers: ignored, not a KPI\n"
+        "  Suggestion: rename it to role, team, region or manager to keep it, or delete it.\n"
+        "- column 'Revenue': empty cell: no row made for this KPI (1 row): row 3\n"
+        "  Suggestion: nothing to do if the employee has no such KPI; otherwise fill in the "
+        "number."
+    )
+
+
+def test_wide_bad_cell_names_the_wide_column(tmp_path):
+    path = write(tmp_path, "wide.csv", WIDE)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 1 row; nothing was loaded.\n"
+        "- column 'Deals': not a number (1 row): row 4 ('x')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text."
+    )
+
+
+def test_layout_override(tmp_path):
+    path = write(tmp_path, "w.csv", "employee,period,kpi,actual,deals\nA,2025-01,x,4,3\n")
+    with pytest.warns(UserWarning) as record:
+        df = data.load(path, layout="wide")
+    assert df[["kpi", "actual"]].values.tolist() == [["deals", 3.0]]
+    assert str(record[0].message) == (
+        f"{path}: warnings:\n"
+        "- column 'kpi': column ignored (a wide table has one column per KPI; pass "
+        "layout='long' for a long one)\n"
+        "  Suggestion: rename it to one of employee, period, kpi, actual, target, role, team, "
+        "region, manager if it is meant to be used.\n"
+        "- column 'actual': column ignored (a wide table has one column per KPI; pass "
+        "layout='long' for a long one)\n"
+        "  Suggestion: rename it to one of employee, period, kpi, actual, target, role, team, "
+        "region, manager if it is meant to be used."
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(
+            write(tmp_path, "wide.csv", "employee,period,deals\nA,2025-01,3\n"), layout="long"
+        )
+    assert message(excinfo).splitlines()[0] == (
+        f"{tmp_path / 'wide.csv'}: missing columns 'kpi', 'actual' for a long table."
+    )
+
+
+def test_to_wide_and_back():
+    long = pd.DataFrame(
+        {
+            "employee": ["007", "007", "008"],
+            "period": ["2025-01", "2025-01", "2025-02"],
+            "kpi": ["revenue", "deals", "revenue"],
+            "actual": [10.0, 2.0, 7.5],
+            "target": [12.0, np.nan, 8.0],
+            "team": ["N", "N", "S"],
+        }
+    )
+    wide = data.to_wide(long)
+    assert wide.columns.tolist() == [
+        "employee",
+        "period",
+        "team",
+        "revenue",
+        "deals",
+        "target_revenue",
+    ]
+    assert wide["deals"].isna().tolist() == [False, True]
+    back = data.from_wide(wide)
+    pd.testing.assert_frame_equal(
+        back, long.astype({c: "str" for c in ("employee", "period", "kpi", "team")})
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["001", "02", "E3", "Zoë"]),
+            st.sampled_from(["2024-12", "2025-01", "2025-Q1"]),
+            st.sampled_from(["revenue", "deals", "nps"]),
+            st.floats(-1e9, 1e9, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: t[:3],
+    )
+)
+def test_long_wide_long_round_trip_property(rows):
+    long = pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual"])
+    back = data.from_wide(data.to_wide(long))
+    key = ["employee", "period", "kpi"]
+    expected = long.sort_values(key).reset_index(drop=True)
+    got = back.sort_values(key).reset_index(drop=True)
+    assert got[key].astype(object).values.tolist() == expected[key].values.tolist()
+    np.testing.assert_array_equal(got["actual"].to_numpy(), expected["actual"].to_numpy())
+
+
+# --------------------------------------------------------------------------- save
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
+def test_save_round_trips_through_load(tmp_path, ext):
+    df = data.load(write(tmp_path, "long.csv", LONG))
+    out = data.save(df, tmp_path / "sub" / f"out.{ext}")
+    assert out.exists()
+    pd.testing.assert_frame_equal(data.load(out), df)
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == [f"out.{ext}"]
+
+
+def test_save_escapes_formulas_only_in_xlsx(tmp_path):
+    df = pd.DataFrame({"employee": ["=HYPERLINK(1)", "+1", "@x", "ok"], "actual": [-1.0, 2, 3, 4]})
+    data.save(df, tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    cells = [ws.cell(row=r, column=1) for r in range(2, 6)]
+    assert [c.value for c in cells] == ["=HYPERLINK(1)", "+1", "@x", "ok"]
+    assert [c.data_type for c in cells] == ["s", "s", "s", "s"]
+    assert [c.quotePrefix for c in cells] == [True, True, True, False]
+    assert ws.cell(row=2, column=2).value == -1
+    data.save(df, tmp_path / "x.csv")
+    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "=HYPERLINK(1),-1.0"
+
+
+def test_save_unknown_extension(tmp_path):
+    with pytest.raises(Exception) as excinfo:
+        data.save(pd.DataFrame({"a": [1]}), tmp_path / "x.txt")
+    assert message(excinfo) == (
+        f"{tmp_path / 'x.txt'}: cannot write '.txt'.\n"
+        "Suggestion: end the file name with .csv, .xlsx or .parquet."
+    )
+    assert not (tmp_path / "x.txt").exists()
+
+
+# --------------------------------------------------------------------------- report
+def test_clean_report_and_html(tmp_path):
+    path = write(tmp_path, "long.csv", LONG)
+    report = data.check(path)
+    assert report.ok and report.rows_read == 3 and report.rows_kept == 3
+    assert str(report) == (
+        "Data quality report\n"
+        f"  file:            {path}\n"
+        "  layout:          long\n"
+        "  rows read:       3\n"
+        "  rows kept:       3\n"
+        "  employees:       2\n"
+        "  periods:         2025-01 .. 2025-02 (2)\n"
+        "  KPIs:            revenue, deals\n"
+        "Issues: none\n"
+        "Result: OK"
+    )
+    html = report._repr_html_()
+    assert "Data quality report" in html and "No issues." in html and ">OK<" in html
+    assert report.issues.empty
+
+
+def test_report_html_escapes_values(tmp_path):
+    path = write(tmp_path, "x.csv", "employee,period,kpi,actual\nA,2025-01,x,<b>\n")
+    html = data.check(path)._repr_html_()
+    assert "&lt;b&gt;" in html and "<b>" not in html
+
+
+def test_load_does_not_warn_when_clean(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data.load(write(tmp_path, "long.csv", LONG))
