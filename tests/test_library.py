@@ -277,7 +277,7 @@ def test_recompute_from_sums_needs_a_formula(lib):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, 50), st.integers(1, 50)),
@@ -434,7 +434,7 @@ def test_compute_rejects_missing_columns_and_duplicates(lib):
     assert list(info.value.failure_cases["row"]) == [2, 12]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=15),
 )
