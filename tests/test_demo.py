@@ -25,6 +25,10 @@ from kpitools.demo import (
 from kpitools.errors import DefinitionError, KpitoolsError
 from kpitools.library import load_library
 
+needs_data_layer = pytest.mark.skipif(
+    importlib.util.find_spec("kpitools.data") is None,
+    reason="the data layer (kpitools.data) is not in this tree yet",
+)
 COLUMNS = ["employee", "period", "kpi", "actual", "target", "role", "team", "region", "manager"]
 SALES_ROLES = ["sales_rep", "key_account_manager"]
 
@@ -358,6 +362,32 @@ def test_deals_aggregate_exactly_to_the_long_table(company):
     assert company.deals["product"].nunique() == 5
 
 
+@needs_data_layer
+def test_the_data_layer_aggregates_the_deals_file_back_to_the_kpis(tmp_path, company):
+    from kpitools.data import aggregate_events
+
+    paths = write_demo(tmp_path)
+    kpis = aggregate_events(
+        paths["deals"],
+        employee="sales_agent",
+        date="close_date",
+        measures=[
+            "won_deals=count where deal_stage == Won",
+            "closed_deals=count",
+            "revenue=sum(close_value) where deal_stage == Won",
+            "units_sold=sum(units) where deal_stage == Won",
+            "new_clients=count where deal_stage == Won and client_type == new",
+        ],
+    )
+    merged = kpis.merge(
+        company.data, on=["employee", "period", "kpi"], how="left", suffixes=("_deals", "")
+    )
+    assert merged["actual"].notna().all()
+    assert (merged["role"] != "marketing").all()
+    assert (np.round(merged["actual_deals"] * 100) == np.round(merged["actual"] * 100)).all()
+    assert len(kpis) > 0.95 * 5 * (company.data["kpi"] == "won_deals").sum()
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -501,10 +531,7 @@ def test_run_demo_prints_a_summary_of_the_data(tmp_path, company):
     ]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("kpitools.data") is None,
-    reason="the data layer (kpitools.data) is not in this tree yet",
-)
+@needs_data_layer
 def test_run_demo_checks_its_data_with_the_data_layer(tmp_path, company):
     lines: list[str] = []
     result = run_demo(tmp_path, echo=lines.append)
