@@ -26,9 +26,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,23 @@ class KPI:
     tags: tuple[str, ...] = ()
     nonnegative: bool = False
 
+    def __post_init__(self) -> None:
+        # KPIs built in code (inline design KPIs, notebooks) get the same checks as files
+        for name in ("counter_kpi", "tags"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        for name, allowed in _ENUMS.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise DefinitionError(
+                    f"KPI {self.id!r}: {name} {value!r} is not allowed."
+                    f"{did_you_mean(str(value), allowed)}\n"
+                    f"Suggestion: use one of {_quoted(allowed)}."
+                )
+
     @cached_property
     def expr(self) -> Expr | None:
         """The parsed :attr:`formula`, or None."""
@@ -208,9 +226,19 @@ class Override:
 
 
 # --------------------------------------------------------------------------- Library
-@dataclass(frozen=True, eq=False)
 class Library:
-    """A validated, immutable set of KPIs keyed by id (build it with :func:`load_library`).
+    """A validated, read-only set of KPIs keyed by id (build it with :func:`load_library`).
+
+    Attributes
+    ----------
+    kpis : mapping
+        id -> :class:`KPI`, in file order (read-only).
+    sources : mapping
+        id -> the file that defined the KPI (read-only).
+    overrides : tuple of Override
+        KPIs of an earlier file replaced by a later file.
+    paths : tuple of str
+        The files loaded, in order.
 
     Examples
     --------
@@ -221,38 +249,56 @@ class Library:
     'sum'
     """
 
-    kpis: Mapping[str, KPI]
-    sources: Mapping[str, str] = field(default_factory=dict)
-    overrides: tuple[Override, ...] = ()
-    paths: tuple[str, ...] = ()
+    def __init__(
+        self,
+        kpis: Mapping[str, KPI],
+        *,
+        sources: Mapping[str, str] | None = None,
+        overrides: Iterable[Override] = (),
+        paths: Iterable[str] = (),
+    ):
+        self._kpis = dict(kpis)
+        self._sources = dict(sources or {})
+        self.overrides = tuple(overrides)
+        self.paths = tuple(paths)
+
+    @property
+    def kpis(self) -> Mapping[str, KPI]:
+        """id -> KPI, read-only (the object is shared by every caller of load_library)."""
+        return MappingProxyType(self._kpis)
+
+    @property
+    def sources(self) -> Mapping[str, str]:
+        """id -> the file that defined the KPI, read-only."""
+        return MappingProxyType(self._sources)
 
     def get(self, kpi_id: str, default: KPI | None = None) -> KPI | None:
         """The KPI with this id, or ``default``."""
-        return self.kpis.get(kpi_id, default)
+        return self._kpis.get(kpi_id, default)
 
     def __getitem__(self, kpi_id: str) -> KPI:
         try:
-            return self.kpis[kpi_id]
+            return self._kpis[kpi_id]
         except KeyError:
             raise DefinitionError(
-                f"KPI {kpi_id!r} is not in the KPI library.{did_you_mean(kpi_id, self.kpis)}\n"
+                f"KPI {kpi_id!r} is not in the KPI library.{did_you_mean(kpi_id, self._kpis)}\n"
                 "Suggestion: use a library id (see kpitools.library.load_library().ids) "
                 "or add the KPI to your own library file."
             ) from None
 
     def __contains__(self, kpi_id: object) -> bool:
-        return kpi_id in self.kpis
+        return kpi_id in self._kpis
 
     def __len__(self) -> int:
-        return len(self.kpis)
+        return len(self._kpis)
 
     def __iter__(self) -> Iterator[KPI]:
-        return iter(self.kpis.values())
+        return iter(self._kpis.values())
 
     @property
     def ids(self) -> tuple[str, ...]:
         """All ids, in file order."""
-        return tuple(self.kpis)
+        return tuple(self._kpis)
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -272,8 +318,8 @@ class Library:
     @property
     def formula_kpis(self) -> tuple[KPI, ...]:
         """KPIs with a formula, ordered so that every KPI comes after its inputs."""
-        order = _topological(self.kpis)
-        return tuple(self.kpis[i] for i in order if self.kpis[i].formula is not None)
+        order = _topological(self._kpis)
+        return tuple(self._kpis[i] for i in order if self._kpis[i].formula is not None)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per KPI with every field (lists joined by ``", "``), plus ``source``.
@@ -288,7 +334,7 @@ class Library:
             row = k.to_dict()
             row["counter_kpi"] = ", ".join(k.counter_kpi)
             row["tags"] = ", ".join(k.tags)
-            row["source"] = self.sources.get(k.id, "")
+            row["source"] = self._sources.get(k.id, "")
             rows.append(row)
         columns = [f.name for f in fields(KPI)] + ["source"]
         return pd.DataFrame(rows, columns=columns)

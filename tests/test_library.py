@@ -827,3 +827,34 @@ def test_missing_shipped_library_is_explained(tmp_path):
         "Suggestion: reinstall kpitools from its source tree, or pass your own library file "
         "with include_default=False."
     )
+
+
+def test_kpi_built_in_code_is_checked_and_normalised():
+    fields = {
+        "id": "visits",
+        "name": "Visits",
+        "area": "sales",
+        "unit": "count",
+        "direction": "higher",
+        "aggregation": "sum",
+        "type": "leading",
+        "quantitative": True,
+        "level": "individual",
+        "description": "Client visits.",
+    }
+    k = KPI(**fields, counter_kpi="won_deals", tags=["activity", "field"])
+    assert (k.counter_kpi, k.tags) == (("won_deals",), ("activity", "field"))
+    with pytest.raises(DefinitionError) as info:
+        KPI(**{**fields, "level": "teams"})
+    assert str(info.value) == (
+        "KPI 'visits': level 'teams' is not allowed. Did you mean 'team'?\n"
+        "Suggestion: use one of 'individual', 'team', 'company'."
+    )
+
+
+def test_library_is_read_only(lib):
+    with pytest.raises(TypeError):
+        lib.kpis["revenue"] = lib["units_sold"]
+    with pytest.raises(TypeError):
+        lib.sources["revenue"] = "elsewhere.yaml"
+    assert lib["revenue"].id == "revenue"
