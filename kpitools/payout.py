@@ -1,0 +1,1043 @@
+"""The vectorised payout engine: prepare → compute → payout table.
+
+Three layers:
+
+- :func:`prepare` (pandas) rolls the long table up to the scheme's period, sets every
+  target (:mod:`kpitools.targets`, no look-ahead), checks them, and aligns actuals and
+  targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`).
+- :func:`compute` (pure numpy, no loop over rows) turns those arrays into payouts
+  (:class:`PayoutArrays`). It is what the forecast and the what-if widgets call again and
+  again, so it only does arithmetic on whole arrays.
+- :func:`run_scheme` does both and builds the payout table of contract §5
+  (:class:`SchemeRun`).
+
+Order of operations per employee and period (contract §4): component payouts → gates →
+sum → modifiers (multiply) → cap → pool proration across the employees of the period.
+
+Choices where the contract is silent (written down here and in the docs):
+
+- **Rows.** One row per employee-period in which the employee has an actual for at least
+  one component KPI. Periods skipped by a target method (no history) and periods outside
+  ``periods`` are left out; targets still use all the history before them.
+- **A missing actual** (the employee has a row for another KPI of the scheme but none for
+  this one): the component pays 0, a gate counts as missed, a modifier is 1 (no change);
+  ``warnings`` counts each case. A missing, zero or negative *target* where an actual
+  exists is an error naming the employee and period.
+- **Attainment** = actual / target (``higher``), target / actual (``lower``; an actual of 0
+  or below counts as the highest attainment of the component's curve: the last point or
+  step, where a linear curve reaches its cap, the last tier start of a commission; a gate
+  passes), (actual − b) / (target − b) with a ``baseline`` b (then the target must lie
+  above b for ``higher`` KPIs, below it for ``lower`` ones). Attainments are rounded to 12
+  decimals so that float noise (0.1 + 0.2) never drops an exact hit below a boundary.
+- **Commission** pays on max(actual, 0); its ``factor`` column is the effective rate
+  (payout / actual).
+- **Money** is computed in float64 and rounded to cents at each traced step, half up (a
+  value within a millionth of a cent of a half cent counts as the half, so 2.675 pays
+  2.68): each component payout, the sum, the amount after modifiers, the cap amount. Pool
+  proration rounds *down* to cents, and if float noise still left a period above the pool
+  budget, a cent is taken from its largest payouts: the pool is never exceeded.
+- **Weighted attainment** (``attainment`` of the total row) = Σ weight × attainment of the
+  curve components (a missing attainment counts as 0); a commission-only scheme takes the
+  mean attainment of its commissions.
+
+Examples
+--------
+>>> import pandas as pd
+>>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+>>> scheme = {"name": "s", "on_target_pay": 1000, "components": [
+...     {"kpi": "sales", "weight": 1.0, "target": {"method": "fixed", "value": 100},
+...      "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}}]}
+>>> run_scheme(data, scheme, library=False).totals["payout"].tolist()
+[750.0, 1600.0]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, DefinitionError, did_you_mean
+from .periods import format_periods, roll_up, select
+from .schemes import Component, Scheme, load_scheme
+from .targets import TargetContext, TargetResult, compute_targets
+
+__all__ = [
+    "PayoutInputs",
+    "PayoutArrays",
+    "SchemeRun",
+    "prepare",
+    "compute",
+    "run_scheme",
+    "round_cents",
+    "attainment",
+]
+
+_REQUIRED = ("employee", "period", "kpi", "actual")
+
+
+# --------------------------------------------------------------------------- money
+def round_cents(x: Any) -> np.ndarray:
+    """Round money to cents, half up, ignoring binary noise below a millionth of a cent.
+
+    Examples
+    --------
+    >>> round_cents([2.675, 0.125, 10.0049, 1e-9]).tolist()
+    [2.68, 0.13, 10.0, 0.0]
+    """
+    c = np.round(np.asarray(x, dtype=float) * 100.0, 6)
+    return np.floor(c + 0.5) / 100.0
+
+
+def _floor_cents(x: np.ndarray) -> np.ndarray:
+    return np.floor(np.asarray(x, dtype=float) * 100.0) / 100.0
+
+
+def attainment(
+    actual: Any,
+    target: Any,
+    *,
+    direction: str = "higher",
+    baseline: float | None = None,
+    top: float = np.inf,
+) -> np.ndarray:
+    """Attainment of actuals against targets (vectorised), rounded to 12 decimals.
+
+    Parameters
+    ----------
+    actual, target : array-like
+    direction : {"higher", "lower"}
+        ``lower``: target / actual; an actual of 0 or below gets ``top``.
+    baseline : float, optional
+        (actual − baseline) / (target − baseline) instead.
+    top : float
+        The attainment given to a ``lower`` actual of 0 or below.
+
+    Examples
+    --------
+    >>> attainment([150.0, 0.3], [100.0, 0.1 + 0.2]).tolist()
+    [1.5, 1.0]
+    >>> attainment([50.0, 0.0], [100.0, 100.0], direction="lower", top=1.5).tolist()
+    [2.0, 1.5]
+    """
+    a = np.asarray(actual, dtype=float)
+    t = np.asarray(target, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if baseline is not None:
+            att = (a - baseline) / (t - baseline)
+        elif direction == "lower":
+            att = np.where(a > 0, t / a, np.where(np.isnan(a), np.nan, top))
+        else:
+            att = a / t
+    return np.round(att, 12)
+
+
+# --------------------------------------------------------------------------- containers
+@dataclass(frozen=True, eq=False)
+class PayoutInputs:
+    """Aligned numpy inputs of :func:`compute`, one row per employee-period.
+
+    Build it with :func:`prepare`; the forecast builds variants with
+    ``dataclasses.replace(inputs, actual=…, period_code=…)``.
+
+    Attributes
+    ----------
+    keys : pandas.DataFrame
+        ``employee, period`` (label), ``role`` (and ``team, region, manager`` when present).
+    actual, target : tuple of numpy.ndarray
+        Per component, aligned with ``keys`` (NaN: no actual; target NaN where not needed).
+    gate_actual, gate_target, modifier_actual, modifier_target : tuple of numpy.ndarray
+        The same for gates and modifiers.
+    direction, gate_direction, modifier_direction : tuple of str
+        Resolved direction of each (the scheme's, else the KPI library's, else ``higher``).
+    on_target_pay : numpy.ndarray
+        Per row.
+    revenue : numpy.ndarray
+        Actual of the scheme's ``revenue_kpi`` (NaN where none).
+    period_code : numpy.ndarray
+        Integer group of each row for the pool (0 … n_periods − 1).
+    skipped : pandas.DataFrame
+        ``period, reason``: periods left out because a target method had no history.
+    warnings : tuple of str
+    """
+
+    keys: pd.DataFrame
+    actual: tuple[np.ndarray, ...]
+    target: tuple[np.ndarray, ...]
+    gate_actual: tuple[np.ndarray, ...]
+    gate_target: tuple[np.ndarray, ...]
+    modifier_actual: tuple[np.ndarray, ...]
+    modifier_target: tuple[np.ndarray, ...]
+    direction: tuple[str, ...]
+    gate_direction: tuple[str, ...]
+    modifier_direction: tuple[str, ...]
+    on_target_pay: np.ndarray
+    revenue: np.ndarray
+    period_code: np.ndarray
+    skipped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"period": [], "reason": []}, dtype=object)
+    )
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Number of employee-periods."""
+        return len(self.on_target_pay)
+
+    def replace(self, **changes: Any) -> PayoutInputs:
+        """A copy with some fields replaced (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return (
+            f"PayoutInputs({self.n} employee-periods, {len(self.actual)} components, "
+            f"{len(self.skipped)} skipped periods, {len(self.warnings)} warnings)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PayoutArrays:
+    """Every intermediate of :func:`compute`, numpy arrays aligned with ``inputs.keys``.
+
+    Attributes
+    ----------
+    attainment, factor : tuple of numpy.ndarray
+        Per component (factor: the curve's payout factor; the effective rate of a commission).
+    component_payout : tuple of numpy.ndarray
+        Per component, in money, after gates (cents).
+    component_gate : tuple of numpy.ndarray
+        Per component, whether every gate that applies to it passed.
+    gate_attainment, modifier_attainment, modifier_factor : tuple of numpy.ndarray
+    gate_passed : numpy.ndarray
+        Every gate passed.
+    subtotal : numpy.ndarray
+        Sum of the component payouts.
+    modifier : numpy.ndarray
+        Product of the modifier factors (1 without modifiers).
+    before_cap, cap_amount, after_cap, pool_factor, payout : numpy.ndarray
+        ``payout`` is the final amount.
+    weighted_attainment : numpy.ndarray
+    """
+
+    attainment: tuple[np.ndarray, ...]
+    factor: tuple[np.ndarray, ...]
+    component_payout: tuple[np.ndarray, ...]
+    component_gate: tuple[np.ndarray, ...]
+    gate_attainment: tuple[np.ndarray, ...]
+    modifier_attainment: tuple[np.ndarray, ...]
+    modifier_factor: tuple[np.ndarray, ...]
+    gate_passed: np.ndarray
+    subtotal: np.ndarray
+    modifier: np.ndarray
+    before_cap: np.ndarray
+    cap_amount: np.ndarray
+    after_cap: np.ndarray
+    pool_factor: np.ndarray
+    payout: np.ndarray
+    weighted_attainment: np.ndarray
+
+
+# --------------------------------------------------------------------------- compute
+def _top(rule: Any) -> float:
+    return float(rule.max_attainment) if rule is not None else np.inf
+
+
+def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
+    """Payouts of every employee-period, on whole arrays.
+
+    Parameters
+    ----------
+    scheme : Scheme
+    inputs : PayoutInputs
+        From :func:`prepare` (or a variant of it).
+
+    Returns
+    -------
+    PayoutArrays
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+    ...     {"kpi": "x", "weight": 1, "target": 10, "curve": {"steps": [[1, 1], [1.2, 2]]}}]})
+    >>> keys = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2})
+    >>> z = (np.zeros(2),)
+    >>> inp = PayoutInputs(keys=keys, actual=(np.array([11.0, 12.0]),),
+    ...     target=(np.array([10.0, 10.0]),), gate_actual=(), gate_target=(),
+    ...     modifier_actual=(), modifier_target=(), direction=("higher",), gate_direction=(),
+    ...     modifier_direction=(), on_target_pay=np.array([100.0, 100.0]),
+    ...     revenue=np.full(2, np.nan), period_code=np.zeros(2, dtype=int))
+    >>> compute(s, inp).payout.tolist()
+    [100.0, 200.0]
+    """
+    otp = np.asarray(inputs.on_target_pay, dtype=float)
+    n = otp.shape[0]
+    comps = scheme.components
+    atts, factors, raw = [], [], []
+    for i, comp in enumerate(comps):
+        rule = comp.payout_rule
+        actual = inputs.actual[i]
+        target = inputs.target[i]
+        if comp.commission is not None and not comp.commission.needs_target and target is None:
+            target = np.full(n, np.nan)
+        att = attainment(
+            actual, target, direction=inputs.direction[i], baseline=comp.baseline, top=_top(rule)
+        )
+        if comp.curve is not None:
+            fac = comp.curve.evaluate(att)
+            money = otp * comp.weight * fac
+        else:
+            money = comp.commission.evaluate(actual, target, att)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fac = np.where(actual > 0, money / actual, np.nan)
+        pay = round_cents(money)
+        pay = np.where(np.isnan(pay), 0.0, pay)
+        atts.append(att)
+        factors.append(fac)
+        raw.append(pay)
+
+    # Gates: a missed gate zeroes the components it applies to.
+    gate_atts = []
+    comp_ok = [np.ones(n, dtype=bool) for _ in comps]
+    gate_passed = np.ones(n, dtype=bool)
+    for g, gate in enumerate(scheme.gates):
+        att = attainment(
+            inputs.gate_actual[g],
+            inputs.gate_target[g],
+            direction=inputs.gate_direction[g],
+            baseline=gate.baseline,
+        )
+        passed = att >= gate.min_attainment  # NaN (no actual) → missed
+        gate_atts.append(att)
+        gate_passed &= passed
+        for i in _applies_to(scheme, gate):
+            comp_ok[i] = comp_ok[i] & passed
+    comp_pay = tuple(np.where(ok, p, 0.0) for ok, p in zip(comp_ok, raw, strict=True))
+    subtotal = round_cents(np.sum(comp_pay, axis=0)) if comp_pay else np.zeros(n)
+
+    mod_atts, mod_factors = [], []
+    modifier = np.ones(n)
+    for m, mod in enumerate(scheme.modifiers):
+        att = attainment(
+            inputs.modifier_actual[m],
+            inputs.modifier_target[m],
+            direction=inputs.modifier_direction[m],
+            baseline=mod.baseline,
+            top=_top(mod.curve),
+        )
+        fac = mod.curve.evaluate(att)
+        fac = np.where(np.isnan(fac), 1.0, fac)  # no actual → no change
+        mod_atts.append(att)
+        mod_factors.append(fac)
+        modifier = modifier * fac
+    before_cap = round_cents(subtotal * modifier) if scheme.modifiers else subtotal
+
+    if scheme.cap is not None:
+        cap_amount = round_cents(scheme.cap * otp)
+        after_cap = np.minimum(before_cap, cap_amount)
+    else:
+        cap_amount = np.full(n, np.inf)
+        after_cap = before_cap
+
+    if scheme.pool is not None and n:
+        payout, pool_factor = _prorate(after_cap, inputs.period_code, scheme.pool.budget)
+    else:
+        payout, pool_factor = after_cap, np.ones(n)
+
+    weighted = _weighted_attainment(comps, atts, n)
+    return PayoutArrays(
+        attainment=tuple(atts),
+        factor=tuple(factors),
+        component_payout=comp_pay,
+        component_gate=tuple(comp_ok),
+        gate_attainment=tuple(gate_atts),
+        modifier_attainment=tuple(mod_atts),
+        modifier_factor=tuple(mod_factors),
+        gate_passed=gate_passed,
+        subtotal=subtotal,
+        modifier=modifier,
+        before_cap=before_cap,
+        cap_amount=cap_amount,
+        after_cap=after_cap,
+        pool_factor=pool_factor,
+        payout=payout,
+        weighted_attainment=weighted,
+    )
+
+
+def _applies_to(scheme: Scheme, gate: Any) -> list[int]:
+    if gate.applies_to is None:
+        return list(range(len(scheme.components)))
+    out: list[int] = []
+    for ref in gate.applies_to:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            out.append(ref)
+        else:
+            out.extend(i for i, c in enumerate(scheme.components) if c.kpi == ref)
+    return sorted(set(out))
+
+
+def _weighted_attainment(comps: tuple[Component, ...], atts: list[np.ndarray], n: int):
+    curve = [(c.weight, a) for c, a in zip(comps, atts, strict=True) if c.curve is not None]
+    if curve:
+        total = np.zeros(n)
+        for w, a in curve:
+            total = total + w * np.where(np.isfinite(a), a, np.where(np.isnan(a), 0.0, a))
+        return total
+    commission = [a for c, a in zip(comps, atts, strict=True) if c.commission is not None]
+    stack = np.vstack(commission) if commission else np.full((1, n), np.nan)
+    with np.errstate(invalid="ignore"):
+        counts = np.sum(~np.isnan(stack), axis=0)
+        sums = np.nansum(stack, axis=0)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def _prorate(amount: np.ndarray, code: np.ndarray, budget: float):
+    """Scale each period's payouts down to the budget; never above it after rounding."""
+    code = np.asarray(code, dtype=np.int64)
+    size = int(code.max()) + 1
+    cents = np.rint(amount * 100.0)
+    totals = np.bincount(code, weights=cents, minlength=size)
+    budget_cents = np.floor(np.round(budget * 100.0, 6))
+    over = totals > budget_cents
+    if not over.any():
+        return amount, np.ones(amount.shape)
+    factor_by_code = np.where(over, budget_cents / np.where(over, totals, 1.0), 1.0)
+    factor = factor_by_code[code]
+    scaled = np.where(over[code], np.floor(cents * factor), cents)
+    # Float noise could leave a period a cent or two above budget: take them back.
+    new_totals = np.bincount(code, weights=scaled, minlength=size)
+    excess = np.maximum(new_totals - budget_cents, 0.0)
+    if excess.any():
+        rows = np.flatnonzero(excess[code] > 0)
+        order = rows[np.lexsort((-scaled[rows], code[rows]))]
+        c = code[order]
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+        take = order[rank < excess[c]]
+        scaled[take] -= 1.0
+    return scaled / 100.0, factor
+
+
+# --------------------------------------------------------------------------- prepare
+@dataclass(frozen=True)
+class _Item:
+    kind: str  # component | gate | modifier
+    index: int
+    spec: Any
+
+    @property
+    def path(self) -> str:
+        return {"component": "components", "gate": "gates", "modifier": "modifiers"}[
+            self.kind
+        ] + f"[{self.index}]"
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} ({self.spec.kpi})"
+
+    @property
+    def needs_target(self) -> bool:
+        if self.kind == "component" and self.spec.commission is not None:
+            return self.spec.commission.needs_target
+        return True
+
+
+def _items(scheme: Scheme) -> list[_Item]:
+    return (
+        [_Item("component", i, c) for i, c in enumerate(scheme.components)]
+        + [_Item("gate", i, g) for i, g in enumerate(scheme.gates)]
+        + [_Item("modifier", i, m) for i, m in enumerate(scheme.modifiers)]
+    )
+
+
+def _resolve_library(library: Any) -> Any:
+    """``None`` → the shipped KPI library (if it can be loaded); ``False`` → no library."""
+    if library is False:
+        return None
+    if library is not None:
+        if isinstance(library, str | bytes) or hasattr(library, "__fspath__"):
+            from .library import load_library
+
+            return load_library(library)
+        return library
+    try:
+        from .library import default_library_path, load_library
+    except ImportError:  # pragma: no cover - library module missing
+        return None
+    if not default_library_path().exists():  # pragma: no cover - source tree without templates
+        return None
+    return load_library()
+
+
+def _as_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
+    if isinstance(data, pd.DataFrame):
+        missing = [c for c in _REQUIRED if c not in data.columns]
+        if missing:
+            found = ", ".join(map(str, data.columns)) or "no columns"
+            raise DataValidationError(
+                f"the data: missing column(s) {', '.join(missing)} (found: {found}).\n"
+                "Suggestion: give the long table (employee, period, kpi, actual), or load it "
+                "with kpitools.data.load, which also reads wide tables."
+            )
+        return data, "the data"
+    from .data import load
+
+    return load(data, library=library), str(data)
+
+
+def _check_duplicates(table: pd.DataFrame, source: str) -> None:
+    dup = table.duplicated(["employee", "period", "kpi"], keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        first = table.iloc[rows[0]]
+        raise DataValidationError(
+            f"{source}: {rows.size} rows repeat an employee × period × KPI, e.g. employee "
+            f"{str(first['employee'])!r}, {first['period']}, {first['kpi']!r} "
+            f"(rows {', '.join(str(r + 2) for r in rows[:6])}).\n"
+            "Suggestion: remove the repeats, or load the data with "
+            "kpitools.data.load(..., duplicates='sum').",
+            pd.DataFrame(
+                {
+                    "row": rows + 2,
+                    "column": "kpi",
+                    "value": table["kpi"].to_numpy()[rows],
+                    "problem": "duplicate employee × period × KPI",
+                }
+            ),
+        )
+
+
+def prepare(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> PayoutInputs:
+    """Roll data up, set targets, check them and align everything into arrays.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        The long table (contract §1); a path is read with :func:`kpitools.data.load`.
+    scheme : Scheme, mapping or path
+    periods : str or (str, str), optional
+        Periods to evaluate, inclusive: ``"2025-01..2025-12"`` or ``("2025-01",
+        "2025-12")``; a scheme period counts when it lies wholly inside.
+    library : Library, path, None or False
+        KPI library for aggregations and directions; ``None`` uses the shipped library,
+        ``False`` none (every KPI summed, direction ``higher`` unless the scheme says).
+
+    Returns
+    -------
+    PayoutInputs
+
+    Raises
+    ------
+    DefinitionError
+        A scheme KPI that is not in the data; on-target pay with no amount for a role.
+    DataValidationError
+        A missing, zero or negative target where an actual exists, naming employee and
+        period (``failure_cases`` lists all of them).
+    """
+    scheme = load_scheme(scheme)
+    library = _resolve_library(library)
+    table, source = _as_table(data, library)
+    items = _items(scheme)
+    data_kpis = pd.unique(table["kpi"].astype(str))
+    known = set(data_kpis.tolist())
+    for item in items:
+        if item.spec.kpi not in known:
+            shown = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
+            raise DefinitionError(
+                f"{scheme.source}: {item.path}.kpi: KPI {item.spec.kpi!r} is not in "
+                f"{source}.{did_you_mean(item.spec.kpi, known)}\n"
+                f"Suggestion: add its rows to the data, or use a KPI the data has: {shown}."
+            )
+    needed = {it.spec.kpi for it in items}
+    warnings: list[str] = []
+    if scheme.revenue_kpi is not None:
+        if scheme.revenue_kpi in known:
+            needed.add(scheme.revenue_kpi)
+        else:
+            warnings.append(
+                f"revenue_kpi {scheme.revenue_kpi!r} is not in {source}: cost of sales "
+                "cannot be computed."
+            )
+    sub = table[table["kpi"].astype(str).isin(needed).to_numpy()]
+    _check_duplicates(sub, source)
+    rolled = roll_up(sub, scheme.period, library=library, source=source)
+    warnings.extend(rolled.warnings)
+    kind = scheme.period
+    values = rolled.values
+    attrs = rolled.attributes
+    has_role = "role" in attrs.columns
+
+    comp_kpis = {c.kpi for c in scheme.components}
+    keys = (
+        values.loc[values["kpi"].isin(comp_kpis), ["employee", "period"]]
+        .drop_duplicates()
+        .merge(attrs, on=["employee", "period"], how="left")
+        .sort_values(["period", "employee"], kind="stable")
+        .reset_index(drop=True)
+    )
+    if not has_role:
+        keys["role"] = pd.Series([None] * len(keys), dtype=object)
+    key_index = pd.MultiIndex.from_arrays(
+        [keys["employee"].to_numpy(), keys["period"].to_numpy(dtype=np.int64)]
+    )
+    role_of = attrs.set_index(["employee", "period"])["role"] if has_role else None
+
+    by_kpi = {k: g for k, g in values.groupby("kpi", sort=False)}
+    results: dict[_Item, TargetResult] = {}
+    aligned: dict[_Item, tuple[np.ndarray, np.ndarray]] = {}
+    skipped: dict[int, list[str]] = {}
+    for item in items:
+        frame = by_kpi[item.spec.kpi].reset_index(drop=True)
+        idx = pd.MultiIndex.from_arrays(
+            [frame["employee"].to_numpy(), frame["period"].to_numpy(dtype=np.int64)]
+        )
+        if role_of is not None:
+            roles = role_of.reindex(idx).to_numpy(dtype=object)
+            roles = np.where(pd.isna(roles), "", roles).astype(object)
+        else:
+            roles = np.full(len(frame), "", dtype=object)
+        ctx_frame = pd.DataFrame(
+            {
+                "employee": frame["employee"].to_numpy(),
+                "period": frame["period"].to_numpy(dtype=np.int64),
+                "role": roles,
+                "actual": frame["actual"].to_numpy(float),
+                "target": frame["target"].to_numpy(float),
+            }
+        )
+        spec_target = item.spec.target
+        if spec_target is None:
+            res = TargetResult(np.full(len(frame), np.nan))
+        else:
+            ctx = TargetContext(
+                frame=ctx_frame,
+                kind=kind,
+                label=item.label,
+                has_target_column="target" in table.columns,
+            )
+            res = compute_targets(spec_target, ctx)
+        results[item] = res
+        for p, reason in res.skipped.items():
+            skipped.setdefault(p, []).append(reason)
+        actual = pd.Series(ctx_frame["actual"].to_numpy(), index=idx).reindex(key_index)
+        target = pd.Series(res.values, index=idx).reindex(key_index)
+        pos = pd.Series(np.arange(len(frame)), index=idx).reindex(key_index)
+        aligned[item] = (actual.to_numpy(float), target.to_numpy(float), pos.to_numpy(float))
+
+    per = keys["period"].to_numpy(dtype=np.int64)
+    keep = select(per, kind, periods)
+    in_scope = set(np.unique(per[keep]).tolist())
+    skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
+    keep &= ~np.isin(per, skip_codes)
+    skipped_df = pd.DataFrame(
+        {
+            "period": list(format_periods(skip_codes, kind)) if skip_codes.size else [],
+            "reason": ["; ".join(dict.fromkeys(skipped[int(p)])) for p in skip_codes],
+        },
+        dtype=object,
+    )
+    rows = np.flatnonzero(keep)
+    keys = keys.iloc[rows].reset_index(drop=True)
+    labels = format_periods(keys["period"].to_numpy(dtype=np.int64), kind)
+    period_code = pd.factorize(keys["period"].to_numpy(dtype=np.int64), sort=True)[0]
+    keys["period"] = pd.Series(labels, dtype=object).astype(str)
+    columns = ["employee", "period", "role"] + [
+        c for c in ("team", "region", "manager") if c in keys.columns
+    ]
+    keys = keys[columns]
+
+    def direction(spec: Any) -> str:
+        if spec.direction is not None:
+            return spec.direction
+        k = library.get(spec.kpi) if library is not None else None
+        d = getattr(k, "direction", None)
+        return d if d in ("higher", "lower") else "higher"
+
+    arrays: dict[_Item, tuple[np.ndarray, np.ndarray]] = {}
+    failures = []
+    for item in items:
+        actual, target, pos = (a[rows] for a in aligned[item])
+        arrays[item] = (actual, target)
+        have = ~np.isnan(actual)
+        n_missing = int((~have).sum())
+        if n_missing:
+            effect = {
+                "component": "that component pays 0 there",
+                "gate": "the gate counts as missed there",
+                "modifier": "the modifier is 1 (no change) there",
+            }[item.kind]
+            warnings.append(
+                f"{item.label}: {n_missing} employee-period(s) have no actual; {effect}."
+            )
+        if item.needs_target:
+            failures.append(
+                _target_failures(
+                    item, direction(item.spec), keys, actual, target, pos, results[item]
+                )
+            )
+    failures = [f for f in failures if len(f)]
+    if failures:
+        _raise_target_failures(scheme, pd.concat(failures, ignore_index=True), results)
+
+    otp = _on_target_pay(scheme, keys, has_role)
+    revenue = np.full(len(keys), np.nan)
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
+        f = by_kpi[scheme.revenue_kpi]
+        idx = pd.MultiIndex.from_arrays(
+            [f["employee"].to_numpy(), f["period"].to_numpy(dtype=np.int64)]
+        )
+        revenue = (
+            pd.Series(f["actual"].to_numpy(float), index=idx).reindex(key_index).to_numpy(float)
+        )[rows]
+
+    comps = [it for it in items if it.kind == "component"]
+    gates = [it for it in items if it.kind == "gate"]
+    mods = [it for it in items if it.kind == "modifier"]
+    return PayoutInputs(
+        keys=keys,
+        actual=tuple(arrays[it][0] for it in comps),
+        target=tuple(arrays[it][1] for it in comps),
+        gate_actual=tuple(arrays[it][0] for it in gates),
+        gate_target=tuple(arrays[it][1] for it in gates),
+        modifier_actual=tuple(arrays[it][0] for it in mods),
+        modifier_target=tuple(arrays[it][1] for it in mods),
+        direction=tuple(direction(it.spec) for it in comps),
+        gate_direction=tuple(direction(it.spec) for it in gates),
+        modifier_direction=tuple(direction(it.spec) for it in mods),
+        on_target_pay=otp,
+        revenue=revenue,
+        period_code=period_code.astype(np.int64),
+        skipped=skipped_df,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _target_failures(item, direction, keys, actual, target, pos, res: TargetResult) -> pd.DataFrame:
+    have = ~np.isnan(actual)
+    b = item.spec.baseline
+    with np.errstate(invalid="ignore"):
+        missing = have & np.isnan(target)
+        nonpos = have & ~np.isnan(target) & (target <= 0)
+        if b is not None:
+            direction_lower = direction == "lower"
+            bad_base = have & ~np.isnan(target) & ~nonpos
+            bad_base &= (target >= b) if direction_lower else (target <= b)
+        else:
+            bad_base = np.zeros_like(have)
+    bad = np.flatnonzero(missing | nonpos | bad_base)
+    if bad.size == 0:
+        return pd.DataFrame()
+    problems = []
+    for r in bad:
+        t = target[r]
+        if missing[r]:
+            why = res.reasons.get(int(pos[r]), "") if not np.isnan(pos[r]) else ""
+            problems.append("no target" + (f": {why}" if why else ""))
+        elif nonpos[r]:
+            problems.append(f"the target is {'0' if t == 0 else f'negative ({t:g})'}")
+        else:
+            side = "below" if direction == "lower" else "above"
+            problems.append(f"the target ({t:g}) is not {side} the baseline ({b:g})")
+    return pd.DataFrame(
+        {
+            "item": item.path,
+            "kpi": item.spec.kpi,
+            "employee": keys["employee"].to_numpy()[bad],
+            "period": keys["period"].to_numpy()[bad],
+            "target": target[bad],
+            "problem": problems,
+            "_method": getattr(item.spec.target, "method", ""),
+            "_kind": np.where(missing[bad], "missing", np.where(nonpos[bad], "nonpos", "base")),
+        }
+    )
+
+
+def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results) -> None:
+    first = fails.iloc[0]
+    item = next(it for it in results if it.path == first["item"])
+    if first["_kind"] == "missing":
+        fix = results[item].suggestion or "set a target for it."
+    elif first["_kind"] == "nonpos":
+        fix = (
+            "targets must be positive: check the data's target column."
+            if first["_method"] == "from_data"
+            else "targets must be positive: check the actuals the target is set from, or use "
+            "another target method."
+        )
+    else:
+        fix = "put the target on the far side of the baseline, or change the baseline."
+
+    def line(row) -> str:
+        return (
+            f"{row['item']} ({row['kpi']}): {row['problem']} for employee "
+            f"{row['employee']!r} in {row['period']}"
+        )
+
+    if len(fails) == 1:
+        message = f"{scheme.source}: {line(first)}.\nSuggestion: {fix}"
+    else:
+        shown = [f"  {line(r)}" for _, r in fails.head(10).iterrows()]
+        more = f"\n  … and {len(fails) - 10} more" if len(fails) > 10 else ""
+        message = (
+            f"{scheme.source}: {len(fails)} employee-periods have no usable target:\n"
+            + "\n".join(shown)
+            + more
+            + f"\nSuggestion: {fix}"
+        )
+    cases = fails.drop(columns=["_method", "_kind"]).rename(columns={"item": "column"})
+    raise DataValidationError(message, cases)
+
+
+def _on_target_pay(scheme: Scheme, keys: pd.DataFrame, has_role: bool) -> np.ndarray:
+    otp = scheme.on_target_pay
+    if not isinstance(otp, Mapping):
+        return np.full(len(keys), float(otp))
+    if not has_role:
+        raise DefinitionError(
+            f"{scheme.source}: on_target_pay is given per role "
+            f"({', '.join(otp)}) but the data has no 'role' column.\n"
+            "Suggestion: add a role column to the data, or give on_target_pay as one number."
+        )
+    roles = keys["role"].astype(object).to_numpy()
+    amounts = pd.Series(roles).map(otp).to_numpy(float)
+    bad = np.isnan(amounts)
+    if bad.any():
+        missing_roles = pd.unique(pd.Series(roles[bad], dtype=object).fillna("(none)"))
+        first = np.flatnonzero(bad)[0]
+        role = missing_roles[0]
+        n_rows = int((pd.Series(roles[bad], dtype=object).fillna("(none)") == role).sum())
+        what = "no role" if role == "(none)" else f"role {role!r}"
+        others = (
+            f" (also: {', '.join(map(repr, missing_roles[1:]))})" if len(missing_roles) > 1 else ""
+        )
+        hint = did_you_mean(str(role), otp) if role != "(none)" else ""
+        raise DefinitionError(
+            f"{scheme.source}: on_target_pay: no amount for {what}{others}: "
+            f"{n_rows} employee-period(s), e.g. employee {keys['employee'].iloc[first]!r} in "
+            f"{keys['period'].iloc[first]}.{hint}\n"
+            + (
+                f"Suggestion: add {role}: <amount> under on_target_pay."
+                if role != "(none)"
+                else "Suggestion: fill in the role column for these rows."
+            )
+        )
+    return amounts
+
+
+# --------------------------------------------------------------------------- run
+_PAYOUT_COLUMNS = [
+    "scheme",
+    "employee",
+    "period",
+    "role",
+    "component",
+    "kpi",
+    "actual",
+    "target",
+    "attainment",
+    "factor",
+    "payout",
+    "gate_passed",
+    "subtotal",
+    "modifier",
+    "before_cap",
+    "after_cap",
+    "pool_factor",
+    "on_target_pay",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class SchemeRun:
+    """One scheme run on one data set.
+
+    Attributes
+    ----------
+    payouts : pandas.DataFrame
+        Contract §5 payout table: per employee-period one row per component (``component``
+        = the component's name or index) and one ``total`` row whose ``payout`` is final and
+        whose ``gate_passed, subtotal, modifier, before_cap, after_cap, pool_factor`` show
+        each step. On component rows ``payout`` is after the gates (``gate_passed`` tells).
+    totals : pandas.DataFrame
+        One row per employee-period: ``scheme, employee, period, role, on_target_pay,
+        attainment`` (weighted), ``gate_passed, subtotal, modifier, before_cap, after_cap,
+        pool_factor, payout, revenue``.
+    skipped : pandas.DataFrame
+        ``period, reason``.
+    warnings : tuple of str
+    scheme, inputs, arrays
+        What the run was made of.
+    """
+
+    scheme: Scheme
+    inputs: PayoutInputs
+    arrays: PayoutArrays
+    payouts: pd.DataFrame
+    totals: pd.DataFrame
+    skipped: pd.DataFrame
+    warnings: tuple[str, ...]
+
+    @property
+    def total_cost(self) -> float:
+        """Sum of the final payouts."""
+        return float(np.round(self.totals["payout"].sum(), 2))
+
+    def __repr__(self) -> str:
+        return (
+            f"SchemeRun({self.scheme.name!r}: {len(self.totals)} employee-periods, "
+            f"total {self.total_cost:,.2f}, {len(self.skipped)} skipped periods, "
+            f"{len(self.warnings)} warnings)"
+        )
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{self.scheme.name}</b>: {len(self.totals)} employee-periods, "
+        head += f"total payout {self.total_cost:,.2f}</p>"
+        body = self.totals.head(20).to_html(index=False, na_rep="")
+        warn = "".join(f"<li>{w}</li>" for w in self.warnings)
+        return head + body + (f"<ul>{warn}</ul>" if warn else "")
+
+
+def _tables(scheme: Scheme, inputs: PayoutInputs, arr: PayoutArrays):
+    keys = inputs.keys
+    n = len(keys)
+    k = len(scheme.components)
+    emp = keys["employee"].to_numpy(dtype=object)
+    per = keys["period"].to_numpy(dtype=object)
+    role = keys["role"].to_numpy(dtype=object)
+    otp = np.asarray(inputs.on_target_pay, dtype=float)
+    nan = np.full(n, np.nan)
+    totals = pd.DataFrame(
+        {
+            "scheme": scheme.name,
+            "employee": emp,
+            "period": per,
+            "role": role,
+            "on_target_pay": otp,
+            "attainment": arr.weighted_attainment,
+            "gate_passed": arr.gate_passed,
+            "subtotal": arr.subtotal,
+            "modifier": arr.modifier,
+            "before_cap": arr.before_cap,
+            "after_cap": arr.after_cap,
+            "pool_factor": arr.pool_factor,
+            "payout": arr.payout,
+            "revenue": inputs.revenue,
+        }
+    )
+    blocks = []
+    for i, comp in enumerate(scheme.components):
+        blocks.append(
+            {
+                "component": np.full(n, scheme.component_label(i), dtype=object),
+                "kpi": np.full(n, comp.kpi, dtype=object),
+                "actual": inputs.actual[i],
+                "target": inputs.target[i],
+                "attainment": arr.attainment[i],
+                "factor": arr.factor[i],
+                "payout": arr.component_payout[i],
+                "gate_passed": arr.component_gate[i],
+                "subtotal": nan,
+                "modifier": nan,
+                "before_cap": nan,
+                "after_cap": nan,
+                "pool_factor": nan,
+            }
+        )
+    blocks.append(
+        {
+            "component": np.full(n, "total", dtype=object),
+            "kpi": np.full(n, "", dtype=object),
+            "actual": nan,
+            "target": nan,
+            "attainment": arr.weighted_attainment,
+            "factor": nan,
+            "payout": arr.payout,
+            "gate_passed": arr.gate_passed,
+            "subtotal": arr.subtotal,
+            "modifier": arr.modifier,
+            "before_cap": arr.before_cap,
+            "after_cap": arr.after_cap,
+            "pool_factor": arr.pool_factor,
+        }
+    )
+    # Interleave: for each employee-period its components, then its total.
+    m = k + 1
+    columns: dict[str, Any] = {
+        "scheme": np.full(n * m, scheme.name, dtype=object),
+        "employee": np.repeat(emp, m),
+        "period": np.repeat(per, m),
+        "role": np.repeat(role, m),
+    }
+    for col in blocks[0]:
+        stacked = np.stack([np.asarray(b[col]) for b in blocks], axis=1)
+        columns[col] = stacked.reshape(-1)
+    columns["on_target_pay"] = np.repeat(otp, m)
+    payouts = pd.DataFrame(columns)[_PAYOUT_COLUMNS]
+    payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
+    for col in ("scheme", "employee", "period", "component", "kpi"):
+        payouts[col] = payouts[col].astype(str)
+    for col in ("scheme", "employee", "period"):
+        totals[col] = totals[col].astype(str)
+    return payouts, totals
+
+
+def run_scheme(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> SchemeRun:
+    """Run a scheme on historical data: the payout table of every employee-period.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        The long table (contract §1).
+    scheme : Scheme, mapping or path
+    periods : str or (str, str), optional
+        ``"2025-01..2025-12"``: the periods to evaluate (inclusive).
+    library : Library, path, None or False
+        See :func:`prepare`.
+
+    Returns
+    -------
+    SchemeRun
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"employee": ["007"], "period": ["2025-01"], "kpi": ["revenue"],
+    ...                      "actual": [150_000.0], "target": [100_000.0]})
+    >>> run = run_scheme(data, {"name": "c", "on_target_pay": 20000, "components": [
+    ...     {"kpi": "revenue", "target": {"method": "from_data"},
+    ...      "commission": {"tiers": [[0, 0.10], [1.0, 0.15]], "mode": "marginal"}}]},
+    ...     library=False)
+    >>> run.payouts[["component", "attainment", "payout"]].to_dict("records")
+    [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
+    """  # noqa: E501
+    scheme = load_scheme(scheme)
+    inputs = prepare(data, scheme, periods=periods, library=library)
+    arrays = compute(scheme, inputs)
+    payouts, totals = _tables(scheme, inputs, arrays)
+    return SchemeRun(
+        scheme=scheme,
+        inputs=inputs,
+        arrays=arrays,
+        payouts=payouts,
+        totals=totals,
+        skipped=inputs.skipped,
+        warnings=inputs.warnings,
+    )

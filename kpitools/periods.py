@@ -1,0 +1,442 @@
+"""Periods: parse ``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY``, pick ranges, roll monthly data up.
+
+Periods are held as integer ordinals of their kind so that "the period before" is
+``p - 1`` and "the same period last year" is ``p - lag_year(kind)``:
+
+- month ``YYYY-MM`` → ``YYYY * 12 + MM - 1``
+- quarter ``YYYY-Qn`` → ``YYYY * 4 + n - 1``
+- year ``YYYY`` → ``YYYY``
+
+:func:`roll_up` turns the long table (contract §1) into one row per employee × scheme
+period × KPI, aggregating each KPI its own way (the KPI library's ``aggregation``):
+
+- ``sum``: added up (rounded to 10 decimals, so that sums of cents that should reach a
+  threshold exactly do: 0.1 + 0.2 is 0.3 here);
+- ``mean``: averaged over the months present;
+- ``last``: the value of the latest month present;
+- ``ratio``: recomputed as sum(numerator) / sum(denominator) from the ratio's two parts when
+  the library names them and both are in the data, never averaged; where a part is missing
+  the monthly values are averaged and a warning says how many employee-periods that hit.
+
+A KPI the library does not know (or every KPI, with no library) is summed; when that
+actually combines several months a warning names it. Targets (the data's ``target``
+column) roll up the same way, except that a ratio's target, itself a rate, is averaged; a
+period in which any month lacks a target gets no target.
+
+Examples
+--------
+>>> parse_period("2025-03"), parse_period("2025-Q2"), parse_period("2025")
+(('month', 24302), ('quarter', 8101), ('year', 2025))
+>>> format_period(8101, "quarter")
+'2025-Q2'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, DefinitionError
+
+__all__ = [
+    "KINDS",
+    "parse_period",
+    "parse_periods",
+    "format_period",
+    "format_periods",
+    "convert",
+    "lag_year",
+    "months_in",
+    "parse_range",
+    "select",
+    "roll_up",
+    "RollUp",
+]
+
+#: Period kinds from finest to coarsest.
+KINDS = ("month", "quarter", "year")
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_RE = re.compile(r"^\s*(\d{4})(?:-(?:(\d{1,2})|[Qq]([1-4])))?\s*$")
+
+
+def parse_period(text: Any) -> tuple[str, int]:
+    """Return ``(kind, ordinal)`` of a period label, or raise ``ValueError``.
+
+    Examples
+    --------
+    >>> parse_period("2024-12")
+    ('month', 24299)
+    """
+    m = _RE.match(str(text))
+    if not m:
+        raise ValueError(f"not a period: {text!r}")
+    year = int(m.group(1))
+    if m.group(2) is not None:
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a period: {text!r}")
+        return "month", year * 12 + month - 1
+    if m.group(3) is not None:
+        return "quarter", year * 4 + int(m.group(3)) - 1
+    return "year", year
+
+
+def parse_periods(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Parse many labels (each distinct label once): kinds, ordinals and the bad labels."""
+    values = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    kinds_u, ords_u, bad = [], [], []
+    for u in uniques:
+        try:
+            k, o = parse_period(u)
+        except ValueError:
+            k, o = "", -1
+            bad.append(u)
+        kinds_u.append(k)
+        ords_u.append(o)
+    kinds = np.asarray(kinds_u, dtype=object)[codes]
+    ords = np.asarray(ords_u, dtype=np.int64)[codes]
+    return kinds, ords, bad
+
+
+def format_period(ordinal: int, kind: str) -> str:
+    """Label of a period ordinal: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
+
+    Examples
+    --------
+    >>> format_period(24302, "month")
+    '2025-03'
+    """
+    o = int(ordinal)
+    if kind == "month":
+        return f"{o // 12:04d}-{o % 12 + 1:02d}"
+    if kind == "quarter":
+        return f"{o // 4:04d}-Q{o % 4 + 1}"
+    return f"{o:04d}"
+
+
+def format_periods(ordinals: Sequence[int] | np.ndarray, kind: str) -> np.ndarray:
+    """Labels of many ordinals (each distinct ordinal formatted once)."""
+    arr = np.asarray(ordinals, dtype=np.int64)
+    uniq, inv = np.unique(arr, return_inverse=True)
+    labels = np.array([format_period(o, kind) for o in uniq], dtype=object)
+    return labels[inv.reshape(arr.shape)] if arr.size else np.array([], dtype=object)
+
+
+def convert(ordinal: Any, source: str, dest: str) -> Any:
+    """Map ordinals of kind ``source`` to the coarser kind ``dest`` they fall in.
+
+    Examples
+    --------
+    >>> convert(24302, "month", "quarter")  # 2025-03 is in 2025-Q1
+    8100
+    """
+    if KINDS.index(dest) < KINDS.index(source):
+        raise ValueError(f"cannot split {source} periods into {dest}s")
+    return ordinal // (_MONTHS[dest] // _MONTHS[source])
+
+
+def lag_year(kind: str) -> int:
+    """How many periods of ``kind`` make a year (12, 4, 1)."""
+    return 12 // _MONTHS[kind]
+
+
+def months_in(kind: str) -> int:
+    """How many months a period of ``kind`` holds (1, 3, 12)."""
+    return _MONTHS[kind]
+
+
+def _month_span(label: str) -> tuple[int, int]:
+    kind, o = parse_period(label)
+    first = o * _MONTHS[kind]
+    return first, first + _MONTHS[kind] - 1
+
+
+def parse_range(periods: Any) -> tuple[str, str] | None:
+    """Normalise a period selection: ``None``, ``"FROM..TO"``, ``(FROM, TO)`` or one label.
+
+    Examples
+    --------
+    >>> parse_range("2025-01..2025-12")
+    ('2025-01', '2025-12')
+    """
+    if periods is None:
+        return None
+    if isinstance(periods, str):
+        parts = periods.split("..") if ".." in periods else [periods, periods]
+    else:
+        parts = list(periods)
+    if len(parts) != 2:
+        raise DefinitionError(
+            f"periods {periods!r}: expected FROM..TO (e.g. 2025-01..2025-12).\n"
+            "Suggestion: give the first and the last period to evaluate."
+        )
+    lo, hi = (str(p).strip() for p in parts)
+    for p in (lo, hi):
+        try:
+            parse_period(p)
+        except ValueError:
+            raise DefinitionError(
+                f"periods {periods!r}: {p!r} is not a period.\n"
+                "Suggestion: write periods as YYYY-MM, YYYY-Qn or YYYY, e.g. 2025-01..2025-12."
+            ) from None
+    if _month_span(lo)[0] > _month_span(hi)[1]:
+        raise DefinitionError(
+            f"periods {periods!r}: {lo} comes after {hi}.\n"
+            "Suggestion: write the earlier period first (FROM..TO)."
+        )
+    return lo, hi
+
+
+def select(ordinals: np.ndarray, kind: str, periods: Any) -> np.ndarray:
+    """Boolean mask of the ``kind`` periods lying wholly inside the selection (inclusive).
+
+    ``FROM`` and ``TO`` may be months, quarters or years: ``2025-01..2025-12`` picks the four
+    quarters of 2025 for a quarterly scheme; a quarter only partly inside is left out.
+
+    Examples
+    --------
+    >>> select(np.array([8100, 8101, 8102]), "quarter", "2025-02..2025-09").tolist()
+    [False, True, True]
+    """
+    rng = parse_range(periods)
+    ords = np.asarray(ordinals, dtype=np.int64)
+    if rng is None:
+        return np.ones(ords.shape, dtype=bool)
+    first = _month_span(rng[0])[0]
+    last = _month_span(rng[1])[1]
+    start = ords * _MONTHS[kind]
+    return (start >= first) & (start + _MONTHS[kind] - 1 <= last)
+
+
+class RollUp:
+    """Result of :func:`roll_up`.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        ``employee, period (ordinal), kpi, actual, target, months`` (months of data combined).
+    attributes : pandas.DataFrame
+        ``employee, period`` and the grouping columns present (``role, team, region,
+        manager``), the latest month's value.
+    kind : str
+        The scheme's period kind.
+    warnings : list of str
+    """
+
+    def __init__(self, values, attributes, kind, warnings):
+        self.values = values
+        self.attributes = attributes
+        self.kind = kind
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return f"RollUp({len(self.values)} rows, {self.kind}, {len(self.warnings)} warnings)"
+
+
+ATTRIBUTES = ("role", "team", "region", "manager")
+
+
+def _kpi_info(library: Any, kpi: str) -> tuple[str | None, str | None, str | None]:
+    """(aggregation, numerator, denominator) of a KPI from the library, if it knows it."""
+    if library is None:
+        return None, None, None
+    k = library.get(kpi)
+    if k is None:
+        return None, None, None
+    return (
+        getattr(k, "aggregation", None),
+        getattr(k, "numerator", None),
+        getattr(k, "denominator", None),
+    )
+
+
+def roll_up(
+    data: pd.DataFrame, kind: str, *, library: Any = None, source: str = "the data"
+) -> RollUp:
+    """Roll a long table up to ``kind`` periods, each KPI by its aggregation.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The canonical long table (``employee, period, kpi, actual`` and optionally
+        ``target, role, team, region, manager``).
+    kind : {"month", "quarter", "year"}
+        The scheme's period.
+    library : Library, optional
+        Gives each KPI's ``aggregation`` and a ratio's numerator/denominator; without it
+        every KPI is summed.
+    source : str
+        How to name the data in messages.
+
+    Returns
+    -------
+    RollUp
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"employee": ["a", "a"], "period": ["2025-01", "2025-02"],
+    ...                    "kpi": ["sales", "sales"], "actual": [1.0, 2.0]})
+    >>> roll_up(df, "quarter").values[["employee", "period", "actual"]].to_dict("records")
+    [{'employee': 'a', 'period': 8100, 'actual': 3.0}]
+    """
+    if kind not in KINDS:
+        raise DefinitionError(f"period {kind!r}: use one of: {', '.join(KINDS)}.")
+    kinds, ords, bad = parse_periods(data["period"])
+    if bad:
+        rows = np.flatnonzero(np.isin(data["period"].astype(str).to_numpy(), bad))
+        raise DataValidationError(
+            f"{source}: {len(rows)} row(s) have a period that is not YYYY-MM, YYYY-Qn or "
+            f"YYYY: {', '.join(repr(str(b)) for b in bad[:5])}.\n"
+            "Suggestion: load the data with kpitools.data.load, which normalises dates.",
+            pd.DataFrame(
+                {
+                    "row": rows + 2,
+                    "column": "period",
+                    "value": data["period"].to_numpy()[rows],
+                    "problem": "not a period",
+                }
+            ),
+        )
+    present = sorted(set(kinds.tolist()), key=KINDS.index)
+    if len(present) > 1:
+        raise DataValidationError(
+            f"{source}: the periods mix {' and '.join(present)} labels.\n"
+            "Suggestion: give all rows in one kind of period (e.g. months, YYYY-MM)."
+        )
+    data_kind = present[0] if present else kind
+    if KINDS.index(data_kind) > KINDS.index(kind):
+        raise DataValidationError(
+            f"{source}: the data has {data_kind} periods but the scheme pays per {kind}.\n"
+            f"Suggestion: give {kind}ly data, or set the scheme's period to {data_kind}."
+        )
+    has_target = "target" in data.columns
+    frame = pd.DataFrame(
+        {
+            "employee": data["employee"].astype(str).to_numpy(),
+            "kpi": data["kpi"].astype(str).to_numpy(),
+            "month": ords,
+            "period": convert(ords, data_kind, kind),
+            "actual": pd.to_numeric(data["actual"]).astype(float).to_numpy(),
+            "target": (
+                pd.to_numeric(data["target"]).astype(float).to_numpy()
+                if has_target
+                else np.full(len(data), np.nan)
+            ),
+        }
+    )
+    attrs = [a for a in ATTRIBUTES if a in data.columns]
+    warnings: list[str] = []
+    keys = ["employee", "period", "kpi"]
+    if data_kind == kind:
+        values = frame[keys + ["actual", "target"]].assign(months=months_in(kind))
+    else:
+        values = _aggregate(frame, library, warnings)
+    values = values.sort_values(keys, kind="stable").reset_index(drop=True)
+    # Grouping attributes: the latest month's non-empty value per employee-period.
+    att = pd.DataFrame({"employee": frame["employee"], "period": frame["period"]})
+    for a in attrs:
+        col = data[a].astype("object").to_numpy()
+        att[a] = pd.Series(col).where(pd.Series(col).notna() & (pd.Series(col) != ""))
+    att["_month"] = frame["month"].to_numpy()
+    att = att.sort_values(["employee", "period", "_month"], kind="stable")
+    if attrs:
+        attributes = att.groupby(["employee", "period"], sort=True)[attrs].last().reset_index()
+    else:
+        attributes = att[["employee", "period"]].drop_duplicates().reset_index(drop=True)
+    return RollUp(values, attributes, kind, warnings)
+
+
+def _aggregate(frame: pd.DataFrame, library: Any, warnings: list[str]) -> pd.DataFrame:
+    keys = ["employee", "period", "kpi"]
+    kpis = pd.unique(frame["kpi"])
+    info = {k: _kpi_info(library, k) for k in kpis}
+    agg = {k: (i[0] or "sum") for k, i in info.items()}
+    g = frame.groupby(keys, sort=False)
+    months = g.size().rename("months")
+    multi = months[months > 1]
+    multi_kpis = set(multi.index.get_level_values("kpi"))
+    unknown = [k for k in kpis if info[k][0] is None and k in multi_kpis]
+    if unknown:
+        names = ", ".join(repr(str(k)) for k in unknown)
+        where = "With no KPI library" if library is None else "Not in the KPI library"
+        warnings.append(
+            f"{where}, the monthly values of {names} were summed. If one of them is an "
+            "average or a ratio, give its aggregation in a KPI library file."
+        )
+    agg_of = frame["kpi"].map(agg)
+    parts = []
+    for how in ("sum", "mean", "last", "ratio"):
+        sub = frame[agg_of.to_numpy() == how]
+        if sub.empty:
+            continue
+        gs = sub.groupby(keys, sort=False)
+        n = gs.size()
+        full_target = gs["target"].count() == n
+        if how == "sum":
+            actual = gs["actual"].sum().round(10)
+            target = gs["target"].sum().round(10)
+        elif how == "last":
+            latest = (
+                sub.sort_values("month", kind="stable")
+                .drop_duplicates(keys, keep="last")
+                .set_index(keys)
+            )
+            actual = latest["actual"].reindex(n.index)
+            target = latest["target"].reindex(n.index)
+            full_target = target.notna()
+        else:
+            actual = gs["actual"].mean()
+            target = gs["target"].mean()
+        target = target.reindex(actual.index).where(full_target.reindex(actual.index))
+        part = pd.DataFrame({"actual": actual, "target": target, "months": n})
+        if how == "ratio":
+            part = _recompute_ratios(part, frame, info, warnings)
+        parts.append(part)
+    values = pd.concat(parts) if parts else pd.DataFrame(columns=["actual", "target", "months"])
+    return values.reset_index()
+
+
+def _recompute_ratios(part: pd.DataFrame, frame: pd.DataFrame, info, warnings) -> pd.DataFrame:
+    """Replace averaged ratio actuals by sum(numerator) / sum(denominator) where possible."""
+    sums = frame.groupby(["employee", "period", "kpi"], sort=False)["actual"].sum()
+    out = part.copy()
+    for kpi in pd.unique(part.index.get_level_values("kpi")):
+        num, den = info[kpi][1], info[kpi][2]
+        rows = part.index.get_level_values("kpi") == kpi
+        idx = part.index[rows]
+        ep = pd.MultiIndex.from_arrays(
+            [idx.get_level_values("employee"), idx.get_level_values("period")]
+        )
+        recomputed = pd.Series(np.nan, index=idx)
+        if num and den:
+            n_vals = sums.reindex(pd.MultiIndex.from_arrays([*_levels(ep), [num] * len(ep)]))
+            d_vals = sums.reindex(pd.MultiIndex.from_arrays([*_levels(ep), [den] * len(ep)]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = n_vals.to_numpy() / d_vals.to_numpy()
+            r = np.where(np.isfinite(r), r, np.nan)
+            recomputed = pd.Series(r, index=idx)
+        ok = recomputed.notna() | (part.loc[rows, "months"] <= 1)
+        out.loc[rows, "actual"] = np.where(
+            recomputed.notna(), recomputed.to_numpy(), part.loc[rows, "actual"].to_numpy()
+        )
+        averaged = int((~ok).sum())
+        if averaged:
+            parts_txt = (
+                f"sum({num}) / sum({den}) (not both in the data)"
+                if num and den
+                else "its numerator and denominator (the library does not name them)"
+            )
+            warnings.append(
+                f"KPI {kpi!r} is a ratio but could not be recomputed from {parts_txt} for "
+                f"{averaged} employee-period(s): its monthly values were averaged there."
+            )
+    return out
+
+
+def _levels(idx: pd.MultiIndex) -> list[np.ndarray]:
+    return [idx.get_level_values(i).to_numpy() for i in range(idx.nlevels)]

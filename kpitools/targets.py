@@ -1,0 +1,331 @@
+"""Target methods: how each employee's target for each period is set (a registry).
+
+Every method gets the rolled-up rows of one KPI (all employees, all periods of the data)
+and returns one target per row. All methods but ``fixed`` and ``from_data`` use only
+actuals from periods strictly before the period they set a target for (no look-ahead);
+``allocate`` also uses who is active in the period (who has an actual for the KPI), which
+is an organisational fact, not a result.
+
+========== ===================================================================================
+method     target of employee *e* in period *p*
+========== ===================================================================================
+fixed      ``value``
+from_data  the data's ``target`` column (rolled up like the actual)
+growth     base × (1 + ``rate``); base = *e*'s actual in *p* − 1 (``previous_period``) or in
+           the same period a year before (``same_period_last_year``). No base (a new hire, an
+           absence): with ``fallback: peer_median`` the median of the targets of *e*'s peers
+           in *p* that have one; without a fallback there is no target, which is an error
+           naming the employee and period (suggestion: add ``fallback: peer_median``).
+percentile the ``q``-quantile (linear interpolation) of the past actuals of *e*'s peers
+           (``of: peers``: every row of the same role, *e* included) or of *e* alone
+           (``of: own``), over the ``window`` periods before *p* (all earlier periods by
+           default)
+allocate   ``total`` split across the employees active in *p*: equally (``by: equal``) or
+           in proportion to each one's average actual per period over the ``window`` before
+           *p* (``by: history_share``); an active employee with no history there (a new
+           hire) counts as the average of those with history
+========== ===================================================================================
+
+Peers are the employees with the same ``role`` (everyone when the data has no role).
+A period in which a method has no history at all (nobody has a growth base, no past
+actuals in the window) is not evaluated: it is reported in ``skipped`` with the reason.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kpitools.schemes import GrowthTarget
+>>> frame = pd.DataFrame({"employee": ["a", "a"], "period": [24300, 24301],
+...                       "role": ["", ""], "actual": [100.0, 120.0], "target": [None, None]})
+>>> ctx = TargetContext(frame=frame, kind="month", label="components[0] (sales)")
+>>> res = compute_targets(GrowthTarget(rate=0.1), ctx)
+>>> res.values.round(6).tolist(), res.skipped
+([nan, 110.0], {24300: 'components[0] (sales): growth (base previous_period) has no history: nobody has an actual in 2024-12'})
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DefinitionError, did_you_mean
+from .periods import format_period, lag_year
+
+__all__ = [
+    "TargetContext",
+    "TargetResult",
+    "TARGET_METHODS",
+    "register_target_method",
+    "get_target_method",
+    "compute_targets",
+]
+
+
+@dataclass(frozen=True)
+class TargetContext:
+    """What a target method sees: the rows of one KPI.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``employee, period (ordinal), role ("" when none), actual, target`` (the data's
+        target, NaN where none): every rolled-up row of the KPI, all periods.
+    kind : str
+        Period kind of the scheme (``month``, ``quarter``, ``year``).
+    label : str
+        How messages name the component, e.g. ``components[0] (revenue)``.
+    has_target_column : bool
+        Whether the data had a ``target`` column at all.
+    """
+
+    frame: pd.DataFrame
+    kind: str
+    label: str = "target"
+    has_target_column: bool = True
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """Targets aligned with ``ctx.frame`` rows, plus what could not be set and why.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        One target per row; NaN where the method could not set one.
+    skipped : dict
+        Period ordinal → reason, for periods with no history at all.
+    reasons : pandas.Series
+        Row position → why that row has no target (only rows with NaN).
+    suggestion : str
+        How to fix a missing target.
+    """
+
+    values: np.ndarray
+    skipped: dict[int, str] = field(default_factory=dict)
+    reasons: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    suggestion: str = ""
+
+
+TargetMethod = Callable[[Any, TargetContext], TargetResult]
+
+#: Registry of target methods by name.
+TARGET_METHODS: dict[str, TargetMethod] = {}
+
+
+def register_target_method(name: str) -> Callable[[TargetMethod], TargetMethod]:
+    """Decorator registering ``func(spec, ctx) -> TargetResult`` as target method ``name``."""
+
+    def deco(func: TargetMethod) -> TargetMethod:
+        TARGET_METHODS[name] = func
+        return func
+
+    return deco
+
+
+def get_target_method(name: str) -> TargetMethod:
+    """The target method registered as ``name``.
+
+    Examples
+    --------
+    >>> get_target_method("fixed").__name__
+    'fixed'
+    """
+    try:
+        return TARGET_METHODS[name]
+    except KeyError:
+        raise DefinitionError(
+            f"Unknown target method {name!r}.{did_you_mean(name, TARGET_METHODS)}\n"
+            f"Suggestion: use one of: {', '.join(TARGET_METHODS)}."
+        ) from None
+
+
+def compute_targets(spec: Any, ctx: TargetContext) -> TargetResult:
+    """Run the method ``spec.method`` on ``ctx``.
+
+    Parameters
+    ----------
+    spec : TargetSpec
+        A target spec from :mod:`kpitools.schemes` (``FixedTarget``, ``GrowthTarget`` …).
+    ctx : TargetContext
+        The KPI's rows.
+
+    Returns
+    -------
+    TargetResult
+    """
+    return get_target_method(spec.method)(spec, ctx)
+
+
+def _fmt(p: int, kind: str) -> str:
+    return format_period(p, kind)
+
+
+def _reasons(values: np.ndarray, why: Callable[[np.ndarray], list[str]]) -> pd.Series:
+    missing = np.flatnonzero(np.isnan(values))
+    if missing.size == 0:
+        return pd.Series(dtype=object)
+    return pd.Series(why(missing), index=missing, dtype=object)
+
+
+@register_target_method("fixed")
+def fixed(spec: Any, ctx: TargetContext) -> TargetResult:
+    """``value`` for every row."""
+    return TargetResult(np.full(len(ctx.frame), float(spec.value)))
+
+
+@register_target_method("from_data")
+def from_data(spec: Any, ctx: TargetContext) -> TargetResult:
+    """The data's ``target`` column."""
+    values = ctx.frame["target"].to_numpy(dtype=float, na_value=np.nan).copy()
+    if not ctx.has_target_column:
+        why = "the data has no 'target' column"
+        fix = "add a target column to the data, or use another method (fixed, growth, …)."
+    else:
+        why = "the data's target column is empty for it (in at least one month of the period)"
+        fix = "fill in the target column for these rows, or use another target method."
+    return TargetResult(values, reasons=_reasons(values, lambda m: [why] * len(m)), suggestion=fix)
+
+
+@register_target_method("growth")
+def growth(spec: Any, ctx: TargetContext) -> TargetResult:
+    """Base × (1 + rate), base from an earlier period; ``peer_median`` fallback."""
+    f = ctx.frame
+    lag = 1 if spec.base == "previous_period" else lag_year(ctx.kind)
+    emp = f["employee"].to_numpy()
+    per = f["period"].to_numpy(dtype=np.int64)
+    own = pd.Series(f["actual"].to_numpy(float), index=pd.MultiIndex.from_arrays([emp, per]))
+    base = own.reindex(pd.MultiIndex.from_arrays([emp, per - lag])).to_numpy(float)
+    values = base * (1.0 + spec.rate)
+    has_base = ~np.isnan(base)
+    any_base = pd.Series(has_base).groupby(per).any()
+    skipped = {
+        int(p): (
+            f"{ctx.label}: growth (base {spec.base}) has no history: nobody has an actual "
+            f"in {_fmt(int(p) - lag, ctx.kind)}"
+        )
+        for p in any_base.index[~any_base.to_numpy()]
+    }
+    role = f["role"].to_numpy()
+    if spec.fallback == "peer_median":
+        med = (
+            pd.DataFrame({"period": per, "role": role, "t": values})
+            .groupby(["period", "role"])["t"]
+            .median()
+        )
+        peer = med.reindex(pd.MultiIndex.from_arrays([per, role])).to_numpy(float)
+        values = np.where(has_base, values, peer)
+
+    def why(rows: np.ndarray) -> list[str]:
+        out = []
+        for r in rows:
+            text = f"no growth base (no actual in {_fmt(per[r] - lag, ctx.kind)})"
+            if spec.fallback == "peer_median":
+                who = f"of role {role[r]!r} " if role[r] != "" else ""
+                text += f" and no peer {who}has one for the peer median"
+            else:
+                text += " and no fallback"
+            out.append(text)
+        return out
+
+    if spec.fallback == "peer_median":
+        fix = "give the role a fixed target, or evaluate later periods (periods=FROM..TO)."
+    else:
+        fix = (
+            "add 'fallback: peer_median' to the growth target so that new hires get the "
+            "median target of their peers."
+        )
+    return TargetResult(values, skipped, _reasons(values, why), fix)
+
+
+def _window_mask(per: np.ndarray, p: int, window: int | None) -> np.ndarray:
+    mask = per < p
+    if window is not None:
+        mask &= per >= p - window
+    return mask
+
+
+def _history_words(p: int, window: int | None, kind: str) -> str:
+    if window is None:
+        return f"before {_fmt(p, kind)}"
+    return f"in {_fmt(p - window, kind)} to {_fmt(p - 1, kind)}"
+
+
+@register_target_method("percentile")
+def percentile(spec: Any, ctx: TargetContext) -> TargetResult:
+    """The q-quantile of past actuals of the peers (or one's own) within the window."""
+    f = ctx.frame
+    per = f["period"].to_numpy(dtype=np.int64)
+    act = f["actual"].to_numpy(float)
+    group = f["role"].to_numpy() if spec.of == "peers" else f["employee"].to_numpy()
+    values = np.full(len(f), np.nan)
+    skipped: dict[int, str] = {}
+    for p in np.unique(per):
+        hist = _window_mask(per, int(p), spec.window)
+        rows = np.flatnonzero(per == p)
+        if not hist.any():
+            skipped[int(p)] = (
+                f"{ctx.label}: percentile (of {spec.of}) has no history: no actuals "
+                f"{_history_words(int(p), spec.window, ctx.kind)}"
+            )
+            continue
+        q = pd.Series(act[hist]).groupby(group[hist]).quantile(spec.q)
+        values[rows] = q.reindex(group[rows]).to_numpy(float)
+
+    def why(rows: np.ndarray) -> list[str]:
+        out = []
+        for r in rows:
+            words = _history_words(int(per[r]), spec.window, ctx.kind)
+            if spec.of == "own":
+                out.append(f"no own actuals {words}")
+            else:
+                who = f"of role {group[r]!r} " if group[r] != "" else ""
+                out.append(f"no actuals of peers {who}{words}")
+        return out
+
+    fix = (
+        "use 'of: peers' so that new hires get their peers' percentile, or evaluate later "
+        "periods (periods=FROM..TO)."
+        if spec.of == "own"
+        else "evaluate later periods (periods=FROM..TO), or widen the window."
+    )
+    return TargetResult(values, skipped, _reasons(values, why), fix)
+
+
+@register_target_method("allocate")
+def allocate(spec: Any, ctx: TargetContext) -> TargetResult:
+    """A total per period split across the employees active in it."""
+    f = ctx.frame
+    per = f["period"].to_numpy(dtype=np.int64)
+    emp = f["employee"].to_numpy()
+    act = f["actual"].to_numpy(float)
+    values = np.full(len(f), np.nan)
+    skipped: dict[int, str] = {}
+    for p in np.unique(per):
+        rows = np.flatnonzero(per == p)
+        if spec.by == "equal":
+            values[rows] = spec.total / rows.size
+            continue
+        hist = _window_mask(per, int(p), spec.window)
+        run_rate = pd.Series(act[hist]).groupby(emp[hist]).mean()
+        h = run_rate.reindex(emp[rows]).to_numpy(float)
+        known = ~np.isnan(h)
+        if not known.any():
+            skipped[int(p)] = (
+                f"{ctx.label}: allocate (by history_share) has no history: none of the "
+                f"employees active in {_fmt(int(p), ctx.kind)} has actuals "
+                f"{_history_words(int(p), spec.window, ctx.kind)}"
+            )
+            continue
+        h = np.where(known, h, h[known].mean())
+        total = h.sum()
+        values[rows] = spec.total * h / total if total != 0 else np.nan
+    fix = "check the history of these employees, or use by: equal."
+    return TargetResult(
+        values,
+        skipped,
+        _reasons(values, lambda m: ["the history of the active employees sums to 0"] * len(m)),
+        fix,
+    )

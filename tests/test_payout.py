@@ -1,0 +1,367 @@
+"""The payout engine: worked examples computed by hand, order of operations, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpitools.errors import DataValidationError, DefinitionError
+from kpitools.payout import attainment, compute, prepare, round_cents, run_scheme
+
+
+def _long(rows, *, role=None) -> pd.DataFrame:
+    df = pd.DataFrame(
+        rows, columns=["employee", "period", "kpi", "actual", "target"][: len(rows[0])]
+    )
+    if role is not None:
+        df["role"] = df["employee"].map(role)
+    return df
+
+
+def _scheme(components, **extra):
+    return {
+        "name": "t",
+        "period": "month",
+        "on_target_pay": 1000,
+        "components": components,
+        **extra,
+    }
+
+
+def _curve(kpi, curve, weight=1.0, target=100):
+    return {
+        "kpi": kpi,
+        "weight": weight,
+        "target": {"method": "fixed", "value": target},
+        "curve": curve,
+    }
+
+
+def _pay(data, scheme, **kw):
+    run = run_scheme(data, scheme, library=False, **kw)
+    return run.totals.set_index("employee")["payout"].to_dict()
+
+
+# --------------------------------------------------------------------------- money & attainment
+def test_round_cents_half_up_without_binary_noise():
+    # 2.675 is 2.67499999… in binary: still rounds up as written; 0.125 exact half → up
+    assert round_cents([2.675, 0.125, 0.124999, 1234.565, 0.0]).tolist() == [
+        2.68,
+        0.13,
+        0.12,
+        1234.57,
+        0.0,
+    ]
+
+
+def test_attainment_snaps_float_noise_onto_the_boundary():
+    # 0.1 + 0.2 = 0.30000000000000004; as a target for actual 0.3 it must still be 100%
+    assert attainment([0.3], [0.1 + 0.2]).tolist() == [1.0]
+    assert attainment([99_999.99999999999], [100_000.0]).tolist() == [1.0]
+
+
+def test_lower_is_better_and_baseline():
+    # lower: target / actual = 10 / 8 = 1.25; actual 0 → the curve's top attainment (1.5)
+    got = attainment([8.0, 0.0, -1.0, 20.0], [10.0] * 4, direction="lower", top=1.5)
+    assert got.tolist() == [1.25, 1.5, 1.5, 0.5]
+    # baseline 40: (70 − 40) / (100 − 40) = 0.5
+    assert attainment([70.0], [100.0], baseline=40.0).tolist() == [0.5]
+    # lower with baseline 30 above target 10: (20 − 30) / (10 − 30) = 0.5
+    assert attainment([20.0], [10.0], baseline=30.0, direction="lower").tolist() == [0.5]
+
+
+# --------------------------------------------------------------------------- curves end to end
+POINTS_JUMP = {"points": [[0.8, 0.5], [1.0, 1.0], [1.0, 1.2], [1.5, 2.0]]}
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected"),
+    [
+        (79.0, 0.0),  # attainment 0.79 < 0.8 → 0
+        (80.0, 500.0),  # exactly at the threshold → 0.5 × 1000
+        (90.0, 750.0),  # 0.5 + 0.1 × 2.5 = 0.75 → 750
+        (100.0, 1200.0),  # on the jump: the later point (1.2) → 1200
+        (125.0, 1600.0),  # 1.2 + 0.25 × 1.6 = 1.6 → 1600
+        (200.0, 2000.0),  # beyond the last point: capped at 2.0 → 2000
+    ],
+)
+def test_points_curve_with_jump(actual, expected):
+    data = _long([("a", "2025-01", "sales", actual)])
+    assert _pay(data, _scheme([_curve("sales", POINTS_JUMP)])) == {"a": expected}
+
+
+def test_points_curve_extrapolate_beyond_last_point():
+    curve = {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]], "extrapolate": True}
+    data = _long([("a", "2025-01", "sales", 200.0)])
+    # last slope (2.0 − 1.0) / 0.5 = 2; at 2.0: 2.0 + 0.5 × 2 = 3.0 → 3000
+    assert _pay(data, _scheme([_curve("sales", curve)])) == {"a": 3000.0}
+
+
+def test_steps_and_linear_components_weighted():
+    data = _long(
+        [
+            ("a", "2025-01", "sales", 90.0),
+            ("a", "2025-01", "calls", 120.0),
+            ("b", "2025-01", "sales", 89.99),
+            ("b", "2025-01", "calls", 50.0),
+        ]
+    )
+    scheme = _scheme(
+        [
+            _curve("sales", {"steps": [[0.9, 0.5], [1.0, 1.0]]}, weight=0.7),
+            _curve("calls", {"linear": {"slope": 1.0, "threshold": 0.6, "cap": 1.1}}, weight=0.3),
+        ]
+    )
+    # a: sales 0.9 → step 0.5 → 1000 × 0.7 × 0.5 = 350; calls 1.2 → min(1.2, 1.1) = 1.1 →
+    #    1000 × 0.3 × 1.1 = 330; total 680
+    # b: sales 0.8999 → 0; calls 0.5 < 0.6 → 0; total 0
+    assert _pay(data, scheme) == {"a": 680.0, "b": 0.0}
+
+
+# --------------------------------------------------------------------------- commission
+@pytest.mark.parametrize(("mode", "expected"), [("marginal", 17_500.0), ("retroactive", 22_500.0)])
+def test_commission_contract_example(mode, expected):
+    data = _long([("007", "2025-01", "revenue", 150_000.0, 100_000.0)])
+    scheme = _scheme(
+        [
+            {
+                "kpi": "revenue",
+                "target": {"method": "from_data"},
+                "commission": {"tiers": [[0, 0.10], [1.0, 0.15]], "mode": mode},
+            }
+        ]
+    )
+    run = run_scheme(data, scheme, library=False)
+    assert run.totals["employee"].tolist() == ["007"]
+    assert run.totals["payout"].tolist() == [expected]
+    row = run.payouts.iloc[0]
+    assert (row["attainment"], row["payout"]) == (1.5, expected)
+    # the factor of a commission row is the effective rate: 17,500 / 150,000
+    assert row["factor"] == pytest.approx(expected / 150_000.0)
+
+
+def test_commission_rate_needs_no_target():
+    data = _long([("a", "2025-01", "revenue", 1234.5)])
+    scheme = _scheme([{"kpi": "revenue", "commission": {"rate": 0.05}}])
+    # 1234.5 × 0.05 = 61.725 → 61.73 (half up)
+    run = run_scheme(data, scheme, library=False)
+    assert run.totals["payout"].tolist() == [61.73]
+    assert np.isnan(run.payouts["attainment"].iloc[0])
+
+
+# --------------------------------------------------------------------------- gates etc.
+def _three():
+    # a hits everything; b misses the margin gate exactly below; c reaches it exactly
+    return _long(
+        [
+            ("a", "2025-01", "sales", 120.0),
+            ("a", "2025-01", "units", 10.0),
+            ("a", "2025-01", "margin", 0.40),
+            ("a", "2025-01", "nps", 60.0),
+            ("b", "2025-01", "sales", 100.0),
+            ("b", "2025-01", "units", 10.0),
+            ("b", "2025-01", "margin", 0.3149),
+            ("b", "2025-01", "nps", 20.0),
+            ("c", "2025-01", "sales", 150.0),
+            ("c", "2025-01", "units", 5.0),
+            ("c", "2025-01", "margin", 0.315),
+            ("c", "2025-01", "nps", 50.0),
+        ]
+    )
+
+
+def _full_scheme(**extra):
+    return _scheme(
+        [
+            _curve("sales", {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}, weight=0.6),
+            _curve("units", {"steps": [[0.5, 0.5], [1.0, 1.0]]}, weight=0.4, target=10),
+        ],
+        gates=[
+            {"kpi": "margin", "min_attainment": 0.9, "target": {"method": "fixed", "value": 0.35}}
+        ],
+        modifiers=[
+            {"kpi": "nps", "target": 50, "curve": {"steps": [[0, 0.75], [1.0, 1.0], [1.2, 1.1]]}}
+        ],
+        **extra,
+    )
+
+
+def test_order_of_operations_on_three_employees():
+    scheme = _full_scheme(cap=1.5, pool={"budget": 2500})
+    run = run_scheme(_three(), scheme, library=False)
+    t = run.totals.set_index("employee")
+    # a: sales 1.2 → 1.0 + 0.2 × 2 = 1.4 → 1000 × 0.6 × 1.4 = 840; units 1.0 → 400;
+    #    sum 1240; gate 0.40 / 0.35 = 1.142857 ≥ 0.9 passes; nps 60/50 = 1.2 → 1.1 →
+    #    1240 × 1.1 = 1364; cap 1.5 × 1000 = 1500 → 1364
+    # b: margin 0.3149 / 0.35 = 0.89971… < 0.9 → gate missed → both components 0 → 0
+    # c: sales 1.5 → 2.0 → 1200; units 0.5 → 0.5 → 200; sum 1400; margin 0.315 / 0.35 =
+    #    0.9 exactly → passes; nps 1.0 → 1.0 → 1400; cap 1500 → 1400
+    assert t["subtotal"].to_dict() == {"a": 1240.0, "b": 0.0, "c": 1400.0}
+    assert t["gate_passed"].to_dict() == {"a": True, "b": False, "c": True}
+    assert t["modifier"].to_dict() == {"a": 1.1, "b": 0.75, "c": 1.0}
+    assert t["before_cap"].to_dict() == {"a": 1364.0, "b": 0.0, "c": 1400.0}
+    assert t["after_cap"].to_dict() == {"a": 1364.0, "b": 0.0, "c": 1400.0}
+    # pool: 1364 + 1400 = 2764 > 2500 → factor 2500 / 2764 = 0.904486… for the whole period;
+    # a: 1364 × 0.904486 = 1233.7192 → floor 1233.71; c: 1400 × 0.904486 = 1266.2807 → 1266.28
+    assert t["pool_factor"].to_dict() == pytest.approx(
+        {"a": 2500 / 2764, "b": 2500 / 2764, "c": 2500 / 2764}
+    )
+    assert t["payout"].to_dict() == {"a": 1233.71, "b": 0.0, "c": 1266.28}
+    assert t["payout"].sum() <= 2500
+
+
+def test_cap_limits_the_total():
+    scheme = _full_scheme(cap=1.2)
+    # a 1364 > 1.2 × 1000 = 1200 → 1200; c 1400 → 1200
+    assert _pay(_three(), scheme) == {"a": 1200.0, "b": 0.0, "c": 1200.0}
+
+
+@pytest.mark.parametrize("applies_to", [[1], ["units"]])
+def test_gate_applies_to_by_index_and_by_kpi(applies_to):
+    scheme = _full_scheme()
+    scheme["gates"][0]["applies_to"] = applies_to
+    scheme["modifiers"] = []
+    # b misses the gate: only units (index 1) is zeroed; sales 100/100 → 1.0 → 600 stays
+    run = run_scheme(_three(), scheme, library=False)
+    b = run.payouts[run.payouts["employee"] == "b"].set_index("component")
+    assert b["payout"].to_dict() == {"0": 600.0, "1": 0.0, "total": 600.0}
+    assert b["gate_passed"].to_dict() == {"0": True, "1": False, "total": False}
+
+
+def test_payout_table_layout():
+    run = run_scheme(_three(), _full_scheme(), library=False)
+    p = run.payouts
+    assert list(p.columns[:11]) == [
+        "scheme",
+        "employee",
+        "period",
+        "role",
+        "component",
+        "kpi",
+        "actual",
+        "target",
+        "attainment",
+        "factor",
+        "payout",
+    ]
+    assert {"gate_passed", "modifier", "before_cap", "pool_factor", "on_target_pay"} <= set(p)
+    assert p["component"].tolist()[:3] == ["0", "1", "total"]
+    assert len(p) == 9 and len(run.totals) == 3
+    comp = p[p["component"] != "total"]
+    total = p[p["component"] == "total"].set_index("employee")["payout"]
+    assert total.to_dict() == run.totals.set_index("employee")["payout"].to_dict()
+    # every total's subtotal is the sum of its component rows
+    sums = comp.groupby("employee")["payout"].sum()
+    assert (
+        sums.to_dict() == p[p["component"] == "total"].set_index("employee")["subtotal"].to_dict()
+    )
+
+
+# --------------------------------------------------------------------------- bad input
+def test_kpi_missing_from_data():
+    data = _long([("a", "2025-01", "sales", 1.0)])
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, _scheme([_curve("sale", {"steps": [[1, 1]]})]), library=False)
+    assert str(info.value) == (
+        "scheme 't': components[0].kpi: KPI 'sale' is not in the data. Did you mean 'sales'?\n"
+        "Suggestion: add its rows to the data, or use a KPI the data has: sales."
+    )
+
+
+def test_missing_and_nonpositive_targets_name_employee_and_period():
+    data = _long(
+        [
+            ("a", "2025-01", "sales", 10.0, 0.0),
+            ("b", "2025-01", "sales", 10.0, np.nan),
+            ("c", "2025-01", "sales", 10.0, -5.0),
+            ("d", "2025-01", "sales", 10.0, 8.0),
+        ]
+    )
+    comp = {
+        "kpi": "sales",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"steps": [[1, 1]]},
+    }
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([comp]), library=False)
+    assert str(info.value) == (
+        "scheme 't': 3 employee-periods have no usable target:\n"
+        "  components[0] (sales): the target is 0 for employee 'a' in 2025-01\n"
+        "  components[0] (sales): no target: the data's target column is empty for it (in at "
+        "least one month of the period) for employee 'b' in 2025-01\n"
+        "  components[0] (sales): the target is negative (-5) for employee 'c' in 2025-01\n"
+        "Suggestion: targets must be positive: check the data's target column."
+    )
+    cases = info.value.failure_cases
+    assert cases["employee"].tolist() == ["a", "b", "c"]
+    assert cases.columns.tolist() == ["column", "kpi", "employee", "period", "target", "problem"]
+
+
+def test_single_missing_target_message():
+    data = _long([("b", "2025-01", "sales", 10.0)])
+    comp = {
+        "kpi": "sales",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"steps": [[1, 1]]},
+    }
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([comp]), library=False)
+    assert str(info.value) == (
+        "scheme 't': components[0] (sales): no target: the data has no 'target' column for "
+        "employee 'b' in 2025-01.\nSuggestion: add a target column to the data, or use another "
+        "method (fixed, growth, …)."
+    )
+
+
+def test_on_target_pay_role_missing_from_mapping():
+    data = _long(
+        [("a", "2025-01", "sales", 1.0), ("b", "2025-01", "sales", 1.0)],
+        role={"a": "rep", "b": "lead"},
+    )
+    scheme = _scheme(
+        [_curve("sales", {"steps": [[1, 1]]}, target=1)], on_target_pay={"rep": 100, "leed": 200}
+    )
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, scheme, library=False)
+    assert str(info.value) == (
+        "scheme 't': on_target_pay: no amount for role 'lead': 1 employee-period(s), e.g. "
+        "employee 'b' in 2025-01. Did you mean 'leed'?\n"
+        "Suggestion: add lead: <amount> under on_target_pay."
+    )
+    scheme["on_target_pay"] = {"rep": 100, "lead": 200}
+    assert _pay(data, scheme) == {"a": 100.0, "b": 200.0}
+
+
+def test_missing_actual_pays_zero_with_a_warning():
+    data = _long(
+        [
+            ("a", "2025-01", "sales", 100.0),
+            ("a", "2025-01", "units", 10.0),
+            ("b", "2025-01", "sales", 100.0),
+        ]
+    )
+    scheme = _scheme(
+        [
+            _curve("sales", {"steps": [[1, 1]]}, weight=0.5),
+            _curve("units", {"steps": [[1, 1]]}, weight=0.5, target=10),
+        ]
+    )
+    run = run_scheme(data, scheme, library=False)
+    assert run.totals.set_index("employee")["payout"].to_dict() == {"a": 1000.0, "b": 500.0}
+    assert run.warnings == (
+        "components[1] (units): 1 employee-period(s) have no actual; that component pays 0 there.",
+    )
+
+
+def test_prepare_then_compute_matches_run_scheme():
+    scheme = _full_scheme(cap=1.5)
+    inputs = prepare(_three(), scheme, library=False)
+    from kpitools.schemes import load_scheme
+
+    arrays = compute(load_scheme(scheme), inputs)
+    assert arrays.payout.tolist() == [1364.0, 0.0, 1400.0]
+    assert inputs.keys["employee"].tolist() == ["a", "b", "c"]
+    assert inputs.keys["period"].tolist() == ["2025-01"] * 3

@@ -1,0 +1,537 @@
+"""Scheme specs: loading, validation messages, curves, commission, set/to_dict round trips."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from kpitools.errors import DefinitionError
+from kpitools.schemes import (
+    CURVE_TYPES,
+    TARGET_SPECS,
+    Commission,
+    LinearCurve,
+    PointsCurve,
+    StepsCurve,
+    get_curve_type,
+    get_target_spec,
+    load_scheme,
+)
+
+CONTRACT = {
+    "name": "Accelerated quarterly bonus",
+    "period": "quarter",
+    "on_target_pay": 30000,
+    "revenue_kpi": "revenue",
+    "components": [
+        {
+            "kpi": "revenue",
+            "weight": 0.6,
+            "target": {"method": "growth", "rate": 0.10, "base": "same_period_last_year"},
+            "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]},
+        },
+        {
+            "kpi": "new_clients",
+            "weight": 0.4,
+            "target": {"method": "fixed", "value": 12},
+            "curve": {"steps": [[0.9, 0.5], [1.0, 1.0], [1.2, 1.3]]},
+        },
+        {
+            "kpi": "revenue",
+            "commission": {"tiers": [[0, 0.01], [1.0, 0.02]], "basis": "attainment"},
+            "target": {"method": "from_data"},
+        },
+    ],
+    "gates": [
+        {
+            "kpi": "gross_margin_pct",
+            "min_attainment": 0.9,
+            "target": {"method": "fixed", "value": 0.35},
+        }
+    ],
+    "modifiers": [
+        {
+            "kpi": "nps",
+            "target": {"method": "fixed", "value": 50},
+            "curve": {"steps": [[0, 0.75], [0.6, 1.0]]},
+        }
+    ],
+    "cap": 2.5,
+    "budget": 1400000,
+    "pool": {"budget": 1500000},
+}
+
+CONTRACT_YAML = """\
+name: Accelerated quarterly bonus
+period: quarter                 # month | quarter | year
+on_target_pay: 30000
+revenue_kpi: revenue
+components:
+  - kpi: revenue
+    weight: 0.6
+    target: {method: growth, rate: 0.10, base: same_period_last_year}
+    curve: {points: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}
+  - kpi: new_clients
+    weight: 0.4
+    target: {method: fixed, value: 12}
+    curve: {steps: [[0.9, 0.5], [1.0, 1.0], [1.2, 1.3]]}
+  - kpi: revenue
+    commission: {tiers: [[0, 0.01], [1.0, 0.02]], basis: attainment, mode: marginal}
+    target: {method: from_data}
+gates:
+  - {kpi: gross_margin_pct, min_attainment: 0.9, target: {method: fixed, value: 0.35}}
+modifiers:
+  - {kpi: nps, target: {method: fixed, value: 50}, curve: {steps: [[0, 0.75], [0.6, 1.0]]}}
+cap: 2.5
+budget: 1400000
+pool: {budget: 1500000}
+"""
+
+
+def _mutated(change):
+    data = copy.deepcopy(CONTRACT)
+    change(data)
+    return data
+
+
+def _error(change) -> str:
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(_mutated(change))
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------- loading
+def test_contract_example_loads_from_yaml(tmp_path):
+    path = tmp_path / "accelerated.yaml"
+    path.write_text(CONTRACT_YAML, encoding="utf-8")
+    scheme = load_scheme(path)
+    assert scheme.name == "Accelerated quarterly bonus"
+    assert scheme.period == "quarter"
+    assert scheme.on_target_pay == 30000.0
+    assert [c.kpi for c in scheme.components] == ["revenue", "new_clients", "revenue"]
+    assert scheme.components[0].target.method == "growth"
+    assert scheme.components[0].target.base == "same_period_last_year"
+    assert scheme.components[2].weight is None
+    assert scheme.components[2].commission.mode == "marginal"
+    assert scheme.gates[0].min_attainment == 0.9
+    assert scheme.cap == 2.5 and scheme.budget == 1400000.0 and scheme.pool.budget == 1500000.0
+    assert scheme.source == str(path)
+    assert load_scheme(CONTRACT) == scheme
+
+
+def test_name_defaults_to_file_stem(tmp_path):
+    path = tmp_path / "plain_bonus.yaml"
+    path.write_text(CONTRACT_YAML.replace("name: Accelerated quarterly bonus\n", ""))
+    assert load_scheme(path).name == "plain_bonus"
+
+
+def test_to_dict_round_trips_and_yaml_is_written_atomically(tmp_path):
+    scheme = load_scheme(CONTRACT)
+    assert load_scheme(scheme.to_dict()) == scheme
+    out = tmp_path / "sub" / "s.yaml"
+    text = scheme.to_yaml(out)
+    assert out.read_text() == text
+    assert load_scheme(out) == scheme
+    assert [p.name for p in out.parent.iterdir()] == ["s.yaml"]
+
+
+def test_scheme_is_frozen_and_set_returns_a_new_scheme():
+    scheme = load_scheme(CONTRACT)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
+        scheme.cap = 3.0
+    changed = scheme.set("components.0.target.rate", 0.2)
+    assert changed.components[0].target.rate == 0.2
+    assert scheme.components[0].target.rate == 0.1
+    assert scheme.set("cap", 3).cap == 3.0
+    assert scheme.set("components.1.curve.steps.0.0", 0.8).components[1].curve.steps[0] == (
+        0.8,
+        0.5,
+    )
+
+
+def test_set_bad_paths_and_values_name_the_path():
+    scheme = load_scheme(CONTRACT)
+    with pytest.raises(DefinitionError) as info:
+        scheme.set("components.5.target.rate", 0.2)
+    assert str(info.value) == (
+        "scheme 'Accelerated quarterly bonus': parameter path 'components.5.target.rate': "
+        "components has 3 item(s), so '5' is not an index of it.\n"
+        "Suggestion: use an index from 0 to 2."
+    )
+    with pytest.raises(DefinitionError) as info:
+        scheme.set("components.0.target.rte", 0.2)
+    assert str(info.value) == (
+        "scheme 'Accelerated quarterly bonus' (after setting components.0.target.rte): "
+        "components[0].target.rte: unknown key. Did you mean 'rate'?\n"
+        "Suggestion: use one of: method, rate, base, fallback."
+    )
+    with pytest.raises(DefinitionError) as info:
+        scheme.set("components.0.weight", 0.5)
+    assert str(info.value) == (
+        "scheme 'Accelerated quarterly bonus' (after setting components.0.weight): components: "
+        "the weights of the curve components sum to 0.9 (0.5 + 0.4), not 1.\n"
+        "Suggestion: make the weights add up to 1 (e.g. 0.6 and 0.4)."
+    )
+
+
+def test_target_number_is_shorthand_for_fixed():
+    scheme = load_scheme(_mutated(lambda d: d["components"][1].update(target=12)))
+    assert scheme.components[1].target.method == "fixed"
+    assert scheme.components[1].target.value == 12.0
+
+
+def test_on_target_pay_per_role():
+    scheme = load_scheme(_mutated(lambda d: d.update(on_target_pay={"rep": 30000, "lead": 45000})))
+    assert scheme.on_target_pay == {"rep": 30000.0, "lead": 45000.0}
+    assert scheme.on_target_pay_for("lead") == 45000.0
+    with pytest.raises(DefinitionError) as info:
+        scheme.on_target_pay_for("leed")
+    assert str(info.value) == (
+        "scheme 'Accelerated quarterly bonus': on_target_pay: no amount for role 'leed'. "
+        "Did you mean 'lead'?\nSuggestion: add leed: <amount> under on_target_pay."
+    )
+
+
+def test_definition_error_pickles():
+    message = _error(lambda d: d.update(cap=-1))
+    err = pickle.loads(pickle.dumps(DefinitionError(message)))
+    assert str(err) == message
+
+
+# --------------------------------------------------------------------------- bad input
+BAD = {
+    "unknown component key": (
+        lambda d: d["components"][1].update(wieght=0.4),
+        "scheme 'Accelerated quarterly bonus': components[1].wieght: unknown key. "
+        "Did you mean 'weight'?\n"
+        "Suggestion: use one of: kpi, target, direction, baseline, name, weight, curve, "
+        "commission.",
+    ),
+    "unknown top-level key": (
+        lambda d: d.update(caps=2),
+        "scheme 'Accelerated quarterly bonus': caps: unknown key. Did you mean 'cap'?\n"
+        "Suggestion: use one of: name, period, on_target_pay, currency, description, "
+        "revenue_kpi, components, gates, modifiers, cap, budget, pool.",
+    ),
+    "unsorted points": (
+        lambda d: d["components"][0]["curve"].update(points=[[0.8, 0.5], [0.7, 1.0]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points: attainments must "
+        "not decrease (0.8 is followed by 0.7).\n"
+        "Suggestion: list the points in order of attainment.",
+    ),
+    "three points at one attainment": (
+        lambda d: d["components"][0]["curve"].update(points=[[1, 0.5], [1, 1.0], [1, 2.0]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points: three points at "
+        "attainment 1.\nSuggestion: a jump needs exactly two points at the same attainment.",
+    ),
+    "repeated step": (
+        lambda d: d["components"][1]["curve"].update(steps=[[0.9, 0.5], [0.9, 1.0]]),
+        "scheme 'Accelerated quarterly bonus': components[1].curve.steps: attainments must "
+        "increase (0.9 is followed by 0.9).\n"
+        "Suggestion: list the steps in order of attainment, each attainment once.",
+    ),
+    "negative factor": (
+        lambda d: d["components"][1]["curve"].update(steps=[[0.9, -0.5]]),
+        "scheme 'Accelerated quarterly bonus': components[1].curve.steps: payout factors must "
+        "not be negative (-0.5 at step 0).\nSuggestion: use 0 for no pay.",
+    ),
+    "point not a pair": (
+        lambda d: d["components"][0]["curve"].update(points=[[0.8]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points: point 0 must be a "
+        "pair [attainment, factor], got [0.8].\n"
+        "Suggestion: write each point as two numbers, e.g. [1.0, 1.0].",
+    ),
+    "point not a number": (
+        lambda d: d["components"][0]["curve"].update(points=[[0.8, "a"]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points[0][1]: expected a "
+        "number, got 'a'.\nSuggestion: write a plain number such as 0.5.",
+    ),
+    "unknown curve type": (
+        lambda d: d["components"][0].update(curve={"pionts": [[1, 1]]}),
+        "scheme 'Accelerated quarterly bonus': components[0].curve: unknown curve type (got "
+        "'pionts'). Did you mean 'points'?\nSuggestion: use one of: points, steps, linear.",
+    ),
+    "two curve types": (
+        lambda d: d["components"][0].update(curve={"points": [[1, 1]], "steps": [[1, 1]]}),
+        "scheme 'Accelerated quarterly bonus': components[0].curve: a curve has one type, got "
+        "'points' and 'steps'.\nSuggestion: keep one of them.",
+    ),
+    "negative linear slope": (
+        lambda d: d["components"][0].update(curve={"linear": {"slope": -1}}),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.linear.slope: must be at "
+        "least 0, got -1.\nSuggestion: change the value.",
+    ),
+    "negative commission rate": (
+        lambda d: d["components"][2]["commission"].update(tiers=[[0, -0.01]]),
+        "scheme 'Accelerated quarterly bonus': components[2].commission.tiers: commission "
+        "rates must not be negative (-0.01 in tier 0).\nSuggestion: use 0 or more.",
+    ),
+    "negative flat rate": (
+        lambda d: d["components"][2].update(commission={"rate": -0.05}),
+        "scheme 'Accelerated quarterly bonus': components[2].commission.rate: a commission "
+        "rate must not be negative, got -0.05.\nSuggestion: use 0 or more.",
+    ),
+    "unsorted tiers": (
+        lambda d: d["components"][2]["commission"].update(tiers=[[1.0, 0.02], [0, 0.01]]),
+        "scheme 'Accelerated quarterly bonus': components[2].commission.tiers: tier starts "
+        "must increase (1 is followed by 0).\n"
+        "Suggestion: list the tiers in order of their start, each start once.",
+    ),
+    "rate and tiers": (
+        lambda d: d["components"][2]["commission"].update(rate=0.1),
+        "scheme 'Accelerated quarterly bonus': components[2].commission: give either 'rate' "
+        "or 'tiers', not both.\nSuggestion: write {rate: 0.05} or "
+        "{tiers: [[0, 0.01], [1.0, 0.02]], mode: marginal}.",
+    ),
+    "weights do not sum to 1": (
+        lambda d: d["components"][1].update(weight=0.3),
+        "scheme 'Accelerated quarterly bonus': components: the weights of the curve "
+        "components sum to 0.9 (0.6 + 0.3), not 1.\n"
+        "Suggestion: make the weights add up to 1 (e.g. 0.6 and 0.4).",
+    ),
+    "commission with a weight": (
+        lambda d: d["components"][2].update(weight=0.1),
+        "scheme 'Accelerated quarterly bonus': components[2]: a commission component has no "
+        "'weight'.\nSuggestion: remove weight: (a commission pays money on the actual itself).",
+    ),
+    "curve without weight": (
+        lambda d: d["components"][1].pop("weight"),
+        "scheme 'Accelerated quarterly bonus': components[1]: a component with a curve needs "
+        "a 'weight'.\nSuggestion: add weight: (the weights of the curve components sum to 1).",
+    ),
+    "neither curve nor commission": (
+        lambda d: d["components"][1].pop("curve"),
+        "scheme 'Accelerated quarterly bonus': components[1]: a component has either a "
+        "'curve' or a 'commission'.\n"
+        "Suggestion: add curve: {points: …} with a weight, or commission: {rate: …}.",
+    ),
+    "unknown target method": (
+        lambda d: d["components"][0].update(target={"method": "grwoth", "rate": 0.1}),
+        "scheme 'Accelerated quarterly bonus': components[0].target: unknown target method "
+        "'grwoth'. Did you mean 'growth'?\n"
+        "Suggestion: use one of: fixed, from_data, growth, percentile, allocate.",
+    ),
+    "target without method": (
+        lambda d: d["components"][0].update(target={"rate": 0.1}),
+        "scheme 'Accelerated quarterly bonus': components[0].target: the target has no "
+        "'method'.\nSuggestion: add method: with one of: fixed, from_data, growth, "
+        "percentile, allocate.",
+    ),
+    "bad growth base": (
+        lambda d: d["components"][0]["target"].update(base="last_year"),
+        "scheme 'Accelerated quarterly bonus': components[0].target.base: 'last_year' is not "
+        "allowed. Did you mean 'same_period_last_year'?\n"
+        "Suggestion: use one of: previous_period, same_period_last_year.",
+    ),
+    "zero fixed target": (
+        lambda d: d["components"][1]["target"].update(value=0),
+        "scheme 'Accelerated quarterly bonus': components[1].target.value: must be greater "
+        "than 0, got 0.\nSuggestion: change the value.",
+    ),
+    "percentile q above 1": (
+        lambda d: d["components"][1].update(target={"method": "percentile", "q": 40}),
+        "scheme 'Accelerated quarterly bonus': components[1].target.q: q must be between 0 "
+        "and 1, got 40.\nSuggestion: write the 40th percentile as 0.4.",
+    ),
+    "bad period": (
+        lambda d: d.update(period="qtr"),
+        "scheme 'Accelerated quarterly bonus': period: 'qtr' is not allowed.\n"
+        "Suggestion: use one of: month, quarter, year.",
+    ),
+    "negative cap": (
+        lambda d: d.update(cap=-1),
+        "scheme 'Accelerated quarterly bonus': cap: must be greater than 0, got -1.\n"
+        "Suggestion: change the value.",
+    ),
+    "missing on_target_pay": (
+        lambda d: d.pop("on_target_pay"),
+        "scheme 'Accelerated quarterly bonus': on_target_pay: required key is missing.\n"
+        "Suggestion: add on_target_pay: to the top level.",
+    ),
+    "negative role pay": (
+        lambda d: d.update(on_target_pay={"rep": -1}),
+        "scheme 'Accelerated quarterly bonus': on_target_pay: the on-target pay of role 'rep' "
+        "must be positive, got -1.\nSuggestion: use the bonus paid at 100% attainment.",
+    ),
+    "gate applies to a missing index": (
+        lambda d: d["gates"][0].update(applies_to=[5]),
+        "scheme 'Accelerated quarterly bonus': gates[0].applies_to[0]: there is no component "
+        "5 (the scheme has 3: 0 to 2).\n"
+        "Suggestion: name a component by its index (from 0) or its KPI id.",
+    ),
+    "gate applies to an unknown KPI": (
+        lambda d: d["gates"][0].update(applies_to=["revnue"]),
+        "scheme 'Accelerated quarterly bonus': gates[0].applies_to[0]: no component pays on "
+        "KPI 'revnue'. Did you mean 'revenue'?\n"
+        "Suggestion: name a component by its index (from 0) or its KPI id: revenue, "
+        "new_clients.",
+    ),
+    "no components": (
+        lambda d: d.update(components=[]),
+        "scheme 'Accelerated quarterly bonus': components: a scheme needs at least one "
+        "component.\nSuggestion: add components: [- kpi: …].",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_input_gives_one_clear_message(case):
+    change, expected = BAD[case]
+    assert _error(change) == expected
+
+
+def test_weights_within_tolerance_pass_and_outside_fail():
+    ok = _mutated(lambda d: d["components"][0].update(weight=0.6 + 5e-10))
+    assert load_scheme(ok).components[0].weight == 0.6 + 5e-10
+    message = _error(lambda d: d["components"][0].update(weight=0.6 + 1e-8))
+    assert message.startswith(
+        "scheme 'Accelerated quarterly bonus': components: the weights of the curve components "
+        "sum to 1.00000001"
+    )
+
+
+def test_bad_file_messages(tmp_path):
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(tmp_path / "nope.yaml")
+    assert str(info.value).startswith(f"{tmp_path / 'nope.yaml'}: scheme file not found.")
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\ncomponents: [\n  - kpi: a\n")
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert str(info.value) == (
+        f"{path}: not valid YAML at line 3, column 3: expected the node content, but found "
+        "'-'.\nSuggestion: check the indentation and the brackets around that line."
+    )
+    path.write_text("- just a list\n")
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert str(info.value) == (
+        f"{path}: expected a mapping of keys (name, period, on_target_pay, components, …), "
+        "got list.\nSuggestion: see templates/schemes/ for examples."
+    )
+    path.write_text(CONTRACT_YAML.replace("weight: 0.4", "weight: 0.3"))
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert str(info.value) == (
+        f"{path}: components: the weights of the curve components sum to 0.9 (0.6 + 0.3), "
+        "not 1.\nSuggestion: make the weights add up to 1 (e.g. 0.6 and 0.4)."
+    )
+
+
+def test_yaml_python_tags_are_refused(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert "not valid YAML" in str(info.value)
+
+
+# --------------------------------------------------------------------------- registries
+def test_registries_list_known_names():
+    assert list(CURVE_TYPES) == ["points", "steps", "linear"]
+    assert list(TARGET_SPECS) == ["fixed", "from_data", "growth", "percentile", "allocate"]
+    assert get_curve_type("linear") is LinearCurve
+    with pytest.raises(DefinitionError) as info:
+        get_curve_type("step")
+    assert str(info.value) == (
+        "Unknown curve type 'step'. Did you mean 'steps'?\n"
+        "Suggestion: use one of: points, steps, linear."
+    )
+    with pytest.raises(DefinitionError) as info:
+        get_target_spec("percentil")
+    assert str(info.value) == (
+        "Unknown target method 'percentil'. Did you mean 'percentile'?\n"
+        "Suggestion: use one of: fixed, from_data, growth, percentile, allocate."
+    )
+
+
+# --------------------------------------------------------------------------- curves
+POINTS = PointsCurve(points=((0.8, 0.5), (1.0, 1.0), (1.0, 1.2), (1.5, 2.0)))
+
+
+@pytest.mark.parametrize(
+    ("att", "factor"),
+    [
+        (0.79, 0.0),  # below a1: 0
+        (0.8, 0.5),  # exactly at the threshold: p1
+        (0.9, 0.75),  # halfway 0.8→1.0: 0.5 + 0.5 × (1.0 − 0.5)
+        (0.999, 0.9975),  # 0.5 + 0.995 × 0.5 (just below the jump)
+        (1.0, 1.2),  # on the jump: the later point applies
+        (1.25, 1.6),  # 1.2 + 0.25 × (2.0 − 1.2) / 0.5
+        (1.5, 2.0),  # last point
+        (3.0, 2.0),  # beyond: capped at pn
+    ],
+)
+def test_points_curve_worked_examples(att, factor):
+    assert POINTS.evaluate(np.array([att]))[0] == pytest.approx(factor, abs=1e-12)
+
+
+def test_points_curve_extrapolate_continues_last_slope():
+    curve = PointsCurve(points=((0.8, 0.5), (1.0, 1.0), (1.5, 2.0)), extrapolate=True)
+    # last segment slope: (2.0 − 1.0) / (1.5 − 1.0) = 2 → at 2.0: 2.0 + 0.5 × 2 = 3.0
+    assert curve.evaluate([2.0, 1.5, 0.5]).tolist() == [3.0, 2.0, 0.0]
+    with_jump = PointsCurve(points=((1.0, 1.0), (2.0, 2.0), (2.0, 3.0)), extrapolate=True)
+    # the last segment of positive length has slope 1: at 3.0 → 3.0 + 1 × 1 = 4.0
+    assert with_jump.evaluate([3.0, 2.0, 1.999]).tolist() == pytest.approx([4.0, 3.0, 1.999])
+
+
+def test_curves_keep_nan():
+    for curve in (POINTS, StepsCurve(steps=((1, 1),)), LinearCurve(linear={"slope": 1})):
+        assert np.isnan(curve.evaluate([np.nan])[0])
+
+
+def test_steps_curve_exact_edges():
+    curve = StepsCurve(steps=((0.9, 0.5), (1.0, 1.0), (1.2, 1.3)))
+    got = curve.evaluate([0.8999, 0.9, 0.9999, 1.0, 1.1999, 1.2, 5.0]).tolist()
+    assert got == [0.0, 0.5, 0.5, 1.0, 1.0, 1.3, 1.3]
+
+
+def test_linear_curve_threshold_and_cap():
+    curve = LinearCurve(linear={"slope": 1.5, "threshold": 0.6, "cap": 2.0})
+    # 0.59 < threshold → 0; 0.6 → 0.9; 1.0 → 1.5; 1.4 → 2.1 capped at 2.0
+    assert curve.evaluate([0.59, 0.6, 1.0, 1.4]).tolist() == pytest.approx([0, 0.9, 1.5, 2.0])
+    assert curve.thresholds == (0.6,)
+    assert curve.max_attainment == pytest.approx(2.0 / 1.5)
+
+
+def test_thresholds_and_key_points():
+    assert POINTS.thresholds == (0.8, 1.0)
+    assert POINTS.key_points == {"threshold": 0.8, "target": 1.0, "cap": 1.5}
+    steps = StepsCurve(steps=((0, 0.75), (0.6, 1.0)))
+    assert steps.thresholds == (0.0, 0.6)
+    assert PointsCurve(points=((0.5, 0.0), (1.0, 1.0))).thresholds == ()
+    assert Commission(tiers=((0, 0.1), (1.0, 0.15)), mode="retroactive").thresholds == (1.0,)
+    assert Commission(tiers=((0, 0.1), (1.0, 0.15))).thresholds == ()
+
+
+# --------------------------------------------------------------------------- commission
+def test_commission_contract_example():
+    tiers = ((0, 0.10), (1.0, 0.15))
+    actual, target = np.array([150_000.0]), np.array([100_000.0])
+    # marginal: 100,000 × 0.10 + 50,000 × 0.15 = 10,000 + 7,500 = 17,500
+    assert Commission(tiers=tiers, mode="marginal").evaluate(actual, target)[0] == 17_500.0
+    # retroactive: 150,000 × 0.15 = 22,500
+    assert Commission(tiers=tiers, mode="retroactive").evaluate(actual, target)[0] == 22_500.0
+
+
+def test_commission_value_basis_and_edges():
+    value_tiers = ((0, 0.10), (100_000, 0.15))
+    marginal = Commission(tiers=value_tiers, basis="value")
+    retro = Commission(tiers=value_tiers, basis="value", mode="retroactive")
+    a = np.array([80_000.0, 100_000.0, 150_000.0, -5.0])
+    # 80,000 × 0.10 = 8,000; exactly on the edge 100,000 × 0.10 = 10,000 (marginal);
+    # 10,000 + 50,000 × 0.15 = 17,500; a negative actual pays nothing
+    assert marginal.evaluate(a).tolist() == [8_000.0, 10_000.0, 17_500.0, 0.0]
+    # retroactive: the edge amount takes the higher tier: 100,000 × 0.15 = 15,000
+    assert retro.evaluate(a).tolist() == [8_000.0, 15_000.0, 22_500.0, 0.0]
+    assert Commission(rate=0.05).evaluate([200.0]).tolist() == [10.0]
+
+
+def test_commission_below_first_tier_pays_nothing():
+    c = Commission(tiers=((0.5, 0.1), (1.0, 0.2)), mode="marginal")
+    # target 100: below 50 nothing; 80 → (80 − 50) × 0.1 = 3; 120 → 50 × 0.1 + 20 × 0.2 = 9
+    got = c.evaluate([40.0, 80.0, 120.0], [100.0, 100.0, 100.0]).tolist()
+    assert got == pytest.approx([0.0, 3.0, 9.0])
