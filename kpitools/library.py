@@ -990,7 +990,8 @@ def compute_formula_kpis(
     for c in extra:  # columns of unknown meaning cannot be carried to computed rows
         out[c] = long[c].iloc[0:0].reindex(range(len(out))).to_numpy()
     out = out[columns].reset_index(drop=True)
-    out["kpi"] = out["kpi"].astype(long["kpi"].dtype)
+    if not isinstance(long["kpi"].dtype, pd.CategoricalDtype):  # new ids are not categories
+        out["kpi"] = out["kpi"].astype(long["kpi"].dtype)
     out.attrs = {"dropped": dropped}
     return out
 

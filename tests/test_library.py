@@ -392,6 +392,15 @@ def test_compute_with_nothing_computable_returns_empty_with_columns(lib):
     assert out.attrs["dropped"] == {}
 
 
+def test_compute_accepts_categorical_and_integer_columns(lib):
+    long = long_table().astype({"kpi": "category", "employee": "category"})
+    long["actual"] = long["actual"].astype("int64")
+    out = compute_formula_kpis(long, lib, ids=["win_rate"])
+    assert list(out["kpi"]) == ["win_rate", "win_rate"]
+    assert list(out["actual"]) == [0.25, 0.25]
+    assert list(out["employee"]) == ["007", "007"]
+
+
 def test_compute_row_order_does_not_matter(lib):
     long = long_table()
     shuffled = long.sample(frac=1.0, random_state=7).reset_index(drop=True)
