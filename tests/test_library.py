@@ -104,6 +104,17 @@ def test_shipped_library_size_and_areas(lib):
     assert lib.overrides == ()
 
 
+def test_every_area_has_leading_and_lagging_kpis(lib):
+    for area in AREAS:
+        assert {k.type for k in lib.in_area(area)} == {"leading", "lagging"}, area
+
+
+def test_contract_marketing_kpis_are_marketing(lib):
+    # contract §2: marketing (ROI, ROMI, CPL, CAC, income per lead, conversion)
+    for kpi_id in ("roi", "romi", "cpl", "cac", "income_per_lead", "conversion_rate"):
+        assert lib[kpi_id].area == "marketing", kpi_id
+
+
 def test_ids_the_other_workstreams_use_are_shipped(lib):
     assert [i for i in FIRST_IDS if i not in lib] == []
     assert {i: lib[i].formula for i in AGREED_FORMULAS} == AGREED_FORMULAS
