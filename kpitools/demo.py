@@ -6,22 +6,26 @@ generated from a small, documented model, seeded and deterministic, so that ever
 example, notebook and test tells the same story:
 
 - a persistent skill per person (log-normal) drives meetings, win rate and deal size;
-- new hires ramp up over their first 3-6 months; leavers fade in their last two;
+- new hires join mid-way and ramp up over their first 3-6 months, leavers fade in
+  their last two months and leave: histories are ragged;
 - monthly seasonality (weak January and August, strong March, November and
   December) and a yearly trend of about +8%;
 - team and region effects;
 - correlated KPIs built along the funnel: meetings -> closed deals -> won deals ->
   units -> revenue (units x price) -> gross margin; NPS is a weak function of skill
   and falls with aggressive discounting;
-- new hires and leavers, so histories are ragged;
-- historical targets set like a real company does: last year's same month times a
-  growth plan, with some negotiation noise (a ramp plan for people without one);
-- a few "quarter-end timers" who hold deals back and close them in the last
-  month of each quarter.
+- historical targets set like a real company does: a yearly plan from last year's
+  months (+5%, then negotiated down), phased by last year's seasonality; new hires
+  get their peers' target times a ramp plan. About 55% of the rows hit target;
+- a few "quarter-end timers" who hold deals back and close them late in the last
+  month of each quarter (the roster's ``is_quarter_end_timer`` says who).
 
 Deals are generated one by one first, and the monthly ``won_deals``,
 ``closed_deals``, ``units_sold``, ``new_clients``, ``revenue`` and ``gross_margin``
-are sums over them, so the event table aggregates back to the long table exactly.
+of the sales roles are sums over them, so the deal table aggregates back to the
+long table exactly (money to the cent). The marketing role's ``revenue`` is the
+revenue attributed to its campaigns: it overlaps the sales roles' revenue, so
+company revenue is the sum over the sales roles only.
 
 Examples
 --------
@@ -942,6 +946,19 @@ def format_summary(
         right={"rows", "total", "targets", "at target"},
     )
     lines.append("")
+    lines.append("Sales roles by year:")
+    lines += _table(
+        ["year", "months", "revenue", "growth", "won deals", "win rate"],
+        _by_year(data, company.currency),
+        right={"months", "revenue", "growth", "won deals", "win rate"},
+    )
+    lines.append("")
+    lines.append("Planted in the data (ground truth in employees.csv):")
+    lines.append(
+        f"  {int(emp['is_quarter_end_timer'].sum())} quarter-end timers, "
+        f"{int(emp['hired'].sum())} new hires ramping up, {int(emp['left'].sum())} leavers."
+    )
+    lines.append("")
     if report is None:
         lines.append("Data check: not run (kpitools.data is not available).")
     else:
@@ -967,6 +984,32 @@ def format_summary(
     if out is not None:
         lines.append(f"Output folder: {out}")
     return "\n".join(lines)
+
+
+def _by_year(data: pd.DataFrame, currency: str) -> list[tuple[str, ...]]:
+    sales = data[data["role"].isin(SALES_ROLES)]
+    sales = sales.assign(year=sales["period"].str[:4])
+    totals = sales.pivot_table(index="year", columns="kpi", values="actual", aggfunc="sum")
+    months = sales.groupby("year")["period"].nunique()
+    rows = []
+    previous = None
+    for year in totals.index:
+        revenue = totals.loc[year, "revenue"]
+        full = months[year] == 12 and previous is not None and previous[1] == 12
+        growth = f"{revenue / previous[0] - 1:+.1%}" if full and previous[0] > 0 else ""
+        won, closed = totals.loc[year, "won_deals"], totals.loc[year, "closed_deals"]
+        rows.append(
+            (
+                year,
+                str(months[year]),
+                _fmt_value(revenue, "currency", currency),
+                growth,
+                f"{won:,.0f}",
+                f"{won / closed:.1%}" if closed > 0 else "",
+            )
+        )
+        previous = (revenue, months[year])
+    return rows
 
 
 def _fmt_value(value: float, unit: str, currency: str) -> str:

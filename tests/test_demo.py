@@ -518,6 +518,32 @@ def test_run_demo_prints_a_summary_of_the_data(tmp_path, company):
         f"{nps['actual'].mean():,.1f}",
         "(mean)",
     ]
+    sales = data[data["role"].isin(SALES_ROLES)]
+    for year in ("2024", "2025", "2026"):
+        rows = sales[sales["period"].str.startswith(year)]
+        revenue = rows.loc[rows["kpi"] == "revenue", "actual"].sum()
+        won = rows.loc[rows["kpi"] == "won_deals", "actual"].sum()
+        closed = rows.loc[rows["kpi"] == "closed_deals", "actual"].sum()
+        growth = []
+        if year != "2024":
+            before = sales[sales["period"].str.startswith(str(int(year) - 1))]
+            growth = [
+                f"{revenue / before.loc[before['kpi'] == 'revenue', 'actual'].sum() - 1:+.1%}"
+            ]
+        assert row(year) == [
+            year,
+            "12",
+            f"{revenue:,.2f}",
+            "RUB",
+            *growth,
+            f"{won:,.0f}",
+            f"{won / closed:.1%}",
+        ]
+    planted = lines.index("Planted in the data (ground truth in employees.csv):")
+    assert lines[planted + 1] == (
+        f"  {emp['is_quarter_end_timer'].sum()} quarter-end timers, {emp['hired'].sum()} new hires "
+        f"ramping up, {emp['left'].sum()} leavers."
+    )
     team = emp[emp["team"] == "North 1"]
     assert row("sales_rep", "North", "1") == [
         "sales_rep",
