@@ -65,14 +65,58 @@ def data() -> None:
 
 @data.command("check", context_settings=CONTEXT)
 @click.argument("file", metavar="FILE")
-def data_check(file: str) -> None:
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "long", "wide"]),
+    default="auto",
+    show_default=True,
+    help="Long (kpi, actual columns) or wide (one column per KPI); auto guesses.",
+)
+@click.option("--sum-duplicates", is_flag=True, help="Sum duplicate employee×period×KPI rows.")
+@click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
+@click.option(
+    "--library",
+    "library_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Your own KPI library file, added to the built-in one (repeat).",
+)
+@click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")
+def data_check(
+    file: str,
+    layout: str,
+    sum_duplicates: bool,
+    sheet: str | None,
+    library_files: tuple[str, ...],
+    no_library: bool,
+) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
+
+    Unknown KPIs (not in the KPI library) are warnings; negative values of KPIs that
+    cannot be negative are errors. Warnings alone exit 0.
 
     \b
     Example:
       kpitools data check reports/demo/data.csv
+      kpitools data check sales.xlsx --sheet 2025 --sum-duplicates
     """
-    _not_built("data check", 2)
+    from .data import check
+
+    library = None
+    if not no_library:
+        from .library import load_library
+
+        library = load_library(*library_files)
+    report = check(
+        file,
+        layout=layout,
+        duplicates="sum" if sum_duplicates else "error",
+        library=library,
+        sheet=sheet,
+    )
+    click.echo(str(report))
+    if not report.ok:
+        raise SystemExit(2)
 
 
 @data.command("aggregate", context_settings=CONTEXT)
@@ -88,18 +132,65 @@ def data_check(file: str) -> None:
     help="A KPI to build, e.g. 'deals=count' (repeat).",
 )
 @click.option("--out", required=True, help="Where to write the long table (.csv/.xlsx/.parquet).")
+@click.option(
+    "--attr",
+    "attributes",
+    multiple=True,
+    metavar="COL|NAME=COL",
+    help="Carry a column such as team (most frequent value per employee-period; repeat).",
+)
+@click.option(
+    "--period",
+    "freq",
+    type=click.Choice(["month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="Period of the KPIs.",
+)
+@click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
 def data_aggregate(
-    events: str, employee: str, date_col: str, measures: tuple[str, ...], out: str
+    events: str,
+    employee: str,
+    date_col: str,
+    measures: tuple[str, ...],
+    out: str,
+    attributes: tuple[str, ...],
+    freq: str,
+    sheet: str | None,
 ) -> None:
     """Build monthly KPIs per employee from an event table (deals, orders, shifts).
+
+    \b
+    Measures: NAME=count | sum(col) | mean(col) | nunique(col) [where col == value],
+    conditions also != < > <= >= and 'in (a, b)', joined with 'and'; or a ratio of
+    other measures: win_rate=won/closed. Months with no events inside an employee's
+    first..last event month count 0 for count/sum/nunique.
 
     \b
     Example:
       kpitools data aggregate deals.csv --employee sales_agent --date close_date \\
           --measure 'won_revenue=sum(close_value) where deal_stage == Won' \\
-          --measure 'deals=count' --out kpis.csv
+          --measure 'deals=count' --attr regional_office --out kpis.csv
     """
-    _not_built("data aggregate", 2)
+    from .data import save
+    from .measures import run_aggregation
+
+    table, issues = run_aggregation(
+        events,
+        employee=employee,
+        date=date_col,
+        measures=measures,
+        freq=freq,
+        attributes=attributes,
+        sheet=sheet,
+    )
+    for line in issues.lines(severity="warning"):
+        click.echo(f"Warning: {line[2:]}" if line.startswith("- ") else line, err=True)
+    save(table, out)
+    click.echo(
+        f"Wrote {len(table):,} rows ({table['employee'].nunique():,} employees, "
+        f"{table['period'].nunique():,} periods, {table['kpi'].nunique():,} KPIs) to {out}."
+    )
 
 
 # --------------------------------------------------------------------------- design
@@ -159,14 +250,40 @@ def design_suggest(design_file: str, role: str | None) -> None:
 @click.option("--periods", help="Periods to evaluate, FROM..TO (e.g. 2025-01..2025-12).")
 @click.option("--forecast", type=int, help="Number of simulated next periods.")
 @click.option("--seed", type=int, help="Random seed for the forecast.")
-def simulate(**kwargs) -> None:
-    """Run bonus schemes against historical data.
+@click.option("--trend", is_flag=True, help="Forecast with each KPI's fitted growth.")
+def simulate(
+    data_file: str,
+    schemes: tuple[str, ...],
+    baseline: str | None,
+    out: str | None,
+    periods: str | None,
+    forecast: int | None,
+    seed: int | None,
+    trend: bool,
+) -> None:
+    """Run bonus schemes against historical data; print and save their metrics.
+
+    Writes payouts.csv and metrics.csv into --out (and winners_losers.csv with several
+    schemes, forecast.csv with --forecast).
 
     \b
     Example:
-      kpitools simulate --data data.csv --scheme templates/schemes/linear_commission.yaml --out out
+      kpitools simulate --data data.csv --scheme templates/schemes/linear_commission.yaml \\
+          --scheme templates/schemes/weighted_scorecard.yaml --out out --forecast 1000 --seed 1
     """
-    _not_built("simulate", 3)
+    from .metrics import run_simulate_command
+
+    run_simulate_command(
+        data_file,
+        schemes,
+        baseline=baseline,
+        out=out,
+        periods=periods,
+        forecast=forecast,
+        seed=seed,
+        trend=trend,
+        echo=click.echo,
+    )
 
 
 @cli.command(context_settings=CONTEXT)
@@ -176,15 +293,40 @@ def simulate(**kwargs) -> None:
 @click.option("--metric", required=True, help="Metric name, e.g. pct_at_target.")
 @click.option("--to", "value", required=True, type=float, help="Value the metric should hit.")
 @click.option("--bounds", nargs=2, type=float, help="Lower and upper bound of the parameter.")
-def calibrate(**kwargs) -> None:
+@click.option("--periods", help="Periods to evaluate, FROM..TO (e.g. 2025-01..2025-12).")
+@click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
+def calibrate(
+    data_file: str,
+    scheme: str,
+    param: str,
+    metric: str,
+    value: float,
+    bounds: tuple[float, float] | None,
+    periods: str | None,
+    out_file: str | None,
+) -> None:
     """Solve one scheme parameter so that a metric hits a value.
+
+    Without --bounds the parameter is searched from 0 to 3 times its value in the scheme.
 
     \b
     Example:
       kpitools calibrate --data data.csv --scheme s.yaml --param components.0.target.rate \\
           --metric pct_at_target --to 0.65 --bounds 0 0.5
     """
-    _not_built("calibrate", 3)
+    from .metrics import run_calibrate_command
+
+    run_calibrate_command(
+        data_file,
+        scheme,
+        param=param,
+        metric=metric,
+        to=value,
+        bounds=bounds,
+        periods=periods,
+        out=out_file,
+        echo=click.echo,
+    )
 
 
 # --------------------------------------------------------------------------- reports
@@ -195,14 +337,72 @@ def calibrate(**kwargs) -> None:
 @click.option("--scheme", "schemes", required=True, multiple=True, help="Scheme YAML (repeat).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--format", "formats", default="html,pdf,xlsx", show_default=True)
-def report(**kwargs) -> None:
+@click.option("--baseline", help="Scheme name the others are compared with.")
+@click.option("--periods", help="Periods to evaluate, FROM..TO.")
+@click.option("--budget", type=float, help="Bonus budget per period.")
+@click.option("--currency", help="Currency of money amounts (default: the notebook's).")
+@click.option("--forecast", "forecast_draws", type=int, help="Simulated next periods.")
+@click.option("--seed", type=int, help="Random seed of the forecast.")
+@click.option(
+    "--template",
+    type=click.Path(file_okay=False, exists=True),
+    help="Your own nbconvert template folder (a copy of templates/report).",
+)
+@click.option("--logo", type=click.Path(dir_okay=False, exists=True), help="Logo (SVG/PNG/JPEG).")
+@click.option(
+    "--param",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any other report parameter; VALUE is read as YAML (repeat).",
+)
+def report(
+    client: str,
+    data_file: str,
+    design_file: str,
+    schemes: tuple[str, ...],
+    out: str,
+    formats: str,
+    template: str | None,
+    logo: str | None,
+    extra: tuple[str, ...],
+    **options,
+) -> None:
     """Make a client-ready report (HTML, PDF, XLSX) through papermill.
+
+    Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, the executed
+    report.ipynb and manifest.json. Exit code 1 when the notebook fails (its
+    executed notebook with the error is kept).
 
     \b
     Example:
       kpitools report --client "Demo Co" --data data.csv --design d.yaml --scheme s.yaml --out out
     """
-    _not_built("report", 5)
+    from .report import make_report, parse_param_options
+
+    params = {k: v for k, v in options.items() if v is not None}
+    params.update(parse_param_options(extra))
+    if logo:
+        params["branding"] = {**params.get("branding", {}), "logo": logo}
+    result = make_report(
+        client,
+        data=data_file,
+        design=design_file,
+        schemes=list(schemes),
+        out=out,
+        formats=formats,
+        template=template,
+        **params,
+    )
+    if result.status != "ok":
+        click.echo(
+            f"Error: the report of {client} failed: {result.error}\n"
+            f"The executed notebook with the error: {result.folder}/report.ipynb",
+            err=True,
+        )
+        click.get_current_context().exit(1)
+    for name in result.outputs:
+        click.echo(f"{result.folder}/{name}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -214,14 +414,32 @@ def report(**kwargs) -> None:
 )
 @click.option("--scheduler", help="Dask scheduler address (default: a local cluster).")
 @click.option("--resume", is_flag=True, help="Skip clients whose inputs are unchanged.")
-def batch(**kwargs) -> None:
+def batch(
+    manifest: str,
+    out: str,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    resume: bool,
+) -> None:
     """Make reports for every client of a batch manifest, in parallel.
+
+    The manifest has 'defaults:' and 'clients:' (each with client, data, design,
+    schemes and any report parameter; paths relative to the manifest). Prints a
+    summary table; exit code 1 when any client failed.
 
     \b
     Example:
-      kpitools batch templates/batch/manifest.yaml --out reports/batch
+      kpitools batch templates/batch/manifest.yaml --out reports/batch --jobs 2
     """
-    _not_built("batch", 5)
+    from .batch import run_batch
+
+    result = run_batch(
+        manifest, out, jobs=jobs, executor=executor, scheduler=scheduler, resume=resume
+    )
+    click.echo(result.format_summary())
+    if not result.ok:
+        click.get_current_context().exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

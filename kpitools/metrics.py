@@ -70,6 +70,7 @@ __all__ = [
     "compare_schemes",
     "compute_metrics",
     "format_metrics_table",
+    "metrics_from_arrays",
     "metrics_from_totals",
     "simulate",
     "winners_losers",
@@ -331,42 +332,49 @@ def _component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
     return out
 
 
-def _component_attainment(run: Any) -> np.ndarray:
-    """Attainment per component, rows aligned with ``run.totals``, columns in component order."""
-    totals = run.totals
-    n_comp = len(run.scheme.components)
-    result = np.full((len(totals), n_comp), np.nan)
-    payouts = run.payouts
-    if n_comp == 0 or payouts is None or payouts.empty:
-        return result
-    rows = payouts[payouts["component"].astype(str) != "total"]
-    labels = rows["component"].astype(str)
-    position: dict[str, int] = {}
-    for i, comp in enumerate(run.scheme.components):
-        position.setdefault(str(i), i)
-        name = getattr(comp, "name", None)
-        if name is not None:
-            position.setdefault(str(name), i)
-    col = labels.map(position)
-    keyed = pd.DataFrame(
-        {
-            "employee": rows["employee"].to_numpy(),
-            "period": rows["period"].astype(str).to_numpy(),
-            "col": col.to_numpy(),
-            "attainment": rows["attainment"].to_numpy(float),
-        }
-    ).dropna(subset=["col"])
-    if keyed.empty:
-        return result
-    keyed["col"] = keyed["col"].astype(int)
-    wide = keyed.pivot_table(
-        index=["employee", "period"], columns="col", values="attainment", aggfunc="first"
+def metrics_from_arrays(
+    scheme: Any, inputs: Any, arrays: Any, *, budget: float | None = None
+) -> pd.Series:
+    """Contract §5 metrics straight from the engine's arrays (no payout table needed).
+
+    Parameters
+    ----------
+    scheme : Scheme
+    inputs : PayoutInputs
+        From :func:`kpitools.payout.prepare`.
+    arrays : PayoutArrays
+        From :func:`kpitools.payout.compute`.
+    budget : float, optional
+        Budget per period; defaults to the scheme's ``budget``.
+
+    Returns
+    -------
+    pandas.Series
+        One value per metric, named after the scheme.
+
+    Examples
+    --------
+    >>> from kpitools.payout import compute, prepare  # doctest: +SKIP
+    >>> inputs = prepare(data, scheme)  # doctest: +SKIP
+    >>> metrics_from_arrays(scheme, inputs, compute(scheme, inputs))  # doctest: +SKIP
+    """
+    if budget is None:
+        budget = getattr(scheme, "budget", None)
+    keys = inputs.keys
+    values = metric_arrays(
+        arrays.payout,
+        inputs.on_target_pay,
+        arrays.weighted_attainment,
+        revenue=inputs.revenue,
+        component_attainment=arrays.attainment,
+        thresholds=_component_thresholds(scheme),
+        n_employees=keys["employee"].nunique(),
+        n_periods=keys["period"].nunique(),
+        budget=budget,
     )
-    index = pd.MultiIndex.from_arrays(
-        [totals["employee"].to_numpy(), totals["period"].astype(str).to_numpy()]
+    return pd.Series(
+        {name: float(values[name][0]) for name in METRICS}, name=scheme.name, dtype=float
     )
-    wide = wide.reindex(index=index, columns=range(n_comp))
-    return wide.to_numpy(float)
 
 
 def compute_metrics(run: Any, *, budget: float | None = None) -> pd.Series:
@@ -391,17 +399,7 @@ def compute_metrics(run: Any, *, budget: float | None = None) -> pd.Series:
     >>> compute_metrics(run_scheme(data, scheme))["total_cost"]  # doctest: +SKIP
     1234567.0
     """
-    scheme = run.scheme
-    if budget is None:
-        budget = getattr(scheme, "budget", None)
-    series = metrics_from_totals(
-        run.totals,
-        component_attainment=_component_attainment(run),
-        thresholds=_component_thresholds(scheme),
-        budget=budget,
-    )
-    series.name = scheme.name
-    return series
+    return metrics_from_arrays(run.scheme, run.inputs, run.arrays, budget=budget)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -411,10 +409,15 @@ _SAME = 0.5  # RUB: differences below half a ruble are "unchanged"
 def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Per employee: total pay under each scheme against the baseline scheme.
 
+    Each scheme is compared with the baseline over the periods **both** evaluated (a scheme
+    whose targets need a year of history starts later); only when they share no period (a
+    monthly and a quarterly scheme) are their totals over their own periods compared.
+
     Parameters
     ----------
     totals : DataFrame
-        Totals of every scheme (``scheme, employee, payout``; one row per employee-period).
+        Totals of every scheme (``scheme, employee, period, payout``; one row per
+        employee-period).
     baseline : str
         The scheme everything is compared with.
 
@@ -422,14 +425,15 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
     -------
     DataFrame
         One row per employee and non-baseline scheme: ``scheme, employee, baseline,
-        baseline_total, scheme_total, difference, difference_pct, outcome`` where
-        ``outcome`` is ``winner``, ``loser`` or ``unchanged`` (within half a ruble). An
-        employee evaluated under only one of the two schemes counts as paid 0 by the other.
+        baseline_total, scheme_total, difference, difference_pct, outcome,
+        periods_compared`` where ``outcome`` is ``winner``, ``loser`` or ``unchanged``
+        (within half a ruble). An employee evaluated under only one of the two schemes
+        counts as paid 0 by the other.
 
     Examples
     --------
     >>> t = pd.DataFrame({"scheme": ["A", "A", "B", "B"], "employee": ["1", "2", "1", "2"],
-    ...                   "payout": [100.0, 50.0, 120.0, 40.0]})
+    ...                   "period": ["2025-01"] * 4, "payout": [100.0, 50.0, 120.0, 40.0]})
     >>> winners_losers(t, "A")["outcome"].tolist()
     ['winner', 'loser']
     """
@@ -442,22 +446,30 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
         "difference",
         "difference_pct",
         "outcome",
+        "periods_compared",
     ]
-    schemes = list(dict.fromkeys(totals["scheme"].astype(str)))
+    scheme_col = totals["scheme"].astype(str)
+    schemes = list(dict.fromkeys(scheme_col))
     if baseline not in schemes:
         raise DefinitionError(
             f"Baseline scheme {baseline!r} is not among the simulated schemes."
             f"{_suggest(baseline, schemes)}\n"
             f"Suggestion: use one of {', '.join(repr(s) for s in schemes)}."
         )
-    per = totals.groupby(["employee", "scheme"], sort=False, observed=True)["payout"].sum()
-    wide = per.unstack("scheme").reindex(columns=schemes).fillna(0.0)
-    wide = wide.sort_index()
+    period_col = totals["period"].astype(str)
+    periods = {n: set(period_col[scheme_col == n]) for n in schemes}
     frames = []
-    base = wide[baseline].to_numpy(float)
     for name in schemes:
         if name == baseline:
             continue
+        common = periods[name] & periods[baseline]
+        pair = scheme_col.isin([name, baseline])
+        if common:
+            pair &= period_col.isin(common)
+        sub = totals[pair.to_numpy()]
+        per = sub.groupby([sub["employee"], scheme_col[pair]], sort=False)["payout"].sum()
+        wide = per.unstack(-1).reindex(columns=[baseline, name]).fillna(0.0).sort_index()
+        base = wide[baseline].to_numpy(float)
         other = wide[name].to_numpy(float)
         diff = other - base
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -474,13 +486,16 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
                     "difference": diff,
                     "difference_pct": pct,
                     "outcome": outcome,
+                    "periods_compared": len(common) if common else len(periods[name]),
                 }
             )
         )
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
-            {"scheme": str, "employee": str, "baseline": str, "outcome": str}
-        )
+        empty = {c: pd.Series(dtype=float) for c in columns}
+        for c in ("scheme", "employee", "baseline", "outcome"):
+            empty[c] = pd.Series(dtype=str)
+        empty["periods_compared"] = pd.Series(dtype="int64")
+        return pd.DataFrame(empty)[columns]
     return pd.concat(frames, ignore_index=True)[columns]
 
 
@@ -499,46 +514,48 @@ def compare_schemes(metrics: pd.DataFrame, winners: pd.DataFrame, baseline: str)
     Returns
     -------
     DataFrame
-        ``metrics`` plus ``baseline, cost_change, cost_change_pct, winners, losers,
-        unchanged, share_winners, share_losers`` (counts of employees; the baseline's own row
-        has zero change).
+        ``metrics`` plus ``baseline, periods_compared, cost_change, cost_change_pct, winners,
+        losers, unchanged, share_winners, share_losers``. The cost change is summed over the
+        periods both schemes evaluated (like the winners and losers); counts are employees;
+        the baseline's own row has no change and everybody unchanged.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"scheme": ["A", "B"], "employee": ["1", "1"], "payout": [100.0, 90.0]})
+    >>> t = pd.DataFrame({"scheme": ["A", "B"], "employee": ["1", "1"],
+    ...                   "period": ["2025-01"] * 2, "payout": [100.0, 90.0]})
     >>> m = pd.DataFrame({"total_cost": [100.0, 90.0]}, index=pd.Index(["A", "B"], name="scheme"))
-    >>> compare_schemes(m, winners_losers(t, "A"), "A").loc["B", "losers"]
-    np.int64(1)
+    >>> row = compare_schemes(m, winners_losers(t, "A"), "A").loc["B"]
+    >>> float(row["cost_change"]), int(row["losers"])
+    (-10.0, 1)
     """
     out = metrics.copy()
-    base_cost = float(metrics.loc[baseline, "total_cost"])
-    out["baseline"] = baseline
-    out["cost_change"] = out["total_cost"] - base_cost
-    out["cost_change_pct"] = (
-        out["cost_change"] / base_cost if base_cost > 0 else np.full(len(out), np.nan)
-    )
+    by = winners.groupby("scheme", sort=False)
+    n_emp = by["employee"].nunique().reindex(out.index)
+    change = by["difference"].sum().reindex(out.index)
+    base_total = by["baseline_total"].sum().reindex(out.index)
     counts = (
         winners.groupby(["scheme", "outcome"]).size().unstack("outcome", fill_value=0)
         if len(winners)
         else pd.DataFrame()
-    )
-    counts = counts.reindex(index=out.index, columns=["winner", "loser", "unchanged"])
-    n_emp = winners.groupby("scheme")["employee"].nunique().reindex(out.index)
+    ).reindex(index=out.index, columns=["winner", "loser", "unchanged"])
+    out["baseline"] = baseline
+    out["periods_compared"] = by["periods_compared"].first().reindex(out.index)
+    out["cost_change"] = change
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["cost_change_pct"] = np.where(base_total > 0, change / base_total, np.nan)
     out["winners"] = counts["winner"].fillna(0).astype("int64")
     out["losers"] = counts["loser"].fillna(0).astype("int64")
     out["unchanged"] = counts["unchanged"].fillna(0).astype("int64")
     if baseline in out.index:
         n_base = int(winners["employee"].nunique()) if len(winners) else 0
+        out.loc[baseline, ["cost_change", "cost_change_pct"]] = 0.0
         out.loc[baseline, "unchanged"] = n_base
+        out.loc[baseline, "periods_compared"] = np.nan
         n_emp.loc[baseline] = n_base
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denom = n_emp.to_numpy(float)
-        out["share_winners"] = np.where(
-            denom > 0, out["winners"] / np.where(denom > 0, denom, 1), np.nan
-        )
-        out["share_losers"] = np.where(
-            denom > 0, out["losers"] / np.where(denom > 0, denom, 1), np.nan
-        )
+    denom = n_emp.to_numpy(float)
+    safe = np.where(denom > 0, denom, 1.0)
+    out["share_winners"] = np.where(denom > 0, out["winners"] / safe, np.nan)
+    out["share_losers"] = np.where(denom > 0, out["losers"] / safe, np.nan)
     return out
 
 
@@ -875,12 +892,11 @@ def simulate(
     wl = winners_losers(all_totals, baseline)
     periods_of = {n: frozenset(t["period"].astype(str)) for n, t in zip(names, totals, strict=True)}
     for name in names:
-        if name != baseline and periods_of[name] != periods_of[baseline]:
+        if name != baseline and not periods_of[name] & periods_of[baseline]:
             warnings.append(
-                f"{name} and the baseline {baseline} evaluate different periods "
-                f"({len(periods_of[name])} and {len(periods_of[baseline])}); winners and losers "
-                "compare each scheme's own totals. Suggestion: pass periods (--periods FROM..TO) "
-                "that both schemes can evaluate."
+                f"{name} and the baseline {baseline} share no evaluated period (e.g. a monthly "
+                "and a quarterly scheme): winners and losers compare each scheme's totals over "
+                "its own periods."
             )
     forecasts: dict[str, Any] = {}
     if forecast:
@@ -975,7 +991,7 @@ class CalibrationResult:
         achieved = format_metric(self.metric, self.achieved)
         goal = format_metric(self.metric, self.goal)
         second = f"{self.metric} = {achieved} (goal {goal}"
-        second += ")" if self.exact else "; the closest the bounds allow)"
+        second += ")" if self.exact else "; the closest reachable: the metric jumps over the goal)"
         return f"{first}\n{second}"
 
     def __repr__(self) -> str:
@@ -997,46 +1013,49 @@ def _tolerance(metric: str, goal: float) -> float:
 
 
 def _param_value(scheme: Any, param: str) -> float | None:
-    """The current value at a dotted path of the scheme (None when unset)."""
+    """The current value at a dotted path of the scheme (None when the key is unset).
+
+    A path the scheme cannot have is reported by :meth:`Scheme.set` itself (with its "did
+    you mean"); a path to something that is not a number is refused here.
+    """
     node: Any = scheme.to_dict()
-    parts = param.split(".")
-    walked: list[str] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(walked) or "the scheme"
-        if isinstance(node, Mapping):
-            if part not in node:
-                if last:
-                    return None
-                raise DefinitionError(
-                    f"--param {param!r}: {where} has no key {part!r}."
-                    f"{did_you_mean(part, list(node))}\n"
-                    "Suggestion: use a dotted path to a number, such as "
-                    "components.0.target.rate or cap."
-                )
+    for part in param.split("."):
+        if isinstance(node, Mapping) and part in node:
             node = node[part]
-        elif isinstance(node, list | tuple):
-            if not part.isdigit() or int(part) >= len(node):
-                raise DefinitionError(
-                    f"--param {param!r}: {where} is a list of {len(node)} item(s); "
-                    f"{part!r} is not an index in it.\n"
-                    f"Suggestion: use an index from 0 to {len(node) - 1}."
-                )
+        elif isinstance(node, list | tuple) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            raise DefinitionError(
-                f"--param {param!r}: {where} is a single value, not a section with {part!r}.\n"
-                f"Suggestion: stop the path at {where}."
-            )
-        walked.append(part)
+            scheme.set(param, 1.0)  # raises the engine's message for a path that cannot exist
+            return None
     if node is None:
         return None
     if isinstance(node, bool) or not isinstance(node, int | float):
+        shown = node if not isinstance(node, Mapping | list | tuple) else type(node).__name__
         raise DefinitionError(
-            f"--param {param!r} is {type(node).__name__} {node!r}, not a number.\n"
+            f"--param {param!r} is {shown!r}, not a number.\n"
             "Suggestion: point --param at a number, such as components.0.target.rate or cap."
         )
     return float(node)
+
+
+_INPUT_KEYS = frozenset({"kpi", "target", "direction", "baseline"})
+
+
+def _changes_inputs(param: str) -> bool:
+    """Whether changing ``param`` changes what :func:`kpitools.payout.prepare` builds."""
+    parts = param.split(".")
+    if parts[0] in {"period", "revenue_kpi"}:
+        return True
+    if parts[0] in {"components", "gates", "modifiers"}:
+        return len(parts) < 3 or parts[2] in _INPUT_KEYS
+    return False
+
+
+def _on_target_pay_array(scheme: Any, keys: pd.DataFrame) -> np.ndarray:
+    otp = scheme.on_target_pay
+    if isinstance(otp, Mapping):
+        return keys["role"].map(otp).to_numpy(float)
+    return np.full(len(keys), float(otp))
 
 
 def default_bounds(value: float | None) -> tuple[float, float]:
@@ -1069,7 +1088,7 @@ def calibrate(
     *,
     periods: Any = None,
     library: Any = None,
-    grid: int = 11,
+    grid: int = 9,
 ) -> CalibrationResult:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -1116,7 +1135,7 @@ def calibrate(
     """
     from scipy import optimize
 
-    from .payout import run_scheme
+    from .payout import compute, prepare
 
     check_metric_name(metric)
     (base,) = _load_schemes(scheme)
@@ -1130,6 +1149,10 @@ def calibrate(
     goal = float(to)
     table = load_data(data, library=library)
     cache: dict[float, float] = {}
+    # Targets, KPIs and periods need the data rolled up again; anything else (curves, weights,
+    # cap, pool, on-target pay) only the arithmetic.
+    reprepare = _changes_inputs(param)
+    fixed_inputs = None if reprepare else prepare(table, base, periods=periods, library=library)
 
     def evaluate(x: float) -> float:
         x = float(x)
@@ -1141,8 +1164,16 @@ def calibrate(
                     f"{param} = {x:g} (inside --bounds {lo:g} {hi:g}) is not a valid scheme: "
                     f"{err}\nSuggestion: narrow --bounds to values the scheme accepts."
                 ) from err
-            run = run_scheme(table, candidate, periods=periods, library=library)
-            cache[x] = float(compute_metrics(run)[metric])
+            if fixed_inputs is None:
+                inputs = prepare(table, candidate, periods=periods, library=library)
+            elif param.split(".")[0] == "on_target_pay":
+                inputs = fixed_inputs.replace(
+                    on_target_pay=_on_target_pay_array(candidate, fixed_inputs.keys)
+                )
+            else:
+                inputs = fixed_inputs
+            arrays = compute(candidate, inputs)
+            cache[x] = float(metrics_from_arrays(candidate, inputs, arrays)[metric])
         return cache[x]
 
     xs = np.linspace(lo, hi, max(int(grid), 2))
@@ -1175,6 +1206,7 @@ def calibrate(
         a, b = float(xs[i]), float(xs[i + 1])
         xtol = (hi - lo) * 1e-12
         if step:
+            xtol = (hi - lo) * 1e-5  # a share of employee-periods moves in steps: 17 halvings
             fa = evaluate(a) - goal
             for _ in range(60):
                 m = (a + b) / 2
@@ -1209,3 +1241,103 @@ def calibrate(
         scheme=base.set(param, value),
         evaluations=tried.sort_values("param", ignore_index=True),
     )
+
+
+# --------------------------------------------------------------------------- command line
+def run_simulate_command(
+    data_file: str,
+    schemes: Sequence[str],
+    *,
+    baseline: str | None = None,
+    out: str | None = None,
+    periods: str | None = None,
+    forecast: int | None = None,
+    seed: int | None = None,
+    trend: bool = False,
+    echo: Any = print,
+) -> SimulationResult:
+    """``kpitools simulate``: run, print the metrics table, write the files into ``out``."""
+    from .periods import parse_range
+
+    parse_range(periods)  # a bad --periods fails before any work
+    if forecast is not None and forecast < 1:
+        raise DefinitionError(
+            f"--forecast {forecast}: the number of simulated periods must be at least 1.\n"
+            "Suggestion: use e.g. --forecast 1000."
+        )
+    result = simulate(
+        data_file,
+        list(schemes),
+        baseline=baseline,
+        periods=periods,
+        forecast=forecast,
+        seed=seed,
+        trend=trend,
+    )
+    names = result.schemes
+    shown = ", ".join(
+        f"{n} (baseline)" if n == result.baseline and len(names) > 1 else n for n in names
+    )
+    echo(f"Simulated {shown} on {data_file}: {len(result.totals):,} employee-periods.")
+    echo("")
+    echo(result.metrics_table())
+    if len(names) > 1:
+        echo("")
+        echo(f"Against the baseline {result.baseline}:")
+        for name in names:
+            if name == result.baseline:
+                continue
+            row = result.compare.loc[name]
+            echo(
+                f"  {name}: cost {format_metric('cost_change', row['cost_change'])} "
+                f"({format_metric('cost_change_pct', row['cost_change_pct'])}); "
+                f"{int(row['winners'])} employees win, {int(row['losers'])} lose, "
+                f"{int(row['unchanged'])} unchanged"
+            )
+    if not result.skipped.empty:
+        echo("")
+        echo("Skipped periods:")
+        for line in describe_skipped(result.skipped).splitlines():
+            echo(f"  {line}")
+    if result.warnings:
+        echo("")
+        echo("Warnings:")
+        for w in result.warnings:
+            echo(f"  - {w}")
+    for fc in result.forecasts.values():
+        echo("")
+        echo(fc.describe())
+    if out:
+        written = result.save(out)
+        echo("")
+        echo("Wrote " + ", ".join(str(p) for p in written.values()))
+    return result
+
+
+def run_calibrate_command(
+    data_file: str,
+    scheme: str,
+    *,
+    param: str,
+    metric: str,
+    to: float,
+    bounds: tuple[float, float] | None = None,
+    periods: str | None = None,
+    out: str | None = None,
+    echo: Any = print,
+) -> CalibrationResult:
+    """``kpitools calibrate``: solve, print the value and the achieved metric, write the YAML."""
+    from .periods import parse_range
+
+    check_metric_name(metric)
+    parse_range(periods)
+    result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
+    echo(result.describe())
+    echo(
+        f"Searched {param} in [{result.bounds[0]:g}, {result.bounds[1]:g}] "
+        f"({len(result.evaluations)} evaluations, {result.method})."
+    )
+    if out:
+        result.scheme.to_yaml(out)
+        echo(f"Wrote the calibrated scheme to {out}")
+    return result

@@ -203,13 +203,28 @@ def test_winners_and_losers_per_employee(two_schemes):
         "difference",
         "difference_pct",
         "outcome",
+        "periods_compared",
     ]
     assert wl["employee"].tolist() == ["1", "2", "3", "4"]
+    assert wl["periods_compared"].tolist() == [2, 2, 2, 2]
     assert wl["baseline_total"].tolist() == [200.0, 100.0, 80.0, 0.0]
     assert wl["scheme_total"].tolist() == pytest.approx([250.0, 100.2, 60.0, 40.0])
     assert wl["outcome"].tolist() == ["winner", "unchanged", "loser", "winner"]
     assert wl["difference_pct"].tolist()[:3] == pytest.approx([0.25, 0.002, -0.25])
     assert np.isnan(wl["difference_pct"].iloc[3])  # nothing under the baseline
+
+
+def test_winners_and_losers_compare_only_the_periods_both_schemes_evaluated(two_schemes):
+    late = pd.DataFrame(
+        {"scheme": "C", "employee": ["1", "2"], "period": "2025-02", "payout": [90.0, 60.0]}
+    )
+    wl = winners_losers(pd.concat([two_schemes, late], ignore_index=True), "A")
+    c = wl[wl["scheme"] == "C"]
+    # A in 2025-02 only: employee 1 had 100, 2 had 50; employee 3 was paid only in 2025-01
+    assert c["employee"].tolist() == ["1", "2"]
+    assert c["baseline_total"].tolist() == [100.0, 50.0]
+    assert c["outcome"].tolist() == ["loser", "winner"]
+    assert c["periods_compared"].tolist() == [1, 1]
 
 
 def test_compare_has_one_row_per_scheme_with_shares(two_schemes):
@@ -222,6 +237,7 @@ def test_compare_has_one_row_per_scheme_with_shares(two_schemes):
     assert out.loc["B", "share_winners"] == 0.5 and out.loc["B", "share_losers"] == 0.25
     assert out.loc["B", "cost_change"] == pytest.approx(70.2)
     assert out.loc["B", "cost_change_pct"] == pytest.approx(70.2 / 380.0)
+    assert out.loc["B", "periods_compared"] == 2
     assert out.loc["A", "cost_change"] == 0.0 and out.loc["A", "winners"] == 0
     assert out.loc["A", "unchanged"] == 4
 
