@@ -53,7 +53,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._io import atomic_path
+from .data import DataQualityReport
+from .data import check as check_data
 from .errors import DefinitionError, KpitoolsError
+from .library import load_library
 
 __all__ = [
     "COMPANY_NAME",
@@ -202,8 +205,6 @@ class DemoCompany:
 
 
 def _kpi_summary(data: pd.DataFrame) -> pd.DataFrame:
-    from .library import load_library
-
     library = load_library()
     df = data.assign(
         has_target=data["target"].notna(),
@@ -787,7 +788,9 @@ def _roster_frame(roster: dict[str, np.ndarray], periods: tuple[str, ...]) -> pd
 
 
 # --------------------------------------------------------------------------- files
-def write_demo(out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, **kwargs: Any) -> dict:
+def write_demo(
+    out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, **kwargs: Any
+) -> dict[str, Path]:
     """Write the demo company's files into ``out_dir``, each atomically.
 
     Parameters
@@ -829,7 +832,7 @@ def _write(company: DemoCompany, out_dir: str | os.PathLike) -> dict[str, Path]:
         path = out / name
         with atomic_path(path) as tmp:
             # 15 significant digits: exact for cents, and counts print as "12", not "12.0"
-            frames[key].to_csv(tmp, index=False, float_format="%.15g")
+            frames[key].to_csv(tmp, index=False, float_format="%.15g", lineterminator="\n")
         paths[key] = path
     return paths
 
@@ -858,8 +861,13 @@ def run_demo(
     -------
     dict
         ``company`` (:class:`DemoCompany`), ``files`` (name -> path), ``check``
-        (the data quality report of ``data.csv``, or None if the data layer is not
-        available), ``summary`` (the printed text), ``out`` (the folder).
+        (the :class:`kpitools.data.DataQualityReport` of ``data.csv``, checked against
+        the KPI library), ``summary`` (the printed text), ``out`` (the folder).
+
+    Raises
+    ------
+    KpitoolsError
+        If ``out`` is a file, or (a bug) the generated data fails its check.
 
     Examples
     --------
@@ -873,7 +881,7 @@ def run_demo(
     text = format_summary(company, files=files, out=out, report=report)
     for line in text.splitlines():
         echo(line)
-    if report is not None and not getattr(report, "ok", True):
+    if not report.ok:
         raise KpitoolsError(
             f"The demo company's data failed its own check ({files['data']}).\n"
             "This is a bug in kpitools: please report it with the output above."
@@ -881,14 +889,8 @@ def run_demo(
     return {"company": company, "files": files, "check": report, "summary": text, "out": Path(out)}
 
 
-def _check(path: Path):
-    try:
-        from .data import check
-    except ImportError:
-        return None
-    from .library import load_library
-
-    return check(path, library=load_library())
+def _check(path: Path) -> DataQualityReport:
+    return check_data(path, library=load_library())
 
 
 def format_summary(
@@ -896,7 +898,7 @@ def format_summary(
     *,
     files: dict[str, Path] | None = None,
     out: str | os.PathLike | None = None,
-    report: Any = None,
+    report: DataQualityReport | None = None,
 ) -> str:
     """Return the readable, terminal-friendly summary of the demo company.
 
@@ -959,12 +961,9 @@ def format_summary(
         f"{int(emp['hired'].sum())} new hires ramping up, {int(emp['left'].sum())} leavers."
     )
     lines.append("")
-    if report is None:
-        lines.append("Data check: not run (kpitools.data is not available).")
-    else:
+    if report is not None:
         verdict = "OK" if report.ok else "FAILED"
-        issues = getattr(report, "issues", None)
-        n_issues = 0 if issues is None else len(issues)
+        n_issues = len(report.issues)
         lines.append(
             f"Data check: {verdict} - {report.rows_read:,} rows read, "
             f"{report.rows_kept:,} kept, {n_issues} issue{'s' if n_issues != 1 else ''}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpitools.cli import main
+from kpitools.data import aggregate_events
 from kpitools.demo import (
     COMPANY_NAME,
     DEFAULT_SEED,
@@ -25,10 +24,6 @@ from kpitools.demo import (
 from kpitools.errors import DefinitionError, KpitoolsError
 from kpitools.library import load_library
 
-needs_data_layer = pytest.mark.skipif(
-    importlib.util.find_spec("kpitools.data") is None,
-    reason="the data layer (kpitools.data) is not in this tree yet",
-)
 COLUMNS = ["employee", "period", "kpi", "actual", "target", "role", "team", "region", "manager"]
 SALES_ROLES = ["sales_rep", "key_account_manager"]
 
@@ -362,10 +357,7 @@ def test_deals_aggregate_exactly_to_the_long_table(company):
     assert company.deals["product"].nunique() == 5
 
 
-@needs_data_layer
 def test_the_data_layer_aggregates_the_deals_file_back_to_the_kpis(tmp_path, company):
-    from kpitools.data import aggregate_events
-
     paths = write_demo(tmp_path)
     kpis = aggregate_events(
         paths["deals"],
@@ -557,7 +549,6 @@ def test_run_demo_prints_a_summary_of_the_data(tmp_path, company):
     ]
 
 
-@needs_data_layer
 def test_run_demo_checks_its_data_with_the_data_layer(tmp_path, company):
     lines: list[str] = []
     result = run_demo(tmp_path, echo=lines.append)
