@@ -278,7 +278,7 @@ class _Issues:
                 count = rec["count"]
                 line += f" ({count:,} {rec['_unit']}{'s' if count != 1 else ''}): {rec['rows']}"
             if rec["note"]:
-                line += f" {rec['note']}"
+                line += rec["note"] if rec["note"].startswith("\n") else f" {rec['note']}"
             out.append(line)
             out.append(f"  Suggestion: {_PROBLEMS[rec['_key']][1]}")
         return out
@@ -1132,7 +1132,7 @@ def _validate(
             ids = [str(k.id) for k in library] if not hasattr(library, "ids") else library.ids
             close = {n: difflib.get_close_matches(n, list(ids), n=1) for n in names[:5]}
             pairs = [f"{n!r} → {c[0]!r}" for n, c in close.items() if c]
-            hints = [f"Did you mean {', '.join(pairs)}?"] if pairs else []
+            hints = [f"\n  Did you mean {', '.join(pairs)}?"] if pairs else []
             issues.add(
                 "unknown_kpi",
                 orig.get("kpi", "kpi") if layout == "long" else None,
@@ -1278,7 +1278,7 @@ class DataQualityReport:
             out.append("Issues: none")
         else:
             out.append(f"Issues: {n_err} error(s), {self.n_warnings} warning(s)")
-            out += [f"  {line}" for line in self._lines]
+            out += ["  " + line.replace("\n", "\n  ") for line in self._lines]
         out.append(
             "Result: OK" + (" (with warnings)" if self.n_warnings else "")
             if self.ok

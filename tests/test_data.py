@@ -435,8 +435,8 @@ def test_library_unknown_kpi_warns_and_negative_count_is_an_error(tmp_path):
         "  - column 'actual': negative value for a KPI that cannot be negative (1 row): "
         "row 2 ('won_deals = -2.0')\n"
         "    Suggestion: check the sign; a negative count or duration is a data entry error.\n"
-        "  - column 'kpi': KPI not in the library (1 row): row 3 ('revenu') "
-        "Did you mean 'revenu' → 'revenue'?\n"
+        "  - column 'kpi': KPI not in the library (1 row): row 3 ('revenu')\n"
+        "    Did you mean 'revenu' → 'revenue'?\n"
         "    Suggestion: check the spelling, or add the KPI to your own library file.\n"
         "Result: errors found: fix them and check again (nothing was loaded)."
     )
