@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, DefinitionError, did_you_mean
-from .periods import format_periods, roll_up, select
+from .periods import format_periods, ratio_inputs, roll_up, select
 from .schemes import Component, Scheme, load_scheme
 from .targets import TargetContext, TargetResult, compute_targets
 
@@ -570,6 +570,7 @@ def prepare(
                 f"revenue_kpi {scheme.revenue_kpi!r} is not in {source}: cost of sales "
                 "cannot be computed."
             )
+    needed |= ratio_inputs(library, needed) & known
     sub = table[table["kpi"].astype(str).isin(needed).to_numpy()]
     _check_duplicates(sub, source)
     rolled = roll_up(sub, scheme.period, library=library, source=source)

@@ -54,6 +54,7 @@ __all__ = [
     "parse_range",
     "select",
     "roll_up",
+    "ratio_inputs",
     "RollUp",
 ]
 
@@ -241,18 +242,32 @@ class RollUp:
 ATTRIBUTES = ("role", "team", "region", "manager")
 
 
-def _kpi_info(library: Any, kpi: str) -> tuple[str | None, str | None, str | None]:
-    """(aggregation, numerator, denominator) of a KPI from the library, if it knows it."""
-    if library is None:
-        return None, None, None
-    k = library.get(kpi)
+def _kpi_info(library: Any, kpi: str) -> tuple[str | None, tuple[str, ...], Any]:
+    """(aggregation, formula inputs, recompute-from-sums function) of a KPI from the library."""
+    k = library.get(kpi) if library is not None else None
     if k is None:
-        return None, None, None
-    return (
-        getattr(k, "aggregation", None),
-        getattr(k, "numerator", None),
-        getattr(k, "denominator", None),
-    )
+        return None, (), None
+    inputs = tuple(getattr(k, "inputs", ()) or ())
+    num, den = getattr(k, "numerator", None), getattr(k, "denominator", None)
+    if not inputs and num and den:
+        inputs = (num, den)
+    recompute = getattr(k, "recompute_from_sums", None)
+    if recompute is None and num and den:
+
+        def recompute(sums, num=num, den=den):
+            return np.asarray(sums[num], dtype=float) / np.asarray(sums[den], dtype=float)
+
+    return getattr(k, "aggregation", None), inputs, recompute
+
+
+def ratio_inputs(library: Any, kpis: Iterable[str]) -> set[str]:
+    """The KPIs that the ratio KPIs among ``kpis`` are recomputed from (for filtering data)."""
+    out: set[str] = set()
+    for kpi in kpis:
+        agg, inputs, _ = _kpi_info(library, kpi)
+        if agg == "ratio":
+            out.update(inputs)
+    return out
 
 
 def roll_up(
@@ -402,35 +417,41 @@ def _aggregate(frame: pd.DataFrame, library: Any, warnings: list[str]) -> pd.Dat
 
 
 def _recompute_ratios(part: pd.DataFrame, frame: pd.DataFrame, info, warnings) -> pd.DataFrame:
-    """Replace averaged ratio actuals by sum(numerator) / sum(denominator) where possible."""
+    """Replace averaged ratio actuals by the formula over summed inputs where possible."""
     sums = frame.groupby(["employee", "period", "kpi"], sort=False)["actual"].sum()
     out = part.copy()
     for kpi in pd.unique(part.index.get_level_values("kpi")):
-        num, den = info[kpi][1], info[kpi][2]
+        _, inputs, recompute = info[kpi]
         rows = part.index.get_level_values("kpi") == kpi
         idx = part.index[rows]
-        ep = pd.MultiIndex.from_arrays(
-            [idx.get_level_values("employee"), idx.get_level_values("period")]
-        )
-        recomputed = pd.Series(np.nan, index=idx)
-        if num and den:
-            n_vals = sums.reindex(pd.MultiIndex.from_arrays([*_levels(ep), [num] * len(ep)]))
-            d_vals = sums.reindex(pd.MultiIndex.from_arrays([*_levels(ep), [den] * len(ep)]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = n_vals.to_numpy() / d_vals.to_numpy()
-            r = np.where(np.isfinite(r), r, np.nan)
-            recomputed = pd.Series(r, index=idx)
-        ok = recomputed.notna() | (part.loc[rows, "months"] <= 1)
-        out.loc[rows, "actual"] = np.where(
-            recomputed.notna(), recomputed.to_numpy(), part.loc[rows, "actual"].to_numpy()
-        )
-        averaged = int((~ok).sum())
-        if averaged:
-            parts_txt = (
-                f"sum({num}) / sum({den}) (not both in the data)"
-                if num and den
-                else "its numerator and denominator (the library does not name them)"
+        ep = _levels(
+            pd.MultiIndex.from_arrays(
+                [idx.get_level_values("employee"), idx.get_level_values("period")]
             )
+        )
+        recomputed = np.full(len(idx), np.nan)
+        if inputs and recompute is not None:
+            values = {
+                name: sums.reindex(pd.MultiIndex.from_arrays([*ep, [name] * len(idx)])).to_numpy(
+                    dtype=float
+                )
+                for name in inputs
+            }
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.asarray(recompute(values), dtype=float) * np.ones(len(idx))
+            recomputed = np.where(np.isfinite(r), r, np.nan)
+        have = ~np.isnan(recomputed)
+        single = part.loc[rows, "months"].to_numpy() <= 1
+        out.loc[rows, "actual"] = np.where(
+            have, recomputed, part.loc[rows, "actual"].to_numpy(dtype=float)
+        )
+        averaged = int((~have & ~single).sum())
+        if averaged:
+            if inputs:
+                names = ", ".join(inputs)
+                parts_txt = f"the sums of {names} (not all in the data, or a zero divisor)"
+            else:
+                parts_txt = "its inputs (the library gives no formula)"
             warnings.append(
                 f"KPI {kpi!r} is a ratio but could not be recomputed from {parts_txt} for "
                 f"{averaged} employee-period(s): its monthly values were averaged there."

@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,8 +156,10 @@ def compute_targets(spec: Any, ctx: TargetContext) -> TargetResult:
     Returns
     -------
     TargetResult
+        Targets are rounded to 10 decimals: 110 × 1.1 is 121, not 121.00000000000001.
     """
-    return get_target_method(spec.method)(spec, ctx)
+    res = get_target_method(spec.method)(spec, ctx)
+    return dataclasses.replace(res, values=np.round(np.asarray(res.values, dtype=float), 10))
 
 
 def _fmt(p: int, kind: str) -> str:
