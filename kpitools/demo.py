@@ -692,7 +692,7 @@ def _deal_table(
             "product": _text(product, PRODUCTS),
             "account": _numbered_ids("C", account_no, 5),
             "client_type": _text(new_client.astype(np.int64), ["existing", "new"]),
-            "units": units.astype(float),
+            "units": units.astype(np.int64),
         }
     )
 

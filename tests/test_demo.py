@@ -454,7 +454,7 @@ def test_write_demo_writes_csvs_that_read_back_equal(tmp_path, company):
     data = pd.read_csv(paths["data"], dtype={"employee": str})
     pd.testing.assert_frame_equal(data, company.data, check_exact=True)
     deals = pd.read_csv(paths["deals"], dtype={"sales_agent": str})
-    pd.testing.assert_frame_equal(deals, company.deals, check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(deals, company.deals, check_exact=True)
     employees = pd.read_csv(paths["employees"], dtype={"employee": str})
     pd.testing.assert_frame_equal(employees, company.employees, check_exact=True)
 
