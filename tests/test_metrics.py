@@ -115,12 +115,12 @@ def test_revenue_not_positive_gives_undefined_cost_of_sales():
 
 
 # --------------------------------------------------------------------------- properties
-payouts_strategy = st.lists(
-    st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=2, max_size=30
-)
+# Payouts are money: whole cents (the engine rounds every amount to cents).
+cents = st.integers(min_value=0, max_value=100_000_000).map(lambda c: c / 100)
+payouts_strategy = st.lists(cents, min_size=2, max_size=30)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(payouts_strategy, st.randoms(use_true_random=False))
 def test_gini_is_bounded_and_ignores_order_and_scale(values, rnd):
     x = np.array(values)
@@ -138,12 +138,12 @@ def test_gini_is_bounded_and_ignores_order_and_scale(values, rnd):
     assert m2["gini"][0] == pytest.approx(g, abs=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     st.lists(
         st.tuples(
             st.floats(min_value=0, max_value=3, allow_nan=False),
-            st.floats(min_value=0, max_value=500, allow_nan=False),
+            cents,
         ),
         min_size=3,
         max_size=25,
