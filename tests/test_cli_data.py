@@ -1,0 +1,252 @@
+"""Tests for the `kpitools data check` and `kpitools data aggregate` commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpitools.cli import main
+
+LONG = (
+    "employee,period,kpi,actual,target\n"
+    "007,2025-01,revenue,1200.5,1000\n"
+    "007,2025-02,revenue,900,1000\n"
+    "008,2025-01,won_deals,3,4\n"
+)
+DEALS = (
+    "sales_agent,deal_stage,close_date,close_value,office\n"
+    "Anna,Won,2017-03-01,100,East\n"
+    "Anna,Lost,2017-03-05,0,East\n"
+    "Anna,Engaging,,,East\n"
+    "Bob,Won,2017-04-10,250.5,West\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        code = main(args)
+    except SystemExit as exc:  # commands signal "checks failed" with SystemExit
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_check_clean_file_exits_0(tmp_path, capsys):
+    path = write(tmp_path, "long.csv", LONG)
+    code, out, err = run(["data", "check", str(path)], capsys)
+    assert (code, err) == (0, "")
+    assert out == (
+        "Data quality report\n"
+        f"  file:            {path}\n"
+        "  layout:          long\n"
+        "  rows read:       3\n"
+        "  rows kept:       3\n"
+        "  employees:       2\n"
+        "  periods:         2025-01 .. 2025-02 (2)\n"
+        "  KPIs:            revenue, won_deals\n"
+        "Issues: none\n"
+        "Result: OK\n"
+    )
+
+
+def test_check_with_errors_exits_2_and_lists_every_issue(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "bad.csv",
+        LONG + "008,2025-13,won_deals,-1,4\n009,2025-01,won_deals,abc,\n009,2025-01,revnue,1,\n",
+    )
+    code, out, err = run(["data", "check", str(path)], capsys)
+    assert (code, err) == (2, "")
+    assert out == (
+        "Data quality report\n"
+        f"  file:            {path}\n"
+        "  layout:          long\n"
+        "  rows read:       6\n"
+        "  rows kept:       4\n"
+        "  employees:       3\n"
+        "  periods:         2025-01 .. 2025-02 (2)\n"
+        "  KPIs:            revenue, won_deals, revnue\n"
+        "Issues: 3 error(s), 1 warning(s)\n"
+        "  - column 'period': cannot read the period (1 row): row 5 ('2025-13')\n"
+        "    Suggestion: write periods as YYYY-MM (2025-01), YYYY-Qn (2025-Q1) or a date "
+        "(2025-01-15).\n"
+        "  - column 'actual': negative value for a KPI that cannot be negative (1 row): "
+        "row 5 ('won_deals = -1.0')\n"
+        "    Suggestion: check the sign; a negative count or duration is a data entry error.\n"
+        "  - column 'actual': not a number (1 row): row 6 ('abc')\n"
+        "    Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text.\n"
+        "  - column 'kpi': KPI not in the library (1 row): row 7 ('revnue')\n"
+        "    Did you mean 'revnue' → 'revenue'?\n"
+        "    Suggestion: check the spelling, or add the KPI to your own library file.\n"
+        "Result: errors found: fix them and check again (nothing was loaded).\n"
+    )
+
+
+def test_check_warnings_alone_exit_0_and_no_library_skips_them(tmp_path, capsys):
+    path = write(tmp_path, "w.csv", "employee,period,kpi,actual\nA,2025-01,my_kpi,1\n")
+    code, out, _ = run(["data", "check", str(path)], capsys)
+    assert code == 0
+    assert out.splitlines()[-1] == "Result: OK (with warnings)"
+    code, out, _ = run(["data", "check", str(path), "--no-library"], capsys)
+    assert code == 0
+    assert out.splitlines()[-2:] == ["Issues: none", "Result: OK"]
+
+
+def test_check_sum_duplicates_and_layout_options(tmp_path, capsys):
+    path = write(tmp_path, "d.csv", "employee,period,kpi,actual\nA,2025-01,x,1\nA,2025-01,x,2\n")
+    code, out, _ = run(["data", "check", str(path), "--no-library"], capsys)
+    assert code == 2
+    code, out, _ = run(["data", "check", str(path), "--no-library", "--sum-duplicates"], capsys)
+    assert code == 0
+    assert "  rows kept:       1\n" in out
+    wide = write(tmp_path, "wide.csv", "employee,period,won_deals\nA,2025-01,3\n")
+    code, out, _ = run(["data", "check", str(wide)], capsys)
+    assert code == 0
+    assert "  layout:          wide\n" in out
+    code, out, err = run(["data", "check", str(wide), "--layout", "long"], capsys)
+    assert (code, out) == (2, "")
+    assert (
+        err.splitlines()[0] == f"Error: {wide}: missing columns 'kpi', 'actual' for a long table."
+    )
+
+
+def test_check_unreadable_file_prints_one_message(tmp_path, capsys):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    code, out, err = run(["data", "check", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: {path}: this is not a CSV text file: it looks like a PNG image.\n"
+        "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.\n"
+    )
+
+
+def test_aggregate_writes_the_long_table(tmp_path, capsys):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "out" / "kpis.csv"
+    code, out, err = run(
+        [
+            "data",
+            "aggregate",
+            str(events),
+            "--employee",
+            "sales_agent",
+            "--date",
+            "close_date",
+            "--measure",
+            "won_revenue=sum(close_value) where deal_stage == Won",
+            "--measure",
+            "deals=count",
+            "--attr",
+            "region=office",
+            "--out",
+            str(out_file),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert out == f"Wrote 4 rows (2 employees, 2 periods, 2 KPIs) to {out_file}.\n"
+    assert err == (
+        "Warning: column 'close_date': no date: event skipped (1 row): row 4\n"
+        "  Suggestion: fill in the date if the event counts.\n"
+    )
+    assert out_file.read_text(encoding="utf-8") == (
+        "employee,period,kpi,actual,region\n"
+        "Anna,2017-03,won_revenue,100.0,East\n"
+        "Anna,2017-03,deals,2.0,East\n"
+        "Bob,2017-04,won_revenue,250.5,West\n"
+        "Bob,2017-04,deals,1.0,West\n"
+    )
+
+
+def test_aggregate_quarterly_to_xlsx(tmp_path, capsys):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "kpis.xlsx"
+    code, _, _ = run(
+        [
+            "data",
+            "aggregate",
+            str(events),
+            "--employee",
+            "sales_agent",
+            "--date",
+            "close_date",
+            "--measure",
+            "deals=count",
+            "--period",
+            "quarter",
+            "--out",
+            str(out_file),
+        ],
+        capsys,
+    )
+    assert code == 0
+    got = pd.read_excel(out_file, dtype={"employee": str})
+    assert got.values.tolist() == [["Anna", "2017-Q1", "deals", 2], ["Bob", "2017-Q2", "deals", 1]]
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"),
+    [
+        (
+            "x=__import__('os').system('id')",
+            "Error: Measure \"x=__import__('os').system('id')\", column 3: unknown function "
+            "'__import__'; only count, sum, mean, nunique exist.\n",
+        ),
+        (
+            "x=sum(close_value.__class__)",
+            "Error: Measure 'x=sum(close_value.__class__)', column 7: 'close_value.__class__' is "
+            "not a column name (no attribute access).\n",
+        ),
+    ],
+)
+def test_aggregate_rejects_injection_without_writing(tmp_path, capsys, measure, expected):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "kpis.csv"
+    args = ["data", "aggregate", str(events), "--employee", "sales_agent", "--date", "close_date"]
+    code, out, err = run([*args, "--measure", measure, "--out", str(out_file)], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(expected)
+    assert "Traceback" not in err
+    assert not out_file.exists()
+
+
+def test_help_shows_examples(capsys):
+    code, out, _ = run(["data", "aggregate", "--help"], capsys)
+    assert code == 0
+    assert "--measure 'won_revenue=sum(close_value) where deal_stage == Won'" in out
+    code, out, _ = run(["data", "check", "--help"], capsys)
+    assert code == 0
+    assert "kpitools data check reports/demo/data.csv" in out
+
+
+def test_console_exit_code_and_no_traceback(tmp_path):
+    path = write(tmp_path, "bad.csv", "employee,period,kpi,actual\nA,2025-01,x,oops\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kpitools.cli import main; sys.exit(main(sys.argv[1:]))",
+            "data",
+            "check",
+            str(path),
+            "--no-library",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "  - column 'actual': not a number (1 row): row 2 ('oops')" in proc.stdout
