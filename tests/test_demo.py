@@ -380,7 +380,7 @@ def test_the_data_layer_aggregates_the_deals_file_back_to_the_kpis(tmp_path, com
     assert len(kpis) > 0.95 * 5 * (company.data["kpi"] == "won_deals").sum()
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_employees=st.integers(3, 40),
@@ -459,10 +459,17 @@ def test_write_demo_writes_csvs_that_read_back_equal(tmp_path, company):
     pd.testing.assert_frame_equal(employees, company.employees, check_exact=True)
 
 
-def test_run_demo_prints_a_summary_of_the_data(tmp_path, company):
-    out = tmp_path / "reports" / "demo"
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One ``run_demo`` for the tests that read what it printed and returned."""
+    out = tmp_path_factory.mktemp("run") / "reports" / "demo"
     lines: list[str] = []
     result = run_demo(out, echo=lines.append)
+    return out, lines, result
+
+
+def test_run_demo_prints_a_summary_of_the_data(demo_run, company):
+    out, lines, result = demo_run
     data, emp = company.data, company.employees
     assert sorted(result["files"]) == ["data", "deals", "employees"]
     assert all(path.is_file() for path in result["files"].values())
@@ -549,9 +556,8 @@ def test_run_demo_prints_a_summary_of_the_data(tmp_path, company):
     ]
 
 
-def test_run_demo_checks_its_data_with_the_data_layer(tmp_path, company):
-    lines: list[str] = []
-    result = run_demo(tmp_path, echo=lines.append)
+def test_run_demo_checks_its_data_with_the_data_layer(demo_run, company):
+    _, lines, result = demo_run
     report = result["check"]
     assert report.ok and report.rows_read == report.rows_kept == len(company.data)
     assert (
