@@ -163,7 +163,15 @@ class DemoCompany:
         The roster with the ground truth: ``employee, role, team, region, manager,
         first_period, last_period, hired, left, ramp_months, skill, discount,
         is_quarter_end_timer``.
-    """
+
+    Examples
+    --------
+    >>> company = make_demo_company()
+    >>> company
+    DemoCompany(name='Northstar Components', seed=2027, periods='2024-01'..'2026-12', employees=60, rows=15986, deals=25770)
+    >>> int(company.employees["is_quarter_end_timer"].sum())
+    4
+    """  # noqa: E501
 
     name: str = COMPANY_NAME
     description: str = COMPANY_DESCRIPTION
@@ -810,7 +818,7 @@ def write_demo(
     Examples
     --------
     >>> paths = write_demo("reports/demo")  # doctest: +SKIP
-    >>> paths["data"].name
+    >>> paths["data"].name  # doctest: +SKIP
     'data.csv'
     """
     return _write(make_demo_company(seed, **kwargs), out_dir)
@@ -872,8 +880,11 @@ def run_demo(
     Examples
     --------
     >>> result = run_demo("reports/demo")  # doctest: +SKIP
-    >>> result["files"]["data"]
-    PosixPath('reports/demo/data.csv')
+    Northstar Components - demo company (seed 2027)
+    ...
+    Output folder: reports/demo
+    >>> result["check"].ok  # doctest: +SKIP
+    True
     """
     company = make_demo_company(seed)
     files = _write(company, out)
