@@ -347,7 +347,7 @@ def _check_arguments(seed, n_employees, months, start) -> tuple[int, int, int, i
     return int(seed), int(n_employees), int(months), start_month
 
 
-def _make_roster(rng: np.random.Generator, n: int, months: int) -> dict[str, np.ndarray]:
+def _make_roster(rng: np.random.Generator, n: int, months: int) -> dict[str, Any]:
     """People, roles, teams, hire and leave months; ids are issued in hiring order."""
     n_mkt = max(1, round(n * 0.10))
     n_kam = max(1, round(n * 0.135))
@@ -439,7 +439,7 @@ def _numbered(name: str, count: int) -> list[str]:
 
 
 def _simulate(
-    rng: np.random.Generator, roster: dict[str, np.ndarray], months: int, start_month: int
+    rng: np.random.Generator, roster: dict[str, Any], months: int, start_month: int
 ) -> dict[str, Any]:
     """Monthly KPIs over people x months arrays, with a year of pre-history for targets."""
     n = roster["role"].size
@@ -609,7 +609,7 @@ def _targets(
     rng: np.random.Generator,
     actual: np.ndarray,
     active: np.ndarray,
-    roster: dict[str, np.ndarray],
+    roster: dict[str, Any],
     step: float,
     applies: np.ndarray,
 ) -> np.ndarray:
@@ -670,7 +670,7 @@ def _targets(
 
 def _deal_table(
     *,
-    roster: dict[str, np.ndarray],
+    roster: dict[str, Any],
     person: np.ndarray,
     date: np.ndarray,
     won: np.ndarray,
@@ -725,7 +725,7 @@ def _iso(dates: np.ndarray, unit: str) -> list[str]:
     return [str(x) for x in np.datetime_as_string(dates, unit=unit)]
 
 
-def _long_table(roster: dict[str, np.ndarray], sim: dict[str, Any], months: int) -> pd.DataFrame:
+def _long_table(roster: dict[str, Any], sim: dict[str, Any], months: int) -> pd.DataFrame:
     """Stack the people x months arrays into the canonical long table, active rows only."""
     window = slice(_PRE_HISTORY, _PRE_HISTORY + months)
     active = sim["active"][:, window]
@@ -774,7 +774,7 @@ def _long_table(roster: dict[str, np.ndarray], sim: dict[str, Any], months: int)
     )
 
 
-def _roster_frame(roster: dict[str, np.ndarray], periods: tuple[str, ...]) -> pd.DataFrame:
+def _roster_frame(roster: dict[str, Any], periods: tuple[str, ...]) -> pd.DataFrame:
     n = roster["role"].size
     return pd.DataFrame(
         {
