@@ -437,7 +437,31 @@ def _history(ctx: _Context) -> pd.DataFrame:
         if (~summed).any():
             parts.append(hist[~summed].groupby(by, sort=False, dropna=False)["actual"].mean())
         hist = pd.concat(parts).reset_index()
-    return hist
+    return _with_formula_kpis(ctx, hist)
+
+
+def _with_formula_kpis(ctx: _Context, hist: pd.DataFrame) -> pd.DataFrame:
+    """Add formula KPIs of the design (``gross_margin_pct``) that the history lacks,
+    computed from their inputs (after any roll-up, so ratios are ratios of sums)."""
+    present = set(hist["kpi"].unique())
+    wanted = {
+        k.kpi
+        for r in ctx.design.roles
+        for k in r.kpis
+        if k.definition.formula and k.kpi not in present and k.definition.source != "inline"
+    }
+    if not wanted:
+        return hist
+    from .library import compute_formula_kpis, load_library
+
+    library = load_library()
+    ids = [i for i in sorted(wanted) if i in library]
+    if not ids:
+        return hist
+    extra = compute_formula_kpis(hist, library, ids=ids)
+    if extra.empty:
+        return hist
+    return pd.concat([hist, extra[hist.columns]], ignore_index=True)
 
 
 @register_rule(

@@ -203,14 +203,34 @@ def design() -> None:
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--data", "data_file", help="Historical data for the 'not-achievable' check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def design_check(design_file: str, data_file: str | None, as_json: bool) -> None:
+@click.option("--max-kpis", type=int, default=7, show_default=True, help="KPIs per role at most.")
+@click.option(
+    "--min-weight", type=float, default=0.05, show_default=True, help="Smallest weight (share)."
+)
+def design_check(
+    design_file: str, data_file: str | None, as_json: bool, max_kpis: int, min_weight: float
+) -> None:
     """Check a design's KPI sets against the rules (exit 1 on errors).
 
     \b
     Example:
       kpitools design check templates/designs/sales_generator.yaml
+      kpitools design check templates/designs/b2b_sales.yaml --data data.csv --json
     """
-    _not_built("design check", 4)
+    from .checks import CheckSettings, run_checks
+    from .design import load_design
+
+    settings = CheckSettings(max_kpis=max_kpis, min_weight=min_weight)
+    design_obj = load_design(design_file)
+    history = None
+    if data_file:
+        from .data import load
+
+        history = load(data_file)
+    report_ = run_checks(design_obj, data=history, settings=settings)
+    click.echo(report_.to_json() if as_json else str(report_))
+    if not report_.ok:
+        raise SystemExit(1)
 
 
 @design.command("cascade", context_settings=CONTEXT)
@@ -222,21 +242,42 @@ def design_cascade(design_file: str, as_json: bool) -> None:
     \b
     Example:
       kpitools design cascade templates/designs/sales_generator.yaml
+      kpitools design cascade templates/designs/sales_generator.yaml --json
     """
-    _not_built("design cascade", 4)
+    import json
+
+    from .design import format_coverage, load_design
+
+    design_obj = load_design(design_file)
+    result = design_obj.cascade()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(str(result))
+    click.echo("\n" + format_coverage(design_obj))
+    if design_obj.top_goal and design_obj.goal(design_obj.top_goal).expr is not None:
+        click.echo("\n" + str(design_obj.sensitivity(values=result.values)))
 
 
 @design.command("suggest", context_settings=CONTEXT)
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--role", help="Only this role.")
-def design_suggest(design_file: str, role: str | None) -> None:
+@click.option("--max-kpis", type=int, default=7, show_default=True, help="KPIs per role at most.")
+def design_suggest(design_file: str, role: str | None, max_kpis: int) -> None:
     """Suggest candidate KPIs per role from the KPI library.
 
     \b
     Example:
       kpitools design suggest templates/designs/sales_generator.yaml --role sales_department
     """
-    _not_built("design suggest", 4)
+    from .checks import CheckSettings
+    from .design import load_design
+    from .suggest import format_suggestions, suggest
+
+    settings = CheckSettings(max_kpis=max_kpis)
+    design_obj = load_design(design_file)
+    table = suggest(design_obj, role=role, settings=settings)
+    click.echo(format_suggestions(design_obj, table, role=role, settings=settings))
 
 
 # --------------------------------------------------------------------------- simulate

@@ -65,6 +65,7 @@ __all__ = [
     "sensitivity",
     "gap_analysis",
     "format_value",
+    "format_coverage",
 ]
 
 UNITS = ("currency", "count", "ratio", "percent", "days", "score")
@@ -421,9 +422,14 @@ class Design:
         """Solve every goal; see :func:`cascade`."""
         return cascade(self)
 
-    def sensitivity(self, goal: str | None = None, step: float = 0.10) -> SensitivityResult:
+    def sensitivity(
+        self,
+        goal: str | None = None,
+        step: float = 0.10,
+        values: Mapping[str, float] | None = None,
+    ) -> SensitivityResult:
         """Elasticities and ±``step`` tornado of ``goal``; see :func:`sensitivity`."""
-        return sensitivity(self, goal=goal, step=step)
+        return sensitivity(self, goal=goal, step=step, values=values)
 
     def coverage(self) -> pd.DataFrame:
         """Role targets × headcount against each goal; see :func:`coverage`."""
@@ -1434,6 +1440,34 @@ def coverage(design: Design, values: Mapping[str, float] | None = None) -> pd.Da
     return df
 
 
+def format_coverage(design: Design, table: pd.DataFrame | None = None) -> str:
+    """The measured goals of :func:`coverage` as a readable text table."""
+    cov = coverage(design) if table is None else table
+    cov = cov[cov["status"] != "not measured"]
+    if cov.empty:
+        return "Coverage: no goal is measured by a role KPI."
+    units = {g: design.unit_of(g) for g in cov["goal"]}
+    shown = pd.DataFrame(
+        {
+            "goal": cov["goal"],
+            "goal value": [
+                format_value(v, units[g], design.currency)
+                for g, v in zip(cov["goal"], cov["goal_value"], strict=True)
+            ],
+            "role targets": [
+                format_value(v, units[g], design.currency)
+                for g, v in zip(cov["goal"], cov["covered"], strict=True)
+            ],
+            "share": cov["share"].map(lambda v: "" if math.isnan(v) else f"{v:.0%}"),
+            "status": cov["status"],
+            "by role (headcount × target)": cov["by_role"],
+        }
+    )
+    return "Coverage: role targets × headcount against each goal\n" + _text_table(
+        shown, right=("goal value", "role targets", "share")
+    )
+
+
 # --------------------------------------------------------------------------- sensitivity
 def _adjoints(design: Design, top: str, values: Mapping[str, float]) -> dict[str, float]:
     """d top / d node for every node below ``top`` (reverse mode through the formulas)."""
@@ -1618,7 +1652,10 @@ def sensitivity(
                 "high": hi,
                 "goal_at_low": g_lo,
                 "goal_at_high": g_hi,
-                "swing": abs(g_hi - g_lo),
+                # a swing within rounding of the base is no swing
+                "swing": 0.0
+                if abs(g_hi - g_lo) <= 1e-12 * max(1.0, abs(base))
+                else abs(g_hi - g_lo),
                 "elasticity": el,
                 "leaf": design.goal(d).expr is None,
             }
