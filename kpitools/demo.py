@@ -522,7 +522,7 @@ def _simulate(
     u = rng.random(n_deals)
     product = (u[:, None] > np.cumsum(_PRODUCT_MIX, axis=1)[role[person]][:, :-1]).sum(axis=1)
     mean_units = deal_value[person] * skill[person] ** 0.3 / _LIST_PRICE[product]
-    units = 1 + rng.poisson(rng.gamma(4.0, np.maximum(mean_units - 1.0, 0.05) / 4.0))
+    units = 1 + np.rint(rng.gamma(4.0, np.maximum(mean_units - 1.0, 0.05) / 4.0)).astype(np.int64)
     price = (
         _LIST_PRICE[product]
         * (1.0 - roster["discount"][person])
