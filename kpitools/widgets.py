@@ -1,0 +1,1318 @@
+"""Live what-if explorers for JupyterLab (ipywidgets 8): move a control, see the effect.
+
+:class:`SchemeExplorer` puts a control on every lever of a bonus scheme (on-target pay,
+the cap, the budget and, per component, its target level, threshold, excellence point,
+maximum factor, commission rate and weight) and shows the payout curves, the payout
+distribution, the metrics table, cost against the budget, and winners and losers against
+the scheme it started from. :class:`GoalExplorer` does the same for a design's driver
+assumptions: the cascade, the coverage of the goals by the roles' targets, and the checks.
+
+Every control maps to one transformation of the spec (:meth:`kpitools.schemes.Scheme.set`),
+so what the explorer shows is exactly what ``kpitools simulate`` computes for the scheme it
+saves. The data are prepared once (:func:`kpitools.payout.prepare`); a control that does
+not change targets only re-runs the vectorised :func:`kpitools.payout.compute` (the fast
+path), a target control prepares again. Sliders update on release in the browser
+(``continuous_update=False``); setting ``control.value`` from code updates synchronously.
+
+Examples
+--------
+>>> from kpitools.demo import make_demo_company  # doctest: +SKIP
+>>> ex = SchemeExplorer(make_demo_company().data,
+...                     "templates/schemes/accelerated_quarterly.yaml")  # doctest: +SKIP
+>>> ex.controls["components.0.threshold"].value = 0.85  # doctest: +SKIP
+>>> ex.metrics["total_cost"]  # doctest: +SKIP
+>>> ex.save("my_scheme.yaml")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import KpitoolsError
+
+__all__ = [
+    "ControlSpec",
+    "SchemeExplorer",
+    "scheme_controls",
+]
+
+_STEP_ATTAINMENT = 0.01
+
+
+# --------------------------------------------------------------------------- control specs
+@dataclass(frozen=True, kw_only=True)
+class ControlSpec:
+    """One lever of a scheme: how a control reads its value and turns it into a new scheme.
+
+    Attributes
+    ----------
+    name : str
+        Control name, e.g. ``on_target_pay``, ``cap``, ``components.0.threshold``.
+    label : str
+        What the control shows next to it.
+    group : str
+        ``scheme`` or ``components.<i>``: controls are laid out by group.
+    value, min, max, step : float
+        Starting value and slider range.
+    changes_targets : bool
+        Whether the data must be prepared again (target controls) or only re-computed.
+    readout : str
+        d3 format of the slider readout (``,.0f`` for money, ``.0%`` for attainments …).
+    read : callable
+        ``read(scheme) -> float``: the control's value in a scheme.
+    apply : callable
+        ``apply(scheme, value) -> Scheme``: a new validated scheme with the value set.
+    """
+
+    name: str
+    label: str
+    group: str
+    value: float
+    min: float
+    max: float
+    step: float
+    changes_targets: bool = False
+    readout: str = ".2f"
+    read: Callable[[Any], float]
+    apply: Callable[[Any, float], Any]
+    bounds: Callable[[Any], tuple[float, float]] | None = None
+
+
+def _nice_step(span: float) -> float:
+    """A round slider step, about a hundredth of the span: 0.01, 100, 10,000 …"""
+    if not span > 0 or not math.isfinite(span):
+        return 0.01
+    return float(10.0 ** math.floor(math.log10(span / 100.0)))
+
+
+def _money_range(value: float) -> tuple[float, float, float]:
+    lo, hi = value / 4.0, value * 3.0
+    step = _nice_step(hi - lo)
+    lo = max(step, math.floor(lo / step) * step)
+    return lo, math.ceil(hi / step) * step, step
+
+
+def _curve_key(curve: Any) -> str | None:
+    for key in ("points", "steps"):
+        if hasattr(curve, key):
+            return key
+    return None
+
+
+def _pairs(rule: Any, key: str) -> list[list[float]]:
+    return [[float(a), float(b)] for a, b in getattr(rule, key)]
+
+
+def _distinct(pairs: list[list[float]]) -> list[float]:
+    return sorted({p[0] for p in pairs})
+
+
+def _move_end(pairs: list[list[float]], value: float, first: bool, col: int = 0) -> list:
+    """Move the first (or last) point, with its jump partner at the same attainment."""
+    out = [list(p) for p in pairs]
+    order = range(len(out)) if first else range(len(out) - 1, -1, -1)
+    edge = out[0][0] if first else out[-1][0]
+    for j in order:
+        if out[j][0] != edge:
+            break
+        out[j][col] = float(value)
+        if col == 1:  # a factor: only the outermost point
+            break
+    return out
+
+
+def _target_control(i: int, comp: Any) -> ControlSpec | None:
+    target = comp.target
+    method = getattr(target, "method", None)
+    base = f"components.{i}.target"
+    label = f"target ({method})"
+    if method in ("fixed", "allocate"):
+        param = "value" if method == "fixed" else "total"
+        v = float(getattr(target, param))
+        lo, hi, step = _money_range(v)
+        readout = ",.0f" if step >= 1 else ",.2f"
+        label = "target" if method == "fixed" else "target total (allocate)"
+    elif method == "growth":
+        param = "rate"
+        v = float(target.rate)
+        lo, hi, step = min(-0.5, v), max(1.0, 2 * v), 0.005
+        readout, label = ".1%", "target growth rate"
+    elif method == "percentile":
+        param = "q"
+        v = float(target.q)
+        lo, hi, step = 0.0, 1.0, 0.01
+        readout, label = ".0%", "target percentile"
+    else:
+        return None
+    path = f"{base}.{param}"
+    return ControlSpec(
+        name=base,
+        label=label,
+        group=f"components.{i}",
+        value=v,
+        min=lo,
+        max=hi,
+        step=step,
+        changes_targets=True,
+        readout=readout,
+        read=lambda s, i=i, param=param: float(getattr(s.components[i].target, param)),
+        apply=lambda s, x, path=path: s.set(path, float(x)),
+    )
+
+
+def _threshold_control(i: int, comp: Any) -> ControlSpec | None:
+    curve = comp.curve
+    if curve is None:
+        return None
+    group = f"components.{i}"
+    key = _curve_key(curve)
+    if key is not None:
+        path = f"components.{i}.curve.{key}"
+
+        def read(s, i=i, key=key):
+            return float(getattr(s.components[i].curve, key)[0][0])
+
+        def apply(s, x, i=i, key=key, path=path):
+            return s.set(path, _move_end(_pairs(s.components[i].curve, key), x, first=True))
+
+        def bounds(s, i=i, key=key):
+            distinct = _distinct(_pairs(s.components[i].curve, key))
+            hi = distinct[1] - _STEP_ATTAINMENT if len(distinct) > 1 else 3.0
+            return 0.0, hi
+
+        value = read(_Holder(comp, i))
+    elif hasattr(curve, "linear"):
+        path = f"components.{i}.curve.linear.threshold"
+
+        def read(s, i=i):
+            return float(s.components[i].curve.linear.threshold)
+
+        def apply(s, x, path=path):
+            return s.set(path, float(x))
+
+        bounds = None
+        value = float(curve.linear.threshold)
+    else:
+        return None
+    lo, hi = bounds(_Holder(comp, i)) if bounds else (0.0, max(2.0, 2 * value))
+    return ControlSpec(
+        name=f"{group}.threshold",
+        label="threshold (attainment)",
+        group=group,
+        value=value,
+        min=min(lo, value),
+        max=max(hi, value),
+        step=_STEP_ATTAINMENT,
+        readout=".0%",
+        read=read,
+        apply=apply,
+        bounds=bounds,
+    )
+
+
+def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
+    rule = comp.payout_rule
+    group = f"components.{i}"
+    curve = comp.curve
+    key = _curve_key(curve) if curve is not None else None
+    if key is not None or (
+        comp.commission is not None
+        and comp.commission.tiers is not None
+        and comp.commission.basis == "attainment"
+    ):
+        if key is None:
+            key, where = "tiers", f"components.{i}.commission.tiers"
+        else:
+            where = f"components.{i}.curve.{key}"
+        pairs = _pairs(rule, key)
+        if len(_distinct(pairs)) < 2:
+            return None
+
+        def rule_of(s, i=i):
+            return s.components[i].payout_rule
+
+        def read(s, key=key):
+            return float(getattr(rule_of(s), key)[-1][0])
+
+        def apply(s, x, key=key, where=where):
+            return s.set(where, _move_end(_pairs(rule_of(s), key), x, first=False))
+
+        def bounds(s, key=key):
+            distinct = _distinct(_pairs(rule_of(s), key))
+            return distinct[-2] + _STEP_ATTAINMENT, max(3.0, 2 * distinct[-1])
+
+        label = "accelerator point (attainment)" if key == "tiers" else "excellence (attainment)"
+    elif curve is not None and hasattr(curve, "linear"):
+        spec = curve.linear
+        if spec.cap is None or spec.slope <= 0:
+            return None
+        path = f"components.{i}.curve.linear.cap"
+
+        def read(s, i=i):
+            lin = s.components[i].curve.linear
+            return float(lin.cap / lin.slope)
+
+        def apply(s, x, i=i, path=path):
+            return s.set(path, float(x) * float(s.components[i].curve.linear.slope))
+
+        def bounds(s):
+            return _STEP_ATTAINMENT, max(3.0, 2 * read(s))
+
+        label = "excellence (attainment)"
+    else:
+        return None
+    holder = _Holder(comp, i)
+    value = read(holder)
+    lo, hi = bounds(holder)
+    return ControlSpec(
+        name=f"{group}.excellence",
+        label=label,
+        group=group,
+        value=value,
+        min=min(lo, value),
+        max=max(hi, value),
+        step=_STEP_ATTAINMENT,
+        readout=".0%",
+        read=read,
+        apply=apply,
+        bounds=bounds,
+    )
+
+
+def _component_cap_control(i: int, comp: Any) -> ControlSpec | None:
+    curve = comp.curve
+    if curve is None:
+        return None
+    group = f"components.{i}"
+    key = _curve_key(curve)
+    if key is not None:
+        if getattr(curve, "extrapolate", False):
+            return None
+        path = f"components.{i}.curve.{key}"
+
+        def read(s, i=i, key=key):
+            return float(getattr(s.components[i].curve, key)[-1][1])
+
+        def apply(s, x, i=i, key=key, path=path):
+            pairs = _pairs(s.components[i].curve, key)
+            return s.set(path, _move_end(pairs, x, first=False, col=1))
+
+        lo = 0.0
+    elif hasattr(curve, "linear") and curve.linear.cap is not None:
+        path = f"components.{i}.curve.linear.cap"
+
+        def read(s, i=i):
+            return float(s.components[i].curve.linear.cap)
+
+        def apply(s, x, path=path):
+            return s.set(path, float(x))
+
+        lo = _STEP_ATTAINMENT
+    else:
+        return None
+    value = read(_Holder(comp, i))
+    return ControlSpec(
+        name=f"{group}.cap",
+        label="maximum factor (× target pay)",
+        group=group,
+        value=value,
+        min=lo,
+        max=max(3.0, 2 * value),
+        step=0.05,
+        readout=".2f",
+        read=read,
+        apply=apply,
+    )
+
+
+def _rate_control(i: int, comp: Any) -> ControlSpec | None:
+    commission = comp.commission
+    if commission is None:
+        return None
+    group = f"components.{i}"
+    if commission.rate is not None:
+        path = f"components.{i}.commission.rate"
+
+        def read(s, i=i):
+            return float(s.components[i].commission.rate)
+
+        def apply(s, x, path=path):
+            return s.set(path, float(x))
+
+        label = "commission rate"
+    else:
+        path = f"components.{i}.commission.tiers"
+
+        def read(s, i=i):
+            return float(s.components[i].commission.tiers[-1][1])
+
+        def apply(s, x, i=i, path=path):
+            tiers = _pairs(s.components[i].commission, "tiers")
+            tiers[-1][1] = float(x)
+            return s.set(path, tiers)
+
+        label = "top tier rate"
+    value = read(_Holder(comp, i))
+    return ControlSpec(
+        name=f"{group}.rate",
+        label=label,
+        group=group,
+        value=value,
+        min=0.0,
+        max=max(0.1, 3 * value),
+        step=0.0005,
+        readout=".2%",
+        read=read,
+        apply=apply,
+    )
+
+
+def reweight(weights: list[float | None], index: int, value: float) -> list[float | None]:
+    """Set one weight and rescale the other (non-None) weights so that they still sum to 1.
+
+    The others keep their proportions; when they are all 0 they share the rest equally.
+
+    Examples
+    --------
+    >>> reweight([0.6, 0.4, None], 0, 0.8)
+    [0.8, 0.2, None]
+    >>> reweight([1.0, 0.0, 0.0], 0, 0.5)
+    [0.5, 0.25, 0.25]
+    """
+    value = min(max(float(value), 0.0), 1.0)
+    others = [j for j, w in enumerate(weights) if w is not None and j != index]
+    out = list(weights)
+    out[index] = value
+    rest = 1.0 - value
+    total = math.fsum(weights[j] for j in others)
+    for j in others:
+        share = rest * weights[j] / total if total > 0 else rest / len(others)
+        out[j] = round(share, 10)  # readable in the saved YAML; the sum stays within 1e-9
+    if others:
+        last = others[-1]
+        out[last] = round(max(0.0, 1.0 - value - math.fsum(out[j] for j in others[:-1])), 10)
+    return out
+
+
+def _weight_control(i: int, scheme: Any) -> ControlSpec | None:
+    comp = scheme.components[i]
+    curves = [c for c in scheme.components if c.curve is not None]
+    if comp.curve is None or len(curves) < 2:
+        return None
+
+    def read(s, i=i):
+        return float(s.components[i].weight)
+
+    def apply(s, x, i=i):
+        weights = reweight([c.weight for c in s.components], i, x)
+        comps = s.to_dict()["components"]
+        for c, w in zip(comps, weights, strict=True):
+            if w is not None:
+                c["weight"] = w
+        return s.set("components", comps)
+
+    return ControlSpec(
+        name=f"components.{i}.weight",
+        label="weight (others rescaled)",
+        group=f"components.{i}",
+        value=float(comp.weight),
+        min=0.0,
+        max=1.0,
+        step=0.01,
+        readout=".0%",
+        read=read,
+        apply=apply,
+    )
+
+
+class _Holder:
+    """A stand-in scheme with one component at index ``i`` (to read a starting value)."""
+
+    def __init__(self, comp: Any, i: int):
+        self.components = {i: comp}
+
+
+def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str, ControlSpec]:
+    """The controls of a scheme, by name, in display order.
+
+    ``on_target_pay`` (when the scheme pays roles differently: a scale of every role's pay
+    against the starting scheme, 1 = as given, plus ``on_target_pay.<role>`` per role),
+    ``cap`` (0 = no cap), ``budget`` (0 = none) and, per component *i*:
+    ``components.i.target`` (the method's number: ``value`` for fixed, ``rate`` for growth,
+    ``q`` for percentile, ``total`` for allocate; none for ``from_data``),
+    ``components.i.threshold`` (the curve's first attainment), ``components.i.excellence``
+    (its last attainment; for tiers the last tier's start), ``components.i.cap`` (the
+    curve's highest factor), ``components.i.rate`` (a commission's rate, or its top tier's)
+    and ``components.i.weight`` (the other weights rescaled so that they still sum to 1).
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The scheme.
+    budget_max : float, optional
+        Upper end of the budget slider (3 × the budget by default).
+
+    Returns
+    -------
+    dict
+        Control name → :class:`ControlSpec`.
+
+    Examples
+    --------
+    >>> from kpitools.schemes import load_scheme
+    >>> s = load_scheme({"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "a", "weight": 0.6, "target": {"method": "fixed", "value": 10},
+    ...      "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}},
+    ...     {"kpi": "b", "weight": 0.4, "target": {"method": "growth", "rate": 0.1},
+    ...      "curve": {"steps": [[0.9, 0.5], [1.0, 1.0]]}}]})
+    >>> specs = scheme_controls(s)
+    >>> list(specs)[:4]
+    ['on_target_pay', 'cap', 'components.0.target', 'components.0.threshold']
+    >>> specs["components.0.weight"].apply(s, 0.8).components[1].weight
+    0.2
+    """
+    specs: dict[str, ControlSpec] = {}
+    otp = scheme.on_target_pay
+    if isinstance(otp, Mapping):
+        start = {str(r): float(v) for r, v in otp.items()}
+        first = next(iter(start))
+
+        def scale_of(s):
+            return float(s.on_target_pay[first]) / start[first]
+
+        def scale(s, x):
+            factor = float(x) / scale_of(s)
+            return s.set(
+                "on_target_pay", {r: float(v) * factor for r, v in s.on_target_pay.items()}
+            )
+
+        specs["on_target_pay"] = ControlSpec(
+            name="on_target_pay",
+            label="on-target pay, all roles (× start)",
+            group="scheme",
+            value=1.0,
+            min=0.25,
+            max=3.0,
+            step=0.01,
+            readout=".0%",
+            read=scale_of,
+            apply=scale,
+        )
+        for role, pay in otp.items():
+            lo, hi, step = _money_range(float(pay))
+            path = f"on_target_pay.{role}"
+            specs[path] = ControlSpec(
+                name=path,
+                label=f"on-target pay: {role}",
+                group="scheme",
+                value=float(pay),
+                min=lo,
+                max=hi,
+                step=step,
+                readout=",.0f",
+                read=lambda s, role=role: float(s.on_target_pay[role]),
+                apply=lambda s, x, path=path: s.set(path, float(x)),
+            )
+    else:
+        lo, hi, step = _money_range(float(otp))
+        specs["on_target_pay"] = ControlSpec(
+            name="on_target_pay",
+            label="on-target pay",
+            group="scheme",
+            value=float(otp),
+            min=lo,
+            max=hi,
+            step=step,
+            readout=",.0f",
+            read=lambda s: float(s.on_target_pay),
+            apply=lambda s, x: s.set("on_target_pay", float(x)),
+        )
+    cap = float(scheme.cap) if scheme.cap is not None else 0.0
+    specs["cap"] = ControlSpec(
+        name="cap",
+        label="cap (× on-target pay, 0 = none)",
+        group="scheme",
+        value=cap,
+        min=0.0,
+        max=max(5.0, 2 * cap),
+        step=0.05,
+        readout=".2f",
+        read=lambda s: float(s.cap) if s.cap is not None else 0.0,
+        apply=lambda s, x: s.set("cap", float(x) if x > 0 else None),
+    )
+    budget = float(scheme.budget) if scheme.budget is not None else 0.0
+    top = budget_max if budget_max is not None and budget_max > 0 else 3 * budget
+    if top > 0:
+        step = _nice_step(top)
+        specs["budget"] = ControlSpec(
+            name="budget",
+            label="budget per period (0 = none)",
+            group="scheme",
+            value=budget,
+            min=0.0,
+            max=math.ceil(max(top, budget) / step) * step,
+            step=step,
+            readout=",.0f",
+            read=lambda s: float(s.budget) if s.budget is not None else 0.0,
+            apply=lambda s, x: s.set("budget", float(x) if x > 0 else None),
+        )
+    for i, comp in enumerate(scheme.components):
+        for make in (
+            _target_control,
+            _threshold_control,
+            _excellence_control,
+            _component_cap_control,
+            _rate_control,
+        ):
+            spec = make(i, comp)
+            if spec is not None:
+                specs[spec.name] = spec
+        spec = _weight_control(i, scheme)
+        if spec is not None:
+            specs[spec.name] = spec
+    return specs
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """Prepared inputs of one set of targets, with the groupings the views need."""
+
+    inputs: Any
+    employee_code: np.ndarray  # index into the explorer's employee list
+    period_labels: np.ndarray  # one label per period code
+    n_employees: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Evaluation:
+    """One scheme evaluated on the prepared data: arrays, metrics and per-employee totals."""
+
+    scheme: Any
+    prepared: _Prepared
+    inputs: Any
+    arrays: Any
+    metrics: Any  # pandas.Series
+    by_employee: np.ndarray  # total payout per employee of the explorer's list
+    evaluated: np.ndarray  # bool per employee: evaluated under this scheme
+    cost_by_period: Any  # pandas.Series indexed by period label
+    multiple: np.ndarray  # payout / on-target pay per employee-period
+
+
+def _targets_key(scheme: Any) -> str:
+    """What :func:`kpitools.payout.prepare` depends on besides the data (not the pay)."""
+    import json
+
+    items = [*scheme.components, *scheme.gates, *scheme.modifiers]
+    parts = [
+        [
+            it.kpi,
+            it.target.model_dump(mode="json") if it.target is not None else None,
+            it.direction,
+            it.baseline,
+            getattr(getattr(it, "commission", None), "needs_target", None),
+        ]
+        for it in items
+    ]
+    return json.dumps([scheme.period, scheme.revenue_kpi, parts], sort_keys=True)
+
+
+class _Engine:
+    """Prepare once per set of targets, compute on every change (the fast path)."""
+
+    def __init__(self, data: Any, *, periods: Any = None, library: Any = None):
+        import pandas as pd
+
+        from . import payout
+        from .data import load
+
+        self.library = payout._resolve_library(library)
+        self.table = load(data, library=self.library)
+        self.has_role = "role" in self.table.columns
+        self.periods = periods
+        self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
+        self._cache: dict[str, _Prepared] = {}
+
+    def prepared(self, scheme: Any) -> _Prepared:
+        import pandas as pd
+
+        from .payout import prepare
+
+        key = _targets_key(scheme)
+        if key not in self._cache:
+            inputs = prepare(self.table, scheme, periods=self.periods, library=self.library)
+            emp = inputs.keys["employee"].astype(str).to_numpy()
+            code = self.employees.get_indexer(emp)
+            labels = (
+                pd.Series(inputs.keys["period"].astype(str).to_numpy())
+                .groupby(inputs.period_code)
+                .first()
+                .to_numpy()
+            )
+            if len(self._cache) >= 8:  # a few target settings are enough to go back and forth
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = _Prepared(
+                inputs=inputs,
+                employee_code=code,
+                period_labels=labels,
+                n_employees=int(np.unique(code).size),
+            )
+        return self._cache[key]
+
+    def evaluate(self, scheme: Any) -> _Evaluation:
+        import pandas as pd
+
+        from . import payout
+        from .metrics import metrics_from_arrays
+
+        prep = self.prepared(scheme)
+        inputs = prep.inputs
+        otp = payout._on_target_pay(scheme, inputs.keys, self.has_role)
+        if not np.array_equal(otp, inputs.on_target_pay):
+            inputs = inputs.replace(on_target_pay=otp)
+        arrays = payout.compute(scheme, inputs)
+        n_periods = len(prep.period_labels)
+        metrics = metrics_from_arrays(scheme, inputs, arrays)
+        size = len(self.employees)
+        by_employee = np.bincount(prep.employee_code, weights=arrays.payout, minlength=size)
+        evaluated = np.bincount(prep.employee_code, minlength=size) > 0
+        cost = np.bincount(inputs.period_code, weights=arrays.payout, minlength=n_periods)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            multiple = arrays.payout / inputs.on_target_pay
+        return _Evaluation(
+            scheme=scheme,
+            prepared=prep,
+            inputs=inputs,
+            arrays=arrays,
+            metrics=metrics,
+            by_employee=by_employee,
+            evaluated=evaluated,
+            cost_by_period=pd.Series(cost, index=prep.period_labels),
+            multiple=multiple,
+        )
+
+
+# --------------------------------------------------------------------------- figures
+_DPI = 80
+_START = "0.55"  # grey of the starting scheme in every figure
+_NOW = "#0173b2"  # the current scheme (seaborn colorblind blue)
+_UP, _DOWN = "#029e73", "#d55e00"
+
+
+def _figure(width: float = 5.2, height: float = 3.1) -> tuple[Any, Any]:
+    """A matplotlib figure outside pyplot (nothing is shown or kept by pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=_DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.13, 0.17, 0.83, 0.71))
+    return fig, ax
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def _money(x: float, currency: str = "") -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" + (f" {currency}" if currency else "")
+
+
+def _curve_lines(scheme: Any, x_max: float) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(label, attainment, factor) of every component plotted against attainment."""
+    from .plots import _curve_xy
+
+    out = []
+    for i, comp in enumerate(scheme.components):
+        rule = comp.payout_rule
+        if comp.commission is not None and (
+            comp.commission.tiers is None or comp.commission.basis == "value"
+        ):
+            continue  # pays on the amount itself: no curve against attainment
+        x, y, _axis = _curve_xy(rule, x_max)
+        out.append((f"{i}: {comp.name or comp.kpi}", x, y))
+    return out
+
+
+def _curve_reach(scheme: Any) -> float:
+    reach = [1.0]
+    for comp in scheme.components:
+        reach.append(float(comp.payout_rule.max_attainment))
+        key = getattr(comp.payout_rule, "key_points", None) or {}
+        reach.extend(float(v) for v in key.values() if v is not None)
+    return 1.2 * max(reach)
+
+
+class _Views:
+    """The four figures of :class:`SchemeExplorer`, updated in place from two evaluations.
+
+    Artists are created once and only their data change (no ``ax.clear()``), titles live in
+    HTML captions: re-creating ticks and measuring titles is most of a matplotlib redraw.
+    """
+
+    def __init__(self, start: _Evaluation, currency: str):
+        from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+        self.start = start
+        self.currency = currency
+        self.curve_fig, self.curve_ax = _figure()
+        self.dist_fig, self.dist_ax = _figure()
+        self.cost_fig, self.cost_ax = _figure()
+        self.wl_fig, self.wl_ax = _figure()
+        for ax in (self.curve_ax, self.dist_ax, self.cost_ax, self.wl_ax):
+            ax.yaxis.set_major_locator(MaxNLocator(5))
+            ax.tick_params(labelsize=8)
+        money = FuncFormatter(lambda v, _: _short_money(v))
+        # Payout curves: the start's dashed, the current ones in colour.
+        ax = self.curve_ax
+        ax.axvline(1.0, color="0.8", linewidth=1, zorder=0)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("attainment", fontsize=9)
+        ax.set_ylabel("payout factor", fontsize=9)
+        self._curve_lines: list[Any] = []
+        # Payout distribution: bars now, the start as a dashed outline.
+        top = float(np.nanquantile(start.multiple, 0.99)) if start.multiple.size else 2.0
+        cap = float(start.scheme.cap or 0.0)
+        self.bin_top = max(2.0, cap, math.ceil(top * 10) / 10)
+        self.bins = np.linspace(0.0, self.bin_top, int(round(self.bin_top / 0.1)) + 1)
+        self._start_hist = self._hist(start.multiple)
+        ax = self.dist_ax
+        self._bars = ax.bar(
+            self.bins[:-1],
+            self._start_hist,
+            width=self.bins[1] - self.bins[0],
+            align="edge",
+            color=_NOW,
+            alpha=0.75,
+        )
+        ax.stairs(self._start_hist, self.bins, color=_START, linewidth=1.2, linestyle="--")
+        ax.set_xlim(0, self.bin_top)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}×"))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("payout ÷ on-target pay (last bar: and above)", fontsize=9)
+        # Cost per period: start dashed, now solid, budget red.
+        ax = self.cost_ax
+        self._periods: list[str] = []
+        (self._cost_start,) = ax.plot([], [], color=_START, linestyle="--", linewidth=1.2)
+        (self._cost_now,) = ax.plot([], [], color=_NOW, linewidth=2)
+        self._budget = ax.axhline(0.0, color=_DOWN, linewidth=1.2, visible=False)
+        ax.yaxis.set_major_formatter(money)
+        # Winners and losers: sorted gains (green) and losses (red) per employee.
+        ax = self.wl_ax
+        ax.axhline(0, color="0.3", linewidth=0.8)
+        ax.yaxis.set_major_formatter(money)
+        ax.set_xlabel("employees, from the biggest gain to the biggest loss", fontsize=9)
+        self._wl_fills: list[Any] = []
+
+    # ---- payout curves
+    def draw_curves(self, now: _Evaluation) -> None:
+        ax = self.curve_ax
+        for line in self._curve_lines:
+            line.remove()
+        self._curve_lines = []
+        x_max = max(_curve_reach(self.start.scheme), _curve_reach(now.scheme))
+        top = 0.0
+        for _label, x, y in _curve_lines(self.start.scheme, x_max):
+            self._curve_lines += ax.plot(x, y, color=_START, linewidth=1, linestyle="--")
+            top = max(top, float(np.nanmax(y)))
+        for k, (label, x, y) in enumerate(_curve_lines(now.scheme, x_max)):
+            colour = _COLOURS[k % len(_COLOURS)]
+            self._curve_lines += ax.plot(x, y, color=colour, linewidth=2, label=label)
+            top = max(top, float(np.nanmax(y)))
+        ax.set_xlim(0, x_max)
+        ax.set_ylim(0, 1.08 * max(top, 1.0))
+        old = ax.get_legend()
+        if old is not None:
+            old.remove()
+        if any(line.get_label()[:1] != "_" for line in self._curve_lines):
+            ax.legend(loc="upper left", frameon=False, fontsize=8)
+
+    # ---- payout distribution
+    def _hist(self, multiple: np.ndarray) -> np.ndarray:
+        m = multiple[np.isfinite(multiple)]
+        m = np.clip(m, 0.0, self.bin_top - 1e-9)
+        counts, _ = np.histogram(m, bins=self.bins)
+        return counts / max(m.size, 1)
+
+    def draw_distribution(self, now: _Evaluation) -> str:
+        hist = self._hist(now.multiple)
+        for bar, h in zip(self._bars, hist, strict=True):
+            bar.set_height(h)
+        top = max(float(hist.max()), float(self._start_hist.max()), 0.01)
+        self.dist_ax.set_ylim(0, 1.1 * top)
+        m = now.metrics
+        return (
+            f"Payout distribution: median {m['payout_p50']:.2f}×, p90 {m['payout_p90']:.2f}×, "
+            f"{m['pct_zero_payout']:.0%} paid nothing"
+        )
+
+    # ---- cost against budget
+    def draw_cost(self, now: _Evaluation) -> str:
+        ax = self.cost_ax
+        start, cur = self.start.cost_by_period, now.cost_by_period
+        labels = sorted(set(start.index) | set(cur.index))
+        if labels != self._periods:
+            self._periods = labels
+            ticks = list(range(0, len(labels), max(1, math.ceil(len(labels) / 5))))
+            ax.set_xticks(ticks, [labels[k] for k in ticks])
+            ax.set_xlim(-0.5, len(labels) - 0.5)
+        pos = {p: k for k, p in enumerate(labels)}
+        self._cost_start.set_data([pos[p] for p in start.index], start.to_numpy())
+        self._cost_now.set_data([pos[p] for p in cur.index], cur.to_numpy())
+        budget = now.scheme.budget
+        top = max(float(start.max()) if len(start) else 0.0, float(cur.max()) if len(cur) else 0.0)
+        title = f"Cost per period (dashed: start): {_money(float(cur.sum()), self.currency)} in all"
+        self._budget.set_visible(bool(budget))
+        if budget:
+            self._budget.set_ydata([budget, budget])
+            top = max(top, float(budget))
+            over = int((cur.to_numpy() > budget).sum())
+            title += f"; over the budget (red) in {over} of {len(cur)} periods"
+        ax.set_ylim(0, 1.08 * max(top, 1.0))
+        return title
+
+    # ---- winners and losers
+    def draw_winners(self, now: _Evaluation) -> tuple[str, int, int]:
+        ax = self.wl_ax
+        for fill in self._wl_fills:
+            fill.remove()
+        seen = self.start.evaluated | now.evaluated
+        diff = np.sort((now.by_employee - self.start.by_employee)[seen])[::-1]
+        x = np.arange(diff.size)
+        self._wl_fills = [
+            ax.fill_between(x, diff, 0, where=diff > 0, color=_UP, step="mid", linewidth=0),
+            ax.fill_between(x, diff, 0, where=diff < 0, color=_DOWN, step="mid", linewidth=0),
+        ]
+        winners = int((diff >= 0.5).sum())
+        losers = int((diff <= -0.5).sum())
+        same = int(diff.size - winners - losers)
+        ax.set_xlim(-0.5, max(diff.size - 0.5, 0.5))
+        span = float(np.abs(diff).max()) if diff.size else 0.0
+        ax.set_ylim(-1.1 * max(span, 1.0), 1.1 * max(span, 1.0))
+        title = (
+            f"Winners and losers against the start: {winners} gain, {losers} lose, {same} unchanged"
+        )
+        return title, winners, losers
+
+
+_COLOURS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161")
+
+
+def _short_money(v: float) -> str:
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if a >= 1e3:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:.0f}"
+
+
+# --------------------------------------------------------------------------- the explorer
+_METRIC_LABELS = {
+    "total_cost": "total cost",
+    "cost_per_employee": "cost per employee",
+    "cost_of_sales": "cost of sales",
+    "pct_at_target": "at target (≥ 100%)",
+    "pct_zero_payout": "paid nothing",
+    "payout_p10": "payout p10 (× on-target)",
+    "payout_p50": "payout median (× on-target)",
+    "payout_p90": "payout p90 (× on-target)",
+    "leverage": "leverage (p90 ÷ p50)",
+    "pay_performance_corr": "pay-performance correlation",
+    "gini": "Gini of payouts",
+    "near_threshold_share": "just below a threshold",
+    "budget_variance": "against budget",
+}
+
+
+def _metrics_html(start: Any, now: Any) -> str:
+    from html import escape
+
+    from .metrics import format_metric
+
+    rows = []
+    for name, label in _METRIC_LABELS.items():
+        a, b = float(start[name]), float(now[name])
+        if name in ("total_cost", "cost_per_employee"):
+            change = format_metric("cost_change", b - a) if math.isfinite(b - a) else "n/a"
+        elif math.isfinite(a) and math.isfinite(b):
+            change = (
+                f"{b - a:+.1%}"
+                if name.startswith("pct")
+                or name in ("cost_of_sales", "near_threshold_share", "budget_variance")
+                else f"{b - a:+.2f}"
+            )
+        else:
+            change = "n/a"
+        rows.append(
+            f"<tr><td>{escape(label)}</td><td>{format_metric(name, a)}</td>"
+            f"<td><b>{format_metric(name, b)}</b></td><td>{change}</td></tr>"
+        )
+    head = "<tr><th>metric</th><th>start</th><th>now</th><th>change</th></tr>"
+    style = (
+        "<style>.kpitools-metrics td,.kpitools-metrics th{padding:1px 8px;text-align:right}"
+        ".kpitools-metrics td:first-child,.kpitools-metrics th:first-child{text-align:left}"
+        "</style>"
+    )
+    return f'{style}<table class="kpitools-metrics">{head}{"".join(rows)}</table>'
+
+
+class SchemeExplorer:
+    """What-if explorer of one bonus scheme on historical data (an ipywidgets app).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Historical data (long or wide; loaded with :func:`kpitools.data.load`).
+    scheme : Scheme, mapping or path
+        The scheme to start from (a YAML file or a :class:`kpitools.schemes.Scheme`).
+    periods : str, optional
+        Periods to evaluate, ``"FROM..TO"`` (as ``kpitools simulate --periods``).
+    library : Library, path or False, optional
+        KPI library (directions, aggregations); the shipped one by default.
+
+    Attributes
+    ----------
+    controls : dict
+        Control name → ipywidgets slider (see :func:`scheme_controls` for the names, e.g.
+        ``on_target_pay``, ``cap``, ``components.0.threshold``). Setting ``.value`` from code
+        updates the explorer synchronously.
+    specs : dict
+        Control name → :class:`ControlSpec` (how each control changes the scheme).
+    scheme : Scheme
+        The scheme as the controls have set it.
+    start_scheme : Scheme
+        The scheme the explorer started from (winners and losers are counted against it).
+    metrics : pandas.Series
+        Contract §5 metrics of :attr:`scheme` (``metrics["total_cost"]`` …).
+    start_metrics : pandas.Series
+        The same for :attr:`start_scheme`.
+    error : str or None
+        Why the last change was refused (the control went back to its value), or None.
+    widget : ipywidgets.VBox
+        The app; the explorer displays as it in a notebook.
+
+    Examples
+    --------
+    >>> from kpitools.demo import make_demo_company  # doctest: +SKIP
+    >>> ex = SchemeExplorer(make_demo_company().data,
+    ...                     "templates/schemes/tiered_accelerator.yaml")  # doctest: +SKIP
+    >>> ex.controls["cap"].value = 1.5  # doctest: +SKIP
+    >>> ex.metrics["total_cost"] < ex.start_metrics["total_cost"]  # doctest: +SKIP
+    True
+    >>> ex.save("capped.yaml")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        scheme: Any,
+        *,
+        periods: str | None = None,
+        library: Any = None,
+    ):
+        from .schemes import load_scheme
+
+        self._engine = _Engine(data, periods=periods, library=library)
+        self.start_scheme = load_scheme(scheme)
+        self._start = self._engine.evaluate(self.start_scheme)
+        self._now = self._start
+        self.error: str | None = None
+        self._syncing = False
+        budget_max = 3.0 * max(
+            float(self._start.cost_by_period.mean()) if len(self._start.cost_by_period) else 0.0,
+            float(self.start_scheme.budget or 0.0),
+        )
+        self.specs = scheme_controls(self.start_scheme, budget_max=budget_max)
+        self.currency = self.start_scheme.currency or ""
+        self._views = _Views(self._start, self.currency)
+        self._build()
+        self._refresh(curves=True)
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def scheme(self) -> Any:
+        """The current scheme (a new object after every change)."""
+        return self._now.scheme
+
+    @property
+    def metrics(self) -> Any:
+        """Contract §5 metrics of the current scheme (a copy)."""
+        return self._now.metrics.copy()
+
+    @property
+    def start_metrics(self) -> Any:
+        """Contract §5 metrics of the scheme the explorer started from (a copy)."""
+        return self._start.metrics.copy()
+
+    @property
+    def winners_losers(self) -> Any:
+        """Per employee: total pay under the start scheme and now, and the difference."""
+        import pandas as pd
+
+        seen = self._start.evaluated | self._now.evaluated
+        base, now = self._start.by_employee[seen], self._now.by_employee[seen]
+        diff = now - base
+        outcome = np.where(diff >= 0.5, "winner", np.where(diff <= -0.5, "loser", "unchanged"))
+        return pd.DataFrame(
+            {
+                "employee": self._engine.employees[seen],
+                "start_total": base,
+                "total": now,
+                "difference": diff,
+                "outcome": outcome,
+            }
+        )
+
+    def run(self) -> Any:
+        """The full :class:`kpitools.payout.SchemeRun` of the current scheme (payout table)."""
+        from .payout import run_scheme
+
+        return run_scheme(
+            self._engine.table,
+            self.scheme,
+            periods=self._engine.periods,
+            library=self._engine.library if self._engine.library is not None else False,
+        )
+
+    def save(self, path: str | os.PathLike) -> Any:
+        """Write the current scheme as YAML (atomically); ``kpitools simulate`` reads it back.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Examples
+        --------
+        >>> explorer.save("reports/my_scheme.yaml")  # doctest: +SKIP
+        PosixPath('reports/my_scheme.yaml')
+        """
+        from pathlib import Path
+
+        self.scheme.to_yaml(path)
+        return Path(path)
+
+    def reset(self) -> None:
+        """Go back to the scheme the explorer started from."""
+        self._set_scheme(self.start_scheme)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"<SchemeExplorer {self.scheme.name!r}: {len(self.controls)} controls, total cost "
+            f"{_money(float(self._now.metrics['total_cost']), self.currency)} (start "
+            f"{_money(float(self._start.metrics['total_cost']), self.currency)})>"
+        )
+
+    # ----------------------------------------------------------------- layout
+    def _build(self) -> None:
+        from html import escape
+
+        import ipywidgets as w
+
+        self.controls: dict[str, Any] = {}
+        style = {"description_width": "190px"}
+        groups: dict[str, list[Any]] = {}
+        for name, spec in self.specs.items():
+            ctrl = w.FloatSlider(
+                value=spec.value,
+                min=spec.min,
+                max=spec.max,
+                step=spec.step,
+                description=spec.label,
+                readout_format=spec.readout,
+                continuous_update=False,
+                style=style,
+                layout=w.Layout(width="98%"),
+            )
+            ctrl.add_class("kpitools-control")
+            ctrl.add_class("kpitools-control-" + name.replace(".", "-").replace("_", "-"))
+            ctrl.observe(self._observer(name), names="value")
+            self.controls[name] = ctrl
+            groups.setdefault(spec.group, []).append(ctrl)
+        sections = []
+        for group, ctrls in groups.items():
+            if group == "scheme":
+                title = "Scheme"
+            else:
+                i = int(group.split(".")[1])
+                comp = self.start_scheme.components[i]
+                kind = (
+                    "commission"
+                    if comp.commission is not None
+                    else (next(iter(type(comp.curve).model_fields)) + " curve")
+                )
+                title = f"Component {i}: {comp.name or comp.kpi} ({kind})"
+            sections.append(w.HTML(f"<b>{escape(title)}</b>"))
+            sections.extend(ctrls)
+        s = self.start_scheme
+        desc = f"<br><i>{escape(s.description)}</i>" if s.description else ""
+        self._title = w.HTML(f"<h3 style='margin:0'>{escape(s.name)}</h3>{desc}")
+        self._headline = w.HTML()
+        self._headline.add_class("kpitools-total-cost")
+        self._status = w.HTML()
+        self._status.add_class("kpitools-status")
+        self._table = w.HTML()
+        layout = w.Layout(width="100%", height="auto")
+        panels = ("curve", "dist", "cost", "wl")
+        self._images = {k: w.Image(format="png", layout=layout) for k in panels}
+        self._captions = {k: w.HTML() for k in panels}
+        self._captions["curve"].value = "<b>Payout curves</b> (dashed: start)"
+        grid = w.GridBox(
+            [w.VBox([self._captions[k], self._images[k]]) for k in panels],
+            layout=w.Layout(grid_template_columns="1fr 1fr", grid_gap="6px", width="100%"),
+        )
+        reset = w.Button(description="Back to start", icon="undo")
+        reset.on_click(lambda _: self.reset())
+        self._save_path = w.Text(
+            value=f"{_slug(s.name)}_whatif.yaml", description="save as", layout={"width": "340px"}
+        )
+        save = w.Button(description="Save scheme", icon="save")
+        save.on_click(lambda _: self._save_clicked())
+        left = w.VBox(
+            [*sections, w.HBox([reset]), w.HBox([self._save_path, save])],
+            layout=w.Layout(width="38%", min_width="360px"),
+        )
+        right = w.VBox([self._headline, grid, self._table], layout=w.Layout(width="62%"))
+        self.widget = w.VBox([self._title, w.HBox([left, right]), self._status])
+        self.widget.add_class("kpitools-scheme-explorer")
+
+    def _save_clicked(self) -> None:
+        from html import escape
+
+        try:
+            path = self.save(self._save_path.value)
+        except (OSError, KpitoolsError) as err:
+            self._status.value = f"<span style='color:#b00'>Not saved: {escape(str(err))}</span>"
+        else:
+            self._status.value = f"Saved the scheme to <code>{escape(str(path))}</code>."
+
+    # ----------------------------------------------------------------- updates
+    def _observer(self, name: str) -> Callable[[Mapping[str, Any]], None]:
+        def on_change(change: Mapping[str, Any]) -> None:
+            if not self._syncing:
+                self._changed(name, change["new"])
+
+        return on_change
+
+    def _changed(self, name: str, value: float) -> None:
+        spec = self.specs[name]
+        try:
+            new = spec.apply(self.scheme, value)
+        except KpitoolsError as err:
+            self._refuse(err)
+            return
+        self._set_scheme(new)
+
+    def _set_scheme(self, scheme: Any) -> None:
+        # Compared as plain data: a curve's cached arrays make model equality unreliable.
+        curves = _dump(scheme.components) != _dump(self.scheme.components)
+        try:
+            now = self._engine.evaluate(scheme)
+        except KpitoolsError as err:
+            self._refuse(err)
+            return
+        self.error = None
+        self._now = now
+        self._sync_controls()
+        self._refresh(curves=curves)
+
+    def _refuse(self, err: Exception) -> None:
+        """Show why a value cannot be used and put the controls back where they were."""
+        from html import escape
+
+        self.error = str(err)
+        self._sync_controls()
+        self._status.value = (
+            "<span style='color:#b00'>That value cannot be used; the control went back.<br>"
+            + escape(str(err)).replace("\n", "<br>")
+            + "</span>"
+        )
+
+    def _sync_controls(self) -> None:
+        """Show the current scheme in every control (weights rescaled, coupled points …)."""
+        self._syncing = True
+        try:
+            for name, spec in self.specs.items():
+                ctrl = self.controls[name]
+                value = spec.read(self.scheme)
+                if spec.bounds is not None:
+                    lo, hi = spec.bounds(self.scheme)
+                    lo, hi = min(lo, value), max(hi, value)
+                    ctrl.min = min(lo, ctrl.min)
+                    ctrl.max = max(hi, ctrl.max)
+                    ctrl.value = value
+                    ctrl.min, ctrl.max = lo, hi
+                elif ctrl.value != value:
+                    ctrl.max = max(ctrl.max, value)
+                    ctrl.min = min(ctrl.min, value)
+                    ctrl.value = value
+        finally:
+            self._syncing = False
+
+    def _refresh(self, curves: bool) -> None:
+        from html import escape
+
+        now, start, views = self._now, self._start, self._views
+        if curves:
+            views.draw_curves(now)
+            self._images["curve"].value = _png(views.curve_fig)
+        captions = {
+            "dist": views.draw_distribution(now),
+            "cost": views.draw_cost(now),
+        }
+        captions["wl"], winners, losers = views.draw_winners(now)
+        for key, text in captions.items():
+            head, _, rest = text.partition(":")
+            self._captions[key].value = f"<b>{escape(head)}</b>:{escape(rest)}"
+            self._images[key].value = _png(getattr(views, f"{key}_fig"))
+        m, m0 = now.metrics, start.metrics
+        cost, cost0 = float(m["total_cost"]), float(m0["total_cost"])
+        parts = [
+            f"Total cost: <b class='kpitools-total-cost-value'>{_money(cost, self.currency)}</b>"
+        ]
+        if cost0 > 0:
+            parts.append(f"{(cost - cost0) / cost0:+.1%} against the start")
+        if math.isfinite(m["budget_variance"]):
+            parts.append(f"{m['budget_variance']:+.1%} against the budget")
+        if math.isfinite(m["cost_of_sales"]):
+            parts.append(f"{m['cost_of_sales']:.2%} of revenue")
+        parts.append(f"{winners} gain, {losers} lose")
+        self._headline.value = (
+            "<div style='font-size:1.25em;padding:4px 0'>" + " · ".join(parts) + "</div>"
+        )
+        self._table.value = _metrics_html(m0, m)
+        n_rows = now.inputs.n
+        info = (
+            f"{now.prepared.n_employees} employees, {len(now.cost_by_period)} periods, "
+            f"{n_rows:,} employee-periods"
+        )
+        skipped = now.inputs.skipped
+        if len(skipped):
+            info += f"; {len(skipped)} period(s) skipped (no history for a target)"
+        if self.error is None:
+            self._status.value = f"<span style='color:#555'>{escape(info)}</span>"
+
+
+def _dump(items: Any) -> list[Any]:
+    return [item.model_dump(mode="json") for item in items]
+
+
+def _slug(name: str) -> str:
+    from ._io import safe_name
+
+    return safe_name(name).lower().replace(" ", "_")

@@ -1,0 +1,447 @@
+"""What-if explorers driven from code: controls, metrics against a direct run, save, notebooks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpitools.demo import make_demo_company
+from kpitools.errors import KpitoolsError
+from kpitools.metrics import compute_metrics
+from kpitools.payout import prepare, run_scheme
+from kpitools.schemes import load_scheme
+from kpitools.widgets import SchemeExplorer, reweight, scheme_controls
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Three weighted components (a jump, steps, a linear curve), target methods that need the
+# data (percentile) and one that does not (fixed), role pay, a cap and a budget.
+SCORECARD = {
+    "name": "Test scorecard",
+    "period": "month",
+    "currency": "RUB",
+    "on_target_pay": {"sales_rep": 40000, "key_account_manager": 60000},
+    "revenue_kpi": "revenue",
+    "components": [
+        {
+            "kpi": "gross_margin",
+            "weight": 0.5,
+            "target": {"method": "percentile", "q": 0.6, "of": "peers", "window": 12},
+            "curve": {"points": [[0.9, 0.0], [0.9, 0.6], [1.0, 1.0], [1.3, 1.6]]},
+        },
+        {
+            "kpi": "won_deals",
+            "weight": 0.3,
+            "target": {"method": "fixed", "value": 6},
+            "curve": {"steps": [[0.8, 0.5], [1.0, 1.0], [1.5, 1.5]]},
+        },
+        {
+            "kpi": "meetings",
+            "weight": 0.2,
+            "target": {"method": "percentile", "q": 0.6, "of": "peers", "window": 6},
+            "curve": {"linear": {"slope": 1.0, "threshold": 0.7, "cap": 1.5}},
+        },
+    ],
+    "cap": 2.5,
+    "budget": 1_800_000,
+}
+
+# One component of each kind the controls know, for the mapping tests (no data needed).
+EVERY_KIND = {
+    "name": "Every kind",
+    "on_target_pay": 1000,
+    "components": [
+        {
+            "kpi": "a",
+            "weight": 0.4,
+            "target": {"method": "fixed", "value": 10},
+            "curve": {"points": [[0.9, 0.0], [0.9, 0.6], [1.0, 1.0], [1.3, 1.6]]},
+        },
+        {
+            "kpi": "b",
+            "weight": 0.3,
+            "target": {"method": "growth", "rate": 0.1},
+            "curve": {"steps": [[0.8, 0.5], [1.0, 1.0], [1.5, 1.5]]},
+        },
+        {
+            "kpi": "c",
+            "weight": 0.3,
+            "target": {"method": "from_data"},
+            "curve": {"linear": {"slope": 2.0, "threshold": 0.5, "cap": 3.0}},
+        },
+        {
+            "kpi": "d",
+            "target": {"method": "allocate", "total": 5000},
+            "commission": {"tiers": [[0, 0.01], [1.0, 0.02]], "mode": "marginal"},
+        },
+        {"kpi": "e", "commission": {"rate": 0.05}},
+    ],
+}
+
+
+# --------------------------------------------------------------------------- control mapping
+def test_every_lever_of_every_component_kind_gets_a_named_control():
+    specs = scheme_controls(load_scheme(EVERY_KIND))
+    assert list(specs) == [
+        "on_target_pay",
+        "cap",
+        "components.0.target",
+        "components.0.threshold",
+        "components.0.excellence",
+        "components.0.cap",
+        "components.0.weight",
+        "components.1.target",
+        "components.1.threshold",
+        "components.1.excellence",
+        "components.1.cap",
+        "components.1.weight",
+        "components.2.threshold",
+        "components.2.excellence",
+        "components.2.cap",
+        "components.2.weight",
+        "components.3.target",
+        "components.3.excellence",
+        "components.3.rate",
+        "components.4.rate",
+    ]
+    assert [specs[n].changes_targets for n in specs].count(True) == 3
+
+
+def _curve(scheme, i):
+    return scheme.components[i].payout_rule
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "read", "expected"),
+    [
+        ("on_target_pay", 1500.0, lambda s: s.on_target_pay, 1500.0),
+        ("cap", 0.0, lambda s: s.cap, None),
+        ("cap", 1.75, lambda s: s.cap, 1.75),
+        ("components.0.target", 12.0, lambda s: s.components[0].target.value, 12.0),
+        (
+            "components.0.threshold",
+            0.85,
+            lambda s: _curve(s, 0).points,
+            ((0.85, 0.0), (0.85, 0.6), (1.0, 1.0), (1.3, 1.6)),
+        ),
+        (
+            "components.0.excellence",
+            1.4,
+            lambda s: _curve(s, 0).points,
+            ((0.9, 0.0), (0.9, 0.6), (1.0, 1.0), (1.4, 1.6)),
+        ),
+        (
+            "components.0.cap",
+            2.0,
+            lambda s: _curve(s, 0).points,
+            ((0.9, 0.0), (0.9, 0.6), (1.0, 1.0), (1.3, 2.0)),
+        ),
+        ("components.1.target", 0.2, lambda s: s.components[1].target.rate, 0.2),
+        (
+            "components.1.threshold",
+            0.7,
+            lambda s: _curve(s, 1).steps,
+            ((0.7, 0.5), (1.0, 1.0), (1.5, 1.5)),
+        ),
+        (
+            "components.1.excellence",
+            1.25,
+            lambda s: _curve(s, 1).steps,
+            ((0.8, 0.5), (1.0, 1.0), (1.25, 1.5)),
+        ),
+        ("components.2.threshold", 0.6, lambda s: _curve(s, 2).linear.threshold, 0.6),
+        # excellence of a linear curve: where it reaches its cap, cap = slope × attainment
+        ("components.2.excellence", 1.2, lambda s: _curve(s, 2).linear.cap, 2.4),
+        ("components.2.cap", 2.0, lambda s: _curve(s, 2).linear.cap, 2.0),
+        ("components.3.target", 8000.0, lambda s: s.components[3].target.total, 8000.0),
+        ("components.3.excellence", 1.2, lambda s: _curve(s, 3).tiers, ((0, 0.01), (1.2, 0.02))),
+        ("components.3.rate", 0.03, lambda s: _curve(s, 3).tiers, ((0, 0.01), (1.0, 0.03))),
+        ("components.4.rate", 0.07, lambda s: _curve(s, 4).rate, 0.07),
+    ],
+)
+def test_each_control_sets_one_value_and_leaves_the_scheme_it_came_from(
+    name, value, read, expected
+):
+    scheme = load_scheme(EVERY_KIND)
+    spec = scheme_controls(scheme)[name]
+    new = spec.apply(scheme, value)
+    assert read(new) == expected
+    assert spec.read(new) == pytest.approx(value)
+    assert scheme.to_dict() == load_scheme(EVERY_KIND).to_dict()  # the original is untouched
+
+
+def test_a_weight_rescales_the_other_curve_weights_and_leaves_commissions_alone():
+    scheme = load_scheme(EVERY_KIND)
+    new = scheme_controls(scheme)["components.0.weight"].apply(scheme, 0.7)
+    assert [c.weight for c in new.components] == [0.7, 0.15, 0.15, None, None]
+
+
+def test_role_pay_has_a_scale_for_all_roles_and_a_control_per_role():
+    scheme = load_scheme({**SCORECARD, "on_target_pay": {"rep": 100, "kam": 300}})
+    specs = scheme_controls(scheme)
+    assert [n for n in specs if n.startswith("on_target_pay")] == [
+        "on_target_pay",
+        "on_target_pay.rep",
+        "on_target_pay.kam",
+    ]
+    scaled = specs["on_target_pay"].apply(scheme, 1.5)
+    assert scaled.on_target_pay == {"rep": 150.0, "kam": 450.0}
+    kam = specs["on_target_pay.kam"].apply(scaled, 500)
+    assert kam.on_target_pay == {"rep": 150.0, "kam": 500.0}
+    # the scale reads relative to the starting pay and rescales from where it stands
+    assert specs["on_target_pay"].read(kam) == 1.5
+    assert specs["on_target_pay"].apply(kam, 1.0).on_target_pay == {"rep": 100.0, "kam": 1000 / 3}
+
+
+def test_end_points_cannot_cross_their_neighbours():
+    scheme = load_scheme(
+        {**EVERY_KIND, "components": [{**EVERY_KIND["components"][0], "weight": 1.0}]}
+    )
+    specs = scheme_controls(scheme)
+    assert specs["components.0.threshold"].bounds(scheme) == (0.0, 0.99)
+    assert specs["components.0.excellence"].bounds(scheme) == (1.01, 3.0)
+    # a single curve component has its weight fixed at 1: no weight control
+    assert "components.0.weight" not in specs
+
+
+@pytest.mark.parametrize(
+    ("weights", "index", "value", "expected"),
+    [
+        ([0.6, 0.4, None], 0, 0.8, [0.8, 0.2, None]),
+        ([0.5, 0.3, 0.2], 2, 0.5, [0.3125, 0.1875, 0.5]),
+        ([1.0, 0.0, 0.0], 0, 0.5, [0.5, 0.25, 0.25]),
+        ([0.5, 0.5], 1, 1.0, [0.0, 1.0]),
+    ],
+)
+def test_reweight_worked_examples(weights, index, value, expected):
+    assert reweight(weights, index, value) == pytest.approx(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=6).filter(lambda w: sum(w) > 0),
+    index=st.integers(0, 5),
+    value=st.floats(0.0, 1.0),
+)
+def test_reweight_keeps_the_sum_at_one_and_the_others_proportions(raw, index, value):
+    total = math.fsum(raw)
+    weights = [w / total for w in raw]
+    index %= len(weights)
+    out = reweight(weights, index, value)
+    assert abs(math.fsum(out) - 1.0) <= 1e-9
+    assert out[index] == value
+    assert all(w >= 0 for w in out)
+    # every scheme built with these weights passes the scheme's own check
+    others = [j for j in range(len(weights)) if j != index]
+    rest = math.fsum(weights[j] for j in others)
+    if rest > 1e-6:
+        for j in others:
+            assert out[j] == pytest.approx((1 - value) * weights[j] / rest, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- the explorer
+@pytest.fixture(scope="module")
+def company():
+    return make_demo_company(n_employees=24, months=24)
+
+
+@pytest.fixture(scope="module")
+def shared(company):
+    return SchemeExplorer(company.data, SCORECARD)
+
+
+@pytest.fixture
+def ex(shared):
+    shared.reset()
+    assert shared.scheme.to_dict() == shared.start_scheme.to_dict()
+    return shared
+
+
+def _direct(company, scheme) -> pd.Series:
+    return compute_metrics(run_scheme(company.data, scheme))
+
+
+def test_the_explorer_shows_the_start_scheme_as_a_direct_run_does(ex, company):
+    pd.testing.assert_series_equal(ex.metrics, _direct(company, load_scheme(SCORECARD)))
+    assert list(ex.controls) == list(scheme_controls(load_scheme(SCORECARD), budget_max=1))
+    assert all(c.continuous_update is False for c in ex.controls.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("cap", 1.2),
+        ("on_target_pay", 1.3),
+        ("on_target_pay.key_account_manager", 90000.0),
+        ("budget", 500000.0),
+        ("components.0.threshold", 0.95),
+        ("components.0.excellence", 1.5),
+        ("components.1.weight", 0.6),
+        ("components.1.target", 4.0),
+        ("components.2.cap", 1.1),
+        ("components.0.target", 0.4),  # percentile: prepared again
+    ],
+)
+def test_setting_a_control_from_code_updates_metrics_like_a_direct_run(ex, company, name, value):
+    before = ex.metrics
+    ex.controls[name].value = value
+    assert ex.error is None
+    assert ex.controls[name].value == pytest.approx(value)
+    assert ex.specs[name].read(ex.scheme) == pytest.approx(value)
+    pd.testing.assert_series_equal(ex.metrics, _direct(company, ex.scheme))
+    assert not ex.metrics.equals(before)
+
+
+def test_several_changes_add_up_and_reset_goes_back(ex, company):
+    ex.controls["components.0.target"].value = 0.5
+    ex.controls["cap"].value = 1.5
+    ex.controls["components.2.weight"].value = 0.4
+    assert ex.scheme.cap == 1.5
+    assert ex.scheme.components[0].target.q == 0.5
+    assert [c.weight for c in ex.scheme.components] == pytest.approx([0.375, 0.225, 0.4])
+    pd.testing.assert_series_equal(ex.metrics, _direct(company, ex.scheme))
+    ex.reset()
+    assert ex.scheme.to_dict() == ex.start_scheme.to_dict()
+    pd.testing.assert_series_equal(ex.metrics, ex.start_metrics)
+    assert ex.controls["components.2.weight"].value == 0.2
+
+
+def test_a_weight_control_moves_the_other_weight_controls(ex):
+    ex.controls["components.0.weight"].value = 0.7
+    shown = [ex.controls[f"components.{i}.weight"].value for i in range(3)]
+    assert shown == pytest.approx([0.7, 0.18, 0.12])
+
+
+def test_moving_an_end_point_moves_the_limit_of_the_other(company):
+    one = {
+        **SCORECARD,
+        "components": [
+            {
+                "kpi": "gross_margin",
+                "weight": 1.0,
+                "target": {"method": "percentile", "q": 0.6, "of": "peers", "window": 12},
+                "curve": {"points": [[0.8, 0.5], [1.2, 1.5]]},
+            }
+        ],
+    }
+    ex = SchemeExplorer(company.data, one)
+    assert ex.controls["components.0.threshold"].max == pytest.approx(1.19)
+    ex.controls["components.0.excellence"].value = 1.0
+    assert ex.controls["components.0.threshold"].max == pytest.approx(0.99)
+    ex.controls["components.0.threshold"].value = 0.95
+    assert ex.controls["components.0.excellence"].min == pytest.approx(0.96)
+    assert ex.scheme.components[0].curve.points == ((0.95, 0.5), (1.0, 1.5))
+
+
+def test_a_value_the_data_cannot_take_is_refused_with_the_reason(ex, company):
+    before = ex.metrics
+    bad = ex.scheme.set("components.0.target.q", 0.0)
+    with pytest.raises(KpitoolsError) as info:
+        prepare(company.data, bad)
+    ex.controls["components.0.target"].value = 0.0
+    assert ex.error == str(info.value)
+    assert ex.controls["components.0.target"].value == 0.6
+    assert ex.scheme.to_dict() == ex.start_scheme.to_dict()
+    pd.testing.assert_series_equal(ex.metrics, before)
+    assert "That value cannot be used; the control went back." in ex._status.value
+    ex.controls["cap"].value = 2.0  # the next good change clears the error
+    assert ex.error is None
+
+
+def test_the_display_follows_every_change(ex):
+    images = {k: bytes(img.value) for k, img in ex._images.items()}
+    assert all(v.startswith(b"\x89PNG") for v in images.values())
+    ex.controls["components.0.threshold"].value = 0.8
+    cost = f"{ex.metrics['total_cost']:,.0f} RUB"
+    assert f"<b class='kpitools-total-cost-value'>{cost}</b>" in ex._headline.value
+    changed = [k for k, img in ex._images.items() if bytes(img.value) != images[k]]
+    assert changed == ["curve", "dist", "cost", "wl"]
+    wl = ex.winners_losers
+    gains, losses = int((wl["outcome"] == "winner").sum()), int((wl["outcome"] == "loser").sum())
+    assert ex._captions["wl"].value == (
+        "<b>Winners and losers against the start</b>: "
+        f"{gains} gain, {losses} lose, {len(wl) - gains - losses} unchanged"
+    )
+    # a change that leaves the curves alone does not redraw them
+    curve = bytes(ex._images["curve"].value)
+    ex.controls["budget"].value = 900000.0
+    assert bytes(ex._images["curve"].value) == curve
+
+
+def test_winners_and_losers_add_up_to_the_change_in_cost(ex):
+    ex.controls["components.1.threshold"].value = 0.6
+    wl = ex.winners_losers
+    assert list(wl.columns) == ["employee", "start_total", "total", "difference", "outcome"]
+    assert wl["difference"].sum() == pytest.approx(
+        ex.metrics["total_cost"] - ex.start_metrics["total_cost"], abs=0.01
+    )
+    assert (wl["outcome"] == "winner").sum() > 0  # a lower threshold pays more people
+    assert (wl["outcome"] == "loser").sum() == 0
+
+
+def test_the_budget_control_moves_the_budget_variance(ex):
+    ex.controls["budget"].value = 600000.0
+    n_periods = ex.run().totals["period"].nunique()
+    planned = 600000.0 * n_periods
+    expected = (ex.metrics["total_cost"] - planned) / planned
+    assert ex.metrics["budget_variance"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_saved_scheme_simulates_to_the_same_cost_to_the_cent(ex, company, tmp_path):
+    ex.controls["components.0.target"].value = 0.55
+    ex.controls["components.1.weight"].value = 0.45
+    ex.controls["components.2.excellence"].value = 1.7
+    ex.controls["cap"].value = 1.8
+    path = ex.save(tmp_path / "whatif.yaml")
+    assert path == tmp_path / "whatif.yaml"
+    again = load_scheme(path)
+    assert again.to_dict() == ex.scheme.to_dict()
+    cost = run_scheme(company.data, again).totals["payout"].sum()
+    assert round(cost, 2) == round(ex.metrics["total_cost"], 2)
+
+
+def test_saved_scheme_gives_the_same_cost_through_kpitools_simulate(ex, company, tmp_path):
+    from kpitools.cli import main
+    from kpitools.data import save
+
+    ex.controls["components.1.target"].value = 5.0
+    ex.controls["on_target_pay"].value = 0.9
+    data = save(company.data, tmp_path / "data.csv")
+    scheme = ex.save(tmp_path / "whatif.yaml")
+    code = main(["simulate", "--data", str(data), "--scheme", str(scheme), "--out", str(tmp_path)])
+    assert code == 0
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert round(float(metrics.loc[0, "total_cost"]), 2) == round(ex.metrics["total_cost"], 2)
+
+
+def test_repr_names_the_scheme_and_both_costs(ex):
+    ex.controls["cap"].value = 1.0
+    now, start = ex.metrics["total_cost"], ex.start_metrics["total_cost"]
+    assert repr(ex) == (
+        f"<SchemeExplorer 'Test scorecard': 20 controls, total cost {now:,.0f} RUB "
+        f"(start {start:,.0f} RUB)>"
+    )
+
+
+def test_the_explorer_displays_as_its_widget(ex):
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+
+
+def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
+    from kpitools.data import save
+
+    data = save(company.data, tmp_path / "data.csv")
+    scheme = load_scheme(SCORECARD).to_yaml(tmp_path / "s.yaml")
+    assert scheme.startswith("name: Test scorecard")
+    ex = SchemeExplorer(data, tmp_path / "s.yaml")
+    assert ex.metrics["total_cost"] == pytest.approx(
+        _direct(company, load_scheme(SCORECARD))["total_cost"], abs=0.005
+    )
+    assert np.isfinite(ex.metrics["cost_of_sales"])
