@@ -65,6 +65,9 @@ class ForecastResult:
         The targets set for the forecast period (one row per employee, one column per
         component, gate and modifier).
     warnings : tuple of str
+    actuals : DataFrame or None
+        With ``keep_actuals=True``: every simulated employee-period (``draw, employee,
+        sampled_period`` and one column per KPI, trend applied).
     """
 
     scheme_name: str
@@ -78,6 +81,7 @@ class ForecastResult:
     growth: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[str, ...] = ()
+    actuals: pd.DataFrame | None = None
 
     def _cost_quantile(self, q: float) -> float:
         return float(np.percentile(self.draws["total_cost"].to_numpy(float), q))
@@ -214,3 +218,259 @@ def fit_growth(history: pd.DataFrame) -> pd.Series:
         slope = np.polyfit(x, np.log(y), 1)[0]
         out[kpi] = float(np.exp(slope))
     return pd.Series(out, name="growth", dtype=float)
+
+
+# --------------------------------------------------------------------------- forecast
+_ATTRIBUTES = ("role", "team", "region", "manager")
+
+
+def _scheme_kpis(scheme: Any) -> list[str]:
+    kpis = [c.kpi for c in scheme.components]
+    kpis += [g.kpi for g in scheme.gates] + [m.kpi for m in scheme.modifiers]
+    if scheme.revenue_kpi:
+        kpis.append(scheme.revenue_kpi)
+    return list(dict.fromkeys(kpis))
+
+
+def _next_period_rows(
+    table: pd.DataFrame, scheme: Any, kpis: list[str]
+) -> tuple[pd.DataFrame, int, str]:
+    """Placeholder rows for every month (or quarter) of the period after the data.
+
+    One row per employee active in the data's last scheme period × KPI × month of the next
+    period, ``actual`` 0 (only the targets are wanted from them), the last ``target`` in force
+    carried forward, and the employee's latest grouping attributes.
+    """
+    from .errors import DefinitionError
+    from .periods import convert, format_period, parse_periods
+
+    kinds, ords, _bad = parse_periods(table["period"])
+    data_kind = str(kinds[0]) if len(kinds) else scheme.period
+    scheme_ords = convert(ords, data_kind, scheme.period)
+    last = int(scheme_ords.max())
+    nxt = last + 1
+    in_scope = table["kpi"].astype(str).isin(kpis).to_numpy()
+    comp_kpis = {c.kpi for c in scheme.components}
+    active_mask = (scheme_ords == last) & table["kpi"].astype(str).isin(comp_kpis).to_numpy()
+    active = pd.unique(table["employee"].astype(str).to_numpy()[active_mask])
+    if not len(active):
+        raise DefinitionError(
+            f"{scheme.source}: nobody has an actual for the scheme's KPIs in the data's last "
+            f"period ({format_period(last, scheme.period)}), so there is nobody to forecast.\n"
+            "Suggestion: check that the data reaches the latest period."
+        )
+    hist = table[in_scope].assign(_ord=ords[in_scope]).sort_values("_ord", kind="stable")
+    hist = hist[hist["employee"].astype(str).isin(active).to_numpy()]
+    last_target = (
+        hist.groupby([hist["employee"].astype(str), hist["kpi"].astype(str)])["target"].last()
+        if "target" in hist
+        else None
+    )
+    attrs = [a for a in _ATTRIBUTES if a in table.columns]
+    latest = hist.groupby(hist["employee"].astype(str))[attrs].last() if attrs else None
+    ratio = {"month": 1, "quarter": 3, "year": 12}
+    per_scheme = ratio[scheme.period] // ratio[data_kind]
+    labels = [format_period(nxt * per_scheme + k, data_kind) for k in range(per_scheme)]
+    emp = np.repeat(active, len(kpis) * len(labels))
+    kpi = np.tile(np.repeat(np.asarray(kpis, dtype=object), len(labels)), len(active))
+    period = np.tile(np.asarray(labels, dtype=object), len(active) * len(kpis))
+    rows = pd.DataFrame({"employee": emp, "period": period, "kpi": kpi, "actual": 0.0})
+    if last_target is not None:
+        idx = pd.MultiIndex.from_arrays([rows["employee"], rows["kpi"]])
+        rows["target"] = last_target.reindex(idx).to_numpy(float)
+    for a in attrs:
+        rows[a] = latest[a].reindex(rows["employee"]).to_numpy(dtype=object)
+    return rows, nxt, format_period(nxt, scheme.period)
+
+
+def forecast(
+    data: Any,
+    scheme: Any,
+    n: int = 1000,
+    seed: int | None = None,
+    trend: bool = False,
+    *,
+    library: Any = None,
+    budget: float | None = None,
+    chunk_rows: int = 1_000_000,
+    keep_actuals: bool = False,
+) -> ForecastResult:
+    """Simulate ``n`` next periods of a scheme from each employee's own history.
+
+    See the module docstring for how a draw is made.
+
+    Parameters
+    ----------
+    data : str, path or DataFrame
+        Historical data (loaded with :func:`kpitools.data.load`).
+    scheme : Scheme, path or mapping
+    n : int
+        Number of simulated periods (draws).
+    seed : int, optional
+        Seed of :func:`numpy.random.default_rng`: the same seed gives the same draws.
+    trend : bool
+        Scale each KPI by its fitted growth (:func:`fit_growth`).
+    library : optional
+        KPI library, as for :func:`kpitools.payout.prepare`.
+    budget : float, optional
+        Budget per period for the overrun chance; the scheme's ``budget`` by default.
+    chunk_rows : int
+        Employee-draws computed at once (bounds memory).
+    keep_actuals : bool
+        Keep every simulated employee-period's KPIs in ``ForecastResult.actuals`` (for
+        small ``n``: it holds n × employees rows).
+
+    Returns
+    -------
+    ForecastResult
+
+    Examples
+    --------
+    >>> fc = forecast("data.csv", "scheme.yaml", n=10_000, seed=42)  # doctest: +SKIP
+    >>> fc.total_cost_p50, fc.prob_over_budget  # doctest: +SKIP
+    """
+    from .errors import DefinitionError
+    from .metrics import _component_thresholds, _load_schemes, load_data, metric_arrays
+    from .payout import _resolve_library, compute, prepare
+    from .periods import format_periods, roll_up
+
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise DefinitionError(
+            f"forecast: n = {n!r}: the number of simulated periods must be a whole number of at "
+            "least 1.\nSuggestion: use e.g. n=1000."
+        )
+    (scheme,) = _load_schemes(scheme)
+    lib = _resolve_library(library)
+    table = load_data(data, library=library)
+    kpis = [k for k in _scheme_kpis(scheme) if k in set(table["kpi"].astype(str))]
+    placeholders, nxt, label = _next_period_rows(table, scheme, kpis)
+    extended = pd.concat([table, placeholders], ignore_index=True)
+    nxt_inputs = prepare(extended, scheme, periods=(label, label), library=lib)
+    keys = nxt_inputs.keys
+    if not len(keys):
+        reasons = "; ".join(nxt_inputs.skipped["reason"].astype(str))
+        raise DefinitionError(
+            f"{scheme.source}: no targets can be set for {label}: {reasons or 'no data'}.\n"
+            "Suggestion: check the scheme's target methods against the data's history."
+        )
+    employees = keys["employee"].astype(str).to_numpy()
+
+    # History at the scheme's period, one row per employee-period, one column per KPI.
+    sub = table[table["kpi"].astype(str).isin(kpis).to_numpy()]
+    rolled = roll_up(sub, scheme.period, library=lib).values
+    wide = rolled.pivot_table(
+        index=["employee", "period"], columns="kpi", values="actual", aggfunc="first"
+    )
+    wide = wide.reindex(columns=kpis)
+    emp_level = wide.index.get_level_values("employee").astype(str)
+    position = pd.Series(np.arange(len(employees)), index=employees)
+    pos = position.reindex(emp_level).to_numpy(float)
+    keep = ~np.isnan(pos)
+    order = np.lexsort((wide.index.get_level_values("period").to_numpy()[keep], pos[keep]))
+    hist = wide[keep].iloc[order]
+    hist_pos = pos[keep][order].astype(np.int64)
+    hist_period = hist.index.get_level_values("period").to_numpy(np.int64)
+    counts = np.bincount(hist_pos, minlength=len(employees))
+    values = hist.to_numpy(float)  # (history rows, KPIs)
+    growth = pd.Series(dtype=float)
+    if trend:
+        growth = fit_growth(rolled[["period", "kpi", "actual"]]).reindex(kpis).fillna(1.0)
+        steps = (nxt - hist_period).astype(float)
+        values = values * np.power(growth.to_numpy(float)[None, :], steps[:, None])
+    col = {k: i for i, k in enumerate(kpis)}
+
+    budget = scheme.budget if budget is None else float(budget)
+    thresholds = _component_thresholds(scheme)
+    rng = np.random.default_rng(seed)
+    n_emp = len(employees)
+    per_chunk = max(1, int(chunk_rows) // max(n_emp, 1))
+    parts: list[dict[str, np.ndarray]] = []
+    missing = np.zeros(len(scheme.components))
+    kept: list[pd.DataFrame] = []
+
+    def tile(arrays):
+        return tuple(np.tile(a, size) for a in arrays)
+
+    done = 0
+    while done < n:
+        size = min(per_chunk, n - done)
+        idx = resample_periods(counts, size, rng).reshape(-1)  # (size × employees,)
+
+        def take(kpi, idx=idx):
+            return values[idx, col[kpi]] if kpi in col else np.full(idx.size, np.nan)
+
+        actual = tuple(take(c.kpi) for c in scheme.components)
+        missing += [np.isnan(a).sum() for a in actual]
+        inputs = nxt_inputs.replace(
+            keys=pd.DataFrame(
+                {
+                    "employee": pd.Categorical.from_codes(
+                        np.tile(np.arange(n_emp), size), categories=employees
+                    ),
+                    "draw": np.repeat(np.arange(done, done + size), n_emp),
+                }
+            ),
+            actual=actual,
+            target=tile(nxt_inputs.target),
+            gate_actual=tuple(take(g.kpi) for g in scheme.gates),
+            gate_target=tile(nxt_inputs.gate_target),
+            modifier_actual=tuple(take(m.kpi) for m in scheme.modifiers),
+            modifier_target=tile(nxt_inputs.modifier_target),
+            on_target_pay=np.tile(nxt_inputs.on_target_pay, size),
+            revenue=(take(scheme.revenue_kpi) if scheme.revenue_kpi else np.full(idx.size, np.nan)),
+            period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
+        )
+        arrays = compute(scheme, inputs)
+        if keep_actuals:
+            kept.append(
+                pd.DataFrame(
+                    {
+                        "draw": inputs.keys["draw"].to_numpy(),
+                        "employee": np.tile(employees, size),
+                        "sampled_period": format_periods(hist_period[idx], scheme.period),
+                        **{k: values[idx, col[k]] for k in kpis},
+                    }
+                )
+            )
+        shape = (size, n_emp)
+        parts.append(
+            metric_arrays(
+                arrays.payout.reshape(shape),
+                inputs.on_target_pay.reshape(shape),
+                arrays.weighted_attainment.reshape(shape),
+                revenue=inputs.revenue.reshape(shape),
+                component_attainment=[a.reshape(shape) for a in arrays.attainment],
+                thresholds=thresholds,
+                n_employees=n_emp,
+                n_periods=1,
+                budget=budget,
+            )
+        )
+        done += size
+    draws = pd.DataFrame({m: np.concatenate([p[m] for p in parts]) for m in METRICS})
+    draws.index.name = "draw"
+    warnings = []
+    for i, c in enumerate(scheme.components):
+        if missing[i]:
+            warnings.append(
+                f"components[{i}] ({c.kpi}): {missing[i] / (n * n_emp):.1%} of the simulated "
+                "employee-periods have no actual (the sampled past period lacks the KPI); the "
+                "component pays 0 there."
+            )
+    targets = keys[["employee", "role"]].copy()
+    for i in range(len(scheme.components)):
+        targets[f"target_{scheme.component_label(i)}"] = nxt_inputs.target[i]
+    return ForecastResult(
+        scheme_name=scheme.name,
+        period=label,
+        n=int(n),
+        seed=seed,
+        trend=bool(trend),
+        budget=budget,
+        draws=draws,
+        employees=n_emp,
+        growth=growth,
+        targets=targets,
+        warnings=tuple(warnings),
+        actuals=pd.concat(kept, ignore_index=True) if keep_actuals else None,
+    )

@@ -807,7 +807,11 @@ def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
     """Load ``data`` (a path or DataFrame) through :func:`kpitools.data.load`."""
     from .data import load
 
-    return load(data, library=library)
+    if library is None or library is False:
+        return load(data)
+    from .payout import _resolve_library
+
+    return load(data, library=_resolve_library(library))
 
 
 def simulate(

@@ -80,3 +80,157 @@ def test_result_quantiles_and_overrun_chance():
         "<kpitools.ForecastResult: 'S' 2027-01, 100 draws × 4 employees, total_cost p50 50, "
         "P(cost > budget) = 10.0%>"
     )
+
+
+# --------------------------------------------------------------------------- forecast()
+from kpitools.errors import DefinitionError  # noqa: E402
+from kpitools.forecast import forecast  # noqa: E402
+
+
+def _history(periods=6) -> pd.DataFrame:
+    """e1 and e2 over ``periods`` months, e3 (a leaver) over the first three; a == b."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for e, months in (("e1", periods), ("e2", periods), ("e3", 3)):
+        for m in range(months):
+            value = float(rng.integers(60, 160))
+            for kpi in ("a", "b"):
+                rows.append(
+                    {
+                        "employee": e,
+                        "period": f"2025-{m + 1:02d}",
+                        "kpi": kpi,
+                        "actual": value,
+                        "role": "rep",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+SCHEME = {
+    "name": "F",
+    "on_target_pay": 1000,
+    "budget": 1500,
+    "revenue_kpi": "a",
+    "components": [
+        {
+            "kpi": "a",
+            "weight": 0.5,
+            "target": {"method": "fixed", "value": 100},
+            "curve": {"points": [[0.5, 0.5], [1.0, 1.0], [2.0, 2.0]]},
+        },
+        {
+            "kpi": "b",
+            "weight": 0.5,
+            "target": {"method": "fixed", "value": 100},
+            "curve": {"steps": [[1.0, 1.0]]},
+        },
+    ],
+}
+
+
+def test_forecast_is_reproducible_with_a_seed_and_independent_of_chunking():
+    data = _history()
+    a = forecast(data, SCHEME, n=60, seed=7, library=False)
+    b = forecast(data, SCHEME, n=60, seed=7, library=False, chunk_rows=14)  # 7 draws a chunk
+    c = forecast(data, SCHEME, n=60, seed=8, library=False)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    assert not a.draws["total_cost"].equals(c.draws["total_cost"])
+    assert a.period == "2025-07" and a.employees == 2 and a.n == 60
+    assert list(a.draws.columns) == list(METRICS)
+
+
+def test_whole_periods_are_resampled_so_kpis_keep_their_correlation():
+    data = _history()
+    fc = forecast(data, SCHEME, n=300, seed=1, library=False, keep_actuals=True)
+    sim = fc.actuals
+    assert len(sim) == 300 * 2
+    assert (sim["a"] == sim["b"]).all()
+    # every simulated value is one of that employee's own past periods, taken whole
+    past = data[data["kpi"] == "a"].set_index(["employee", "period"])["actual"]
+    own = past.reindex(pd.MultiIndex.from_arrays([sim["employee"], sim["sampled_period"]]))
+    np.testing.assert_array_equal(own.to_numpy(), sim["a"].to_numpy())
+    assert set(sim["employee"]) == {"e1", "e2"}  # e3 left before the last period
+
+
+def test_draw_costs_follow_the_scheme_on_the_simulated_actuals():
+    fc = forecast(_history(), SCHEME, n=50, seed=3, library=False, keep_actuals=True)
+    sim = fc.actuals
+    att = sim["a"].to_numpy() / 100
+    points = np.interp(att, [0.5, 1.0, 2.0], [0.5, 1.0, 2.0], left=0.0, right=2.0)
+    steps = (sim["b"].to_numpy() / 100 >= 1.0).astype(float)
+    pay = np.round(1000 * 0.5 * points, 2) + np.round(1000 * 0.5 * steps, 2)
+    by_draw = pd.Series(pay).groupby(sim["draw"].to_numpy()).sum()
+    np.testing.assert_allclose(fc.draws["total_cost"].to_numpy(), by_draw.to_numpy(), atol=1e-6)
+    revenue = pd.Series(sim["a"].to_numpy()).groupby(sim["draw"].to_numpy()).sum()
+    np.testing.assert_allclose(
+        fc.draws["cost_of_sales"].to_numpy(), (by_draw / revenue).to_numpy(), rtol=1e-12
+    )
+
+
+def test_chance_of_overrun_is_0_with_a_huge_budget_and_1_with_none_to_spend():
+    data = _history()
+    assert forecast(data, SCHEME, n=100, seed=2, library=False, budget=1e12).prob_over_budget == 0
+    assert forecast(data, SCHEME, n=100, seed=2, library=False, budget=0).prob_over_budget == 1
+    default = forecast(data, SCHEME, n=100, seed=2, library=False)
+    assert default.budget == 1500
+    expected = (default.draws["total_cost"] > 1500).mean()
+    assert default.prob_over_budget == expected and 0 < expected < 1
+
+
+def test_trend_brings_every_past_period_to_the_forecast_periods_level():
+    rows = [
+        {"employee": "e1", "period": f"2025-{m + 1:02d}", "kpi": k, "actual": 100 * 1.1**m}
+        for m in range(6)
+        for k in ("a", "b")
+    ]
+    fc = forecast(
+        pd.DataFrame(rows), SCHEME, n=20, seed=0, trend=True, library=False, keep_actuals=True
+    )
+    assert fc.growth["a"] == pytest.approx(1.1)
+    np.testing.assert_allclose(fc.actuals["a"], 100 * 1.1**6)
+    flat = forecast(pd.DataFrame(rows), SCHEME, n=20, seed=0, library=False, keep_actuals=True)
+    assert flat.growth.empty and flat.actuals["a"].max() == pytest.approx(100 * 1.1**5)
+
+
+def test_targets_come_from_the_full_history_for_the_next_period():
+    data = _history()
+    scheme = {
+        **SCHEME,
+        "components": [
+            {**SCHEME["components"][0], "target": {"method": "percentile", "q": 0.5, "of": "own"}},
+            SCHEME["components"][1],
+        ],
+    }
+    fc = forecast(data, scheme, n=10, seed=0, library=False)
+    medians = data[data["kpi"] == "a"].groupby("employee")["actual"].median()
+    assert fc.targets["employee"].tolist() == ["e1", "e2"]
+    np.testing.assert_allclose(fc.targets["target_0"], medians[["e1", "e2"]].to_numpy())
+
+
+def test_quarterly_scheme_resamples_quarters_of_monthly_data():
+    data = _history()
+    fc = forecast(
+        data, {**SCHEME, "period": "quarter"}, n=40, seed=0, library=False, keep_actuals=True
+    )
+    assert fc.period == "2025-Q3"
+    assert set(fc.actuals["sampled_period"]) <= {"2025-Q1", "2025-Q2"}
+    quarter_sums = (
+        data[data["kpi"] == "a"]
+        .assign(q=lambda d: np.where(d["period"] <= "2025-03", "2025-Q1", "2025-Q2"))
+        .groupby(["employee", "q"])["actual"]
+        .sum()
+    )
+    got = quarter_sums.reindex(
+        pd.MultiIndex.from_arrays([fc.actuals["employee"], fc.actuals["sampled_period"]])
+    )
+    np.testing.assert_array_equal(got.to_numpy(), fc.actuals["a"].to_numpy())
+
+
+def test_bad_number_of_draws_is_a_clear_error():
+    with pytest.raises(DefinitionError) as err:
+        forecast(_history(), SCHEME, n=0, library=False)
+    assert str(err.value) == (
+        "forecast: n = 0: the number of simulated periods must be a whole number of at least 1."
+        "\nSuggestion: use e.g. n=1000."
+    )
