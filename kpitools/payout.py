@@ -90,8 +90,14 @@ def round_cents(x: Any) -> np.ndarray:
     >>> round_cents([2.675, 0.125, 10.0049, 1e-9]).tolist()
     [2.68, 0.13, 10.0, 0.0]
     """
-    c = np.round(np.asarray(x, dtype=float) * 100.0, 6)
-    return np.floor(c + 0.5) / 100.0
+    c = np.asarray(np.multiply(x, 100.0, dtype=float))
+    if c.ndim == 0:
+        return np.floor(np.round(c, 6) + 0.5) / 100.0
+    np.round(c, 6, out=c)  # 267.49999999999997 cents → 267.5
+    c += 0.5
+    np.floor(c, out=c)
+    c /= 100.0
+    return c
 
 
 def _floor_cents(x: np.ndarray) -> np.ndarray:
@@ -129,12 +135,16 @@ def attainment(
     t = np.asarray(target, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if baseline is not None:
-            att = (a - baseline) / (t - baseline)
+            att = np.asarray(np.divide(a - baseline, t - baseline))
         elif direction == "lower":
-            att = np.where(a > 0, t / a, np.where(np.isnan(a), np.nan, top))
+            att = np.asarray(np.divide(t, a))
+            att[a <= 0] = top  # NaN is not <= 0: stays NaN
         else:
-            att = a / t
-    return np.round(att, 12)
+            att = np.asarray(np.divide(a, t))
+    if att.ndim == 0:
+        return np.round(att, 12)
+    np.round(att, 12, out=att)
+    return att
 
 
 # --------------------------------------------------------------------------- containers
@@ -296,7 +306,7 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
             with np.errstate(divide="ignore", invalid="ignore"):
                 fac = np.where(actual > 0, money / actual, np.nan)
         pay = round_cents(money)
-        pay = np.where(np.isnan(pay), 0.0, pay)
+        np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         atts.append(att)
         factors.append(fac)
         raw.append(pay)
@@ -317,8 +327,15 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
         gate_passed &= passed
         for i in _applies_to(scheme, gate):
             comp_ok[i] = comp_ok[i] & passed
-    comp_pay = tuple(np.where(ok, p, 0.0) for ok, p in zip(comp_ok, raw, strict=True))
-    subtotal = round_cents(np.sum(comp_pay, axis=0)) if comp_pay else np.zeros(n)
+    for ok, p in zip(comp_ok, raw, strict=True):
+        if scheme.gates:
+            p *= ok
+    comp_pay = tuple(raw)
+    subtotal = np.zeros(n)
+    for p in comp_pay:
+        subtotal += p
+    if len(comp_pay) > 1:
+        subtotal = round_cents(subtotal)  # sums of cents carry float noise
 
     mod_atts, mod_factors = [], []
     modifier = np.ones(n)

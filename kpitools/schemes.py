@@ -154,6 +154,27 @@ class _CurveBase(_Spec):
         raise NotImplementedError
 
 
+_FEW_EDGES = 48
+
+
+def _reached(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """How many of the sorted ``edges`` each ``x`` has reached (edge <= x); NaN reaches none.
+
+    A handful of comparisons over the whole array is several times faster than
+    ``np.searchsorted``'s per-element binary search for the few edges a curve has.
+    """
+    if edges.size > _FEW_EDGES:
+        out = np.searchsorted(edges, x, side="right")
+        out[np.isnan(x)] = 0
+        return out
+    acc = np.zeros(x.shape, dtype=np.uint8)
+    cmp = np.empty(x.shape, dtype=bool)
+    for e in edges:
+        np.greater_equal(x, e, out=cmp)
+        acc += cmp
+    return acc.astype(np.intp)
+
+
 def _pairs_input(v: Any, what: str) -> Any:
     """Check the shape [[a, b], …] before the numbers are checked."""
     if isinstance(v, Sequence) and not isinstance(v, str):
@@ -227,9 +248,8 @@ class PointsCurve(_CurveBase):
         if self.extrapolate:
             positive = np.flatnonzero(da > 0)
             tail = float(slope[positive[-1]]) if positive.size else 0.0
-        slope = np.append(slope, tail)
-        has_jump = bool((da == 0).any())
-        return a, f, slope, has_jump
+        # Tables indexed by the number of points reached (0: below the first point → 0).
+        return a, np.r_[0.0, a], np.r_[0.0, f], np.r_[0.0, slope, tail]
 
     def evaluate(self, attainment: Any) -> np.ndarray:
         """Payout factor for each attainment (NaN stays NaN).
@@ -240,18 +260,16 @@ class PointsCurve(_CurveBase):
         array([0. , 1. , 1.5])
         """
         x = np.asarray(attainment, dtype=float)
-        a, f, slope, has_jump = self._arrays
-        if not has_jump:
-            out = np.interp(x, a, f, left=0.0, right=f[-1])
-            if self.extrapolate and slope[-1] != 0.0:
-                out = out + np.where(x > a[-1], (x - a[-1]) * slope[-1], 0.0)
-            return out
-        # Index of the last point with a <= x: at a jump that is the later point.
-        i = np.searchsorted(a, x, side="right") - 1
-        j = np.maximum(i, 0)
-        out = f[j] + (x - a[j]) * slope[j]
-        out = np.where(i < 0, 0.0, out)
-        return np.where(np.isnan(x), np.nan, out)
+        a, a0, f0, s0 = self._arrays
+        # j = number of points with a <= x; at a jump both are reached: the later applies.
+        j = _reached(x, a)
+        out = np.take(a0, j, mode="clip")
+        np.subtract(x, out, out=out)  # NaN stays NaN: (NaN − 0) × 0 + 0
+        tmp = np.take(s0, j, mode="clip")
+        out *= tmp
+        np.take(f0, j, out=tmp, mode="clip")
+        out += tmp
+        return out
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -310,8 +328,11 @@ class StepsCurve(_CurveBase):
         """
         x = np.asarray(attainment, dtype=float)
         a, f = self._arrays
-        out = f[np.searchsorted(a, x, side="right")]
-        return np.where(np.isnan(x), np.nan, out)
+        out = np.take(f, _reached(x, a), mode="clip")
+        nan = np.isnan(x)
+        if nan.any():
+            out[nan] = np.nan
+        return out
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -364,10 +385,11 @@ class LinearCurve(_CurveBase):
         """
         x = np.asarray(attainment, dtype=float)
         spec = self.linear
-        out = np.where(x >= spec.threshold, spec.slope * x, 0.0)
+        out = spec.slope * x
+        out[x < spec.threshold] = 0.0  # NaN is not below: it stays NaN
         if spec.cap is not None:
-            out = np.minimum(out, spec.cap)
-        return np.where(np.isnan(x), np.nan, out)
+            np.minimum(out, spec.cap, out=out)  # keeps NaN
+        return out
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -555,22 +577,36 @@ class Commission(_Spec):
         if self.basis == "attainment":
             t = np.asarray(target, dtype=float)
             if attainment is None:
-                attainment = x / t
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    attainment = x / t
             position, scale = np.asarray(attainment, dtype=float), t
         else:
             position, scale = x, None
         if self.mode == "retroactive":
-            r = np.concatenate(([0.0], rates))[np.searchsorted(starts, position, side="right")]
-            return np.where(np.isnan(position), np.nan, r * x)
+            out = np.take(np.r_[0.0, rates], _reached(position, starts), mode="clip")
+            out *= x
+            nan = np.isnan(position)
+            if nan.any():
+                out[nan] = np.nan
+            return out
+        # marginal: Σ rate_k × clip(x − start_k, 0, width_k), starts in money
         out = np.zeros(np.broadcast(x, position).shape)
+        part = np.empty_like(out)
         for k in range(len(starts)):
-            lo = starts[k] if scale is None else starts[k] * scale
-            part = x - lo
+            if scale is None:
+                np.subtract(x, starts[k], out=part)
+            else:
+                np.multiply(scale, -starts[k], out=part)
+                part += x
+            np.maximum(part, 0.0, out=part)
             if k + 1 < len(starts):
-                hi = starts[k + 1] if scale is None else starts[k + 1] * scale
-                part = np.minimum(part, hi - lo)
-            out = out + rates[k] * np.maximum(part, 0.0)
-        return out if scale is None else np.where(np.isnan(position), np.nan, out)
+                width = starts[k + 1] - starts[k]
+                np.minimum(part, width if scale is None else width * scale, out=part)
+            part *= rates[k]
+            out += part
+        if scale is not None:
+            out[np.isnan(position)] = np.nan
+        return out
 
     @property
     def thresholds(self) -> tuple[float, ...]:
