@@ -190,8 +190,10 @@ def test_seasonality_strong_months_beat_weak_months(company):
 
 def test_trend_year_three_beats_year_one(company):
     rev = _sales_revenue(company.data)
-    per_head = rev.groupby("year")["actual"].sum() / rev.groupby("year")["employee"].size()
-    assert per_head[2026] > 1.08 * per_head[2024]
+    total = rev.groupby("year")["actual"].sum()
+    per_head = total / rev.groupby("year")["employee"].size()  # revenue per person-month
+    assert total[2026] > total[2024]
+    assert per_head[2026] > 1.03 * per_head[2024]
 
 
 def test_skill_differences_persist(company):
@@ -260,6 +262,22 @@ def test_targets_exist_for_revenue_units_and_marketing_leads(company):
     assert (with_target["target"] > 0).all()
     revenue_targets = with_target.loc[with_target["kpi"] == "revenue", "target"]
     assert (revenue_targets % 1000 == 0).all()
+
+
+def test_targets_come_from_last_year_phased_by_season(company):
+    rev = _sales_revenue(company.data)
+    emp = company.employees.set_index("employee")
+    full_years = emp[(emp["first_period"] == "2024-01") & (emp["last_period"] == "2026-12")]
+    rev = rev[rev["employee"].isin(full_years.index)]
+    actual = rev.groupby(["employee", "year"])["actual"].sum().unstack()
+    target = rev.groupby(["employee", "year"])["target"].sum().unstack()
+    # the 2025 plan is last year's actual x 1.05, talked down ~12%, with per-person noise
+    ratio = target[2025] / actual[2024]
+    assert ratio.median() == pytest.approx(1.05 * 0.88, abs=0.05)
+    assert ratio.between(0.7, 1.2).all()
+    # phased by last year's season: December targets above January targets
+    by_month = rev.groupby("month")["target"].sum()
+    assert by_month[12] > 1.3 * by_month[1]
 
 
 def test_attainment_varies_around_100_percent(company):
