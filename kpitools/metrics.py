@@ -101,10 +101,13 @@ NEAR_THRESHOLD_BAND = 0.05
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
-    """``did_you_mean`` that also catches a difference in case only (``a`` for ``A``)."""
+    """``did_you_mean`` that also catches a difference in case only (``a`` for ``A``) and a
+    name that starts with a choice (``gini_index`` for ``gini``)."""
     hint = did_you_mean(name, choices)
     if not hint:
-        same = [c for c in choices if str(c).lower() == str(name).lower()]
+        low = str(name).lower()
+        same = [c for c in choices if str(c).lower() == low]
+        same = same or [c for c in choices if low.startswith(str(c).lower())]
         hint = f" Did you mean {same[0]!r}?" if same else ""
     return hint
 
@@ -119,7 +122,7 @@ def check_metric_name(metric: str) -> str:
     """
     if metric not in METRICS:
         raise DefinitionError(
-            f"Unknown metric {metric!r}.{did_you_mean(metric, METRICS)}\n"
+            f"Unknown metric {metric!r}.{_suggest(metric, METRICS)}\n"
             f"Suggestion: use one of {', '.join(METRICS)}."
         )
     return metric

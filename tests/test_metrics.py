@@ -288,3 +288,196 @@ def test_skipped_periods_are_grouped():
     assert describe_skipped(skipped) == (
         "A: 2024-01 … 2024-04 (4 periods): no previous period\nB: 2024-01 (1 period): no history"
     )
+
+
+# --------------------------------------------------------------------------- simulate / calibrate
+from kpitools.metrics import SimulationResult, calibrate, simulate  # noqa: E402
+
+ACTUALS = {
+    "e1": [100.0, 120.0, 80.0],
+    "e2": [50.0, 60.0, 70.0],
+    "e3": [200.0, 180.0, 220.0],
+    "e4": [0.0, 10.0, 30.0],
+}  # sum 1,120
+
+
+@pytest.fixture
+def small():
+    rows = [
+        {"employee": e, "period": f"2025-{m + 1:02d}", "kpi": "sales", "actual": v}
+        for e, values in ACTUALS.items()
+        for m, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+COMMISSION = {
+    "name": "C",
+    "on_target_pay": 10,
+    "budget": 30,
+    "revenue_kpi": "sales",
+    "components": [{"kpi": "sales", "commission": {"rate": 0.1}}],
+}
+CURVE = {
+    "name": "K",
+    "on_target_pay": 10,
+    "components": [
+        {
+            "kpi": "sales",
+            "weight": 1.0,
+            "target": {"method": "fixed", "value": 100},
+            "curve": {"steps": [[0.8, 0.5], [1.0, 1.0]]},
+        }
+    ],
+}
+
+
+def test_simulate_runs_schemes_and_compares_them_with_the_baseline(small):
+    result = simulate(small, [COMMISSION, CURVE], library=False)
+    assert isinstance(result, SimulationResult)
+    assert result.schemes == ["C", "K"] and result.baseline == "C"
+    assert list(result.metrics.columns) == list(METRICS)
+    assert result.metrics.index.name == "scheme"
+    c, k = result.metrics.loc["C"], result.metrics.loc["K"]
+    assert c["total_cost"] == pytest.approx(112.0)  # 10% of 1,120
+    assert c["cost_of_sales"] == pytest.approx(0.1)
+    assert c["budget_variance"] == pytest.approx((112.0 - 90.0) / 90.0)  # 3 periods of 30
+    # K: attainments ≥ 1 for 100, 120, 200, 180, 220; ≥ 0.8 for 80 → 5 × 10 + 1 × 5
+    assert k["total_cost"] == 55.0 and k["pct_at_target"] == pytest.approx(5 / 12)
+    assert k["near_threshold_share"] == pytest.approx(0.0)  # nobody at 0.76–0.8 or 0.95–1
+    assert list(result.payouts.columns[:10]) == [
+        "scheme",
+        "employee",
+        "period",
+        "component",
+        "kpi",
+        "actual",
+        "target",
+        "attainment",
+        "factor",
+        "payout",
+    ]
+    wl = result.winners_losers.set_index("employee")
+    # per employee over 3 months: C pays 30, 18, 60, 4; K pays 25, 0, 30, 0
+    assert wl["baseline_total"].tolist() == pytest.approx([30.0, 18.0, 60.0, 4.0])
+    assert wl["scheme_total"].tolist() == [25.0, 0.0, 30.0, 0.0]
+    assert result.compare.loc["K", "losers"] == 4
+    assert result.summary is result.compare
+    assert repr(result) == (
+        "<kpitools.SimulationResult: 2 scheme(s), baseline 'C', 24 employee-periods, "
+        "total cost {C: 112, K: 55}, 0 skipped period(s)>"
+    )
+    assert "<table" in result._repr_html_()
+
+
+def test_save_writes_both_files_atomically_with_contract_columns(small, tmp_path):
+    result = simulate(small, [COMMISSION, CURVE], baseline="K", library=False)
+    written = result.save(tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "metrics.csv",
+        "payouts.csv",
+        "winners_losers.csv",
+    ]
+    metrics = pd.read_csv(written["metrics"])
+    assert list(metrics.columns) == ["scheme", *METRICS]
+    payouts = pd.read_csv(written["payouts"], dtype={"employee": str})
+    totals = payouts[payouts["component"] == "total"].groupby("scheme")["payout"].sum()
+    np.testing.assert_allclose(
+        totals.reindex(metrics["scheme"]).to_numpy(), metrics["total_cost"].to_numpy()
+    )
+
+
+def test_simulate_refuses_two_schemes_with_one_name_and_an_unknown_baseline(small):
+    with pytest.raises(DefinitionError) as err:
+        simulate(small, [COMMISSION, {**CURVE, "name": "C"}], library=False)
+    assert str(err.value) == (
+        "Schemes 1 and 2 are both named 'C'; results are kept per scheme name.\n"
+        "Suggestion: give each scheme a distinct 'name:'."
+    )
+    with pytest.raises(DefinitionError) as err:
+        simulate(small, [COMMISSION, CURVE], baseline="k", library=False)
+    assert str(err.value) == (
+        "--baseline 'k' is not the name of a simulated scheme. Did you mean 'K'?\n"
+        "Suggestion: use one of 'C', 'K'."
+    )
+
+
+def test_calibrate_total_cost_to_within_a_ruble(small):
+    res = calibrate(
+        small,
+        COMMISSION,
+        "components.0.commission.rate",
+        "total_cost",
+        300.0,
+        (0.0, 1.0),
+        library=False,
+    )
+    assert res.method == "brentq"
+    assert res.value == pytest.approx(300.0 / 1120.0, abs=1e-4)
+    assert abs(res.achieved - 300.0) <= 1.0 and res.exact
+    assert res.original == 0.1 and res.bounds == (0.0, 1.0)
+    assert res.scheme.components[0].commission.rate == res.value
+    again = simulate(small, res.scheme, library=False).metrics.loc["C", "total_cost"]
+    assert again == pytest.approx(res.achieved)
+
+
+def test_calibrate_a_step_metric_finds_the_closest_achievable_share(small):
+    res = calibrate(
+        small,
+        CURVE,
+        "components.0.target.value",
+        "pct_at_target",
+        0.65,
+        (10.0, 250.0),
+        library=False,
+    )
+    # shares move in twelfths: 7/12 = 0.583 or 8/12 = 0.667; 8 actuals reach a target in (50, 60]
+    assert res.method == "bracketing"
+    assert res.achieved == pytest.approx(8 / 12)
+    assert 50.0 < res.value <= 60.0
+    assert not res.exact
+    assert res.describe().splitlines()[1] == (
+        "pct_at_target = 66.7% (goal 65.0%; the closest reachable: the metric jumps over the goal)"
+    )
+
+
+def test_calibrate_says_clearly_when_the_goal_is_out_of_reach(small):
+    with pytest.raises(DefinitionError) as err:
+        calibrate(
+            small,
+            COMMISSION,
+            "components.0.commission.rate",
+            "total_cost",
+            2000.0,
+            (0.0, 1.0),
+            library=False,
+        )
+    assert str(err.value) == (
+        "total_cost ranges from 0 to 1,120 for components.0.commission.rate in [0, 1]; "
+        "2,000 is outside.\nSuggestion: widen --bounds, or aim for a value inside that range."
+    )
+
+
+def test_calibrate_default_bounds_and_bad_parameters(small):
+    res = calibrate(
+        small, COMMISSION, "components.0.commission.rate", "total_cost", 200.0, library=False
+    )
+    assert res.bounds == pytest.approx((0.0, 0.3))
+    with pytest.raises(DefinitionError) as err:
+        calibrate(small, COMMISSION, "name", "total_cost", 1.0, (0, 1), library=False)
+    assert str(err.value) == (
+        "--param 'name' is 'C', not a number.\n"
+        "Suggestion: point --param at a number, such as components.0.target.rate or cap."
+    )
+    with pytest.raises(DefinitionError) as err:
+        calibrate(small, COMMISSION, "cap", "total_cost", 1.0, (2, 1), library=False)
+    assert str(err.value) == (
+        "--bounds 2 1: the lower bound must be below the upper bound.\n"
+        "Suggestion: pass --bounds LO HI with LO < HI."
+    )
+    with pytest.raises(DefinitionError) as err:
+        calibrate(small, COMMISSION, "cap", "gini_index", 1.0, (1, 2), library=False)
+    assert str(err.value) == (
+        "Unknown metric 'gini_index'. Did you mean 'gini'?\n"
+        "Suggestion: use one of " + ", ".join(METRICS) + "."
+    )
