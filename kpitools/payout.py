@@ -34,8 +34,9 @@ Choices where the contract is silent (written down here and in the docs):
 - **Money** is computed in float64 and rounded to cents at each traced step, half up (a
   value within a millionth of a cent of a half cent counts as the half, so 2.675 pays
   2.68): each component payout, the sum, the amount after modifiers, the cap amount. Pool
-  proration rounds *down* to cents, and if float noise still left a period above the pool
-  budget, a cent is taken from its largest payouts: the pool is never exceeded.
+  proration scales each payout by budget / total, rounds it down to the cent and hands the
+  leftover cents one each to the largest remainders: a period over its pool pays exactly
+  the budget, never a cent more, and nobody is more than a cent from the exact share.
 - **Weighted attainment** (``attainment`` of the total row) = Σ weight × attainment of the
   curve components (a missing attainment counts as 0); a commission-only scheme takes the
   mean attainment of its commissions.
@@ -415,7 +416,13 @@ def _weighted_attainment(comps: tuple[Component, ...], atts: list[np.ndarray], n
 
 
 def _prorate(amount: np.ndarray, code: np.ndarray, budget: float):
-    """Scale each period's payouts down to the budget; never above it after rounding."""
+    """Scale each period's payouts down to the budget, to the cent, never above it.
+
+    Largest-remainder rounding: every payout is scaled by budget / total and rounded down to
+    the cent; the cents left over go one each to the largest remainders (ties: earlier
+    row). A period over budget then pays exactly its budget, and each payout is within a
+    cent of its exact pro-rata share.
+    """
     code = np.asarray(code, dtype=np.int64)
     size = int(code.max()) + 1
     cents = np.rint(amount * 100.0)
@@ -426,19 +433,33 @@ def _prorate(amount: np.ndarray, code: np.ndarray, budget: float):
         return amount, np.ones(amount.shape)
     factor_by_code = np.where(over, budget_cents / np.where(over, totals, 1.0), 1.0)
     factor = factor_by_code[code]
-    scaled = np.where(over[code], np.floor(cents * factor), cents)
-    # Float noise could leave a period a cent or two above budget: take them back.
-    new_totals = np.bincount(code, weights=scaled, minlength=size)
-    excess = np.maximum(new_totals - budget_cents, 0.0)
-    if excess.any():
-        rows = np.flatnonzero(excess[code] > 0)
-        order = rows[np.lexsort((-scaled[rows], code[rows]))]
-        c = code[order]
-        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-        rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
-        take = order[rank < excess[c]]
-        scaled[take] -= 1.0
+    rows = np.flatnonzero(over[code])
+    exact = cents[rows] * factor[rows]
+    floor = np.floor(exact)
+    scaled = cents.copy()
+    scaled[rows] = floor
+    left = budget_cents - np.bincount(code[rows], weights=floor, minlength=size)
+    left = np.where(over, left, 0.0)
+    # Give the leftover cents to the largest remainders; take back any float overshoot
+    # (negative leftover) from the largest payouts.
+    give = np.maximum(left, 0.0)
+    if give.any():
+        _bump(scaled, rows, code, priority=exact - floor, count=give, step=1.0)
+    take = np.maximum(-left, 0.0)
+    if take.any():  # pragma: no cover - float noise beyond a cent per period
+        _bump(scaled, rows, code, priority=scaled[rows], count=take, step=-1.0)
     return scaled / 100.0, factor
+
+
+def _bump(cents, rows, code, *, priority, count, step) -> None:
+    """Add ``step`` to the ``count[period]`` rows of each period with the highest priority."""
+    c = code[rows]
+    order = np.lexsort((rows, -priority, c))
+    ranked_rows, ranked_code = rows[order], c[order]
+    starts = np.flatnonzero(np.r_[True, ranked_code[1:] != ranked_code[:-1]])
+    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    chosen = ranked_rows[rank < count[ranked_code]]
+    cents[chosen] += step
 
 
 # --------------------------------------------------------------------------- prepare

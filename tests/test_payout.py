@@ -203,12 +203,14 @@ def test_order_of_operations_on_three_employees():
     assert t["before_cap"].to_dict() == {"a": 1364.0, "b": 0.0, "c": 1400.0}
     assert t["after_cap"].to_dict() == {"a": 1364.0, "b": 0.0, "c": 1400.0}
     # pool: 1364 + 1400 = 2764 > 2500 → factor 2500 / 2764 = 0.904486… for the whole period;
-    # a: 1364 × 0.904486 = 1233.7192 → floor 1233.71; c: 1400 × 0.904486 = 1266.2807 → 1266.28
+    # a: 136,400 cents × 0.904486 = 123,371.92 → 123,371 (+ remainder 0.92);
+    # c: 140,000 cents × 0.904486 = 126,628.07 → 126,628 (+ 0.07); floors sum to 249,999 cents,
+    # the one cent left goes to the largest remainder (a) → a 1233.72, c 1266.28 = 2500.00
     assert t["pool_factor"].to_dict() == pytest.approx(
         {"a": 2500 / 2764, "b": 2500 / 2764, "c": 2500 / 2764}
     )
-    assert t["payout"].to_dict() == {"a": 1233.71, "b": 0.0, "c": 1266.28}
-    assert t["payout"].sum() <= 2500
+    assert t["payout"].to_dict() == {"a": 1233.72, "b": 0.0, "c": 1266.28}
+    assert round(t["payout"].sum(), 2) == 2500.0
 
 
 def test_cap_limits_the_total():

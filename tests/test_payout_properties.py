@@ -1,0 +1,236 @@
+"""Invariants of the payout engine, checked with hypothesis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpitools.payout import PayoutInputs, compute, round_cents, run_scheme
+from kpitools.schemes import load_scheme
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# whole runs (prepare + compute + tables) are slower: fewer examples keep the file fast
+RUN_SETTINGS = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+factors = st.floats(0, 5, allow_nan=False, allow_infinity=False)
+attainments = st.floats(0, 3, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def monotone_curves(draw):
+    kind = draw(st.sampled_from(["points", "steps", "linear"]))
+    if kind == "linear":
+        spec = {"slope": draw(factors), "threshold": draw(attainments)}
+        if draw(st.booleans()):
+            spec["cap"] = draw(st.floats(0.01, 5))
+        return {"linear": spec}
+    n = draw(st.integers(1, 6))
+    xs = sorted(draw(st.lists(attainments, min_size=n, max_size=n, unique=(kind == "steps"))))
+    ys = sorted(draw(st.lists(factors, min_size=n, max_size=n)))
+    if kind == "points":
+        # at most two points per attainment
+        pts, seen = [], {}
+        for x, y in zip(xs, ys, strict=True):
+            if seen.get(x, 0) < 2:
+                pts.append([x, y])
+                seen[x] = seen.get(x, 0) + 1
+        return {"points": pts, "extrapolate": draw(st.booleans())}
+    return {"steps": [[x, y] for x, y in zip(xs, ys, strict=True)]}
+
+
+@st.composite
+def monotone_commissions(draw):
+    if draw(st.booleans()):
+        return {"rate": draw(st.floats(0, 0.5))}
+    n = draw(st.integers(1, 4))
+    starts = sorted(draw(st.lists(st.floats(0, 3), min_size=n, max_size=n, unique=True)))
+    rates = sorted(draw(st.lists(st.floats(0, 0.5), min_size=n, max_size=n)))
+    return {
+        "tiers": [[s, r] for s, r in zip(starts, rates, strict=True)],
+        "mode": draw(st.sampled_from(["marginal", "retroactive"])),
+        "basis": draw(st.sampled_from(["attainment", "value"])),
+    }
+
+
+def _inputs(actual_columns, target_columns, *, periods=None, otp=1000.0, gates=()):
+    n = len(actual_columns[0])
+    code = np.zeros(n, dtype=np.int64) if periods is None else np.asarray(periods, dtype=np.int64)
+    keys = pd.DataFrame({"employee": [str(i) for i in range(n)], "period": "2025-01", "role": None})
+    return PayoutInputs(
+        keys=keys,
+        actual=tuple(np.asarray(a, dtype=float) for a in actual_columns),
+        target=tuple(np.asarray(t, dtype=float) for t in target_columns),
+        gate_actual=tuple(np.asarray(g, dtype=float) for g in gates),
+        gate_target=tuple(np.ones(n) for _ in gates),
+        modifier_actual=(),
+        modifier_target=(),
+        direction=("higher",) * len(actual_columns),
+        gate_direction=("higher",) * len(gates),
+        modifier_direction=(),
+        on_target_pay=np.full(n, otp),
+        revenue=np.full(n, np.nan),
+        period_code=code,
+    )
+
+
+def _scheme(components, **extra):
+    return load_scheme({"name": "p", "on_target_pay": 1000, "components": components, **extra})
+
+
+@SETTINGS
+@given(curve=monotone_curves(), actual=st.lists(st.floats(0, 400), min_size=2, max_size=40))
+def test_monotone_curves_pay_more_for_more(curve, actual):
+    scheme = _scheme([{"kpi": "x", "weight": 1.0, "target": 100, "curve": curve}])
+    a = np.sort(np.asarray(actual))
+    pay = compute(scheme, _inputs([a], [np.full(a.size, 100.0)])).payout
+    assert np.all(np.diff(pay) >= 0), (a, pay)
+
+
+@SETTINGS
+@given(
+    commission=monotone_commissions(), actual=st.lists(st.floats(-50, 400), min_size=2, max_size=40)
+)
+def test_commissions_with_rising_rates_pay_more_for_more(commission, actual):
+    scheme = _scheme([{"kpi": "x", "target": 100, "commission": commission}])
+    a = np.sort(np.asarray(actual))
+    pay = compute(scheme, _inputs([a], [np.full(a.size, 100.0)])).payout
+    assert np.all(np.diff(pay) >= 0), (a, pay)
+    assert np.all(pay >= 0)
+
+
+@SETTINGS
+@given(
+    actual=st.lists(st.floats(0, 10_000), min_size=1, max_size=60),
+    cap=st.floats(0.1, 3),
+    budget=st.floats(1, 50_000),
+    n_periods=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_cap_and_pool_budget_are_never_exceeded(actual, cap, budget, n_periods, seed):
+    scheme = _scheme(
+        [
+            {
+                "kpi": "x",
+                "weight": 1.0,
+                "target": 100,
+                "curve": {"points": [[0, 0], [1, 1], [3, 4]], "extrapolate": True},
+            },
+            {"kpi": "x", "target": 100, "commission": {"rate": 0.37}},
+        ],
+        cap=cap,
+        pool={"budget": budget},
+    )
+    a = np.asarray(actual)
+    periods = np.random.default_rng(seed).integers(0, n_periods, a.size)
+    arr = compute(scheme, _inputs([a, a], [np.full(a.size, 100.0)] * 2, periods=periods))
+    assert np.all(arr.payout <= round_cents(np.full(a.size, cap * 1000.0)) + 1e-9)
+    assert np.all(arr.payout >= 0)
+    # whole cents, and each period's total within its budget
+    assert np.allclose(arr.payout * 100, np.round(arr.payout * 100), atol=1e-6)
+    sums = np.bincount(periods, weights=np.round(arr.payout * 100), minlength=n_periods)
+    budget_cents = np.floor(round(budget * 100, 6))
+    assert np.all(sums <= budget_cents + 1e-9)
+    # an over-budget period pays exactly its budget; each share is within a cent of exact
+    before_cents = np.bincount(periods, weights=np.round(arr.after_cap * 100), minlength=n_periods)
+    over = before_cents > budget_cents
+    np.testing.assert_array_equal(sums[over], np.full(int(over.sum()), budget_cents))
+    exact = (
+        arr.after_cap * 100 * np.where(over, budget_cents / np.maximum(before_cents, 1), 1)[periods]
+    )
+    assert np.all(np.abs(np.round(arr.payout * 100) - exact) < 1 + 1e-6)
+    # periods under budget are not touched
+    before = np.bincount(periods, weights=np.round(arr.after_cap * 100), minlength=n_periods)
+    untouched = before[periods] <= np.floor(round(budget * 100, 6))
+    np.testing.assert_array_equal(arr.payout[untouched], arr.after_cap[untouched])
+
+
+def test_pool_pays_exactly_the_budget_even_for_tiny_payouts():
+    # 10,001 payouts of 0.03 = 300.03 against a pool of 100.00: factor 100 / 300.03 = 0.3333;
+    # each exact share is 0.99990 cents → floors to 0; the 10,000 cents left go one each to
+    # the largest remainders (all equal: the first 10,000 rows) → 100.00 paid, never more.
+    scheme = _scheme(
+        [{"kpi": "x", "target": 100, "commission": {"rate": 1.0}}], pool={"budget": 100.0}
+    )
+    n = 10_001
+    arr = compute(scheme, _inputs([np.full(n, 0.03)], [np.full(n, 100.0)]))
+    assert round(arr.after_cap.sum(), 2) == 300.03
+    assert np.round(arr.payout * 100).sum() == 10_000
+    assert arr.payout[:10_000].tolist() == [0.01] * 10_000
+    assert arr.payout[10_000] == 0.0
+
+
+@RUN_SETTINGS
+@given(
+    values=st.lists(st.integers(1, 500), min_size=24, max_size=24),
+    seed=st.integers(0, 2**16),
+)
+def test_row_order_of_the_data_does_not_matter(values, seed):
+    rows = []
+    for i, e in enumerate(["a", "b", "c"]):
+        for m in range(4):
+            rows.append((e, f"2025-{m + 1:02d}", "sales", float(values[i * 8 + m])))
+            rows.append((e, f"2025-{m + 1:02d}", "calls", float(values[i * 8 + 4 + m])))
+    data = pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual"])
+    data["role"] = data["employee"].map({"a": "rep", "b": "rep", "c": "lead"})
+    scheme = {
+        "name": "o",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 0.5,
+                "target": {"method": "growth", "rate": 0.05, "fallback": "peer_median"},
+                "curve": {"points": [[0.5, 0.2], [1, 1], [1, 1.2], [2, 2]]},
+            },
+            {
+                "kpi": "calls",
+                "weight": 0.5,
+                "target": {"method": "percentile", "q": 0.5, "of": "peers"},
+                "curve": {"steps": [[0.8, 0.5], [1, 1]]},
+            },
+        ],
+        "pool": {"budget": 2000},
+    }
+    first = run_scheme(data, scheme, library=False)
+    shuffled = data.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    second = run_scheme(shuffled, scheme, library=False)
+    pd.testing.assert_frame_equal(first.payouts, second.payouts)
+    pd.testing.assert_frame_equal(first.skipped, second.skipped)
+
+
+@RUN_SETTINGS
+@given(
+    values=st.lists(st.integers(1, 500), min_size=18, max_size=18),
+    later=st.lists(st.integers(1, 500), min_size=18, max_size=18),
+    cut=st.integers(2, 5),
+)
+def test_later_data_never_changes_earlier_payouts(values, later, cut):
+    rows = [
+        (e, f"2025-{m + 1:02d}", "sales", float(values[i * 6 + m]))
+        for i, e in enumerate(["a", "b", "c"])
+        for m in range(6)
+    ]
+    data = pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual"])
+    changed = data.copy()
+    after = changed["period"] > f"2025-{cut:02d}"
+    changed.loc[after, "actual"] = np.asarray(later, dtype=float)[: int(after.sum())]
+    scheme = {
+        "name": "l",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 1.0,
+                "target": {"method": "percentile", "q": 0.6, "of": "own", "window": 2},
+                "curve": {"points": [[0.5, 0.2], [1, 1], [2, 2]]},
+            }
+        ],
+    }
+    a = run_scheme(data, scheme, library=False).payouts
+    b = run_scheme(changed, scheme, library=False).payouts
+    keep = a["period"] <= f"2025-{cut:02d}"
+    pd.testing.assert_frame_equal(a[keep].reset_index(drop=True), b[keep].reset_index(drop=True))
