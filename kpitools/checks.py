@@ -503,8 +503,9 @@ def _not_achievable(ctx: _Context) -> Iterator[Finding]:
     hit = np.where(m["lower"], m["actual"] <= m["target_"], m["actual"] >= m["target_"])
     m = m.assign(hit=hit & known, known=known)
     stats = m.groupby("location", sort=False).agg(n=("known", "sum"), hits=("hit", "sum"))
+    counts, hits = stats["n"].to_dict(), stats["hits"].to_dict()
     for row in targets.itertuples(index=False):
-        n = int(stats.loc[row.location, "n"]) if row.location in stats.index else 0
+        n = int(counts.get(row.location, 0))
         shown = format_value(row.target_, row.unit, ctx.design.currency)
         if n == 0:
             yield ctx.finding(
@@ -515,7 +516,7 @@ def _not_achievable(ctx: _Context) -> Iterator[Finding]:
                 severity="info",
             )
             continue
-        share = int(stats.loc[row.location, "hits"]) / n
+        share = int(hits[row.location]) / n
         reach = "at or below" if row.lower else "at or above"
         base = (
             f"KPI {row.kpi!r} of role {row.role_id!r}: {_pct(share)} of {n} past "

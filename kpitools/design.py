@@ -328,6 +328,11 @@ class Design:
         return tuple(out)
 
     @cached_property
+    def order_index(self) -> dict[str, int]:
+        """Position of each goal in :attr:`order`."""
+        return {g: i for i, g in enumerate(self.order)}
+
+    @cached_property
     def top_goal(self) -> str | None:
         """The first goal (file order) that drives no other goal and has a formula.
 
@@ -364,13 +369,15 @@ class Design:
     def unit_of(self, goal_id: str) -> str | None:
         """A goal's unit: its ``unit:``, else the unit of the KPI that measures it."""
         g = self.goal(goal_id)
-        if g.unit:
-            return g.unit
+        return g.unit or self._kpi_units.get(g.measure)
+
+    @cached_property
+    def _kpi_units(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
         for r in self.roles:
             for k in r.kpis:
-                if k.kpi == g.measure:
-                    return k.definition.unit
-        return None
+                out.setdefault(k.kpi, k.definition.unit)
+        return out
 
     def where(self, path: str) -> str:
         """``file, key.path (line N)`` for messages."""
@@ -1387,30 +1394,32 @@ def coverage(design: Design, values: Mapping[str, float] | None = None) -> pd.Da
     """
     if values is None:
         values = cascade(design).values
+    by_kpi: dict[str, list[tuple[Role, RoleKPI]]] = {}
+    for r in design.roles:
+        for k in r.kpis:
+            by_kpi.setdefault(k.kpi, []).append((r, k))
     rows = []
     for g in design.goals:
         gv = values.get(g.id, math.nan)
-        parts, total, weighted, heads, agg, direction = [], 0.0, 0.0, 0.0, None, "higher"
+        parts, total, heads, agg, direction = [], 0.0, 0.0, None, "higher"
         missing_target = False
-        for r in design.roles:
-            for k in r.kpis:
-                if k.kpi != g.measure or (k.goal is not None and k.goal != g.id):
-                    continue
-                agg = k.definition.aggregation or "sum"
-                direction = k.definition.direction
-                if k.target is None:
-                    missing_target = True
-                    continue
-                parts.append(f"{r.id}: {_plain(r.headcount)} × {_plain(k.target)}")
-                total += k.target * r.headcount
-                weighted += k.target * r.headcount
-                heads += r.headcount
+        for r, k in by_kpi.get(g.measure, ()):
+            if k.goal is not None and k.goal != g.id:
+                continue
+            agg = k.definition.aggregation or "sum"
+            direction = k.definition.direction
+            if k.target is None:
+                missing_target = True
+                continue
+            parts.append(f"{r.id}: {_plain(r.headcount)} × {_plain(k.target)}")
+            total += k.target * r.headcount
+            heads += r.headcount
         if agg is None:
             status, covered = "not measured", math.nan
         elif not parts:
             status, covered = "no target", math.nan
         else:
-            covered = total if agg == "sum" else weighted / heads
+            covered = total if agg == "sum" else total / heads
             if math.isnan(gv):
                 status = "no goal value"
             elif _close(covered, gv):
@@ -1510,28 +1519,33 @@ def _backprop(node: Expr, a: float, env: Mapping[str, float], adj: dict[str, flo
                 _backprop(node.right, -a * left * inv * inv, env, adj)
 
 
-def _ancestors(design: Design, node: str, stop: str) -> list[str]:
-    """Goals above ``node`` up to ``stop``, drivers first."""
-    seen: set[str] = set()
-    queue = deque(design.parents[node])
-    while queue:
-        p = queue.popleft()
-        if p in seen:
-            continue
-        seen.add(p)
-        if p != stop:
-            queue.extend(design.parents[p])
-    pos = {g: i for i, g in enumerate(design.order)}
-    return sorted(seen, key=pos.__getitem__)
+def _perturbed_top(
+    design: Design, values: Mapping[str, float], top: str, drivers: tuple[str, ...], step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The top goal with each driver alone at ×(1 − step) and ×(1 + step).
 
-
-def _reevaluate(design: Design, values: Mapping[str, float], node: str, new: float, top: str):
-    env = dict(values)
-    env[node] = new
-    for gid in _ancestors(design, node, top):
-        with np.errstate(all="ignore"):
-            env[gid] = float(design.goal(gid).expr.evaluate(env, on_zero_division="nan"))
-    return env[top]
+    One vectorised pass up the tree: every goal holds an array with one column per
+    (driver, direction); a driver's own columns are overridden with its moved value.
+    """
+    n = len(drivers)
+    col = {d: i for i, d in enumerate(drivers)}
+    factors = np.concatenate([np.full(n, 1 - step), np.full(n, 1 + step)])
+    env: dict[str, Any] = {}
+    for gid in sorted({top, *drivers}, key=design.order_index.__getitem__):
+        g = design.goal(gid)
+        base = float(values[gid])
+        if g.expr is not None:
+            with np.errstate(all="ignore"):
+                arr = np.array(g.expr.evaluate(env, on_zero_division="nan"), dtype=float)
+            arr = np.broadcast_to(arr, (2 * n,)).copy()
+        else:
+            arr = np.full(2 * n, base)
+        if gid in col:
+            i = col[gid]
+            arr[[i, n + i]] = base * factors[[i, n + i]]
+        env[gid] = arr
+    out = env[top]
+    return out[:n], out[n:]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1636,12 +1650,12 @@ def sensitivity(
     base = float(values[top])
     drivers = design.descendants(top)
     adj = _adjoints(design, top, values)
+    at_low, at_high = _perturbed_top(design, values, top, drivers, step)
     rows = []
-    for d in drivers:
+    for i, d in enumerate(drivers):
         x = float(values[d])
         lo, hi = x * (1 - step), x * (1 + step)
-        g_lo = _reevaluate(design, values, d, lo, top)
-        g_hi = _reevaluate(design, values, d, hi, top)
+        g_lo, g_hi = float(at_low[i]), float(at_high[i])
         el = adj.get(d, 0.0) * x / base if base != 0 else math.nan
         rows.append(
             {
