@@ -1251,6 +1251,16 @@ def calibrate(
 
 
 # --------------------------------------------------------------------------- command line
+def _check_periods_option(periods: str | None) -> None:
+    """Validate ``--periods`` before any work; the message names the option."""
+    from .periods import parse_range
+
+    try:
+        parse_range(periods)
+    except DefinitionError as err:
+        raise DefinitionError(f"--{err}" if str(err).startswith("periods ") else str(err)) from err
+
+
 def run_simulate_command(
     data_file: str,
     schemes: Sequence[str],
@@ -1264,9 +1274,7 @@ def run_simulate_command(
     echo: Any = print,
 ) -> SimulationResult:
     """``kpitools simulate``: run, print the metrics table, write the files into ``out``."""
-    from .periods import parse_range
-
-    parse_range(periods)  # a bad --periods fails before any work
+    _check_periods_option(periods)
     if forecast is not None and forecast < 1:
         raise DefinitionError(
             f"--forecast {forecast}: the number of simulated periods must be at least 1.\n"
@@ -1334,10 +1342,8 @@ def run_calibrate_command(
     echo: Any = print,
 ) -> CalibrationResult:
     """``kpitools calibrate``: solve, print the value and the achieved metric, write the YAML."""
-    from .periods import parse_range
-
     check_metric_name(metric)
-    parse_range(periods)
+    _check_periods_option(periods)
     result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
     echo(result.describe())
     echo(

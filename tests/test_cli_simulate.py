@@ -1,0 +1,296 @@
+"""`kpitools simulate` and `kpitools calibrate` end to end: files, printed tables, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from kpitools.cli import main
+from kpitools.demo import make_demo_company
+from kpitools.metrics import METRICS
+from kpitools.schemes import load_scheme
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
+
+
+@pytest.fixture
+def files(tmp_path):
+    rows = [
+        {"employee": e, "period": f"2025-{m + 1:02d}", "kpi": "sales", "actual": v}
+        for e, values in {
+            "001": [100.0, 120.0, 80.0],
+            "002": [50.0, 60.0, 70.0],
+            "003": [200.0, 180.0, 220.0],
+        }.items()
+        for m, v in enumerate(values)
+    ]
+    data = tmp_path / "data.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    commission = tmp_path / "commission.yaml"
+    commission.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Commission",
+                "on_target_pay": 10,
+                "budget": 30,
+                "components": [{"kpi": "sales", "commission": {"rate": 0.1}}],
+            }
+        )
+    )
+    steps = tmp_path / "steps.yaml"
+    steps.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Steps",
+                "on_target_pay": 10,
+                "components": [
+                    {
+                        "kpi": "sales",
+                        "weight": 1.0,
+                        "target": {"method": "fixed", "value": 100},
+                        "curve": {"steps": [[0.8, 0.5], [1.0, 1.0]]},
+                    }
+                ],
+            }
+        )
+    )
+    return {"data": str(data), "commission": str(commission), "steps": str(steps)}
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_writes_payouts_and_metrics_and_prints_the_table(files, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, err = run(
+        [
+            "simulate",
+            "--data",
+            files["data"],
+            "--scheme",
+            files["commission"],
+            "--scheme",
+            files["steps"],
+            "--out",
+            str(out_dir),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"Simulated Commission (baseline), Steps on {files['data']}: 18 employee-periods."
+    )
+    assert lines[2] == "metric                 Commission   Steps"
+    # Steps: 10 + 10 + 5 (001), nothing for 002, 10 × 3 (003)
+    assert lines[3] == "total_cost                    108      55"
+    assert "  Steps: cost -53 (-49.1%); 0 employees win, 3 lose, 0 unchanged" in lines
+    payouts = pd.read_csv(out_dir / "payouts.csv", dtype={"employee": str})
+    metrics = pd.read_csv(out_dir / "metrics.csv")
+    assert list(metrics.columns) == ["scheme", *METRICS]
+    assert metrics["scheme"].tolist() == ["Commission", "Steps"]
+    totals = payouts[payouts["component"] == "total"].groupby("scheme", sort=False)["payout"].sum()
+    assert totals.tolist() == pytest.approx(metrics["total_cost"].tolist())
+    assert totals.tolist() == pytest.approx([108.0, 55.0])
+    assert set(payouts["employee"]) == {"001", "002", "003"}  # ids stay text
+    assert lines[-1] == (
+        f"Wrote {out_dir / 'payouts.csv'}, {out_dir / 'metrics.csv'}, "
+        f"{out_dir / 'winners_losers.csv'}"
+    )
+
+
+def test_simulate_with_periods_and_a_forecast(files, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, err = run(
+        [
+            "simulate",
+            "--data",
+            files["data"],
+            "--scheme",
+            files["commission"],
+            "--periods",
+            "2025-02..2025-03",
+            "--forecast",
+            "40",
+            "--seed",
+            "3",
+            "--out",
+            str(out_dir),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "Simulated Commission on" in out and ": 6 employee-periods." in out
+    assert "Forecast of 2025-04 for Commission: 40 draws × 3 employees (seed 3, no trend)" in out
+    forecast = pd.read_csv(out_dir / "forecast.csv")
+    assert list(forecast.columns) == ["scheme", "metric", "mean", "p5", "p50", "p95"]
+    assert forecast["metric"].tolist() == [*METRICS, "prob_over_budget"]
+    again_dir = tmp_path / "again"
+    assert (
+        main(
+            [
+                "simulate",
+                "--data",
+                files["data"],
+                "--scheme",
+                files["commission"],
+                "--forecast",
+                "40",
+                "--seed",
+                "3",
+                "--out",
+                str(again_dir),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(pd.read_csv(again_dir / "forecast.csv"), forecast)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--periods", "2025-01-2025-03"],
+            "Error: --periods '2025-01-2025-03': '2025-01-2025-03' is not a period.\n"
+            "Suggestion: write periods as YYYY-MM, YYYY-Qn or YYYY, e.g. 2025-01..2025-12.\n",
+        ),
+        (
+            ["--forecast", "0"],
+            "Error: --forecast 0: the number of simulated periods must be at least 1.\n"
+            "Suggestion: use e.g. --forecast 1000.\n",
+        ),
+        (
+            ["--baseline", "Comission"],
+            "Error: --baseline 'Comission' is not the name of a simulated scheme. "
+            "Did you mean 'Commission'?\nSuggestion: use one of 'Commission'.\n",
+        ),
+    ],
+    ids=["periods", "forecast", "baseline"],
+)
+def test_simulate_bad_input_exits_2_with_one_message_and_writes_nothing(
+    files, tmp_path, capsys, extra, message
+):
+    out_dir = tmp_path / "out"
+    code, out, err = run(
+        [
+            "simulate",
+            "--data",
+            files["data"],
+            "--scheme",
+            files["commission"],
+            "--out",
+            str(out_dir),
+            *extra,
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert err == message
+    assert "Traceback" not in out + err
+    assert not out_dir.exists()
+
+
+def test_simulate_missing_data_file_is_a_clear_error(files, tmp_path, capsys):
+    code, out, err = run(
+        ["simulate", "--data", str(tmp_path / "nope.csv"), "--scheme", files["commission"]],
+        capsys,
+    )
+    assert code == 2 and err.startswith("Error: ") and "nope.csv" in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_calibrate_prints_the_value_and_writes_the_scheme(files, tmp_path, capsys):
+    out_file = tmp_path / "calibrated.yaml"
+    code, out, err = run(
+        [
+            "calibrate",
+            "--data",
+            files["data"],
+            "--scheme",
+            files["commission"],
+            "--param",
+            "components.0.commission.rate",
+            "--metric",
+            "total_cost",
+            "--to",
+            "216",
+            "--bounds",
+            "0",
+            "1",
+            "--out",
+            str(out_file),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "components.0.commission.rate = 0.2 (was 0.1)"
+    assert lines[1] == "total_cost = 216 (goal 216)"
+    assert lines[3] == f"Wrote the calibrated scheme to {out_file}"
+    assert load_scheme(out_file).components[0].commission.rate == pytest.approx(0.2)
+
+
+def test_calibrate_unknown_metric_and_unreachable_goal(files, capsys):
+    base = [
+        "calibrate",
+        "--data",
+        files["data"],
+        "--scheme",
+        files["commission"],
+        "--param",
+        "components.0.commission.rate",
+    ]
+    code, out, err = run([*base, "--metric", "pct_at_targt", "--to", "0.65"], capsys)
+    assert code == 2
+    assert err == (
+        "Error: Unknown metric 'pct_at_targt'. Did you mean 'pct_at_target'?\n"
+        "Suggestion: use one of " + ", ".join(METRICS) + ".\n"
+    )
+    code, out, err = run(
+        [*base, "--metric", "total_cost", "--to", "1400000", "--bounds", "0", "0.5"], capsys
+    )
+    assert code == 2
+    assert err == (
+        "Error: total_cost ranges from 0 to 540 for components.0.commission.rate in [0, 0.5]; "
+        "1,400,000 is outside.\nSuggestion: widen --bounds, or aim for a value inside that "
+        "range.\n"
+    )
+
+
+def test_simulate_the_templates_on_the_demo_company(tmp_path, capsys):
+    data = tmp_path / "demo.csv"
+    make_demo_company().data.to_csv(data, index=False)
+    out_dir = tmp_path / "out"
+    schemes = [str(TEMPLATES / "weighted_scorecard.yaml"), str(TEMPLATES / "team_pool.yaml")]
+    code, out, err = run(
+        [
+            "simulate",
+            "--data",
+            str(data),
+            "--scheme",
+            schemes[0],
+            "--scheme",
+            schemes[1],
+            "--out",
+            str(out_dir),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "metric                 Weighted scorecard    Team pool" in out
+    assert "Skipped periods:" in out
+    payouts = pd.read_csv(out_dir / "payouts.csv", dtype={"employee": str})
+    metrics = pd.read_csv(out_dir / "metrics.csv").set_index("scheme")
+    total = payouts[payouts["component"] == "total"].groupby("scheme")["payout"].sum()
+    assert total["Team pool"] == pytest.approx(metrics.loc["Team pool", "total_cost"])
+    assert total["Weighted scorecard"] == pytest.approx(
+        metrics.loc["Weighted scorecard", "total_cost"]
+    )
