@@ -719,3 +719,71 @@ def test_design_repr():
         "<Design 'Sales Generator LLC': period 2027-02, 3 goals, 1 roles, 3 KPIs>"
     )
     assert isinstance(load_design(load_design(TEMPLATE)), Design)
+
+
+def test_brentq_picks_the_smallest_positive_root():
+    r = goals({"id": "y", "target": 0, "formula": "x * x - 5 * x + 6"}, {"id": "x"}).cascade()
+    assert r.values["x"] == pytest.approx(2.0, rel=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    formula=st.sampled_from(FORMULAS),
+    values=st.lists(st.floats(0.5, 500), min_size=4, max_size=4),
+    hidden=st.integers(0, 3),
+)
+def test_cascade_recovers_a_hidden_driver(formula, values, hidden):
+    """Compute the goal forward, hide one driver, and the cascade solves it back."""
+    env = dict(zip("abcd", values, strict=True))
+    d = goals({"id": "y", "formula": formula}, *({"id": n, "value": v} for n, v in env.items()))
+    names = d.goal("y").drivers
+    x = names[hidden % len(names)]
+    y = d.cascade().values["y"]
+    items = [{"id": "y", "target": y, "formula": formula}]
+    items += [{"id": n} if n == x else {"id": n, "value": v} for n, v in env.items()]
+    solved = goals(*items).cascade()
+    assert solved.how[x] == "solved"
+    # the solved driver reproduces the goal (the root may differ from the hidden value where
+    # the formula is not one-to-one, e.g. a * a + b)
+    back = dict(env, **{x: solved.values[x]})
+    assert d.goal("y").expr.evaluate(back) == pytest.approx(y, rel=1e-9)
+
+
+def test_gap_division_by_zero_in_actuals():
+    d = goals(
+        {"id": "leads", "target": 1000, "formula": "budget / cpl"},
+        {"id": "budget", "value": 100_000},
+        {"id": "cpl"},
+    )
+    with pytest.raises(FormulaError) as info:
+        gap_analysis(d, {"cpl": 0})
+    assert str(info.value) == (
+        "design: actuals of goal 'leads': Division by zero in 'budget / cpl': 'cpl' is 0.\n"
+        "Suggestion: give the divisor a value other than 0, or change the formula."
+    )
+
+
+def test_top_goal_sensitivity_of_another_goal_and_role_table():
+    d = load_design(ROOT / "templates" / "designs" / "b2b_sales.yaml")
+    assert d.top_goal == "revenue"
+    assert d.depth()["leads"] == 4
+    s = d.sensitivity(goal="won_deals")
+    assert set(s.tornado["driver"]) == {"meetings", "win_per_meeting", "leads", "meeting_rate"}
+    assert s.elasticities["leads"] == pytest.approx(1.0)
+    table = d.role_kpis()
+    assert list(table.columns) == [
+        "role",
+        "kpi",
+        "name",
+        "goal",
+        "weight",
+        "target",
+        "headcount",
+        "on_target_pay",
+        "unit",
+        "type",
+        "level",
+        "location",
+    ]
+    assert len(table) == 11
+    assert table.groupby("role", sort=False)["weight"].sum().round(9).tolist() == [1.0, 1.0, 1.0]
