@@ -511,6 +511,30 @@ def _path_at(text: str, mark: yaml.Mark | None) -> str | None:
     return found[0] if found and found[0] else None
 
 
+def _check_duplicate_keys(text: str, label: str) -> None:
+    """A key given twice in one mapping is an error (YAML would keep the last silently)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in node.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else None
+                if key is not None and key in seen:
+                    where = f"{path}.{key}" if path else key
+                    raise DefinitionError(
+                        f"{label}: line {k.start_mark.line + 1}, column {k.start_mark.column + 1}"
+                        f" ({where}): the key {key!r} is given twice (first on line "
+                        f"{seen[key]}).\nSuggestion: keep one of them."
+                    )
+                if key is not None:
+                    seen[key] = k.start_mark.line + 1
+                stack.append((v, f"{path}.{key}" if path else str(key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node.value))
+
+
 def _read_yaml(path: Path) -> tuple[Any, str]:
     label = str(path)
     if not path.exists():
@@ -532,6 +556,7 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
         ) from None
     try:
         data = yaml.safe_load(text)
+        _check_duplicate_keys(text, label)
     except yaml.constructor.ConstructorError as err:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -639,6 +664,23 @@ class _Loader:
             )
         return obj
 
+    def formula(self, obj: Any, path: str) -> str:
+        """A formula as text that :func:`kpitools.formula.parse` accepts."""
+        if not isinstance(obj, str):
+            raise self.fail(
+                path,
+                f"must be a formula as text, got {_show(obj)}.",
+                "write it with ids, e.g. 'units_sold * avg_price'.",
+            )
+        try:
+            parse(obj)
+        except FormulaError as err:
+            msg = err.message
+            if "Suggestion:" not in msg:
+                msg += f"\nSuggestion: {_FORMULA_HINT}"
+            raise FormulaError(f"{self.where(path)}: {msg}") from None
+        return obj
+
     def choice(self, obj: Any, path: str, choices: tuple[str, ...]) -> str:
         if obj not in choices:
             raise self.fail(
@@ -740,21 +782,8 @@ class _Loader:
                 )
             formula = expr = None
             if item.get("formula") is not None:
-                fpath = f"{path}.formula"
-                if not isinstance(item["formula"], str):
-                    raise self.fail(
-                        fpath,
-                        f"must be a formula as text, got {_show(item['formula'])}.",
-                        "write it with goal ids, e.g. 'units_sold * avg_price'.",
-                    )
-                formula = item["formula"]
-                try:
-                    expr = parse(formula)
-                except FormulaError as err:
-                    msg = err.message
-                    if "Suggestion:" not in msg:
-                        msg += f"\nSuggestion: {_FORMULA_HINT}"
-                    raise FormulaError(f"{self.where(fpath)}: {msg}") from None
+                formula = self.formula(item["formula"], f"{path}.formula")
+                expr = parse(formula)
             unit = self.choice(item["unit"], f"{path}.unit", UNITS) if item.get("unit") else None
             kpi = self.ident(item["kpi"], f"{path}.kpi", "KPI id") if item.get("kpi") else None
             measured_by = _lib_get(self.library, kpi or gid)
@@ -937,6 +966,8 @@ class _Loader:
                 fields[f] = self.boolean(v, fp)
             elif f in ("counter_kpi", "tags"):
                 fields[f] = self.strings(v, fp)
+            elif f == "formula":
+                fields[f] = self.formula(v, fp)
             else:
                 fields[f] = self.text(v, fp)
         source = "library" if not inline else ("inline" if base is None else "library+inline")

@@ -787,3 +787,35 @@ def test_top_goal_sensitivity_of_another_goal_and_role_table():
     ]
     assert len(table) == 11
     assert table.groupby("role", sort=False)["weight"].sum().round(9).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("goals:\n  - id: revenue\n    target: 100\n    target: 200\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_design(path, library={})
+    assert str(info.value) == (
+        f"{path}: line 4, column 5 (goals[0].target): the key 'target' is given twice "
+        "(first on line 3).\nSuggestion: keep one of them."
+    )
+
+
+def test_inline_kpi_formula_is_parsed_safely():
+    with pytest.raises(FormulaError) as info:
+        load_design(
+            {
+                "roles": [
+                    {
+                        "id": "r",
+                        "headcount": 1,
+                        "kpis": [{"kpi": "x", "name": "X", "formula": "a.__class__"}],
+                    }
+                ]
+            },
+            library={},
+        )
+    assert str(info.value) == (
+        "design, roles[0].kpis[0].formula: Formula 'a.__class__': attribute access '.' is not "
+        "allowed at column 2.\n    a.__class__\n     ^\n"
+        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses"
+    )
