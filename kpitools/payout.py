@@ -618,42 +618,51 @@ def prepare(
     attrs = rolled.attributes
     has_role = "role" in attrs.columns
 
+    # Employee-periods as one sorted integer key: (period, employee) order.
+    n_emp = max(len(rolled.employees), 1)
+    p0 = int(values["period"].min()) if len(values) else 0
+
+    def key_of(frame: pd.DataFrame) -> np.ndarray:
+        per = frame["period"].to_numpy(dtype=np.int64)
+        return (per - p0) * n_emp + frame["emp"].to_numpy(dtype=np.int64)
+
     comp_kpis = {c.kpi for c in scheme.components}
-    keys = (
-        values.loc[values["kpi"].isin(comp_kpis), ["employee", "period"]]
-        .drop_duplicates()
-        .merge(attrs, on=["employee", "period"], how="left")
-        .sort_values(["period", "employee"], kind="stable")
-        .reset_index(drop=True)
-    )
+    in_comp = values["kpi"].isin(comp_kpis).to_numpy()
+    key_sorted = np.unique(key_of(values)[in_comp])
+    attrs = attrs.iloc[np.argsort(key_of(attrs), kind="stable")].reset_index(drop=True)
+    attr_key = key_of(attrs)  # sorted; one row per employee-period
+    at = np.searchsorted(attr_key, key_sorted)
+    keys = attrs.iloc[at].reset_index(drop=True)
     if not has_role:
         keys["role"] = pd.Series([None] * len(keys), dtype=object)
-    key_index = pd.MultiIndex.from_arrays(
-        [keys["employee"].to_numpy(), keys["period"].to_numpy(dtype=np.int64)]
-    )
-    role_of = attrs.set_index(["employee", "period"])["role"] if has_role else None
+
+    def align(frame_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in the keys of each frame row (those present), and the rows."""
+        pos = np.searchsorted(key_sorted, frame_key)
+        pos = np.minimum(pos, max(key_sorted.size - 1, 0))
+        hit = np.flatnonzero(key_sorted[pos] == frame_key) if key_sorted.size else pos[:0]
+        return pos[hit], hit
 
     by_kpi = {k: g for k, g in values.groupby("kpi", sort=False)}
     results: dict[_Item, TargetResult] = {}
-    aligned: dict[_Item, tuple[np.ndarray, np.ndarray]] = {}
+    aligned: dict[_Item, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     skipped: dict[int, list[str]] = {}
     for item in items:
         frame = by_kpi[item.spec.kpi].reset_index(drop=True)
-        idx = pd.MultiIndex.from_arrays(
-            [frame["employee"].to_numpy(), frame["period"].to_numpy(dtype=np.int64)]
-        )
-        if role_of is not None:
-            roles = role_of.reindex(idx).to_numpy(dtype=object)
+        fkey = key_of(frame)
+        if has_role:
+            roles = attrs["role"].to_numpy(dtype=object)[np.searchsorted(attr_key, fkey)]
             roles = np.where(pd.isna(roles), "", roles).astype(object)
         else:
             roles = np.full(len(frame), "", dtype=object)
         ctx_frame = pd.DataFrame(
             {
-                "employee": frame["employee"].to_numpy(),
+                "employee": frame["employee"].to_numpy(dtype=object),
                 "period": frame["period"].to_numpy(dtype=np.int64),
                 "role": roles,
                 "actual": frame["actual"].to_numpy(float),
                 "target": frame["target"].to_numpy(float),
+                "emp": frame["emp"].to_numpy(dtype=np.int64),
             }
         )
         spec_target = item.spec.target
@@ -670,10 +679,14 @@ def prepare(
         results[item] = res
         for p, reason in res.skipped.items():
             skipped.setdefault(p, []).append(reason)
-        actual = pd.Series(ctx_frame["actual"].to_numpy(), index=idx).reindex(key_index)
-        target = pd.Series(res.values, index=idx).reindex(key_index)
-        pos = pd.Series(np.arange(len(frame)), index=idx).reindex(key_index)
-        aligned[item] = (actual.to_numpy(float), target.to_numpy(float), pos.to_numpy(float))
+        dest, src = align(fkey)
+        actual = np.full(key_sorted.size, np.nan)
+        target = np.full(key_sorted.size, np.nan)
+        pos = np.full(key_sorted.size, np.nan)
+        actual[dest] = ctx_frame["actual"].to_numpy()[src]
+        target[dest] = res.values[src]
+        pos[dest] = src
+        aligned[item] = (actual, target, pos)
 
     per = keys["period"].to_numpy(dtype=np.int64)
     keep = select(per, kind, periods)
@@ -731,15 +744,12 @@ def prepare(
         _raise_target_failures(scheme, pd.concat(failures, ignore_index=True), results)
 
     otp = _on_target_pay(scheme, keys, has_role)
-    revenue = np.full(len(keys), np.nan)
+    revenue = np.full(key_sorted.size, np.nan)
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
         f = by_kpi[scheme.revenue_kpi]
-        idx = pd.MultiIndex.from_arrays(
-            [f["employee"].to_numpy(), f["period"].to_numpy(dtype=np.int64)]
-        )
-        revenue = (
-            pd.Series(f["actual"].to_numpy(float), index=idx).reindex(key_index).to_numpy(float)
-        )[rows]
+        dest, src = align(key_of(f))
+        revenue[dest] = f["actual"].to_numpy(float)[src]
+    revenue = revenue[rows]
 
     comps = [it for it in items if it.kind == "component"]
     gates = [it for it in items if it.kind == "gate"]

@@ -220,20 +220,25 @@ class RollUp:
     Attributes
     ----------
     values : pandas.DataFrame
-        ``employee, period (ordinal), kpi, actual, target, months`` (months of data combined).
+        ``employee, emp, period (ordinal), kpi, actual, target, months`` (months of data
+        combined), sorted by employee, period and KPI; ``emp`` numbers the employees in
+        sorted order (an index into ``employees``).
     attributes : pandas.DataFrame
-        ``employee, period`` and the grouping columns present (``role, team, region,
-        manager``), the latest month's value.
+        ``employee, emp, period`` and the grouping columns present (``role, team, region,
+        manager``), the latest month's non-empty value.
+    employees : numpy.ndarray
+        Employee ids, sorted.
     kind : str
         The scheme's period kind.
     warnings : list of str
     """
 
-    def __init__(self, values, attributes, kind, warnings):
+    def __init__(self, values, attributes, kind, warnings, employees=None):
         self.values = values
         self.attributes = attributes
         self.kind = kind
         self.warnings = warnings
+        self.employees = employees
 
     def __repr__(self) -> str:
         return f"RollUp({len(self.values)} rows, {self.kind}, {len(self.warnings)} warnings)"
@@ -330,52 +335,85 @@ def roll_up(
             f"Suggestion: give {kind}ly data, or set the scheme's period to {data_kind}."
         )
     has_target = "target" in data.columns
+    # Integer codes: employees and KPIs numbered in sorted order, so that every result is
+    # the same whatever the order of the input rows.
+    emp_code, employees = pd.factorize(data["employee"].astype(str), sort=True)
+    kpi_code, kpi_names = pd.factorize(data["kpi"].astype(str), sort=True)
+    employees = np.asarray(employees, dtype=object)
+    kpi_names = np.asarray(kpi_names, dtype=object)
     frame = pd.DataFrame(
         {
-            "employee": data["employee"].astype(str).to_numpy(),
-            "kpi": data["kpi"].astype(str).to_numpy(),
-            "month": ords,
+            "emp": emp_code.astype(np.int64),
             "period": convert(ords, data_kind, kind),
-            "actual": pd.to_numeric(data["actual"]).astype(float).to_numpy(),
+            "kpi": kpi_code.astype(np.int64),
+            "month": ords,
+            "actual": pd.to_numeric(data["actual"]).to_numpy(dtype=float, na_value=np.nan),
             "target": (
-                pd.to_numeric(data["target"]).astype(float).to_numpy()
+                pd.to_numeric(data["target"]).to_numpy(dtype=float, na_value=np.nan)
                 if has_target
                 else np.full(len(data), np.nan)
             ),
         }
     )
-    attrs = [a for a in ATTRIBUTES if a in data.columns]
     warnings: list[str] = []
-    keys = ["employee", "period", "kpi"]
     if data_kind == kind:
-        values = frame[keys + ["actual", "target"]].assign(months=months_in(kind))
+        values = frame[["emp", "period", "kpi", "actual", "target"]].assign(months=months_in(kind))
     else:
-        values = _aggregate(frame, library, warnings)
-    values = values.sort_values(keys, kind="stable").reset_index(drop=True)
-    # Grouping attributes: the latest month's non-empty value per employee-period.
-    att = pd.DataFrame({"employee": frame["employee"], "period": frame["period"]})
-    for a in attrs:
-        col = data[a].astype("object").to_numpy()
-        att[a] = pd.Series(col).where(pd.Series(col).notna() & (pd.Series(col) != ""))
-    att["_month"] = frame["month"].to_numpy()
-    att = att.sort_values(["employee", "period", "_month"], kind="stable")
-    if attrs:
-        attributes = att.groupby(["employee", "period"], sort=True)[attrs].last().reset_index()
-    else:
-        attributes = att[["employee", "period"]].drop_duplicates().reset_index(drop=True)
-    return RollUp(values, attributes, kind, warnings)
+        values = _aggregate(frame, kpi_names, library, warnings)
+    e, p, k = (values[c].to_numpy(dtype=np.int64) for c in ("emp", "period", "kpi"))
+    order = np.lexsort((k, p, e))
+    values = pd.DataFrame(
+        {
+            "employee": employees[e[order]],
+            "emp": e[order],
+            "period": p[order],
+            "kpi": kpi_names[k[order]],
+            "actual": values["actual"].to_numpy(dtype=float)[order],
+            "target": values["target"].to_numpy(dtype=float)[order],
+            "months": values["months"].to_numpy(dtype=np.int64)[order],
+        }
+    )
+    attributes = _attributes(data, frame, employees)
+    return RollUp(values, attributes, kind, warnings, employees)
 
 
-def _aggregate(frame: pd.DataFrame, library: Any, warnings: list[str]) -> pd.DataFrame:
-    keys = ["employee", "period", "kpi"]
-    kpis = pd.unique(frame["kpi"])
-    info = {k: _kpi_info(library, k) for k in kpis}
-    agg = {k: (i[0] or "sum") for k, i in info.items()}
+def _attributes(data: pd.DataFrame, frame: pd.DataFrame, employees: np.ndarray) -> pd.DataFrame:
+    """Per employee-period, the latest month's non-empty value of each grouping column."""
+    emp = frame["emp"].to_numpy(dtype=np.int64)
+    per = frame["period"].to_numpy(dtype=np.int64)
+    month = frame["month"].to_numpy(dtype=np.int64)
+    n_emp = max(len(employees), 1)
+    key = (per - (per.min() if per.size else 0)) * n_emp + emp
+    uniq = np.unique(key)
+    rep = np.zeros(uniq.size, dtype=np.int64)
+    pos = np.searchsorted(uniq, key)
+    rep[pos] = np.arange(key.size)  # any row of the pair: gives its employee and period
+    out = pd.DataFrame({"employee": employees[emp[rep]], "emp": emp[rep], "period": per[rep]})
+    for a in ATTRIBUTES:
+        if a not in data.columns:
+            continue
+        col = data[a].to_numpy(dtype=object, na_value=None)
+        ok = np.flatnonzero(pd.notna(col) & (col != ""))
+        vals = np.full(uniq.size, None, dtype=object)
+        if ok.size:
+            srt = ok[np.lexsort((month[ok], key[ok]))]
+            last = srt[np.r_[key[srt][1:] != key[srt][:-1], True]]
+            vals[np.searchsorted(uniq, key[last])] = col[last]
+        out[a] = vals
+    order = np.lexsort((out["period"].to_numpy(), out["emp"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _aggregate(
+    frame: pd.DataFrame, kpi_names: np.ndarray, library: Any, warnings: list[str]
+) -> pd.DataFrame:
+    keys = ["emp", "period", "kpi"]
+    info = [_kpi_info(library, str(k)) for k in kpi_names]
+    agg = np.array([(i[0] or "sum") for i in info], dtype=object)
     g = frame.groupby(keys, sort=False)
-    months = g.size().rename("months")
-    multi = months[months > 1]
-    multi_kpis = set(multi.index.get_level_values("kpi"))
-    unknown = [k for k in kpis if info[k][0] is None and k in multi_kpis]
+    months = g.size()
+    multi_kpis = set(months[months > 1].index.get_level_values("kpi").tolist())
+    unknown = [kpi_names[c] for c in sorted(multi_kpis) if info[c][0] is None]
     if unknown:
         names = ", ".join(repr(str(k)) for k in unknown)
         where = "With no KPI library" if library is None else "Not in the KPI library"
@@ -383,10 +421,10 @@ def _aggregate(frame: pd.DataFrame, library: Any, warnings: list[str]) -> pd.Dat
             f"{where}, the monthly values of {names} were summed. If one of them is an "
             "average or a ratio, give its aggregation in a KPI library file."
         )
-    agg_of = frame["kpi"].map(agg)
+    agg_of = agg[frame["kpi"].to_numpy(dtype=np.int64)]
     parts = []
     for how in ("sum", "mean", "last", "ratio"):
-        sub = frame[agg_of.to_numpy() == how]
+        sub = frame[agg_of == how]
         if sub.empty:
             continue
         gs = sub.groupby(keys, sort=False)
@@ -410,30 +448,34 @@ def _aggregate(frame: pd.DataFrame, library: Any, warnings: list[str]) -> pd.Dat
         target = target.reindex(actual.index).where(full_target.reindex(actual.index))
         part = pd.DataFrame({"actual": actual, "target": target, "months": n})
         if how == "ratio":
-            part = _recompute_ratios(part, frame, info, warnings)
+            part = _recompute_ratios(part, frame, kpi_names, info, warnings)
         parts.append(part)
     values = pd.concat(parts) if parts else pd.DataFrame(columns=["actual", "target", "months"])
     return values.reset_index()
 
 
-def _recompute_ratios(part: pd.DataFrame, frame: pd.DataFrame, info, warnings) -> pd.DataFrame:
+def _recompute_ratios(
+    part: pd.DataFrame, frame: pd.DataFrame, kpi_names: np.ndarray, info, warnings
+) -> pd.DataFrame:
     """Replace averaged ratio actuals by the formula over summed inputs where possible."""
-    sums = frame.groupby(["employee", "period", "kpi"], sort=False)["actual"].sum()
+    sums = frame.groupby(["emp", "period", "kpi"], sort=False)["actual"].sum()
+    code_of = {str(name): c for c, name in enumerate(kpi_names)}
     out = part.copy()
-    for kpi in pd.unique(part.index.get_level_values("kpi")):
-        _, inputs, recompute = info[kpi]
-        rows = part.index.get_level_values("kpi") == kpi
+    for code in pd.unique(part.index.get_level_values("kpi")):
+        kpi = str(kpi_names[code])
+        _, inputs, recompute = info[code]
+        rows = part.index.get_level_values("kpi") == code
         idx = part.index[rows]
-        ep = _levels(
-            pd.MultiIndex.from_arrays(
-                [idx.get_level_values("employee"), idx.get_level_values("period")]
-            )
-        )
+        ep = [idx.get_level_values("emp").to_numpy(), idx.get_level_values("period").to_numpy()]
         recomputed = np.full(len(idx), np.nan)
         if inputs and recompute is not None:
             values = {
-                name: sums.reindex(pd.MultiIndex.from_arrays([*ep, [name] * len(idx)])).to_numpy(
-                    dtype=float
+                name: (
+                    sums.reindex(
+                        pd.MultiIndex.from_arrays([*ep, np.full(len(idx), code_of[name])])
+                    ).to_numpy(dtype=float)
+                    if name in code_of
+                    else np.full(len(idx), np.nan)
                 )
                 for name in inputs
             }

@@ -122,7 +122,7 @@ def test_roll_up_each_kpi_by_its_aggregation(library):
     assert set(got["period"]) == {2025 * 4}
     assert set(got["months"]) == {3}
     assert r.attributes.to_dict("records") == [
-        {"employee": "a", "period": 2025 * 4, "role": "lead"}
+        {"employee": "a", "emp": 0, "period": 2025 * 4, "role": "lead"}
     ]
     assert r.warnings == []
 
