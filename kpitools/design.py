@@ -438,9 +438,9 @@ class Design:
         """Elasticities and ±``step`` tornado of ``goal``; see :func:`sensitivity`."""
         return sensitivity(self, goal=goal, step=step, values=values)
 
-    def coverage(self) -> pd.DataFrame:
+    def coverage(self, by: str = "goal") -> pd.DataFrame:
         """Role targets × headcount against each goal; see :func:`coverage`."""
-        return coverage(self)
+        return coverage(self, by=by)
 
     def gap_analysis(self, actuals: Mapping[str, float], goal: str | None = None) -> GapResult:
         """Why the goal was missed; see :func:`gap_analysis`."""
@@ -1404,31 +1404,63 @@ _COVERAGE_COLUMNS = [
 ]
 
 
-def coverage(design: Design, values: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Per goal: what the roles' targets add up to if everyone hits target, against the goal.
+_ROLE_COVERAGE_COLUMNS = [
+    "role",
+    "goal",
+    "kpi",
+    "headcount",
+    "target",
+    "contribution",
+    "goal_value",
+    "share_of_goal",
+    "location",
+]
+
+
+def coverage(
+    design: Design, values: Mapping[str, float] | None = None, by: str = "goal"
+) -> pd.DataFrame:
+    """What the roles' targets add up to if everyone hits target, against each goal.
 
     A role KPI covers a goal when it measures the goal itself (its id is the goal's
     ``kpi:``, or the goal's id). Summed KPIs (units, revenue, leads) add up as
     target × headcount over the roles; mean and ratio KPIs compare the
     headcount-weighted mean target with the goal.
 
+    Parameters
+    ----------
+    values : mapping, optional
+        Goal values (default: the cascade).
+    by : {"goal", "role"}
+        One row per goal, or one row per role × goal it covers.
+
     Returns
     -------
     DataFrame
-        ``goal, name, kpi, goal_value, covered, gap`` (covered − goal), ``share``
-        (covered / goal), ``status`` (``covered``, ``short``, ``over``,
+        ``by="goal"``: ``goal, name, kpi, goal_value, covered, gap`` (covered − goal),
+        ``share`` (covered / goal), ``status`` (``covered``, ``short``, ``over``,
         ``no target``, ``not measured``), ``by_role`` (e.g. ``sales_department: 4 × 50``).
+        ``by="role"``: ``role, goal, kpi, headcount, target, contribution`` (target ×
+        headcount for summed KPIs, the target for mean and ratio KPIs),
+        ``goal_value, share_of_goal`` (summed KPIs only), ``location``.
 
     Examples
     --------
     >>> coverage(load_design("templates/designs/sales_generator.yaml"))  # doctest: +SKIP
     """
+    if by not in ("goal", "role"):
+        raise DefinitionError(
+            f"coverage: by={by!r} is not known.{did_you_mean(str(by), ['goal', 'role'])}\n"
+            "Suggestion: use by='goal' or by='role'."
+        )
     if values is None:
         values = cascade(design).values
     by_kpi: dict[str, list[tuple[Role, RoleKPI]]] = {}
     for r in design.roles:
         for k in r.kpis:
             by_kpi.setdefault(k.kpi, []).append((r, k))
+    if by == "role":
+        return _coverage_by_role(design, values, by_kpi)
     rows = []
     for g in design.goals:
         gv = values.get(g.id, math.nan)
@@ -1506,6 +1538,36 @@ def format_coverage(design: Design, table: pd.DataFrame | None = None) -> str:
     return "Coverage: role targets × headcount against each goal\n" + _text_table(
         shown, right=("goal value", "role targets", "share")
     )
+
+
+def _coverage_by_role(design: Design, values: Mapping[str, float], by_kpi) -> pd.DataFrame:
+    rows = []
+    for g in design.goals:
+        gv = values.get(g.id, math.nan)
+        for r, k in by_kpi.get(g.measure, ()):
+            if k.goal is not None and k.goal != g.id:
+                continue
+            summed = (k.definition.aggregation or "sum") == "sum"
+            target = math.nan if k.target is None else k.target
+            contribution = target * r.headcount if summed else target
+            rows.append(
+                {
+                    "role": r.id,
+                    "goal": g.id,
+                    "kpi": k.kpi,
+                    "headcount": r.headcount,
+                    "target": target,
+                    "contribution": contribution,
+                    "goal_value": gv,
+                    "share_of_goal": contribution / gv if summed and gv else math.nan,
+                    "location": k.location,
+                }
+            )
+    df = pd.DataFrame(rows, columns=_ROLE_COVERAGE_COLUMNS)
+    for c in ("headcount", "target", "contribution", "goal_value", "share_of_goal"):
+        df[c] = df[c].astype("float64")
+    order = {r.id: r.index for r in design.roles}
+    return df.sort_values("role", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- sensitivity

@@ -565,6 +565,29 @@ def test_coverage_short_and_mean_kpis():
     # avg_price is a ratio: headcount-weighted mean (3 × 4000 + 2 × 6500) / 5 = 5000
     assert cov.loc["avg_price", "covered"] == 5_000.0
     assert cov.loc["avg_price", "status"] == "covered"
+    per_role = d.coverage(by="role")
+    assert per_role[["role", "goal", "contribution", "share_of_goal"]].to_dict("records") == [
+        {"role": "a", "goal": "units_sold", "contribution": 120.0, "share_of_goal": 0.6},
+        {
+            "role": "a",
+            "goal": "avg_price",
+            "contribution": 4_000.0,
+            "share_of_goal": pytest.approx(float("nan"), nan_ok=True),
+        },
+        {"role": "b", "goal": "units_sold", "contribution": 60.0, "share_of_goal": 0.3},
+        {
+            "role": "b",
+            "goal": "avg_price",
+            "contribution": 6_500.0,
+            "share_of_goal": pytest.approx(float("nan"), nan_ok=True),
+        },
+    ]
+    with pytest.raises(DefinitionError) as info:
+        coverage(d, by="roles")
+    assert str(info.value) == (
+        "coverage: by='roles' is not known. Did you mean 'role'?\n"
+        "Suggestion: use by='goal' or by='role'."
+    )
 
 
 # --------------------------------------------------------------------------- sensitivity
