@@ -173,6 +173,49 @@ def _reasons(values: np.ndarray, why: Callable[[np.ndarray], list[str]]) -> pd.S
     return pd.Series(why(missing), index=missing, dtype=object)
 
 
+def _codes(values: Any) -> tuple[np.ndarray, int]:
+    """Integer codes (sorted order) of any labels, and how many there are."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _group_quantile(group: np.ndarray, values: np.ndarray, q: float, n: int) -> np.ndarray:
+    """The q-quantile (linear interpolation, as numpy/pandas) of ``values`` per group."""
+    out = np.full(n, np.nan)
+    if values.size == 0:
+        return out
+    order = np.lexsort((values, group))
+    g, v = group[order], values[order]
+    counts = np.bincount(g, minlength=n)
+    starts = np.cumsum(counts) - counts
+    pos = starts + q * np.maximum(counts - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    has = counts > 0
+    lo = np.where(has, lo, 0)
+    hi = np.where(has, np.minimum(lo + 1, starts + counts - 1), 0)
+    res = v[lo] + (v[hi] - v[lo]) * frac
+    out[has] = res[has]
+    return out
+
+
+def _history_slices(per: np.ndarray, window: int | None):
+    """For each distinct period p: (p, rows in p, rows of the history window before p).
+
+    Rows are positions in ``per``; history rows are a contiguous run of the rows sorted by
+    period, so no period looks at the whole table.
+    """
+    order = np.argsort(per, kind="stable")
+    sorted_per = per[order]
+    uniq = np.unique(per)
+    lo_p = np.full(uniq.size, np.iinfo(np.int64).min) if window is None else uniq - window
+    hist_lo = np.searchsorted(sorted_per, lo_p, side="left")
+    hist_hi = np.searchsorted(sorted_per, uniq, side="left")
+    now_hi = np.searchsorted(sorted_per, uniq, side="right")
+    for i, p in enumerate(uniq):
+        yield int(p), order[hist_hi[i] : now_hi[i]], order[hist_lo[i] : hist_hi[i]]
+
+
 @register_target_method("fixed")
 def fixed(spec: Any, ctx: TargetContext) -> TargetResult:
     """``value`` for every row."""
@@ -197,29 +240,37 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
     """Base × (1 + rate), base from an earlier period; ``peer_median`` fallback."""
     f = ctx.frame
     lag = 1 if spec.base == "previous_period" else lag_year(ctx.kind)
-    emp = f["employee"].to_numpy()
+    emp, _ = _codes(f["employee"])
     per = f["period"].to_numpy(dtype=np.int64)
-    own = pd.Series(f["actual"].to_numpy(float), index=pd.MultiIndex.from_arrays([emp, per]))
-    base = own.reindex(pd.MultiIndex.from_arrays([emp, per - lag])).to_numpy(float)
-    values = base * (1.0 + spec.rate)
-    has_base = ~np.isnan(base)
-    any_base = pd.Series(has_base).groupby(per).any()
-    skipped = {
-        int(p): (
-            f"{ctx.label}: growth (base {spec.base}) has no history: nobody has an actual "
-            f"in {_fmt(int(p) - lag, ctx.kind)}"
-        )
-        for p in any_base.index[~any_base.to_numpy()]
-    }
-    role = f["role"].to_numpy()
-    if spec.fallback == "peer_median":
-        med = (
-            pd.DataFrame({"period": per, "role": role, "t": values})
-            .groupby(["period", "role"])["t"]
-            .median()
-        )
-        peer = med.reindex(pd.MultiIndex.from_arrays([per, role])).to_numpy(float)
-        values = np.where(has_base, values, peer)
+    act = f["actual"].to_numpy(float)
+    values = np.full(len(f), np.nan)
+    skipped: dict[int, str] = {}
+    role = f["role"].to_numpy(dtype=object)
+    if len(f):
+        p0 = int(per.min()) - lag
+        span = int(per.max()) - p0 + 1
+        key = emp * span + (per - p0)
+        index = pd.Index(key)
+        at = index.get_indexer(key - lag)  # the same employee, `lag` periods before
+        base = np.where(at >= 0, act[at], np.nan)
+        values = base * (1.0 + spec.rate)
+        has_base = ~np.isnan(base)
+        uniq, inv = np.unique(per, return_inverse=True)
+        any_base = np.bincount(inv, weights=has_base, minlength=uniq.size) > 0
+        skipped = {
+            int(p): (
+                f"{ctx.label}: growth (base {spec.base}) has no history: nobody has an actual "
+                f"in {_fmt(int(p) - lag, ctx.kind)}"
+            )
+            for p in uniq[~any_base]
+        }
+        if spec.fallback == "peer_median":
+            rcode, n_roles = _codes(role)
+            group = inv * n_roles + rcode
+            med = _group_quantile(
+                group[has_base], values[has_base], 0.5, uniq.size * max(n_roles, 1)
+            )
+            values = np.where(has_base, values, med[group])
 
     def why(rows: np.ndarray) -> list[str]:
         out = []
@@ -243,13 +294,6 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
     return TargetResult(values, skipped, _reasons(values, why), fix)
 
 
-def _window_mask(per: np.ndarray, p: int, window: int | None) -> np.ndarray:
-    mask = per < p
-    if window is not None:
-        mask &= per >= p - window
-    return mask
-
-
 def _history_words(p: int, window: int | None, kind: str) -> str:
     if window is None:
         return f"before {_fmt(p, kind)}"
@@ -262,20 +306,19 @@ def percentile(spec: Any, ctx: TargetContext) -> TargetResult:
     f = ctx.frame
     per = f["period"].to_numpy(dtype=np.int64)
     act = f["actual"].to_numpy(float)
-    group = f["role"].to_numpy() if spec.of == "peers" else f["employee"].to_numpy()
+    group = f["role"].to_numpy(dtype=object) if spec.of == "peers" else f["employee"].to_numpy()
+    code, n = _codes(group)
     values = np.full(len(f), np.nan)
     skipped: dict[int, str] = {}
-    for p in np.unique(per):
-        hist = _window_mask(per, int(p), spec.window)
-        rows = np.flatnonzero(per == p)
-        if not hist.any():
-            skipped[int(p)] = (
+    for p, rows, hist in _history_slices(per, spec.window):
+        hist = hist[~np.isnan(act[hist])]
+        if hist.size == 0:
+            skipped[p] = (
                 f"{ctx.label}: percentile (of {spec.of}) has no history: no actuals "
-                f"{_history_words(int(p), spec.window, ctx.kind)}"
+                f"{_history_words(p, spec.window, ctx.kind)}"
             )
             continue
-        q = pd.Series(act[hist]).groupby(group[hist]).quantile(spec.q)
-        values[rows] = q.reindex(group[rows]).to_numpy(float)
+        values[rows] = _group_quantile(code[hist], act[hist], spec.q, n)[code[rows]]
 
     def why(rows: np.ndarray) -> list[str]:
         out = []
@@ -302,24 +345,26 @@ def allocate(spec: Any, ctx: TargetContext) -> TargetResult:
     """A total per period split across the employees active in it."""
     f = ctx.frame
     per = f["period"].to_numpy(dtype=np.int64)
-    emp = f["employee"].to_numpy()
+    emp, n_emp = _codes(f["employee"])
     act = f["actual"].to_numpy(float)
     values = np.full(len(f), np.nan)
     skipped: dict[int, str] = {}
-    for p in np.unique(per):
-        rows = np.flatnonzero(per == p)
+    for p, rows, hist in _history_slices(per, spec.window):
         if spec.by == "equal":
             values[rows] = spec.total / rows.size
             continue
-        hist = _window_mask(per, int(p), spec.window)
-        run_rate = pd.Series(act[hist]).groupby(emp[hist]).mean()
-        h = run_rate.reindex(emp[rows]).to_numpy(float)
+        hist = hist[~np.isnan(act[hist])]
+        # each employee's average actual per period in the window (a run rate)
+        sums = np.bincount(emp[hist], weights=act[hist], minlength=n_emp)
+        counts = np.bincount(emp[hist], minlength=n_emp)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            h = (sums / counts)[emp[rows]]
         known = ~np.isnan(h)
         if not known.any():
-            skipped[int(p)] = (
+            skipped[p] = (
                 f"{ctx.label}: allocate (by history_share) has no history: none of the "
-                f"employees active in {_fmt(int(p), ctx.kind)} has actuals "
-                f"{_history_words(int(p), spec.window, ctx.kind)}"
+                f"employees active in {_fmt(p, ctx.kind)} has actuals "
+                f"{_history_words(p, spec.window, ctx.kind)}"
             )
             continue
         h = np.where(known, h, h[known].mean())
