@@ -1937,6 +1937,7 @@ def gap_analysis(
     ----------
     actuals : mapping
         Goal id → actual value for the period (drivers, and any goal measured directly).
+        Actuals of goals outside the analysed goal's tree play no part.
     goal : str, optional
         Goal to explain (default: the top goal).
     plan : mapping, optional
