@@ -367,3 +367,189 @@ def test_prepare_then_compute_matches_run_scheme():
     assert arrays.payout.tolist() == [1364.0, 0.0, 1400.0]
     assert inputs.keys["employee"].tolist() == ["a", "b", "c"]
     assert inputs.keys["period"].tolist() == ["2025-01"] * 3
+
+
+# --------------------------------------------------------------------------- directions & baselines
+def test_lower_is_better_from_the_library_and_zero_actual():
+    from kpitools.library import load_library
+
+    lib = load_library()
+    assert lib["cpl"].direction == "lower"
+    data = _long(
+        [
+            ("a", "2025-01", "cpl", 80.0),  # 100 / 80 = 1.25
+            ("b", "2025-01", "cpl", 125.0),  # 100 / 125 = 0.8
+            ("c", "2025-01", "cpl", 0.0),  # 0 or below: the curve's top attainment, 1.5
+        ]
+    )
+    curve = {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}
+    run = run_scheme(data, _scheme([_curve("cpl", curve)]), library=lib)
+    rows = run.payouts[run.payouts["component"] == "0"].set_index("employee")
+    assert rows["attainment"].to_dict() == {"a": 1.25, "b": 0.8, "c": 1.5}
+    # a: 1.0 + 0.25 × 2 = 1.5 → 1500; b: 0.5 → 500; c: 2.0 → 2000 (the curve's maximum)
+    assert rows["payout"].to_dict() == {"a": 1500.0, "b": 500.0, "c": 2000.0}
+    # the scheme's direction wins over the library's
+    comp = _curve("cpl", curve) | {"direction": "higher"}
+    run = run_scheme(data, _scheme([comp]), library=lib)
+    assert run.totals["attainment"].tolist() == [0.8, 1.25, 0.0]
+
+
+def test_baseline_attainment_and_bad_baseline():
+    data = _long([("a", "2025-01", "nps", 45.0), ("b", "2025-01", "nps", 30.0)])
+    comp = _curve("nps", {"linear": {"slope": 1.0}}, target=50) | {"baseline": 20}
+    # a: (45 − 20) / (50 − 20) = 0.8333… → 833.33; b: (30 − 20) / 30 = 0.3333… → 333.33
+    assert _pay(data, _scheme([comp])) == {"a": 833.33, "b": 333.33}
+    comp["baseline"] = 60
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([comp]), library=False)
+    assert str(info.value) == (
+        "scheme 't': 2 employee-periods have no usable target:\n"
+        "  components[0] (nps): the target (50) is not above the baseline (60) for employee "
+        "'a' in 2025-01\n"
+        "  components[0] (nps): the target (50) is not above the baseline (60) for employee "
+        "'b' in 2025-01\n"
+        "Suggestion: put the target on the far side of the baseline, or change the baseline."
+    )
+
+
+def test_missing_gate_and_modifier_actuals():
+    data = _long(
+        [
+            ("a", "2025-01", "sales", 100.0),
+            ("a", "2025-01", "margin", 0.5),
+            ("b", "2025-01", "sales", 100.0),
+            ("b", "2025-01", "nps", 60.0),
+        ]
+    )
+    scheme = _scheme(
+        [_curve("sales", {"steps": [[1, 1]]})],
+        gates=[{"kpi": "margin", "min_attainment": 0.9, "target": 0.4}],
+        modifiers=[{"kpi": "nps", "target": 50, "curve": {"steps": [[0, 0.5], [1.2, 1.2]]}}],
+    )
+    run = run_scheme(data, scheme, library=False)
+    # a: gate 0.5 / 0.4 = 1.25 passes, no nps → modifier 1 → 1000
+    # b: no margin → gate missed → 0 (nps 60/50 = 1.2 → 1.2 does not matter)
+    t = run.totals.set_index("employee")
+    assert t["payout"].to_dict() == {"a": 1000.0, "b": 0.0}
+    assert t["modifier"].to_dict() == {"a": 1.0, "b": 1.2}
+    assert run.warnings == (
+        "gates[0] (margin): 1 employee-period(s) have no actual; the gate counts as missed there.",
+        "modifiers[0] (nps): 1 employee-period(s) have no actual; the modifier is 1 (no "
+        "change) there.",
+    )
+
+
+# ----------------------------------------------------------- roll-up through the engine
+def test_quarterly_scheme_recomputes_a_ratio_gate_from_the_library():
+    from kpitools.library import load_library
+
+    rows = []
+    for m, (won, closed, revenue) in enumerate([(1, 4, 100.0), (3, 4, 200.0), (0, 2, 300.0)], 1):
+        p = f"2025-{m:02d}"
+        rows += [
+            ("a", p, "won_deals", float(won)),
+            ("a", p, "closed_deals", float(closed)),
+            ("a", p, "win_rate", won / closed),
+            ("a", p, "revenue", revenue),
+        ]
+    data = _long(rows)
+    scheme = _scheme(
+        [_curve("revenue", {"points": [[0, 0], [1, 1]]}, target=600)],
+        period="quarter",
+        gates=[{"kpi": "win_rate", "min_attainment": 1.0, "target": 0.4}],
+    )
+    run = run_scheme(data, scheme, library=load_library())
+    # revenue 100 + 200 + 300 = 600 → attainment 1.0 → 1000; win rate 4 / 10 = 0.4 (not the
+    # mean 0.333 of the months, which would miss the gate) → attainment exactly 1.0 passes
+    assert run.totals[["period", "gate_passed", "payout"]].to_dict("records") == [
+        {"period": "2025-Q1", "gate_passed": True, "payout": 1000.0}
+    ]
+
+
+def test_commission_only_scheme_weighted_attainment_is_the_mean():
+    data = _long([("a", "2025-01", "revenue", 150.0, 100.0), ("a", "2025-01", "deals", 5.0, 10.0)])
+    scheme = _scheme(
+        [
+            {"kpi": "revenue", "target": {"method": "from_data"}, "commission": {"rate": 0.1}},
+            {
+                "kpi": "deals",
+                "target": {"method": "from_data"},
+                "commission": {"tiers": [[0, 1.0], [1.0, 2.0]], "mode": "retroactive"},
+            },
+        ]
+    )
+    run = run_scheme(data, scheme, library=False)
+    # attainments 1.5 and 0.5 → mean 1.0; pay 15 + 5 × 1.0 = 20
+    assert run.totals[["attainment", "payout"]].to_dict("records") == [
+        {"attainment": 1.0, "payout": 20.0}
+    ]
+
+
+# --------------------------------------------------------------------------- more bad input
+def test_per_role_pay_without_a_role_column():
+    data = _long([("a", "2025-01", "sales", 1.0)])
+    scheme = _scheme([_curve("sales", {"steps": [[1, 1]]}, target=1)], on_target_pay={"rep": 100})
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, scheme, library=False)
+    assert str(info.value) == (
+        "scheme 't': on_target_pay is given per role (rep) but the data has no 'role' column.\n"
+        "Suggestion: add a role column to the data, or give on_target_pay as one number."
+    )
+
+
+def test_duplicate_rows_are_an_error():
+    data = _long(
+        [
+            ("a", "2025-01", "sales", 1.0),
+            ("b", "2025-01", "sales", 1.0),
+            ("a", "2025-01", "sales", 2.0),
+        ]
+    )
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([_curve("sales", {"steps": [[1, 1]]}, target=1)]), library=False)
+    assert str(info.value) == (
+        "the data: 2 rows repeat an employee × period × KPI, e.g. employee 'a', 2025-01, "
+        "'sales' (rows 2, 4).\nSuggestion: remove the repeats, or load the data with "
+        "kpitools.data.load(..., duplicates='sum')."
+    )
+    assert info.value.failure_cases["row"].tolist() == [2, 4]
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(
+            pd.DataFrame({"employee": ["a"], "value": [1]}),
+            _scheme([_curve("s", {"steps": [[1, 1]]})]),
+        )
+    assert str(info.value) == (
+        "the data: missing column(s) period, kpi, actual (found: employee, value).\n"
+        "Suggestion: give the long table (employee, period, kpi, actual), or load it with "
+        "kpitools.data.load, which also reads wide tables."
+    )
+
+
+def test_engine_errors_pickle():
+    import pickle
+
+    data = _long([("b", "2025-01", "sales", 10.0)])
+    comp = {
+        "kpi": "sales",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"steps": [[1, 1]]},
+    }
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([comp]), library=False)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert str(again) == str(info.value)
+    pd.testing.assert_frame_equal(again.failure_cases, info.value.failure_cases)
+
+
+def test_reads_a_csv_through_the_data_layer(tmp_path):
+    path = tmp_path / "kpis.csv"
+    path.write_text("employee,period,kpi,actual\n007,2025-01,sales,90\n008,2025-01,sales,130\n")
+    run = run_scheme(
+        path, _scheme([_curve("sales", {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]})])
+    )
+    # 007: 0.9 → 0.75 → 750; 008: 1.3 → 1.6 → 1600; ids stay text
+    assert run.totals.set_index("employee")["payout"].to_dict() == {"007": 750.0, "008": 1600.0}
