@@ -547,9 +547,9 @@ def test_engine_errors_pickle():
 
 def test_reads_a_csv_through_the_data_layer(tmp_path):
     path = tmp_path / "kpis.csv"
-    path.write_text("employee,period,kpi,actual\n007,2025-01,sales,90\n008,2025-01,sales,130\n")
+    path.write_text("employee,period,kpi,actual\n007,2025-01,revenue,90\n008,2025-01,revenue,130\n")
     run = run_scheme(
-        path, _scheme([_curve("sales", {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]})])
+        path, _scheme([_curve("revenue", {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]})])
     )
     # 007: 0.9 → 0.75 → 750; 008: 1.3 → 1.6 → 1600; ids stay text
     assert run.totals.set_index("employee")["payout"].to_dict() == {"007": 750.0, "008": 1600.0}
