@@ -529,11 +529,13 @@ def _as_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
     return load(data, library=library), str(data)
 
 
-def _check_duplicates(table: pd.DataFrame, source: str) -> None:
+def _check_duplicates(table: pd.DataFrame, source: str, positions: np.ndarray) -> None:
+    """Repeated employee × period × KPI rows; ``positions`` maps rows to the full table."""
     dup = table.duplicated(["employee", "period", "kpi"], keep=False).to_numpy()
     if dup.any():
-        rows = np.flatnonzero(dup)
-        first = table.iloc[rows[0]]
+        local = np.flatnonzero(dup)
+        first = table.iloc[local[0]]
+        rows = positions[local]
         raise DataValidationError(
             f"{source}: {rows.size} rows repeat an employee × period × KPI, e.g. employee "
             f"{str(first['employee'])!r}, {first['period']}, {first['kpi']!r} "
@@ -544,7 +546,7 @@ def _check_duplicates(table: pd.DataFrame, source: str) -> None:
                 {
                     "row": rows + 2,
                     "column": "kpi",
-                    "value": table["kpi"].to_numpy()[rows],
+                    "value": table["kpi"].to_numpy()[local],
                     "problem": "duplicate employee × period × KPI",
                 }
             ),
@@ -609,8 +611,9 @@ def prepare(
                 "cannot be computed."
             )
     needed |= ratio_inputs(library, needed) & known
-    sub = table[table["kpi"].astype(str).isin(needed).to_numpy()]
-    _check_duplicates(sub, source)
+    wanted = table["kpi"].astype(str).isin(needed).to_numpy()
+    sub = table[wanted]
+    _check_duplicates(sub, source, np.flatnonzero(wanted))
     rolled = roll_up(sub, scheme.period, library=library, source=source)
     warnings.extend(rolled.warnings)
     kind = scheme.period
@@ -690,6 +693,13 @@ def prepare(
 
     per = keys["period"].to_numpy(dtype=np.int64)
     keep = select(per, kind, periods)
+    if per.size and not keep.any():
+        lo, hi = format_periods([per.min(), per.max()], kind)
+        raise DefinitionError(
+            f"periods {periods!r}: none of the data's {kind}s is inside (the data has "
+            f"{lo} to {hi}).\nSuggestion: choose periods within the data; a {kind} counts "
+            "when it lies wholly inside FROM..TO."
+        )
     in_scope = set(np.unique(per[keep]).tolist())
     skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
     keep &= ~np.isin(per, skip_codes)

@@ -553,3 +553,34 @@ def test_reads_a_csv_through_the_data_layer(tmp_path):
     )
     # 007: 0.9 → 0.75 → 750; 008: 1.3 → 1.6 → 1600; ids stay text
     assert run.totals.set_index("employee")["payout"].to_dict() == {"007": 750.0, "008": 1600.0}
+
+
+def test_duplicate_rows_are_numbered_as_in_the_file_even_among_other_kpis():
+    data = _long(
+        [
+            ("a", "2025-01", "other", 1.0),
+            ("a", "2025-01", "sales", 1.0),
+            ("a", "2025-01", "other", 5.0),
+            ("a", "2025-01", "sales", 2.0),
+        ]
+    )
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, _scheme([_curve("sales", {"steps": [[1, 1]]}, target=1)]), library=False)
+    # the repeats of 'sales' are the 2nd and 4th data rows: file rows 3 and 5
+    assert info.value.failure_cases["row"].tolist() == [3, 5]
+    assert "(rows 3, 5)" in str(info.value)
+
+
+def test_a_selection_outside_the_data_is_an_error():
+    data = _long([("a", "2025-01", "sales", 1.0), ("a", "2025-02", "sales", 1.0)])
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(
+            data,
+            _scheme([_curve("sales", {"steps": [[1, 1]]}, target=1)]),
+            periods="2030-01..2030-12",
+        )
+    assert str(info.value) == (
+        "periods '2030-01..2030-12': none of the data's months is inside (the data has 2025-01 "
+        "to 2025-02).\nSuggestion: choose periods within the data; a month counts when it lies "
+        "wholly inside FROM..TO."
+    )
