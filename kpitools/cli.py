@@ -419,7 +419,7 @@ def report(
     Example:
       kpitools report --client "Demo Co" --data data.csv --design d.yaml --scheme s.yaml --out out
     """
-    from .report import make_report, parse_param_options
+    from .report import ReportFailedError, make_report, parse_param_options
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(parse_param_options(extra))
@@ -436,12 +436,10 @@ def report(
         **params,
     )
     if result.status != "ok":
-        click.echo(
-            f"Error: the report of {client} failed: {result.error}\n"
-            f"The executed notebook with the error: {result.folder}/report.ipynb",
-            err=True,
+        raise ReportFailedError(
+            f"the report of {client} failed: {result.error}\n"
+            f"Suggestion: open {result.folder}/report.ipynb to see the error in context."
         )
-        click.get_current_context().exit(1)
     for name in result.outputs:
         click.echo(f"{result.folder}/{name}")
 
@@ -474,13 +472,40 @@ def batch(
       kpitools batch templates/batch/manifest.yaml --out reports/batch --jobs 2
     """
     from .batch import run_batch
+    from .report import ReportFailedError
 
     result = run_batch(
         manifest, out, jobs=jobs, executor=executor, scheduler=scheduler, resume=resume
     )
     click.echo(result.format_summary())
     if not result.ok:
-        click.get_current_context().exit(1)
+        names = ", ".join(r.client for r in result.failed)
+        raise ReportFailedError(
+            f"{len(result.failed)} of {len(result.results)} reports failed: {names}.\n"
+            "Suggestion: open report.ipynb in their folders to see each error in context."
+        )
+
+
+# --------------------------------------------------------------------------- app
+@cli.command(context_settings=CONTEXT)
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8866, else free).")
+@click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
+@click.option("--data", "data_file", help="Historical data (default: the demo company).")
+@click.option("--scheme", help="Scheme YAML or template name (default: weighted_scorecard).")
+def app(port: int | None, no_browser: bool, data_file: str | None, scheme: str | None) -> None:
+    """Serve the what-if dashboard (Voilà, no code) on localhost; Ctrl-C stops it.
+
+    \b
+    Example:
+      kpitools app --port 8866 --no-browser
+    """
+    from .app import serve
+
+    code = serve(
+        port=port, open_browser=not no_browser, data=data_file, scheme=scheme, echo=click.echo
+    )
+    if code:
+        raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,6 +47,7 @@ __all__ = [
     "REPORT_FORMATS",
     "ReportJob",
     "ReportResult",
+    "ReportFailedError",
     "default_notebook_path",
     "default_template_dir",
     "validate_parameters",
@@ -141,6 +142,12 @@ def default_template_dir() -> Path:
 
 
 # --------------------------------------------------------------------------- results
+class ReportFailedError(KpitoolsError):
+    """Some reports failed (their notebooks raised); the CLI exits with code 1."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReportJob:
     """Everything one report needs, checked and with absolute paths (see :func:`prepare_job`).
@@ -389,6 +396,34 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
     if "pdf" in wanted and "html" not in wanted:
         wanted.append("html")  # the PDF is printed from the HTML
     return tuple(f for f in REPORT_FORMATS if f in wanted)
+
+
+def parse_param_options(items: Sequence[str]) -> dict[str, Any]:
+    """Parse ``NAME=VALUE`` command-line items; each VALUE is read as YAML.
+
+    Examples
+    --------
+    >>> parse_param_options(["budget=150000", "branding={primary_color: '#003366'}"])
+    {'budget': 150000, 'branding': {'primary_color': '#003366'}}
+    """
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise DefinitionError(
+                f"--param {item!r} is not NAME=VALUE.\n"
+                "Suggestion: write e.g. --param budget=150000."
+            )
+        try:
+            out[name.strip()] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError as exc:
+            raise DefinitionError(
+                f"--param {item!r}: the value is not valid YAML.\n"
+                "Suggestion: quote text with special characters, e.g. --param \"title='A: B'\"."
+            ) from exc
+    return out
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -860,6 +895,27 @@ def _notebook_timings(nb) -> dict[str, float]:
     return out
 
 
+@functools.cache
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernels do not write to our stderr.
+
+    The kernel's own log lines (start-up warnings, "KeyboardInterrupt caught in
+    kernel" on shutdown) would clutter the batch output; errors of the notebook
+    itself are in the executed notebook.
+    """
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await KernelManager._async_start_kernel(self, **kw)
+
+    return QuietKernelManager
+
+
 def _error_text(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename is not None:
@@ -889,6 +945,21 @@ def _move_into_place(tmp: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    """True when process ``pid`` runs (a killed worker not yet reaped is a zombie: dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
 def clean_stale_temp(out_dir: str | os.PathLike) -> int:
     """Remove temp folders left by killed runs (whose process no longer exists).
 
@@ -905,13 +976,7 @@ def clean_stale_temp(out_dir: str | os.PathLike) -> int:
         match = re.search(r"-(\d+)-[0-9a-f]{8}(?:-old)?$", entry.name)
         if not match:
             continue
-        pid = int(match.group(1))
-        try:
-            os.kill(pid, 0)
-            continue  # still running
-        except ProcessLookupError:
-            pass
-        except PermissionError:
+        if _alive(int(match.group(1))):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed += 1
@@ -954,8 +1019,7 @@ def run_job(job: ReportJob) -> ReportResult:
 
     Examples
     --------
-    >>> result = run_job(prepare_job("Acme", params, "out"))  # doctest: +SKIP
-    >>> result.status
+    >>> run_job(prepare_job("Acme", params, "out")).status  # doctest: +SKIP
     'ok'
     """
     import nbformat
@@ -985,8 +1049,9 @@ def run_job(job: ReportJob) -> ReportResult:
                     log_output=False,
                     request_save_on_cell_execute=False,
                     cwd=str(tmp),
-                    # the kernel's own start-up warnings would only clutter the batch output
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    # the executed notebook is complete: no need for a polite shutdown
+                    shutdown_kernel="immediate",
+                    kernel_manager_class=_quiet_kernel_manager(),
                 )
             timings["notebook_total"] = round(time.perf_counter() - t0, 3)
             timings.update(_notebook_timings(nb))

@@ -1,0 +1,509 @@
+"""Batch reports: one manifest, many clients, run in parallel by a pluggable executor.
+
+A batch manifest (YAML) has ``defaults:`` and ``clients:``; each client names its
+``client``, ``data``, ``design``, ``schemes`` and any other report parameter, and
+may also set ``formats``, ``template`` or ``notebook``. Paths are relative to the
+manifest. Every client is checked before any work starts, then each runs in its own
+process with its own kernel. A failing client never stops the others: it keeps its
+executed notebook with the error and shows in the closing summary.
+
+Executors are registered by name: ``local`` (a process pool on this machine) and
+``dask`` (a ``dask.distributed`` cluster: ``--scheduler ADDRESS``, or a local
+cluster of worker processes). With ``resume=True`` a client is skipped when its
+folder holds a complete report made from the same inputs (file hashes, parameters,
+notebook and template: the ``input_hash`` of its ``manifest.json``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ._io import safe_name
+from .errors import DefinitionError, KpitoolsError, did_you_mean
+from .report import (
+    MANIFEST_NAME,
+    REPORT_FORMATS,
+    ReportJob,
+    ReportResult,
+    clean_stale_temp,
+    file_sha256,
+    prepare_job,
+    run_job,
+)
+
+__all__ = [
+    "BatchResult",
+    "EXECUTORS",
+    "register_executor",
+    "get_executor",
+    "load_manifest",
+    "plan_batch",
+    "run_batch",
+    "is_up_to_date",
+]
+
+#: Manifest keys that are batch options rather than notebook parameters.
+JOB_OPTIONS = ("formats", "template", "notebook")
+TOP_KEYS = ("defaults", "clients")
+
+
+# --------------------------------------------------------------------------- manifest
+def load_manifest(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Read a batch manifest and return one merged settings dict per client.
+
+    Client settings override ``defaults``; a ``branding`` mapping is merged key by
+    key. The manifest is read with ``yaml.safe_load``.
+
+    Raises
+    ------
+    DefinitionError
+        A missing file, bad YAML, unknown top-level keys, a client entry that is not
+        a mapping or has no ``client`` name, two clients with the same folder name.
+
+    Examples
+    --------
+    >>> clients = load_manifest("templates/batch/manifest.yaml")
+    >>> [c["client"] for c in clients][:1]
+    ['Northstar Components']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DefinitionError(
+            f"Batch manifest not found: {path}\n"
+            "Suggestion: pass a YAML file with 'defaults:' and 'clients:' "
+            "(see templates/batch/manifest.yaml)."
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError(
+            f"{path}{where}: not valid YAML: {problem}.\n"
+            "Suggestion: check the indentation and quotes around that line."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise DefinitionError(
+            f"{path}: a batch manifest must be a mapping with 'defaults:' and 'clients:'.\n"
+            "Suggestion: see templates/batch/manifest.yaml."
+        )
+    problems = [
+        f"{path}: unknown key {key!r}.{did_you_mean(str(key), TOP_KEYS)}"
+        for key in raw
+        if key not in TOP_KEYS
+    ]
+    defaults = raw.get("defaults") or {}
+    clients = raw.get("clients")
+    if not isinstance(defaults, dict):
+        problems.append(f"{path}: defaults must be a mapping of report parameters.")
+        defaults = {}
+    if not isinstance(clients, list) or not clients:
+        problems.append(f"{path}: clients must be a non-empty list.")
+        clients = []
+    merged: list[dict[str, Any]] = []
+    folders: dict[str, int] = {}
+    for i, entry in enumerate(clients):
+        where = f"{path}: clients[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} must be a mapping with at least 'client:'.")
+            continue
+        name = entry.get("client")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where} has no 'client' name.")
+            continue
+        folder = safe_name(name)
+        if folder in folders:
+            problems.append(
+                f"{where}: client {name!r} would share the output folder {folder!r} with "
+                f"clients[{folders[folder]}]."
+            )
+        folders.setdefault(folder, i)
+        settings = {**defaults, **entry}
+        if isinstance(defaults.get("branding"), dict) and isinstance(entry.get("branding"), dict):
+            settings["branding"] = {**defaults["branding"], **entry["branding"]}
+        merged.append(settings)
+    if problems:
+        raise DefinitionError(
+            "\n".join(problems) + "\nSuggestion: fix the manifest (see "
+            "templates/batch/manifest.yaml for an example)."
+        )
+    return merged
+
+
+def plan_batch(
+    manifest: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    kernel_name: str = "python3",
+) -> list[ReportJob]:
+    """Check every client of a manifest and return their jobs, before any work.
+
+    All problems of all clients are reported at once.
+
+    Examples
+    --------
+    >>> jobs = plan_batch("templates/batch/manifest.yaml", "reports/batch")  # doctest: +SKIP
+    """
+    manifest = Path(manifest)
+    jobs: list[ReportJob] = []
+    problems: list[str] = []
+    for i, settings in enumerate(load_manifest(manifest)):
+        settings = dict(settings)
+        client = settings.pop("client")
+        options = {k: settings.pop(k) for k in JOB_OPTIONS if k in settings}
+        base = manifest.parent.resolve()
+
+        def under(value, base=base):
+            return str(value if Path(value).is_absolute() else base / value)
+
+        try:
+            jobs.append(
+                prepare_job(
+                    client,
+                    settings,
+                    out_dir,
+                    formats=options.get("formats", REPORT_FORMATS),
+                    notebook=under(options["notebook"]) if options.get("notebook") else None,
+                    template=under(options["template"]) if options.get("template") else None,
+                    base_dir=base,
+                    kernel_name=kernel_name,
+                    where=f"{manifest}: clients[{i}] ({client})",
+                )
+            )
+        except KpitoolsError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise DefinitionError("\n".join(problems))
+    return jobs
+
+
+def is_up_to_date(job: ReportJob) -> bool:
+    """True when the job's folder holds a complete, successful report of the same inputs.
+
+    Examples
+    --------
+    >>> is_up_to_date(job)  # doctest: +SKIP
+    True
+    """
+    import json
+
+    manifest_path = job.folder / MANIFEST_NAME
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if manifest.get("status") != "ok" or manifest.get("input_hash") != job.input_hash:
+        return False
+    for output in manifest.get("outputs", []):
+        file = job.folder / str(output.get("file"))
+        if not file.is_file() or file_sha256(file) != output.get("sha256"):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- executors
+EXECUTORS: dict[str, Callable[..., Iterator[ReportResult]]] = {}
+
+
+def register_executor(name: str):
+    """Register ``func(jobs, *, n_jobs, scheduler) -> iterator of ReportResult`` by name.
+
+    Results may come in any order. A job whose worker dies must still yield a
+    ``failed`` result.
+
+    Examples
+    --------
+    >>> @register_executor("serial")
+    ... def run_serial(jobs, *, n_jobs, scheduler=None):
+    ...     yield from map(run_job, jobs)
+    """
+
+    def decorate(func):
+        EXECUTORS[name] = func
+        return func
+
+    return decorate
+
+
+def get_executor(name: str) -> Callable[..., Iterator[ReportResult]]:
+    """Return the executor registered as ``name``; a miss lists the known names.
+
+    Examples
+    --------
+    >>> get_executor("local").__name__
+    'run_local'
+    """
+    try:
+        return EXECUTORS[name]
+    except KeyError:
+        raise DefinitionError(
+            f"Unknown executor {name!r}.{did_you_mean(name, EXECUTORS)}\n"
+            f"Suggestion: use one of: {', '.join(sorted(EXECUTORS))}."
+        ) from None
+
+
+def _died(job: ReportJob, why: str) -> ReportResult:
+    return ReportResult(client=job.client, status="failed", folder=str(job.folder), error=why)
+
+
+def warm_worker() -> None:
+    """Import what every report needs once per worker process, not once per report."""
+    import nbconvert  # noqa: F401
+    import openpyxl  # noqa: F401
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from . import report
+
+    report._exporter(str(report.default_template_dir()))
+
+
+@register_executor("local")
+def run_local(
+    jobs: Sequence[ReportJob], *, n_jobs: int, scheduler: str | None = None
+) -> Iterator[ReportResult]:
+    """Run jobs in a pool of worker processes on this machine.
+
+    Workers are forked from a clean fork server that has already imported papermill,
+    nbconvert and WeasyPrint, so no report pays for those imports again.
+    """
+    if scheduler:
+        raise DefinitionError(
+            "--scheduler is only used by the dask executor.\n"
+            "Suggestion: add '--executor dask', or drop --scheduler."
+        )
+    try:
+        context = mp.get_context("forkserver")
+        context.set_forkserver_preload(["kpitools.report", "papermill", "nbconvert"])
+    except ValueError:  # pragma: no cover - platforms without fork servers
+        context = mp.get_context("spawn")
+    with cf.ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=context, initializer=warm_worker
+    ) as pool:
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        for future in cf.as_completed(futures):
+            job = futures[future]
+            try:
+                yield future.result()
+            except cf.process.BrokenProcessPool:
+                yield _died(job, "the worker process died (killed or out of memory)")
+            except Exception as exc:  # noqa: BLE001 - one client never stops the others
+                yield _died(job, f"{type(exc).__name__}: {exc}")
+
+
+@register_executor("dask")
+def run_dask(
+    jobs: Sequence[ReportJob], *, n_jobs: int, scheduler: str | None = None
+) -> Iterator[ReportResult]:
+    """Run jobs on a Dask cluster: at ``scheduler``, or a local cluster of processes.
+
+    With a remote scheduler every worker must see the same paths (a shared disk) and
+    have kpitools installed.
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=n_jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        client.run(warm_worker)
+        futures = client.map(
+            run_job,
+            list(jobs),
+            pure=False,
+            key=[f"kpitools-report-{safe_name(j.client)}-{j.input_hash[:12]}" for j in jobs],
+        )
+        by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+        for future in as_completed(futures):
+            job = by_key[future.key]
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - one client never stops the others
+                yield _died(job, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- running
+@dataclass(frozen=True, kw_only=True)
+class BatchResult:
+    """Results of a batch, in manifest order, with a summary table."""
+
+    results: tuple[ReportResult, ...]
+    seconds: float
+    executor: str
+    n_jobs: int
+    out_dir: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no client failed."""
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        """The clients that failed."""
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per client: ``client, status, seconds, output`` (folder or error)."""
+        return pd.DataFrame(
+            {
+                "client": [r.client for r in self.results],
+                "status": [r.status for r in self.results],
+                "seconds": [round(r.seconds, 1) for r in self.results],
+                "output": [r.error if r.error else r.folder for r in self.results],
+            }
+        )
+
+    def format_summary(self) -> str:
+        """The closing summary table as text."""
+        rows = [("client", "status", "seconds", "output / error")]
+        for r in self.results:
+            error = (r.error or "").splitlines()[0] if r.error else ""
+            rows.append((r.client, r.status, f"{r.seconds:.1f}", error or r.folder))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines = [
+            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}"
+            for row in rows
+        ]
+        lines.insert(1, "-" * max(len(line) for line in lines))
+        counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
+        lines.append(
+            f"{counts['ok']} ok, {counts['skipped']} skipped, {counts['failed']} failed "
+            f"in {self.seconds:.1f} s ({self.executor}, {self.n_jobs} jobs)"
+        )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
+
+    def __repr__(self) -> str:
+        return self.format_summary()
+
+
+def run_batch(
+    manifest: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    kernel_name: str = "python3",
+) -> BatchResult:
+    """Make the report of every client of a batch manifest.
+
+    Parameters
+    ----------
+    manifest : path
+        The batch manifest (``defaults:`` + ``clients:``).
+    out_dir : path
+        Each client's report goes to ``out_dir/<safe client name>/``.
+    jobs : int, optional
+        Parallel reports; default the number of cores.
+    executor : {"local", "dask"}
+        See :data:`EXECUTORS`.
+    scheduler : str, optional
+        Dask scheduler address; without it ``dask`` starts a local cluster.
+    resume : bool
+        Skip clients whose report is complete and made from the same inputs.
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    BatchResult
+        ``.ok`` is False when any client failed; ``.summary`` / ``format_summary()``.
+
+    Raises
+    ------
+    DefinitionError
+        Any client with bad parameters or missing files (nothing is run then).
+
+    Examples
+    --------
+    >>> result = run_batch("templates/batch/manifest.yaml", "reports/batch")  # doctest: +SKIP
+    >>> result.ok
+    True
+    """
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    run = get_executor(executor)
+    if scheduler and executor != "dask":
+        raise DefinitionError(
+            "--scheduler is only used by the dask executor.\n"
+            "Suggestion: add '--executor dask', or drop --scheduler."
+        )
+    n_jobs = int(jobs) if jobs else (os.cpu_count() or 1)
+    if n_jobs < 1:
+        raise DefinitionError(
+            f"--jobs must be at least 1, got {jobs}.\nSuggestion: leave it out to use every core."
+        )
+    planned = plan_batch(manifest, out_dir, kernel_name=kernel_name)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    clean_stale_temp(out_dir)
+    results: dict[int, ReportResult] = {}
+    todo: list[int] = []
+    for i, job in enumerate(planned):
+        if resume and is_up_to_date(job):
+            results[i] = ReportResult(
+                client=job.client, status="skipped", folder=str(job.folder), error=None
+            )
+        else:
+            todo.append(i)
+    position = {id(planned[i]): i for i in todo}
+    n_jobs = max(1, min(n_jobs, len(todo) or 1))
+    bar = tqdm(
+        total=len(planned),
+        initial=len(planned) - len(todo),
+        desc="reports",
+        unit="client",
+        disable=not progress,
+        file=sys.stderr,
+    )
+    try:
+        if todo:
+            todo_jobs = [planned[i] for i in todo]
+            by_client = {j.client: position[id(j)] for j in todo_jobs}
+            for result in run(todo_jobs, n_jobs=n_jobs, scheduler=scheduler):
+                results[by_client[result.client]] = result
+                bar.set_postfix_str(f"{result.client[:30]} {result.status}", refresh=False)
+                bar.update(1)
+    finally:
+        bar.close()
+        clean_stale_temp(out_dir)
+    ordered = tuple(results[i] for i in range(len(planned)) if i in results)
+    return BatchResult(
+        results=ordered,
+        seconds=round(time.perf_counter() - started, 3),
+        executor=executor,
+        n_jobs=n_jobs,
+        out_dir=str(out_dir),
+    )

@@ -1,0 +1,358 @@
+"""Tests for kpitools.batch: manifests, executors (local and Dask), resume, kill safety.
+
+Every batch runs real notebooks in real kernels. A small purpose-built notebook keeps
+the tests fast; the shipped report notebook is exercised in tests/test_report.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from kpitools.batch import (
+    get_executor,
+    is_up_to_date,
+    load_manifest,
+    plan_batch,
+    run_batch,
+)
+from kpitools.cli import main
+from kpitools.errors import DefinitionError
+from kpitools.report import clean_stale_temp, file_sha256
+
+PARAMETERS = """\
+from typing import Optional
+client: str = "Demo"
+data: str = ""
+design: str = ""
+schemes: list[str] = []
+budget: Optional[float] = None
+currency: str = "RUB"
+branding: dict = {}
+xlsx_path: str = ""
+"""
+
+BODY = """\
+import html
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+from kpitools.report import write_xlsx
+
+df = pd.read_csv(data, dtype={"employee": str})
+if not pd.api.types.is_numeric_dtype(df["actual"]):
+    raise ValueError("column 'actual' of the data is not numeric")
+display(Markdown(f"## Payouts of {html.escape(client)}"))
+display(HTML(df.to_html(index=False)))
+if xlsx_path:
+    write_xlsx({"payouts": df}, xlsx_path, currency=currency)
+"""
+
+
+def _notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(BODY)]
+    nbformat.write(nb, path)
+    return path
+
+
+def _write_inputs(root: Path, clients: list[dict], formats: str = "html,xlsx") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    _notebook(root / "nb.ipynb")
+    good = pd.DataFrame(
+        {
+            "employee": ["001", "002"],
+            "period": ["2025-01", "2025-01"],
+            "kpi": ["revenue", "revenue"],
+            "actual": [1500.0, 2500.0],
+        }
+    )
+    (root / "data").mkdir(exist_ok=True)
+    good.to_csv(root / "data" / "good.csv", index=False)
+    good.assign(actual=["1500", "lots"]).to_csv(root / "data" / "bad.csv", index=False)
+    (root / "design.yaml").write_text("client: x\n")
+    (root / "scheme.yaml").write_text("name: s\n")
+    manifest = {
+        "defaults": {
+            "design": "design.yaml",
+            "schemes": ["scheme.yaml"],
+            "notebook": "nb.ipynb",
+            "formats": formats,
+            "currency": "EUR",
+        },
+        "clients": clients,
+    }
+    path = root / "manifest.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return path
+
+
+def _complete(folder: Path) -> bool:
+    """A client folder is complete when its manifest lists files that all match."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return all(
+        file_sha256(folder / item["file"]) == item["sha256"] for item in manifest["outputs"]
+    ) and sorted(p.name for p in folder.iterdir()) == sorted(
+        [item["file"] for item in manifest["outputs"]] + ["manifest.json"]
+    )
+
+
+# --------------------------------------------------------------------------- manifests
+def test_manifest_merges_defaults_and_branding(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "defaults:\n  currency: EUR\n  branding: {primary_color: '#111111', consultant: Jo}\n"
+        "clients:\n  - {client: A, branding: {primary_color: '#222222'}}\n"
+        "  - {client: B, currency: USD}\n"
+    )
+    assert load_manifest(path) == [
+        {
+            "currency": "EUR",
+            "branding": {"primary_color": "#222222", "consultant": "Jo"},
+            "client": "A",
+        },
+        {
+            "currency": "USD",
+            "branding": {"primary_color": "#111111", "consultant": "Jo"},
+            "client": "B",
+        },
+    ]
+
+
+def test_manifest_problems_are_listed_together(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "default: {}\nclients:\n  - {client: 'Acme/1'}\n  - {data: x.csv}\n  - just text\n"
+        "  - {client: 'Acme 1'}\n"
+    )
+    with pytest.raises(DefinitionError) as err:
+        load_manifest(path)
+    assert str(err.value) == (
+        f"{path}: unknown key 'default'. Did you mean 'defaults'?\n"
+        f"{path}: clients[1] has no 'client' name.\n"
+        f"{path}: clients[2] must be a mapping with at least 'client:'.\n"
+        f"{path}: clients[3]: client 'Acme 1' would share the output folder 'Acme-1' with "
+        "clients[0].\n"
+        "Suggestion: fix the manifest (see templates/batch/manifest.yaml for an example)."
+    )
+
+
+def test_manifest_yaml_error_names_the_line(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("clients:\n  - {client: A\n")
+    with pytest.raises(DefinitionError) as err:
+        load_manifest(path)
+    assert str(err.value).startswith(f"{path} (line 3, column 1): not valid YAML: ")
+    assert str(err.value).endswith("Suggestion: check the indentation and quotes around that line.")
+
+
+def test_every_client_is_checked_before_any_work(tmp_path):
+    manifest = _write_inputs(
+        tmp_path / "in",
+        [
+            {"client": "Good", "data": "data/good.csv"},
+            {"client": "Typo", "data": "data/good.csv", "budgett": 10},
+            {"client": "Missing", "data": "data/none.csv", "budget": "lots"},
+        ],
+    )
+    with pytest.raises(DefinitionError) as err:
+        plan_batch(manifest, tmp_path / "out")
+    nb = tmp_path / "in" / "nb.ipynb"
+    assert str(err.value) == (
+        f"{manifest}: clients[1] (Typo): Unknown report parameter 'budgett'. Did you mean "
+        "'budget'? Known parameters: branding, budget, client, currency, data, design, schemes.\n"
+        f"Suggestion: use the names and types of the parameters cell of {nb}.\n"
+        f"{manifest}: clients[2] (Missing): Report parameter 'budget' must be Optional[float], "
+        "got str 'lots'.\n"
+        f"Suggestion: use the names and types of the parameters cell of {nb}."
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_paths_are_relative_to_the_manifest(tmp_path):
+    manifest = _write_inputs(tmp_path / "in", [{"client": "Good", "data": "data/good.csv"}])
+    (job,) = plan_batch(manifest, tmp_path / "out")
+    root = (tmp_path / "in").resolve()
+    assert job.parameters["data"] == str(root / "data" / "good.csv")
+    assert job.parameters["schemes"] == [str(root / "scheme.yaml")]
+    assert job.notebook == str(root / "nb.ipynb")
+    assert job.formats == ("html", "xlsx")
+    assert job.folder == (tmp_path / "out").resolve() / "Good"
+
+
+def test_unknown_executor_lists_the_known_ones():
+    with pytest.raises(DefinitionError) as err:
+        get_executor("dusk")
+    assert str(err.value) == (
+        "Unknown executor 'dusk'. Did you mean 'dask'?\nSuggestion: use one of: dask, local."
+    )
+
+
+# --------------------------------------------------------------------------- local batch
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    manifest = _write_inputs(
+        root / "in",
+        [
+            {"client": "Alpha", "data": "data/good.csv"},
+            {"client": "Broken & Co", "data": "data/bad.csv"},
+            {"client": "Gamma", "data": "data/good.csv", "budget": 1000},
+        ],
+    )
+    out = root / "out"
+    started = time.time()
+    code = main(["batch", str(manifest), "--out", str(out), "--jobs", "2"])
+    return {"manifest": manifest, "out": out, "code": code, "started": started}
+
+
+def test_batch_with_a_broken_client_exits_1_and_keeps_the_others(batch_run):
+    assert batch_run["code"] == 1
+    out = batch_run["out"]
+    assert sorted(p.name for p in out.iterdir()) == ["Alpha", "Broken-Co", "Gamma"]
+    for name in ("Alpha", "Gamma"):
+        assert sorted(p.name for p in (out / name).iterdir()) == [
+            "manifest.json",
+            "payouts.xlsx",
+            "report.html",
+            "report.ipynb",
+        ]
+        assert _complete(out / name)
+    broken = out / "Broken-Co"
+    assert sorted(p.name for p in broken.iterdir()) == ["manifest.json", "report.ipynb"]
+    nb = nbformat.read(broken / "report.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["ValueError"]
+    manifest = json.loads((broken / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["error"] == (
+        "ValueError: column 'actual' of the data is not numeric (notebook cell [3])"
+    )
+
+
+def test_batch_summary_names_the_failed_client(batch_run):
+    result = run_batch(batch_run["manifest"], batch_run["out"], resume=True, progress=False)
+    assert [(r.client, r.status) for r in result.results] == [
+        ("Alpha", "skipped"),
+        ("Broken & Co", "failed"),  # failed clients always run again
+        ("Gamma", "skipped"),
+    ]
+    text = result.format_summary()
+    lines = text.splitlines()
+    assert lines[0].split() == ["client", "status", "seconds", "output", "/", "error"]
+    assert lines[3].startswith("Broken & Co  failed")
+    assert lines[3].endswith(
+        "ValueError: column 'actual' of the data is not numeric (notebook cell [3])"
+    )
+    assert lines[-1].startswith("0 ok, 2 skipped, 1 failed in ")
+    assert list(result.summary.columns) == ["client", "status", "seconds", "output"]
+
+
+def test_resume_reruns_only_changed_or_missing_clients(batch_run):
+    manifest, out = batch_run["manifest"], batch_run["out"]
+    before = {n: (out / n / "report.html").stat().st_mtime_ns for n in ("Alpha", "Gamma")}
+    jobs = plan_batch(manifest, out)
+    assert [is_up_to_date(j) for j in jobs] == [True, False, True]
+    # Gamma's inputs change (a parameter); Alpha's report loses a file.
+    text = manifest.read_text().replace("budget: 1000", "budget: 2000")
+    manifest.write_text(text)
+    (out / "Alpha" / "payouts.xlsx").unlink()
+    result = run_batch(manifest, out, resume=True, jobs=2, progress=False)
+    statuses = {r.client: r.status for r in result.results}
+    assert statuses == {"Alpha": "ok", "Broken & Co": "failed", "Gamma": "ok"}
+    after = {n: (out / n / "report.html").stat().st_mtime_ns for n in ("Alpha", "Gamma")}
+    assert all(after[n] > before[n] for n in after)
+    gamma = json.loads((out / "Gamma" / "manifest.json").read_text())
+    assert gamma["parameters"]["budget"] == 2000.0
+    # A third run with nothing changed runs only the broken client.
+    again = run_batch(manifest, out, resume=True, progress=False)
+    assert [r.status for r in again.results] == ["skipped", "failed", "skipped"]
+    assert (out / "Gamma" / "report.html").stat().st_mtime_ns == after["Gamma"]
+
+
+def test_killed_batch_leaves_no_half_written_report(tmp_path):
+    clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(5)]
+    manifest = _write_inputs(tmp_path / "in", clients, formats="html,pdf,xlsx")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kpitools.cli", "batch", str(manifest), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 120
+        # Wait until one report is finished and another one is being written.
+        while time.time() < deadline:
+            done = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
+            busy = list(out.glob(".kpitools-tmp/*/report.ipynb")) if out.exists() else []
+            if done and busy:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the batch ended before it could be killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the batch, its workers and the fork server
+        proc.wait()
+    folders = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert 1 <= len(folders) < 5
+    for folder in folders:
+        assert _complete(folder), folder
+        assert json.loads((folder / "manifest.json").read_text())["status"] == "ok"
+    leftovers = list(out.glob(".kpitools-tmp/*"))
+    assert leftovers  # the killed work stayed out of sight, in the hidden temp folder
+    # The next run removes what dead processes left (a killed process takes a moment to die).
+    removed, deadline = 0, time.time() + 20
+    while (out / ".kpitools-tmp").exists() and time.time() < deadline:
+        removed += clean_stale_temp(out)
+        time.sleep(0.1)
+    assert removed == len(leftovers)
+    assert not (out / ".kpitools-tmp").exists()
+
+
+# --------------------------------------------------------------------------- dask
+def test_dask_executor_on_a_local_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    manifest = _write_inputs(
+        tmp_path / "in",
+        [
+            {"client": "Alpha", "data": "data/good.csv"},
+            {"client": "Broken", "data": "data/bad.csv"},
+        ],
+    )
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = run_batch(
+            manifest,
+            tmp_path / "out",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            jobs=2,
+            progress=False,
+        )
+    assert [(r.client, r.status) for r in result.results] == [("Alpha", "ok"), ("Broken", "failed")]
+    assert not result.ok and result.executor == "dask"
+    assert _complete(tmp_path / "out" / "Alpha")
+    assert result.results[1].error == (
+        "ValueError: column 'actual' of the data is not numeric (notebook cell [3])"
+    )
