@@ -419,8 +419,8 @@ def _read(
     )
 
 
-def _sniff_encoding(path: Path, name: str) -> tuple[str, str]:
-    """Return (encoding, first 64 KB decoded), or raise for binary and unknown encodings."""
+def _sniff_head(path: Path, name: str) -> tuple[str, str]:
+    """Refuse binary files; guess the encoding from the first 64 KB; return (encoding, text)."""
     with open(path, "rb") as fh:
         head = fh.read(65536)
     for magic, what in _MAGIC:
@@ -436,36 +436,16 @@ def _sniff_encoding(path: Path, name: str) -> tuple[str, str]:
             f"{name}: this is not a CSV text file: it contains binary data (NUL bytes).\n"
             "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
         )
-    encoding = "utf-8"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as fh:
-        try:
-            while chunk := fh.read(1 << 20):
-                if b"\x00" in chunk:
-                    raise _fatal(
-                        name,
-                        f"{name}: this is not a CSV text file: it contains binary data "
-                        "(NUL bytes).\n"
-                        "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
-                    )
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            encoding = "cp1251"
-    if encoding == "cp1251":
-        with open(path, "rb") as fh:
-            try:
-                while chunk := fh.read(1 << 20):
-                    chunk.decode("cp1251")
-            except UnicodeDecodeError as err:
-                raise _fatal(
-                    name,
-                    f"{name}: cannot read the text: it is neither UTF-8 nor cp1251 "
-                    f"(byte 0x{err.object[err.start]:02x} is not valid in either).\n"
-                    "Suggestion: save the file as CSV UTF-8.",
-                ) from err
-    text = head.decode("cp1251" if encoding == "cp1251" else "utf-8", errors="ignore")
-    text = text.lstrip("\ufeff")
+    try:  # a multi-byte character may be cut at the end of the head: not final
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "cp1251"
+    return encoding, _decode_head(head, encoding, name)
+
+
+def _decode_head(head: bytes, encoding: str, name: str) -> str:
+    text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
     if _CONTROL.search(text):
         raise _fatal(
             name,
@@ -473,7 +453,18 @@ def _sniff_encoding(path: Path, name: str) -> tuple[str, str]:
             f"(read as {encoding}, it is neither valid UTF-8 text nor cp1251 text).\n"
             "Suggestion: export the data as CSV (UTF-8), XLSX or Parquet.",
         )
-    return encoding, text
+    return text
+
+
+def _neither(path: Path, name: str, err: Exception) -> DataValidationError:
+    """The file is not UTF-8 and not cp1251: name the first byte that fits neither."""
+    # 0x98 is the one byte cp1251 leaves undefined
+    where = " (byte 0x98 is not valid in either)" if b"\x98" in path.read_bytes() else ""
+    return _fatal(
+        name,
+        f"{name}: cannot read the text: it is neither UTF-8 nor cp1251{where}.\n"
+        "Suggestion: save the file as CSV UTF-8.",
+    )
 
 
 def _sniff_header(text: str, name: str) -> tuple[str, list[str]]:
@@ -492,11 +483,22 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    encoding, head = _sniff_encoding(path, name)
-    delimiter, header = _sniff_header(head, name)
-    original = _check_names(header, name)
+    encoding, head = _sniff_head(path, name)
 
-    def read(use_threads: bool) -> tuple[pa.Table, list]:
+    def attempt(encoding: str, head: str, as_float: bool, use_threads: bool):
+        delimiter, header = _sniff_header(head, name)
+        original = _check_names(header, name)
+        wanted = set(numeric(list(original))) if numeric is not None else set()
+        # id columns as dictionaries: codes and unique values come free from the parser
+        as_dict = pa.dictionary(pa.int32(), pa.large_string())
+        types = {
+            raw: pa.float64()
+            if as_float and norm in wanted
+            else as_dict
+            if numeric is not None and norm in _TEXT_COLUMNS
+            else pa.large_string()
+            for norm, raw in zip(original, header, strict=False)
+        }
         bad: list = []
 
         def handler(row) -> str:
@@ -512,18 +514,42 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
                 delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                column_types=types,
                 strings_can_be_null=True,
                 null_values=[""],
+                decimal_point="," if delimiter != "," else ".",
             ),
         )
-        return table, bad
+        return table, bad, delimiter, header, original, wanted
+
+    def read(encoding: str, head: str):
+        as_float = True
+        try:  # numbers parsed by arrow; any bad cell sends us to the careful path
+            out = attempt(encoding, head, as_float, True)
+        except pa.ArrowInvalid as err:
+            if "conversion error" not in str(err):
+                raise
+            as_float = False
+            out = attempt(encoding, head, as_float, True)
+        if out[1] and any(b.number is None for b in out[1]):  # only serial reads know lines
+            out = attempt(encoding, head, as_float, False)
+        return out
 
     try:
-        table, bad = read(True)
-        if bad and any(b.number is None for b in bad):
-            table, bad = read(False)  # only the serial reader knows the line numbers
-    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        try:
+            table, bad, delimiter, header, original, wanted = read(encoding, head)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            if encoding != "utf-8" or not ("UTF8" in str(err) or isinstance(err, UnicodeError)):
+                raise
+            encoding = "cp1251"  # invalid UTF-8 after the first 64 KB
+            with open(path, "rb") as fh:
+                head = _decode_head(fh.read(65536), encoding, name)
+            table, bad, delimiter, header, original, wanted = read(encoding, head)
+    except UnicodeDecodeError as err:
+        raise _neither(path, name, err) from err
+    except pa.ArrowInvalid as err:
+        if encoding == "cp1251" and "decode" in str(err).lower():
+            raise _neither(path, name, err) from err
         raise _fatal(
             name,
             f"{name}: cannot parse the CSV: {err}.\n"
@@ -531,9 +557,10 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
         ) from err
     issues = _Issues(name)
     n_total = table.num_rows + len(bad)
-    bad_lines = np.array(sorted(b.number for b in bad), dtype=np.int64)
-    rows = np.setdiff1d(np.arange(2, n_total + 2, dtype=np.int64), bad_lines, assume_unique=True)
+    rows = np.arange(2, n_total + 2, dtype=np.int64)
     if bad:
+        bad_lines = np.array(sorted(b.number for b in bad), dtype=np.int64)
+        rows = np.setdiff1d(rows, bad_lines, assume_unique=True)
         n_cols = len(header)
         issues.add(
             "bad_row",
@@ -541,14 +568,15 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
             [b.number for b in bad],
             [f"{b.actual_columns} of {n_cols} fields: {b.text[:60]}" for b in bad],
         )
-    table = table.rename_columns([original_norm for original_norm in original])
-    if numeric is not None:
-        for col in set(numeric(list(original))) & set(table.column_names):
-            try:
-                cast = pc.cast(table[col], pa.float64())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue  # slow path later reports the bad cells
-            table = table.set_column(table.column_names.index(col), col, cast)
+    table = table.rename_columns(list(original)).unify_dictionaries()
+    for col in wanted & set(table.column_names):
+        if pa.types.is_floating(table.schema.field(col).type):
+            continue
+        try:
+            cast = pc.cast(table[col], pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # the careful path reports the bad cells with their text
+        table = table.set_column(table.column_names.index(col), col, cast)
     frame = table.to_pandas(types_mapper=_str_mapper(pa))
     return _finish(
         frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, issues=issues
@@ -727,6 +755,66 @@ def _as_text(values: pd.Series) -> pd.Series:
         out = values.astype("str")
     out = out.str.strip()
     return out.where(out != "")
+
+
+class _Text:
+    """A text column as codes into cleaned unique values (stripped; empty = missing).
+
+    Cleaning, period parsing and duplicate keys work on the few unique values; the
+    column itself is only rebuilt when cleaning changed something.
+    """
+
+    def __init__(self, values: pd.Series):
+        is_str = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+        if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
+            values.cat.categories.dtype
+        ):
+            source = None
+            codes = values.cat.codes.to_numpy()
+            uniques = values.cat.categories
+        else:
+            source = values if is_str else _as_text(values)
+            codes, uniques = pd.factorize(source)
+        raw = np.asarray(uniques, dtype=object)
+        stripped = np.array([str(u).strip() for u in raw], dtype=object)
+        changed = bool((stripped != raw).any())
+        if changed:
+            empty = stripped == ""
+            new_codes, new_uniques = pd.factorize(pd.Series(np.where(empty, None, stripped)))
+            remap = np.append(np.where(empty, -1, new_codes), -1)
+            codes = remap[codes]
+            raw = np.asarray(new_uniques, dtype=object)
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.uniques = raw
+        self._source = None if changed else source
+
+    @property
+    def missing(self) -> np.ndarray:
+        return self.codes < 0
+
+    def values(self, mask: np.ndarray) -> np.ndarray:
+        """The cleaned text of the rows in ``mask`` (for messages)."""
+        return np.append(self.uniques, None)[self.codes[mask]]
+
+    def series(self, keep: np.ndarray | None = None) -> pd.Series:
+        """The cleaned column (``str`` dtype), optionally only the rows in ``keep``."""
+        if self._source is not None and (keep is None or keep.all()):
+            return self._source.reset_index(drop=True)
+        codes = self.codes if keep is None else self.codes[keep]
+        return pd.Series(pd.array(self.uniques, dtype="str").take(codes, allow_fill=True))
+
+    def mapped(self, values: np.ndarray) -> _Text:
+        """A new column whose unique value ``i`` becomes ``values[i]`` (None = missing)."""
+        out = object.__new__(_Text)
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+        remap = np.append(codes, -1)
+        out.codes = remap[self.codes]
+        out.uniques = np.asarray(uniques, dtype=object)
+        same = len(values) == len(self.uniques) and all(
+            v == u for v, u in zip(values, self.uniques, strict=True)
+        )
+        out._source = self._source if same else None
+        return out
 
 
 _NUM_CLEAN = re.compile(r"[\s\u00a0\u202f']")
@@ -1048,7 +1136,7 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
 
 def _validate(
     raw: _Raw, layout: str, duplicates: str, library: Any
-) -> tuple[pd.DataFrame, str, int]:
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Return the clean long table, the layout used and the number of rows kept."""
     if duplicates not in _DUPLICATES:
         raise DefinitionError(
@@ -1072,10 +1160,10 @@ def _validate(
         else:
             target, t_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
         rows = raw.rows
-        employee = _as_text(frame["employee"])
-        kpi = _as_text(frame["kpi"])
+        employee = _Text(frame["employee"])
+        kpi = _Text(frame["kpi"])
         period_raw = frame["period"]
-        attrs = {a: _as_text(frame[a]) for a in ATTRIBUTES if a in frame.columns}
+        attrs = {a: _Text(frame[a]) for a in ATTRIBUTES if a in frame.columns}
         actual_col, target_col = orig["actual"], orig.get("target", "target")
         actual_text = frame["actual"]
         target_text = frame["target"] if "target" in frame.columns else None
@@ -1089,10 +1177,10 @@ def _validate(
     else:
         melted = _wide_to_long_raw(raw)
         rows = melted["_row"].to_numpy()
-        employee = _as_text(melted["employee"])
-        kpi = melted["kpi"].astype("str")
+        employee = _Text(melted["employee"])
+        kpi = _Text(melted["kpi"].astype("str"))
         period_raw = melted["period"]
-        attrs = {a: _as_text(melted[a]) for a in ATTRIBUTES if a in melted.columns}
+        attrs = {a: _Text(melted[a]) for a in ATTRIBUTES if a in melted.columns}
         actual = melted["_actual"].to_numpy(dtype=float)
         target = melted["_target"].to_numpy(dtype=float)
         a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
@@ -1104,10 +1192,20 @@ def _validate(
         bad_any = a_bad | t_bad
         orig = {**orig, "kpi": "kpi"}
 
-    period, p_missing = _periods(period_raw, None)
-    e_missing = employee.isna().to_numpy()
-    k_missing = kpi.isna().to_numpy()
-    p_bad = period.isna().to_numpy() & ~p_missing
+    if pd.api.types.is_datetime64_any_dtype(period_raw.dtype) or isinstance(
+        period_raw.dtype, pd.PeriodDtype
+    ):
+        period_raw = parse_periods(period_raw)
+    period_text = _Text(period_raw)
+    parsed = np.array(
+        [_format_period(_parse_one_period(str(u)), None) for u in period_text.uniques],
+        dtype=object,
+    )
+    period = period_text.mapped(parsed)
+    p_missing = period_text.missing
+    p_bad = period.missing & ~p_missing
+    e_missing = employee.missing
+    k_missing = kpi.missing
     if e_missing.any():
         issues.add("missing_employee", orig["employee"], rows[e_missing])
     if k_missing.any():
@@ -1115,12 +1213,12 @@ def _validate(
     if p_missing.any():
         issues.add("missing_period", orig["period"], rows[p_missing])
     if p_bad.any():
-        issues.add("bad_period", orig["period"], rows[p_bad], np.asarray(period_raw)[p_bad])
+        issues.add("bad_period", orig["period"], rows[p_bad], period_text.values(p_bad))
     key_bad = e_missing | k_missing | p_missing | p_bad
     bad_any = bad_any | key_bad
 
     if library is not None:
-        kpi_codes, kpi_uniques = pd.factorize(kpi)
+        kpi_codes, kpi_uniques = kpi.codes, kpi.uniques
         known = np.array([library.get(str(k)) is not None for k in kpi_uniques] + [True])
         nonneg = np.array(
             [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in kpi_uniques]
@@ -1128,7 +1226,7 @@ def _validate(
         )
         unknown = ~known[kpi_codes]
         if unknown.any():
-            names = list(dict.fromkeys(kpi[unknown].tolist()))
+            names = list(dict.fromkeys(kpi.values(unknown).tolist()))
             ids = [str(k.id) for k in library] if not hasattr(library, "ids") else library.ids
             close = {n: difflib.get_close_matches(n, list(ids), n=1) for n in names[:5]}
             pairs = [f"{n!r} → {c[0]!r}" for n, c in close.items() if c]
@@ -1137,7 +1235,7 @@ def _validate(
                 "unknown_kpi",
                 orig.get("kpi", "kpi") if layout == "long" else None,
                 rows[unknown],
-                kpi[unknown],
+                kpi.values(unknown),
                 severity="warning",
                 note=" ".join(hints),
             )
@@ -1148,17 +1246,30 @@ def _validate(
                 "negative",
                 col,
                 rows[negative],
-                (kpi[negative] + " = " + pd.Series(actual[negative], dtype="str").to_numpy()),
+                [
+                    f"{k} = {float(a)!r}"
+                    for k, a in zip(kpi.values(negative), actual[negative], strict=True)
+                ],
             )
             bad_any = bad_any | negative
 
     # duplicates among rows whose key could be read
     ok_key = ~key_bad
-    key = _combine_codes([employee, period, kpi], ok_key)
+    key = _combine_codes([employee, period, kpi])
     dup = np.zeros(len(rows), dtype=bool)
-    dup[ok_key] = pd.Series(key[ok_key]).duplicated(keep=False).to_numpy()
+    valid_keys = key[ok_key]
+    if len(valid_keys) and valid_keys.max() < 8 * len(valid_keys) + 1_000_000:
+        counts = np.bincount(valid_keys)  # O(n): the key space is small
+        dup[ok_key] = counts[valid_keys] > 1
+    else:
+        dup[ok_key] = pd.Series(valid_keys).duplicated(keep=False).to_numpy()
     if dup.any():
-        labels = employee[dup] + " × " + period[dup] + " × " + kpi[dup]
+        labels = [
+            f"{e} × {p} × {k}"
+            for e, p, k in zip(
+                employee.values(dup), period.values(dup), kpi.values(dup), strict=True
+            )
+        ]
         if duplicates == "error":
             issues.add("duplicate", None, rows[dup], labels)
             bad_any = bad_any | dup
@@ -1166,31 +1277,45 @@ def _validate(
             issues.add("summed", None, rows[dup], labels, severity="warning")
 
     keep = ~bad_any
-    table = pd.DataFrame(
-        {
-            "employee": employee[keep].to_numpy(),
-            "period": period[keep].to_numpy(),
-            "kpi": kpi[keep].to_numpy(),
-            "actual": actual[keep],
-        }
-    )
+    columns: dict[str, Any] = {
+        "employee": employee.series(keep),
+        "period": period.series(keep),
+        "kpi": kpi.series(keep),
+        "actual": actual[keep],
+    }
     has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(target).any()
     if has_target:
-        table["target"] = target[keep]
+        columns["target"] = target[keep]
     for a, values in attrs.items():
-        table[a] = values[keep].to_numpy()
-    for c in ("employee", "period", "kpi", *attrs):
-        table[c] = table[c].astype("str")
+        columns[a] = values.series(keep)
+    table = pd.DataFrame(columns)
     if duplicates == "sum" and dup[keep].any():
         table = _sum_duplicates(table)
-    return table.reset_index(drop=True), layout, int(keep.sum())
+    stats = {
+        "employees": len(_present(employee, keep)),
+        "periods": tuple(sorted(_present(period, keep))),
+        "kpis": tuple(_present(kpi, keep, in_order=True)),
+    }
+    return table.reset_index(drop=True), layout, stats
 
 
-def _combine_codes(columns: Sequence[pd.Series], valid: np.ndarray) -> np.ndarray:
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+def _present(text: _Text, keep: np.ndarray, *, in_order: bool = False) -> list[str]:
+    """Unique values among the kept rows (in order of first appearance if asked)."""
+    codes = text.codes[keep]
+    codes = codes[codes >= 0]
+    if in_order:
+        first = np.full(len(text.uniques), len(codes))
+        first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins: the first row
+        order = np.argsort(first, kind="stable")
+        return [str(text.uniques[c]) for c in order if first[c] < len(codes)]
+    seen = np.bincount(codes, minlength=len(text.uniques)) > 0
+    return [str(u) for u in text.uniques[seen]]
+
+
+def _combine_codes(columns: Sequence[_Text]) -> np.ndarray:
+    key = np.zeros(len(columns[0].codes), dtype=np.int64)
     for col in columns:
-        codes, uniques = pd.factorize(col)
-        key = key * (len(uniques) + 1) + (codes + 1)
+        key = key * (len(col.uniques) + 1) + (col.codes + 1)
     return key
 
 
@@ -1320,7 +1445,7 @@ def _run(
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
     raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
-    table, used, kept = _validate(raw, layout, duplicates, library)
+    table, used, stats = _validate(raw, layout, duplicates, library)
     issues = raw.issues
     ok = issues.n_errors == 0
     summary = issues.summary()
@@ -1332,9 +1457,9 @@ def _run(
         issues=summary.drop(columns=[c for c in ("_key", "_unit") if c in summary]),
         failure_cases=issues.frame().drop(columns="_key"),
         data=table if ok else None,
-        employees=int(table["employee"].nunique()),
-        periods=tuple(sorted(pd.unique(table["period"]))),
-        kpis=tuple(pd.unique(table["kpi"])),
+        employees=stats["employees"],
+        periods=stats["periods"],
+        kpis=stats["kpis"],
         _lines=tuple(issues.lines()),
     )
     return report, issues

@@ -1,0 +1,140 @@
+"""Benchmark: ``kpitools.data.load`` against a bare ``pandas.read_csv`` on 1,000,000 rows.
+
+Generates (seeded, into a temporary folder) a long CSV with 2,000 employees (``E0001``…),
+50 monthly periods, 10 KPIs, ``actual``, ``target`` and ``team``: one row per
+employee × period × KPI, in shuffled order. Then, alternating the two contenders,
+runs each ``--repeats`` times in a fresh Python process and keeps the best:
+
+- wall time of the call only (imports excluded);
+- peak memory: the process's peak resident memory during the call (``VmHWM``, reset
+  through ``/proc/self/clear_refs`` after the imports) minus its resident memory before
+  the call. pandas, pyarrow and kpitools.data are imported by both, so only the work
+  counts; arrow buffers are included (tracemalloc would miss them). Linux only.
+
+Goal: load + validate within 1.5× the time and 2× the memory of the bare read.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_load.py            # 1,000,000 rows
+    .venv/bin/python benchmarks/bench_load.py --rows 200000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+WORKER = r"""
+import json, sys, time
+import pandas as pd
+import pyarrow, pyarrow.csv, pyarrow.compute  # noqa: F401  (same imports for both)
+import kpitools.data
+
+
+def status(key):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])  # kB
+
+
+path, which = sys.argv[1], sys.argv[2]
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")  # reset the peak (VmHWM) to the current RSS: imports do not count
+base = status("VmRSS")
+t0 = time.perf_counter()
+if which == "read_csv":
+    df = pd.read_csv(path)
+else:
+    df = kpitools.data.load(path)
+seconds = time.perf_counter() - t0
+peak = status("VmHWM")
+print(json.dumps({"seconds": seconds, "mb": (peak - base) / 1024, "rows": len(df)}))
+"""
+
+
+def make_csv(path: Path, rows: int, seed: int = 20250101) -> None:
+    """Write the seeded long table: employees × periods × KPIs, shuffled."""
+    rng = np.random.default_rng(seed)
+    kpis = np.array([f"kpi_{i:02d}" for i in range(10)])
+    n_periods = 50
+    n_emp = max(1, -(-rows // (len(kpis) * n_periods)))
+    employees = np.array([f"E{i:04d}" for i in range(1, n_emp + 1)])
+    periods = np.array([f"{2021 + m // 12}-{m % 12 + 1:02d}" for m in range(n_periods)])
+    grid = np.arange(n_emp * n_periods * len(kpis))[:rows]
+    rng.shuffle(grid)
+    e, rest = np.divmod(grid, n_periods * len(kpis))
+    p, k = np.divmod(rest, len(kpis))
+    teams = np.array(["North", "South", "East", "West"])
+    df = pd.DataFrame(
+        {
+            "employee": employees[e],
+            "period": periods[p],
+            "kpi": kpis[k],
+            "actual": rng.normal(1000, 250, rows).round(2),
+            "target": rng.normal(1000, 100, rows).round(2),
+            "team": teams[e % len(teams)],
+        }
+    )
+    df.to_csv(path, index=False)
+
+
+def measure(path: Path, which: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, str(path), which],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.csv"
+        t0 = time.perf_counter()
+        make_csv(path, args.rows)
+        print(
+            f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        results: dict[str, list[dict]] = {"read_csv": [], "kpitools.load": []}
+        for _ in range(args.repeats):  # alternate so drift hits both alike
+            for which in results:
+                results[which].append(measure(path, which))
+        best = {
+            w: {
+                "seconds": min(r["seconds"] for r in runs),
+                "mb": min(r["mb"] for r in runs),
+                "rows": runs[0]["rows"],
+            }
+            for w, runs in results.items()
+        }
+    base, ours = best["read_csv"], best["kpitools.load"]
+    print(f"best of {args.repeats}, fresh process each run")
+    print(f"{'':<22}{'time (s)':>10}{'peak MB':>10}{'rows':>12}")
+    for name, r in best.items():
+        print(f"{name:<22}{r['seconds']:>10.3f}{r['mb']:>10.1f}{r['rows']:>12,}")
+    t_ratio = ours["seconds"] / base["seconds"]
+    m_ratio = ours["mb"] / base["mb"] if base["mb"] > 0 else float("nan")
+    print(f"{'ratio load/read_csv':<22}{t_ratio:>10.2f}{m_ratio:>10.2f}")
+    print(
+        f"goal: time ≤ 1.5× ({'met' if t_ratio <= 1.5 else 'MISSED'}), "
+        f"memory ≤ 2× ({'met' if m_ratio <= 2 else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
