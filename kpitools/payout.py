@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, DefinitionError, did_you_mean
-from .periods import format_periods, ratio_inputs, roll_up, select
+from .periods import format_periods, ratio_inputs, roll_up, select, unique_sorted
 from .schemes import Component, Scheme, load_scheme
 from .targets import TargetContext, TargetResult, compute_targets
 
@@ -631,7 +631,7 @@ def prepare(
 
     comp_kpis = {c.kpi for c in scheme.components}
     in_comp = values["kpi"].isin(comp_kpis).to_numpy()
-    key_sorted = np.unique(key_of(values)[in_comp])
+    key_sorted = unique_sorted(key_of(values)[in_comp])
     attrs = attrs.iloc[np.argsort(key_of(attrs), kind="stable")].reset_index(drop=True)
     attr_key = key_of(attrs)  # sorted; one row per employee-period
     at = np.searchsorted(attr_key, key_sorted)
@@ -700,7 +700,7 @@ def prepare(
             f"{lo} to {hi}).\nSuggestion: choose periods within the data; a {kind} counts "
             "when it lies wholly inside FROM..TO."
         )
-    in_scope = set(np.unique(per[keep]).tolist())
+    in_scope = set(unique_sorted(per[keep]).tolist())
     skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
     keep &= ~np.isin(per, skip_codes)
     skipped_df = pd.DataFrame(
@@ -713,7 +713,8 @@ def prepare(
     rows = np.flatnonzero(keep)
     keys = keys.iloc[rows].reset_index(drop=True)
     labels = format_periods(keys["period"].to_numpy(dtype=np.int64), kind)
-    period_code = pd.factorize(keys["period"].to_numpy(dtype=np.int64), sort=True)[0]
+    per_kept = keys["period"].to_numpy(dtype=np.int64)
+    period_code = np.searchsorted(unique_sorted(per_kept), per_kept)
     keys["period"] = pd.Series(labels, dtype=object).astype(str)
     columns = ["employee", "period", "role"] + [
         c for c in ("team", "region", "manager") if c in keys.columns

@@ -52,6 +52,7 @@ __all__ = [
     "lag_year",
     "months_in",
     "parse_range",
+    "unique_sorted",
     "select",
     "roll_up",
     "ratio_inputs",
@@ -104,6 +105,20 @@ def parse_periods(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list[A
     return kinds, ords, bad
 
 
+def unique_sorted(values: Any) -> np.ndarray:
+    """Sorted distinct values of an integer array (a sort: faster than ``np.unique`` here).
+
+    Examples
+    --------
+    >>> unique_sorted(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    s = np.sort(np.asarray(values).ravel())
+    if s.size == 0:
+        return s
+    return s[np.r_[True, s[1:] != s[:-1]]]
+
+
 def format_period(ordinal: int, kind: str) -> str:
     """Label of a period ordinal: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
 
@@ -123,9 +138,11 @@ def format_period(ordinal: int, kind: str) -> str:
 def format_periods(ordinals: Sequence[int] | np.ndarray, kind: str) -> np.ndarray:
     """Labels of many ordinals (each distinct ordinal formatted once)."""
     arr = np.asarray(ordinals, dtype=np.int64)
-    uniq, inv = np.unique(arr, return_inverse=True)
+    if arr.size == 0:
+        return np.array([], dtype=object)
+    uniq = unique_sorted(arr)
     labels = np.array([format_period(o, kind) for o in uniq], dtype=object)
-    return labels[inv.reshape(arr.shape)] if arr.size else np.array([], dtype=object)
+    return labels[np.searchsorted(uniq, arr)]
 
 
 def convert(ordinal: Any, source: str, dest: str) -> Any:
@@ -364,10 +381,11 @@ def roll_up(
     order = np.lexsort((k, p, e))
     values = pd.DataFrame(
         {
-            "employee": employees[e[order]],
+            # categoricals: no per-row string conversion of large tables
+            "employee": pd.Categorical.from_codes(e[order], categories=employees),
             "emp": e[order],
             "period": p[order],
-            "kpi": kpi_names[k[order]],
+            "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names),
             "actual": values["actual"].to_numpy(dtype=float)[order],
             "target": values["target"].to_numpy(dtype=float)[order],
             "months": values["months"].to_numpy(dtype=np.int64)[order],
@@ -384,11 +402,17 @@ def _attributes(data: pd.DataFrame, frame: pd.DataFrame, employees: np.ndarray) 
     month = frame["month"].to_numpy(dtype=np.int64)
     n_emp = max(len(employees), 1)
     key = (per - (per.min() if per.size else 0)) * n_emp + emp
-    uniq = np.unique(key)
+    uniq = unique_sorted(key)
     rep = np.zeros(uniq.size, dtype=np.int64)
     pos = np.searchsorted(uniq, key)
     rep[pos] = np.arange(key.size)  # any row of the pair: gives its employee and period
-    out = pd.DataFrame({"employee": employees[emp[rep]], "emp": emp[rep], "period": per[rep]})
+    out = pd.DataFrame(
+        {
+            "employee": pd.Categorical.from_codes(emp[rep], categories=employees),
+            "emp": emp[rep],
+            "period": per[rep],
+        }
+    )
     for a in ATTRIBUTES:
         if a not in data.columns:
             continue

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DefinitionError, did_you_mean
-from .periods import format_period, lag_year
+from .periods import format_period, lag_year, unique_sorted
 
 __all__ = [
     "TargetContext",
@@ -207,7 +207,7 @@ def _history_slices(per: np.ndarray, window: int | None):
     """
     order = np.argsort(per, kind="stable")
     sorted_per = per[order]
-    uniq = np.unique(per)
+    uniq = unique_sorted(per)
     lo_p = np.full(uniq.size, np.iinfo(np.int64).min) if window is None else uniq - window
     hist_lo = np.searchsorted(sorted_per, lo_p, side="left")
     hist_hi = np.searchsorted(sorted_per, uniq, side="left")
@@ -255,7 +255,8 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
         base = np.where(at >= 0, act[at], np.nan)
         values = base * (1.0 + spec.rate)
         has_base = ~np.isnan(base)
-        uniq, inv = np.unique(per, return_inverse=True)
+        uniq = unique_sorted(per)
+        inv = np.searchsorted(uniq, per)
         any_base = np.bincount(inv, weights=has_base, minlength=uniq.size) > 0
         skipped = {
             int(p): (
