@@ -130,6 +130,10 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "target column without its KPI column: ignored",
         "add the KPI column, or rename the target column to target_<kpi>.",
     ),
+    "extra_cell": (
+        "value right of the last header column: ignored",
+        "give the column a header, or delete the stray value.",
+    ),
     "missing_date": ("no date: event skipped", "fill in the date if the event counts."),
     "bad_date": (
         "cannot read the date",
@@ -701,7 +705,17 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
         else:
             columns[col] = pd.Series([_cell_text(v) for v in cells], dtype="str")
     frame = pd.DataFrame(columns) if body else pd.DataFrame(columns=list(original))
-    return _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original)
+    issues = _Issues(name)
+    extra = [
+        (start + 2 + i, next(v for v in r[width:] if v is not None))
+        for i, r in enumerate(values[start + 1 :])
+        if any(v is not None and str(v).strip() for v in r[width:])
+    ]
+    if extra:
+        issues.add(
+            "extra_cell", None, [r for r, _ in extra], [v for _, v in extra], severity="warning"
+        )
+    return _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original, issues=issues)
 
 
 _TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}

@@ -639,3 +639,96 @@ def test_load_does_not_warn_when_clean(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         data.load(write(tmp_path, "long.csv", LONG))
+
+
+# --------------------------------------------------------------------------- more sources
+def test_cp1251_bytes_after_the_first_64_kb(tmp_path):
+    filler = "".join(f"E{i},2025-01,deals,1\n" for i in range(5000))  # ASCII, > 64 KB
+    body = "employee,period,kpi,actual\n" + filler + "Пётр,2025-01,deals,2\n"
+    df = data.load(write(tmp_path, "late.csv", body, encoding="cp1251"))
+    assert len(df) == 5001
+    assert df["employee"].iloc[-1] == "Пётр"
+
+
+def test_undecodable_bytes_after_the_first_64_kb(tmp_path):
+    filler = "".join(f"E{i},2025-01,deals,1\n" for i in range(5000))
+    path = tmp_path / "junk.csv"
+    path.write_bytes(("employee,period,kpi,actual\n" + filler).encode() + b"\x98,2025-01,x,1\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: cannot read the text: it is neither UTF-8 nor cp1251 (byte 0x98 is not "
+        "valid in either).\nSuggestion: save the file as CSV UTF-8."
+    )
+
+
+def test_xlsx_header_below_a_blank_row_and_stray_cells(tmp_path):
+    path = tmp_path / "offset.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([None])
+    ws.append(["employee", "period", "kpi", "actual"])
+    ws.append(["A", "2025-01", "deals", 1, None, "stray"])
+    ws.append(["B", "2025-01", "deals", "x"])
+    wb.save(path)
+    report = data.check(path)
+    cases = report.failure_cases[["row", "column", "value", "problem", "severity"]]
+    assert cases.astype(object).where(cases.notna(), None).values.tolist() == [
+        [3, None, "stray", "value right of the last header column: ignored", "warning"],
+        [4, "actual", "x", "not a number", "error"],
+    ]
+
+
+def test_parquet_categorical_text_and_missing_employee(tmp_path):
+    path = tmp_path / "c.parquet"
+    pd.DataFrame(
+        {
+            "employee": pd.Categorical(["a", None, "c"]),
+            "period": ["2025-01"] * 3,
+            "kpi": pd.Categorical(["deals"] * 3),
+            "actual": [1.0, 2.0, 3.0],
+        }
+    ).to_parquet(path)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 1 row; nothing was loaded.\n"
+        "- column 'employee': no employee id (1 row): row 2\n"
+        "  Suggestion: fill in the employee id or delete the row."
+    )
+
+
+def test_dataframe_with_datetime_periods_and_padded_text():
+    frame = pd.DataFrame(
+        {
+            "employee": [" 007 ", "008"],
+            "period": pd.to_datetime(["2025-01-31 13:00", "2025-03-01 00:00"]),
+            "kpi": ["deals ", "deals"],
+            "actual": [1, 2],
+        }
+    )
+    df = data.load(frame)
+    assert df[["employee", "period", "kpi"]].values.tolist() == [
+        ["007", "2025-01", "deals"],
+        ["008", "2025-03", "deals"],
+    ]
+
+
+def test_to_wide_needs_a_long_table():
+    with pytest.raises(DefinitionError) as excinfo:
+        data.to_wide(pd.DataFrame({"employee": ["a"], "period": ["2025-01"]}))
+    assert message(excinfo) == "to_wide needs a long table; missing column(s) kpi, actual."
+
+
+def test_from_wide_reports_bad_cells():
+    wide = pd.DataFrame(
+        {"employee": ["a", "b"], "period": ["2025-01", "2025-01"], "deals": ["1", "?"]}
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.from_wide(wide)
+    assert message(excinfo) == (
+        "<DataFrame>: the wide table has problems; nothing was converted.\n"
+        "- column 'deals': not a number (1 row): row 1 ('?')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text."
+    )
