@@ -61,6 +61,8 @@ class ControlSpec:
         ``scheme`` or ``components.<i>``: controls are laid out by group.
     value, min, max, step : float
         Starting value and slider range.
+    tooltip : str
+        What the control does, shown on hover.
     changes_targets : bool
         Whether the data must be prepared again (target controls) or only re-computed.
     readout : str
@@ -78,6 +80,7 @@ class ControlSpec:
     min: float
     max: float
     step: float
+    tooltip: str = ""
     changes_targets: bool = False
     readout: str = ".2f"
     read: Callable[[Any], float]
@@ -132,23 +135,26 @@ def _target_control(i: int, comp: Any) -> ControlSpec | None:
     target = comp.target
     method = getattr(target, "method", None)
     base = f"components.{i}.target"
-    label = f"target ({method})"
+    label, tip = "target", f"the target (method {method})"
     if method in ("fixed", "allocate"):
         param = "value" if method == "fixed" else "total"
         v = float(getattr(target, param))
         lo, hi, step = _money_range(v)
         readout = ",.0f" if step >= 1 else ",.2f"
-        label = "target" if method == "fixed" else "target total (allocate)"
+        if method == "allocate":
+            label, tip = "total to split", "the total split across the employees (allocate)"
     elif method == "growth":
         param = "rate"
         v = float(target.rate)
         lo, hi, step = min(-0.5, v), max(1.0, 2 * v), 0.005
-        readout, label = ".1%", "target growth rate"
+        readout, label = ".1%", "target growth"
+        tip = "target = base × (1 + this rate) (method growth)"
     elif method == "percentile":
         param = "q"
         v = float(target.q)
         lo, hi, step = 0.0, 1.0, 0.01
         readout, label = ".0%", "target percentile"
+        tip = "target = this percentile of past actuals (method percentile)"
     else:
         return None
     path = f"{base}.{param}"
@@ -160,6 +166,7 @@ def _target_control(i: int, comp: Any) -> ControlSpec | None:
         min=lo,
         max=hi,
         step=step,
+        tooltip=tip,
         changes_targets=True,
         readout=readout,
         read=lambda s, i=i, param=param: float(getattr(s.components[i].target, param)),
@@ -204,7 +211,8 @@ def _threshold_control(i: int, comp: Any) -> ControlSpec | None:
     lo, hi = bounds(_Holder(comp, i)) if bounds else (0.0, max(2.0, 2 * value))
     return ControlSpec(
         name=f"{group}.threshold",
-        label="threshold (attainment)",
+        label="threshold",
+        tooltip="attainment where pay starts (the curve's first point)",
         group=group,
         value=value,
         min=min(lo, value),
@@ -248,7 +256,7 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
             distinct = _distinct(_pairs(rule_of(s), key))
             return distinct[-2] + _STEP_ATTAINMENT, max(3.0, 2 * distinct[-1])
 
-        label = "accelerator point (attainment)" if key == "tiers" else "excellence (attainment)"
+        label = "accelerator" if key == "tiers" else "excellence"
     elif curve is not None and hasattr(curve, "linear"):
         spec = curve.linear
         if spec.cap is None or spec.slope <= 0:
@@ -265,7 +273,7 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
         def bounds(s):
             return _STEP_ATTAINMENT, max(3.0, 2 * read(s))
 
-        label = "excellence (attainment)"
+        label = "excellence"
     else:
         return None
     holder = _Holder(comp, i)
@@ -274,6 +282,11 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
     return ControlSpec(
         name=f"{group}.excellence",
         label=label,
+        tooltip=(
+            "attainment where the last commission tier starts"
+            if label == "accelerator"
+            else "attainment where the curve tops out (its last point)"
+        ),
         group=group,
         value=value,
         min=min(lo, value),
@@ -320,7 +333,8 @@ def _component_cap_control(i: int, comp: Any) -> ControlSpec | None:
     value = read(_Holder(comp, i))
     return ControlSpec(
         name=f"{group}.cap",
-        label="maximum factor (× target pay)",
+        label="max factor",
+        tooltip="the curve's highest payout factor (× weight × on-target pay)",
         group=group,
         value=value,
         min=lo,
@@ -346,7 +360,7 @@ def _rate_control(i: int, comp: Any) -> ControlSpec | None:
         def apply(s, x, path=path):
             return s.set(path, float(x))
 
-        label = "commission rate"
+        label = "rate"
     else:
         path = f"components.{i}.commission.tiers"
 
@@ -420,7 +434,8 @@ def _weight_control(i: int, scheme: Any) -> ControlSpec | None:
 
     return ControlSpec(
         name=f"components.{i}.weight",
-        label="weight (others rescaled)",
+        label="weight",
+        tooltip="the component's weight; the others are rescaled to keep the sum at 100%",
         group=f"components.{i}",
         value=float(comp.weight),
         min=0.0,
@@ -495,7 +510,8 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
 
         specs["on_target_pay"] = ControlSpec(
             name="on_target_pay",
-            label="on-target pay, all roles (× start)",
+            label="pay, all roles",
+            tooltip="on-target pay of every role, as a share of the starting scheme's",
             group="scheme",
             value=1.0,
             min=0.25,
@@ -510,7 +526,8 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
             path = f"on_target_pay.{role}"
             specs[path] = ControlSpec(
                 name=path,
-                label=f"on-target pay: {role}",
+                label=f"pay: {role}",
+                tooltip=f"on-target pay of role {role}",
                 group="scheme",
                 value=float(pay),
                 min=lo,
@@ -537,7 +554,8 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
     cap = float(scheme.cap) if scheme.cap is not None else 0.0
     specs["cap"] = ControlSpec(
         name="cap",
-        label="cap (× on-target pay, 0 = none)",
+        label="cap",
+        tooltip="highest payout per employee and period, × on-target pay (0 = no cap)",
         group="scheme",
         value=cap,
         min=0.0,
@@ -553,7 +571,8 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
         step = _nice_step(top)
         specs["budget"] = ControlSpec(
             name="budget",
-            label="budget per period (0 = none)",
+            label="budget",
+            tooltip="budget per period (0 = none)",
             group="scheme",
             value=budget,
             min=0.0,
@@ -872,7 +891,7 @@ class _Views:
         self._cost_now.set_data([pos[p] for p in cur.index], cur.to_numpy())
         budget = now.scheme.budget
         top = max(float(start.max()) if len(start) else 0.0, float(cur.max()) if len(cur) else 0.0)
-        title = f"Cost per period (dashed: start): {_money(float(cur.sum()), self.currency)} in all"
+        title = f"Cost per period: {_money(float(cur.sum()), self.currency)} in all (dashed: start)"
         self._budget.set_visible(bool(budget))
         if budget:
             self._budget.set_ydata([budget, budget])
@@ -1109,7 +1128,10 @@ class SchemeExplorer:
         self._set_scheme(self.start_scheme)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle
 
     def __repr__(self) -> str:
         return (
@@ -1125,7 +1147,7 @@ class SchemeExplorer:
         import ipywidgets as w
 
         self.controls: dict[str, Any] = {}
-        style = {"description_width": "190px"}
+        style = {"description_width": "120px"}
         groups: dict[str, list[Any]] = {}
         for name, spec in self.specs.items():
             ctrl = w.FloatSlider(
@@ -1134,6 +1156,7 @@ class SchemeExplorer:
                 max=spec.max,
                 step=spec.step,
                 description=spec.label,
+                tooltip=spec.tooltip or spec.label,
                 readout_format=spec.readout,
                 continuous_update=False,
                 style=style,
@@ -1160,7 +1183,7 @@ class SchemeExplorer:
             sections.append(w.HTML(f"<b>{escape(title)}</b>"))
             sections.extend(ctrls)
         s = self.start_scheme
-        desc = f"<br><i>{escape(s.description)}</i>" if s.description else ""
+        desc = f"<i>{escape(s.description)}</i>" if s.description else ""
         self._title = w.HTML(f"<h3 style='margin:0'>{escape(s.name)}</h3>{desc}")
         self._headline = w.HTML()
         self._headline.add_class("kpitools-total-cost")
@@ -1277,8 +1300,8 @@ class SchemeExplorer:
         }
         captions["wl"], winners, losers = views.draw_winners(now)
         for key, text in captions.items():
-            head, _, rest = text.partition(":")
-            self._captions[key].value = f"<b>{escape(head)}</b>:{escape(rest)}"
+            head, _, rest = text.partition(": ")  # the first ": " ends the title
+            self._captions[key].value = f"<b>{escape(head)}</b>: {escape(rest)}"
             self._images[key].value = _png(getattr(views, f"{key}_fig"))
         m, m0 = now.metrics, start.metrics
         cost, cost0 = float(m["total_cost"]), float(m0["total_cost"])

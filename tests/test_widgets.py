@@ -445,3 +445,31 @@ def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
         _direct(company, load_scheme(SCORECARD))["total_cost"], abs=0.005
     )
     assert np.isfinite(ex.metrics["cost_of_sales"])
+
+
+# --------------------------------------------------------------------------- notebooks
+def _run_notebook(name: str, out: Path) -> list:
+    import nbformat
+    import papermill as pm
+
+    source = ROOT / "notebooks" / name
+    committed = nbformat.read(source, as_version=4)
+    assert [c for c in committed.cells if c.cell_type == "code" and c.outputs] == []
+    assert sum("parameters" in c.metadata.get("tags", []) for c in committed.cells) == 1
+    pm.execute_notebook(
+        str(source), str(out), kernel_name="python3", cwd=str(source.parent), progress_bar=False
+    )
+    executed = nbformat.read(out, as_version=4)
+    return [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_the_whatif_notebook_runs_with_its_defaults(tmp_path):
+    from kpitools.app import DEFAULT_SCHEME, resolve_template
+
+    outputs = _run_notebook("02_scheme_whatif.ipynb", tmp_path / "02.ipynb")
+    shown = [o for o in outputs if o.output_type == "execute_result"]
+    assert len(shown) == 1
+    assert "application/vnd.jupyter.widget-view+json" in shown[0].data
+    name = load_scheme(resolve_template(DEFAULT_SCHEME)).name
+    assert shown[0].data["text/plain"].startswith(f"<SchemeExplorer {name!r}: ")
+    assert [o for o in outputs if o.output_type == "error"] == []
