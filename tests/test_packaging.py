@@ -52,6 +52,7 @@ def test_cli_has_every_verb_group_of_the_contract():
         "calibrate",
         "report",
         "batch",
+        "app",
     }
     assert set(cli.commands["data"].commands) >= {"check", "aggregate"}
     assert set(cli.commands["design"].commands) == {"check", "cascade", "suggest"}
