@@ -6,12 +6,14 @@ the same scheme (timed on a sample and scaled linearly) and (b) a bare numpy flo
 gate and the cap), checks that all three pay the same to the cent, and prints the figures.
 Also times :func:`kpitools.payout.prepare` + ``compute`` from the long table.
 
-Run: ``.venv/bin/python benchmarks/bench_payout.py [--rows N] [--apply-rows N]``
+Run: ``.venv/bin/python benchmarks/bench_payout.py [--rows N] [--apply-rows N]
+[--long-employee-periods N]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -138,7 +140,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--apply-rows", type=int, default=20_000)
-    parser.add_argument("--long-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--long-employee-periods",
+        type=int,
+        default=1_000_000,
+        help="employee-periods of the long table for prepare + compute (3 KPI rows each)",
+    )
     args = parser.parse_args()
     n = args.rows
     scheme = load_scheme(SCHEME)
@@ -158,6 +165,8 @@ def main() -> None:
     assert diff_floor < 0.005, f"engine and numpy floor differ by {diff_floor}"
     assert diff_apply < 0.005, f"engine and row-by-row differ by {diff_apply}"
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (shared: times vary)")
     print(f"payout engine benchmark: {n:,} employee-periods, 3 components (points with a jump,")
     print("steps, marginal commission tiers), a gate and a cap; best of 5 runs")
     print(f"  kpitools.payout.compute        {t_engine * 1000:9.1f} ms")
@@ -177,7 +186,7 @@ def main() -> None:
     )
 
     # prepare + compute from the long table (employee, period, kpi, actual)
-    n_long = args.long_rows
+    n_long = args.long_employee_periods
     employees = 5_000
     periods = max(1, n_long // employees)
     n_ep = employees * periods
