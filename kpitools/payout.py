@@ -277,7 +277,6 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
     ...     {"kpi": "x", "weight": 1, "target": 10, "curve": {"steps": [[1, 1], [1.2, 2]]}}]})
     >>> keys = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2})
-    >>> z = (np.zeros(2),)
     >>> inp = PayoutInputs(keys=keys, actual=(np.array([11.0, 12.0]),),
     ...     target=(np.array([10.0, 10.0]),), gate_actual=(), gate_target=(),
     ...     modifier_actual=(), modifier_target=(), direction=("higher",), gate_direction=(),

@@ -212,7 +212,8 @@ class PointsCurve(_CurveBase):
     """Piecewise-linear curve through ``points: [[a1, p1], …]``.
 
     0 below ``a1``; straight lines between points; ``pn`` from ``an`` on (a cap) unless
-    ``extrapolate: true`` continues the slope of the last segment of positive length.
+    ``extrapolate: true`` continues the slope of the last segment of positive length
+    (a falling slope stops at 0: a factor is never negative).
     Two points at the same attainment make a jump; at exactly that attainment the later
     point applies.
     """
@@ -269,6 +270,8 @@ class PointsCurve(_CurveBase):
         out *= tmp
         np.take(f0, j, out=tmp, mode="clip")
         out += tmp
+        if s0[-1] < 0:  # a falling last segment extrapolated: never below 0
+            np.maximum(out, 0.0, out=out)
         return out
 
     @property

@@ -535,3 +535,9 @@ def test_commission_below_first_tier_pays_nothing():
     # target 100: below 50 nothing; 80 → (80 − 50) × 0.1 = 3; 120 → 50 × 0.1 + 20 × 0.2 = 9
     got = c.evaluate([40.0, 80.0, 120.0], [100.0, 100.0, 100.0]).tolist()
     assert got == pytest.approx([0.0, 3.0, 9.0])
+
+
+def test_extrapolated_falling_curve_stops_at_zero():
+    curve = PointsCurve(points=((1.0, 2.0), (2.0, 1.0)), extrapolate=True)
+    # slope −1: at 2.5 → 0.5; at 4.0 → 1 − 2 = −1 → 0
+    assert curve.evaluate([2.5, 4.0]).tolist() == [0.5, 0.0]
