@@ -68,3 +68,23 @@ def test_every_verb_has_help_with_an_example():
         assert result.exit_code == 0, (path, result.output)
         assert "Example" in result.output, path
         assert "kpitools " + path[0] in result.output, path
+
+
+def test_every_public_name_resolves():
+    import kpitools
+
+    missing = [name for name in kpitools.__all__ if getattr(kpitools, name, None) is None]
+    assert missing == []
+
+
+def test_importing_kpitools_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kpitools; "
+        "print(sorted(m for m in ('pandas', 'scipy', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # errors.py needs pandas for DataValidationError.failure_cases; scipy and matplotlib wait
+    assert out.stdout.strip() == "['pandas']"
