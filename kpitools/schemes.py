@@ -1067,8 +1067,6 @@ class Scheme(_Spec):
                 node[key] = value
             else:
                 node = node[key]
-                if isinstance(node, list | dict):
-                    pass
                 done.append(part)
         return _validate(data, self._source, label=f"{self.source} (after setting {path})")
 
@@ -1133,8 +1131,14 @@ def _error_line(err: Mapping[str, Any]) -> tuple[str, str, str]:
             "less_than": "less than",
             "less_than_equal": "at most",
         }[etype]
-        bound = next(iter(ctx.values()))
-        return path, f"must be {words} {_num(bound)}, got {value!r}", "change the value."
+        bound = _num(next(iter(ctx.values())))
+        fix = {
+            "greater_than": f"use a number greater than {bound}.",
+            "greater_than_equal": f"use {bound} or more.",
+            "less_than": f"use a number less than {bound}.",
+            "less_than_equal": f"use {bound} or less.",
+        }[etype]
+        return path, f"must be {words} {bound}, got {value!r}", fix
     if etype in ("too_short", "too_long") and ctx.get("expected"):
         exp = ctx["expected"]
         return path, f"expected a pair [attainment, value], got {value!r}", f"write {exp} numbers."

@@ -262,7 +262,7 @@ BAD = {
     "negative linear slope": (
         lambda d: d["components"][0].update(curve={"linear": {"slope": -1}}),
         "scheme 'Accelerated quarterly bonus': components[0].curve.linear.slope: must be at "
-        "least 0, got -1.\nSuggestion: change the value.",
+        "least 0, got -1.\nSuggestion: use 0 or more.",
     ),
     "negative commission rate": (
         lambda d: d["components"][2]["commission"].update(tiers=[[0, -0.01]]),
@@ -329,7 +329,7 @@ BAD = {
     "zero fixed target": (
         lambda d: d["components"][1]["target"].update(value=0),
         "scheme 'Accelerated quarterly bonus': components[1].target.value: must be greater "
-        "than 0, got 0.\nSuggestion: change the value.",
+        "than 0, got 0.\nSuggestion: use a number greater than 0.",
     ),
     "percentile q above 1": (
         lambda d: d["components"][1].update(target={"method": "percentile", "q": 40}),
@@ -344,7 +344,7 @@ BAD = {
     "negative cap": (
         lambda d: d.update(cap=-1),
         "scheme 'Accelerated quarterly bonus': cap: must be greater than 0, got -1.\n"
-        "Suggestion: change the value.",
+        "Suggestion: use a number greater than 0.",
     ),
     "missing on_target_pay": (
         lambda d: d.pop("on_target_pay"),
