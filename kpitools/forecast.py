@@ -342,10 +342,14 @@ def forecast(
     (scheme,) = _load_schemes(scheme)
     lib = _resolve_library(library)
     table = load_data(data, library=library)
-    kpis = [k for k in _scheme_kpis(scheme) if k in set(table["kpi"].astype(str))]
+    present = set(pd.unique(table["kpi"].astype(str)).tolist())
+    kpis = [k for k in _scheme_kpis(scheme) if k in present]
     placeholders, nxt, label = _next_period_rows(table, scheme, kpis)
     extended = pd.concat([table, placeholders], ignore_index=True)
-    nxt_inputs = prepare(extended, scheme, periods=(label, label), library=lib)
+    # ``lib`` is None when there is no library; prepare() reads None as "the shipped one".
+    nxt_inputs = prepare(
+        extended, scheme, periods=(label, label), library=False if lib is None else lib
+    )
     keys = nxt_inputs.keys
     if not len(keys):
         reasons = "; ".join(nxt_inputs.skipped["reason"].astype(str))

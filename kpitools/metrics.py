@@ -141,7 +141,7 @@ def _rank_rows(x: np.ndarray) -> np.ndarray:
     command-line start.
     """
     rows, m = x.shape
-    order = np.argsort(x, axis=1, kind="stable")
+    order = np.argsort(x, axis=1)  # ties get their average rank, so sort stability is moot
     s = np.take_along_axis(x, order, axis=1)
     pos = np.broadcast_to(np.arange(m), (rows, m))
     first = np.ones((rows, m), dtype=bool)
