@@ -1230,6 +1230,11 @@ def load_scheme(path_or_mapping: str | os.PathLike | Mapping[str, Any] | Scheme)
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            raise DefinitionError(
+                f"{source}: the YAML tag{where} is not allowed ({problem}).\n"
+                "Suggestion: remove the '!!' tag and write a plain value."
+            ) from None
         raise DefinitionError(
             f"{source}: not valid YAML{where}: {problem}.\n"
             "Suggestion: check the indentation and the brackets around that line."

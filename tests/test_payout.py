@@ -568,7 +568,11 @@ def test_duplicate_rows_are_numbered_as_in_the_file_even_among_other_kpis():
         run_scheme(data, _scheme([_curve("sales", {"steps": [[1, 1]]}, target=1)]), library=False)
     # the repeats of 'sales' are the 2nd and 4th data rows: file rows 3 and 5
     assert info.value.failure_cases["row"].tolist() == [3, 5]
-    assert "(rows 3, 5)" in str(info.value)
+    assert str(info.value) == (
+        "the data: 2 rows repeat an employee × period × KPI, e.g. employee 'a', 2025-01, "
+        "'sales' (rows 3, 5).\nSuggestion: remove the repeats, or load the data with "
+        "kpitools.data.load(..., duplicates='sum')."
+    )
 
 
 def test_a_selection_outside_the_data_is_an_error():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 
 import numpy as np
@@ -387,16 +388,20 @@ def test_weights_within_tolerance_pass_and_outside_fail():
     ok = _mutated(lambda d: d["components"][0].update(weight=0.6 + 5e-10))
     assert load_scheme(ok).components[0].weight == 0.6 + 5e-10
     message = _error(lambda d: d["components"][0].update(weight=0.6 + 1e-8))
-    assert message.startswith(
+    assert message == (
         "scheme 'Accelerated quarterly bonus': components: the weights of the curve components "
-        "sum to 1.00000001"
+        "sum to 1.00000001 (0.60000001 + 0.4), not 1.\n"
+        "Suggestion: make the weights add up to 1 (e.g. 0.6 and 0.4)."
     )
 
 
 def test_bad_file_messages(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_scheme(tmp_path / "nope.yaml")
-    assert str(info.value).startswith(f"{tmp_path / 'nope.yaml'}: scheme file not found.")
+    assert str(info.value) == (
+        f"{tmp_path / 'nope.yaml'}: scheme file not found.\nSuggestion: check the path "
+        f"(working folder: {os.getcwd()})."
+    )
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\ncomponents: [\n  - kpi: a\n")
     with pytest.raises(DefinitionError) as info:
@@ -426,7 +431,11 @@ def test_yaml_python_tags_are_refused(tmp_path):
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(DefinitionError) as info:
         load_scheme(path)
-    assert "not valid YAML" in str(info.value)
+    assert str(info.value) == (
+        f"{path}: the YAML tag at line 1, column 7 is not allowed (could not determine a "
+        "constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system').\n"
+        "Suggestion: remove the '!!' tag and write a plain value."
+    )
 
 
 # --------------------------------------------------------------------------- registries
