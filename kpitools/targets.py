@@ -13,9 +13,10 @@ fixed      ``value``
 from_data  the data's ``target`` column (rolled up like the actual)
 growth     base × (1 + ``rate``); base = *e*'s actual in *p* − 1 (``previous_period``) or in
            the same period a year before (``same_period_last_year``). No base (a new hire, an
-           absence): with ``fallback: peer_median`` the median of the targets of *e*'s peers
-           in *p* that have one; without a fallback there is no target, which is an error
-           naming the employee and period (suggestion: add ``fallback: peer_median``).
+           absence, a base of 0 or below): with ``fallback: peer_median`` the median of the
+           targets of *e*'s peers in *p* that have one; without a fallback there is no
+           target, which is an error naming the employee and period (suggestion: add
+           ``fallback: peer_median``).
 percentile the ``q``-quantile (linear interpolation) of the past actuals of *e*'s peers
            (``of: peers``: every row of the same role, *e* included) or of *e* alone
            (``of: own``), over the ``window`` periods before *p* (all earlier periods by
@@ -244,6 +245,7 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
     per = f["period"].to_numpy(dtype=np.int64)
     act = f["actual"].to_numpy(float)
     values = np.full(len(f), np.nan)
+    base = np.full(len(f), np.nan)
     skipped: dict[int, str] = {}
     role = f["role"].to_numpy(dtype=object)
     if len(f):
@@ -253,11 +255,12 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
         index = pd.Index(key)
         at = index.get_indexer(key - lag)  # the same employee, `lag` periods before
         base = np.where(at >= 0, act[at], np.nan)
-        values = base * (1.0 + spec.rate)
-        has_base = ~np.isnan(base)
+        # A base of 0 or below cannot grow into a positive target: it counts as no base.
+        has_base = base > 0
+        values = np.where(has_base, base * (1.0 + spec.rate), np.nan)
         uniq = unique_sorted(per)
         inv = np.searchsorted(uniq, per)
-        any_base = np.bincount(inv, weights=has_base, minlength=uniq.size) > 0
+        any_base = np.bincount(inv, weights=~np.isnan(base), minlength=uniq.size) > 0
         skipped = {
             int(p): (
                 f"{ctx.label}: growth (base {spec.base}) has no history: nobody has an actual "
@@ -276,7 +279,11 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
     def why(rows: np.ndarray) -> list[str]:
         out = []
         for r in rows:
-            text = f"no growth base (no actual in {_fmt(per[r] - lag, ctx.kind)})"
+            then = _fmt(per[r] - lag, ctx.kind)
+            if np.isnan(base[r]):
+                text = f"no growth base (no actual in {then})"
+            else:
+                text = f"no growth base (the actual in {then} is {base[r]:g}, not above 0)"
             if spec.fallback == "peer_median":
                 who = f"of role {role[r]!r} " if role[r] != "" else ""
                 text += f" and no peer {who}has one for the peer median"

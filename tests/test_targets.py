@@ -289,3 +289,22 @@ def test_row_order_does_not_change_targets():
             index=pd.MultiIndex.from_frame(shuffled[["employee", "period"]]),
         )
         pd.testing.assert_series_equal(a.sort_index(), b.sort_index())
+
+
+def test_growth_base_of_zero_counts_as_no_base():
+    rows = [
+        ("a", JAN, "rep", 100.0),
+        ("a", JAN + 1, "rep", 120.0),
+        ("b", JAN, "rep", 0.0),  # on leave in January
+        ("b", JAN + 1, "rep", 80.0),
+        ("c", JAN, "rep", 200.0),
+        ("c", JAN + 1, "rep", 210.0),
+    ]
+    got, res = _targets(GrowthTarget(rate=0.1, fallback="peer_median"), _ctx(rows))
+    # Feb: a 110, c 220; b's base is 0 → the peers' median (110 + 220) / 2 = 165
+    assert (got[("a", 2)], got[("b", 2)], got[("c", 2)]) == (110.0, 165.0, 220.0)
+    got, res = _targets(GrowthTarget(rate=0.1), _ctx(rows))
+    assert np.isnan(got[("b", 2)])
+    assert res.reasons[3] == (  # row 3: b in February
+        "no growth base (the actual in 2025-01 is 0, not above 0) and no fallback"
+    )
