@@ -581,7 +581,9 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue  # the careful path reports the bad cells with their text
         table = table.set_column(table.column_names.index(col), col, cast)
-    frame = table.to_pandas(types_mapper=_str_mapper(pa))
+    # split blocks + self-destruct: no consolidation copy, arrow memory freed as we go
+    frame = table.to_pandas(types_mapper=_str_mapper(pa), split_blocks=True, self_destruct=True)
+    del table
     return _finish(
         frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, issues=issues
     )
@@ -798,7 +800,9 @@ class _Text:
             remap = np.append(np.where(empty, -1, new_codes), -1)
             codes = remap[codes]
             raw = np.asarray(new_uniques, dtype=object)
-        self.codes = np.asarray(codes, dtype=np.int64)
+        self.codes = np.asarray(codes)
+        if self.codes.dtype.kind != "i" or self.codes.dtype.itemsize < 4:
+            self.codes = self.codes.astype(np.int32 if len(raw) < 2**31 - 1 else np.int64)
         self.uniques = raw
         self._source = None if changed else source
 
@@ -841,7 +845,10 @@ def _parse_numbers(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(floats, missing, bad)`` for a column; vectorised, text is never evaluated."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        out = values.to_numpy(dtype=float, na_value=np.nan)
+        if values.dtype == np.float64:
+            out = values.to_numpy()  # no copy
+        else:
+            out = values.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(out)
         return out, missing, np.isinf(out)
     is_text = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
@@ -1271,10 +1278,11 @@ def _validate(
     ok_key = ~key_bad
     key = _combine_codes([employee, period, kpi])
     dup = np.zeros(len(rows), dtype=bool)
-    valid_keys = key[ok_key]
+    all_ok = bool(ok_key.all())
+    valid_keys = key if all_ok else key[ok_key]
     if len(valid_keys) and valid_keys.max() < 8 * len(valid_keys) + 1_000_000:
         counts = np.bincount(valid_keys)  # O(n): the key space is small
-        dup[ok_key] = counts[valid_keys] > 1
+        dup[ok_key if not all_ok else slice(None)] = counts[valid_keys] > 1
     else:
         dup[ok_key] = pd.Series(valid_keys).duplicated(keep=False).to_numpy()
     if dup.any():
@@ -1291,45 +1299,46 @@ def _validate(
             issues.add("summed", None, rows[dup], labels, severity="warning")
 
     keep = ~bad_any
+    keep_all = bool(keep.all())
     columns: dict[str, Any] = {
         "employee": employee.series(keep),
         "period": period.series(keep),
         "kpi": kpi.series(keep),
-        "actual": actual[keep],
+        "actual": actual if keep_all else actual[keep],
     }
     has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(target).any()
     if has_target:
-        columns["target"] = target[keep]
+        columns["target"] = target if keep_all else target[keep]
     for a, values in attrs.items():
         columns[a] = values.series(keep)
-    table = pd.DataFrame(columns)
+    table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
     if duplicates == "sum" and dup[keep].any():
         table = _sum_duplicates(table)
     stats = {
         "employees": len(_present(employee, keep)),
         "periods": tuple(sorted(_present(period, keep))),
-        "kpis": tuple(_present(kpi, keep, in_order=True)),
+        "kpis": tuple(_present(kpi, keep)),
     }
     return table.reset_index(drop=True), layout, stats
 
 
-def _present(text: _Text, keep: np.ndarray, *, in_order: bool = False) -> list[str]:
-    """Unique values among the kept rows (in order of first appearance if asked)."""
-    codes = text.codes[keep]
-    codes = codes[codes >= 0]
-    if in_order:
-        first = np.full(len(text.uniques), len(codes))
-        first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins: the first row
-        order = np.argsort(first, kind="stable")
-        return [str(text.uniques[c]) for c in order if first[c] < len(codes)]
-    seen = np.bincount(codes, minlength=len(text.uniques)) > 0
+def _present(text: _Text, keep: np.ndarray) -> list[str]:
+    """Unique values among the kept rows, in the order of the unique values.
+
+    Unique values come from factorize or the CSV reader's dictionary, so they are in
+    order of first appearance.
+    """
+    codes = text.codes if keep.all() else text.codes[keep]
+    seen = np.bincount(codes[codes >= 0], minlength=len(text.uniques)) > 0
     return [str(u) for u in text.uniques[seen]]
 
 
 def _combine_codes(columns: Sequence[_Text]) -> np.ndarray:
-    key = np.zeros(len(columns[0].codes), dtype=np.int64)
-    for col in columns:
-        key = key * (len(col.uniques) + 1) + (col.codes + 1)
+    key = columns[0].codes.astype(np.int64) + 1
+    for col in columns[1:]:  # in place: no full-length temporaries
+        key *= len(col.uniques) + 1
+        key += col.codes
+        key += 1
     return key
 
 
