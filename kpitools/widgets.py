@@ -39,8 +39,11 @@ from .errors import KpitoolsError
 
 __all__ = [
     "ControlSpec",
+    "GoalExplorer",
     "SchemeExplorer",
+    "reweight",
     "scheme_controls",
+    "with_assumption",
 ]
 
 _STEP_ATTAINMENT = 0.01
@@ -1339,3 +1342,312 @@ def _slug(name: str) -> str:
     from ._io import safe_name
 
     return safe_name(name).lower().replace(" ", "_")
+
+
+# --------------------------------------------------------------------------- goals
+_STATUS_COLOUR = {"covered": "#029e73", "short": "#d55e00", "over": "#de8f05"}
+_SEVERITY_COLOUR = {"error": "#b00020", "warning": "#b35900", "info": "#555"}
+
+
+def with_assumption(design: Any, goal_id: str, value: float) -> Any:
+    """A new design whose goal ``goal_id`` has the assumed ``value`` (the design is kept).
+
+    Examples
+    --------
+    >>> from kpitools.design import load_design
+    >>> d = load_design({"goals": [
+    ...     {"id": "revenue", "target": 2e6, "formula": "units * price"},
+    ...     {"id": "units"}, {"id": "price", "value": 1e4}]}, library={})
+    >>> with_assumption(d, "price", 2e4).cascade().values["units"]
+    100.0
+    """
+    import dataclasses
+
+    goal = design.goal(goal_id)
+    goals = tuple(
+        dataclasses.replace(g, value=float(value)) if g.id == goal.id else g for g in design.goals
+    )
+    return dataclasses.replace(design, goals=goals)
+
+
+@dataclass(frozen=True, eq=False)
+class _GoalState:
+    design: Any
+    cascade: Any
+    coverage: Any
+    checks: Any
+
+
+class GoalExplorer:
+    """What-if explorer of a design's driver assumptions: cascade, coverage and checks.
+
+    One slider per goal with an assumed ``value`` (a price, a conversion rate); moving it
+    solves the goal tree again (:func:`kpitools.design.cascade`), compares the roles'
+    targets × headcount with every goal (:func:`kpitools.design.coverage`) and runs the
+    design checks (:func:`kpitools.checks.run_checks`).
+
+    Parameters
+    ----------
+    design : Design or path
+        The design file (contract §3).
+    data : DataFrame or path, optional
+        History for the ``not-achievable`` check.
+    library : Library, optional
+        KPI library for the design's KPIs (the shipped one by default).
+
+    Attributes
+    ----------
+    controls : dict
+        Goal id → slider of its assumed value.
+    design, start_design : Design
+        The design as the sliders set it, and as it was loaded.
+    cascade : CascadeResult
+    coverage : DataFrame
+    checks : CheckReport
+    error : str or None
+        Why the last change was refused, or None.
+    widget : ipywidgets.VBox
+
+    Examples
+    --------
+    >>> ex = GoalExplorer("templates/designs/b2b_sales.yaml")  # doctest: +SKIP
+    >>> ex.controls["avg_deal_size"].value = 60000  # doctest: +SKIP
+    >>> ex.cascade.values["won_deals"]  # doctest: +SKIP
+    345.0
+    """
+
+    def __init__(self, design: Any, *, data: Any = None, library: Any = None):
+        import pandas as pd
+
+        from .design import load_design
+
+        self.start_design = load_design(design, library=library)
+        if data is not None and not isinstance(data, pd.DataFrame):
+            from .data import load
+
+            data = load(data)
+        self._data = data
+        self._start = self._evaluate(self.start_design)
+        self._now = self._start
+        self.error: str | None = None
+        self._syncing = False
+        self._build()
+        self._refresh()
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def design(self) -> Any:
+        """The design as the sliders set it."""
+        return self._now.design
+
+    @property
+    def cascade(self) -> Any:
+        """:class:`kpitools.design.CascadeResult` of the current design."""
+        return self._now.cascade
+
+    @property
+    def coverage(self) -> Any:
+        """Coverage of every goal by the roles' targets (a copy)."""
+        return self._now.coverage.copy()
+
+    @property
+    def checks(self) -> Any:
+        """:class:`kpitools.checks.CheckReport` of the current design."""
+        return self._now.checks
+
+    def reset(self) -> None:
+        """Back to the design as loaded."""
+        self._now = self._start
+        self.error = None
+        self._sync_controls()
+        self._refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        d = self.design
+        return (
+            f"<GoalExplorer {d.client or d.source!r}: {len(self.controls)} assumptions, "
+            f"{self.checks.counts()}>"
+        )
+
+    # ----------------------------------------------------------------- internals
+    def _evaluate(self, design: Any) -> _GoalState:
+        from .checks import run_checks
+        from .design import coverage
+
+        result = design.cascade()
+        return _GoalState(
+            design=design,
+            cascade=result,
+            coverage=coverage(design, result.values),
+            checks=run_checks(design, self._data),
+        )
+
+    def _build(self) -> None:
+        from html import escape
+
+        import ipywidgets as w
+
+        self.controls: dict[str, Any] = {}
+        for goal in self.start_design.goals:
+            if goal.value is None or goal.target is not None:
+                continue
+            v = float(goal.value)
+            lo, hi = (v / 4.0, v * 3.0) if v > 0 else (v * 3.0, v / 4.0) if v < 0 else (0, 1)
+            step = _nice_step(hi - lo)
+            ctrl = w.FloatSlider(
+                value=v,
+                min=lo,
+                max=hi,
+                step=step,
+                description=goal.id,
+                tooltip=goal.name,
+                readout_format=",.0f" if step >= 1 else ",.4g",
+                continuous_update=False,
+                style={"description_width": "140px"},
+                layout=w.Layout(width="98%"),
+            )
+            ctrl.add_class("kpitools-control")
+            ctrl.add_class("kpitools-control-" + goal.id.replace("_", "-"))
+            ctrl.observe(self._observer(goal.id), names="value")
+            self.controls[goal.id] = ctrl
+        d = self.start_design
+        title = escape(d.client or d.source) + (f", {escape(d.period)}" if d.period else "")
+        self._headline = w.HTML()
+        self._headline.add_class("kpitools-goal-headline")
+        self._cascade_html = w.HTML()
+        self._coverage_html = w.HTML()
+        self._checks_html = w.HTML()
+        self._status = w.HTML()
+        reset = w.Button(description="Back to start", icon="undo")
+        reset.on_click(lambda _: self.reset())
+        intro = w.HTML(
+            "<b>Assumptions</b><br><span style='color:#555'>goals with a fixed value: "
+            "the cascade solves the others from them</span>"
+        )
+        left = w.VBox(
+            [intro, *self.controls.values(), reset], layout=w.Layout(width="34%", min_width="320px")
+        )
+        right = w.VBox(
+            [self._headline, self._cascade_html, self._coverage_html, self._checks_html],
+            layout=w.Layout(width="66%"),
+        )
+        self.widget = w.VBox(
+            [
+                w.HTML(f"<h3 style='margin:0'>Goals: {title}</h3>"),
+                w.HBox([left, right]),
+                self._status,
+            ]
+        )
+        self.widget.add_class("kpitools-goal-explorer")
+
+    def _observer(self, goal_id: str) -> Callable[[Mapping[str, Any]], None]:
+        def on_change(change: Mapping[str, Any]) -> None:
+            if not self._syncing:
+                self._changed(goal_id, change["new"])
+
+        return on_change
+
+    def _changed(self, goal_id: str, value: float) -> None:
+        from html import escape
+
+        try:
+            now = self._evaluate(with_assumption(self.design, goal_id, value))
+        except KpitoolsError as err:
+            self.error = str(err)
+            self._sync_controls()
+            self._status.value = (
+                "<span style='color:#b00'>That value cannot be used; the control went back."
+                "<br>" + escape(str(err)).replace("\n", "<br>") + "</span>"
+            )
+            return
+        self.error = None
+        self._now = now
+        self._refresh()
+
+    def _sync_controls(self) -> None:
+        self._syncing = True
+        try:
+            for goal_id, ctrl in self.controls.items():
+                ctrl.value = float(self.design.goal(goal_id).value)
+        finally:
+            self._syncing = False
+
+    def _refresh(self) -> None:
+        from html import escape
+
+        from .design import format_value
+
+        d, start = self.design, self._start
+        cas, cas0 = self.cascade.summary, start.cascade.summary
+        top = d.top_goal
+        rows = []
+        for (_, r), v0 in zip(cas.iterrows(), cas0["value"], strict=True):
+            v = float(r["value"])
+            moved = math.isfinite(v) and math.isfinite(v0) and abs(v - v0) > 1e-9 * max(1, abs(v0))
+            was = format_value(v0, r["unit"] or None, d.currency) if moved else ""
+            style = " style='background:#fff3cd'" if moved else ""
+            rows.append(
+                f"<tr{style}><td>{escape(r['goal'])}</td><td>{escape(str(r['name']))}</td>"
+                f"<td style='text-align:right'><b>{escape(r['display'])}</b></td>"
+                f"<td style='text-align:right;color:#777'>{escape(was)}</td>"
+                f"<td>{escape(r['how'])}</td><td><code>{escape(r['formula'])}</code></td></tr>"
+            )
+        self._cascade_html.value = (
+            "<b>Cascade</b> (yellow: moved; the start value on the right)"
+            "<table class='kpitools-cascade'><tr><th>goal</th><th>name</th><th>value</th>"
+            "<th>was</th><th>how</th><th>formula</th></tr>" + "".join(rows) + "</table>"
+        )
+        cov = self._now.coverage
+        measured = cov[~cov["status"].isin(["not measured"])]
+        rows = []
+        for _, r in measured.iterrows():
+            unit = d.unit_of(r["goal"])
+            colour = _STATUS_COLOUR.get(r["status"], "#555")
+            share = f"{r['share']:.0%}" if math.isfinite(r["share"]) else "?"
+            rows.append(
+                f"<tr><td>{escape(r['goal'])}</td>"
+                f"<td style='text-align:right'>{format_value(r['goal_value'], unit, d.currency)}"
+                f"</td><td style='text-align:right'>{format_value(r['covered'], unit, d.currency)}"
+                f"</td><td style='text-align:right'>{share}</td>"
+                f"<td style='color:{colour}'><b>{escape(r['status'])}</b></td>"
+                f"<td>{escape(r['by_role'])}</td></tr>"
+            )
+        self._coverage_html.value = (
+            "<b>Coverage</b>: the roles' targets × headcount against each goal"
+            "<table class='kpitools-coverage'><tr><th>goal</th><th>goal value</th>"
+            "<th>targets add up to</th><th>share</th><th>status</th><th>by role</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+        findings = self.checks.findings
+        rows = [
+            f"<tr><td style='color:{_SEVERITY_COLOUR.get(f.severity, '#555')}'>"
+            f"<b>{escape(f.severity)}</b></td><td>{escape(f.rule)}</td>"
+            f"<td>{escape(f.location)}</td><td>{escape(f.message)}</td></tr>"
+            for f in findings
+        ]
+        self._checks_html.value = f"<b>Checks</b>: {escape(self.checks.counts())}" + (
+            "<table class='kpitools-checks'><tr><th>severity</th><th>rule</th>"
+            "<th>where</th><th>finding</th></tr>" + "".join(rows) + "</table>"
+            if rows
+            else ""
+        )
+        short = int((cov["status"] == "short").sum())
+        over = int((cov["status"] == "over").sum())
+        head = []
+        if top is not None:
+            value = format_value(self.cascade.values[top], d.unit_of(top), d.currency)
+            head.append(f"{escape(d.goal(top).name)}: <b>{value}</b>")
+        head.append(f"coverage: {short} goal(s) short, {over} over")
+        head.append(f"checks: {escape(self.checks.counts())}")
+        self._headline.value = (
+            "<div style='font-size:1.2em;padding:4px 0'>" + " · ".join(head) + "</div>"
+        )
+        if self.error is None:
+            self._status.value = ""

@@ -11,12 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpitools.checks import run_checks
 from kpitools.demo import make_demo_company
+from kpitools.design import load_design
 from kpitools.errors import KpitoolsError
 from kpitools.metrics import compute_metrics
 from kpitools.payout import prepare, run_scheme
 from kpitools.schemes import load_scheme
-from kpitools.widgets import SchemeExplorer, reweight, scheme_controls
+from kpitools.widgets import (
+    GoalExplorer,
+    SchemeExplorer,
+    reweight,
+    scheme_controls,
+    with_assumption,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -447,6 +455,55 @@ def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
     assert np.isfinite(ex.metrics["cost_of_sales"])
 
 
+# --------------------------------------------------------------------------- goals
+SALES_GENERATOR = ROOT / "templates" / "designs" / "sales_generator.yaml"
+
+
+@pytest.fixture
+def goals():
+    return GoalExplorer(SALES_GENERATOR)
+
+
+def test_each_assumption_gets_a_control_and_targets_do_not(goals):
+    assert list(goals.controls) == ["avg_price"]
+    ctrl = goals.controls["avg_price"]
+    assert (ctrl.value, ctrl.min, ctrl.max, ctrl.continuous_update) == (10000, 2500, 30000, False)
+
+
+def test_a_lower_price_needs_more_units_than_the_targets_cover(goals):
+    start_checks = goals.checks.to_frame()
+    goals.controls["avg_price"].value = 8000
+    assert goals.cascade.values == {
+        "revenue": 2_000_000.0,
+        "units_sold": 250.0,
+        "avg_price": 8000.0,
+    }
+    row = goals.coverage.set_index("goal").loc["units_sold"]
+    assert (row["goal_value"], row["covered"], row["status"]) == (250.0, 200.0, "short")
+    direct = run_checks(with_assumption(load_design(SALES_GENERATOR), "avg_price", 8000))
+    pd.testing.assert_frame_equal(goals.checks.to_frame(), direct.to_frame())
+    assert goals.checks.errors[0].message == (
+        "Goal 'units_sold' needs 250 but the role targets add up to 200 (sales_department: "
+        "4 × 50): the goal will not be reached even if everyone hits target. Suggestion: raise "
+        "the targets or the headcount, or lower the goal."
+    )
+    assert "coverage: 1 goal(s) short, 0 over" in goals._headline.value
+    assert "<td style='text-align:right;color:#777'>200</td>" in goals._cascade_html.value
+    goals.reset()
+    assert goals.cascade.values["units_sold"] == 200.0
+    assert goals.controls["avg_price"].value == 10000
+    pd.testing.assert_frame_equal(goals.checks.to_frame(), start_checks)
+
+
+def test_the_start_design_is_kept(goals):
+    goals.controls["avg_price"].value = 12500
+    assert goals.design.goal("avg_price").value == 12500
+    assert goals.start_design.goal("avg_price").value == 10000
+    assert repr(goals) == (
+        f"<GoalExplorer 'Sales Generator LLC': 1 assumptions, {goals.checks.counts()}>"
+    )
+
+
 # --------------------------------------------------------------------------- notebooks
 def _run_notebook(name: str, out: Path) -> list:
     import nbformat
@@ -472,4 +529,16 @@ def test_the_whatif_notebook_runs_with_its_defaults(tmp_path):
     assert "application/vnd.jupyter.widget-view+json" in shown[0].data
     name = load_scheme(resolve_template(DEFAULT_SCHEME)).name
     assert shown[0].data["text/plain"].startswith(f"<SchemeExplorer {name!r}: ")
+    assert [o for o in outputs if o.output_type == "error"] == []
+
+
+def test_the_goal_design_notebook_runs_with_its_defaults(tmp_path):
+    from kpitools.app import resolve_template
+
+    outputs = _run_notebook("01_goal_design.ipynb", tmp_path / "01.ipynb")
+    shown = [o for o in outputs if o.output_type == "execute_result"]
+    assert len(shown) == 1
+    assert "application/vnd.jupyter.widget-view+json" in shown[0].data
+    client = load_design(resolve_template("b2b_sales.yaml", "designs")).client
+    assert shown[0].data["text/plain"].startswith(f"<GoalExplorer {client!r}: ")
     assert [o for o in outputs if o.output_type == "error"] == []
