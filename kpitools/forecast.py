@@ -142,6 +142,7 @@ class ForecastResult:
                 f"  chance that cost exceeds the budget of "
                 f"{format_metric('total_cost', self.budget)}: {self.prob_over_budget:.1%}"
             )
+        lines.extend(f"  note: {w}" for w in self.warnings)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -330,7 +331,12 @@ def forecast(
     >>> fc.total_cost_p50, fc.prob_over_budget  # doctest: +SKIP
     """
     from .errors import DefinitionError
-    from .metrics import _component_thresholds, _load_schemes, load_data, metric_arrays
+    from .metrics import (
+        _component_thresholds,
+        _load_schemes,
+        load_data_with_warnings,
+        metric_arrays,
+    )
     from .payout import _resolve_library, compute, prepare
     from .periods import format_periods, roll_up
 
@@ -341,7 +347,7 @@ def forecast(
         )
     (scheme,) = _load_schemes(scheme)
     lib = _resolve_library(library)
-    table = load_data(data, library=library)
+    table, load_warnings = load_data_with_warnings(data, library=library)
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
     kpis = [k for k in _scheme_kpis(scheme) if k in present]
     placeholders, nxt, label = _next_period_rows(table, scheme, kpis)
@@ -453,7 +459,7 @@ def forecast(
         done += size
     draws = pd.DataFrame({m: np.concatenate([p[m] for p in parts]) for m in METRICS})
     draws.index.name = "draw"
-    warnings = []
+    warnings = list(load_warnings)
     for i, c in enumerate(scheme.components):
         if missing[i]:
             warnings.append(

@@ -847,15 +847,40 @@ def _load_schemes(schemes: Any) -> list[Any]:
     return loaded
 
 
-def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
-    """Load ``data`` (a path or DataFrame) through :func:`kpitools.data.load`."""
-    from .data import load
+def resolve_library(library: Any) -> Any:
+    """The KPI library once for a whole run: the object, or ``False`` for none.
 
-    if library is None or library is False:
-        return load(data)
+    :func:`kpitools.payout.prepare` reads ``None`` as "load the shipped library"; resolving it
+    once here saves reading it again for every scheme, calibration step or forecast.
+    """
     from .payout import _resolve_library
 
-    return load(data, library=_resolve_library(library))
+    lib = _resolve_library(library)
+    return False if lib is None else lib
+
+
+def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
+    """Load ``data`` (a path or DataFrame) through :func:`kpitools.data.load`."""
+    return load_data_with_warnings(data, library=library)[0]
+
+
+def load_data_with_warnings(data: Any, *, library: Any = None) -> tuple[pd.DataFrame, list[str]]:
+    """Load ``data`` like :func:`load_data`; the loader's warnings (unknown KPIs, summed
+    duplicates, …) are returned as text, so that results and the command line can show them
+    instead of Python's warning printer."""
+    import warnings
+
+    from .data import load
+
+    lib = None if library is None or library is False else resolve_library(library)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = load(data) if lib is None or lib is False else load(data, library=lib)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    for w in caught:  # anything else goes on as usual
+        if not issubclass(w.category, UserWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return table, messages
 
 
 def simulate(
@@ -914,11 +939,11 @@ def simulate(
             f"{_suggest(baseline, names)}\n"
             f"Suggestion: use one of {', '.join(repr(n) for n in names)}."
         )
-    table = load_data(data, library=library)
+    library = resolve_library(library)
+    table, warnings = load_data_with_warnings(data, library=library)
     runs: dict[str, Any] = {}
     metric_rows = []
     payouts, totals, skipped = [], [], []
-    warnings: list[str] = []
     for scheme in loaded:
         run = run_scheme(table, scheme, periods=periods, library=library)
         runs[scheme.name] = run
@@ -994,6 +1019,8 @@ class CalibrationResult:
         The calibrated scheme (``scheme.set(param, value)``).
     evaluations : DataFrame
         Every parameter value tried and its metric (``param``, ``metric`` columns).
+    warnings : tuple of str
+        What the data loader and the engine warned about.
     """
 
     param: str
@@ -1006,6 +1033,7 @@ class CalibrationResult:
     method: str
     scheme: Any
     evaluations: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
     @property
     def exact(self) -> bool:
@@ -1195,12 +1223,15 @@ def calibrate(
             "Suggestion: pass --bounds LO HI with LO < HI."
         )
     goal = float(to)
-    table = load_data(data, library=library)
+    library = resolve_library(library)
+    table, warnings = load_data_with_warnings(data, library=library)
     cache: dict[float, float] = {}
     # Targets, KPIs and periods need the data rolled up again; anything else (curves, weights,
     # cap, pool, on-target pay) only the arithmetic.
     reprepare = _changes_inputs(param)
     fixed_inputs = None if reprepare else prepare(table, base, periods=periods, library=library)
+    if fixed_inputs is not None:
+        warnings.extend(fixed_inputs.warnings)
 
     def evaluate(x: float) -> float:
         x = float(x)
@@ -1288,10 +1319,21 @@ def calibrate(
         method="bracketing" if step else "brentq",
         scheme=base.set(param, value),
         evaluations=tried.sort_values("param", ignore_index=True),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
 # --------------------------------------------------------------------------- command line
+def _bullets(messages: Sequence[str]) -> str:
+    """Messages as an indented list; a message of several lines keeps its lines together."""
+    out = []
+    for message in messages:
+        first, *rest = str(message).splitlines() or [""]
+        out.append(f"  - {first}")
+        out.extend(f"    {line.strip()}" for line in rest)
+    return "\n".join(out)
+
+
 def _check_periods_option(periods: str | None) -> None:
     """Validate ``--periods`` before any work; the message names the option."""
     from .periods import parse_range
@@ -1358,8 +1400,7 @@ def run_simulate_command(
     if result.warnings:
         echo("")
         echo("Warnings:")
-        for w in result.warnings:
-            echo(f"  - {w}")
+        echo(_bullets(result.warnings))
     for fc in result.forecasts.values():
         echo("")
         echo(fc.describe())
@@ -1391,6 +1432,9 @@ def run_calibrate_command(
         f"Searched {param} in [{result.bounds[0]:g}, {result.bounds[1]:g}] "
         f"({len(result.evaluations)} evaluations, {result.method})."
     )
+    if result.warnings:
+        echo("Warnings:")
+        echo(_bullets(result.warnings))
     if out:
         result.scheme.to_yaml(out)
         echo(f"Wrote the calibrated scheme to {out}")

@@ -19,7 +19,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
 @pytest.fixture
 def files(tmp_path):
     rows = [
-        {"employee": e, "period": f"2025-{m + 1:02d}", "kpi": "sales", "actual": v}
+        {"employee": e, "period": f"2025-{m + 1:02d}", "kpi": "revenue", "actual": v}
         for e, values in {
             "001": [100.0, 120.0, 80.0],
             "002": [50.0, 60.0, 70.0],
@@ -36,7 +36,7 @@ def files(tmp_path):
                 "name": "Commission",
                 "on_target_pay": 10,
                 "budget": 30,
-                "components": [{"kpi": "sales", "commission": {"rate": 0.1}}],
+                "components": [{"kpi": "revenue", "commission": {"rate": 0.1}}],
             }
         )
     )
@@ -48,7 +48,7 @@ def files(tmp_path):
                 "on_target_pay": 10,
                 "components": [
                     {
-                        "kpi": "sales",
+                        "kpi": "revenue",
                         "weight": 1.0,
                         "target": {"method": "fixed", "value": 100},
                         "curve": {"steps": [[0.8, 0.5], [1.0, 1.0]]},
@@ -294,3 +294,28 @@ def test_simulate_the_templates_on_the_demo_company(tmp_path, capsys):
     assert total["Weighted scorecard"] == pytest.approx(
         metrics.loc["Weighted scorecard", "total_cost"]
     )
+
+
+def test_data_warnings_are_printed_as_text_not_python_warnings(files, tmp_path, capsys):
+    data = tmp_path / "custom.csv"
+    pd.DataFrame(
+        {"employee": ["1", "2"], "period": ["2025-01"] * 2, "kpi": "widgets", "actual": [5, 7]}
+    ).to_csv(data, index=False)
+    scheme = tmp_path / "widgets.yaml"
+    scheme.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Widgets",
+                "on_target_pay": 10,
+                "components": [{"kpi": "widgets", "commission": {"rate": 1.0}}],
+            }
+        )
+    )
+    code, out, err = run(["simulate", "--data", str(data), "--scheme", str(scheme)], capsys)
+    assert code == 0, err
+    assert err == ""  # no UserWarning noise on stderr
+    lines = out.splitlines()
+    assert "Warnings:" in lines
+    block = lines[lines.index("Warnings:") + 1 :]
+    assert block[0] == f"  - {data}: warnings:"
+    assert any("widgets" in line and line.startswith("    ") for line in block[1:])

@@ -98,7 +98,7 @@ def test_caps_and_pool_hold_on_the_demo_company(result):
     acc = t[t["scheme"] == "Tiered accelerator"]
     assert (acc["payout"] <= 2.0 * acc["on_target_pay"] + 1e-9).all()
     pool = t[t["scheme"] == "Team pool"].groupby("period")["payout"].sum()
-    assert pool.max() <= 1_700_000
+    assert pool.max() <= 1_700_000 + 1e-6  # float sums of whole cents
     assert (pool > 1_699_000).sum() >= 5  # the pool binds in strong months
     assert set(t.loc[t["scheme"] == "Team pool", "role"]) == {
         "sales_rep",
