@@ -968,21 +968,22 @@ class SchemeRun:
         return head + body + (f"<ul>{warn}</ul>" if warn else "")
 
 
+def _text(values: Any) -> Any:
+    """A pandas string array (missing stays missing) of any labels."""
+    return pd.array(np.asarray(values, dtype=object), dtype="str")
+
+
 def _tables(scheme: Scheme, inputs: PayoutInputs, arr: PayoutArrays):
     keys = inputs.keys
     n = len(keys)
     k = len(scheme.components)
-    emp = keys["employee"].to_numpy(dtype=object)
-    per = keys["period"].to_numpy(dtype=object)
-    role = keys["role"].to_numpy(dtype=object)
+    m = k + 1
     otp = np.asarray(inputs.on_target_pay, dtype=float)
-    nan = np.full(n, np.nan)
+    labels = {c: _text(keys[c].to_numpy(dtype=object)) for c in ("employee", "period", "role")}
     totals = pd.DataFrame(
         {
-            "scheme": scheme.name,
-            "employee": emp,
-            "period": per,
-            "role": role,
+            "scheme": _text([scheme.name]).take(np.zeros(n, dtype=np.intp)),
+            **labels,
             "on_target_pay": otp,
             "attainment": arr.weighted_attainment,
             "gate_passed": arr.gate_passed,
@@ -995,29 +996,25 @@ def _tables(scheme: Scheme, inputs: PayoutInputs, arr: PayoutArrays):
             "revenue": inputs.revenue,
         }
     )
-    blocks = []
-    for i, comp in enumerate(scheme.components):
-        blocks.append(
-            {
-                "component": np.full(n, scheme.component_label(i), dtype=object),
-                "kpi": np.full(n, comp.kpi, dtype=object),
-                "actual": inputs.actual[i],
-                "target": inputs.target[i],
-                "attainment": arr.attainment[i],
-                "factor": arr.factor[i],
-                "payout": arr.component_payout[i],
-                "gate_passed": arr.component_gate[i],
-                "subtotal": nan,
-                "modifier": nan,
-                "before_cap": nan,
-                "after_cap": nan,
-                "pool_factor": nan,
-            }
-        )
+    nan = np.full(n, np.nan)
+    blocks = [
+        {
+            "actual": inputs.actual[i],
+            "target": inputs.target[i],
+            "attainment": arr.attainment[i],
+            "factor": arr.factor[i],
+            "payout": arr.component_payout[i],
+            "gate_passed": arr.component_gate[i],
+            "subtotal": nan,
+            "modifier": nan,
+            "before_cap": nan,
+            "after_cap": nan,
+            "pool_factor": nan,
+        }
+        for i in range(k)
+    ]
     blocks.append(
         {
-            "component": np.full(n, "total", dtype=object),
-            "kpi": np.full(n, "", dtype=object),
             "actual": nan,
             "target": nan,
             "attainment": arr.weighted_attainment,
@@ -1032,23 +1029,23 @@ def _tables(scheme: Scheme, inputs: PayoutInputs, arr: PayoutArrays):
         }
     )
     # Interleave: for each employee-period its components, then its total.
-    m = k + 1
+    row_of = np.repeat(np.arange(n), m)
+    block_of = np.tile(np.arange(m), n)
     columns: dict[str, Any] = {
-        "scheme": np.full(n * m, scheme.name, dtype=object),
-        "employee": np.repeat(emp, m),
-        "period": np.repeat(per, m),
-        "role": np.repeat(role, m),
+        "scheme": _text([scheme.name]).take(np.zeros(n * m, dtype=np.intp)),
+        "employee": labels["employee"].take(row_of),
+        "period": labels["period"].take(row_of),
+        "role": labels["role"].take(row_of),
+        "component": _text([scheme.component_label(i) for i in range(k)] + ["total"]).take(
+            block_of
+        ),
+        "kpi": _text([c.kpi for c in scheme.components] + [""]).take(block_of),
     }
     for col in blocks[0]:
-        stacked = np.stack([np.asarray(b[col]) for b in blocks], axis=1)
-        columns[col] = stacked.reshape(-1)
+        columns[col] = np.stack([np.asarray(b[col]) for b in blocks], axis=1).reshape(-1)
     columns["on_target_pay"] = np.repeat(otp, m)
     payouts = pd.DataFrame(columns)[_PAYOUT_COLUMNS]
     payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
-    for col in ("scheme", "employee", "period", "component", "kpi"):
-        payouts[col] = payouts[col].astype(str)
-    for col in ("scheme", "employee", "period"):
-        totals[col] = totals[col].astype(str)
     return payouts, totals
 
 
