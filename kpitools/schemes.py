@@ -951,6 +951,22 @@ class Scheme(_Spec):
                     "make the weights add up to 1 (e.g. 0.6 and 0.4).",
                     path="components",
                 )
+        seen: dict[str, int] = {}
+        for i, c in enumerate(self.components):
+            label = c.name if c.name else str(i)
+            if label == "total":
+                raise _fail(
+                    "'total' names the total row of the payout table",
+                    "give the component another name.",
+                    path=f"components[{i}].name",
+                )
+            if label in seen:
+                raise _fail(
+                    f"components {seen[label]} and {i} are both called {label!r}",
+                    "give each component its own name (the payout table's 'component').",
+                    path=f"components[{i}].name",
+                )
+            seen[label] = i
         kpis = [c.kpi for c in self.components]
         n = len(self.components)
         for g, gate in enumerate(self.gates):

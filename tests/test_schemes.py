@@ -370,6 +370,17 @@ BAD = {
         "Suggestion: name a component by its index (from 0) or its KPI id: revenue, "
         "new_clients.",
     ),
+    "duplicate component names": (
+        lambda d: [c.update(name="rev") for c in d["components"][:2]],
+        "scheme 'Accelerated quarterly bonus': components[1].name: components 0 and 1 are both "
+        "called 'rev'.\nSuggestion: give each component its own name (the payout table's "
+        "'component').",
+    ),
+    "component named total": (
+        lambda d: d["components"][2].update(name="total"),
+        "scheme 'Accelerated quarterly bonus': components[2].name: 'total' names the total row "
+        "of the payout table.\nSuggestion: give the component another name.",
+    ),
     "no components": (
         lambda d: d.update(components=[]),
         "scheme 'Accelerated quarterly bonus': components: a scheme needs at least one "
