@@ -27,6 +27,7 @@ from kpitools.report import (
     _add_contents,
     _strip_external,
     check_formats,
+    default_notebook_path,
     default_template_dir,
     file_sha256,
     make_report,
@@ -227,6 +228,24 @@ def test_valid_parameters_are_returned_with_ints_as_floats(inputs):
     assert params == {"budget": 5000.0, "seed": 7, "schemes": ["a.yaml"], "currency": "EUR"}
     assert isinstance(params["budget"], float)
     assert validate_parameters(inputs["notebook"], {"budget": None}) == {"budget": None}
+
+
+def test_shipped_notebook_declares_the_contract_parameters():
+    params = validate_parameters(
+        default_notebook_path(),
+        {
+            "client": "Acme",
+            "data": "d.csv",
+            "design": "d.yaml",
+            "schemes": ["s.yaml"],
+            "budget": 100000,
+            "currency": "EUR",
+            "forecast_draws": 200,
+            "seed": 1,
+            "branding": {"primary_color": "#112233"},
+        },
+    )
+    assert params["budget"] == 100000.0
 
 
 def test_missing_input_file_is_reported_before_any_work(inputs, tmp_path):
@@ -468,3 +487,87 @@ def test_default_template_folder_is_complete():
     conf = json.loads((folder / "conf.json").read_text())
     assert conf["base_template"] == "lab"
     assert (folder / "logo.svg").read_text().startswith("<svg")
+
+
+# --------------------------------------------------------------------------- shipped notebook
+SECTION_TITLES = [
+    "Executive summary",
+    "Goals and cascade",
+    "KPI set check",
+    "History and weak spots",
+    "Scheme comparison",
+    "Recommendation",
+    "Forecast risk",
+    "Data quality",
+    "Method and assumptions",
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    from kpitools.demo import write_demo
+
+    root = tmp_path_factory.mktemp("real")
+    files = write_demo(root / "demo", n_employees=6, months=15)
+    return make_report(
+        "Northstar & <Partners>",
+        data=files["data"],
+        design=ROOT / "templates" / "designs" / "b2b_sales.yaml",
+        schemes=[
+            ROOT / "templates" / "schemes" / "linear_commission.yaml",
+            ROOT / "templates" / "schemes" / "weighted_scorecard.yaml",
+        ],
+        out=root / "out",
+        forecast_draws=100,
+        budget=150000,
+        currency="EUR",
+    )
+
+
+def test_shipped_notebook_makes_every_section(real_report):
+    assert real_report.status == "ok", real_report.error
+    page = (Path(real_report.folder) / "report.html").read_text(encoding="utf-8")
+    contents = re.search(r'<nav class="kpi-toc">(.*?)</nav>', page, re.S).group(1)
+    assert re.findall(r'<a href="#[^"]+">([^<]+)</a>', contents) == SECTION_TITLES
+    parser = _Tags()
+    parser.feed(page)
+    text = "".join(parser.text)
+    assert "Northstar & <Partners>" in text and "<Partners>" not in page
+    for marker in ("Traceback", "Warning:", "rs.show", "build_context", "DeprecationWarning"):
+        assert marker not in text
+    assert not re.findall(r"\d\.\d{5,}", text)  # no raw floats
+    assert re.search(r"\d{1,3}(,\d{3})+ EUR", text)  # money with separators and currency
+    figures = [a["src"] for t, a in parser.tags if t == "img" and a["src"].startswith("data:")]
+    assert len(figures) >= 8
+
+
+def test_shipped_notebook_workbook(real_report):
+    wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
+    assert wb.sheetnames == ["payouts", "metrics", "employees"]
+    payouts = wb["payouts"]
+    header = [c.value for c in payouts[1]]
+    assert header[:10] == [
+        "scheme",
+        "employee",
+        "period",
+        "component",
+        "kpi",
+        "actual",
+        "target",
+        "attainment",
+        "factor",
+        "payout",
+    ]
+    assert payouts.cell(2, header.index("payout") + 1).number_format == '#,##0.00 "EUR"'
+    assert payouts.cell(2, header.index("attainment") + 1).number_format == "0.0%"
+    employees = wb["employees"]
+    assert [c.value for c in employees[1]] == [
+        "scheme",
+        "employee",
+        "role",
+        "periods",
+        "total_payout",
+        "mean_payout",
+        "mean_attainment",
+    ]
