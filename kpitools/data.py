@@ -130,6 +130,11 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "target column without its KPI column: ignored",
         "add the KPI column, or rename the target column to target_<kpi>.",
     ),
+    "mixed_periods": (
+        "monthly and quarterly periods in one table",
+        "fine for KPIs measured quarterly; otherwise write every period the same way "
+        "(schemes roll months up to quarters, never quarters down to months).",
+    ),
     "extra_cell": (
         "value right of the last header column: ignored",
         "give the column a header, or delete the stray value.",
@@ -1043,7 +1048,13 @@ def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:
         f"Found columns: {found}.\n"
         f"A {layout} table needs {need}.{hints}\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.",
+        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+        + (
+            "\nA file with one row per event (deal, order, shift) is turned into KPIs with "
+            "'kpitools data aggregate' (Python: kpitools.data.aggregate_events)."
+            if layout == "wide"
+            else ""
+        ),
         ", ".join(missing),
     )
 
@@ -1237,6 +1248,21 @@ def _validate(
         issues.add("bad_period", orig["period"], rows[p_bad], period_text.values(p_bad))
     key_bad = e_missing | k_missing | p_missing | p_bad
     bad_any = bad_any | key_bad
+    quarterly = np.array(["-Q" in str(u) for u in period.uniques] + [False])
+    if quarterly.any() and not quarterly[:-1].all():
+        is_q = quarterly[period.codes]
+        n_q = int(is_q.sum())
+        n_m = int((~is_q & ~period.missing).sum())
+        if n_q and n_m:  # point at the rarer kind: most likely the odd ones out
+            odd = is_q if n_q <= n_m else ~is_q & ~period.missing
+            issues.add(
+                "mixed_periods",
+                orig["period"],
+                rows[odd],
+                period.values(odd),
+                severity="warning",
+                note=f"({n_m:,} monthly and {n_q:,} quarterly rows)",
+            )
 
     if library is not None:
         kpi_codes, kpi_uniques = kpi.codes, kpi.uniques

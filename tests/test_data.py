@@ -91,7 +91,8 @@ def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
     ws.append(["009", "2025-02", "deals", "n/a"])
     wb.save(path)
     report = data.check(path)
-    assert report.failure_cases[["row", "column", "value", "problem"]].values.tolist() == [
+    errors = report.failure_cases[report.failure_cases["severity"] == "error"]
+    assert errors[["row", "column", "value", "problem"]].values.tolist() == [
         [5, "Actual", "n/a", "not a number"]
     ]
     path2 = tmp_path / "ok.xlsx"
@@ -731,4 +732,39 @@ def test_from_wide_reports_bad_cells():
         "- column 'deals': not a number (1 row): row 1 ('?')\n"
         "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
         "or text."
+    )
+
+
+def test_event_table_is_pointed_to_aggregate(tmp_path):
+    path = write(
+        tmp_path, "deals.csv", "deal_id,sales_agent,close_date,close_value\nD1,A,2025-01-02,5\n"
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: missing columns 'employee', 'period' for a wide table.\n"
+        "Found columns: 'deal_id', 'sales_agent', 'close_date', 'close_value'.\n"
+        "A wide table needs employee, period and one column per KPI.\n"
+        "Suggestion: rename the columns (case and spaces do not matter), or pass "
+        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.\n"
+        "A file with one row per event (deal, order, shift) is turned into KPIs with "
+        "'kpitools data aggregate' (Python: kpitools.data.aggregate_events)."
+    )
+
+
+def test_mixed_monthly_and_quarterly_periods_warn(tmp_path):
+    text = (
+        "employee,period,kpi,actual\n"
+        "A,2025-01,deals,1\nA,2025-02,deals,2\nA,2025-03,deals,3\nA,2025Q1,nps,40\n"
+    )
+    path = write(tmp_path, "mixed.csv", text)
+    with pytest.warns(UserWarning) as record:
+        df = data.load(path)
+    assert df["period"].tolist() == ["2025-01", "2025-02", "2025-03", "2025-Q1"]
+    assert str(record[0].message) == (
+        f"{path}: warnings:\n"
+        "- column 'period': monthly and quarterly periods in one table (1 row): "
+        "row 5 ('2025-Q1') (3 monthly and 1 quarterly rows)\n"
+        "  Suggestion: fine for KPIs measured quarterly; otherwise write every period the "
+        "same way (schemes roll months up to quarters, never quarters down to months)."
     )
