@@ -480,9 +480,11 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
             f"{_suggest(baseline, schemes)}\n"
             f"Suggestion: use one of {', '.join(repr(s) for s in schemes)}."
         )
-    period_col = totals["period"].astype(str)
-    periods = {n: set(period_col[scheme_col == n]) for n in schemes}
     frames = []
+    if len(schemes) == 1:
+        return _empty_winners(columns)
+    period_col = totals["period"].astype(str)
+    periods = {n: set(pd.unique(g).tolist()) for n, g in period_col.groupby(scheme_col, sort=False)}
     for name in schemes:
         if name == baseline:
             continue
@@ -514,13 +516,15 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
                 }
             )
         )
-    if not frames:
-        empty = {c: pd.Series(dtype=float) for c in columns}
-        for c in ("scheme", "employee", "baseline", "outcome"):
-            empty[c] = pd.Series(dtype=str)
-        empty["periods_compared"] = pd.Series(dtype="int64")
-        return pd.DataFrame(empty)[columns]
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _empty_winners(columns: list[str]) -> pd.DataFrame:
+    empty = {c: pd.Series(dtype=float) for c in columns}
+    for c in ("scheme", "employee", "baseline", "outcome"):
+        empty[c] = pd.Series(dtype=str)
+    empty["periods_compared"] = pd.Series(dtype="int64")
+    return pd.DataFrame(empty)[columns]
 
 
 def compare_schemes(metrics: pd.DataFrame, winners: pd.DataFrame, baseline: str) -> pd.DataFrame:

@@ -242,6 +242,15 @@ def test_compare_has_one_row_per_scheme_with_shares(two_schemes):
     assert out.loc["A", "unchanged"] == 4
 
 
+def test_one_scheme_has_no_winners_or_losers(two_schemes):
+    only = two_schemes[two_schemes["scheme"] == "A"]
+    wl = winners_losers(only, "A")
+    assert wl.empty and "outcome" in wl.columns
+    metrics = pd.DataFrame({"total_cost": [380.0]}, index=pd.Index(["A"], name="scheme"))
+    out = compare_schemes(metrics, wl, "A")
+    assert out.loc["A", "cost_change"] == 0.0 and out.loc["A", "winners"] == 0
+
+
 def test_unknown_baseline_is_a_clear_error(two_schemes):
     with pytest.raises(DefinitionError) as err:
         winners_losers(two_schemes, "a")
