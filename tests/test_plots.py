@@ -167,3 +167,64 @@ def test_cost_forecast_shows_budget_and_quantiles():
     assert sum(p.get_height() for p in ax.patches) == 100
     assert ax.get_title() == "Scorecard: cost of 2027-01 (chance over budget 20%)"
     assert ax.get_xlabel() == "total cost per period, RUB"
+
+
+def test_linear_curve_marks_its_threshold_and_where_the_cap_is_reached():
+    scheme = load_scheme(
+        {
+            "name": "L",
+            "on_target_pay": 100,
+            "components": [
+                {
+                    "kpi": "meetings",
+                    "weight": 1.0,
+                    "target": {"method": "fixed", "value": 20},
+                    "curve": {"linear": {"slope": 1.0, "threshold": 0.7, "cap": 1.5}},
+                }
+            ],
+        }
+    )
+    ax = plot_payout_curve(scheme)
+    assert [line.get_label() for line in ax.lines] == [
+        "meetings",
+        "threshold 70%",
+        "target 100%",
+        "excellence (cap) 150%",
+    ]
+    x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    assert y[np.flatnonzero(x < 0.7)[-1]] == 0.0 and y[np.flatnonzero(x >= 0.7)[0]] == 0.7
+    assert y.max() == 1.5
+
+
+def test_plots_follow_the_simulation_order_of_schemes():
+    from kpitools.metrics import simulate
+
+    data = pd.DataFrame(
+        {
+            "employee": ["a", "b", "c"] * 2,
+            "period": ["2025-01"] * 3 + ["2025-02"] * 3,
+            "kpi": "revenue",
+            "actual": [80.0, 100.0, 130.0, 95.0, 120.0, 60.0],
+        }
+    )
+    schemes = [
+        {
+            "name": name,
+            "on_target_pay": 100,
+            "components": [
+                {
+                    "kpi": "revenue",
+                    "weight": 1.0,
+                    "target": {"method": "fixed", "value": 100},
+                    "curve": {"points": [[a, 0.5], [1.0, 1.0], [1.5, 2.0]]},
+                }
+            ],
+        }
+        for name, a in (("Zeta", 0.8), ("Alpha", 0.9))
+    ]
+    result = simulate(data, schemes, library=False)
+    ax = plot_pay_vs_performance(result)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Zeta", "Alpha"]
+    pal = scheme_palette(result.schemes)
+    face = [to_rgb(c) for c in ax.collections[0].get_facecolors()]
+    assert face[0] == pytest.approx(to_rgb(pal["Zeta"]))
