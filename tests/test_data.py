@@ -98,7 +98,8 @@ def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
     path2 = tmp_path / "ok.xlsx"
     ws.delete_rows(5)
     wb.save(path2)
-    df = data.load(path2)
+    with pytest.warns(UserWarning, match="monthly and quarterly periods"):
+        df = data.load(path2)
     assert df[["employee", "period", "actual"]].values.tolist() == [
         ["007", "2025-01", 10.0],
         ["8", "2025-Q1", 2.5],
