@@ -769,3 +769,33 @@ def test_mixed_monthly_and_quarterly_periods_warn(tmp_path):
         "  Suggestion: fine for KPIs measured quarterly; otherwise write every period the "
         "same way (schemes roll months up to quarters, never quarters down to months)."
     )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(
+                alphabet=st.characters(
+                    codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")
+                ),
+                min_size=1,
+                max_size=6,
+            ).filter(lambda t: t.strip() == t and t[0] not in "\"'"),
+            st.sampled_from(["2024-12", "2025-01", "2025-02"]),
+            st.floats(-1e12, 1e12, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=20,
+        unique_by=lambda t: t[:2],
+    ),
+    st.sampled_from(["csv", "parquet"]),
+)
+def test_save_then_load_is_exact(tmp_path_factory, rows, ext):
+    long = pd.DataFrame(rows, columns=["employee", "period", "actual"])
+    long.insert(2, "kpi", "revenue")
+    path = tmp_path_factory.mktemp("rt") / f"t.{ext}"
+    data.save(long, path)
+    back = data.load(path)
+    assert back["employee"].tolist() == long["employee"].tolist()
+    assert back["actual"].tolist() == long["actual"].tolist()
