@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ import pandas as pd
 
 from .metrics import METRICS, format_metric
 
-__all__ = ["ForecastResult", "forecast", "fit_growth", "resample_periods"]
+__all__ = ["ForecastResult", "forecast", "forecast_loaded", "fit_growth", "resample_periods"]
 
 SUMMARY_QUANTILES = (5, 50, 95)
 
@@ -142,7 +143,10 @@ class ForecastResult:
                 f"  chance that cost exceeds the budget of "
                 f"{format_metric('total_cost', self.budget)}: {self.prob_over_budget:.1%}"
             )
-        lines.extend(f"  note: {w}" for w in self.warnings)
+        for w in self.warnings:
+            first, *rest = w.splitlines() or [""]
+            lines.append(f"  note: {first}")
+            lines.extend(f"        {line.strip()}" for line in rest)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -331,14 +335,7 @@ def forecast(
     >>> fc.total_cost_p50, fc.prob_over_budget  # doctest: +SKIP
     """
     from .errors import DefinitionError
-    from .metrics import (
-        _component_thresholds,
-        _load_schemes,
-        load_data_with_warnings,
-        metric_arrays,
-    )
-    from .payout import _resolve_library, compute, prepare
-    from .periods import format_periods, roll_up
+    from .metrics import _load_schemes, load_data_with_warnings, resolve_library
 
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise DefinitionError(
@@ -346,8 +343,48 @@ def forecast(
             "least 1.\nSuggestion: use e.g. n=1000."
         )
     (scheme,) = _load_schemes(scheme)
-    lib = _resolve_library(library)
+    library = resolve_library(library)
     table, load_warnings = load_data_with_warnings(data, library=library)
+    return forecast_loaded(
+        table,
+        scheme,
+        n=int(n),
+        seed=seed,
+        trend=trend,
+        library=library,
+        budget=budget,
+        chunk_rows=chunk_rows,
+        keep_actuals=keep_actuals,
+        warnings=load_warnings,
+    )
+
+
+def forecast_loaded(
+    table: pd.DataFrame,
+    scheme: Any,
+    *,
+    n: int,
+    seed: int | None,
+    trend: bool,
+    library: Any,
+    budget: float | None = None,
+    chunk_rows: int = 1_000_000,
+    keep_actuals: bool = False,
+    warnings: Sequence[str] = (),
+) -> ForecastResult:
+    """:func:`forecast` on a long table that is already loaded and validated.
+
+    ``library`` is a resolved library or ``False`` (see :func:`kpitools.metrics.resolve_library`);
+    ``warnings`` are carried into the result. :func:`kpitools.metrics.simulate` calls this so
+    that the data is loaded once.
+    """
+    from .errors import DefinitionError
+    from .metrics import _component_thresholds, metric_arrays
+    from .payout import compute, prepare
+    from .periods import format_periods, roll_up
+
+    lib = None if library is False else library
+    load_warnings = list(warnings)
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
     kpis = [k for k in _scheme_kpis(scheme) if k in present]
     placeholders, nxt, label = _next_period_rows(table, scheme, kpis)

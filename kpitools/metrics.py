@@ -610,7 +610,7 @@ def format_metric(name: str, value: float) -> str:
         return f"{value:.1%}" if name != "cost_of_sales" else f"{value:.2%}"
     if name in _SIGNED_PERCENT:
         return f"{value:+.1%}"
-    if name in {"winners", "losers", "unchanged"}:
+    if name in {"winners", "losers", "unchanged", "periods_compared"}:
         return f"{value:,.0f}"
     if name in {"share_winners", "share_losers"}:
         return f"{value:.0%}"
@@ -977,10 +977,16 @@ def simulate(
             )
     forecasts: dict[str, Any] = {}
     if forecast:
-        from .forecast import forecast as run_forecast
+        from .forecast import forecast_loaded
 
+        if isinstance(forecast, bool) or not isinstance(forecast, int) or forecast < 1:
+            raise DefinitionError(
+                f"forecast = {forecast!r}: the number of simulated periods must be a whole "
+                "number of at least 1.\nSuggestion: use e.g. forecast=1000."
+            )
         for scheme in loaded:
-            forecasts[scheme.name] = run_forecast(
+            # The data is loaded once; its warnings are already in the result's.
+            forecasts[scheme.name] = forecast_loaded(
                 table, scheme, n=forecast, seed=seed, trend=trend, library=library
             )
     return SimulationResult(
