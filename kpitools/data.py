@@ -181,9 +181,7 @@ class _Issues:
         n = len(rows)
         if n == 0:
             return
-        if values is None:
-            values = [pd.NA] * n
-        values = [_show(v) for v in np.asarray(values, dtype=object).ravel()]
+        values = np.full(n, pd.NA, dtype=object) if values is None else _show_many(values)
         self.chunks.append(
             pd.DataFrame(
                 {
@@ -301,12 +299,21 @@ class _Issues:
         return full[full["severity"] == "error"].drop(columns="_key").reset_index(drop=True)
 
 
-def _show(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return pd.NA
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _show_many(values: Any) -> np.ndarray:
+    """Cell values as text for messages (vectorised); whole floats without ``.0``."""
+    if isinstance(values, pd.Series):
+        series = values.reset_index(drop=True)
+    else:
+        series = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+    if pd.api.types.is_float_dtype(series.dtype):
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+        text = np.where(whole, np.char.mod("%d", np.where(whole, arr, 0)), arr.astype(str))
+        out = text.astype(object)
+    else:
+        out = series.astype("str").to_numpy(dtype=object)
+    out[series.isna().to_numpy()] = pd.NA
+    return out
 
 
 def _examples(grp: pd.DataFrame) -> str:
