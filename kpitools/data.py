@@ -27,6 +27,20 @@ Choices written down here (a consultant's expectations):
   separator inside quotes (``"1,234.5"``). Spaces inside numbers are thousands separators.
 - With ``duplicates="sum"`` duplicate employee × period × KPI rows are summed (the
   target is the first one given) and reported as a warning.
+- Periods: ``2025-01``, ``2025-1``, ``2025/01``, ``202501``, ``01.2025``, ``Jan 2025``,
+  dates and datetimes (``2025-01-15``, ``2025-01-15 00:00:00.000``, ``15.01.2025``,
+  US ``1/15/2025``) become ``YYYY-MM``; ``2025Q1``, ``2025-Q1``, ``2025-q1``, ``Q1 2025``
+  become ``YYYY-Qn``. Monthly and quarterly rows in one table are allowed (a KPI measured
+  quarterly) but reported as a warning.
+- Columns other than the canonical ones are ignored with a warning; in a wide table a
+  column without any number is not a KPI (warning).
+- A CSV record must fit on one line (no line breaks inside quoted values), which keeps
+  line numbers and row numbers the same.
+
+Examples
+--------
+>>> df = load("history.csv")  # doctest: +SKIP
+>>> print(check("history.xlsx", sheet="2025"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -36,7 +50,6 @@ import csv
 import datetime as _dt
 import difflib
 import html
-import io
 import os
 import re
 import warnings
@@ -390,10 +403,6 @@ _XLSX_EXT = {".xlsx", ".xlsm"}
 _PARQUET_EXT = {".parquet", ".pq"}
 
 
-def _display_name(path: Path) -> str:
-    return str(path)
-
-
 def _read(
     source: Any,
     *,
@@ -408,7 +417,7 @@ def _read(
             f"Data source must be a file path or a pandas DataFrame, got {type(source).__name__}."
         )
     path = Path(source)
-    name = _display_name(path)
+    name = str(path)  # as the user typed it
     if not path.exists():
         raise _fatal(name, f"{name}: file not found.\nSuggestion: check the path and its spelling.")
     if path.is_dir():
@@ -1766,7 +1775,3 @@ def aggregate_events(
     if lines:
         warnings.warn("\n".join([f"{issues.file}: warnings:", *lines]), UserWarning, stacklevel=2)
     return table
-
-
-def _text_io(text: str) -> io.StringIO:  # pragma: no cover - tiny helper for doc examples
-    return io.StringIO(text)
