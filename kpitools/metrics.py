@@ -1147,6 +1147,9 @@ def _on_target_pay_array(scheme: Any, keys: pd.DataFrame) -> np.ndarray:
 def default_bounds(value: float | None) -> tuple[float, float]:
     """Bounds searched when none are given: 0 to 3 × the current value (0 to 1 for 0).
 
+    Where the scheme does not accept 0 (on-target pay, a cap, a fixed target),
+    :func:`calibrate` starts at 1% of the current value instead.
+
     Examples
     --------
     >>> default_bounds(0.1)
@@ -1232,6 +1235,11 @@ def calibrate(
             f"--bounds {lo:g} {hi:g}: the lower bound must be below the upper bound.\n"
             "Suggestion: pass --bounds LO HI with LO < HI."
         )
+    if bounds is None and lo == 0.0 and original:
+        try:  # 0 is not allowed everywhere (on-target pay, a cap, a fixed target)
+            base.set(param, 0.0)
+        except DefinitionError:
+            lo = abs(original) / 100.0
     goal = float(to)
     library = resolve_library(library)
     table, warnings = load_data_with_warnings(data, library=library)
@@ -1249,9 +1257,10 @@ def calibrate(
             try:
                 candidate = base.set(param, x)
             except DefinitionError as err:
+                what = str(err).split("\nSuggestion:")[0]
                 raise DefinitionError(
                     f"{param} = {x:g} (inside --bounds {lo:g} {hi:g}) is not a valid scheme: "
-                    f"{err}\nSuggestion: narrow --bounds to values the scheme accepts."
+                    f"{what}\nSuggestion: narrow --bounds to values the scheme accepts."
                 ) from err
             if fixed_inputs is None:
                 inputs = prepare(table, candidate, periods=periods, library=library)

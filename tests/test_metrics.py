@@ -490,3 +490,18 @@ def test_calibrate_default_bounds_and_bad_parameters(small):
         "Unknown metric 'gini_index'. Did you mean 'gini'?\n"
         "Suggestion: use one of " + ", ".join(METRICS) + "."
     )
+
+
+def test_calibrate_bounds_the_scheme_refuses_are_reported_and_avoided(small):
+    with pytest.raises(DefinitionError) as err:
+        calibrate(small, CURVE, "cap", "total_cost", 50.0, (0.0, 3.0), library=False)
+    assert str(err.value) == (
+        "cap = 0 (inside --bounds 0 3) is not a valid scheme: scheme 'K' (after setting cap): "
+        "cap: must be greater than 0, got 0.0.\n"
+        "Suggestion: narrow --bounds to values the scheme accepts."
+    )
+    # without bounds: 0 to 3 × on-target pay, but on-target pay must be positive → from 1%
+    res = calibrate(small, CURVE, "on_target_pay", "total_cost", 110.0, library=False)
+    assert res.bounds == (0.1, 30.0)
+    # 5.5 on-target pays in all (cents rounding makes 19.998…20.002 all pay 110.00)
+    assert res.value == pytest.approx(20.0, abs=0.01) and abs(res.achieved - 110.0) <= 0.5
