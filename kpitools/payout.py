@@ -139,13 +139,16 @@ def attainment(
             att = np.asarray(np.divide(a - baseline, t - baseline))
         elif direction == "lower":
             att = np.asarray(np.divide(t, a))
-            att[a <= 0] = top  # NaN is not <= 0: stays NaN
         else:
             att = np.asarray(np.divide(a, t))
     if att.ndim == 0:
-        return np.round(att, 12)
-    np.round(att, 12, out=att)
-    return att
+        att = np.asarray(np.round(att, 12))
+    else:
+        np.round(att, 12, out=att)
+    if baseline is None and direction == "lower":
+        # after rounding: the top is the curve's own number, reached exactly
+        att[a <= 0] = top  # NaN is not <= 0: stays NaN
+    return att[()] if att.ndim == 0 else att
 
 
 # --------------------------------------------------------------------------- containers

@@ -155,6 +155,7 @@ class _CurveBase(_Spec):
 
 
 _FEW_EDGES = 48
+_MIN_GAP = 1e-9  # distinct attainments of a curve closer than this are a typo
 
 
 def _reached(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -198,6 +199,14 @@ def _check_pairs(v: tuple[tuple[float, float], ...], what: str, strict: bool):
                 "use 0 for no pay.",
             )
     for i in range(1, len(v)):
+        gap = v[i][0] - v[i - 1][0]
+        if 0 < gap < _MIN_GAP:
+            raise _fail(
+                f"attainments {_num(v[i - 1][0])} and {_num(v[i][0])} are closer than {_MIN_GAP:g}",
+                f"write a jump as two {what}s at the same attainment."
+                if not strict
+                else f"merge the two {what}s.",
+            )
         if v[i][0] < v[i - 1][0] or (strict and v[i][0] == v[i - 1][0]):
             word = "increase" if strict else "not decrease"
             raise _fail(

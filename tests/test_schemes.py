@@ -228,6 +228,12 @@ BAD = {
         "scheme 'Accelerated quarterly bonus': components[0].curve.points: three points at "
         "attainment 1.\nSuggestion: a jump needs exactly two points at the same attainment.",
     ),
+    "points closer than 1e-9": (
+        lambda d: d["components"][0]["curve"].update(points=[[1.0, 0.5], [1.0 + 1e-12, 1.0]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points: attainments 1 and "
+        "1.000000000001 are closer than 1e-09.\nSuggestion: write a jump as two points at the "
+        "same attainment.",
+    ),
     "repeated step": (
         lambda d: d["components"][1]["curve"].update(steps=[[0.9, 0.5], [0.9, 1.0]]),
         "scheme 'Accelerated quarterly bonus': components[1].curve.steps: attainments must "
