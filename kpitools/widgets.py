@@ -611,6 +611,7 @@ class _Prepared:
     employee_code: np.ndarray  # index into the explorer's employee list
     period_labels: np.ndarray  # one label per period code
     n_employees: int
+    pay: dict[str, np.ndarray]  # repr(on_target_pay) → on-target pay per row
 
 
 @dataclass(frozen=True, eq=False)
@@ -685,6 +686,7 @@ class _Engine:
                 employee_code=code,
                 period_labels=labels,
                 n_employees=int(np.unique(code).size),
+                pay={repr(scheme.on_target_pay): inputs.on_target_pay},
             )
         return self._cache[key]
 
@@ -696,9 +698,13 @@ class _Engine:
 
         prep = self.prepared(scheme)
         inputs = prep.inputs
-        otp = payout._on_target_pay(scheme, inputs.keys, self.has_role)
-        if not np.array_equal(otp, inputs.on_target_pay):
-            inputs = inputs.replace(on_target_pay=otp)
+        pay = repr(scheme.on_target_pay)
+        if pay not in prep.pay:  # on-target pay per row, for each pay setting seen
+            if len(prep.pay) >= 16:
+                prep.pay.pop(next(iter(prep.pay)))
+            prep.pay[pay] = payout._on_target_pay(scheme, inputs.keys, self.has_role)
+        if prep.pay[pay] is not inputs.on_target_pay:
+            inputs = inputs.replace(on_target_pay=prep.pay[pay])
         arrays = payout.compute(scheme, inputs)
         n_periods = len(prep.period_labels)
         metrics = metrics_from_arrays(scheme, inputs, arrays)
@@ -739,12 +745,6 @@ def _figure(width: float = 5.2, height: float = 3.1) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=_DPI, pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
-
-
 def _money(x: float, currency: str = "") -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
@@ -776,11 +776,60 @@ def _curve_reach(scheme: Any) -> float:
     return 1.2 * max(reach)
 
 
+class _Panel:
+    """One figure drawn as a cached background plus the artists that change.
+
+    The background (axes, ticks, labels: most of matplotlib's drawing time) is rendered
+    again only when the axis limits or ticks change; otherwise it is restored and only the
+    ``animated`` artists are drawn on it (blitting), then encoded as PNG.
+    """
+
+    def __init__(self) -> None:
+        self.fig, self.ax = _figure()
+        self._background = None
+        self._key: Any = None
+
+    def _state(self) -> Any:
+        ax = self.ax
+        return (ax.get_xlim(), ax.get_ylim(), tuple(ax.get_xticks()), tuple(ax.get_yticks()))
+
+    def png(self) -> bytes:
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        key = self._state()
+        if self._background is None or key != self._key:
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._key = key
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.ax.get_children():
+            if artist.get_animated() and artist.get_visible():
+                self.ax.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        # A 128-colour palette: a plot has few colours; encodes ~2x faster and 3x smaller.
+        image = image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE)
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", compress_level=1)
+        return buf.getvalue()
+
+
+def _sticky(current: float, needed: float) -> float:
+    """An axis top that only moves when the data leave it or shrink well below it."""
+    needed = max(needed, 1e-9)
+    if needed > current or needed < 0.5 * current:
+        return 1.2 * needed
+    return current
+
+
 class _Views:
     """The four figures of :class:`SchemeExplorer`, updated in place from two evaluations.
 
-    Artists are created once and only their data change (no ``ax.clear()``), titles live in
-    HTML captions: re-creating ticks and measuring titles is most of a matplotlib redraw.
+    Artists are created once and only their data change (no ``ax.clear()``); titles live in
+    HTML captions; axis limits are sticky so that the figures' backgrounds can be reused
+    (see :class:`_Panel`): re-creating ticks and text is most of a matplotlib redraw.
     """
 
     def __init__(self, start: _Evaluation, currency: str):
@@ -788,28 +837,26 @@ class _Views:
 
         self.start = start
         self.currency = currency
-        self.curve_fig, self.curve_ax = _figure()
-        self.dist_fig, self.dist_ax = _figure()
-        self.cost_fig, self.cost_ax = _figure()
-        self.wl_fig, self.wl_ax = _figure()
-        for ax in (self.curve_ax, self.dist_ax, self.cost_ax, self.wl_ax):
-            ax.yaxis.set_major_locator(MaxNLocator(5))
-            ax.tick_params(labelsize=8)
+        self.panels = {k: _Panel() for k in ("curve", "dist", "cost", "wl")}
+        for panel in self.panels.values():
+            panel.ax.yaxis.set_major_locator(MaxNLocator(5))
+            panel.ax.tick_params(labelsize=8)
         money = FuncFormatter(lambda v, _: _short_money(v))
-        # Payout curves: the start's dashed, the current ones in colour.
-        ax = self.curve_ax
+        # Payout curves: the start's dashed, the current ones in colour (redrawn in full).
+        ax = self.panels["curve"].ax
         ax.axvline(1.0, color="0.8", linewidth=1, zorder=0)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("attainment", fontsize=9)
         ax.set_ylabel("payout factor", fontsize=9)
         self._curve_lines: list[Any] = []
+        self._start_lines: list[Any] = []
         # Payout distribution: bars now, the start as a dashed outline.
         top = float(np.nanquantile(start.multiple, 0.99)) if start.multiple.size else 2.0
         cap = float(start.scheme.cap or 0.0)
         self.bin_top = max(2.0, cap, math.ceil(top * 10) / 10)
         self.bins = np.linspace(0.0, self.bin_top, int(round(self.bin_top / 0.1)) + 1)
         self._start_hist = self._hist(start.multiple)
-        ax = self.dist_ax
+        ax = self.panels["dist"].ax
         self._bars = ax.bar(
             self.bins[:-1],
             self._start_hist,
@@ -818,47 +865,55 @@ class _Views:
             color=_NOW,
             alpha=0.75,
         )
+        for bar in self._bars:
+            bar.set_animated(True)
         ax.stairs(self._start_hist, self.bins, color=_START, linewidth=1.2, linestyle="--")
         ax.set_xlim(0, self.bin_top)
+        ax.set_ylim(0, 1.2 * max(float(self._start_hist.max()), 0.01))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}×"))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("payout ÷ on-target pay (last bar: and above)", fontsize=9)
         # Cost per period: start dashed, now solid, budget red.
-        ax = self.cost_ax
+        ax = self.panels["cost"].ax
         self._periods: list[str] = []
         (self._cost_start,) = ax.plot([], [], color=_START, linestyle="--", linewidth=1.2)
-        (self._cost_now,) = ax.plot([], [], color=_NOW, linewidth=2)
-        self._budget = ax.axhline(0.0, color=_DOWN, linewidth=1.2, visible=False)
+        (self._cost_now,) = ax.plot([], [], color=_NOW, linewidth=2, animated=True)
+        self._budget = ax.axhline(0.0, color=_DOWN, linewidth=1.2, visible=False, animated=True)
+        ax.set_ylim(0, 1.0)
         ax.yaxis.set_major_formatter(money)
         # Winners and losers: sorted gains (green) and losses (red) per employee.
-        ax = self.wl_ax
+        ax = self.panels["wl"].ax
         ax.axhline(0, color="0.3", linewidth=0.8)
+        ax.set_ylim(-1.0, 1.0)
         ax.yaxis.set_major_formatter(money)
         ax.set_xlabel("employees, from the biggest gain to the biggest loss", fontsize=9)
         self._wl_fills: list[Any] = []
 
     # ---- payout curves
     def draw_curves(self, now: _Evaluation) -> None:
-        ax = self.curve_ax
-        for line in self._curve_lines:
-            line.remove()
-        self._curve_lines = []
+        ax = self.panels["curve"].ax
         x_max = max(_curve_reach(self.start.scheme), _curve_reach(now.scheme))
-        top = 0.0
-        for _label, x, y in _curve_lines(self.start.scheme, x_max):
-            self._curve_lines += ax.plot(x, y, color=_START, linewidth=1, linestyle="--")
+        x_max = _sticky(ax.get_xlim()[1] if self._curve_lines else 0.0, x_max)
+        if not self._curve_lines or x_max != ax.get_xlim()[1]:
+            for line in self._start_lines:
+                line.remove()
+            self._start_lines = [
+                ax.plot(x, y, color=_START, linewidth=1, linestyle="--")[0]
+                for _label, x, y in _curve_lines(self.start.scheme, x_max)
+            ]
+            ax.set_xlim(0, x_max)
+        top = max((float(np.nanmax(line.get_ydata())) for line in self._start_lines), default=1)
+        lines = _curve_lines(now.scheme, x_max)
+        if not self._curve_lines:
+            for k, (label, _x, _y) in enumerate(lines):
+                colour = _COLOURS[k % len(_COLOURS)]
+                self._curve_lines += ax.plot([], [], color=colour, lw=2, label=label, animated=True)
+            if self._curve_lines:
+                ax.legend(loc="upper left", frameon=False, fontsize=8)
+        for line, (_label, x, y) in zip(self._curve_lines, lines, strict=True):
+            line.set_data(x, y)
             top = max(top, float(np.nanmax(y)))
-        for k, (label, x, y) in enumerate(_curve_lines(now.scheme, x_max)):
-            colour = _COLOURS[k % len(_COLOURS)]
-            self._curve_lines += ax.plot(x, y, color=colour, linewidth=2, label=label)
-            top = max(top, float(np.nanmax(y)))
-        ax.set_xlim(0, x_max)
-        ax.set_ylim(0, 1.08 * max(top, 1.0))
-        old = ax.get_legend()
-        if old is not None:
-            old.remove()
-        if any(line.get_label()[:1] != "_" for line in self._curve_lines):
-            ax.legend(loc="upper left", frameon=False, fontsize=8)
+        ax.set_ylim(0, _sticky(ax.get_ylim()[1] if ax.get_ylim()[1] > 1 else 0.0, 1.05 * top))
 
     # ---- payout distribution
     def _hist(self, multiple: np.ndarray) -> np.ndarray:
@@ -871,8 +926,9 @@ class _Views:
         hist = self._hist(now.multiple)
         for bar, h in zip(self._bars, hist, strict=True):
             bar.set_height(h)
+        ax = self.panels["dist"].ax
         top = max(float(hist.max()), float(self._start_hist.max()), 0.01)
-        self.dist_ax.set_ylim(0, 1.1 * top)
+        ax.set_ylim(0, _sticky(ax.get_ylim()[1], 1.05 * top))
         m = now.metrics
         return (
             f"Payout distribution: median {m['payout_p50']:.2f}×, p90 {m['payout_p90']:.2f}×, "
@@ -881,16 +937,16 @@ class _Views:
 
     # ---- cost against budget
     def draw_cost(self, now: _Evaluation) -> str:
-        ax = self.cost_ax
+        ax = self.panels["cost"].ax
         start, cur = self.start.cost_by_period, now.cost_by_period
         labels = sorted(set(start.index) | set(cur.index))
+        pos = {p: k for k, p in enumerate(labels)}
         if labels != self._periods:
             self._periods = labels
             ticks = list(range(0, len(labels), max(1, math.ceil(len(labels) / 5))))
             ax.set_xticks(ticks, [labels[k] for k in ticks])
             ax.set_xlim(-0.5, len(labels) - 0.5)
-        pos = {p: k for k, p in enumerate(labels)}
-        self._cost_start.set_data([pos[p] for p in start.index], start.to_numpy())
+            self._cost_start.set_data([pos[p] for p in start.index], start.to_numpy())
         self._cost_now.set_data([pos[p] for p in cur.index], cur.to_numpy())
         budget = now.scheme.budget
         top = max(float(start.max()) if len(start) else 0.0, float(cur.max()) if len(cur) else 0.0)
@@ -901,27 +957,29 @@ class _Views:
             top = max(top, float(budget))
             over = int((cur.to_numpy() > budget).sum())
             title += f"; over the budget (red) in {over} of {len(cur)} periods"
-        ax.set_ylim(0, 1.08 * max(top, 1.0))
+        ax.set_ylim(0, _sticky(ax.get_ylim()[1], 1.05 * max(top, 1.0)))
         return title
 
     # ---- winners and losers
     def draw_winners(self, now: _Evaluation) -> tuple[str, int, int]:
-        ax = self.wl_ax
+        ax = self.panels["wl"].ax
         for fill in self._wl_fills:
             fill.remove()
         seen = self.start.evaluated | now.evaluated
         diff = np.sort((now.by_employee - self.start.by_employee)[seen])[::-1]
         x = np.arange(diff.size)
+        style = {"step": "mid", "linewidth": 0, "animated": True}
         self._wl_fills = [
-            ax.fill_between(x, diff, 0, where=diff > 0, color=_UP, step="mid", linewidth=0),
-            ax.fill_between(x, diff, 0, where=diff < 0, color=_DOWN, step="mid", linewidth=0),
+            ax.fill_between(x, diff, 0, where=diff > 0, color=_UP, **style),
+            ax.fill_between(x, diff, 0, where=diff < 0, color=_DOWN, **style),
         ]
         winners = int((diff >= 0.5).sum())
         losers = int((diff <= -0.5).sum())
         same = int(diff.size - winners - losers)
-        ax.set_xlim(-0.5, max(diff.size - 0.5, 0.5))
-        span = float(np.abs(diff).max()) if diff.size else 0.0
-        ax.set_ylim(-1.1 * max(span, 1.0), 1.1 * max(span, 1.0))
+        if ax.get_xlim() != (-0.5, max(diff.size - 0.5, 0.5)):
+            ax.set_xlim(-0.5, max(diff.size - 0.5, 0.5))
+        span = _sticky(ax.get_ylim()[1], 1.05 * float(np.abs(diff).max()) if diff.size else 1.0)
+        ax.set_ylim(-max(span, 1.0), max(span, 1.0))
         title = (
             f"Winners and losers against the start: {winners} gain, {losers} lose, {same} unchanged"
         )
@@ -1246,7 +1304,7 @@ class SchemeExplorer:
 
     def _set_scheme(self, scheme: Any) -> None:
         # Compared as plain data: a curve's cached arrays make model equality unreliable.
-        curves = _dump(scheme.components) != _dump(self.scheme.components)
+        curves = _rules(scheme) != _rules(self.scheme)
         try:
             now = self._engine.evaluate(scheme)
         except KpitoolsError as err:
@@ -1296,7 +1354,7 @@ class SchemeExplorer:
         now, start, views = self._now, self._start, self._views
         if curves:
             views.draw_curves(now)
-            self._images["curve"].value = _png(views.curve_fig)
+            self._images["curve"].value = views.panels["curve"].png()
         captions = {
             "dist": views.draw_distribution(now),
             "cost": views.draw_cost(now),
@@ -1305,7 +1363,7 @@ class SchemeExplorer:
         for key, text in captions.items():
             head, _, rest = text.partition(": ")  # the first ": " ends the title
             self._captions[key].value = f"<b>{escape(head)}</b>: {escape(rest)}"
-            self._images[key].value = _png(getattr(views, f"{key}_fig"))
+            self._images[key].value = views.panels[key].png()
         m, m0 = now.metrics, start.metrics
         cost, cost0 = float(m["total_cost"]), float(m0["total_cost"])
         parts = [
@@ -1334,8 +1392,9 @@ class SchemeExplorer:
             self._status.value = f"<span style='color:#555'>{escape(info)}</span>"
 
 
-def _dump(items: Any) -> list[Any]:
-    return [item.model_dump(mode="json") for item in items]
+def _rules(scheme: Any) -> list[Any]:
+    """The payout rules (curves, commissions) of a scheme as plain data."""
+    return [c.payout_rule.model_dump(mode="json") for c in scheme.components]
 
 
 def _slug(name: str) -> str:
