@@ -288,7 +288,9 @@ def _ref_top(rule: dict) -> float:
     return 1.0
 
 
-def _ref_att(actual, target, direction, top):
+def _ref_att(actual, target, direction, top, baseline=None):
+    if baseline is not None:
+        return round((actual - baseline) / (target - baseline), 12)
     if direction == "lower":
         return top if actual <= 0 else round(target / actual, 12)
     return round(actual / target, 12)
@@ -323,7 +325,9 @@ def _ref_pay(s: dict, row: dict) -> float:
     pays = []
     for i, c in enumerate(s["components"]):
         rule = c.get("curve") or c["commission"]
-        att = _ref_att(row[f"a{i}"], row[f"t{i}"], c["direction"], _ref_top(rule))
+        att = _ref_att(
+            row[f"a{i}"], row[f"t{i}"], c["direction"], _ref_top(rule), c.get("baseline")
+        )
         if "curve" in c:
             pays.append(_ref_round(otp * c["weight"] * _ref_curve(c["curve"], att)))
         else:
@@ -346,6 +350,27 @@ def _ref_pay(s: dict, row: dict) -> float:
     return total
 
 
+def _ref_pool(amounts: list[float], periods: list[int], budget: float) -> list[float]:
+    """Largest-remainder proration, one period at a time."""
+    out = list(amounts)
+    budget_c = float(np.floor(round(budget * 100, 6)))
+    for p in set(periods):
+        rows = [i for i in range(len(amounts)) if periods[i] == p]
+        cents = {i: float(round(amounts[i] * 100)) for i in rows}
+        total = sum(cents.values())
+        if total <= budget_c:
+            continue
+        factor = budget_c / total
+        exact = {i: cents[i] * factor for i in rows}
+        floor = {i: float(np.floor(exact[i])) for i in rows}
+        left = int(budget_c - sum(floor.values()))
+        for i in sorted(rows, key=lambda i: (-(exact[i] - floor[i]), i))[:left]:
+            floor[i] += 1
+        for i in rows:
+            out[i] = floor[i] / 100
+    return out
+
+
 @st.composite
 def random_schemes(draw):
     comps = []
@@ -353,15 +378,16 @@ def random_schemes(draw):
     n_comm = draw(st.integers(0 if n_curves else 1, 2))
     weights = {0: [], 1: [1.0], 2: [0.6, 0.4], 3: [0.5, 0.3, 0.2]}[n_curves]
     for w in weights:
-        comps.append(
-            {
-                "kpi": f"k{len(comps)}",
-                "weight": w,
-                "target": 100,
-                "curve": draw(monotone_curves()),
-                "direction": draw(st.sampled_from(["higher", "lower"])),
-            }
-        )
+        comp = {
+            "kpi": f"k{len(comps)}",
+            "weight": w,
+            "target": 100,
+            "curve": draw(monotone_curves()),
+            "direction": draw(st.sampled_from(["higher", "lower"])),
+        }
+        if comp["direction"] == "higher" and draw(st.booleans()):
+            comp["baseline"] = draw(st.sampled_from([0.0, 20.0, 50.0]))
+        comps.append(comp)
     for _ in range(n_comm):
         comps.append(
             {
@@ -389,8 +415,10 @@ def random_schemes(draw):
         for _ in range(draw(st.integers(0, 1)))
     ]
     cap = draw(st.one_of(st.none(), st.floats(0.5, 3)))
+    pool = draw(st.one_of(st.none(), st.builds(dict, budget=st.floats(100, 50_000))))
     return {
         "name": "r",
+        "pool": pool,
         "on_target_pay": draw(st.sampled_from([1000.0, 30000.0, 1234.56])),
         "components": comps,
         "gates": gates,
@@ -422,6 +450,7 @@ def test_engine_matches_a_row_by_row_reading_of_the_contract(s, seed, n):
         for m in range(len(s["modifiers"]))
     }
     scheme = load_scheme({key: v for key, v in s.items() if v is not None})
+    periods = rng.integers(0, 3, n)
     inputs = PayoutInputs(
         keys=pd.DataFrame(
             {"employee": [str(i) for i in range(n)], "period": "2025-01", "role": None}
@@ -437,8 +466,10 @@ def test_engine_matches_a_row_by_row_reading_of_the_contract(s, seed, n):
         modifier_direction=("higher",) * len(s["modifiers"]),
         on_target_pay=np.full(n, s["on_target_pay"]),
         revenue=np.full(n, np.nan),
-        period_code=np.zeros(n, dtype=np.int64),
+        period_code=periods,
     )
     got = compute(scheme, inputs).payout
     want = [_ref_pay(s, {key: float(v[r]) for key, v in data.items()}) for r in range(n)]
+    if s["pool"] is not None:
+        want = _ref_pool(want, periods.tolist(), s["pool"]["budget"])
     np.testing.assert_allclose(got, want, rtol=0, atol=0.005)
