@@ -633,6 +633,13 @@ class Commission(_Spec):
         return tuple(out)
 
     @property
+    def key_points(self) -> dict[str, float | None]:
+        """Where pay starts, the target, and no cap (a commission is uncapped), for plots."""
+        by_attainment = self.tiers is not None and self.basis == "attainment"
+        start = float(self.tiers[0][0]) if by_attainment else None
+        return {"threshold": start, "target": 1.0, "cap": None}
+
+    @property
     def max_attainment(self) -> float:
         """The start of the last attainment tier (1.0 otherwise)."""
         if self.tiers is not None and self.basis == "attainment":

@@ -567,3 +567,12 @@ def test_extrapolated_falling_curve_stops_at_zero():
     curve = PointsCurve(points=((1.0, 2.0), (2.0, 1.0)), extrapolate=True)
     # slope −1: at 2.5 → 0.5; at 4.0 → 1 − 2 = −1 → 0
     assert curve.evaluate([2.5, 4.0]).tolist() == [0.5, 0.0]
+
+
+def test_commission_key_points():
+    assert Commission(tiers=((0.5, 0.1), (1.0, 0.2))).key_points == {
+        "threshold": 0.5,
+        "target": 1.0,
+        "cap": None,
+    }
+    assert Commission(rate=0.1).key_points == {"threshold": None, "target": 1.0, "cap": None}
