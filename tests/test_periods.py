@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpitools.errors import DataValidationError, DefinitionError
 from kpitools.library import load_library
@@ -181,3 +183,39 @@ def test_roll_up_errors():
         "the data: the periods mix month and quarter labels.\n"
         "Suggestion: give all rows in one kind of period (e.g. months, YYYY-MM)."
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    won=st.lists(st.integers(0, 20), min_size=12, max_size=12),
+    extra=st.lists(st.integers(1, 20), min_size=12, max_size=12),
+    seed=st.integers(0, 2**16),
+)
+def test_roll_up_properties(won, extra, seed):
+    library = load_library()
+    rows = []
+    for i, e in enumerate(["a", "b"]):
+        for m in range(6):
+            w, c = won[i * 6 + m], won[i * 6 + m] + extra[i * 6 + m]
+            p = f"2025-{m + 1:02d}"
+            rows += [
+                (e, p, "won_deals", float(w)),
+                (e, p, "closed_deals", float(c)),
+                (e, p, "win_rate", w / c),
+                (e, p, "revenue", w * 1000.1),
+            ]
+    data = pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual"])
+    r = roll_up(data, "quarter", library=library).values
+    got = r.set_index(["employee", "period", "kpi"])["actual"]
+    for i, e in enumerate(["a", "b"]):
+        for q in range(2):
+            months = range(i * 6 + q * 3, i * 6 + q * 3 + 3)
+            w = sum(won[k] for k in months)
+            c = sum(won[k] + extra[k] for k in months)
+            key = (e, 2025 * 4 + q)
+            assert got[(*key, "won_deals")] == w  # sums
+            assert got[(*key, "win_rate")] == pytest.approx(w / c, abs=1e-15)  # never averaged
+            assert got[(*key, "revenue")] == round(w * 1000.1, 10)
+    shuffled = data.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    again = roll_up(shuffled, "quarter", library=library).values
+    pd.testing.assert_frame_equal(r, again)
