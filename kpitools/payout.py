@@ -587,6 +587,16 @@ def prepare(
     DataValidationError
         A missing, zero or negative target where an actual exists, naming employee and
         period (``failure_cases`` lists all of them).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+    ...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+    >>> inputs = prepare(data, {"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "sales", "weight": 1.0, "target": 100, "curve": {"steps": [[1, 1]]}}]},
+    ...     library=False)
+    >>> inputs.keys["employee"].tolist(), inputs.actual[0].tolist(), inputs.target[0].tolist()
+    (['a', 'b'], [90.0, 130.0], [100.0, 100.0])
     """
     scheme = load_scheme(scheme)
     library = _resolve_library(library)

@@ -1038,7 +1038,17 @@ class Scheme(_Spec):
         return c.name if c.name else str(index)
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain mapping (YAML-ready) that :func:`load_scheme` turns back into this scheme."""
+        """A plain mapping (YAML-ready) that :func:`load_scheme` turns back into this scheme.
+
+        Examples
+        --------
+        >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+        ...     {"kpi": "x", "weight": 1, "target": 5, "curve": {"steps": [[1, 1]]}}]})
+        >>> s.to_dict()["components"][0]["target"]
+        {'method': 'fixed', 'value': 5.0}
+        >>> load_scheme(s.to_dict()) == s
+        True
+        """
         return self.model_dump(mode="json", exclude_none=True)
 
     def to_yaml(self, path: str | os.PathLike | None = None) -> str:

@@ -158,6 +158,16 @@ def compute_targets(spec: Any, ctx: TargetContext) -> TargetResult:
     -------
     TargetResult
         Targets are rounded to 10 decimals: 110 × 1.1 is 121, not 121.00000000000001.
+
+    Examples
+    --------
+    >>> from kpitools.schemes import AllocateTarget
+    >>> frame = pd.DataFrame({"employee": ["a", "b"], "period": [24300, 24300],
+    ...                       "role": ["", ""], "actual": [1.0, 2.0], "target": [None, None]})
+    >>> res = compute_targets(AllocateTarget(total=900, by="equal"),
+    ...                       TargetContext(frame=frame, kind="month"))
+    >>> res.values.tolist()
+    [450.0, 450.0]
     """
     res = get_target_method(spec.method)(spec, ctx)
     return dataclasses.replace(res, values=np.round(np.asarray(res.values, dtype=float), 10))

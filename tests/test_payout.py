@@ -588,3 +588,14 @@ def test_a_selection_outside_the_data_is_an_error():
         "to 2025-02).\nSuggestion: choose periods within the data; a month counts when it lies "
         "wholly inside FROM..TO."
     )
+
+
+@pytest.mark.parametrize("name", ["schemes", "targets", "periods", "payout"])
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"kpitools.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
