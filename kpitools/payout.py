@@ -966,6 +966,24 @@ class SchemeRun:
         """Sum of the final payouts."""
         return float(np.round(self.totals["payout"].sum(), 2))
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per period: ``employees, on_target_pay, payout, payout_ratio, at_target,
+        gate_missed`` (sums of money; shares of employees)."""
+        t = self.totals
+        g = t.groupby("period", sort=True)
+        out = pd.DataFrame(
+            {
+                "employees": g.size(),
+                "on_target_pay": g["on_target_pay"].sum(),
+                "payout": g["payout"].sum().round(2),
+                "at_target": g["attainment"].apply(lambda a: float((a >= 1).mean())),
+                "gate_missed": g["gate_passed"].apply(lambda p: float((~p).mean())),
+            }
+        )
+        out.insert(3, "payout_ratio", out["payout"] / out["on_target_pay"])
+        return out
+
     def __repr__(self) -> str:
         return (
             f"SchemeRun({self.scheme.name!r}: {len(self.totals)} employee-periods, "
@@ -976,7 +994,7 @@ class SchemeRun:
     def _repr_html_(self) -> str:
         head = f"<p><b>{self.scheme.name}</b>: {len(self.totals)} employee-periods, "
         head += f"total payout {self.total_cost:,.2f}</p>"
-        body = self.totals.head(20).to_html(index=False, na_rep="")
+        body = self.summary.to_html(na_rep="", float_format=lambda x: f"{x:,.2f}")
         warn = "".join(f"<li>{w}</li>" for w in self.warnings)
         return head + body + (f"<ul>{warn}</ul>" if warn else "")
 

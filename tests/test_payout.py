@@ -599,3 +599,24 @@ def test_docstring_examples_run(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_run_summary_per_period():
+    run = run_scheme(_three(), _full_scheme(cap=1.5), library=False)
+    # payouts 1364 + 0 + 1400 = 2764 of 3 × 1000 on-target; weighted attainments a 1.32,
+    # b 1.0 (at target, but its gate was missed), c 0.6 × 1.5 + 0.4 × 0.5 = 1.1
+    assert run.summary.reset_index().to_dict("records") == [
+        {
+            "period": "2025-01",
+            "employees": 3,
+            "on_target_pay": 3000.0,
+            "payout": 2764.0,
+            "payout_ratio": 2764.0 / 3000.0,
+            "at_target": 1.0,
+            "gate_missed": 1 / 3,
+        }
+    ]
+    assert "<table" in run._repr_html_()
+    assert repr(run) == (
+        "SchemeRun('t': 3 employee-periods, total 2,764.00, 0 skipped periods, 0 warnings)"
+    )
