@@ -603,7 +603,7 @@ def test_docstring_examples_run(name):
 
 def test_run_summary_per_period():
     run = run_scheme(_three(), _full_scheme(cap=1.5), library=False)
-    # payouts 1364 + 0 + 1400 = 2764 of 3 × 1000 on-target; weighted attainments a 1.32,
+    # payouts 1364 + 0 + 1400 = 2764 of 3 × 1000 on-target; weighted attainments a 1.12,
     # b 1.0 (at target, but its gate was missed), c 0.6 × 1.5 + 0.4 × 0.5 = 1.1
     assert run.summary.reset_index().to_dict("records") == [
         {
