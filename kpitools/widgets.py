@@ -462,7 +462,8 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
 
     ``on_target_pay`` (when the scheme pays roles differently: a scale of every role's pay
     against the starting scheme, 1 = as given, plus ``on_target_pay.<role>`` per role),
-    ``cap`` (0 = no cap), ``budget`` (0 = none) and, per component *i*:
+    ``cap`` (0 = no cap), ``budget`` (0 = none), ``pool`` (the pool's budget, when the scheme
+    has a pool) and, per component *i*:
     ``components.i.target`` (the method's number: ``value`` for fixed, ``rate`` for growth,
     ``q`` for percentile, ``total`` for allocate; none for ``from_data``),
     ``components.i.threshold`` (the curve's first attainment), ``components.i.excellence``
@@ -584,6 +585,21 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
             readout=",.0f",
             read=lambda s: float(s.budget) if s.budget is not None else 0.0,
             apply=lambda s, x: s.set("budget", float(x) if x > 0 else None),
+        )
+    if scheme.pool is not None:
+        lo, hi, step = _money_range(float(scheme.pool.budget))
+        specs["pool"] = ControlSpec(
+            name="pool",
+            label="pool",
+            tooltip="pool per period: above it every payout is scaled down pro rata",
+            group="scheme",
+            value=float(scheme.pool.budget),
+            min=lo,
+            max=hi,
+            step=step,
+            readout=",.0f",
+            read=lambda s: float(s.pool.budget),
+            apply=lambda s, x: s.set("pool.budget", float(x)),
         )
     for i, comp in enumerate(scheme.components):
         for make in (
@@ -857,16 +873,9 @@ class _Views:
         self.bins = np.linspace(0.0, self.bin_top, int(round(self.bin_top / 0.1)) + 1)
         self._start_hist = self._hist(start.multiple)
         ax = self.panels["dist"].ax
-        self._bars = ax.bar(
-            self.bins[:-1],
-            self._start_hist,
-            width=self.bins[1] - self.bins[0],
-            align="edge",
-            color=_NOW,
-            alpha=0.75,
+        self._bars = ax.stairs(
+            self._start_hist, self.bins, fill=True, color=_NOW, alpha=0.75, animated=True
         )
-        for bar in self._bars:
-            bar.set_animated(True)
         ax.stairs(self._start_hist, self.bins, color=_START, linewidth=1.2, linestyle="--")
         ax.set_xlim(0, self.bin_top)
         ax.set_ylim(0, 1.2 * max(float(self._start_hist.max()), 0.01))
@@ -910,6 +919,16 @@ class _Views:
                 self._curve_lines += ax.plot([], [], color=colour, lw=2, label=label, animated=True)
             if self._curve_lines:
                 ax.legend(loc="upper left", frameon=False, fontsize=8)
+            else:
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no curve against attainment:\ncommissions pay on the amount",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color="0.4",
+                )
         for line, (_label, x, y) in zip(self._curve_lines, lines, strict=True):
             line.set_data(x, y)
             top = max(top, float(np.nanmax(y)))
@@ -924,8 +943,7 @@ class _Views:
 
     def draw_distribution(self, now: _Evaluation) -> str:
         hist = self._hist(now.multiple)
-        for bar, h in zip(self._bars, hist, strict=True):
-            bar.set_height(h)
+        self._bars.set_data(values=hist)
         ax = self.panels["dist"].ax
         top = max(float(hist.max()), float(self._start_hist.max()), 0.01)
         ax.set_ylim(0, _sticky(ax.get_ylim()[1], 1.05 * top))

@@ -207,6 +207,13 @@ def test_role_pay_has_a_scale_for_all_roles_and_a_control_per_role():
     assert specs["on_target_pay"].apply(kam, 1.0).on_target_pay == {"rep": 100.0, "kam": 1000 / 3}
 
 
+def test_a_pool_gets_a_control_for_its_budget():
+    scheme = load_scheme({**EVERY_KIND, "pool": {"budget": 40000}})
+    spec = scheme_controls(scheme)["pool"]
+    assert (spec.value, spec.min, spec.max, spec.step) == (40000.0, 10000.0, 120000.0, 1000.0)
+    assert spec.apply(scheme, 25000).pool.budget == 25000.0
+
+
 def test_end_points_cannot_cross_their_neighbours():
     scheme = load_scheme(
         {**EVERY_KIND, "components": [{**EVERY_KIND["components"][0], "weight": 1.0}]}
@@ -440,6 +447,23 @@ def test_repr_names_the_scheme_and_both_costs(ex):
 def test_the_explorer_displays_as_its_widget(ex):
     bundle = ex._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+
+
+def test_a_commission_only_scheme_with_a_pool_is_explored_like_any_other(company):
+    commission = {
+        "name": "Margin commission",
+        "on_target_pay": 30000,
+        "components": [{"kpi": "gross_margin", "commission": {"rate": 0.25}}],
+        "pool": {"budget": 300000},
+    }
+    ex = SchemeExplorer(company.data, commission)
+    assert list(ex.controls) == ["on_target_pay", "cap", "budget", "pool", "components.0.rate"]
+    ex.controls["components.0.rate"].value = 0.2
+    ex.controls["pool"].value = 200000
+    assert (ex.scheme.components[0].commission.rate, ex.scheme.pool.budget) == (0.2, 200000)
+    pd.testing.assert_series_equal(ex.metrics, _direct(company, ex.scheme))
+    per_period = ex.run().totals.groupby("period")["payout"].sum()
+    assert (per_period.round(2) == 200000.0).all()  # every month pays the whole pool
 
 
 def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
