@@ -604,6 +604,11 @@ def prepare(
     items = _items(scheme)
     data_kpis = pd.unique(table["kpi"].astype(str))
     known = set(data_kpis.tolist())
+    if not known:
+        raise DataValidationError(
+            f"{source}: the data has no rows.\n"
+            "Suggestion: check the file, or the filter that produced the table."
+        )
     for item in items:
         if item.spec.kpi not in known:
             shown = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")

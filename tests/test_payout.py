@@ -620,3 +620,18 @@ def test_run_summary_per_period():
     assert repr(run) == (
         "SchemeRun('t': 3 employee-periods, total 2,764.00, 0 skipped periods, 0 warnings)"
     )
+
+
+def test_empty_data_is_an_error():
+    empty = pd.DataFrame(
+        {
+            c: pd.Series([], dtype=float if c == "actual" else str)
+            for c in ("employee", "period", "kpi", "actual")
+        }
+    )
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(empty, _scheme([_curve("sales", {"steps": [[1, 1]]})]), library=False)
+    assert str(info.value) == (
+        "the data: the data has no rows.\n"
+        "Suggestion: check the file, or the filter that produced the table."
+    )
