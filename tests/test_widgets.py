@@ -184,6 +184,21 @@ def test_each_control_sets_one_value_and_leaves_the_scheme_it_came_from(
     assert scheme.to_dict() == load_scheme(EVERY_KIND).to_dict()  # the original is untouched
 
 
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_value_a_control_allows_gives_a_valid_scheme_that_reads_it_back(data):
+    scheme = load_scheme({**EVERY_KIND, "cap": 2.0, "budget": 1000, "pool": {"budget": 500}})
+    specs = scheme_controls(scheme)
+    name = data.draw(st.sampled_from(sorted(specs)))
+    spec = specs[name]
+    lo, hi = spec.bounds(scheme) if spec.bounds is not None else (spec.min, spec.max)
+    value = data.draw(st.floats(lo, hi).map(lambda v: round(v, 4)).filter(lambda v: lo <= v <= hi))
+    new = spec.apply(scheme, value)  # validated by the scheme itself: raises if invalid
+    assert spec.read(new) == pytest.approx(value, abs=1e-9)
+    # every other control still reads a value (the scheme stays explorable)
+    assert all(math.isfinite(s.read(new)) for s in specs.values())
+
+
 def test_a_weight_rescales_the_other_curve_weights_and_leaves_commissions_alone():
     scheme = load_scheme(EVERY_KIND)
     new = scheme_controls(scheme)["components.0.weight"].apply(scheme, 0.7)
