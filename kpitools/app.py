@@ -59,6 +59,11 @@ def default_notebook() -> Path:
     ------
     DefinitionError
         When the notebook is not there (an installed package without the notebooks).
+
+    Examples
+    --------
+    >>> default_notebook().name
+    '02_scheme_whatif.ipynb'
     """
     path = _repo_root() / "notebooks" / WHATIF_NOTEBOOK
     if not path.is_file():
@@ -128,7 +133,13 @@ def whatif_inputs(
 
 
 def free_port() -> int:
-    """A TCP port on localhost that nothing listens on right now."""
+    """A TCP port on localhost that nothing listens on right now.
+
+    Examples
+    --------
+    >>> 1024 <= free_port() <= 65535
+    True
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -196,6 +207,11 @@ def serve(
     KpitoolsError
         Voilà is not installed, the port is taken, a file is missing, or Voilà stopped
         before it listened.
+
+    Examples
+    --------
+    >>> serve(port=8866, open_browser=False)  # doctest: +SKIP
+    What-if dashboard: http://localhost:8866/  (Ctrl-C to stop)
     """
     try:
         import voila  # noqa: F401

@@ -673,6 +673,9 @@ class _Engine:
         from .data import load
 
         self.library = payout._resolve_library(library)
+        # what prepare() gets: the resolved library, or False for none (None would mean
+        # "the shipped one" again)
+        self.library_arg = self.library if self.library is not None else False
         self.table = load(data, library=self.library)
         self.has_role = "role" in self.table.columns
         self.periods = periods
@@ -686,7 +689,7 @@ class _Engine:
 
         key = _targets_key(scheme)
         if key not in self._cache:
-            inputs = prepare(self.table, scheme, periods=self.periods, library=self.library)
+            inputs = prepare(self.table, scheme, periods=self.periods, library=self.library_arg)
             emp = inputs.keys["employee"].astype(str).to_numpy()
             code = self.employees.get_indexer(emp)
             labels = (
@@ -1181,7 +1184,7 @@ class SchemeExplorer:
             self._engine.table,
             self.scheme,
             periods=self._engine.periods,
-            library=self._engine.library if self._engine.library is not None else False,
+            library=self._engine.library_arg,
         )
 
     def save(self, path: str | os.PathLike) -> Any:
