@@ -531,30 +531,6 @@ def _as_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
     return load(data, library=library), str(data)
 
 
-def _check_duplicates(table: pd.DataFrame, source: str, positions: np.ndarray) -> None:
-    """Repeated employee × period × KPI rows; ``positions`` maps rows to the full table."""
-    dup = table.duplicated(["employee", "period", "kpi"], keep=False).to_numpy()
-    if dup.any():
-        local = np.flatnonzero(dup)
-        first = table.iloc[local[0]]
-        rows = positions[local]
-        raise DataValidationError(
-            f"{source}: {rows.size} rows repeat an employee × period × KPI, e.g. employee "
-            f"{str(first['employee'])!r}, {first['period']}, {first['kpi']!r} "
-            f"(rows {', '.join(str(r + 2) for r in rows[:6])}).\n"
-            "Suggestion: remove the repeats, or load the data with "
-            "kpitools.data.load(..., duplicates='sum').",
-            pd.DataFrame(
-                {
-                    "row": rows + 2,
-                    "column": "kpi",
-                    "value": table["kpi"].to_numpy()[local],
-                    "problem": "duplicate employee × period × KPI",
-                }
-            ),
-        )
-
-
 def prepare(
     data: Any,
     scheme: Any,
@@ -630,8 +606,9 @@ def prepare(
     needed |= ratio_inputs(library, needed) & known
     wanted = table["kpi"].astype(str).isin(needed).to_numpy()
     sub = table[wanted]
-    _check_duplicates(sub, source, np.flatnonzero(wanted))
-    rolled = roll_up(sub, scheme.period, library=library, source=source)
+    rolled = roll_up(
+        sub, scheme.period, library=library, source=source, rows=np.flatnonzero(wanted)
+    )
     warnings.extend(rolled.warnings)
     kind = scheme.period
     values = rolled.values
@@ -677,9 +654,9 @@ def prepare(
             roles = np.full(len(frame), "", dtype=object)
         ctx_frame = pd.DataFrame(
             {
-                "employee": frame["employee"].to_numpy(dtype=object),
+                "employee": frame["employee"].array,  # categorical: no string copies
                 "period": frame["period"].to_numpy(dtype=np.int64),
-                "role": roles,
+                "role": pd.Series(roles, dtype=object),
                 "actual": frame["actual"].to_numpy(float),
                 "target": frame["target"].to_numpy(float),
                 "emp": frame["emp"].to_numpy(dtype=np.int64),

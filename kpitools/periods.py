@@ -293,7 +293,12 @@ def ratio_inputs(library: Any, kpis: Iterable[str]) -> set[str]:
 
 
 def roll_up(
-    data: pd.DataFrame, kind: str, *, library: Any = None, source: str = "the data"
+    data: pd.DataFrame,
+    kind: str,
+    *,
+    library: Any = None,
+    source: str = "the data",
+    rows: Any = None,
 ) -> RollUp:
     """Roll a long table up to ``kind`` periods, each KPI by its aggregation.
 
@@ -309,10 +314,19 @@ def roll_up(
         every KPI is summed.
     source : str
         How to name the data in messages.
+    rows : array of int, optional
+        Position of each row in the user's table (for messages, when ``data`` is a part of
+        it); the row number shown is position + 2 (the header is row 1).
 
     Returns
     -------
     RollUp
+
+    Raises
+    ------
+    DataValidationError
+        Unreadable periods, mixed or too coarse periods, repeated employee × period × KPI
+        rows.
 
     Examples
     --------
@@ -358,26 +372,36 @@ def roll_up(
     kpi_code, kpi_names = pd.factorize(data["kpi"].astype(str), sort=True)
     employees = np.asarray(employees, dtype=object)
     kpi_names = np.asarray(kpi_names, dtype=object)
-    frame = pd.DataFrame(
-        {
-            "emp": emp_code.astype(np.int64),
-            "period": convert(ords, data_kind, kind),
-            "kpi": kpi_code.astype(np.int64),
-            "month": ords,
-            "actual": pd.to_numeric(data["actual"]).to_numpy(dtype=float, na_value=np.nan),
-            "target": (
-                pd.to_numeric(data["target"]).to_numpy(dtype=float, na_value=np.nan)
-                if has_target
-                else np.full(len(data), np.nan)
-            ),
-        }
+    emp = emp_code.astype(np.int64)
+    kpi = kpi_code.astype(np.int64)
+    per = convert(ords, data_kind, kind)
+    actual = pd.to_numeric(data["actual"]).to_numpy(dtype=float, na_value=np.nan)
+    target = (
+        pd.to_numeric(data["target"]).to_numpy(dtype=float, na_value=np.nan)
+        if has_target
+        else np.full(len(data), np.nan)
     )
+    _refuse_repeats(emp, kpi, ords, data, source, rows)
     warnings: list[str] = []
     if data_kind == kind:
-        values = frame[["emp", "period", "kpi", "actual", "target"]].assign(months=months_in(kind))
+        e, p, k = emp, per, kpi
+        months = np.full(len(data), months_in(kind), dtype=np.int64)
     else:
-        values = _aggregate(frame, kpi_names, library, warnings)
-    e, p, k = (values[c].to_numpy(dtype=np.int64) for c in ("emp", "period", "kpi"))
+        frame = pd.DataFrame(
+            {
+                "emp": emp,
+                "period": per,
+                "kpi": kpi,
+                "month": ords,
+                "actual": actual,
+                "target": target,
+            }
+        )
+        agg = _aggregate(frame, kpi_names, library, warnings)
+        e, p, k = (agg[c].to_numpy(dtype=np.int64) for c in ("emp", "period", "kpi"))
+        actual = agg["actual"].to_numpy(dtype=float)
+        target = agg["target"].to_numpy(dtype=float)
+        months = agg["months"].to_numpy(dtype=np.int64)
     order = np.lexsort((k, p, e))
     values = pd.DataFrame(
         {
@@ -386,20 +410,47 @@ def roll_up(
             "emp": e[order],
             "period": p[order],
             "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names),
-            "actual": values["actual"].to_numpy(dtype=float)[order],
-            "target": values["target"].to_numpy(dtype=float)[order],
-            "months": values["months"].to_numpy(dtype=np.int64)[order],
+            "actual": actual[order],
+            "target": target[order],
+            "months": months[order],
         }
     )
-    attributes = _attributes(data, frame, employees)
+    attributes = _attributes(data, emp, per, ords, employees)
     return RollUp(values, attributes, kind, warnings, employees)
 
 
-def _attributes(data: pd.DataFrame, frame: pd.DataFrame, employees: np.ndarray) -> pd.DataFrame:
+def _refuse_repeats(emp, kpi, month, data, source: str, rows) -> None:
+    """Repeated employee × period × KPI rows are an error, numbered as in the file."""
+    if emp.size < 2:
+        return
+    span = int(month.max() - month.min()) + 1
+    key = (emp * (int(kpi.max()) + 1) + kpi) * span + (month - month.min())
+    order = np.argsort(key, kind="stable")
+    same = key[order][1:] == key[order][:-1]
+    if not same.any():
+        return
+    local = np.sort(order[np.r_[same, False] | np.r_[False, same]])
+    at = np.asarray(rows)[local] if rows is not None else local
+    first = data.iloc[local[0]]
+    raise DataValidationError(
+        f"{source}: {local.size} rows repeat an employee × period × KPI, e.g. employee "
+        f"{str(first['employee'])!r}, {first['period']}, {first['kpi']!r} "
+        f"(rows {', '.join(str(r + 2) for r in at[:6])}).\n"
+        "Suggestion: remove the repeats, or load the data with "
+        "kpitools.data.load(..., duplicates='sum').",
+        pd.DataFrame(
+            {
+                "row": at + 2,
+                "column": "kpi",
+                "value": data["kpi"].to_numpy()[local],
+                "problem": "duplicate employee × period × KPI",
+            }
+        ),
+    )
+
+
+def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
     """Per employee-period, the latest month's non-empty value of each grouping column."""
-    emp = frame["emp"].to_numpy(dtype=np.int64)
-    per = frame["period"].to_numpy(dtype=np.int64)
-    month = frame["month"].to_numpy(dtype=np.int64)
     n_emp = max(len(employees), 1)
     key = (per - (per.min() if per.size else 0)) * n_emp + emp
     uniq = unique_sorted(key)

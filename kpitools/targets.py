@@ -74,7 +74,8 @@ class TargetContext:
     ----------
     frame : pandas.DataFrame
         ``employee, period (ordinal), role ("" when none), actual, target`` (the data's
-        target, NaN where none): every rolled-up row of the KPI, all periods.
+        target, NaN where none): every rolled-up row of the KPI, all periods; optionally
+        ``emp``, integer codes of the employees (the engine passes them).
     kind : str
         Period kind of the scheme (``month``, ``quarter``, ``year``).
     label : str
@@ -190,6 +191,14 @@ def _codes(values: Any) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
+def _employee_codes(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Employee codes: the engine's ``emp`` column when given, else computed."""
+    if "emp" in frame.columns:
+        codes = frame["emp"].to_numpy(dtype=np.int64)
+        return codes, int(codes.max()) + 1 if codes.size else 0
+    return _codes(frame["employee"])
+
+
 def _group_quantile(group: np.ndarray, values: np.ndarray, q: float, n: int) -> np.ndarray:
     """The q-quantile (linear interpolation, as numpy/pandas) of ``values`` per group."""
     out = np.full(n, np.nan)
@@ -251,7 +260,7 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
     """Base × (1 + rate), base from an earlier period; ``peer_median`` fallback."""
     f = ctx.frame
     lag = 1 if spec.base == "previous_period" else lag_year(ctx.kind)
-    emp, _ = _codes(f["employee"])
+    emp, _ = _employee_codes(f)
     per = f["period"].to_numpy(dtype=np.int64)
     act = f["actual"].to_numpy(float)
     values = np.full(len(f), np.nan)
@@ -324,8 +333,12 @@ def percentile(spec: Any, ctx: TargetContext) -> TargetResult:
     f = ctx.frame
     per = f["period"].to_numpy(dtype=np.int64)
     act = f["actual"].to_numpy(float)
-    group = f["role"].to_numpy(dtype=object) if spec.of == "peers" else f["employee"].to_numpy()
-    code, n = _codes(group)
+    if spec.of == "peers":
+        group = f["role"].to_numpy(dtype=object)
+        code, n = _codes(group)
+    else:
+        group = f["employee"].to_numpy(dtype=object)
+        code, n = _employee_codes(f)
     values = np.full(len(f), np.nan)
     skipped: dict[int, str] = {}
     for p, rows, hist in _history_slices(per, spec.window):
@@ -363,7 +376,7 @@ def allocate(spec: Any, ctx: TargetContext) -> TargetResult:
     """A total per period split across the employees active in it."""
     f = ctx.frame
     per = f["period"].to_numpy(dtype=np.int64)
-    emp, n_emp = _codes(f["employee"])
+    emp, n_emp = _employee_codes(f)
     act = f["actual"].to_numpy(float)
     values = np.full(len(f), np.nan)
     skipped: dict[int, str] = {}
