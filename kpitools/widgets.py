@@ -1281,12 +1281,12 @@ class SchemeExplorer:
             [w.VBox([self._captions[k], self._images[k]]) for k in panels],
             layout=w.Layout(grid_template_columns="1fr 1fr", grid_gap="6px", width="100%"),
         )
-        reset = w.Button(description="Back to start", icon="undo")
+        self._reset_button = reset = w.Button(description="Back to start", icon="undo")
         reset.on_click(lambda _: self.reset())
         self._save_path = w.Text(
             value=f"{_slug(s.name)}_whatif.yaml", description="save as", layout={"width": "340px"}
         )
-        save = w.Button(description="Save scheme", icon="save")
+        self._save_button = save = w.Button(description="Save scheme", icon="save")
         save.on_click(lambda _: self._save_clicked())
         left = w.VBox(
             [*sections, w.HBox([reset]), w.HBox([self._save_path, save])],
@@ -1299,10 +1299,15 @@ class SchemeExplorer:
     def _save_clicked(self) -> None:
         from html import escape
 
+        target = self._save_path.value
         try:
-            path = self.save(self._save_path.value)
-        except (OSError, KpitoolsError) as err:
-            self._status.value = f"<span style='color:#b00'>Not saved: {escape(str(err))}</span>"
+            path = self.save(target)
+        except OSError as err:
+            why = err.strerror or type(err).__name__
+            self._status.value = (
+                f"<span style='color:#b00'>Not saved: cannot write {escape(target)} "
+                f"({escape(why)}). Suggestion: choose another file name.</span>"
+            )
         else:
             self._status.value = f"Saved the scheme to <code>{escape(str(path))}</code>."
 

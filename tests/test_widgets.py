@@ -450,6 +450,39 @@ def test_saved_scheme_gives_the_same_cost_through_kpitools_simulate(ex, company,
     assert round(float(metrics.loc[0, "total_cost"]), 2) == round(ex.metrics["total_cost"], 2)
 
 
+def test_the_save_button_writes_the_file_named_next_to_it(ex, tmp_path):
+    ex.controls["cap"].value = 1.6
+    ex._save_path.value = str(tmp_path / "from_button.yaml")
+    ex._save_button.click()
+    assert load_scheme(tmp_path / "from_button.yaml").cap == 1.6
+    assert ex._status.value == f"Saved the scheme to <code>{tmp_path / 'from_button.yaml'}</code>."
+    # a folder where the file should be: the reason is shown, nothing is written
+    ex._save_path.value = str(tmp_path)
+    ex._save_button.click()
+    assert ex._status.value == (
+        f"<span style='color:#b00'>Not saved: cannot write {tmp_path} (Is a directory). "
+        "Suggestion: choose another file name.</span>"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["from_button.yaml"]
+
+
+def test_the_back_button_returns_to_the_start(ex):
+    ex.controls["components.1.threshold"].value = 0.6
+    ex._reset_button.click()
+    assert ex.scheme.to_dict() == ex.start_scheme.to_dict()
+    assert ex.controls["components.1.threshold"].value == 0.8
+
+
+def test_a_scheme_file_that_is_not_there_is_named(company, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(KpitoolsError) as info:
+        SchemeExplorer(company.data, missing)
+    assert str(info.value) == (
+        f"{missing}: scheme file not found.\nSuggestion: check the path "
+        f"(working folder: {Path.cwd()})."
+    )
+
+
 def test_repr_names_the_scheme_and_both_costs(ex):
     ex.controls["cap"].value = 1.0
     now, start = ex.metrics["total_cost"], ex.start_metrics["total_cost"]
