@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -176,6 +176,42 @@ def _reached(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return acc.astype(np.intp)
 
 
+# Lookup tables of a curve, cached by its (hashable) definition: not stored on the frozen
+# models, so that comparing and pickling schemes never meets a numpy array.
+@lru_cache(maxsize=256)
+def _points_tables(points: tuple, extrapolate: bool):
+    a = np.array([p[0] for p in points], dtype=float)
+    f = np.array([p[1] for p in points], dtype=float)
+    da = np.diff(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(da > 0, np.diff(f) / np.where(da > 0, da, 1.0), 0.0)
+    tail = 0.0
+    if extrapolate:
+        positive = np.flatnonzero(da > 0)
+        tail = float(slope[positive[-1]]) if positive.size else 0.0
+    # Tables indexed by the number of points reached (0: below the first point → 0).
+    tables = a, np.r_[0.0, a], np.r_[0.0, f], np.r_[0.0, slope, tail]
+    for t in tables:
+        t.flags.writeable = False
+    return tables
+
+
+@lru_cache(maxsize=256)
+def _steps_tables(steps: tuple):
+    a = np.array([s[0] for s in steps], dtype=float)
+    f = np.array([0.0] + [s[1] for s in steps], dtype=float)
+    a.flags.writeable = f.flags.writeable = False
+    return a, f
+
+
+@lru_cache(maxsize=256)
+def _tier_tables(tiers: tuple):
+    starts = np.array([t[0] for t in tiers], dtype=float)
+    rates = np.array([t[1] for t in tiers], dtype=float)
+    starts.flags.writeable = rates.flags.writeable = False
+    return starts, rates
+
+
 def _pairs_input(v: Any, what: str) -> Any:
     """Check the shape [[a, b], …] before the numbers are checked."""
     if isinstance(v, Sequence) and not isinstance(v, str):
@@ -247,19 +283,9 @@ class PointsCurve(_CurveBase):
                 )
         return v
 
-    @cached_property
+    @property
     def _arrays(self):
-        a = np.array([p[0] for p in self.points], dtype=float)
-        f = np.array([p[1] for p in self.points], dtype=float)
-        da = np.diff(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slope = np.where(da > 0, np.diff(f) / np.where(da > 0, da, 1.0), 0.0)
-        tail = 0.0
-        if self.extrapolate:
-            positive = np.flatnonzero(da > 0)
-            tail = float(slope[positive[-1]]) if positive.size else 0.0
-        # Tables indexed by the number of points reached (0: below the first point → 0).
-        return a, np.r_[0.0, a], np.r_[0.0, f], np.r_[0.0, slope, tail]
+        return _points_tables(self.points, self.extrapolate)
 
     def evaluate(self, attainment: Any) -> np.ndarray:
         """Payout factor for each attainment (NaN stays NaN).
@@ -324,11 +350,9 @@ class StepsCurve(_CurveBase):
     def _check(cls, v):
         return _check_pairs(v, "step", strict=True)
 
-    @cached_property
+    @property
     def _arrays(self):
-        a = np.array([s[0] for s in self.steps], dtype=float)
-        f = np.array([0.0] + [s[1] for s in self.steps], dtype=float)
-        return a, f
+        return _steps_tables(self.steps)
 
     def evaluate(self, attainment: Any) -> np.ndarray:
         """Payout factor for each attainment (NaN stays NaN).
@@ -569,11 +593,9 @@ class Commission(_Spec):
         """Whether the pay depends on the target (tiers on attainment)."""
         return self.tiers is not None and self.basis == "attainment"
 
-    @cached_property
+    @property
     def _arrays(self):
-        starts = np.array([t[0] for t in self.tiers or ()], dtype=float)
-        rates = np.array([t[1] for t in self.tiers or ()], dtype=float)
-        return starts, rates
+        return _tier_tables(self.tiers or ())
 
     def evaluate(self, actual: Any, target: Any = None, attainment: Any = None) -> np.ndarray:
         """Commission in money for each actual (vectorised).

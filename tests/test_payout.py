@@ -635,3 +635,12 @@ def test_empty_data_is_an_error():
         "the data: the data has no rows.\n"
         "Suggestion: check the file, or the filter that produced the table."
     )
+
+
+def test_runs_pickle_for_batch_workers():
+    import pickle
+
+    run = run_scheme(_three(), _full_scheme(cap=1.5), library=False)
+    again = pickle.loads(pickle.dumps(run))
+    pd.testing.assert_frame_equal(again.payouts, run.payouts)
+    assert again.scheme == run.scheme

@@ -576,3 +576,16 @@ def test_commission_key_points():
         "cap": None,
     }
     assert Commission(rate=0.1).key_points == {"threshold": None, "target": 1.0, "cap": None}
+
+
+def test_schemes_compare_and_pickle_after_their_curves_ran():
+    scheme = load_scheme(CONTRACT)
+    for c in scheme.components:
+        if c.curve is not None:
+            c.curve.evaluate([0.5, 1.0])
+        else:
+            c.commission.evaluate([1.0], [1.0])
+    again = pickle.loads(pickle.dumps(scheme))
+    assert again == scheme
+    assert again == load_scheme(CONTRACT)
+    assert again.components[1].curve.evaluate([1.0]).tolist() == [1.0]
