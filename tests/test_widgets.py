@@ -576,6 +576,27 @@ def test_the_start_design_is_kept(goals):
     )
 
 
+def test_an_assumption_that_contradicts_a_target_is_refused_with_the_reason():
+    design = load_design(
+        {
+            "goals": [
+                {"id": "revenue", "target": 2_000_000, "formula": "units * price"},
+                {"id": "units", "target": 200},
+                {"id": "price", "value": 10_000},
+            ],
+        },
+        library={},
+    )
+    ex = GoalExplorer(design)
+    with pytest.raises(KpitoolsError) as info:
+        with_assumption(design, "price", 12_000).cascade()
+    ex.controls["price"].value = 12_000
+    assert ex.error == str(info.value)
+    assert ex.controls["price"].value == 10_000
+    assert ex.cascade.values["price"] == 10_000
+    assert "That value cannot be used; the control went back." in ex._status.value
+
+
 # --------------------------------------------------------------------------- notebooks
 def _run_notebook(name: str, out: Path) -> list:
     import nbformat
