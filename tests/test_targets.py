@@ -308,3 +308,44 @@ def test_growth_base_of_zero_counts_as_no_base():
     assert res.reasons[3] == (  # row 3: b in February
         "no growth base (the actual in 2025-01 is 0, not above 0) and no fallback"
     )
+
+
+def _pct_scheme(**target):
+    return {
+        "name": "p",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 1,
+                "target": {"method": "percentile", "q": 0.5, **target},
+                "curve": {"points": [[0, 0], [2, 2]]},
+            }
+        ],
+    }
+
+
+def test_engine_percentile_own_new_hire_error():
+    rows = PCT_ROWS + [("e", JAN + 3, "rep", 5.0)]  # e joins in April: no own history
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(_long(rows), _pct_scheme(of="own"), library=False)
+    assert str(info.value) == (
+        "scheme 'p': components[0] (sales): no target: no own actuals before 2025-04 for "
+        "employee 'e' in 2025-04.\nSuggestion: use 'of: peers' so that new hires get their "
+        "peers' percentile, or evaluate later periods (periods=FROM..TO)."
+    )
+    # of peers: e gets the reps' median of Jan–Mar {10, 20, 30, 50, 60, 70} = 40
+    run = run_scheme(_long(rows), _pct_scheme(of="peers"), library=False)
+    e = run.payouts[(run.payouts["employee"] == "e") & (run.payouts["component"] == "0")]
+    assert e["target"].tolist() == [40.0]
+
+
+def test_engine_percentile_new_role_error():
+    rows = PCT_ROWS + [("f", JAN + 2, "analyst", 5.0)]  # a role with no past actuals
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(_long(rows), _pct_scheme(of="peers", window=2), library=False)
+    assert str(info.value) == (
+        "scheme 'p': components[0] (sales): no target: no actuals of peers of role 'analyst' "
+        "in 2025-01 to 2025-02 for employee 'f' in 2025-03.\nSuggestion: evaluate later "
+        "periods (periods=FROM..TO), or widen the window."
+    )
