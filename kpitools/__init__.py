@@ -80,6 +80,9 @@ _LAZY = {
     "winners_losers": "metrics",
     "forecast": "forecast",
     "ForecastResult": "forecast",
+    # live what-if
+    "SchemeExplorer": "widgets",
+    "GoalExplorer": "widgets",
     # reports
     "make_report": "report",
     "run_batch": "batch",
