@@ -258,8 +258,17 @@ def _died(job: ReportJob, why: str) -> ReportResult:
     return ReportResult(client=job.client, status="failed", folder=str(job.folder), error=why)
 
 
-def warm_worker() -> None:
-    """Import what every report needs once per worker process, not once per report."""
+def warm_worker(zygote: bool = False) -> None:
+    """Import what every report needs once per worker process, not once per report.
+
+    With ``zygote=True`` (a single-threaded worker of the local executor) the worker
+    first forks a kernel zygote, from which each report's fresh kernel is forked with
+    its modules already imported (see :mod:`kpitools._zygote`).
+    """
+    if zygote:
+        from . import _zygote
+
+        _zygote.start()
     import nbconvert  # noqa: F401
     import openpyxl  # noqa: F401
     import papermill  # noqa: F401
@@ -276,8 +285,9 @@ def run_local(
 ) -> Iterator[ReportResult]:
     """Run jobs in a pool of worker processes on this machine.
 
-    Workers are forked from a clean fork server that has already imported papermill,
-    nbconvert and WeasyPrint, so no report pays for those imports again.
+    Workers are forked from a clean fork server that has already imported papermill
+    and nbconvert, so no report pays for those imports again; each worker forks its
+    reports' kernels from a warm zygote (:mod:`kpitools._zygote`).
     """
     if scheduler:
         raise DefinitionError(
@@ -290,7 +300,7 @@ def run_local(
     except ValueError:  # pragma: no cover - platforms without fork servers
         context = mp.get_context("spawn")
     with cf.ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=context, initializer=warm_worker
+        max_workers=n_jobs, mp_context=context, initializer=warm_worker, initargs=(True,)
     ) as pool:
         futures = {pool.submit(run_job, job): job for job in jobs}
         for future in cf.as_completed(futures):

@@ -907,11 +907,31 @@ def _quiet_kernel_manager() -> type:
 
     from jupyter_client.manager import AsyncKernelManager, KernelManager
 
+    from . import _zygote
+
     class QuietKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
             await KernelManager._async_start_kernel(self, **kw)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # In a batch worker, fork the kernel from the warm zygote (see kpitools._zygote).
+            zygote, argv = _zygote.current(), _zygote.kernel_argv(kernel_cmd)
+            if zygote is None or argv is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            # papermill runs the notebook in its cwd by changing ours: a Popen'd kernel
+            # inherits it, a forked one is told.
+            cwd = str(kw.get("cwd") or os.getcwd())
+            try:
+                pid = zygote.spawn(argv, cwd, kw.get("env"))
+            except (OSError, ValueError):
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner
+            provisioner.process = _zygote.ForkedProcess(pid)
+            provisioner.pid = provisioner.pgid = pid
+            provisioner.cwd = cwd
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return QuietKernelManager
 

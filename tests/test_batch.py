@@ -57,6 +57,13 @@ if xlsx_path:
 """
 
 
+KERNEL = """\
+import os, sys
+print("KERNEL", os.getpid(), os.getppid(), "seaborn" in sys.modules, globals().get("LEAK"))
+LEAK = client
+"""
+
+
 def _notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -67,7 +74,9 @@ def _notebook(path: Path) -> Path:
     nb.metadata["language_info"] = {"name": "python"}
     params = nbformat.v4.new_code_cell(PARAMETERS)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(BODY)]
+    kernel = nbformat.v4.new_code_cell(KERNEL)
+    kernel.metadata["tags"] = ["remove_cell"]
+    nb.cells = [params, nbformat.v4.new_code_cell(BODY), kernel]
     nbformat.write(nb, path)
     return path
 
@@ -356,3 +365,24 @@ def test_dask_executor_on_a_local_cluster(tmp_path):
     assert result.results[1].error == (
         "ValueError: column 'actual' of the data is not numeric (notebook cell [3])"
     )
+
+
+def _kernel_line(folder: Path) -> list[str]:
+    nb = nbformat.read(folder / "report.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    return next(line for line in text.splitlines() if line.startswith("KERNEL")).split()
+
+
+def test_each_client_gets_a_fresh_kernel_forked_warm(tmp_path):
+    manifest = _write_inputs(
+        tmp_path / "in",
+        [{"client": "One", "data": "data/good.csv"}, {"client": "Two", "data": "data/good.csv"}],
+        formats="html",
+    )
+    result = run_batch(manifest, tmp_path / "out", jobs=1, progress=False)
+    assert [r.status for r in result.results] == ["ok", "ok"]
+    one, two = (_kernel_line(tmp_path / "out" / name) for name in ("One", "Two"))
+    # Different kernels, both children of the same zygote, seaborn already imported there,
+    # and nothing left over from the previous client.
+    assert one[1] != two[1] and one[2] == two[2]
+    assert one[3:] == ["True", "None"] and two[3:] == ["True", "None"]
