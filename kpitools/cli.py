@@ -172,9 +172,10 @@ def data_aggregate(
           --measure 'won_revenue=sum(close_value) where deal_stage == Won' \\
           --measure 'deals=count' --attr regional_office --out kpis.csv
     """
-    from .data import save
+    from .data import check_output_path, save
     from .measures import run_aggregation
 
+    check_output_path(out)  # a bad --out fails before the (possibly long) aggregation
     table, issues = run_aggregation(
         events,
         employee=employee,

@@ -70,6 +70,7 @@ __all__ = [
     "DataQualityReport",
     "aggregate_events",
     "check",
+    "check_output_path",
     "from_wide",
     "load",
     "parse_periods",
@@ -492,15 +493,37 @@ def _neither(path: Path, name: str, err: Exception) -> DataValidationError:
     )
 
 
-def _sniff_header(text: str, name: str) -> tuple[str, list[str]]:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+_SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
+_DELIMITERS = {",": "','", ";": "';'", "\t": "tab"}
+
+
+def _sniff_header(text: str, name: str) -> tuple[str, list[str], int]:
+    """``(delimiter, header names, lines to skip before the header)``.
+
+    Excel writes a first line ``sep=;`` (or ``sep=,``) naming the delimiter: it is
+    obeyed and skipped, so the header is line 2 and the first data row is row 3.
+    """
+    first = text.splitlines()[0] if text else ""
+    sep = _SEP_LINE.match(first)
+    skip = 1 if sep else 0
+    if sep and sep.group(1) not in _DELIMITERS:
+        raise _fatal(
+            name,
+            f"{name}: line 1 ({first.strip()!r}) asks for the delimiter {sep.group(1)!r}, "
+            "which is not supported.\n"
+            "Suggestion: save the file with ',', ';' or tab as the delimiter.",
+        )
+    lines = [ln for ln in text.splitlines()[skip:] if ln.strip()]
     if not lines:
         raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
     header = lines[0]
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    if sep:
+        delimiter = sep.group(1)
+    else:
+        counts = {d: header.count(d) for d in _DELIMITERS}
+        delimiter = max(counts, key=lambda d: (counts[d], d == ","))
     names = next(csv.reader([header], delimiter=delimiter))
-    return delimiter, names
+    return delimiter, names, skip
 
 
 def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
@@ -511,7 +534,7 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
     encoding, head = _sniff_head(path, name)
 
     def attempt(encoding: str, head: str, as_float: bool, use_threads: bool):
-        delimiter, header = _sniff_header(head, name)
+        delimiter, header, skip = _sniff_header(head, name)
         original = _check_names(header, name)
         wanted = set(numeric(list(original))) if numeric is not None else set()
         # id columns as dictionaries: codes and unique values come free from the parser
@@ -533,7 +556,9 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
         table = pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(
-                encoding="utf8" if encoding == "utf-8" else encoding, use_threads=use_threads
+                encoding="utf8" if encoding == "utf-8" else encoding,
+                use_threads=use_threads,
+                skip_rows=skip,
             ),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
@@ -545,7 +570,7 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
                 decimal_point="," if delimiter != "," else ".",
             ),
         )
-        return table, bad, delimiter, header, original, wanted
+        return table, bad, delimiter, header, original, wanted, skip
 
     def read(encoding: str, head: str):
         as_float = True
@@ -562,14 +587,14 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
 
     try:
         try:
-            table, bad, delimiter, header, original, wanted = read(encoding, head)
+            table, bad, delimiter, header, original, wanted, skip = read(encoding, head)
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
             if encoding != "utf-8" or not ("UTF8" in str(err) or isinstance(err, UnicodeError)):
                 raise
             encoding = "cp1251"  # invalid UTF-8 after the first 64 KB
             with open(path, "rb") as fh:
                 head = _decode_head(fh.read(65536), encoding, name)
-            table, bad, delimiter, header, original, wanted = read(encoding, head)
+            table, bad, delimiter, header, original, wanted, skip = read(encoding, head)
     except UnicodeDecodeError as err:
         raise _neither(path, name, err) from err
     except pa.ArrowInvalid as err:
@@ -582,7 +607,7 @@ def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
         ) from err
     issues = _Issues(name)
     n_total = table.num_rows + len(bad)
-    rows = np.arange(2, n_total + 2, dtype=np.int64)
+    rows = np.arange(2 + skip, n_total + 2 + skip, dtype=np.int64)
     if bad:
         bad_lines = np.array(sorted(b.number for b in bad), dtype=np.int64)
         rows = np.setdiff1d(rows, bad_lines, assume_unique=True)
@@ -1681,6 +1706,29 @@ def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
 _FORMULA_START = ("=", "+", "-", "@")
 
 
+_SAVE_EXT = (".csv", ".xlsx", ".parquet")
+
+
+def check_output_path(path: str | os.PathLike) -> str:
+    """Refuse a file name :func:`save` cannot write, before any work is done.
+
+    Returns the lower-case extension (``".csv"``, ``".xlsx"`` or ``".parquet"``).
+
+    Examples
+    --------
+    >>> check_output_path("kpis.CSV")
+    '.csv'
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in _SAVE_EXT:
+        raise KpitoolsError(
+            f"{path}: cannot write {ext or 'files without an extension'!r}.\n"
+            "Suggestion: end the file name with .csv, .xlsx or .parquet."
+        )
+    return ext
+
+
 def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table atomically; the format follows the extension.
 
@@ -1694,12 +1742,7 @@ def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     >>> save(load("data.csv"), "clean.xlsx")  # doctest: +SKIP
     """
     path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in (".csv", ".xlsx", ".parquet"):
-        raise KpitoolsError(
-            f"{path}: cannot write {ext or 'files without an extension'!r}.\n"
-            "Suggestion: end the file name with .csv, .xlsx or .parquet."
-        )
+    ext = check_output_path(path)
     with atomic_path(path) as tmp:
         if ext == ".csv":
             df.to_csv(tmp, index=False, lineterminator="\n")

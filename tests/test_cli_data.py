@@ -222,6 +222,20 @@ def test_aggregate_rejects_injection_without_writing(tmp_path, capsys, measure, 
     assert not out_file.exists()
 
 
+def test_aggregate_refuses_an_unknown_out_extension_before_aggregating(tmp_path, capsys):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "kpis.txt"
+    args = ["data", "aggregate", str(events), "--employee", "sales_agent", "--date", "close_date"]
+    # the measure is bad too: the --out error comes first, so nothing was aggregated
+    code, out, err = run([*args, "--measure", "x=median(y)", "--out", str(out_file)], capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: {out_file}: cannot write '.txt'.\n"
+        "Suggestion: end the file name with .csv, .xlsx or .parquet.\n"
+    )
+    assert list(tmp_path.iterdir()) == [events]
+
+
 def test_help_shows_examples(capsys):
     code, out, _ = run(["data", "aggregate", "--help"], capsys)
     assert code == 0

@@ -609,6 +609,77 @@ def test_save_unknown_extension(tmp_path):
     assert not (tmp_path / "x.txt").exists()
 
 
+def test_check_output_path_refuses_before_writing(tmp_path):
+    assert data.check_output_path(tmp_path / "kpis.PARQUET") == ".parquet"
+    with pytest.raises(Exception) as excinfo:
+        data.check_output_path(tmp_path / "kpis")
+    assert message(excinfo) == (
+        f"{tmp_path / 'kpis'}: cannot write 'files without an extension'.\n"
+        "Suggestion: end the file name with .csv, .xlsx or .parquet."
+    )
+
+
+# --------------------------------------------------------------------------- sep= line
+@pytest.mark.parametrize(
+    ("first", "body", "actual"),
+    [
+        ("sep=;", "employee;period;kpi;actual\n007;2025-01;deals;1,5\n", 1.5),
+        ("sep=,", "employee,period,kpi,actual\n007,2025-01,deals,2.5\n", 2.5),
+        ("SEP=\t", "employee\tperiod\tkpi\tactual\n007\t2025-01\tdeals\t3,5\n", 3.5),
+    ],
+)
+def test_excel_sep_line_sets_the_delimiter(tmp_path, first, body, actual):
+    df = data.load(write(tmp_path, "excel.csv", f"\ufeff{first}\n{body}"))
+    assert df.to_dict("list") == {
+        "employee": ["007"],
+        "period": ["2025-01"],
+        "kpi": ["deals"],
+        "actual": [actual],
+    }
+
+
+def test_sep_line_counts_in_row_numbers(tmp_path):
+    # a ';' header with more commas than semicolons: without the sep line it would be ','
+    text = (
+        "sep=;\n"
+        "employee;period;kpi;actual;team,region\n"
+        "007;2025-01;deals;1;a,b\n"
+        "008;2025-13;deals;x;a,b\n"
+        "009;2025-01;deals;2;a,b;extra\n"
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(write(tmp_path, "excel.csv", text))
+    assert message(excinfo) == (
+        f"{tmp_path / 'excel.csv'}: 3 problems in 2 rows; nothing was loaded.\n"
+        "- column 'actual': not a number (1 row): row 4 ('x')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units or "
+        "text.\n"
+        "- column 'period': cannot read the period (1 row): row 4 ('2025-13')\n"
+        "  Suggestion: write periods as YYYY-MM (2025-01), YYYY-Qn (2025-Q1) or a date "
+        "(2025-01-15).\n"
+        "- wrong number of fields (1 row): row 5 ('6 of 5 fields: 009;2025-01;deals;2;a,b;extra')\n"
+        "  Suggestion: every line needs one value per header column; quote values that contain "
+        "the delimiter."
+    )
+
+
+def test_sep_line_with_an_unsupported_delimiter(tmp_path):
+    path = write(tmp_path, "pipe.csv", "sep=|\nemployee|period|kpi|actual\n1|2025-01|x|1\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: line 1 ('sep=|') asks for the delimiter '|', which is not supported.\n"
+        "Suggestion: save the file with ',', ';' or tab as the delimiter."
+    )
+
+
+def test_sep_line_alone_is_an_empty_file(tmp_path):
+    path = write(tmp_path, "empty.csv", "sep=;\n\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == f"{path}: the file is empty.\nSuggestion: export the data again."
+
+
 # --------------------------------------------------------------------------- report
 def test_clean_report_and_html(tmp_path):
     path = write(tmp_path, "long.csv", LONG)
