@@ -589,3 +589,21 @@ def test_schemes_compare_and_pickle_after_their_curves_ran():
     assert again == scheme
     assert again == load_scheme(CONTRACT)
     assert again.components[1].curve.evaluate([1.0]).tolist() == [1.0]
+
+
+def test_equality_after_evaluation_hash_and_copies():
+    scheme = load_scheme(CONTRACT)
+    curve = scheme.components[0].curve
+    assert curve.evaluate([1.0]).tolist() == [1.0]
+    assert scheme == load_scheme(CONTRACT)
+    assert scheme != scheme.set("cap", 2.0)
+    assert scheme != scheme.set("components.0.curve.points.0.0", 0.7)
+    assert copy.copy(scheme) == scheme
+    assert copy.deepcopy(scheme) == scheme
+    assert scheme.model_copy() == scheme
+    # curves are frozen values: equal definitions hash alike and work as dict keys
+    assert hash(curve) == hash(load_scheme(CONTRACT).components[0].curve)
+    assert set(vars(curve)) == {"points", "extrapolate"}
+    # a scheme may hold a dict (on_target_pay per role): it is not hashable
+    with pytest.raises(TypeError, match="unhashable type: 'Scheme'"):
+        hash(scheme)
