@@ -605,7 +605,12 @@ def prepare(
             )
     needed |= ratio_inputs(library, needed) & known
     wanted = table["kpi"].astype(str).isin(needed).to_numpy()
+    eligible = _eligible(scheme, table, source)
+    if eligible is not None:
+        wanted = wanted & eligible
     sub = table[wanted]
+    if eligible is not None:
+        _check_kpis_of_roles(scheme, items, sub, source)
     rolled = roll_up(
         sub, scheme.period, library=library, source=source, rows=np.flatnonzero(wanted)
     )
@@ -722,6 +727,8 @@ def prepare(
         d = getattr(k, "direction", None)
         return d if d in ("higher", "lower") else "higher"
 
+    # before the targets: a role without pay is the likelier slip (see roles: in schemes)
+    otp = _on_target_pay(scheme, keys, has_role)
     arrays: dict[_Item, tuple[np.ndarray, np.ndarray]] = {}
     failures = []
     for item in items:
@@ -746,9 +753,13 @@ def prepare(
             )
     failures = [f for f in failures if len(f)]
     if failures:
-        _raise_target_failures(scheme, pd.concat(failures, ignore_index=True), results)
+        _raise_target_failures(
+            scheme,
+            pd.concat(failures, ignore_index=True),
+            results,
+            keys["role"] if has_role else None,
+        )
 
-    otp = _on_target_pay(scheme, keys, has_role)
     revenue = np.full(key_sorted.size, np.nan)
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
         f = by_kpi[scheme.revenue_kpi]
@@ -776,6 +787,41 @@ def prepare(
         skipped=skipped_df,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _eligible(scheme: Scheme, table: pd.DataFrame, source: str) -> np.ndarray | None:
+    """Rows of the roles the scheme lists (``None``: the scheme has no ``roles``)."""
+    if scheme.roles is None:
+        return None
+    listed = ", ".join(scheme.roles)
+    if "role" not in table.columns:
+        raise DefinitionError(
+            f"{scheme.source}: roles: {source} has no 'role' column, so the roles to "
+            f"evaluate ({listed}) cannot be found.\n"
+            "Suggestion: add a role column to the data, or remove roles: from the scheme to "
+            "evaluate everyone."
+        )
+    role = table["role"]
+    present = sorted(pd.unique(role.dropna().astype(str)).tolist())
+    for i, r in enumerate(scheme.roles):
+        if r not in present:
+            raise DefinitionError(
+                f"{scheme.source}: roles[{i}]: role {r!r} is not in {source}."
+                f"{did_you_mean(r, present)}\n"
+                f"Suggestion: list roles the data has: {', '.join(present) or 'none'}."
+            )
+    return role.isin(scheme.roles).to_numpy(dtype=bool)
+
+
+def _check_kpis_of_roles(scheme: Scheme, items: list[_Item], sub: pd.DataFrame, source: str):
+    have = set(pd.unique(sub["kpi"].astype(str)).tolist())
+    for item in items:
+        if item.spec.kpi not in have:
+            raise DefinitionError(
+                f"{scheme.source}: {item.path}.kpi: KPI {item.spec.kpi!r} has no rows for the "
+                f"roles the scheme evaluates ({', '.join(scheme.roles)}) in {source}.\n"
+                "Suggestion: add the roles that have it to roles:, or use a KPI these roles have."
+            )
 
 
 def _target_failures(item, direction, keys, actual, target, pos, res: TargetResult) -> pd.DataFrame:
@@ -812,13 +858,38 @@ def _target_failures(item, direction, keys, actual, target, pos, res: TargetResu
             "period": keys["period"].to_numpy()[bad],
             "target": target[bad],
             "problem": problems,
+            "_role": keys["role"].to_numpy(dtype=object)[bad],
             "_method": getattr(item.spec.target, "method", ""),
             "_kind": np.where(missing[bad], "missing", np.where(nonpos[bad], "nonpos", "base")),
         }
     )
 
 
-def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results) -> None:
+def _roles_without_failures(scheme: Scheme, fails: pd.DataFrame, roles: Any) -> str:
+    """ ", or evaluate only … with roles: [...]" when whole roles fail and others run cleanly.
+
+    Only when every employee-period of each failing role fails (a role that has no targets
+    at all, like marketing people with revenue but no revenue target); a new hire's gap is
+    not a reason to drop the role.
+    """
+    if scheme.roles is not None or roles is None or fails["_role"].isna().any():
+        return ""
+    if not ((fails["_method"] == "from_data") & (fails["_kind"] == "missing")).all():
+        return ""  # other methods have their own fixes (later periods, peers, a window)
+    all_roles = pd.Series(roles, dtype=object)
+    if all_roles.isna().any():
+        return ""
+    rows_per_role = all_roles.value_counts()
+    failed = fails.drop_duplicates(["employee", "period"])["_role"].value_counts()
+    if not (failed == rows_per_role.reindex(failed.index)).all():
+        return ""
+    clean = sorted(set(rows_per_role.index) - set(failed.index))
+    if not clean:
+        return ""
+    return f", or evaluate only the roles without these problems with roles: [{', '.join(clean)}]"
+
+
+def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results, roles=None) -> None:
     first = fails.iloc[0]
     item = next(it for it in results if it.path == first["item"])
     if first["_kind"] == "missing":
@@ -832,6 +903,9 @@ def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results) -> None
         )
     else:
         fix = "put the target on the far side of the baseline, or change the baseline."
+    also = _roles_without_failures(scheme, fails, roles)
+    if also:
+        fix = fix.rstrip(".") + also + "."
 
     def line(row) -> str:
         return (
@@ -850,7 +924,7 @@ def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results) -> None
             + more
             + f"\nSuggestion: {fix}"
         )
-    cases = fails.drop(columns=["_method", "_kind"]).rename(columns={"item": "column"})
+    cases = fails.drop(columns=["_role", "_method", "_kind"]).rename(columns={"item": "column"})
     raise DataValidationError(message, cases)
 
 
@@ -882,9 +956,14 @@ def _on_target_pay(scheme: Scheme, keys: pd.DataFrame, has_role: bool) -> np.nda
             f"{n_rows} employee-period(s), e.g. employee {keys['employee'].iloc[first]!r} in "
             f"{keys['period'].iloc[first]}.{hint}\n"
             + (
-                f"Suggestion: add {role}: <amount> under on_target_pay."
+                f"Suggestion: add {role}: <amount> under on_target_pay"
                 if role != "(none)"
-                else "Suggestion: fill in the role column for these rows."
+                else "Suggestion: fill in the role column for these rows"
+            )
+            + (
+                f", or evaluate only the roles it pays with roles: [{', '.join(otp)}]."
+                if scheme.roles is None
+                else "."
             )
         )
     return amounts

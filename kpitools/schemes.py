@@ -14,6 +14,16 @@ known names when one is not found.
 Boundaries: reaching a boundary exactly counts as reaching it (``>=``) everywhere:
 curve jumps, steps, linear thresholds, tier edges and gates.
 
+Extension of the contract: ``roles: [sales_rep, key_account_manager]`` (optional) says who
+is eligible. Only the data's rows whose ``role`` is listed are evaluated: rows of other
+roles (and rows without a role) are left out *before* targets are set, so ``allocate``
+splits its total among the listed roles only and a history under another role is not used.
+Without ``roles`` everyone in the data is evaluated. Each listed role must occur in the
+data (a "did you mean" error otherwise), the data must have a ``role`` column, and with
+``on_target_pay`` per role each listed role needs an amount. A sales scheme paying on
+``revenue`` with ``target: {method: from_data}`` thus skips the marketing people who also
+have ``revenue`` rows but no targets.
+
 Examples
 --------
 >>> scheme = load_scheme(
@@ -922,11 +932,15 @@ class Scheme(_Spec):
     ----------
     name, period, on_target_pay, revenue_kpi, components, gates, modifiers, cap, budget, pool
         As in the scheme file.
+    roles : tuple of str or None
+        Extension of the contract: only employees with one of these roles are evaluated
+        (``None``: everyone).
     """
 
     name: str = Field(min_length=1)
     period: Literal["month", "quarter", "year"] = "month"
     on_target_pay: float | dict[str, float]
+    roles: tuple[str, ...] | None = None
     currency: str | None = None
     description: str | None = None
     revenue_kpi: str | None = None
@@ -970,6 +984,38 @@ class Scheme(_Spec):
             return {str(role): float(pay) for role, pay in v.items()}
         raise bad
 
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles_input(cls, v):
+        if isinstance(v, str):
+            raise _fail(
+                f"expected a list of roles, got {v!r}",
+                f"write roles: [{v}] (a list, even for one role).",
+            )
+        return v
+
+    @field_validator("roles", mode="after")
+    @classmethod
+    def _roles(cls, v):
+        if v is None:
+            return v
+        if not v:
+            raise _fail(
+                "the list of roles is empty",
+                "list the roles to evaluate, e.g. roles: [sales_rep], or remove roles: "
+                "to evaluate everyone.",
+            )
+        seen: set[str] = set()
+        for i, role in enumerate(v):
+            if not role.strip():
+                raise _fail(
+                    f"role {i} is empty", "write the role as it appears in the data.", f"roles[{i}]"
+                )
+            if role in seen:
+                raise _fail(f"role {role!r} is listed twice", "list each role once.", f"roles[{i}]")
+            seen.add(role)
+        return v
+
     @field_validator("components", mode="after")
     @classmethod
     def _components(cls, v):
@@ -979,6 +1025,15 @@ class Scheme(_Spec):
 
     @model_validator(mode="after")
     def _whole(self):
+        if self.roles is not None and isinstance(self.on_target_pay, dict):
+            unpaid = [r for r in self.roles if r not in self.on_target_pay]
+            if unpaid:
+                raise _fail(
+                    f"no amount for role {unpaid[0]!r}, which roles lists."
+                    f"{did_you_mean(unpaid[0], self.on_target_pay)}".rstrip("."),
+                    f"add {unpaid[0]}: <amount> under on_target_pay, or remove it from roles.",
+                    path="on_target_pay",
+                )
         weighted = [(i, c.weight) for i, c in enumerate(self.components) if c.curve is not None]
         if weighted:
             total = math.fsum(w for _, w in weighted)

@@ -331,7 +331,8 @@ def test_on_target_pay_role_missing_from_mapping():
     assert str(info.value) == (
         "scheme 't': on_target_pay: no amount for role 'lead': 1 employee-period(s), e.g. "
         "employee 'b' in 2025-01. Did you mean 'leed'?\n"
-        "Suggestion: add lead: <amount> under on_target_pay."
+        "Suggestion: add lead: <amount> under on_target_pay, or evaluate only the roles it "
+        "pays with roles: [rep, leed]."
     )
     scheme["on_target_pay"] = {"rep": 100, "lead": 200}
     assert _pay(data, scheme) == {"a": 100.0, "b": 200.0}
@@ -644,3 +645,137 @@ def test_runs_pickle_for_batch_workers():
     again = pickle.loads(pickle.dumps(run))
     pd.testing.assert_frame_equal(again.payouts, run.payouts)
     assert again.scheme == run.scheme
+
+
+# --------------------------------------------------------------------------- roles (extension)
+def _mixed_roles():
+    # sales reps have revenue targets; marketing people have revenue but no target
+    return _long(
+        [
+            ("r1", "2025-01", "revenue", 90.0, 100.0),
+            ("r2", "2025-01", "revenue", 130.0, 100.0),
+            ("m1", "2025-01", "revenue", 50.0, np.nan),
+            ("k1", "2025-01", "revenue", 200.0, 160.0),
+            ("m1", "2025-01", "leads", 7.0, np.nan),
+        ],
+        role={"r1": "sales_rep", "r2": "sales_rep", "m1": "marketing", "k1": "key_account"},
+    )
+
+
+def _revenue_scheme(**extra):
+    comp = {
+        "kpi": "revenue",
+        "weight": 1.0,
+        "target": {"method": "from_data"},
+        "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]},
+    }
+    return _scheme([comp], **extra)
+
+
+def test_roles_evaluate_only_the_listed_roles():
+    scheme = _revenue_scheme(roles=["sales_rep", "key_account"])
+    run = run_scheme(_mixed_roles(), scheme, library=False)
+    # r1: 0.9 → 0.5 + (0.1 / 0.2) × 0.5 = 0.75 → 750; r2: 1.3 → 1 + 0.3 / 0.5 = 1.6 → 1600
+    # k1: 200 / 160 = 1.25 → 1 + 0.25 / 0.5 = 1.5 → 1500; m1 (marketing) is not evaluated
+    assert run.totals.set_index("employee")["payout"].to_dict() == {
+        "r1": 750.0,
+        "r2": 1600.0,
+        "k1": 1500.0,
+    }
+    assert run.totals[["employee", "role"]].values.tolist() == [
+        ["k1", "key_account"],
+        ["r1", "sales_rep"],
+        ["r2", "sales_rep"],
+    ]
+
+
+def test_without_roles_the_marketing_rows_fail_and_the_message_suggests_roles():
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(_mixed_roles(), _revenue_scheme(), library=False)
+    assert str(info.value) == (
+        "scheme 't': components[0] (revenue): no target: the data's target column is empty "
+        "for it (in at least one month of the period) for employee 'm1' in 2025-01.\n"
+        "Suggestion: fill in the target column for these rows, or use another target method, "
+        "or evaluate only the roles without these problems with roles: [key_account, "
+        "sales_rep]."
+    )
+
+
+def test_per_role_pay_without_an_amount_suggests_roles():
+    scheme = _revenue_scheme(on_target_pay={"sales_rep": 1000, "key_account": 2000})
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(_mixed_roles(), scheme, library=False)
+    assert str(info.value) == (
+        "scheme 't': on_target_pay: no amount for role 'marketing': 1 employee-period(s), "
+        "e.g. employee 'm1' in 2025-01.\n"
+        "Suggestion: add marketing: <amount> under on_target_pay, or evaluate only the roles "
+        "it pays with roles: [sales_rep, key_account]."
+    )
+    scheme["roles"] = ["sales_rep", "key_account"]
+    assert _pay(_mixed_roles(), scheme) == {"r1": 750.0, "r2": 1600.0, "k1": 3000.0}
+
+
+def test_a_listed_role_absent_from_the_data():
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(
+            _mixed_roles(), _revenue_scheme(roles=["sales_rep", "key_acount"]), library=False
+        )
+    assert str(info.value) == (
+        "scheme 't': roles[1]: role 'key_acount' is not in the data. Did you mean "
+        "'key_account'?\n"
+        "Suggestion: list roles the data has: key_account, marketing, sales_rep."
+    )
+
+
+def test_roles_need_a_role_column():
+    data = _mixed_roles().drop(columns="role")
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, _revenue_scheme(roles=["sales_rep"]), library=False)
+    assert str(info.value) == (
+        "scheme 't': roles: the data has no 'role' column, so the roles to evaluate "
+        "(sales_rep) cannot be found.\n"
+        "Suggestion: add a role column to the data, or remove roles: from the scheme to "
+        "evaluate everyone."
+    )
+
+
+def test_a_kpi_the_listed_roles_do_not_have():
+    scheme = _scheme([_curve("leads", {"steps": [[1, 1]]})], roles=["sales_rep"])
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(_mixed_roles(), scheme, library=False)
+    assert str(info.value) == (
+        "scheme 't': components[0].kpi: KPI 'leads' has no rows for the roles the scheme "
+        "evaluates (sales_rep) in the data.\n"
+        "Suggestion: add the roles that have it to roles:, or use a KPI these roles have."
+    )
+
+
+def test_roles_split_an_allocated_total_among_the_listed_roles_only():
+    data = _long(
+        [
+            ("r1", "2025-01", "revenue", 100.0),
+            ("r2", "2025-01", "revenue", 100.0),
+            ("m1", "2025-01", "revenue", 100.0),
+        ],
+        role={"r1": "sales_rep", "r2": "sales_rep", "m1": "marketing"},
+    )
+    comp = _curve("revenue", {"steps": [[1, 1]]})
+    comp["target"] = {"method": "allocate", "total": 200, "by": "equal"}
+    inputs = prepare(data, _scheme([comp], roles=["sales_rep"]), library=False)
+    assert inputs.keys["employee"].tolist() == ["r1", "r2"]
+    assert inputs.target[0].tolist() == [100.0, 100.0]
+
+
+def test_roles_make_a_sales_revenue_scheme_run_on_the_demo_company():
+    from kpitools.demo import make_demo_company
+
+    data = make_demo_company(n_employees=20, seed=3).data
+    scheme = _revenue_scheme(
+        on_target_pay={"sales_rep": 40000, "key_account_manager": 60000},
+        roles=["sales_rep", "key_account_manager"],
+    )
+    run = run_scheme(data, scheme, library=False)
+    sales = data[data["role"].isin(["sales_rep", "key_account_manager"])]
+    assert set(run.totals["role"]) == {"sales_rep", "key_account_manager"}
+    assert len(run.totals) == int((sales["kpi"] == "revenue").sum())
+    assert set(data.loc[data["kpi"] == "revenue", "role"]) >= {"marketing"}

@@ -214,7 +214,7 @@ BAD = {
     "unknown top-level key": (
         lambda d: d.update(caps=2),
         "scheme 'Accelerated quarterly bonus': caps: unknown key. Did you mean 'cap'?\n"
-        "Suggestion: use one of: name, period, on_target_pay, currency, description, "
+        "Suggestion: use one of: name, period, on_target_pay, roles, currency, description, "
         "revenue_kpi, components, gates, modifiers, cap, budget, pool.",
     ),
     "unsorted points": (
@@ -391,6 +391,37 @@ BAD = {
         lambda d: d.update(components=[]),
         "scheme 'Accelerated quarterly bonus': components: a scheme needs at least one "
         "component.\nSuggestion: add components: [- kpi: …].",
+    ),
+    "roles as one text": (
+        lambda d: d.update(roles="sales_rep"),
+        "scheme 'Accelerated quarterly bonus': roles: expected a list of roles, got "
+        "'sales_rep'.\nSuggestion: write roles: [sales_rep] (a list, even for one role).",
+    ),
+    "roles empty": (
+        lambda d: d.update(roles=[]),
+        "scheme 'Accelerated quarterly bonus': roles: the list of roles is empty.\n"
+        "Suggestion: list the roles to evaluate, e.g. roles: [sales_rep], or remove roles: to "
+        "evaluate everyone.",
+    ),
+    "role twice": (
+        lambda d: d.update(roles=["sales_rep", "kam", "sales_rep"]),
+        "scheme 'Accelerated quarterly bonus': roles[2]: role 'sales_rep' is listed twice.\n"
+        "Suggestion: list each role once.",
+    ),
+    "role blank": (
+        lambda d: d.update(roles=["sales_rep", " "]),
+        "scheme 'Accelerated quarterly bonus': roles[1]: role 1 is empty.\n"
+        "Suggestion: write the role as it appears in the data.",
+    ),
+    "listed role without pay": (
+        lambda d: d.update(
+            roles=["sales_rep", "key_acount_manager"],
+            on_target_pay={"sales_rep": 30000, "key_account_manager": 45000},
+        ),
+        "scheme 'Accelerated quarterly bonus': on_target_pay: no amount for role "
+        "'key_acount_manager', which roles lists. Did you mean 'key_account_manager'?\n"
+        "Suggestion: add key_acount_manager: <amount> under on_target_pay, or remove it from "
+        "roles.",
     ),
 }
 
@@ -607,3 +638,17 @@ def test_equality_after_evaluation_hash_and_copies():
     # a scheme may hold a dict (on_target_pay per role): it is not hashable
     with pytest.raises(TypeError, match="unhashable type: 'Scheme'"):
         hash(scheme)
+
+
+def test_roles_set_round_trip_and_removal():
+    scheme = load_scheme(CONTRACT)
+    assert scheme.roles is None
+    assert "roles" not in scheme.to_dict()
+    sales = scheme.set("roles", ["sales_rep", "key_account_manager"])
+    assert sales.roles == ("sales_rep", "key_account_manager")
+    assert sales.to_dict()["roles"] == ["sales_rep", "key_account_manager"]
+    assert load_scheme(sales.to_dict()) == sales
+    assert sales != scheme
+    assert sales.set("roles.1", "manager").roles == ("sales_rep", "manager")
+    assert sales.set("roles", None) == scheme
+    assert scheme.roles is None  # set returns a new scheme
