@@ -321,7 +321,7 @@ def _show_many(values: Any) -> np.ndarray:
         series = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
     if pd.api.types.is_float_dtype(series.dtype):
         arr = series.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+        whole = np.isfinite(arr) & (np.mod(np.nan_to_num(arr, posinf=0.5, neginf=0.5), 1) == 0)
         text = np.where(whole, np.char.mod("%d", np.where(whole, arr, 0)), arr.astype(str))
         out = text.astype(object)
     else:
@@ -526,12 +526,111 @@ def _sniff_header(text: str, name: str) -> tuple[str, list[str], int]:
     return delimiter, names, skip
 
 
+_FAST_CSV = True  # the tests switch it off to compare both readers on the same files
+# what pandas would read as a number or a bool (a superset: a few more columns are read
+# as text explicitly, which costs a little time, never a wrong value)
+_NUMBER_LIKE = re.compile(
+    r"^\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*(true|false|[-+]?inf\w*)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
+    encoding, head = _sniff_head(path, name)
+    if _FAST_CSV and numeric is not None:
+        raw = _read_csv_fast(path, name, numeric, encoding, head)
+        if raw is not None:
+            return raw
+    return _read_csv_careful(path, name, numeric, encoding, head)
+
+
+def _read_csv_fast(
+    path: Path, name: str, numeric: Callable, encoding: str, head: str
+) -> _Raw | None:
+    """The happy path: pandas' C parser, about twice as fast as the careful reader.
+
+    It only accepts a file it reads exactly as :func:`_read_csv_careful` would; None
+    sends anything unusual (a field too many or too few, blank lines, a cell that is
+    not a number, a line break inside quotes, an encoding surprise) to the careful
+    reader, which finds and reports each problem with its line number.
+    """
+    delimiter, header, skip = _sniff_header(head, name)
+    if not head.splitlines()[skip].strip():
+        return None  # blank lines before the header
+    original = _check_names(header, name)
+    columns = list(original)
+    wanted = set(numeric(columns))
+    # pandas would read ids such as 007 as numbers: such columns are read as text (slower)
+    sample = list(csv.reader(head.splitlines()[skip + 1 : skip + 200], delimiter=delimiter))
+    # numbers are inferred, not forced to float64: forcing turns a block of True/False
+    # into 1/0, inferring makes it a bool or mixed column, which is refused below
+    dtype: dict[str, str] = {}
+    for j, c in enumerate(columns):
+        if c in _TEXT_COLUMNS:
+            cells = [r[j] for r in sample if len(r) > j and r[j].strip()]
+            if not cells or any(_NUMBER_LIKE.match(v) for v in cells):
+                dtype[c] = "str"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                header=0,
+                names=columns,
+                index_col=False,
+                skiprows=skip,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                decimal="," if delimiter != "," else ".",
+                encoding=encoding,
+                on_bad_lines="error",
+                engine="c",
+            )
+    except Exception:  # noqa: BLE001 - whatever went wrong, the careful reader says it well
+        return None
+    if caught:  # e.g. a first row with a field too many (pandas drops it with a warning)
+        return None
+    if len(frame) == 0 or frame[columns[-1]].isna().any():
+        return None  # a short row is padded with NaN: only the careful reader tells it apart
+    for c in columns:
+        values = frame[c]
+        if c in wanted:
+            if values.dtype.kind in "iu":  # whole numbers: exact, as the careful reader
+                frame[c] = values = values.astype(np.float64)
+            if values.dtype != np.float64 or np.isinf(values.to_numpy()).any():
+                return None  # text, True/False, infinities
+        elif _is_arrow_text(values):
+            if _has_line_break(values):
+                return None  # a quoted line break: one record over two lines
+        elif c in _TEXT_COLUMNS or values.dtype == object:
+            return None  # an id read as a number, or mixed types
+    rows = np.arange(2 + skip, len(frame) + 2 + skip, dtype=np.int64)
+    return _finish(
+        frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
+    )
+
+
+def _has_line_break(values: pd.Series) -> bool:
+    """Whether any text of an arrow-backed column holds a CR or LF (scans the bytes)."""
+    for chunk in _arrow_chunks(values):
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        text = data.to_pybytes()  # `in` on bytes is a memchr: far faster than numpy here
+        if b"\n" in text or b"\r" in text:
+            return True
+    return False
+
+
+def _read_csv_careful(
+    path: Path, name: str, numeric: Callable | None, encoding: str, head: str
+) -> _Raw:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
-
-    encoding, head = _sniff_head(path, name)
 
     def attempt(encoding: str, head: str, as_float: bool, use_threads: bool):
         delimiter, header, skip = _sniff_header(head, name)
@@ -669,12 +768,14 @@ def _finish(
     decimal_comma: bool,
     original: dict[str, str],
     issues: _Issues | None = None,
+    blank: bool = True,
 ) -> _Raw:
+    """Name the columns, drop blank lines (``blank=False``: the reader knows there are none)."""
     frame.columns = list(original)
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():
-        frame = frame.loc[~blank].reset_index(drop=True)
-        rows = rows[~blank]
+    empty = frame.isna().all(axis=1).to_numpy() if blank else None
+    if empty is not None and empty.any():
+        frame = frame.loc[~empty].reset_index(drop=True)
+        rows = rows[~empty]
     if len(frame) == 0:
         raise _fatal(
             name,
@@ -804,7 +905,7 @@ def _as_text(values: pd.Series) -> pd.Series:
         out = values.astype("str")
     elif pd.api.types.is_float_dtype(values.dtype):
         arr = values.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+        whole = np.isfinite(arr) & (np.mod(np.nan_to_num(arr, posinf=0.5, neginf=0.5), 1) == 0)
         text = np.where(whole, np.char.mod("%d", np.where(whole, arr, 0)), arr.astype(str))
         out = pd.Series(text, dtype="str").where(~np.isnan(arr))
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -819,38 +920,97 @@ def _as_text(values: pd.Series) -> pd.Series:
     return out.where(out != "")
 
 
+def _arrow_chunks(values: pd.Series) -> list:
+    """The arrow chunks behind an arrow-backed text column (no copy)."""
+    import pyarrow as pa
+
+    arr = values.array.__arrow_array__()
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def _is_arrow_text(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an arrow-backed text column: int32 codes (-1 = missing), no
+    int64 copies; unique values in order of first appearance."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
+    parts = []
+    for chunk in encoded.chunks:  # the chunks share one growing dictionary
+        indices = chunk.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        parts.append(indices.to_numpy(zero_copy_only=False))
+    codes = np.concatenate(parts) if len(parts) != 1 else parts[0]
+    last = encoded.chunk(encoded.num_chunks - 1).dictionary if encoded.num_chunks else []
+    return codes.astype(np.int32, copy=False), np.asarray(last.to_pylist(), dtype=object)
+
+
+def _arrow_unique(values: pd.Series) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    uniques = pc.unique(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
+    return np.asarray(uniques.drop_null().to_pylist(), dtype=object)
+
+
 class _Text:
     """A text column as codes into cleaned unique values (stripped; empty = missing).
 
     Cleaning, period parsing and duplicate keys work on the few unique values; the
-    column itself is only rebuilt when cleaning changed something.
+    column itself is only rebuilt when cleaning changed something. With ``lazy=True``
+    (grouping attributes) the codes are only computed if something asks for them.
     """
 
-    def __init__(self, values: pd.Series):
+    def __init__(self, values: pd.Series, *, lazy: bool = False):
         is_str = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+        codes: np.ndarray | None
+        self._all_present = True  # every unique value occurs in the column
         if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
             values.cat.categories.dtype
         ):
             source = None
             codes = values.cat.codes.to_numpy()
             uniques = values.cat.categories
+            self._all_present = False  # a DataFrame's categories may be unused
         else:
             source = values if is_str else _as_text(values)
-            codes, uniques = pd.factorize(source)
+            if not _is_arrow_text(source):
+                codes, uniques = pd.factorize(source)
+            elif lazy:
+                codes, uniques = None, _arrow_unique(source)
+            else:
+                codes, uniques = _arrow_factorize(source)
         raw = np.asarray(uniques, dtype=object)
         stripped = np.array([str(u).strip() for u in raw], dtype=object)
         changed = bool((stripped != raw).any())
         if changed:
+            if codes is None:
+                codes, raw = _arrow_factorize(source)
+                stripped = np.array([str(u).strip() for u in raw], dtype=object)
             empty = stripped == ""
             new_codes, new_uniques = pd.factorize(pd.Series(np.where(empty, None, stripped)))
             remap = np.append(np.where(empty, -1, new_codes), -1)
             codes = remap[codes]
             raw = np.asarray(new_uniques, dtype=object)
-        self.codes = np.asarray(codes)
-        if self.codes.dtype.kind != "i" or self.codes.dtype.itemsize < 4:
-            self.codes = self.codes.astype(np.int32 if len(raw) < 2**31 - 1 else np.int64)
+        if codes is not None:
+            codes = np.asarray(codes)
+            if codes.dtype.kind != "i" or codes.dtype.itemsize < 4:
+                codes = codes.astype(np.int32 if len(raw) < 2**31 - 1 else np.int64)
+        self._codes = codes
         self.uniques = raw
         self._source = None if changed else source
+
+    @property
+    def codes(self) -> np.ndarray:
+        if self._codes is None:  # lazy: the source is clean arrow text
+            self._codes, self.uniques = _arrow_factorize(self._source)
+        return self._codes
 
     @property
     def missing(self) -> np.ndarray:
@@ -864,20 +1024,37 @@ class _Text:
         """The cleaned column (``str`` dtype), optionally only the rows in ``keep``."""
         if self._source is not None and (keep is None or keep.all()):
             return self._source.reset_index(drop=True)
+        if self._source is not None and self._codes is None:
+            return self._source[keep].reset_index(drop=True)
         codes = self.codes if keep is None else self.codes[keep]
         return pd.Series(pd.array(self.uniques, dtype="str").take(codes, allow_fill=True))
 
+    def present(self, keep: np.ndarray) -> list[str]:
+        """Unique values among the kept rows, in the order of the unique values.
+
+        Unique values come from factorize or the CSV reader's dictionary, so they are in
+        order of first appearance.
+        """
+        if self._all_present and keep.all():
+            return [str(u) for u in self.uniques]
+        codes = self.codes if keep.all() else self.codes[keep]
+        seen = np.bincount(codes[codes >= 0], minlength=len(self.uniques)) > 0
+        return [str(u) for u in self.uniques[seen]]
+
     def mapped(self, values: np.ndarray) -> _Text:
         """A new column whose unique value ``i`` becomes ``values[i]`` (None = missing)."""
-        out = object.__new__(_Text)
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-        remap = np.append(codes, -1)
-        out.codes = remap[self.codes]
-        out.uniques = np.asarray(uniques, dtype=object)
         same = len(values) == len(self.uniques) and all(
             v == u for v, u in zip(values, self.uniques, strict=True)
         )
-        out._source = self._source if same else None
+        if same:
+            return self
+        out = object.__new__(_Text)
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+        remap = np.append(codes, -1)
+        out._codes = remap[self.codes]
+        out.uniques = np.asarray(uniques, dtype=object)
+        out._source = None
+        out._all_present = self._all_present
         return out
 
 
@@ -1207,6 +1384,34 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
     return out
 
 
+_PARALLEL_ROWS = 200_000
+
+
+def _key_texts(frame: pd.DataFrame, kpi: pd.Series) -> tuple[_Text, _Text, _Text, dict[str, _Text]]:
+    """Employee, KPI, period and attribute columns as :class:`_Text`.
+
+    On big tables the columns are encoded side by side in threads: the arrow kernels
+    doing the work release the GIL.
+    """
+    period = frame["period"]
+    if pd.api.types.is_datetime64_any_dtype(period.dtype) or isinstance(
+        period.dtype, pd.PeriodDtype
+    ):
+        period = parse_periods(period)
+    attrs = [a for a in ATTRIBUTES if a in frame.columns]
+    specs = [(frame["employee"], False), (kpi, False), (period, False)]
+    specs += [(frame[a], True) for a in attrs]
+    workers = min(len(specs), os.cpu_count() or 1, 4)
+    if workers > 1 and len(frame) >= _PARALLEL_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            texts = list(pool.map(lambda spec: _Text(spec[0], lazy=spec[1]), specs))
+    else:
+        texts = [_Text(values, lazy=lazy) for values, lazy in specs]
+    return texts[0], texts[1], texts[2], dict(zip(attrs, texts[3:], strict=True))
+
+
 def _validate(
     raw: _Raw, layout: str, duplicates: str, library: Any
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
@@ -1233,10 +1438,7 @@ def _validate(
         else:
             target, t_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
         rows = raw.rows
-        employee = _Text(frame["employee"])
-        kpi = _Text(frame["kpi"])
-        period_raw = frame["period"]
-        attrs = {a: _Text(frame[a]) for a in ATTRIBUTES if a in frame.columns}
+        employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
         actual_col, target_col = orig["actual"], orig.get("target", "target")
         actual_text = frame["actual"]
         target_text = frame["target"] if "target" in frame.columns else None
@@ -1250,10 +1452,7 @@ def _validate(
     else:
         melted = _wide_to_long_raw(raw)
         rows = melted["_row"].to_numpy()
-        employee = _Text(melted["employee"])
-        kpi = _Text(melted["kpi"].astype("str"))
-        period_raw = melted["period"]
-        attrs = {a: _Text(melted[a]) for a in ATTRIBUTES if a in melted.columns}
+        employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
         actual = melted["_actual"].to_numpy(dtype=float)
         target = melted["_target"].to_numpy(dtype=float)
         a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
@@ -1265,11 +1464,6 @@ def _validate(
         bad_any = a_bad | t_bad
         orig = {**orig, "kpi": "kpi"}
 
-    if pd.api.types.is_datetime64_any_dtype(period_raw.dtype) or isinstance(
-        period_raw.dtype, pd.PeriodDtype
-    ):
-        period_raw = parse_periods(period_raw)
-    period_text = _Text(period_raw)
     parsed = np.array(
         [_format_period(_parse_one_period(str(u)), None) for u in period_text.uniques],
         dtype=object,
@@ -1349,7 +1543,8 @@ def _validate(
     valid_keys = key if all_ok else key[ok_key]
     if len(valid_keys) and valid_keys.max() < 8 * len(valid_keys) + 1_000_000:
         counts = np.bincount(valid_keys)  # O(n): the key space is small
-        dup[ok_key if not all_ok else slice(None)] = counts[valid_keys] > 1
+        if np.count_nonzero(counts) < len(valid_keys):  # else every key is unique
+            dup[ok_key if not all_ok else slice(None)] = counts[valid_keys] > 1
     else:
         dup[ok_key] = pd.Series(valid_keys).duplicated(keep=False).to_numpy()
     if dup.any():
@@ -1382,22 +1577,11 @@ def _validate(
     if duplicates == "sum" and dup[keep].any():
         table = _sum_duplicates(table)
     stats = {
-        "employees": len(_present(employee, keep)),
-        "periods": tuple(sorted(_present(period, keep))),
-        "kpis": tuple(_present(kpi, keep)),
+        "employees": len(employee.present(keep)),
+        "periods": tuple(sorted(period.present(keep))),
+        "kpis": tuple(kpi.present(keep)),
     }
     return table.reset_index(drop=True), layout, stats
-
-
-def _present(text: _Text, keep: np.ndarray) -> list[str]:
-    """Unique values among the kept rows, in the order of the unique values.
-
-    Unique values come from factorize or the CSV reader's dictionary, so they are in
-    order of first appearance.
-    """
-    codes = text.codes if keep.all() else text.codes[keep]
-    seen = np.bincount(codes[codes >= 0], minlength=len(text.uniques)) > 0
-    return [str(u) for u in text.uniques[seen]]
 
 
 def _combine_codes(columns: Sequence[_Text]) -> np.ndarray:

@@ -870,3 +870,128 @@ def test_save_then_load_is_exact(tmp_path_factory, rows, ext):
     back = data.load(path)
     assert back["employee"].tolist() == long["employee"].tolist()
     assert back["actual"].tolist() == long["actual"].tolist()
+
+
+# --------------------------------------------------------------------------- fast CSV reader
+# The fast reader (pandas' C parser) must read every file it accepts exactly as the
+# careful reader (arrow, with line-accurate diagnostics) does, and hand the rest over.
+H = "employee,period,kpi,actual,target,team\n"
+FAST_CASES = {
+    "clean, ids with zeros": (
+        H + "007,2025-01,deals,3,4,North\n008,2025-02,deals,5,4,South\n",
+        True,
+    ),
+    "numeric periods": (H + "E1,202501,deals,3,4,N\nE1,202502,deals,1.5,4,N\n", True),
+    "padded text and numbers": (H + " E1 ,2025-01, deals , 3 ,4,North \n", True),
+    "duplicates and bad period": (
+        H + "A,2025-01,x,1,2,N\nA,2025-01,x,2,2,N\nB,2025-13,x,1,2,N\n",
+        True,
+    ),
+    "unknown column": ("employee,period,kpi,actual,note\nA,2025-01,x,1,hello\n", True),
+    "wide": ("employee,period,deals,calls\nA,2025-01,3,40\nB,2025-01,4,41\n", True),
+    "crlf": (H.replace("\n", "\r\n") + "A,2025-01,x,1,2,N\r\n", True),
+    "quoted fields": (H + '"A","2025-01","x","1","2","N"\n', True),
+    "team of booleans": (H + "A,2025-01,x,1,2,True\nB,2025-01,x,1,2,False\n", True),
+    "empty target last": (
+        "employee,period,kpi,actual,target\nA,2025-01,x,1,\nB,2025-01,x,2,3\n",
+        False,
+    ),
+    "short row": (H + "A,2025-01,x,1,2\nB,2025-01,x,1,2,N\n", False),
+    "long row": (H + "A,2025-01,x,1,2,N,extra\nB,2025-01,x,1,2,N\n", False),
+    "blank lines": (H + "\nA,2025-01,x,1,2,N\n\n", False),
+    "line break in quotes": (H + 'A,2025-01,x,1,2,"N\nS"\nB,2025-01,x,1,2,N\n', False),
+    "line break in an ignored column": (
+        'employee,period,kpi,actual,note\nA,2025-01,x,1,"a\nb"\nB,2025-01,x,1,c\n',
+        False,
+    ),
+    "text actual": (H + "A,2025-01,x,oops,2,N\n", False),
+    "booleans as actuals": (H + "A,2025-01,x,True,2,N\nB,2025-01,x,False,2,N\n", False),
+    "infinity": (H + "A,2025-01,x,inf,2,N\n", False),
+    "nan text": (H + "A,2025-01,x,NaN,2,N\n", False),
+    "thousands in quotes": (H + 'A,2025-01,x,"1,234.5",2,N\n', False),
+    "decimal comma": ("employee;period;kpi;actual\nA;2025-01;x;1,5\nB;2025-01;x;1 234,5\n", False),
+    "sep line": ("sep=;\nemployee;period;kpi;actual\nA;2025-01;x;1,5\n", True),
+    "missing employee": (H + ",2025-01,x,1,2,N\nB,2025-01,x,1,2,N\n", True),
+    "big integers": (H + "A,2025-01,x,12345678901234567890,9007199254740993,N\n", True),
+}
+
+
+def _both_readers(path: Path) -> tuple[data.DataQualityReport, data.DataQualityReport]:
+    fast = data.check(path)
+    data._FAST_CSV = False
+    try:
+        careful = data.check(path)
+    finally:
+        data._FAST_CSV = True
+    return fast, careful
+
+
+def _same_report(fast: data.DataQualityReport, careful: data.DataQualityReport) -> None:
+    assert str(fast) == str(careful)
+    pd.testing.assert_frame_equal(fast.failure_cases, careful.failure_cases)
+    if careful.data is None:
+        assert fast.data is None
+    else:
+        pd.testing.assert_frame_equal(fast.data, careful.data)
+
+
+@pytest.mark.parametrize("case", FAST_CASES)
+def test_fast_reader_matches_the_careful_one(tmp_path, case):
+    text, accepted = FAST_CASES[case]
+    path = write(tmp_path, "t.csv", text)
+    fast, careful = _both_readers(path)
+    _same_report(fast, careful)
+    encoding, head = data._sniff_head(path, str(path))
+    raw = data._read_csv_fast(path, str(path), data._numeric_hint("auto"), encoding, head)
+    assert (raw is not None) == accepted
+
+
+def test_fast_reader_cp1251_and_bom(tmp_path):
+    text = H + "Анна,2025-01,x,1,2,Север\n"
+    for path in (
+        write(tmp_path, "a.csv", text, "cp1251"),
+        write(tmp_path, "b.csv", "\ufeff" + text),
+    ):
+        fast, careful = _both_readers(path)
+        _same_report(fast, careful)
+        assert fast.data["employee"].tolist() == ["Анна"]
+        assert fast.data["team"].tolist() == ["Север"]
+
+
+def test_fast_reader_ids_that_look_numeric_only_after_the_sample(tmp_path):
+    # the first 200 lines have letters: pandas would infer text; later "007" must stay "007"
+    lines = [f"E{i},2025-01,x,{i},1,N" for i in range(300)] + ["007,2025-02,x,1,1,N"]
+    path = write(tmp_path, "t.csv", H + "\n".join(lines) + "\n")
+    fast, careful = _both_readers(path)
+    _same_report(fast, careful)
+    assert fast.data["employee"].iloc[-1] == "007"
+
+
+CELLS = st.sampled_from(
+    ["", " ", "007", "E1", "1", "0", "-2.5", "1e3", "True", "nan", "inf", "x y", '"a,b"',
+     '"q""q"', '"l\nb"', "2025-01", "2025-Q1", "202501", "13.2025", " 3 "]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(CELLS, min_size=4, max_size=7), min_size=1, max_size=8),
+    st.sampled_from([",", ";"]),
+)
+def test_fast_reader_matches_the_careful_one_property(tmp_path_factory, rows, sep):
+    header = sep.join(["employee", "period", "kpi", "actual", "target", "team"])
+    text = header + "\n" + "\n".join(sep.join(r) for r in rows) + "\n"
+    path = tmp_path_factory.mktemp("fast") / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        fast, careful = _both_readers(path)
+    except DataValidationError as err:  # e.g. no data rows at all: both must say the same
+        data._FAST_CSV = False
+        try:
+            with pytest.raises(DataValidationError) as excinfo:
+                data.check(path)
+        finally:
+            data._FAST_CSV = True
+        assert str(excinfo.value) == str(err)
+        return
+    _same_report(fast, careful)
