@@ -4,7 +4,10 @@ Three layers:
 
 - :func:`prepare` (pandas) rolls the long table up to the scheme's period, sets every
   target (:mod:`kpitools.targets`, no look-ahead), checks them, and aligns actuals and
-  targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`).
+  targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`). It is
+  :func:`prepare_base` (roll-up, ``roles``, alignment: what no target setting changes, a
+  :class:`PreparedData`) followed by :func:`set_targets`; keep the base to try other
+  targets in a few tens of milliseconds instead of rolling the data up again.
 - :func:`compute` (pure numpy, no loop over rows) turns those arrays into payouts
   (:class:`PayoutArrays`). It is what the forecast and the what-if widgets call again and
   again, so it only does arithmetic on whole arrays.
@@ -70,9 +73,12 @@ from .targets import TargetContext, TargetResult, compute_targets
 
 __all__ = [
     "PayoutInputs",
+    "PreparedData",
     "PayoutArrays",
     "SchemeRun",
     "prepare",
+    "prepare_base",
+    "set_targets",
     "compute",
     "run_scheme",
     "round_cents",
@@ -540,6 +546,10 @@ def prepare(
 ) -> PayoutInputs:
     """Roll data up, set targets, check them and align everything into arrays.
 
+    The same as ``set_targets(prepare_base(data, scheme, …), scheme)``: keep the
+    :class:`PreparedData` of :func:`prepare_base` to try other targets without rolling the
+    data up again.
+
     Parameters
     ----------
     data : DataFrame or path
@@ -575,6 +585,132 @@ def prepare(
     (['a', 'b'], [90.0, 130.0], [100.0, 100.0])
     """
     scheme = load_scheme(scheme)
+    return set_targets(prepare_base(data, scheme, periods=periods, library=library), scheme)
+
+
+@dataclass(frozen=True, eq=False)
+class _KpiRows:
+    """The rolled-up rows of one KPI, as target methods see them, and where they align."""
+
+    frame: pd.DataFrame  # employee, period (ordinal), role, actual, target, emp
+    dest: np.ndarray  # positions in the keys of the rows present there
+    src: np.ndarray  # those rows
+    actual: np.ndarray  # aligned with the keys (NaN: no row); never written to
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """What :func:`prepare` does before any target is set: roll-up, eligibility, alignment.
+
+    Build it with :func:`prepare_base`; :func:`set_targets` sets a scheme's targets on it.
+    It fits every scheme with the same period, KPIs (of components, gates, modifiers and
+    ``revenue_kpi``) and ``roles``: curves, weights, pay, cap, pool and target settings may
+    differ. The what-if explorer keeps one, so that a target change costs only the target
+    methods, not a new roll-up.
+
+    Attributes
+    ----------
+    source : str
+        How messages name the data.
+    kind : str
+        The period kind.
+    keys : pandas.DataFrame
+        ``employee, period`` (ordinal), ``role`` (and ``team, region, manager`` when
+        present): every employee-period with an actual for a component KPI, sorted by
+        period then employee, before periods are selected.
+    warnings : tuple of str
+        Those of the roll-up.
+    """
+
+    source: str
+    kind: str
+    signature: tuple
+    known: frozenset
+    library: Any
+    periods: Any
+    has_role: bool
+    has_target_column: bool
+    keys: pd.DataFrame
+    per: np.ndarray
+    in_range: np.ndarray
+    rows: Mapping[str, _KpiRows]
+    revenue: np.ndarray
+    role_code: np.ndarray
+    role_names: np.ndarray
+    warnings: tuple[str, ...]
+    # selected rows per set of skipped periods (target settings rarely change it)
+    _selections: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Employee-periods before periods are selected."""
+        return len(self.keys)
+
+    def fits(self, scheme: Any) -> bool:
+        """Whether :func:`set_targets` can use this for ``scheme`` (same period, KPIs, roles).
+
+        Examples
+        --------
+        >>> data = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"],
+        ...                      "actual": [1.0]})
+        >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+        ...     {"kpi": "x", "weight": 1, "target": 2, "curve": {"steps": [[1, 1]]}}]})
+        >>> base = prepare_base(data, s, library=False)
+        >>> base.fits(s.set("components.0.target.value", 3)), base.fits(s.set("period", "year"))
+        (True, False)
+        """
+        scheme = load_scheme(scheme)
+        return _signature(scheme, self.known, self.library) == self.signature
+
+    def __repr__(self) -> str:
+        return (
+            f"PreparedData({self.n} employee-periods, {self.kind}, "
+            f"KPIs {', '.join(sorted(self.rows))})"
+        )
+
+
+def _signature(scheme: Scheme, known: Any, library: Any) -> tuple:
+    """What a roll-up depends on in a scheme: its period, KPIs and roles."""
+    items = _items(scheme)
+    needed = {it.spec.kpi for it in items}
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
+        needed.add(scheme.revenue_kpi)
+    needed |= ratio_inputs(library, needed) & known
+    comp = frozenset(c.kpi for c in scheme.components)
+    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp)
+
+
+def prepare_base(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> PreparedData:
+    """The part of :func:`prepare` that no target setting changes.
+
+    Parameters
+    ----------
+    data, scheme, periods, library
+        As for :func:`prepare`; of the scheme only its period, KPIs, ``revenue_kpi`` and
+        ``roles`` matter here.
+
+    Returns
+    -------
+    PreparedData
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+    ...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+    >>> s = load_scheme({"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "sales", "weight": 1.0, "target": 100, "curve": {"steps": [[1, 1]]}}]})
+    >>> base = prepare_base(data, s, library=False)
+    >>> [set_targets(base, s.set("components.0.target.value", v)).target[0].tolist()
+    ...  for v in (100, 120)]
+    [[100.0, 100.0], [120.0, 120.0]]
+    """
+    scheme = load_scheme(scheme)
     library = _resolve_library(library)
     table, source = _as_table(data, library)
     items = _items(scheme)
@@ -593,17 +729,14 @@ def prepare(
                 f"{source}.{did_you_mean(item.spec.kpi, known)}\n"
                 f"Suggestion: add its rows to the data, or use a KPI the data has: {shown}."
             )
-    needed = {it.spec.kpi for it in items}
     warnings: list[str] = []
-    if scheme.revenue_kpi is not None:
-        if scheme.revenue_kpi in known:
-            needed.add(scheme.revenue_kpi)
-        else:
-            warnings.append(
-                f"revenue_kpi {scheme.revenue_kpi!r} is not in {source}: cost of sales "
-                "cannot be computed."
-            )
-    needed |= ratio_inputs(library, needed) & known
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi not in known:
+        warnings.append(
+            f"revenue_kpi {scheme.revenue_kpi!r} is not in {source}: cost of sales "
+            "cannot be computed."
+        )
+    signature = _signature(scheme, known, library)
+    needed = signature[3]
     wanted = table["kpi"].astype(str).isin(needed).to_numpy()
     eligible = _eligible(scheme, table, source)
     if eligible is not None:
@@ -628,8 +761,7 @@ def prepare(
         per = frame["period"].to_numpy(dtype=np.int64)
         return (per - p0) * n_emp + frame["emp"].to_numpy(dtype=np.int64)
 
-    comp_kpis = {c.kpi for c in scheme.components}
-    in_comp = values["kpi"].isin(comp_kpis).to_numpy()
+    in_comp = values["kpi"].isin(signature[4]).to_numpy()
     key_sorted = unique_sorted(key_of(values)[in_comp])
     attrs = attrs.iloc[np.argsort(key_of(attrs), kind="stable")].reset_index(drop=True)
     attr_key = key_of(attrs)  # sorted; one row per employee-period
@@ -645,15 +777,14 @@ def prepare(
         hit = np.flatnonzero(key_sorted[pos] == frame_key) if key_sorted.size else pos[:0]
         return pos[hit], hit
 
+    attr_roles = attrs["role"].to_numpy(dtype=object) if has_role else None
     by_kpi = {k: g for k, g in values.groupby("kpi", sort=False)}
-    results: dict[_Item, TargetResult] = {}
-    aligned: dict[_Item, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    skipped: dict[int, list[str]] = {}
-    for item in items:
-        frame = by_kpi[item.spec.kpi].reset_index(drop=True)
+    rows: dict[str, _KpiRows] = {}
+    for kpi in dict.fromkeys(it.spec.kpi for it in items):
+        frame = by_kpi[kpi].reset_index(drop=True)
         fkey = key_of(frame)
         if has_role:
-            roles = attrs["role"].to_numpy(dtype=object)[np.searchsorted(attr_key, fkey)]
+            roles = attr_roles[np.searchsorted(attr_key, fkey)]
             roles = np.where(pd.isna(roles), "", roles).astype(object)
         else:
             roles = np.full(len(frame), "", dtype=object)
@@ -667,41 +798,135 @@ def prepare(
                 "emp": frame["emp"].to_numpy(dtype=np.int64),
             }
         )
-        spec_target = item.spec.target
-        if spec_target is None:
-            res = TargetResult(np.full(len(frame), np.nan))
-        else:
-            ctx = TargetContext(
-                frame=ctx_frame,
-                kind=kind,
-                label=item.label,
-                has_target_column="target" in table.columns,
-            )
-            res = compute_targets(spec_target, ctx)
-        results[item] = res
-        for p, reason in res.skipped.items():
-            skipped.setdefault(p, []).append(reason)
         dest, src = align(fkey)
         actual = np.full(key_sorted.size, np.nan)
-        target = np.full(key_sorted.size, np.nan)
-        pos = np.full(key_sorted.size, np.nan)
         actual[dest] = ctx_frame["actual"].to_numpy()[src]
-        target[dest] = res.values[src]
-        pos[dest] = src
-        aligned[item] = (actual, target, pos)
+        actual.flags.writeable = False
+        rows[kpi] = _KpiRows(frame=ctx_frame, dest=dest, src=src, actual=actual)
 
     per = keys["period"].to_numpy(dtype=np.int64)
-    keep = select(per, kind, periods)
-    if per.size and not keep.any():
+    in_range = select(per, kind, periods)
+    if per.size and not in_range.any():
         lo, hi = format_periods([per.min(), per.max()], kind)
         raise DefinitionError(
             f"periods {periods!r}: none of the data's {kind}s is inside (the data has "
             f"{lo} to {hi}).\nSuggestion: choose periods within the data; a {kind} counts "
             "when it lies wholly inside FROM..TO."
         )
-    in_scope = set(unique_sorted(per[keep]).tolist())
+
+    revenue = np.full(key_sorted.size, np.nan)
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
+        f = by_kpi[scheme.revenue_kpi]
+        dest, src = align(key_of(f))
+        revenue[dest] = f["actual"].to_numpy(float)[src]
+    role_code, role_names = pd.factorize(keys["role"].astype(object))
+    return PreparedData(
+        source=source,
+        kind=kind,
+        signature=signature,
+        known=frozenset(known),
+        library=library,
+        periods=periods,
+        has_role=has_role,
+        has_target_column="target" in table.columns,
+        keys=keys,
+        per=per,
+        in_range=in_range,
+        rows=rows,
+        revenue=revenue,
+        role_code=np.asarray(role_code, dtype=np.int64),
+        role_names=np.asarray(role_names, dtype=object),
+        warnings=tuple(warnings),
+    )
+
+
+def _selection(base: PreparedData, skip_codes: np.ndarray):
+    """Rows kept (inside ``periods``, not skipped), their keys and period codes (cached)."""
+    cache_key = skip_codes.tobytes()
+    hit = base._selections.get(cache_key)
+    if hit is not None:
+        return hit
+    keep = base.in_range & ~np.isin(base.per, skip_codes)
+    rows = np.flatnonzero(keep)
+    keys = base.keys.iloc[rows].reset_index(drop=True)
+    per_kept = base.per[rows]
+    labels = format_periods(per_kept, base.kind)
+    period_code = np.searchsorted(unique_sorted(per_kept), per_kept).astype(np.int64)
+    keys["period"] = pd.Series(labels, dtype=object).astype(str)
+    columns = ["employee", "period", "role"] + [
+        c for c in ("team", "region", "manager") if c in keys.columns
+    ]
+    keys = keys[columns]
+    if len(base._selections) >= 8:
+        base._selections.pop(next(iter(base._selections)))
+    base._selections[cache_key] = out = (rows, keys, period_code)
+    return out
+
+
+def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
+    """Set a scheme's targets on prepared data, check them, and align them into arrays.
+
+    Parameters
+    ----------
+    base : PreparedData
+        From :func:`prepare_base` (with a scheme of the same period, KPIs and roles).
+    scheme : Scheme, mapping or path
+
+    Returns
+    -------
+    PayoutInputs
+        Identical to what :func:`prepare` returns for the same data and scheme.
+
+    Raises
+    ------
+    DefinitionError
+        ``base`` was prepared for a scheme with another period, other KPIs or roles; on-target
+        pay with no amount for a role.
+    DataValidationError
+        As :func:`prepare`.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"],
+    ...                      "actual": [1.0]})
+    >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+    ...     {"kpi": "x", "weight": 1, "target": 2, "curve": {"steps": [[1, 1]]}}]})
+    >>> set_targets(prepare_base(data, s, library=False), s).target[0].tolist()
+    [2.0]
+    """
+    scheme = load_scheme(scheme)
+    if not base.fits(scheme):
+        raise DefinitionError(
+            f"{scheme.source}: the prepared data were made for a scheme with another period, "
+            "other KPIs or other roles.\n"
+            "Suggestion: prepare the data again with prepare_base(data, scheme)."
+        )
+    library = base.library
+    kind = base.kind
+    items = _items(scheme)
+    warnings = list(base.warnings)
+    results: dict[_Item, TargetResult] = {}
+    skipped: dict[int, list[str]] = {}
+    n_keys = base.n
+    for item in items:
+        kpi_rows = base.rows[item.spec.kpi]
+        spec_target = item.spec.target
+        if spec_target is None:
+            res = TargetResult(np.full(len(kpi_rows.frame), np.nan))
+        else:
+            ctx = TargetContext(
+                frame=kpi_rows.frame,
+                kind=kind,
+                label=item.label,
+                has_target_column=base.has_target_column,
+            )
+            res = compute_targets(spec_target, ctx)
+        results[item] = res
+        for p, reason in res.skipped.items():
+            skipped.setdefault(p, []).append(reason)
+
+    in_scope = set(unique_sorted(base.per[base.in_range]).tolist())
     skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
-    keep &= ~np.isin(per, skip_codes)
     skipped_df = pd.DataFrame(
         {
             "period": list(format_periods(skip_codes, kind)) if skip_codes.size else [],
@@ -709,16 +934,8 @@ def prepare(
         },
         dtype=object,
     )
-    rows = np.flatnonzero(keep)
-    keys = keys.iloc[rows].reset_index(drop=True)
-    labels = format_periods(keys["period"].to_numpy(dtype=np.int64), kind)
-    per_kept = keys["period"].to_numpy(dtype=np.int64)
-    period_code = np.searchsorted(unique_sorted(per_kept), per_kept)
-    keys["period"] = pd.Series(labels, dtype=object).astype(str)
-    columns = ["employee", "period", "role"] + [
-        c for c in ("team", "region", "manager") if c in keys.columns
-    ]
-    keys = keys[columns]
+    rows, keys, period_code = _selection(base, skip_codes)
+    keys, period_code = keys.copy(deep=False), period_code.copy()  # the cache stays as it was
 
     def direction(spec: Any) -> str:
         if spec.direction is not None:
@@ -728,11 +945,17 @@ def prepare(
         return d if d in ("higher", "lower") else "higher"
 
     # before the targets: a role without pay is the likelier slip (see roles: in schemes)
-    otp = _on_target_pay(scheme, keys, has_role)
+    codes = (base.role_code[rows], base.role_names)
+    otp = _on_target_pay(scheme, keys, base.has_role, codes=codes)
     arrays: dict[_Item, tuple[np.ndarray, np.ndarray]] = {}
     failures = []
     for item in items:
-        actual, target, pos = (a[rows] for a in aligned[item])
+        kpi_rows = base.rows[item.spec.kpi]
+        res = results[item]
+        actual = kpi_rows.actual[rows]
+        target = np.full(n_keys, np.nan)
+        target[kpi_rows.dest] = res.values[kpi_rows.src]
+        target = target[rows]
         arrays[item] = (actual, target)
         have = ~np.isnan(actual)
         n_missing = int((~have).sum())
@@ -746,26 +969,23 @@ def prepare(
                 f"{item.label}: {n_missing} employee-period(s) have no actual; {effect}."
             )
         if item.needs_target:
-            failures.append(
-                _target_failures(
-                    item, direction(item.spec), keys, actual, target, pos, results[item]
+            bad = have & ~(target > 0)  # cheap screen; the details only when something is off
+            if item.spec.baseline is not None or bad.any():
+                pos = np.full(n_keys, np.nan)
+                pos[kpi_rows.dest] = kpi_rows.src
+                failures.append(
+                    _target_failures(
+                        item, direction(item.spec), keys, actual, target, pos[rows], res
+                    )
                 )
-            )
     failures = [f for f in failures if len(f)]
     if failures:
         _raise_target_failures(
             scheme,
             pd.concat(failures, ignore_index=True),
             results,
-            keys["role"] if has_role else None,
+            keys["role"] if base.has_role else None,
         )
-
-    revenue = np.full(key_sorted.size, np.nan)
-    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
-        f = by_kpi[scheme.revenue_kpi]
-        dest, src = align(key_of(f))
-        revenue[dest] = f["actual"].to_numpy(float)[src]
-    revenue = revenue[rows]
 
     comps = [it for it in items if it.kind == "component"]
     gates = [it for it in items if it.kind == "gate"]
@@ -782,8 +1002,8 @@ def prepare(
         gate_direction=tuple(direction(it.spec) for it in gates),
         modifier_direction=tuple(direction(it.spec) for it in mods),
         on_target_pay=otp,
-        revenue=revenue,
-        period_code=period_code.astype(np.int64),
+        revenue=base.revenue[rows],
+        period_code=period_code,
         skipped=skipped_df,
         warnings=tuple(dict.fromkeys(warnings)),
     )
@@ -928,7 +1148,10 @@ def _raise_target_failures(scheme: Scheme, fails: pd.DataFrame, results, roles=N
     raise DataValidationError(message, cases)
 
 
-def _on_target_pay(scheme: Scheme, keys: pd.DataFrame, has_role: bool) -> np.ndarray:
+def _on_target_pay(
+    scheme: Scheme, keys: pd.DataFrame, has_role: bool, codes: tuple | None = None
+) -> np.ndarray:
+    """On-target pay per row; ``codes``: the rows' role codes and the names they index."""
     otp = scheme.on_target_pay
     if not isinstance(otp, Mapping):
         return np.full(len(keys), float(otp))
@@ -938,10 +1161,15 @@ def _on_target_pay(scheme: Scheme, keys: pd.DataFrame, has_role: bool) -> np.nda
             f"({', '.join(otp)}) but the data has no 'role' column.\n"
             "Suggestion: add a role column to the data, or give on_target_pay as one number."
         )
-    roles = keys["role"].astype(object).to_numpy()
-    amounts = pd.Series(roles).map(otp).to_numpy(float)
+    if codes is None:
+        codes = pd.factorize(keys["role"].astype(object))
+    code, names = codes
+    # one look-up per distinct role; code -1 (no role) takes the NaN appended last
+    by_code = np.array([otp.get(r, np.nan) for r in names] + [np.nan], dtype=float)
+    amounts = by_code[np.asarray(code, dtype=np.int64)]
     bad = np.isnan(amounts)
     if bad.any():
+        roles = keys["role"].astype(object).to_numpy()
         missing_roles = pd.unique(pd.Series(roles[bad], dtype=object).fillna("(none)"))
         first = np.flatnonzero(bad)[0]
         role = missing_roles[0]

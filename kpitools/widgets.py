@@ -660,7 +660,8 @@ def _targets_key(scheme: Any) -> str:
         ]
         for it in items
     ]
-    return json.dumps([scheme.period, scheme.revenue_kpi, parts], sort_keys=True)
+    roles = list(scheme.roles) if getattr(scheme, "roles", None) is not None else None
+    return json.dumps([scheme.period, scheme.revenue_kpi, roles, parts], sort_keys=True)
 
 
 class _Engine:
@@ -681,15 +682,20 @@ class _Engine:
         self.periods = periods
         self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
         self._cache: dict[str, _Prepared] = {}
+        self._base: Any = None  # the roll-up (payout.PreparedData): kept across target changes
 
     def prepared(self, scheme: Any) -> _Prepared:
         import pandas as pd
 
-        from .payout import prepare
+        from .payout import prepare_base, set_targets
 
         key = _targets_key(scheme)
         if key not in self._cache:
-            inputs = prepare(self.table, scheme, periods=self.periods, library=self.library_arg)
+            if self._base is None or not self._base.fits(scheme):
+                self._base = prepare_base(
+                    self.table, scheme, periods=self.periods, library=self.library_arg
+                )
+            inputs = set_targets(self._base, scheme)
             emp = inputs.keys["employee"].astype(str).to_numpy()
             code = self.employees.get_indexer(emp)
             labels = (

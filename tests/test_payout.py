@@ -779,3 +779,82 @@ def test_roles_make_a_sales_revenue_scheme_run_on_the_demo_company():
     assert set(run.totals["role"]) == {"sales_rep", "key_account_manager"}
     assert len(run.totals) == int((sales["kpi"] == "revenue").sum())
     assert set(data.loc[data["kpi"] == "revenue", "role"]) >= {"marketing"}
+
+
+# --------------------------------------------------------------------------- prepare_base
+def _assert_same_inputs(a, b):
+    pd.testing.assert_frame_equal(a.keys, b.keys)
+    pd.testing.assert_frame_equal(a.skipped, b.skipped)
+    for name in ("actual", "target", "gate_actual", "gate_target"):
+        for x, y in zip(getattr(a, name), getattr(b, name), strict=True):
+            np.testing.assert_array_equal(x, y)
+    for name in ("on_target_pay", "revenue", "period_code"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert (a.direction, a.warnings) == (b.direction, b.warnings)
+
+
+def test_a_kept_base_gives_what_prepare_gives_for_every_target_setting():
+    from kpitools.payout import prepare_base, set_targets
+    from kpitools.schemes import load_scheme
+
+    rng = np.random.default_rng(11)
+    months = [f"2025-{m:02d}" for m in range(1, 10)]
+    people = {"a": "rep", "b": "rep", "c": "lead", "d": "lead"}
+    rows = [
+        (e, m, k, float(rng.integers(1, 200)))
+        for e in people
+        for m in months
+        for k in ("sales", "units")
+        if not (e == "d" and m < "2025-04")  # d joins in April
+    ]
+    data = _long(rows, role=people)
+    sales = {"kpi": "sales", "weight": 0.7, "curve": {"points": [[0.5, 0.2], [1.0, 1.0]]}}
+    scheme = load_scheme(
+        _scheme(
+            [
+                {**sales, "target": {"method": "percentile", "q": 0.5, "window": 2}},
+                _curve("units", {"steps": [[1, 1]]}, weight=0.3, target=50),
+            ],
+            on_target_pay={"rep": 100, "lead": 300},
+            revenue_kpi="sales",
+            gates=[{"kpi": "units", "min_attainment": 0.1, "target": 10}],
+        )
+    )
+    base = prepare_base(data, scheme, library=False)
+    changes = [
+        ("components.0.target.q", 0.8),
+        ("components.0.target", 30),  # no period skipped: another selection of rows
+        ("components.0.target", {"method": "growth", "rate": 0.1, "fallback": "peer_median"}),
+        ("components.1.target.value", 20),
+        ("on_target_pay.lead", 500),
+        ("components.0.target.window", 1),  # back to January skipped, from the cache
+    ]
+    skipped = set()
+    for path, value in changes:
+        variant = scheme.set(path, value)
+        assert base.fits(variant)
+        got = set_targets(base, variant)
+        got.keys["employee"] = "changed by a caller"  # must not reach the next result
+        got.period_code[:] = -1
+        want = prepare(data, variant, library=False)
+        got = set_targets(base, variant)
+        _assert_same_inputs(got, want)
+        skipped.add(tuple(got.skipped["period"]))
+    assert skipped == {("2025-01",), ()}
+
+
+def test_a_base_made_for_another_scheme_shape_is_refused():
+    from kpitools.payout import prepare_base, set_targets
+
+    data = _three()
+    base = prepare_base(data, _full_scheme(), library=False)
+    other = _full_scheme(period="quarter")
+    assert not base.fits(other)
+    assert not base.fits(_scheme([_curve("sales", {"steps": [[1, 1]]})]))
+    with pytest.raises(DefinitionError) as info:
+        set_targets(base, other)
+    assert str(info.value) == (
+        "scheme 't': the prepared data were made for a scheme with another period, other KPIs "
+        "or other roles.\nSuggestion: prepare the data again with prepare_base(data, scheme)."
+    )
+    assert repr(base) == "PreparedData(3 employee-periods, month, KPIs margin, nps, sales, units)"
