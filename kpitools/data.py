@@ -371,6 +371,13 @@ class _Raw:
     decimal_comma: bool
     original: dict[str, str]
     issues: _Issues
+    # text columns whose values a long-table validation must check for line breaks
+    # (the fast CSV reader leaves that to the unique values; see _CarefulNeeded)
+    break_check: tuple[str, ...] = ()
+
+
+class _CarefulNeeded(Exception):  # noqa: N818 - a signal, not an error
+    """The fast CSV reader accepted a file the careful reader must read (a line break)."""
 
 
 _WS = re.compile(r"\s+")
@@ -409,6 +416,7 @@ def _read(
     *,
     sheet: str | int | None = None,
     numeric: Callable[[list[str]], Iterable[str]] | None = None,
+    careful: bool = False,
 ) -> _Raw:
     """Read any supported source into a :class:`_Raw` (text columns stay text)."""
     if isinstance(source, pd.DataFrame):
@@ -427,7 +435,7 @@ def _read(
     if path.stat().st_size == 0:
         raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
     if ext in _CSV_EXT:
-        return _read_csv(path, name, numeric)
+        return _read_csv(path, name, numeric, careful=careful)
     if ext in _XLSX_EXT:
         return _read_xlsx(path, name, sheet)
     if ext in _PARQUET_EXT:
@@ -535,9 +543,9 @@ _NUMBER_LIKE = re.compile(
 )
 
 
-def _read_csv(path: Path, name: str, numeric: Callable | None) -> _Raw:
+def _read_csv(path: Path, name: str, numeric: Callable | None, *, careful: bool = False) -> _Raw:
     encoding, head = _sniff_head(path, name)
-    if _FAST_CSV and numeric is not None:
+    if _FAST_CSV and numeric is not None and not careful:
         raw = _read_csv_fast(path, name, numeric, encoding, head)
         if raw is not None:
             return raw
@@ -593,6 +601,7 @@ def _read_csv_fast(
         return None
     if caught:  # e.g. a first row with a field too many (pandas drops it with a warning)
         return None
+    break_check: list[str] = []
     if len(frame) == 0 or frame[columns[-1]].isna().any():
         return None  # a short row is padded with NaN: only the careful reader tells it apart
     for c in columns:
@@ -603,24 +612,44 @@ def _read_csv_fast(
             if values.dtype != np.float64 or np.isinf(values.to_numpy()).any():
                 return None  # text, True/False, infinities
         elif _is_arrow_text(values):
-            if _has_line_break(values):
+            if c in _TEXT_COLUMNS:
+                break_check.append(c)  # checked on its few unique values, if long
+            elif _has_line_break(values):
                 return None  # a quoted line break: one record over two lines
         elif c in _TEXT_COLUMNS or values.dtype == object:
             return None  # an id read as a number, or mixed types
     rows = np.arange(2 + skip, len(frame) + 2 + skip, dtype=np.int64)
-    return _finish(
+    raw = _finish(
         frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
     )
+    raw.break_check = tuple(break_check)
+    return raw
 
 
 def _has_line_break(values: pd.Series) -> bool:
     """Whether any text of an arrow-backed column holds a CR or LF (scans the bytes)."""
+    return _scan_bytes(values, (b"\n", b"\r"), ascii_only=False)
+
+
+# every byte that str.strip() may remove, alone or as part of a UTF-8 character (>= 0x80)
+_STRIPPABLE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+
+
+def _needs_strip(values: pd.Series) -> bool:
+    """False when no text of an arrow-backed column can change under ``str.strip()``.
+
+    Plain ASCII without any whitespace byte: a quick scan instead of hashing every row.
+    """
+    return _scan_bytes(values, _STRIPPABLE, ascii_only=True)
+
+
+def _scan_bytes(values: pd.Series, needles: tuple[bytes, ...], *, ascii_only: bool) -> bool:
     for chunk in _arrow_chunks(values):
         data = chunk.buffers()[2]
         if data is None:
             continue
         text = data.to_pybytes()  # `in` on bytes is a memchr: far faster than numpy here
-        if b"\n" in text or b"\r" in text:
+        if (ascii_only and not text.isascii()) or any(n in text for n in needles):
             return True
     return False
 
@@ -967,6 +996,8 @@ class _Text:
     (grouping attributes) the codes are only computed if something asks for them.
     """
 
+    uniques: np.ndarray  # None only while a lazy column has not been encoded
+
     def __init__(self, values: pd.Series, *, lazy: bool = False):
         is_str = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
         codes: np.ndarray | None
@@ -982,11 +1013,16 @@ class _Text:
             source = values if is_str else _as_text(values)
             if not _is_arrow_text(source):
                 codes, uniques = pd.factorize(source)
+            elif lazy and not _needs_strip(source):  # nothing to clean: no work at all
+                self._codes, self.uniques, self._source = None, None, source
+                self.line_break = False
+                return
             elif lazy:
                 codes, uniques = None, _arrow_unique(source)
             else:
                 codes, uniques = _arrow_factorize(source)
         raw = np.asarray(uniques, dtype=object)
+        self.line_break = any("\n" in u or "\r" in u for u in map(str, raw))
         stripped = np.array([str(u).strip() for u in raw], dtype=object)
         changed = bool((stripped != raw).any())
         if changed:
@@ -1016,28 +1052,33 @@ class _Text:
     def missing(self) -> np.ndarray:
         return self.codes < 0
 
+    def missing_rows(self) -> np.ndarray | None:
+        """The rows without a value, or None when every row has one."""
+        codes = self.codes
+        return codes < 0 if len(codes) and codes.min() < 0 else None
+
     def values(self, mask: np.ndarray) -> np.ndarray:
         """The cleaned text of the rows in ``mask`` (for messages)."""
         return np.append(self.uniques, None)[self.codes[mask]]
 
     def series(self, keep: np.ndarray | None = None) -> pd.Series:
         """The cleaned column (``str`` dtype), optionally only the rows in ``keep``."""
-        if self._source is not None and (keep is None or keep.all()):
+        if self._source is not None and keep is None:
             return self._source.reset_index(drop=True)
         if self._source is not None and self._codes is None:
             return self._source[keep].reset_index(drop=True)
         codes = self.codes if keep is None else self.codes[keep]
         return pd.Series(pd.array(self.uniques, dtype="str").take(codes, allow_fill=True))
 
-    def present(self, keep: np.ndarray) -> list[str]:
-        """Unique values among the kept rows, in the order of the unique values.
+    def present(self, keep: np.ndarray | None) -> list[str]:
+        """Unique values among the kept rows (None: all), in the order of the unique values.
 
         Unique values come from factorize or the CSV reader's dictionary, so they are in
         order of first appearance.
         """
-        if self._all_present and keep.all():
+        if self._all_present and keep is None:
             return [str(u) for u in self.uniques]
-        codes = self.codes if keep.all() else self.codes[keep]
+        codes = self.codes if keep is None else self.codes[keep]
         seen = np.bincount(codes[codes >= 0], minlength=len(self.uniques)) > 0
         return [str(u) for u in self.uniques[seen]]
 
@@ -1055,6 +1096,7 @@ class _Text:
         out.uniques = np.asarray(uniques, dtype=object)
         out._source = None
         out._all_present = self._all_present
+        out.line_break = self.line_break
         return out
 
 
@@ -1430,26 +1472,32 @@ def _validate(
         for c in frame.columns:
             if c not in CANONICAL_COLUMNS:
                 issues.add_general("ignored_column", orig[c], severity="warning")
-        actual, a_missing, a_bad = _parse_numbers(frame["actual"], decimal_comma=raw.decimal_comma)
+        actual, a_missing, a_bad = _numbers(frame["actual"], raw.decimal_comma)
         if "target" in frame.columns:
-            target, _t_missing, t_bad = _parse_numbers(
-                frame["target"], decimal_comma=raw.decimal_comma
-            )
+            target, _t_missing, t_bad = _numbers(frame["target"], raw.decimal_comma)
         else:
-            target, t_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
+            target, t_bad = np.full(len(frame), np.nan), None
         rows = raw.rows
         employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
+        if raw.break_check:
+            texts = {"employee": employee, "kpi": kpi, "period": period_text, **attrs}
+            for c in raw.break_check:
+                if texts[c].line_break if c in texts else _has_line_break(frame[c]):
+                    raise _CarefulNeeded(c)
         actual_col, target_col = orig["actual"], orig.get("target", "target")
         actual_text = frame["actual"]
         target_text = frame["target"] if "target" in frame.columns else None
-        if a_missing.any():
+        a_missing, a_bad, t_bad = _some(a_missing), _some(a_bad), _some(t_bad)
+        if a_missing is not None:
             issues.add("missing_actual", actual_col, rows[a_missing])
-        if a_bad.any():
+        if a_bad is not None:
             issues.add("bad_actual", actual_col, rows[a_bad], actual_text[a_bad])
-        if t_bad.any():
+        if t_bad is not None:
             issues.add("bad_target", target_col, rows[t_bad], target_text[t_bad])
-        bad_any = a_missing | a_bad | t_bad
+        bad_any = _union(a_missing, a_bad, t_bad)
     else:
+        if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
+            raise _CarefulNeeded()
         melted = _wide_to_long_raw(raw)
         rows = melted["_row"].to_numpy()
         employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
@@ -1461,7 +1509,7 @@ def _validate(
             issues.add("bad_actual", col, grp["_row"], grp["_actual_text"])
         for col, grp in melted[t_bad].groupby("_target_col", sort=False):
             issues.add("bad_target", col, grp["_row"], grp["_target_text"])
-        bad_any = a_bad | t_bad
+        bad_any = _union(_some(a_bad), _some(t_bad))
         orig = {**orig, "kpi": "kpi"}
 
     parsed = np.array(
@@ -1469,20 +1517,23 @@ def _validate(
         dtype=object,
     )
     period = period_text.mapped(parsed)
-    p_missing = period_text.missing
-    p_bad = period.missing & ~p_missing
-    e_missing = employee.missing
-    k_missing = kpi.missing
-    if e_missing.any():
+    # masks are None when no row has the problem: the clean path allocates nothing
+    p_missing = period_text.missing_rows()
+    p_bad = None
+    if period is not period_text and (p_unread := period.missing_rows()) is not None:
+        p_bad = _some(p_unread if p_missing is None else p_unread & ~p_missing)
+    e_missing = employee.missing_rows()
+    k_missing = kpi.missing_rows()
+    if e_missing is not None:
         issues.add("missing_employee", orig["employee"], rows[e_missing])
-    if k_missing.any():
+    if k_missing is not None:
         issues.add("missing_kpi", orig.get("kpi", "kpi"), rows[k_missing])
-    if p_missing.any():
+    if p_missing is not None:
         issues.add("missing_period", orig["period"], rows[p_missing])
-    if p_bad.any():
+    if p_bad is not None:
         issues.add("bad_period", orig["period"], rows[p_bad], period_text.values(p_bad))
-    key_bad = e_missing | k_missing | p_missing | p_bad
-    bad_any = bad_any | key_bad
+    key_bad = _union(e_missing, k_missing, p_missing, p_bad)
+    bad_any = _union(bad_any, key_bad)
     quarterly = np.array(["-Q" in str(u) for u in period.uniques] + [False])
     if quarterly.any() and not quarterly[:-1].all():
         is_q = quarterly[period.codes]
@@ -1521,8 +1572,8 @@ def _validate(
                 severity="warning",
                 note=" ".join(hints),
             )
-        negative = nonneg[kpi_codes] & (actual < 0)
-        if negative.any():
+        negative = _some(nonneg[kpi_codes] & (actual < 0)) if nonneg.any() else None
+        if negative is not None:
             col = orig["actual"] if layout == "long" else None
             issues.add(
                 "negative",
@@ -1533,21 +1584,24 @@ def _validate(
                     for k, a in zip(kpi.values(negative), actual[negative], strict=True)
                 ],
             )
-            bad_any = bad_any | negative
+            bad_any = _union(bad_any, negative)
 
     # duplicates among rows whose key could be read
-    ok_key = ~key_bad
+    ok_key = slice(None) if key_bad is None else ~key_bad
     key = _combine_codes([employee, period, kpi])
-    dup = np.zeros(len(rows), dtype=bool)
-    all_ok = bool(ok_key.all())
-    valid_keys = key if all_ok else key[ok_key]
-    if len(valid_keys) and valid_keys.max() < 8 * len(valid_keys) + 1_000_000:
+    valid_keys = key[ok_key]
+    dup = None
+    space = int(np.prod([len(t.uniques) + 1 for t in (employee, period, kpi)], dtype=float))
+    if len(valid_keys) and space < 8 * len(valid_keys) + 1_000_000:
         counts = np.bincount(valid_keys)  # O(n): the key space is small
         if np.count_nonzero(counts) < len(valid_keys):  # else every key is unique
-            dup[ok_key if not all_ok else slice(None)] = counts[valid_keys] > 1
-    else:
+            dup = np.zeros(len(rows), dtype=bool)
+            dup[ok_key] = counts[valid_keys] > 1
+    elif len(valid_keys):
+        dup = np.zeros(len(rows), dtype=bool)
         dup[ok_key] = pd.Series(valid_keys).duplicated(keep=False).to_numpy()
-    if dup.any():
+    dup = None if dup is None else _some(dup)
+    if dup is not None:
         labels = [
             f"{e} × {p} × {k}"
             for e, p, k in zip(
@@ -1556,12 +1610,12 @@ def _validate(
         ]
         if duplicates == "error":
             issues.add("duplicate", None, rows[dup], labels)
-            bad_any = bad_any | dup
+            bad_any = _union(bad_any, dup)
         else:
             issues.add("summed", None, rows[dup], labels, severity="warning")
 
-    keep = ~bad_any
-    keep_all = bool(keep.all())
+    keep = None if bad_any is None else ~bad_any
+    keep_all = keep is None
     columns: dict[str, Any] = {
         "employee": employee.series(keep),
         "period": period.series(keep),
@@ -1574,7 +1628,7 @@ def _validate(
     for a, values in attrs.items():
         columns[a] = values.series(keep)
     table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
-    if duplicates == "sum" and dup[keep].any():
+    if duplicates == "sum" and dup is not None and (keep_all or dup[keep].any()):
         table = _sum_duplicates(table)
     stats = {
         "employees": len(employee.present(keep)),
@@ -1582,6 +1636,32 @@ def _validate(
         "kpis": tuple(kpi.present(keep)),
     }
     return table.reset_index(drop=True), layout, stats
+
+
+def _numbers(
+    values: pd.Series, decimal_comma: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`_parse_numbers`, with no masks (None) for a column of finite floats."""
+    if values.dtype == np.float64:
+        out = values.to_numpy()
+        if np.isfinite(out).all():
+            return out, None, None
+    return _parse_numbers(values, decimal_comma=decimal_comma)
+
+
+def _some(mask: np.ndarray | None) -> np.ndarray | None:
+    """The mask, or None when it selects no row."""
+    return mask if mask is not None and mask.any() else None
+
+
+def _union(*masks: np.ndarray | None) -> np.ndarray | None:
+    present = [m for m in masks if m is not None]
+    if not present:
+        return None
+    out = present[0].copy()
+    for m in present[1:]:
+        out |= m
+    return out
 
 
 def _combine_codes(columns: Sequence[_Text]) -> np.ndarray:
@@ -1719,7 +1799,11 @@ def _run(
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
     raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
-    table, used, stats = _validate(raw, layout, duplicates, library)
+    try:
+        table, used, stats = _validate(raw, layout, duplicates, library)
+    except _CarefulNeeded:  # a quoted line break: only the careful reader counts lines right
+        raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout), careful=True)
+        table, used, stats = _validate(raw, layout, duplicates, library)
     issues = raw.issues
     ok = issues.n_errors == 0
     summary = issues.summary()
