@@ -247,9 +247,9 @@ def _next_period_rows(
     carried forward, and the employee's latest grouping attributes.
     """
     from .errors import DefinitionError
-    from .periods import convert, format_period, parse_periods
+    from .periods import convert, format_period, period_ordinals
 
-    kinds, ords, _bad = parse_periods(table["period"])
+    kinds, ords, _bad = period_ordinals(table["period"])
     data_kind = str(kinds[0]) if len(kinds) else scheme.period
     scheme_ords = convert(ords, data_kind, scheme.period)
     last = int(scheme_ords.max())

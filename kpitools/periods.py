@@ -45,7 +45,7 @@ from .errors import DataValidationError, DefinitionError
 __all__ = [
     "KINDS",
     "parse_period",
-    "parse_periods",
+    "period_ordinals",
     "format_period",
     "format_periods",
     "convert",
@@ -87,8 +87,32 @@ def parse_period(text: Any) -> tuple[str, int]:
     return "year", year
 
 
-def parse_periods(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Parse many labels (each distinct label once): kinds, ordinals and the bad labels."""
+def period_ordinals(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Kinds and ordinals of canonical period labels (each distinct label parsed once).
+
+    For labels already in the canonical form (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``); free-form
+    text (dates, "Jan 2025") is :func:`kpitools.data.parse_periods`'s job.
+
+    Parameters
+    ----------
+    values : iterable
+        Period labels.
+
+    Returns
+    -------
+    kinds : numpy.ndarray of str
+        ``month``, ``quarter``, ``year`` ("" for a bad label).
+    ordinals : numpy.ndarray of int64
+        Months, quarters or years since year 0 (-1 for a bad label).
+    bad : list
+        The distinct labels that are not periods.
+
+    Examples
+    --------
+    >>> kinds, ords, bad = period_ordinals(["2025-01", "2025-Q1", "2025", "soon"])
+    >>> kinds.tolist(), ords.tolist(), bad
+    (['month', 'quarter', 'year', ''], [24300, 8100, 2025, -1], ['soon'])
+    """
     values = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
     codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
     kinds_u, ords_u, bad = [], [], []
@@ -337,7 +361,7 @@ def roll_up(
     """
     if kind not in KINDS:
         raise DefinitionError(f"period {kind!r}: use one of: {', '.join(KINDS)}.")
-    kinds, ords, bad = parse_periods(data["period"])
+    kinds, ords, bad = period_ordinals(data["period"])
     if bad:
         rows = np.flatnonzero(np.isin(data["period"].astype(str).to_numpy(), bad))
         raise DataValidationError(

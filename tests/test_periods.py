@@ -17,6 +17,7 @@ from kpitools.periods import (
     lag_year,
     parse_period,
     parse_range,
+    period_ordinals,
     roll_up,
     select,
 )
@@ -219,3 +220,22 @@ def test_roll_up_properties(won, extra, seed):
     shuffled = data.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     again = roll_up(shuffled, "quarter", library=library).values
     pd.testing.assert_frame_equal(r, again)
+
+
+def test_period_ordinals_of_canonical_labels():
+    kinds, ords, bad = period_ordinals(
+        pd.Series(["2024-12", "2025-Q4", "2024-12", "2025", "2025-13", None])
+    )
+    assert kinds.tolist() == ["month", "quarter", "month", "year", "", ""]
+    assert ords.tolist() == [24299, 8103, 24299, 2025, -1, -1]
+    assert len(bad) == 2 and bad[0] == "2025-13" and pd.isna(bad[1])  # a missing label is bad
+
+
+def test_one_name_per_job_for_periods():
+    import kpitools.data
+    import kpitools.periods
+
+    # free-form text → labels lives in data; labels → ordinals here, under another name
+    assert not hasattr(kpitools.periods, "parse_periods")
+    assert "period_ordinals" in kpitools.periods.__all__
+    assert callable(kpitools.data.parse_periods)
