@@ -365,7 +365,7 @@ class _Raw:
     """A table as read: normalised column names, text or numeric columns, user row numbers."""
 
     frame: pd.DataFrame
-    rows: np.ndarray
+    row_numbers: np.ndarray | int  # an int: rows are numbered on from it (made when needed)
     name: str
     kind: str
     decimal_comma: bool
@@ -374,6 +374,27 @@ class _Raw:
     # text columns whose values a long-table validation must check for line breaks
     # (the fast CSV reader leaves that to the unique values; see _CarefulNeeded)
     break_check: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The user's row number of every row of ``frame``."""
+        if isinstance(self.row_numbers, int):  # a million-row arange only if asked for
+            start = self.row_numbers
+            self.row_numbers = np.arange(start, start + len(self.frame), dtype=np.int64)
+        return self.row_numbers
+
+
+class _LazyRows:
+    """Row numbers indexed like an array, built only when a problem needs them."""
+
+    def __init__(self, raw: _Raw):
+        self._raw = raw
+
+    def __len__(self) -> int:
+        return len(self._raw.frame)
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        return self._raw.rows[index]
 
 
 class _CarefulNeeded(Exception):  # noqa: N818 - a signal, not an error
@@ -618,9 +639,8 @@ def _read_csv_fast(
                 return None  # a quoted line break: one record over two lines
         elif c in _TEXT_COLUMNS or values.dtype == object:
             return None  # an id read as a number, or mixed types
-    rows = np.arange(2 + skip, len(frame) + 2 + skip, dtype=np.int64)
     raw = _finish(
-        frame, rows, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
+        frame, 2 + skip, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
     )
     raw.break_check = tuple(break_check)
     return raw
@@ -790,7 +810,7 @@ def _check_names(header: Sequence[Any], name: str) -> dict[str, str]:
 
 def _finish(
     frame: pd.DataFrame,
-    rows: np.ndarray,
+    rows: np.ndarray | int,
     name: str,
     kind: str,
     *,
@@ -804,7 +824,7 @@ def _finish(
     empty = frame.isna().all(axis=1).to_numpy() if blank else None
     if empty is not None and empty.any():
         frame = frame.loc[~empty].reset_index(drop=True)
-        rows = rows[~empty]
+        rows = np.asarray(rows)[~empty]
     if len(frame) == 0:
         raise _fatal(
             name,
@@ -1477,7 +1497,7 @@ def _validate(
             target, _t_missing, t_bad = _numbers(frame["target"], raw.decimal_comma)
         else:
             target, t_bad = np.full(len(frame), np.nan), None
-        rows = raw.rows
+        rows = _LazyRows(raw)
         employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
         if raw.break_check:
             texts = {"employee": employee, "kpi": kpi, "period": period_text, **attrs}
@@ -1588,13 +1608,15 @@ def _validate(
 
     # duplicates among rows whose key could be read
     ok_key = slice(None) if key_bad is None else ~key_bad
-    key = _combine_codes([employee, period, kpi])
+    space = int(np.prod([len(t.uniques) + 1 for t in (employee, period, kpi)], dtype=float))
+    key = _combine_codes([employee, period, kpi], space)
     valid_keys = key[ok_key]
     dup = None
-    space = int(np.prod([len(t.uniques) + 1 for t in (employee, period, kpi)], dtype=float))
     if len(valid_keys) and space < 8 * len(valid_keys) + 1_000_000:
-        counts = np.bincount(valid_keys)  # O(n): the key space is small
-        if np.count_nonzero(counts) < len(valid_keys):  # else every key is unique
+        seen = np.zeros(space, dtype=bool)  # O(n) and small: the key space is small
+        seen[valid_keys] = True
+        if np.count_nonzero(seen) < len(valid_keys):  # else every key is unique
+            counts = np.bincount(valid_keys, minlength=space)
             dup = np.zeros(len(rows), dtype=bool)
             dup[ok_key] = counts[valid_keys] > 1
     elif len(valid_keys):
@@ -1664,8 +1686,10 @@ def _union(*masks: np.ndarray | None) -> np.ndarray | None:
     return out
 
 
-def _combine_codes(columns: Sequence[_Text]) -> np.ndarray:
-    key = columns[0].codes.astype(np.int64) + 1
+def _combine_codes(columns: Sequence[_Text], space: float = np.inf) -> np.ndarray:
+    """One integer per row for the combination of the columns' codes (missing = 0)."""
+    key = columns[0].codes.astype(np.int32 if space < 2**31 else np.int64)  # small: fast
+    key += 1
     for col in columns[1:]:  # in place: no full-length temporaries
         key *= len(col.uniques) + 1
         key += col.codes
