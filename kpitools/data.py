@@ -648,28 +648,34 @@ def _read_csv_fast(
 
 def _has_line_break(values: pd.Series) -> bool:
     """Whether any text of an arrow-backed column holds a CR or LF (scans the bytes)."""
-    return _scan_bytes(values, (b"\n", b"\r"), ascii_only=False)
-
-
-# every byte that str.strip() may remove, alone or as part of a UTF-8 character (>= 0x80)
-_STRIPPABLE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+    return _scan_bytes(values, (b"\n", b"\r"))
 
 
 def _needs_strip(values: pd.Series) -> bool:
     """False when no text of an arrow-backed column can change under ``str.strip()``.
 
-    Plain ASCII without any whitespace byte: a quick scan instead of hashing every row.
+    Every byte ``str.strip()`` may remove is at most 0x20 (space, tab, line breaks,
+    other ASCII separators) or part of a non-ASCII character (0x80 and up): bytes
+    strictly between them are plain printable ASCII. Two reductions over the bytes,
+    no copy, instead of hashing every row.
     """
-    return _scan_bytes(values, _STRIPPABLE, ascii_only=True)
+    for chunk in _arrow_chunks(values):
+        data = chunk.buffers()[2]
+        if data is None or data.size == 0:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if raw.min() <= 0x20 or raw.max() >= 0x80:
+            return True
+    return False
 
 
-def _scan_bytes(values: pd.Series, needles: tuple[bytes, ...], *, ascii_only: bool) -> bool:
+def _scan_bytes(values: pd.Series, needles: tuple[bytes, ...]) -> bool:
     for chunk in _arrow_chunks(values):
         data = chunk.buffers()[2]
         if data is None:
             continue
         text = data.to_pybytes()  # `in` on bytes is a memchr: far faster than numpy here
-        if (ascii_only and not text.isascii()) or any(n in text for n in needles):
+        if any(n in text for n in needles):
             return True
     return False
 
@@ -989,13 +995,13 @@ def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
-    parts = []
-    for chunk in encoded.chunks:  # the chunks share one growing dictionary
-        indices = chunk.indices
-        if indices.null_count:
-            indices = pc.fill_null(indices, -1)
-        parts.append(indices.to_numpy(zero_copy_only=False))
-    codes = np.concatenate(parts) if len(parts) != 1 else parts[0]
+    # the chunks share one growing dictionary; joined in arrow's pool, which reuses memory
+    indices = pa.concat_arrays(
+        [chunk.indices for chunk in encoded.chunks] or [pa.array([], pa.int32())]
+    )
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    codes = indices.to_numpy(zero_copy_only=False)
     last = encoded.chunk(encoded.num_chunks - 1).dictionary if encoded.num_chunks else []
     return codes.astype(np.int32, copy=False), np.asarray(last.to_pylist(), dtype=object)
 
