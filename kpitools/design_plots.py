@@ -307,8 +307,9 @@ class _TreeLayout:
     def route(self, parent: str, child: str) -> tuple[list[float], list[float]]:
         """An edge from the parent's bottom to the child's top, around boxes in between.
 
-        An edge that skips rows goes down through the gap between boxes nearest to
-        the straight line wherever the straight line would cross a box.
+        An edge that skips rows crosses each row in between straight down, where the
+        straight line would cross it, or through the gap between boxes nearest to
+        that when a box is there; so every diagonal piece stays within one band.
         """
         x0, y0, w0, h0 = self.box[parent]
         x1, y1, w1, _ = self.box[child]
@@ -319,14 +320,11 @@ class _TreeLayout:
                 (self.box[g] for g in self.layer if self.layer[g] == layer), key=lambda b: b[0]
             )
             top, bottom = row[0][1], row[0][1] + row[0][3]
-
-            slope = (end[0] - xs[-1]) / (end[1] - ys[-1])
-            lo, hi = sorted((xs[-1] + slope * (top - ys[-1]), xs[-1] + slope * (bottom - ys[-1])))
-            if not any(lo < b[0] + b[2] + 3 and hi > b[0] - 3 for b in row):
-                continue
-            free = [row[0][0] - _GAP_X / 2, row[-1][0] + row[-1][2] + _GAP_X / 2]
-            free += [(a[0] + a[2] + b[0]) / 2 for a, b in zip(row, row[1:], strict=False)]
-            x = min(free, key=lambda f: abs(f - (lo + hi) / 2))
+            x = xs[-1] + (end[0] - xs[-1]) * ((top + bottom) / 2 - ys[-1]) / (end[1] - ys[-1])
+            if any(b[0] - 3 < x < b[0] + b[2] + 3 for b in row):
+                free = [row[0][0] - _GAP_X / 2, row[-1][0] + row[-1][2] + _GAP_X / 2]
+                free += [(a[0] + a[2] + b[0]) / 2 for a, b in zip(row, row[1:], strict=False)]
+                x = min(free, key=lambda f: abs(f - x))
             xs += [x, x]
             ys += [top, bottom]
         xs.append(end[0])

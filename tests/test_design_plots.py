@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import QuadMesh  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
@@ -89,8 +91,8 @@ SIZES = [(12, 6), (7, 4.5)]
 TEMPLATE_NAMES = ["b2b_sales", "marketing", "sales_generator"]
 
 
-def drawn_tree(name: str, size: tuple[float, float], layout: str | None = None):
-    d = load_design(TEMPLATES / f"{name}.yaml")
+def drawn_tree(name, size: tuple[float, float], layout: str | None = None):
+    d = load_design(TEMPLATES / f"{name}.yaml" if isinstance(name, str) else name)
     fig, ax = plt.subplots(figsize=size, layout=layout)
     plot_goal_tree(d, ax=ax)
     fig.canvas.draw()
@@ -117,10 +119,8 @@ def overlap(a, b) -> bool:
     return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
-def test_goal_tree_texts_fit_their_boxes_and_nothing_overlaps(name, size):
-    d, fig, ax, r, boxes, text = drawn_tree(name, size)
+def check_fits(d, ax, r, boxes, text, min_font: float) -> None:
+    """Every text inside its box, inside the axes; no box or formula overlaps another."""
     frame = ax.get_window_extent(r)
     assert set(boxes) == {g.id for g in d.goals}
     for g in d.goals:
@@ -134,8 +134,7 @@ def test_goal_tree_texts_fit_their_boxes_and_nothing_overlaps(name, size):
         # names are whole words on at most three lines; values are never cut
         assert text[f"name:{g.id}"].get_text().replace("\n", " ") == g.name
         assert text[f"name:{g.id}"].get_text().count("\n") <= 2
-        # legible: at least 6 pt names at A4 width
-        assert text[f"name:{g.id}"].get_fontsize() >= 6.0
+        assert text[f"name:{g.id}"].get_fontsize() >= min_font
     ids = sorted(boxes)
     for i, a in enumerate(ids):
         for b in ids[i + 1 :]:
@@ -152,9 +151,8 @@ def test_goal_tree_texts_fit_their_boxes_and_nothing_overlaps(name, size):
             assert not overlap(f.get_window_extent(r), other.get_window_extent(r))
 
 
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
-def test_goal_tree_edges_go_around_boxes(name):
-    d, fig, ax, r, boxes, _ = drawn_tree(name, (12, 6))
+def check_edges(d, ax, boxes) -> None:
+    """One line per formula driver, from box to box, through no box."""
     edges = [(g.id, c) for g in d.goals for c in g.drivers]
     assert len(ax.lines) == len(edges)
     for (parent, child), line in zip(edges, ax.lines, strict=True):
@@ -173,6 +171,52 @@ def test_goal_tree_edges_go_around_boxes(name):
                 & (samples[:, 1] < box.y1 - 1)
             )
             assert not hit.any(), (parent, child, gid)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_goal_tree_texts_fit_their_boxes_and_nothing_overlaps(name, size):
+    d, fig, ax, r, boxes, text = drawn_tree(name, size)
+    check_fits(d, ax, r, boxes, text, min_font=6.0)  # legible at A4 width too
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_goal_tree_edges_go_around_boxes(name):
+    d, fig, ax, r, boxes, _ = drawn_tree(name, (12, 6))
+    check_edges(d, ax, boxes)
+
+
+WORDS = ["Revenue", "from", "key", "accounts", "Client", "meetings", "per", "lead", "NPS", "share"]
+
+
+@st.composite
+def random_designs(draw):
+    """Goal graphs (trees, shared drivers, goals outside the tree) with names and values."""
+    n = draw(st.integers(1, 9))
+    goals = []
+    for i in range(n):
+        words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=7))
+        goal = {"id": f"g{i}", "name": " ".join(words)}
+        later = list(range(i + 1, n))
+        drivers = draw(st.lists(st.sampled_from(later), max_size=3, unique=True)) if later else []
+        if drivers:
+            goal["formula"] = " + ".join(f"g{j}" for j in drivers)
+        goals.append(goal)
+    for g in goals:
+        if "formula" not in g:
+            g["value"] = draw(st.sampled_from([0.25, 7, 1800, 56_250, 36_700_000, 2.5e9]))
+    return load_design({"client": "Random", "currency": "RUB", "goals": goals, "roles": []})
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(design=random_designs(), size=st.sampled_from([(12, 6), (7, 4.5)]))
+def test_goal_tree_of_any_design_fits_its_axes(design, size):
+    d, fig, ax, r, boxes, text = drawn_tree(design, size)
+    try:
+        check_fits(d, ax, r, boxes, text, min_font=2.0)
+        check_edges(d, ax, boxes)
+    finally:
+        plt.close(fig)
 
 
 def test_goal_tree_puts_goals_outside_the_tree_apart():
