@@ -796,6 +796,7 @@ def prepare_base(
                 "actual": frame["actual"].to_numpy(float),
                 "target": frame["target"].to_numpy(float),
                 "emp": frame["emp"].to_numpy(dtype=np.int64),
+                "peer": pd.factorize(roles, sort=True)[0].astype(np.int64),
             }
         )
         dest, src = align(fkey)

@@ -75,7 +75,8 @@ class TargetContext:
     frame : pandas.DataFrame
         ``employee, period (ordinal), role ("" when none), actual, target`` (the data's
         target, NaN where none): every rolled-up row of the KPI, all periods; optionally
-        ``emp``, integer codes of the employees (the engine passes them).
+        ``emp`` and ``peer``, integer codes of the employees and of the roles in sorted
+        order (the engine passes them, so that no method factorizes text). Read only.
     kind : str
         Period kind of the scheme (``month``, ``quarter``, ``year``).
     label : str
@@ -199,6 +200,14 @@ def _employee_codes(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
     return _codes(frame["employee"])
 
 
+def _peer_codes(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Role codes (peers): the engine's ``peer`` column when given, else computed."""
+    if "peer" in frame.columns:
+        codes = frame["peer"].to_numpy(dtype=np.int64)
+        return codes, int(codes.max()) + 1 if codes.size else 0
+    return _codes(frame["role"])
+
+
 def _group_quantile(group: np.ndarray, values: np.ndarray, q: float, n: int) -> np.ndarray:
     """The q-quantile (linear interpolation, as numpy/pandas) of ``values`` per group."""
     out = np.full(n, np.nan)
@@ -220,6 +229,62 @@ def _sorted_group_quantile(group: np.ndarray, values: np.ndarray, q: float, n: i
     lo = np.where(has, lo, 0)
     hi = np.where(has, np.minimum(lo + 1, starts + counts - 1), 0)
     res = values[lo] + (values[hi] - values[lo]) * frac
+    out[has] = res[has]
+    return out
+
+
+_WINDOW_CELLS = 4_000_000  # periods × rows above which percentile goes period by period
+
+
+def _window_mask(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -> np.ndarray:
+    """periods × rows: whether each row lies in each period's history window."""
+    inside = ranked_per[None, :] < uniq[:, None]
+    if window is not None:
+        inside &= ranked_per[None, :] >= (uniq - window)[:, None]
+    return inside
+
+
+def _any_history(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -> np.ndarray:
+    """Per period: whether any row lies in its history window."""
+    if ranked_per.size == 0:
+        return np.zeros(uniq.size, dtype=bool)
+    s = np.sort(ranked_per)
+    lo = np.full(uniq.size, np.iinfo(np.int64).min) if window is None else uniq - window
+    return np.searchsorted(s, uniq, side="left") > np.searchsorted(s, lo, side="left")
+
+
+def _window_quantiles(ranked_per, ranked_code, ranked_act, uniq, window, q, n) -> np.ndarray:
+    """periods × groups: :func:`_sorted_group_quantile` of each period's history window.
+
+    ``ranked_*`` are sorted by (group, value). The same arithmetic as the period-by-period
+    version (``starts`` are the window's own group starts), so the numbers are identical.
+    """
+    m = ranked_per.size
+    out = np.full((uniq.size, n), np.nan)
+    if m == 0 or n == 0:
+        return out
+    inside = _window_mask(ranked_per, uniq, window)
+    cs = np.zeros((uniq.size, m + 1), dtype=np.int64)
+    np.cumsum(inside, axis=1, out=cs[:, 1:])  # cs[u, i]: rows in the window among the first i
+    counts_all = np.bincount(ranked_code, minlength=n)
+    gstart = np.cumsum(counts_all) - counts_all
+    starts = cs[:, gstart]  # the window's rows before each group
+    counts = cs[:, gstart + counts_all] - starts
+    pos = starts + q * np.maximum(counts - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    has = counts > 0
+    lo = np.where(has, lo, 0)
+    hi = np.where(has, np.minimum(lo + 1, starts + counts - 1), 0)
+    # the row holding the window's r-th row (0-based): the first i with cs[u, i + 1] > r
+    offset = (np.arange(uniq.size, dtype=np.int64) * (m + 2))[:, None]
+    flat = (cs[:, 1:] + offset).ravel()
+    row_offset = (np.arange(uniq.size, dtype=np.int64) * m)[:, None]
+    at_lo = np.searchsorted(flat, lo + offset, side="right") - row_offset
+    at_hi = np.searchsorted(flat, hi + offset, side="right") - row_offset
+    at_lo = np.clip(at_lo, 0, m - 1)
+    at_hi = np.clip(at_hi, 0, m - 1)
+    res = ranked_act[at_lo] + (ranked_act[at_hi] - ranked_act[at_lo]) * frac
     out[has] = res[has]
     return out
 
@@ -293,7 +358,7 @@ def growth(spec: Any, ctx: TargetContext) -> TargetResult:
             for p in uniq[~any_base]
         }
         if spec.fallback == "peer_median":
-            rcode, n_roles = _codes(role)
+            rcode, n_roles = _peer_codes(f)
             group = inv * n_roles + rcode
             med = _group_quantile(
                 group[has_base], values[has_base], 0.5, uniq.size * max(n_roles, 1)
@@ -340,7 +405,7 @@ def percentile(spec: Any, ctx: TargetContext) -> TargetResult:
     act = f["actual"].to_numpy(float)
     if spec.of == "peers":
         group = f["role"].to_numpy(dtype=object)
-        code, n = _codes(group)
+        code, n = _peer_codes(f)
     else:
         group = f["employee"].to_numpy(dtype=object)
         code, n = _employee_codes(f)
@@ -351,23 +416,34 @@ def percentile(spec: Any, ctx: TargetContext) -> TargetResult:
     known = np.flatnonzero(~np.isnan(act))
     ranked = known[np.lexsort((act[known], code[known]))]
     ranked_per, ranked_code, ranked_act = per[ranked], code[ranked], act[ranked]
-    for p, rows, _hist in _history_slices(per, spec.window):
-        inside = ranked_per < p
-        if spec.window is not None:
-            inside &= ranked_per >= p - spec.window
-        if not inside.any():
-            skipped[p] = (
-                f"{ctx.label}: percentile (of {spec.of}) has no history: no actuals "
-                f"{_history_words(p, spec.window, ctx.kind)}"
-            )
-            continue
-        q = _sorted_group_quantile(ranked_code[inside], ranked_act[inside], spec.q, n)
-        values[rows] = q[code[rows]]
+    uniq = unique_sorted(per)
+    if uniq.size * ranked.size <= _WINDOW_CELLS:
+        # every period at once: an uniq × rows table of "in the period's window"
+        table = _window_quantiles(ranked_per, ranked_code, ranked_act, uniq, spec.window, spec.q, n)
+        values = table[np.searchsorted(uniq, per), code]
+        empty = uniq[~_any_history(ranked_per, uniq, spec.window)]
+    else:
+        empty = []
+        for p, rows, _hist in _history_slices(per, spec.window):
+            inside = ranked_per < p
+            if spec.window is not None:
+                inside &= ranked_per >= p - spec.window
+            if not inside.any():
+                empty.append(p)
+                continue
+            q = _sorted_group_quantile(ranked_code[inside], ranked_act[inside], spec.q, n)
+            values[rows] = q[code[rows]]
+    for p in empty:
+        skipped[int(p)] = (
+            f"{ctx.label}: percentile (of {spec.of}) has no history: no actuals "
+            f"{_history_words(int(p), spec.window, ctx.kind)}"
+        )
 
     def why(rows: np.ndarray) -> list[str]:
         # one text per distinct (group, period): the rows of a skipped period share a few
         span = int(per.max()) - int(per.min()) + 1
-        inverse, _ = pd.factorize(code[rows] * span + (per[rows] - per.min()))
+        who = code[rows] if spec.of == "peers" else 0  # own: the text names only the period
+        inverse, _ = pd.factorize(who * span + (per[rows] - per.min()))
         texts = []
         for r in rows[np.unique(inverse, return_index=True)[1]]:
             words = _history_words(int(per[r]), spec.window, ctx.kind)

@@ -349,3 +349,57 @@ def test_engine_percentile_new_role_error():
         "in 2025-01 to 2025-02 for employee 'f' in 2025-03.\nSuggestion: evaluate later "
         "periods (periods=FROM..TO), or widen the window."
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # employee
+            st.integers(0, 7),  # period
+            st.one_of(st.none(), st.integers(-3, 40).map(float)),  # actual (None: missing)
+        ),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda c: (c[0], c[1]),
+    ),
+    q=st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.6, 0.9, 1.0]),
+    of=st.sampled_from(["peers", "own"]),
+    window=st.one_of(st.none(), st.integers(1, 4)),
+    codes=st.booleans(),
+)
+def test_percentile_all_periods_at_once_equals_period_by_period(cells, q, of, window, codes):
+    import kpitools.targets as targets
+
+    rows = [
+        (f"e{e}", JAN + p, "lead" if e % 3 == 0 else "rep", np.nan if a is None else a)
+        for e, p, a in cells
+    ]
+    ctx = _ctx(rows)
+    if codes:  # the engine's integer codes instead of text
+        ctx.frame["emp"] = pd.factorize(ctx.frame["employee"], sort=True)[0]
+        ctx.frame["peer"] = pd.factorize(ctx.frame["role"], sort=True)[0]
+    spec = PercentileTarget(q=q, of=of, window=window)
+    table = compute_targets(spec, ctx)
+    saved = targets._WINDOW_CELLS
+    targets._WINDOW_CELLS = 0  # force the period-by-period loop
+    try:
+        loop = compute_targets(spec, ctx)
+    finally:
+        targets._WINDOW_CELLS = saved
+    np.testing.assert_array_equal(table.values, loop.values)
+    assert table.skipped == loop.skipped
+    pd.testing.assert_series_equal(table.reasons, loop.reasons)
+    # and each value is numpy's quantile of the window's past actuals
+    f = ctx.frame
+    for r in range(len(f)):
+        p = f["period"].iloc[r]
+        past = (f["period"] < p) & (f["period"] >= (p - window if window else -1))
+        same = (
+            f["role"] == f["role"].iloc[r]
+            if of == "peers"
+            else f["employee"] == f["employee"].iloc[r]
+        )
+        hist = f.loc[past & same, "actual"].dropna().to_numpy()
+        want = np.round(np.quantile(hist, q), 10) if hist.size else np.nan
+        np.testing.assert_allclose(table.values[r], want, rtol=0, atol=1e-9)
