@@ -4,7 +4,9 @@ weight matrix and the gap waterfall.
 Every function takes ``ax=None`` (a new figure when not given), draws on it and
 returns it; nothing here calls ``plt.show()``. The goal tree is drawn with a small
 layered layout of its own (no graphviz): goals that drive nothing on top, each
-driver one layer below the lowest goal that uses it.
+driver one layer below the lowest goal that uses it, subtrees packed as tightly as
+their rows allow (Reingold–Tilford). Its texts are measured with the figure's
+renderer and the whole drawing is scaled to the axes it is given.
 
 Examples
 --------
@@ -82,7 +84,8 @@ class _Measure:
 
     def __init__(self, fig: Any) -> None:
         self.fig = fig
-        self.renderer = fig.canvas.get_renderer()
+        get = getattr(fig.canvas, "get_renderer", None)  # vector backends have none
+        self.renderer = get() if get is not None else fig._get_renderer()
         self.cache: dict[tuple, tuple[float, float]] = {}
 
     def __call__(
