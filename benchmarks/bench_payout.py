@@ -4,10 +4,13 @@ Times :func:`kpitools.payout.compute` against (a) a row-by-row ``DataFrame.apply
 the same scheme (timed on a sample and scaled linearly) and (b) a bare numpy floor
 (``np.interp`` / ``np.searchsorted`` per component on pre-aligned arrays, a weighted sum, the
 gate and the cap), checks that all three pay the same to the cent, and prints the figures.
-Also times :func:`kpitools.payout.prepare` + ``compute`` from the long table.
+Also times :func:`kpitools.payout.prepare` + ``compute`` from the long table, and a change of
+target on the demo company (1,000 people × 36 months, the template schemes): a whole
+``prepare`` against ``set_targets`` on a kept :func:`~kpitools.payout.prepare_base` (what the
+what-if explorer does), checking that both give the same inputs.
 
 Run: ``.venv/bin/python benchmarks/bench_payout.py [--rows N] [--apply-rows N]
-[--long-employee-periods N]``
+[--long-employee-periods N] [--demo-employees N]``
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from kpitools.payout import PayoutInputs, compute, prepare, round_cents
+from kpitools.payout import PayoutInputs, compute, prepare, prepare_base, round_cents, set_targets
 from kpitools.schemes import load_scheme
 
 SCHEME = {
@@ -146,6 +149,9 @@ def main() -> None:
         default=1_000_000,
         help="employee-periods of the long table for prepare + compute (3 KPI rows each)",
     )
+    parser.add_argument(
+        "--demo-employees", type=int, default=1_000, help="people of the demo company (0: skip)"
+    )
     args = parser.parse_args()
     n = args.rows
     scheme = load_scheme(SCHEME)
@@ -210,6 +216,50 @@ def main() -> None:
         f"({n_ep:,} employee-periods, {employees:,} employees x {periods} months):"
     )
     print(f"  prepare {t_prep * 1000:9.1f} ms + compute {t_comp * 1000:7.1f} ms")
+    if args.demo_employees:
+        target_changes(args.demo_employees)
+
+
+def target_changes(n_employees: int, changes: int = 9) -> None:
+    """Median time of a target change: prepare again vs set_targets on a kept base."""
+    from kpitools.app import resolve_template
+    from kpitools.demo import make_demo_company
+    from kpitools.library import load_library
+
+    library = load_library()
+    data = make_demo_company(n_employees=n_employees).data
+    print(
+        f"target changes on the demo company ({n_employees:,} people x 36 months, "
+        f"{len(data):,} rows); median of {changes} distinct values:"
+    )
+    for name in ("weighted_scorecard", "tiered_accelerator", "team_pool", "linear_commission"):
+        scheme = load_scheme(resolve_template(f"{name}.yaml"))
+        path, grid = None, [None]
+        for i, c in enumerate(scheme.components):
+            method = getattr(c.target, "method", None)
+            if method == "percentile":
+                path, grid = f"components.{i}.target.q", np.linspace(0.40, 0.79, changes)
+            elif method == "growth":
+                path, grid = f"components.{i}.target.rate", np.linspace(0.01, 0.09, changes)
+            if path:
+                break
+        variants = [scheme.set(path, float(v)) for v in grid] if path else [scheme] * changes
+        base = prepare_base(data, scheme, library=library)
+        t_full, t_set = [], []
+        for v in variants:
+            t0 = time.perf_counter()
+            full = prepare(data, v, library=library)
+            t_full.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            kept = set_targets(base, v)
+            t_set.append(time.perf_counter() - t0)
+            for a, b in zip(full.target, kept.target, strict=True):
+                np.testing.assert_array_equal(a, b)
+        print(
+            f"  {name:19s} ({path or 'no target to vary'}): prepare "
+            f"{np.median(t_full) * 1000:6.0f} ms, set_targets on a kept base "
+            f"{np.median(t_set) * 1000:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":
