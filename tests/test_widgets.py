@@ -630,8 +630,13 @@ def test_the_goal_design_notebook_runs_with_its_defaults(tmp_path):
 
     outputs = _run_notebook("01_goal_design.ipynb", tmp_path / "01.ipynb")
     shown = [o for o in outputs if o.output_type == "execute_result"]
-    assert len(shown) == 1
+    # the explorer, then the library's suggestions as a table
+    assert len(shown) == 2
     assert "application/vnd.jupyter.widget-view+json" in shown[0].data
     client = load_design(resolve_template("b2b_sales.yaml", "designs")).client
     assert shown[0].data["text/plain"].startswith(f"<GoalExplorer {client!r}: ")
+    assert "<table" in shown[1].data["text/html"] and "reason" in shown[1].data["text/html"]
+    # goal tree, tornado and weight matrix
+    figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert len(figures) == 3
     assert [o for o in outputs if o.output_type == "error"] == []
