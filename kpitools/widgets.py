@@ -683,6 +683,7 @@ class _Engine:
         self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
         self._cache: dict[str, _Prepared] = {}
         self._base: Any = None  # the roll-up (payout.PreparedData): kept across target changes
+        self._rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # codes, labels per selection
 
     def prepared(self, scheme: Any) -> _Prepared:
         import pandas as pd
@@ -695,15 +696,21 @@ class _Engine:
                 self._base = prepare_base(
                     self.table, scheme, periods=self.periods, library=self.library_arg
                 )
+                self._rows = {}
             inputs = set_targets(self._base, scheme)
-            emp = inputs.keys["employee"].astype(str).to_numpy()
-            code = self.employees.get_indexer(emp)
-            labels = (
-                pd.Series(inputs.keys["period"].astype(str).to_numpy())
-                .groupby(inputs.period_code)
-                .first()
-                .to_numpy()
-            )
+            # The same skipped periods select the same rows of the base: their employee codes
+            # and period labels are reused (no text handled on a target change).
+            rows_key = tuple(inputs.skipped["period"])
+            if rows_key not in self._rows:
+                emp = inputs.keys["employee"].astype(str).to_numpy()
+                labels = (
+                    pd.Series(inputs.keys["period"].astype(str).to_numpy())
+                    .groupby(inputs.period_code)
+                    .first()
+                    .to_numpy()
+                )
+                self._rows[rows_key] = (self.employees.get_indexer(emp), labels)
+            code, labels = self._rows[rows_key]
             if len(self._cache) >= 8:  # a few target settings are enough to go back and forth
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = _Prepared(
