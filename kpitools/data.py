@@ -43,10 +43,11 @@ Choices written down here (a consultant's expectations):
   which knows every line number) does; anything unusual goes to the careful one: a
   field too many or too few, blank lines, number cells that are not plain numbers
   (thousands separators, units, text, True/False, infinities), a line break inside
-  quotes, bytes that are not UTF-8 after the first 64 KB, and empty cells in the *last* column
-  (pandas cannot tell a short row from an empty last cell). Ids such as ``007`` that
-  look numeric stay with the fast reader, read as text. Tests compare both readers on
-  the same files.
+  quotes, bytes that are not UTF-8 after the first 64 KB. pandas pads a short row
+  with empty cells, so empty cells in the *last* column are only accepted when the
+  line ends in the file prove each of those rows complete. Ids such as ``007`` that
+  look numeric stay with the fast reader, read as text. Tests compare both readers
+  on the same files.
 
 Examples
 --------
