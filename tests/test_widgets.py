@@ -181,7 +181,7 @@ def test_each_control_sets_one_value_and_leaves_the_scheme_it_came_from(
     new = spec.apply(scheme, value)
     assert read(new) == expected
     assert spec.read(new) == pytest.approx(value)
-    assert scheme.to_dict() == load_scheme(EVERY_KIND).to_dict()  # the original is untouched
+    assert scheme == load_scheme(EVERY_KIND)  # the original is untouched
 
 
 @settings(max_examples=300, deadline=None)
@@ -289,7 +289,7 @@ def shared(company):
 @pytest.fixture
 def ex(shared):
     shared.reset()
-    assert shared.scheme.to_dict() == shared.start_scheme.to_dict()
+    assert shared.scheme == shared.start_scheme
     return shared
 
 
@@ -337,7 +337,7 @@ def test_several_changes_add_up_and_reset_goes_back(ex, company):
     assert [c.weight for c in ex.scheme.components] == pytest.approx([0.375, 0.225, 0.4])
     pd.testing.assert_series_equal(ex.metrics, _direct(company, ex.scheme))
     ex.reset()
-    assert ex.scheme.to_dict() == ex.start_scheme.to_dict()
+    assert ex.scheme == ex.start_scheme
     pd.testing.assert_series_equal(ex.metrics, ex.start_metrics)
     assert ex.controls["components.2.weight"].value == 0.2
 
@@ -377,7 +377,7 @@ def test_a_value_the_data_cannot_take_is_refused_with_the_reason(ex, company):
     ex.controls["components.0.target"].value = 0.0
     assert ex.error == str(info.value)
     assert ex.controls["components.0.target"].value == 0.6
-    assert ex.scheme.to_dict() == ex.start_scheme.to_dict()
+    assert ex.scheme == ex.start_scheme
     pd.testing.assert_series_equal(ex.metrics, before)
     assert "That value cannot be used; the control went back." in ex._status.value
     ex.controls["cap"].value = 2.0  # the next good change clears the error
@@ -431,7 +431,7 @@ def test_saved_scheme_simulates_to_the_same_cost_to_the_cent(ex, company, tmp_pa
     path = ex.save(tmp_path / "whatif.yaml")
     assert path == tmp_path / "whatif.yaml"
     again = load_scheme(path)
-    assert again.to_dict() == ex.scheme.to_dict()
+    assert again == ex.scheme
     cost = run_scheme(company.data, again).totals["payout"].sum()
     assert round(cost, 2) == round(ex.metrics["total_cost"], 2)
 
