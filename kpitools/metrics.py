@@ -1224,7 +1224,7 @@ def calibrate(
     """
     from scipy import optimize
 
-    from .payout import compute, prepare
+    from .payout import compute, prepare, prepare_base, set_targets
 
     check_metric_name(metric)
     (base,) = _load_schemes(scheme)
@@ -1250,6 +1250,7 @@ def calibrate(
     fixed_inputs = None if reprepare else prepare(table, base, periods=periods, library=library)
     if fixed_inputs is not None:
         warnings.extend(fixed_inputs.warnings)
+    rolled: list[Any] = []  # the roll-up of a target search: one prepare_base for all values
 
     def evaluate(x: float) -> float:
         x = float(x)
@@ -1263,7 +1264,9 @@ def calibrate(
                     f"{what}\nSuggestion: narrow --bounds to values the scheme accepts."
                 ) from err
             if fixed_inputs is None:
-                inputs = prepare(table, candidate, periods=periods, library=library)
+                if not rolled or not rolled[0].fits(candidate):
+                    rolled[:] = [prepare_base(table, candidate, periods=periods, library=library)]
+                inputs = set_targets(rolled[0], candidate)
             elif param.split(".")[0] == "on_target_pay":
                 inputs = fixed_inputs.replace(
                     on_target_pay=_on_target_pay_array(candidate, fixed_inputs.keys)
