@@ -192,6 +192,16 @@ class _Issues:
         self.file = file
         self.chunks: list[pd.DataFrame] = []
         self.notes: dict[tuple[str, str], str] = {}
+        self._cache: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+
+    def _cached(self, what: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``frame``/``summary`` are asked for many times; issues are only ever added."""
+        key = (len(self.chunks), len(self.notes))
+        hit = self._cache.get(what)
+        if hit is None or hit[0] != key:
+            hit = (key, build())
+            self._cache[what] = hit
+        return hit[1].copy()
 
     def add(
         self,
@@ -244,6 +254,9 @@ class _Issues:
 
     def frame(self) -> pd.DataFrame:
         """Every issue, one row per bad row (or column), in file order."""
+        return self._cached("frame", self._frame)
+
+    def _frame(self) -> pd.DataFrame:
         if not self.chunks:
             out = pd.DataFrame({c: pd.Series(dtype="object") for c in [*_FAILURE_COLUMNS, "_key"]})
             out["row"] = out["row"].astype("Int64")
@@ -268,6 +281,9 @@ class _Issues:
 
     def summary(self) -> pd.DataFrame:
         """One row per problem and column: severity, column, problem, count, examples."""
+        return self._cached("summary", self._summary)
+
+    def _summary(self) -> pd.DataFrame:
         full = self.frame()
         cols = ["severity", "column", "problem", "count", "rows", "note"]
         if full.empty:

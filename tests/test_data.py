@@ -1002,7 +1002,7 @@ CELLS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.lists(CELLS, min_size=4, max_size=7), min_size=1, max_size=8),
     st.sampled_from([",", ";"]),
