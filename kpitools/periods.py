@@ -491,13 +491,19 @@ def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
     for a in ATTRIBUTES:
         if a not in data.columns:
             continue
-        col = data[a].to_numpy(dtype=object, na_value=None)
-        ok = np.flatnonzero(pd.notna(col) & (col != ""))
+        # integer codes of the values: no per-row text comparisons
+        codes, names = pd.factorize(data[a])
+        names = np.asarray(names, dtype=object)
+        filled = codes >= 0
+        blank = np.flatnonzero(names == "")
+        if blank.size:
+            filled &= codes != blank[0]
+        ok = np.flatnonzero(filled)
         vals = np.full(uniq.size, None, dtype=object)
         if ok.size:
             srt = ok[np.lexsort((month[ok], key[ok]))]
             last = srt[np.r_[key[srt][1:] != key[srt][:-1], True]]
-            vals[np.searchsorted(uniq, key[last])] = col[last]
+            vals[np.searchsorted(uniq, key[last])] = names[codes[last]]
         out[a] = vals
     order = np.lexsort((out["period"].to_numpy(), out["emp"].to_numpy()))
     return out.iloc[order].reset_index(drop=True)
