@@ -239,3 +239,20 @@ def test_one_name_per_job_for_periods():
     assert not hasattr(kpitools.periods, "parse_periods")
     assert "period_ordinals" in kpitools.periods.__all__
     assert callable(kpitools.data.parse_periods)
+
+
+def test_attributes_take_the_latest_non_empty_value_of_the_period():
+    data = pd.DataFrame(
+        {
+            "employee": ["a", "a", "a", "b", "b", "c"],
+            "period": ["2025-01", "2025-02", "2025-03", "2025-01", "2025-02", "2025-01"],
+            "kpi": ["x"] * 6,
+            "actual": [1.0] * 6,
+            # a: rep → lead, then a blank March; b: lead, then missing; c: never any
+            "role": pd.Series(["rep", "lead", "", "lead", None, None], dtype="str"),
+        }
+    )
+    got = roll_up(data, "quarter").attributes
+    assert got["employee"].tolist() == ["a", "b", "c"]
+    assert got["role"].tolist()[:2] == ["lead", "lead"]
+    assert pd.isna(got["role"].iloc[2])
