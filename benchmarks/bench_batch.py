@@ -92,14 +92,15 @@ def run_baseline(root: Path, clients: list[dict], draws: int) -> float:
 
 def run_kpitools(manifest: Path, out: Path, jobs: int) -> float:
     started = time.perf_counter()
-    code = subprocess.run(
+    done = subprocess.run(
         [str(BIN / "kpitools"), "batch", str(manifest), "--out", str(out), "--jobs", str(jobs)],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-    ).returncode
+        text=True,
+    )
     seconds = time.perf_counter() - started
-    if code != 0:
-        raise SystemExit(f"kpitools batch failed with exit code {code}; see {out}")
+    if done.returncode != 0:
+        raise SystemExit(f"kpitools batch failed (exit code {done.returncode}):\n{done.stdout}")
     return seconds
 
 

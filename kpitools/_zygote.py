@@ -69,8 +69,8 @@ class Zygote:
 def start(preload: tuple[str, ...] = PRELOAD) -> Zygote | None:
     """Fork the zygote of this (single-threaded) process; call it before any kernel runs."""
     global _ZYGOTE
-    if _ZYGOTE is not None or not hasattr(os, "fork"):
-        return _ZYGOTE
+    if _ZYGOTE is not None or not sys.platform.startswith("linux"):
+        return _ZYGOTE  # macOS frameworks do not survive fork(); Windows has none
     parent_sock, child_sock = socket.socketpair()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the zygote
@@ -192,7 +192,13 @@ class ForkedProcess:
 
 
 def kernel_argv(kernel_cmd: list[str]) -> list[str] | None:
-    """The ipykernel arguments of a ``python -m ipykernel_launcher ...`` command, else None."""
+    """The ipykernel arguments of ``python -m ipykernel_launcher ...``, else None.
+
+    None too when the kernel's Python is not this one (a kernelspec pointing at another
+    environment must run there, not be forked from here).
+    """
+    if not kernel_cmd or os.path.realpath(kernel_cmd[0]) != os.path.realpath(sys.executable):
+        return None
     for i, part in enumerate(kernel_cmd[:-1]):
         if part == "-m" and kernel_cmd[i + 1] in ("ipykernel_launcher", "ipykernel"):
             return list(kernel_cmd[i + 2 :])

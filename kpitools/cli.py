@@ -392,6 +392,11 @@ def calibrate(
 )
 @click.option("--logo", type=click.Path(dir_okay=False, exists=True), help="Logo (SVG/PNG/JPEG).")
 @click.option(
+    "--notebook",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Your own report notebook (default: notebooks/03_client_report.ipynb).",
+)
+@click.option(
     "--param",
     "extra",
     multiple=True,
@@ -407,6 +412,7 @@ def report(
     formats: str,
     template: str | None,
     logo: str | None,
+    notebook: str | None,
     extra: tuple[str, ...],
     **options,
 ) -> None:
@@ -434,6 +440,7 @@ def report(
         out=out,
         formats=formats,
         template=template,
+        notebook=notebook,
         **params,
     )
     if result.status != "ok":

@@ -1174,4 +1174,6 @@ def make_report(
         template=template,
         kernel_name=kernel_name,
     )
-    return run_job(job)
+    result = run_job(job)
+    clean_stale_temp(job.out_dir)
+    return result

@@ -386,3 +386,16 @@ def test_each_client_gets_a_fresh_kernel_forked_warm(tmp_path):
     # and nothing left over from the previous client.
     assert one[1] != two[1] and one[2] == two[2]
     assert one[3:] == ["True", "None"] and two[3:] == ["True", "None"]
+
+
+def test_only_kernels_of_this_python_are_forked():
+    from kpitools._zygote import kernel_argv
+
+    launcher = ["-m", "ipykernel_launcher", "-f", "k.json", "--HistoryManager.hist_file=:memory:"]
+    assert kernel_argv([sys.executable, *launcher]) == [
+        "-f",
+        "k.json",
+        "--HistoryManager.hist_file=:memory:",
+    ]
+    assert kernel_argv(["/opt/other-env/bin/python", *launcher]) is None
+    assert kernel_argv([sys.executable, "-m", "other_kernel", "-f", "k.json"]) is None

@@ -571,3 +571,92 @@ def test_shipped_notebook_workbook(real_report):
         "mean_payout",
         "mean_attainment",
     ]
+
+
+# --------------------------------------------------------------------------- command line
+def test_report_command_makes_the_report_and_prints_its_files(inputs, tmp_path, capsys):
+    from kpitools.cli import main
+
+    args = [
+        "report",
+        "--client",
+        "Acme",
+        "--data",
+        str(inputs["data"]),
+        "--design",
+        str(inputs["design"]),
+        "--scheme",
+        str(inputs["scheme"]),
+        "--out",
+        str(tmp_path),
+        "--notebook",
+        str(inputs["notebook"]),
+        "--format",
+        "html",
+        "--param",
+        "budget=5000",
+    ]
+    assert main(args) == 0
+    folder = tmp_path / "Acme"
+    assert capsys.readouterr().out.splitlines() == [
+        f"{folder}/{name}" for name in ("manifest.json", "report.html", "report.ipynb")
+    ]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["parameters"]["budget"] == 5000.0 and manifest["formats"] == ["html"]
+    assert not (tmp_path / ".kpitools-tmp").exists()
+
+
+def test_report_command_exits_1_when_the_notebook_fails(inputs, tmp_path, capsys):
+    from kpitools.cli import main
+
+    args = [
+        "report",
+        "--client",
+        "Broken",
+        "--data",
+        str(inputs["bad"]),
+        "--design",
+        str(inputs["design"]),
+        "--scheme",
+        str(inputs["scheme"]),
+        "--out",
+        str(tmp_path),
+        "--notebook",
+        str(inputs["notebook"]),
+        "--format",
+        "html",
+    ]
+    assert main(args) == 1
+    assert capsys.readouterr().err == (
+        "Error: the report of Broken failed: ValueError: column 'actual' of the data is not "
+        "numeric (notebook cell [5])\n"
+        f"Suggestion: open {tmp_path / 'Broken'}/report.ipynb to see the error in context.\n"
+    )
+
+
+def test_report_command_rejects_bad_options_before_any_work(inputs, tmp_path, capsys):
+    from kpitools.cli import main
+
+    args = [
+        "report",
+        "--client",
+        "Acme",
+        "--data",
+        str(inputs["data"]),
+        "--design",
+        str(inputs["design"]),
+        "--scheme",
+        str(inputs["scheme"]),
+        "--out",
+        str(tmp_path),
+        "--notebook",
+        str(inputs["notebook"]),
+        "--param",
+        "seed=abc",
+    ]
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "Error: Report parameter 'seed' must be int, got str 'abc'.\n"
+        f"Suggestion: use the names and types of the parameters cell of {inputs['notebook']}.\n"
+    )
+    assert list(tmp_path.iterdir()) == []
