@@ -299,18 +299,29 @@ def run_local(
         context.set_forkserver_preload(["kpitools.report", "papermill", "nbconvert"])
     except ValueError:  # pragma: no cover - platforms without fork servers
         context = mp.get_context("spawn")
-    with cf.ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=context, initializer=warm_worker, initargs=(True,)
-    ) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        for future in cf.as_completed(futures):
-            job = futures[future]
-            try:
-                yield future.result()
-            except cf.process.BrokenProcessPool:
-                yield _died(job, "the worker process died (killed or out of memory)")
-            except Exception as exc:  # noqa: BLE001 - one client never stops the others
-                yield _died(job, f"{type(exc).__name__}: {exc}")
+    pending = list(jobs)
+    # A worker that dies (killed, out of memory) breaks the whole pool: every report
+    # not yet finished then runs once more in a new pool; twice broken means failed.
+    for attempt in range(2):
+        broken: list[ReportJob] = []
+        with cf.ProcessPoolExecutor(
+            max_workers=n_jobs, mp_context=context, initializer=warm_worker, initargs=(True,)
+        ) as pool:
+            futures = {pool.submit(run_job, job): job for job in pending}
+            for future in cf.as_completed(futures):
+                job = futures[future]
+                try:
+                    yield future.result()
+                except cf.process.BrokenProcessPool:
+                    if attempt == 0:
+                        broken.append(job)
+                    else:
+                        yield _died(job, "the worker process died (killed or out of memory)")
+                except Exception as exc:  # noqa: BLE001 - one client never stops the others
+                    yield _died(job, f"{type(exc).__name__}: {exc}")
+        if not broken:
+            return
+        pending = broken
 
 
 @register_executor("dask")

@@ -337,6 +337,38 @@ def test_killed_batch_leaves_no_half_written_report(tmp_path):
     assert not (out / ".kpitools-tmp").exists()
 
 
+def test_a_killed_worker_costs_only_a_rerun(tmp_path):
+    clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(4)]
+    manifest = _write_inputs(tmp_path / "in", clients, formats="html,pdf")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kpitools.cli", "batch", str(manifest), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline, victim = time.time() + 120, None
+        while victim is None and time.time() < deadline:
+            # a report being written: its temp folder is named after its worker's pid
+            busy = list(out.glob(".kpitools-tmp/*/report.ipynb")) if out.exists() else []
+            if busy:
+                victim = int(busy[0].parent.name.split("-")[-2])
+            time.sleep(0.05)
+        assert victim is not None, "no report started"
+        os.kill(victim, signal.SIGKILL)
+        stdout, _ = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, stdout
+    assert sorted(p.name for p in out.iterdir()) == [f"Client-{i}" for i in range(4)]
+    assert all(_complete(out / f"Client-{i}") for i in range(4))
+    assert stdout.splitlines()[-1].startswith("4 ok, 0 skipped, 0 failed")
+
+
 # --------------------------------------------------------------------------- dask
 def test_dask_executor_on_a_local_cluster(tmp_path):
     from distributed import LocalCluster
