@@ -2088,7 +2088,9 @@ def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table atomically; the format follows the extension.
 
     ``.csv`` (UTF-8, no index), ``.xlsx`` or ``.parquet``. CSV keeps every cell
-    exactly as it is (it is for machines: no formula escaping). In XLSX, text
+    as it is (it is for machines: no formula escaping); numbers are written in the
+    shortest form that reads back to the same float, and whole numbers without a
+    decimal point (``11``, not ``11.0``). In XLSX, text
     cells that start with ``= + - @`` are written as text with Excel's quote prefix
     (shown as typed, never run as a formula); numbers stay numbers.
 
@@ -2100,12 +2102,28 @@ def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     ext = check_output_path(path)
     with atomic_path(path) as tmp:
         if ext == ".csv":
-            df.to_csv(tmp, index=False, lineterminator="\n")
+            _plain_numbers(df).to_csv(tmp, index=False, lineterminator="\n")
         elif ext == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
             _write_xlsx(df, tmp)
     return path
+
+
+def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Float columns as text: whole numbers without ``.0``, others in shortest round-trip form."""
+    out = df.copy()
+    for name in df.columns:
+        if not pd.api.types.is_float_dtype(df[name].dtype):
+            continue
+        values = df[name].to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(values)
+        whole = finite & (np.abs(values) < 2**53) & (values == np.round(values))
+        text = values.astype(str)  # numpy's shortest repr: reads back to the same float
+        text[whole] = values[whole].astype(np.int64).astype(str)
+        text[np.isnan(values)] = ""
+        out[name] = text
+    return out
 
 
 def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:

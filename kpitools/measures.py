@@ -568,9 +568,11 @@ def run_aggregation(
         if spec.func == "count":
             result = grouped.sum()
         elif spec.func == "sum":
-            result = grouped.sum(min_count=0)
+            # summing binary floats leaves noise (474112.16000000003): money and counts
+            # never need more than 10 decimals
+            result = grouped.sum(min_count=0).round(10)
         elif spec.func == "mean":
-            result = grouped.mean()
+            result = grouped.mean().round(10)
         else:
             result = grouped.nunique().astype(float)
         result.index.names = ["employee", "_p"]

@@ -163,10 +163,10 @@ def test_aggregate_writes_the_long_table(tmp_path, capsys):
     )
     assert out_file.read_text(encoding="utf-8") == (
         "employee,period,kpi,actual,region\n"
-        "Anna,2017-03,won_revenue,100.0,East\n"
-        "Anna,2017-03,deals,2.0,East\n"
+        "Anna,2017-03,won_revenue,100,East\n"
+        "Anna,2017-03,deals,2,East\n"
         "Bob,2017-04,won_revenue,250.5,West\n"
-        "Bob,2017-04,deals,1.0,West\n"
+        "Bob,2017-04,deals,1,West\n"
     )
 
 

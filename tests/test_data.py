@@ -596,7 +596,7 @@ def test_save_escapes_formulas_only_in_xlsx(tmp_path):
     assert [c.quotePrefix for c in cells] == [True, True, True, False]
     assert ws.cell(row=2, column=2).value == -1
     data.save(df, tmp_path / "x.csv")
-    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "=HYPERLINK(1),-1.0"
+    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "=HYPERLINK(1),-1"
 
 
 def test_save_unknown_extension(tmp_path):
@@ -1024,3 +1024,19 @@ def test_fast_reader_matches_the_careful_one_property(tmp_path_factory, rows, se
         assert str(excinfo.value) == str(err)
         return
     _same_report(fast, careful)
+
+
+def test_saved_csv_writes_whole_numbers_without_a_decimal_point(tmp_path):
+    table = pd.DataFrame(
+        {
+            "employee": ["E1", "E1"],
+            "period": ["2025-01", "2025-01"],
+            "kpi": ["revenue", "deals"],
+            "actual": [474112.16, 11.0],
+        }
+    )
+    path = data.save(table, tmp_path / "kpis.csv")
+    assert path.read_text().splitlines()[1:] == [
+        "E1,2025-01,revenue,474112.16",
+        "E1,2025-01,deals,11",
+    ]

@@ -482,3 +482,16 @@ def test_northwind_monthly_net_revenue_adds_up():
     by = out.pivot_table(index=["employee", "period"], columns="kpi", values="actual")
     ok = by["orders"] > 0
     np.testing.assert_allclose(aov.loc[by.index[ok]], (by["net"] / by["orders"])[ok])
+
+
+def test_sums_carry_no_binary_noise():
+    events = pd.DataFrame(
+        {
+            "agent": ["A"] * 2,
+            "day": ["2025-01-03", "2025-01-09"],
+            "value": [0.1, 0.2],
+        }
+    )
+    assert 0.1 + 0.2 == 0.30000000000000004  # what a plain sum gives
+    out = data.aggregate_events(events, employee="agent", date="day", measures=["v=sum(value)"])
+    assert out["actual"].tolist() == [0.3]
