@@ -225,7 +225,7 @@ def register_executor(name: str):
 
     Examples
     --------
-    >>> @register_executor("serial")
+    >>> @register_executor("serial")  # doctest: +SKIP
     ... def run_serial(jobs, *, n_jobs, scheduler=None):
     ...     yield from map(run_job, jobs)
     """
@@ -469,8 +469,7 @@ def run_batch(
 
     Examples
     --------
-    >>> result = run_batch("templates/batch/manifest.yaml", "reports/batch")  # doctest: +SKIP
-    >>> result.ok
+    >>> run_batch("templates/batch/manifest.yaml", "reports/batch").ok  # doctest: +SKIP
     True
     """
     from tqdm.auto import tqdm
