@@ -519,7 +519,10 @@ def app(port: int | None, no_browser: bool, data_file: str | None, scheme: str |
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: clear messages instead of tracebacks."""
     try:
-        cli.main(args=argv, prog_name="kpitools", standalone_mode=False)
+        # outside standalone mode click returns ctx.exit(code)'s code instead of exiting
+        rv = cli.main(args=argv, prog_name="kpitools", standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            return rv
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

@@ -88,3 +88,20 @@ def test_importing_kpitools_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # errors.py needs pandas for DataValidationError.failure_cases; scipy and matplotlib wait
     assert out.stdout.strip() == "['pandas']"
+
+
+def test_a_command_that_exits_with_a_code_keeps_it():
+    import click
+
+    from kpitools.cli import main
+
+    @cli.command("_exit_three", hidden=True)
+    @click.pass_context
+    def _exit_three(ctx):
+        ctx.exit(3)
+
+    try:
+        assert main(["_exit_three"]) == 3
+        assert main(["--version"]) == 0
+    finally:
+        del cli.commands["_exit_three"]
