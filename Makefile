@@ -25,8 +25,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-base
 
+DEMO_SCHEMES := weighted_scorecard tiered_accelerator linear_commission team_pool
+
+# The whole pipeline on the demo company: data, checks, design, schemes, report.
 demo: $(VENV)/.installed-base
 	$(BIN)/kpitools demo --out $(DEMO_OUT)
+	$(BIN)/kpitools design check templates/designs/b2b_sales.yaml --data $(DEMO_OUT)/data.csv
+	$(BIN)/kpitools simulate --data $(DEMO_OUT)/data.csv --out $(DEMO_OUT)/simulation \
+		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1
+	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \
+		--design templates/designs/b2b_sales.yaml \
+		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --out $(DEMO_OUT)/report
+	@echo
+	@echo "The demo company's report: $(DEMO_OUT)/report/Northstar-Components/report.html"
+	@echo "                 (and .pdf, payouts.xlsx, manifest.json in the same folder)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
