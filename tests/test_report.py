@@ -2,9 +2,8 @@
 
 The notebooks run for real (papermill, a real ``python3`` kernel of this venv). One
 executed report is shared by many assertions through module-scoped fixtures.
-PDFs are read with a few lines of zlib (pypdf and poppler are not installed): page
-objects are counted and the document title (which carries the client name) is read
-from the decompressed object streams.
+PDFs are read twice: with a few lines of zlib (page objects, the document title that
+carries the client name) and with pypdf (the text of every page, footers, sections).
 """
 
 from __future__ import annotations
@@ -540,6 +539,26 @@ def test_shipped_notebook_makes_every_section(real_report):
     assert re.search(r"\d{1,3}(,\d{3})+ EUR", text)  # money with separators and currency
     figures = [a["src"] for t, a in parser.tags if t == "img" and a["src"].startswith("data:")]
     assert len(figures) >= 8
+
+
+def test_shipped_notebook_pdf_reads_as_the_report(real_report):
+    from pypdf import PdfReader
+
+    reader = PdfReader(Path(real_report.folder) / "report.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    n = len(pages)
+    assert 4 <= n <= 30
+    assert "Northstar & <Partners>" in pages[0]  # the title page
+    text = "\n".join(pages)
+    for title in SECTION_TITLES:
+        assert title in text, title
+    # every page but the title page carries the footer with its number
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {n}" in page, number
+    for marker in ("Traceback", "Warning:", "rs.show", "build_context"):
+        assert marker not in text
+    box = reader.pages[1].mediabox  # A4 portrait
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
 def test_shipped_notebook_workbook(real_report):
