@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ._io import safe_name
+from ._yaml import read_yaml
 from .errors import DefinitionError, KpitoolsError, did_you_mean
 from .report import (
     MANIFEST_NAME,
@@ -68,8 +68,9 @@ def load_manifest(path: str | os.PathLike) -> list[dict[str, Any]]:
     Raises
     ------
     DefinitionError
-        A missing file, bad YAML, unknown top-level keys, a client entry that is not
-        a mapping or has no ``client`` name, two clients with the same folder name.
+        A missing file, bad YAML or a key given twice (see ``kpitools._yaml``), unknown
+        top-level keys, a client entry that is not a mapping or has no ``client`` name,
+        two clients with the same folder name.
 
     Examples
     --------
@@ -78,22 +79,7 @@ def load_manifest(path: str | os.PathLike) -> list[dict[str, Any]]:
     ['Northstar Components']
     """
     path = Path(path)
-    if not path.is_file():
-        raise DefinitionError(
-            f"Batch manifest not found: {path}\n"
-            "Suggestion: pass a YAML file with 'defaults:' and 'clients:' "
-            "(see templates/batch/manifest.yaml)."
-        )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError(
-            f"{path}{where}: not valid YAML: {problem}.\n"
-            "Suggestion: check the indentation and quotes around that line."
-        ) from exc
+    raw = read_yaml(path, what="batch manifest", example="templates/batch/manifest.yaml").data
     if not isinstance(raw, dict):
         raise DefinitionError(
             f"{path}: a batch manifest must be a mapping with 'defaults:' and 'clients:'.\n"

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from ._yaml import read_yaml
 from .errors import DefinitionError, FormulaError, did_you_mean
 from .formula import BinOp, Expr, Name, Neg, Number, parse
 
@@ -77,6 +77,7 @@ LEVELS = ("individual", "team", "company")
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PERIOD = re.compile(r"\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?\Z")
 
+_EXAMPLE = "templates/designs/sales_generator.yaml"
 _TOP_KEYS = ("client", "period", "currency", "description", "goals", "roles")
 _GOAL_KEYS = ("id", "name", "target", "value", "formula", "unit", "kpi", "description")
 _ROLE_KEYS = ("id", "name", "headcount", "on_target_pay", "level", "kpis", "description")
@@ -455,137 +456,6 @@ class Design:
 
 
 # --------------------------------------------------------------------------- loading
-def _yaml_lines(text: str) -> dict[str, int]:
-    """Key path → 1-based line of each value, from the composed (never constructed) YAML."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    out: dict[str, int] = {}
-
-    def walk(node: yaml.Node, path: str) -> None:
-        if path:
-            out.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    walk(v, f"{path}.{k.value}" if path else str(k.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                walk(v, f"{path}[{i}]")
-
-    if root is not None:
-        walk(root, "")
-    return out
-
-
-def _path_at(text: str, mark: yaml.Mark | None) -> str | None:
-    """The key path of the node that starts at ``mark`` (for tag errors)."""
-    if mark is None:
-        return None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    found: list[str] = []
-
-    def walk(node: yaml.Node, path: str) -> None:
-        if found:
-            return
-        if node.start_mark.index == mark.index:
-            found.append(path)
-            return
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = k.value if isinstance(k, yaml.ScalarNode) else "?"
-                if k.start_mark.index == mark.index:
-                    found.append(f"{path}.{key}" if path else str(key))
-                    return
-                walk(v, f"{path}.{key}" if path else str(key))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                walk(v, f"{path}[{i}]")
-
-    if root is not None:
-        walk(root, "")
-    return found[0] if found and found[0] else None
-
-
-def _check_duplicate_keys(text: str, label: str) -> None:
-    """A key given twice in one mapping is an error (YAML would keep the last silently)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for k, v in node.value:
-                key = k.value if isinstance(k, yaml.ScalarNode) else None
-                if key is not None and key in seen:
-                    where = f"{path}.{key}" if path else key
-                    raise DefinitionError(
-                        f"{label}: line {k.start_mark.line + 1}, column {k.start_mark.column + 1}"
-                        f" ({where}): the key {key!r} is given twice (first on line "
-                        f"{seen[key]}).\nSuggestion: keep one of them."
-                    )
-                if key is not None:
-                    seen[key] = k.start_mark.line + 1
-                stack.append((v, f"{path}.{key}" if path else str(key)))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node.value))
-
-
-def _read_yaml(path: Path) -> tuple[Any, str]:
-    label = str(path)
-    if not path.exists():
-        raise DefinitionError(
-            f"{label}: file not found.\nSuggestion: check the path, e.g. "
-            "templates/designs/sales_generator.yaml."
-        )
-    if path.is_dir():
-        raise DefinitionError(
-            f"{label}: is a folder, not a design file.\nSuggestion: give a .yaml file."
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DefinitionError(
-            f"{label}: not UTF-8 text (byte {err.start + 1}).\n"
-            "Suggestion: save the design file as UTF-8."
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-        _check_duplicate_keys(text, label)
-    except yaml.constructor.ConstructorError as err:
-        mark = err.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        key = _path_at(text, mark)
-        tag = ""
-        m = re.search(r"tag '([^']*)'", str(err.problem))
-        if m:
-            tag = m.group(1).replace("tag:yaml.org,2002:", "!!")
-        raise DefinitionError(
-            f"{label}: {where}{f' ({key})' if key else ''}: the YAML tag {tag!r} is not "
-            "allowed: a design file holds plain data only (text, numbers, lists, mappings).\n"
-            "Suggestion: remove the tag and write the value as plain text or a number."
-        ) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = err.problem or err.context or "cannot be read"
-        raise DefinitionError(
-            f"{label}: {where}: invalid YAML: {problem}.\n"
-            "Suggestion: check the indentation and the ':' after each key on that line "
-            "(use spaces, not tabs), and quote text that contains ': ' or '#'."
-        ) from None
-    except yaml.YAMLError as err:
-        raise DefinitionError(
-            f"{label}: invalid YAML: {err}.\nSuggestion: check the file's syntax."
-        ) from None
-    return data, text
-
-
 class _Loader:
     """Validates a raw mapping into a :class:`Design`, with key paths in every message."""
 
@@ -721,8 +591,7 @@ class _Loader:
     def design(self, raw: Any) -> Design:
         if raw is None:
             raise DefinitionError(
-                f"{self.source}: the design file is empty.\n"
-                "Suggestion: start from templates/designs/sales_generator.yaml."
+                f"{self.source}: the design file is empty.\nSuggestion: start from {_EXAMPLE}."
             )
         raw = self.mapping(raw, "(top level)", "the design")
         self.keys(raw, _TOP_KEYS, "")
@@ -1086,8 +955,8 @@ def load_design(source: str | os.PathLike | Mapping | Design, library: Any = Non
     if isinstance(source, Mapping):
         return _Loader("design", {}, library).design(source)
     path = Path(source)
-    raw, text = _read_yaml(path)
-    return _Loader(str(path), _yaml_lines(text), library).design(raw)
+    doc = read_yaml(path, what="design file", example=_EXAMPLE)
+    return _Loader(str(path), doc.lines, library).design(doc.data)
 
 
 # --------------------------------------------------------------------------- cascade

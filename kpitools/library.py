@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from ._yaml import parse_yaml, read_text
 from .errors import DataValidationError, DefinitionError, FormulaError, did_you_mean
 from .formula import BinOp, Expr, Name, parse
 
@@ -364,6 +364,7 @@ def default_library_path() -> Path:
 # parsed files are kept too, because pure-Python YAML parsing is the slow part.
 _CACHE: dict[tuple, Library] = {}
 _PARSED: dict[tuple[str, str], list[Any]] = {}
+_WHAT = "KPI library file"
 
 
 def load_library(*extra_paths: str | os.PathLike, include_default: bool = True) -> Library:
@@ -471,23 +472,13 @@ def _quoted(values: Iterable[str]) -> str:
 
 
 def _read_text(path: Path, *, is_default: bool = False) -> str:
-    file = str(path)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        if is_default:
-            raise DefinitionError(
-                f"{file}: the shipped KPI library is missing.\n"
-                "Suggestion: reinstall kpitools from its source tree, or pass your own "
-                "library file with include_default=False."
-            ) from None
+    if is_default and not path.exists():
         raise DefinitionError(
-            f"{file}: KPI library file not found.\nSuggestion: check the path."
-        ) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise DefinitionError(
-            f"{file}: cannot read the KPI library file ({err}).\nSuggestion: save it as UTF-8 text."
-        ) from err
+            f"{path}: the shipped KPI library is missing.\n"
+            "Suggestion: reinstall kpitools from its source tree, or pass your own "
+            "library file with include_default=False."
+        )
+    return read_text(path, what=_WHAT)
 
 
 def _parse(path: Path, text: str) -> list[Any]:
@@ -495,33 +486,7 @@ def _parse(path: Path, text: str) -> list[Any]:
     cache_key = (str(path.resolve()), text)
     if cache_key in _PARSED:
         return _PARSED[cache_key]
-    try:
-        data = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as err:
-        if "tag" not in str(err.problem):
-            raise DefinitionError(
-                f"{file}: invalid YAML at {_where(err)}: {err.problem}.\n"
-                "Suggestion: use plain text keys in mappings."
-            ) from None
-        raise DefinitionError(_yaml_tag_message(file, err)) from None
-    except yaml.MarkedYAMLError as err:
-        raise DefinitionError(
-            f"{file}: invalid YAML at {_where(err)}: {err.problem}.\n"
-            "Suggestion: check the indentation and quoting near that line "
-            "(a value containing ': ' or '#' must be quoted)."
-        ) from None
-    except yaml.YAMLError as err:
-        raise DefinitionError(
-            f"{file}: invalid YAML ({err}).\nSuggestion: check the file."
-        ) from None
-    duplicate = _first_duplicate_key(text)
-    if duplicate:
-        key, line, first = duplicate
-        raise DefinitionError(
-            f"{file}: line {line}: the key {key!r} appears twice in one mapping "
-            f"(first at line {first}).\n"
-            "Suggestion: keep only one of them (YAML would silently use the last)."
-        )
+    data = parse_yaml(text, file=file, what=_WHAT).data
     if data is None:
         raise DefinitionError(
             f"{file}: the KPI library file is empty.\n"
@@ -571,46 +536,6 @@ def _parse(path: Path, text: str) -> list[Any]:
         _PARSED.clear()
     _PARSED[cache_key] = data["kpis"]
     return data["kpis"]
-
-
-def _first_duplicate_key(text: str) -> tuple[str, int, int] | None:
-    """The first key repeated within one mapping: (key, line, first line), 1-based."""
-    # compose builds the node tree only (no objects are constructed), so it is as safe as
-    # safe_load, which itself keeps the last of two equal keys without a word. libyaml's
-    # parser, where installed, makes this check ~7x cheaper than a second Python parse.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    stack = [yaml.compose(text, Loader=loader)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    line = key.start_mark.line + 1
-                    if key.value in seen:
-                        return key.value, line, seen[key.value]
-                    seen[key.value] = line
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-    return None
-
-
-def _where(err: yaml.MarkedYAMLError) -> str:
-    mark = err.problem_mark
-    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "an unknown place"
-
-
-def _yaml_tag_message(file: str, err: yaml.MarkedYAMLError) -> str:
-    where = _where(err)
-    found = re.search(r"tag '([^']*)'", str(err.problem))
-    tag = found.group(1) if found else "?"
-    tag = tag.replace("tag:yaml.org,2002:", "!!")
-    return (
-        f"{file}: YAML tag {tag!r} at {where} is not allowed: a KPI library holds plain "
-        "data only (text, numbers, true/false, lists and mappings).\n"
-        "Suggestion: remove the tag."
-    )
 
 
 def _kind(value: Any) -> str:

@@ -72,6 +72,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ._io import atomic_write
+from ._yaml import read_yaml
 from .errors import DefinitionError, did_you_mean
 
 __all__ = [
@@ -1332,32 +1333,9 @@ def load_scheme(path_or_mapping: str | os.PathLike | Mapping[str, Any] | Scheme)
         return _validate(path_or_mapping, "", label=label)
     path = Path(path_or_mapping)
     source = str(path_or_mapping)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DefinitionError(
-            f"{source}: scheme file not found.\nSuggestion: check the path "
-            f"(working folder: {os.getcwd()})."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(
-            f"{source}: cannot read the scheme file ({exc}).\nSuggestion: save it as UTF-8 text."
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        if isinstance(exc, yaml.constructor.ConstructorError):
-            raise DefinitionError(
-                f"{source}: the YAML tag{where} is not allowed ({problem}).\n"
-                "Suggestion: remove the '!!' tag and write a plain value."
-            ) from None
-        raise DefinitionError(
-            f"{source}: not valid YAML{where}: {problem}.\n"
-            "Suggestion: check the indentation and the brackets around that line."
-        ) from None
+    data = read_yaml(
+        path, what="scheme file", example="templates/schemes/tiered_accelerator.yaml"
+    ).data
     if isinstance(data, dict) and "name" not in data:
         data = {"name": path.stem, **data}
     return _validate(data, source)

@@ -169,8 +169,24 @@ def test_manifest_yaml_error_names_the_line(tmp_path):
     path.write_text("clients:\n  - {client: A\n")
     with pytest.raises(DefinitionError) as err:
         load_manifest(path)
-    assert str(err.value).startswith(f"{path} (line 3, column 1): not valid YAML: ")
-    assert str(err.value).endswith("Suggestion: check the indentation and quotes around that line.")
+    assert str(err.value) == (
+        f"{path}: line 3, column 1: invalid YAML: expected ',' or '}}', but got "
+        "'<stream end>'.\n"
+        "Suggestion: check the indentation and the ':' after each key on that line (use "
+        "spaces, not tabs), and quote text that contains ': ' or '#'."
+    )
+
+
+def test_manifest_key_given_twice_is_refused(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("clients:\n  - client: A\n    data: a.csv\n    data: b.csv\n")
+    with pytest.raises(DefinitionError) as err:
+        load_manifest(path)
+    assert str(err.value) == (
+        f"{path}: line 4, column 5 (clients[0].data): the key 'data' is given twice "
+        "(first on line 3).\n"
+        "Suggestion: keep only one of them (YAML would silently use the last)."
+    )
 
 
 def test_every_client_is_checked_before_any_work(tmp_path):

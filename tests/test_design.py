@@ -417,8 +417,9 @@ def test_missing_and_empty_files(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_design(tmp_path / "nope.yaml", library={})
     assert str(info.value) == (
-        f"{tmp_path / 'nope.yaml'}: file not found.\n"
-        "Suggestion: check the path, e.g. templates/designs/sales_generator.yaml."
+        f"{tmp_path / 'nope.yaml'}: design file not found.\n"
+        f"Suggestion: check the path (working folder: {Path.cwd()}); for an example see "
+        "templates/designs/sales_generator.yaml."
     )
     (tmp_path / "empty.yaml").write_text("# nothing\n", encoding="utf-8")
     with pytest.raises(DefinitionError) as info:
@@ -819,7 +820,8 @@ def test_a_key_given_twice_is_an_error(tmp_path):
         load_design(path, library={})
     assert str(info.value) == (
         f"{path}: line 4, column 5 (goals[0].target): the key 'target' is given twice "
-        "(first on line 3).\nSuggestion: keep one of them."
+        "(first on line 3).\nSuggestion: keep only one of them (YAML would silently use the "
+        "last)."
     )
 
 

@@ -696,9 +696,9 @@ def test_malformed_yaml_gives_line_and_column(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("kpis:\n  - id: a_kpi\n    name: Calls: made\n")
     assert error_of(path) == (
-        f"{path}: invalid YAML at line 3, column 16: mapping values are not allowed here.\n"
-        "Suggestion: check the indentation and quoting near that line "
-        "(a value containing ': ' or '#' must be quoted)."
+        f"{path}: line 3, column 16: invalid YAML: mapping values are not allowed here.\n"
+        "Suggestion: check the indentation and the ':' after each key on that line (use "
+        "spaces, not tabs), and quote text that contains ': ' or '#'."
     )
 
 
@@ -706,9 +706,10 @@ def test_python_tag_is_rejected(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("kpis:\n  - !!python/object/apply:os.system ['echo hacked']\n")
     assert error_of(path) == (
-        f"{path}: YAML tag '!!python/object/apply:os.system' at line 2, column 5 is not "
-        "allowed: a KPI library holds plain data only (text, numbers, true/false, lists and "
-        "mappings).\nSuggestion: remove the tag."
+        f"{path}: line 2, column 5 (kpis[0]): the YAML tag '!!python/object/apply:os.system' "
+        "is not allowed: a KPI library file holds plain data only (text, numbers, lists, "
+        "mappings).\n"
+        "Suggestion: remove the tag and write the value as plain text or a number."
     )
 
 
@@ -766,7 +767,10 @@ def test_unknown_version(tmp_path):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
-    assert error_of(path) == f"{path}: KPI library file not found.\nSuggestion: check the path."
+    assert error_of(path) == (
+        f"{path}: KPI library file not found.\n"
+        f"Suggestion: check the path (working folder: {Path.cwd()})."
+    )
 
 
 def test_nothing_to_load():
@@ -812,7 +816,8 @@ def test_duplicate_yaml_key_is_not_silently_dropped(tmp_path):
         "kpis:\n  - id: calls_made\n    direction: higher\n    name: Calls\n    direction: lower\n"
     )
     assert error_of(path) == (
-        f"{path}: line 5: the key 'direction' appears twice in one mapping (first at line 3).\n"
+        f"{path}: line 5, column 5 (kpis[0].direction): the key 'direction' is given twice "
+        "(first on line 3).\n"
         "Suggestion: keep only one of them (YAML would silently use the last)."
     )
 
@@ -831,8 +836,8 @@ def test_unhashable_yaml_key(tmp_path):
     path.write_text("kpis:\n  - ? [a, b]\n    : 1\n")
     message = error_of(path)
     assert message == (
-        f"{path}: invalid YAML at line 2, column 7: found unhashable key.\n"
-        "Suggestion: use plain text keys in mappings."
+        f"{path}: line 2, column 7 (kpis[0]): invalid YAML: found unhashable key.\n"
+        "Suggestion: use plain text keys in mappings (not lists or mappings)."
     )
 
 

@@ -448,15 +448,18 @@ def test_bad_file_messages(tmp_path):
         load_scheme(tmp_path / "nope.yaml")
     assert str(info.value) == (
         f"{tmp_path / 'nope.yaml'}: scheme file not found.\nSuggestion: check the path "
-        f"(working folder: {os.getcwd()})."
+        f"(working folder: {os.getcwd()}); for an example see "
+        "templates/schemes/tiered_accelerator.yaml."
     )
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\ncomponents: [\n  - kpi: a\n")
     with pytest.raises(DefinitionError) as info:
         load_scheme(path)
     assert str(info.value) == (
-        f"{path}: not valid YAML at line 3, column 3: expected the node content, but found "
-        "'-'.\nSuggestion: check the indentation and the brackets around that line."
+        f"{path}: line 3, column 3: invalid YAML: expected the node content, but found "
+        "'-'.\n"
+        "Suggestion: check the indentation and the ':' after each key on that line (use "
+        "spaces, not tabs), and quote text that contains ': ' or '#'."
     )
     path.write_text("- just a list\n")
     with pytest.raises(DefinitionError) as info:
@@ -480,9 +483,24 @@ def test_yaml_python_tags_are_refused(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_scheme(path)
     assert str(info.value) == (
-        f"{path}: the YAML tag at line 1, column 7 is not allowed (could not determine a "
-        "constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system').\n"
-        "Suggestion: remove the '!!' tag and write a plain value."
+        f"{path}: line 1, column 7 (name): the YAML tag '!!python/object/apply:os.system' "
+        "is not allowed: a scheme file holds plain data only (text, numbers, lists, "
+        "mappings).\n"
+        "Suggestion: remove the tag and write the value as plain text or a number."
+    )
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    # YAML alone would keep the second weight silently and pay on the wrong split
+    path = tmp_path / "twice.yaml"
+    path.write_text(CONTRACT_YAML.replace("weight: 0.4", "weight: 0.4\n    weight: 0.6", 1))
+    line = CONTRACT_YAML[: CONTRACT_YAML.index("weight: 0.4")].count("\n") + 1
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert str(info.value) == (
+        f"{path}: line {line + 1}, column 5 (components[1].weight): the key 'weight' is given "
+        f"twice (first on line {line}).\n"
+        "Suggestion: keep only one of them (YAML would silently use the last)."
     )
 
 

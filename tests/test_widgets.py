@@ -479,7 +479,8 @@ def test_a_scheme_file_that_is_not_there_is_named(company, tmp_path):
         SchemeExplorer(company.data, missing)
     assert str(info.value) == (
         f"{missing}: scheme file not found.\nSuggestion: check the path "
-        f"(working folder: {Path.cwd()})."
+        f"(working folder: {Path.cwd()}); for an example see "
+        "templates/schemes/tiered_accelerator.yaml."
     )
 
 
