@@ -285,3 +285,339 @@ def test_baseline_attainment():
     # target 100, baseline 40: (70 − 40)/(100 − 40) = 0.5; (100 − 40)/60 = 1; (130 − 40)/60 = 1.5
     comp = _curve(FACTOR_IS_ATTAINMENT, baseline=40)
     assert _pays(_one_kpi([70, 100, 130]), _scheme([comp])) == [500.0, 1000.0, 1500.0]
+
+
+# --------------------------------------------------------------------------- bad targets
+def test_zero_and_negative_targets_name_employee_and_period():
+    data = _one_kpi([1.0, 2.0, 3.0]).assign(target=[100.0, 0.0, -5.0])
+    comp = {
+        "kpi": "revenue",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"points": [[0, 0], [1, 1]]},
+    }
+    with pytest.raises(KpitoolsError) as err:
+        kpitools.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
+    assert str(err.value) == (
+        "scheme 'w': 2 employee-periods have no usable target:\n"
+        "  components[0] (revenue): the target is 0 for employee 'e1' in 2024-01\n"
+        "  components[0] (revenue): the target is negative (-5) for employee 'e2' in 2024-01\n"
+        "Suggestion: targets must be positive: check the data's target column."
+    )
+
+
+def test_missing_target_names_employee_and_period():
+    data = _one_kpi([1.0]).assign(target=[np.nan])
+    comp = {"kpi": "revenue", "weight": 1, "target": {"method": "from_data"}, "curve": ACCEL_C}
+    with pytest.raises(KpitoolsError) as err:
+        kpitools.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
+    assert str(err.value) == (
+        "scheme 'w': components[0] (revenue): no target: the data's target column is empty for "
+        "it (in at least one month of the period) for employee 'e0' in 2024-01.\n"
+        "Suggestion: fill in the target column for these rows, or use another target method."
+    )
+
+
+ACCEL_C = {"points": ACCEL}
+
+
+# --------------------------------------------------------------------------- target methods
+def _months(n=14, start=2023):
+    return [f"{start + (m // 12)}-{m % 12 + 1:02d}" for m in range(n)]
+
+
+MONTHS = _months()  # 2023-01 … 2024-02
+# a sells 100 every month, b 200, c is hired in 2023-03 and sells 132 every month
+HISTORY = _data(
+    [("a", p, "revenue", 100.0) for p in MONTHS]
+    + [("b", p, "revenue", 200.0) for p in MONTHS]
+    + [("c", p, "revenue", 132.0) for p in MONTHS[2:]]
+)
+
+
+def _targets(target, **kw):
+    scheme = _scheme(
+        [{"kpi": "revenue", "weight": 1, "target": target, "curve": FACTOR_IS_ATTAINMENT}]
+    )
+    run = kpitools.run_scheme(HISTORY, kpitools.load_scheme(scheme), library=False, **kw)
+    rows = run.payouts[run.payouts["component"] != "total"]
+    got = {(r.employee, r.period): round(r.target, 6) for r in rows.itertuples()}
+    return run, got
+
+
+def test_growth_previous_period_with_new_hire_peer_median():
+    run, got = _targets(
+        {"method": "growth", "rate": 0.10, "base": "previous_period", "fallback": "peer_median"}
+    )
+    # 2023-01: nobody has an actual in 2022-12 → skipped and reported
+    assert run.skipped["period"].tolist() == ["2023-01"]
+    assert "2022-12" in run.skipped["reason"].iloc[0]
+    # 2023-02: a 100 × 1.1 = 110, b 220; 2023-03: c has no base → median(110, 220) = 165;
+    # 2023-04: c 132 × 1.1 = 145.2
+    assert got[("a", "2023-02")] == 110.0
+    assert got[("b", "2023-02")] == 220.0
+    assert got[("c", "2023-03")] == 165.0
+    assert got[("c", "2023-04")] == 145.2
+    assert ("a", "2023-01") not in got
+    pay = run.totals.set_index(["employee", "period"])["payout"]
+    assert pay[("c", "2023-03")] == 800.0  # 132 / 165 = 0.8
+    assert pay[("a", "2023-02")] == 909.09  # 100 / 110 = 0.909090… → 909.09
+
+
+def test_growth_same_period_last_year_new_hire_and_periods_selection():
+    target = {
+        "method": "growth",
+        "rate": 0.10,
+        "base": "same_period_last_year",
+        "fallback": "peer_median",
+    }
+    run, got = _targets(target)
+    # the 12 months of 2023 have no actual a year before: all skipped
+    assert run.skipped["period"].tolist() == MONTHS[:12]
+    # 2024-01: a 110, b 220; c has no 2023-01 actual → median 165; 2024-02 the same
+    assert got == {
+        ("a", "2024-01"): 110.0,
+        ("a", "2024-02"): 110.0,
+        ("b", "2024-01"): 220.0,
+        ("b", "2024-02"): 220.0,
+        ("c", "2024-01"): 165.0,
+        ("c", "2024-02"): 165.0,
+    }
+    run, got = _targets(
+        {"method": "growth", "rate": 0.10, "base": "previous_period"}, periods="2023-05..2023-06"
+    )
+    # only the two chosen periods are evaluated; c has a base by then (132 × 1.1 = 145.2)
+    assert sorted(run.totals["period"].unique()) == ["2023-05", "2023-06"]
+    assert got[("c", "2023-05")] == 145.2
+
+
+def test_percentile_of_peers_with_window():
+    run, got = _targets({"method": "percentile", "q": 0.4, "of": "peers", "window": 2})
+    assert run.skipped["period"].tolist() == ["2023-01"]
+    # linear interpolation at position q × (n − 1) of the sorted window:
+    # 2023-02 window {2023-01}: [100, 200] → pos 0.4 → 140
+    # 2023-03 window {01, 02}: [100, 100, 200, 200] → pos 1.2 → 100 + 0.2 × 100 = 120
+    # 2023-04 window {02, 03}: [100, 100, 132, 200, 200] → pos 1.6 → 100 + 0.6 × 32 = 119.2
+    # 2023-05 window {03, 04}: [100, 100, 132, 132, 200, 200] → pos 2.0 → 132
+    assert [got[("a", p)] for p in MONTHS[1:5]] == [140.0, 120.0, 119.2, 132.0]
+    assert got[("c", "2023-03")] == 120.0  # the same peer target for the new hire
+    pay = run.totals.set_index(["employee", "period"])["payout"]
+    assert pay[("c", "2023-03")] == 1100.0  # 132 / 120 = 1.1
+
+
+def test_allocate_equal_and_history_share():
+    _, got = _targets({"method": "allocate", "total": 900, "by": "equal"})
+    # 2023-01: a, b active → 450 each; 2023-03: a, b, c → 300 each
+    assert [got[("a", "2023-01")], got[("b", "2023-01")]] == [450.0, 450.0]
+    assert [got[(e, "2023-03")] for e in "abc"] == [300.0, 300.0, 300.0]
+    run, got = _targets({"method": "allocate", "total": 900, "by": "history_share", "window": 2})
+    assert run.skipped["period"].tolist() == ["2023-01"]
+    # 2023-02: history {01}: a 100, b 200 → 300 / 600
+    assert [got[("a", "2023-02")], got[("b", "2023-02")]] == [300.0, 600.0]
+    # 2023-03: a 100, b 200, c new hire → mean of those with history = 150: 900 × x / 450
+    assert [got[(e, "2023-03")] for e in "abc"] == [200.0, 400.0, 300.0]
+    # 2023-04: window {02, 03} averages a 100, b 200, c 132 → 900 × x / 432
+    assert [got[(e, "2023-04")] for e in "abc"] == [
+        round(900 * 100 / 432, 6),
+        round(900 * 200 / 432, 6),
+        275.0,
+    ]
+
+
+# --------------------------------------------------------------------------- quarterly roll-up
+def test_quarterly_scheme_on_monthly_data_sums_means_and_recomputes_ratios():
+    rows = []
+    for m, (rev, nps, won, closed) in enumerate(
+        [(100.0, 40.0, 1, 4), (200.0, 50.0, 3, 4), (300.0, 90.0, 0, 2)], 1
+    ):
+        p = f"2024-{m:02d}"
+        rows += [
+            ("a", p, "revenue", rev),
+            ("a", p, "nps", nps),
+            ("a", p, "won_deals", float(won)),
+            ("a", p, "closed_deals", float(closed)),
+            ("a", p, "win_rate", won / closed),
+        ]
+    scheme = _scheme(
+        [
+            _curve(FACTOR_IS_ATTAINMENT, "revenue", 500, 0.5),
+            _curve(FACTOR_IS_ATTAINMENT, "nps", 50, 0.5),
+        ],
+        period="quarter",
+        gates=[
+            {"kpi": "win_rate", "min_attainment": 1.0, "target": {"method": "fixed", "value": 0.4}}
+        ],
+    )
+    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=load_library())
+    comp = run.payouts[run.payouts["component"] != "total"]
+    # revenue sum 600 → 1.2; nps mean (40 + 50 + 90) / 3 = 60 → 1.2;
+    # win rate 4 / 10 = 0.4 (not the mean 0.333 of the months) → exactly 1.0 passes the gate
+    assert comp["actual"].tolist() == [600.0, 60.0]
+    assert comp["attainment"].round(12).tolist() == [1.2, 1.2]
+    # 1000 × (0.5 × 1.2 + 0.5 × 1.2) = 1,200
+    assert run.totals[["period", "gate_passed", "payout"]].to_dict("records") == [
+        {"period": "2024-Q1", "gate_passed": True, "payout": 1200.0}
+    ]
+
+
+# --------------------------------------------------------------------------- metrics
+METRIC_SCHEME = {
+    "name": "steps",
+    "period": "month",
+    "on_target_pay": 1000,
+    "revenue_kpi": "revenue",
+    "budget": 2500,
+    "components": [
+        {
+            "kpi": "revenue",
+            "weight": 1,
+            "target": {"method": "fixed", "value": 100},
+            "curve": {"steps": [[0.9, 0.5], [1.0, 1.0], [1.2, 1.5]]},
+        }
+    ],
+}
+# a 80 → 0.80 → 0; e 87 → 0.87 → 0; b 95 → 0.95 → 500; c 100 → 1,000; d 130 → 1.3 → 1,500
+METRIC_ACTUALS = {"a": 80.0, "b": 95.0, "c": 100.0, "d": 130.0, "e": 87.0}
+# total 3,000 over 5 employees, revenue 492, budget 2,500 for the one period
+EXPECTED_METRICS = {
+    "total_cost": 3000.0,
+    "cost_per_employee": 600.0,  # 3,000 / 5
+    "cost_of_sales": 3000 / 492,  # 6.0975…
+    "pct_at_target": 0.4,  # c, d
+    "pct_zero_payout": 0.4,  # a, e
+    # multiples sorted [0, 0, 0.5, 1.0, 1.5]; numpy's default linear quantile at q × (n − 1):
+    "payout_p10": 0.0,  # position 0.4 → 0 + 0.4 × 0
+    "payout_p50": 0.5,  # position 2
+    "payout_p90": 1.3,  # position 3.6 → 1.0 + 0.6 × 0.5
+    "leverage": 2.6,  # 1.3 / 0.5
+    # ranks of attainment 1..5 vs payout ranks (1.5, 1.5, 3, 4, 5): Σdxdy 9.5, Σdx² 10,
+    # Σdy² 9.5 → 9.5 / √95
+    "pay_performance_corr": 9.5 / 95**0.5,
+    # Σ_i Σ_j |x_i − x_j| = 2 × 8,000 over 2 n² mean = 2 × 25 × 600 = 30,000 → 0.5333…
+    "gini": 16000 / 30000,
+    # thresholds 0.9, 1.0, 1.2 → bands [0.855, 0.9), [0.95, 1.0), [1.14, 1.2): e 0.87, b 0.95
+    "near_threshold_share": 0.4,
+    "budget_variance": 0.2,  # (3,000 − 2,500) / 2,500
+}
+
+
+def test_quantiles_are_numpys_default_linear_interpolation():
+    assert np.quantile([0, 0, 0.5, 1.0, 1.5], [0.1, 0.5, 0.9]).tolist() == [0.0, 0.5, 1.3]
+
+
+def test_metrics_of_a_tiny_result_by_hand():
+    data = _data([(e, "2024-01", "revenue", a) for e, a in METRIC_ACTUALS.items()])
+    result = kpitools.simulate(data, [kpitools.load_scheme(METRIC_SCHEME)], library=False)
+    row = result.metrics.loc["steps"]  # indexed by scheme
+    got = {k: float(row[k]) for k in EXPECTED_METRICS}
+    assert got == pytest.approx(EXPECTED_METRICS, rel=1e-12, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- command line
+def _cli(tmp_path, scheme: dict, rows, *extra):
+    data = tmp_path / "data.csv"
+    pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual"]).to_csv(data, index=False)
+    path = tmp_path / "scheme.yaml"
+    path.write_text(yaml.safe_dump(scheme, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        ["simulate", "--data", str(data), "--scheme", str(path), "--out", str(out), *extra],
+    )
+    assert res.exit_code == 0, res.output
+    payouts = pd.read_csv(out / "payouts.csv", dtype={"employee": str, "component": str})
+    return payouts, pd.read_csv(out / "metrics.csv")
+
+
+def _cli_totals(payouts):
+    tot = payouts[payouts["component"] == "total"]
+    return dict(zip(tot["employee"], tot["payout"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("marginal", [2000.0, 2500.0, 4500.0, 6500.0, 10100.0]),
+        ("retroactive", [2000.0, 4000.0, 6000.0, 12000.0, 15600.0]),
+    ],
+)
+def test_cli_tiered_commission(tmp_path, mode, expected):
+    scheme = _scheme(
+        [{"kpi": "revenue", "commission": {"tiers": TIERS, "basis": "value", "mode": mode}}]
+    )
+    rows = [(f"00{i}", "2024-01", "revenue", a) for i, a in enumerate(ACTUALS)]
+    payouts, _ = _cli(tmp_path, scheme, rows)
+    # ids stay text: 000 … 004 (same numbers as test_tiered_commission_basis_value)
+    assert _cli_totals(payouts) == {f"00{i}": v for i, v in enumerate(expected)}
+
+
+def test_cli_accelerator_gate_and_lower_is_better(tmp_path):
+    scheme = _scheme(
+        [
+            _curve({"points": ACCEL}, "revenue", 100, 0.5),
+            _curve({"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}, "sales_cycle_days", 30, 0.5),
+        ],
+        gates=[
+            {
+                "kpi": "gross_margin_pct",
+                "min_attainment": 0.9,
+                "target": {"method": "fixed", "value": 0.4},
+                "applies_to": ["revenue"],
+            }
+        ],
+    )
+    rows = [
+        # a: revenue 0.5 exactly → 0.25; days 24 → 30/24 = 1.25 → 1.5; margin 0.36/0.4 = 0.9
+        #    passes: 1000 × (0.5 × 0.25 + 0.5 × 1.5) = 875
+        ("a", "2024-01", "revenue", 50.0),
+        ("a", "2024-01", "sales_cycle_days", 24.0),
+        ("a", "2024-01", "gross_margin_pct", 0.36),
+        # b: revenue 1.25 → 1.5; days 0 → top attainment 1.5 → 2.0; margin 0.3 → 0.75 misses
+        #    and zeroes revenue only: 1000 × 0.5 × 2.0 = 1,000
+        ("b", "2024-01", "revenue", 125.0),
+        ("b", "2024-01", "sales_cycle_days", 0.0),
+        ("b", "2024-01", "gross_margin_pct", 0.3),
+    ]
+    payouts, metrics = _cli(tmp_path, scheme, rows)
+    assert _cli_totals(payouts) == {"a": 875.0, "b": 1000.0}
+    comp = payouts[payouts["component"] != "total"]
+    assert comp["factor"].tolist() == [0.25, 1.5, 1.5, 2.0]
+    assert comp["payout"].tolist() == [125.0, 750.0, 0.0, 1000.0]
+    assert metrics["total_cost"].tolist() == [1875.0]
+
+
+def test_cli_metrics_match_the_hand_computation(tmp_path):
+    rows = [(e, "2024-01", "revenue", a) for e, a in METRIC_ACTUALS.items()]
+    payouts, metrics = _cli(tmp_path, METRIC_SCHEME, rows)
+    assert _cli_totals(payouts) == {"a": 0.0, "b": 500.0, "c": 1000.0, "d": 1500.0, "e": 0.0}
+    row = metrics.set_index("scheme").loc["steps"]
+    got = {k: float(row[k]) for k in EXPECTED_METRICS}
+    assert got == pytest.approx(EXPECTED_METRICS, rel=1e-9, abs=1e-12)
+
+
+def test_cli_modifier_cap_pool(tmp_path):
+    scheme = _scheme(
+        [_curve(FACTOR_IS_ATTAINMENT)],
+        modifiers=[
+            {
+                "kpi": "nps",
+                "target": {"method": "fixed", "value": 50},
+                "curve": {"steps": [[0, 0.75], [0.6, 1.0], [1.0, 1.2]]},
+            }
+        ],
+        cap=2.5,
+        pool={"budget": 5000},
+    )
+    rows = [
+        ("a", "2024-01", "revenue", 200.0),
+        ("a", "2024-01", "nps", 50.0),
+        ("b", "2024-01", "revenue", 250.0),
+        ("b", "2024-01", "nps", 60.0),
+        ("c", "2024-01", "revenue", 100.0),
+        ("c", "2024-01", "nps", 20.0),
+    ]
+    payouts, _ = _cli(tmp_path, scheme, rows)
+    # as test_modifier_then_cap_then_pool: 2,400 / 2,500 / 750 → × 5,000 / 5,650
+    assert _cli_totals(payouts) == {"a": 2123.89, "b": 2212.39, "c": 663.72}
+    tot = payouts[payouts["component"] == "total"]
+    assert tot["before_cap"].tolist() == [2400.0, 3000.0, 750.0]
