@@ -621,3 +621,200 @@ def test_cli_modifier_cap_pool(tmp_path):
     assert _cli_totals(payouts) == {"a": 2123.89, "b": 2212.39, "c": 663.72}
     tot = payouts[payouts["component"] == "total"]
     assert tot["before_cap"].tolist() == [2400.0, 3000.0, 750.0]
+
+
+# --------------------------------------------------------------------------- more edges
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        # target 100, tiers [[0.5, 0.1], [1.0, 0.2]]: nothing below 50.
+        # marginal: 40 → 0; 50 → 0 (nothing inside the band yet); 80 → 30 × 0.1 = 3;
+        # 100 → 50 × 0.1 = 5; 150 → 5 + 50 × 0.2 = 15
+        ("marginal", [0.0, 0.0, 3.0, 5.0, 15.0]),
+        # retroactive: 40 → 0; 50 × 0.1 = 5; 80 × 0.1 = 8; 100 × 0.2 = 20; 150 × 0.2 = 30
+        ("retroactive", [0.0, 5.0, 8.0, 20.0, 30.0]),
+    ],
+)
+def test_tiers_starting_above_zero(mode, expected):
+    comp = {
+        "kpi": "revenue",
+        "target": {"method": "fixed", "value": 100},
+        "commission": {"tiers": [[0.5, 0.1], [1.0, 0.2]], "basis": "attainment", "mode": mode},
+    }
+    assert _pays(_one_kpi([40, 50, 80, 100, 150]), _scheme([comp])) == expected
+
+
+def test_boundaries_reached_through_float_division():
+    # 33/30, 36/30, 27/30 and 0.3×3/0.9 are 1.1, 1.2, 0.9 and 1.0 up to binary noise: each
+    # reaches its step exactly (≥). Steps [[0.9, 0.5], [1.1, 1.0], [1.2, 1.5]].
+    data = _one_kpi([33, 36, 27, 0.3 * 3]).assign(target=[30.0, 30.0, 30.0, 0.9])
+    comp = {
+        "kpi": "revenue",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"steps": [[0.9, 0.5], [1.1, 1.0], [1.2, 1.5]]},
+    }
+    assert _pays(data, _scheme([comp])) == [1000.0, 1500.0, 500.0, 500.0]
+
+
+def test_first_point_that_pays_and_lower_with_baseline():
+    # points [[0.8, 0.5], [1, 1]]: exactly 0.8 → 0.5; 0.7999 → 0
+    comp = _curve({"points": [[0.8, 0.5], [1, 1]]})
+    assert _pays(_one_kpi([80, 79.99]), _scheme([comp])) == [500.0, 0.0]
+    # lower, target 10, baseline 30: (a − 30)/(10 − 30): 20 → 0.5; 10 → 1; 5 → 1.25
+    comp = _curve(FACTOR_IS_ATTAINMENT, "x", 10, baseline=30, direction="lower")
+    assert _pays(_one_kpi([20, 10, 5], kpi="x"), _scheme([comp])) == [500.0, 1000.0, 1250.0]
+
+
+@pytest.mark.parametrize(
+    ("curve", "expected"),
+    [
+        # actual 0 on a lower KPI = the curve's highest attainment: last step 1.2 → 1.3
+        ({"steps": [[0.9, 0.5], [1.0, 1.0], [1.2, 1.3]]}, 1300.0),
+        # linear: where the cap is reached, 2.0 / 1.5 = 1.333… → factor 2.0
+        ({"linear": {"slope": 1.5, "threshold": 0.8, "cap": 2.0}}, 2000.0),
+    ],
+)
+def test_lower_zero_actual_on_steps_and_linear(curve, expected):
+    comp = _curve(curve, "d", 30, direction="lower")
+    assert _pays(_one_kpi([0], kpi="d"), _scheme([comp])) == [expected]
+
+
+def test_role_cap_and_pool_per_period():
+    data = _data(
+        [
+            ("a", "2024-01", "revenue", 300.0),
+            ("b", "2024-01", "revenue", 100.0),
+            ("a", "2024-02", "revenue", 100.0),
+            ("b", "2024-02", "revenue", 100.0),
+        ],
+        role={"a": "mgr", "b": "rep"},
+    )
+    scheme = _scheme(
+        [_curve(FACTOR_IS_ATTAINMENT)],
+        on_target_pay={"mgr": 2000, "rep": 1000},
+        cap=1.2,
+        pool={"budget": 3000},
+    )
+    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    t = run.totals
+    # 2024-01: a 2000 × 3 = 6,000 capped at 1.2 × 2,000 = 2,400; b 1,000; 3,400 > 3,000 →
+    #   × 3,000/3,400: a 2,117.647… → 2,117.65, b 882.352… → 882.35 (sum 3,000.00)
+    # 2024-02: a 2,000 + b 1,000 = 3,000: the pool is not exceeded → unchanged
+    assert t["after_cap"].tolist() == [2400.0, 1000.0, 2000.0, 1000.0]
+    assert t["payout"].tolist() == [2117.65, 882.35, 2000.0, 1000.0]
+
+
+def test_pool_rounding_never_exceeds_the_budget():
+    # 3 × 1,000 into a pool of 1,000: 333.333… each; cents may not add up above 1,000
+    scheme = _scheme([_curve(FACTOR_IS_ATTAINMENT)], pool={"budget": 1000})
+    got = _pays(_one_kpi([100, 100, 100]), scheme)
+    assert sorted(got) == [333.33, 333.33, 333.34]
+    assert round(sum(got), 2) == 1000.0
+
+
+def test_weighted_attainment_is_the_weighted_sum():
+    # 0.5 × 1.2 + 0.3 × 0.9 + 0.2 × 0.8 = 1.03; with factor = attainment, pay 1,030
+    scheme = _scheme(
+        [
+            _curve(FACTOR_IS_ATTAINMENT, "revenue", 100, 0.5),
+            _curve(FACTOR_IS_ATTAINMENT, "nc", 10, 0.3),
+            _curve(FACTOR_IS_ATTAINMENT, "nps", 50, 0.2),
+        ]
+    )
+    data = _data(
+        [
+            ("a", "2024-01", "revenue", 120.0),
+            ("a", "2024-01", "nc", 9.0),
+            ("a", "2024-01", "nps", 40.0),
+        ]
+    )
+    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    assert run.totals["attainment"].round(12).tolist() == [1.03]
+    assert run.totals["payout"].tolist() == [1030.0]
+
+
+def test_new_hire_without_fallback_is_an_error():
+    data = _data(
+        [
+            ("a", "2024-01", "revenue", 100.0),
+            ("a", "2024-02", "revenue", 100.0),
+            ("c", "2024-02", "revenue", 100.0),
+        ]
+    )
+    target = {"method": "growth", "rate": 0.1, "base": "previous_period"}
+    scheme = _scheme([{"kpi": "revenue", "weight": 1, "target": target, "curve": ACCEL_C}])
+    with pytest.raises(KpitoolsError) as err:
+        kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    assert str(err.value) == (
+        "scheme 'w': components[0] (revenue): no target: no growth base (no actual in 2024-01) "
+        "and no fallback for employee 'c' in 2024-02.\n"
+        "Suggestion: add 'fallback: peer_median' to the growth target so that new hires get the "
+        "median target of their peers."
+    )
+
+
+def test_quarterly_and_yearly_growth_on_monthly_data():
+    # a sells 101 … 112 in 2023 months and 201 … 212 in 2024
+    rows = [
+        ("a", f"{y}-{m:02d}", "revenue", float(100 * (y - 2022) + m))
+        for y in (2023, 2024)
+        for m in range(1, 13)
+    ]
+    target = {"method": "growth", "rate": 0.1, "base": "same_period_last_year"}
+    scheme = _scheme([{"kpi": "revenue", "weight": 1, "target": target, "curve": ACCEL_C}])
+    run = kpitools.run_scheme(
+        _data(rows), kpitools.load_scheme({**scheme, "period": "quarter"}), library=False
+    )
+    # 2023 quarters have no 2022 quarter: skipped; 2024-Q1 target (101+102+103) × 1.1 = 336.6
+    assert run.skipped["period"].tolist() == ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"]
+    comp = run.payouts[run.payouts["component"] != "total"]
+    assert comp["actual"].tolist() == [606.0, 615.0, 624.0, 633.0]
+    assert comp["target"].round(9).tolist() == [336.6, 346.5, 356.4, 366.3]
+    target = {"method": "growth", "rate": 0.1, "base": "previous_period"}
+    yearly = _scheme(
+        [{"kpi": "revenue", "weight": 1, "target": target, "curve": FACTOR_IS_ATTAINMENT}],
+        period="year",
+    )
+    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(yearly), library=False)
+    # 2023 = Σ 101…112 = 1,278 → 2024 target 1,405.8; actual 2,478 → 1.762698… → 1,762.70
+    assert run.totals[["period", "payout"]].to_dict("records") == [
+        {"period": "2024", "payout": 1762.7}
+    ]
+
+
+def test_metrics_over_two_periods_with_revenue_outside_the_components():
+    rows = [
+        ("a", "2024-01", "new_clients", 10.0),
+        ("a", "2024-01", "revenue", 5000.0),
+        ("b", "2024-01", "new_clients", 5.0),
+        ("b", "2024-01", "revenue", 3000.0),
+        ("a", "2024-02", "new_clients", 20.0),
+        ("a", "2024-02", "revenue", 2000.0),
+        ("b", "2024-02", "new_clients", 0.0),
+        ("b", "2024-02", "revenue", 0.0),
+    ]
+    scheme = _scheme(
+        [_curve(FACTOR_IS_ATTAINMENT, "new_clients", 10)], revenue_kpi="revenue", budget=1000
+    )
+    result = kpitools.simulate(_data(rows), [kpitools.load_scheme(scheme)], library=False)
+    got = result.metrics.loc["w"]
+    # pay a 1,000 / b 500 / a 2,000 / b 0 → total 3,500 over 2 employees; revenue 10,000
+    # multiples sorted [0, 0.5, 1, 2]: p10 pos 0.3 → 0.15; p50 pos 1.5 → 0.75; p90 pos 2.7 → 1.7
+    # gini: Σ|x_i − x_j| over ordered pairs 13,000 / (2 × 16 × 875) = 0.464285…
+    # budget 1,000 per period × 2 periods: (3,500 − 2,000) / 2,000 = 0.75
+    expected = {
+        "total_cost": 3500.0,
+        "cost_per_employee": 1750.0,
+        "cost_of_sales": 0.35,
+        "pct_at_target": 0.5,
+        "pct_zero_payout": 0.25,
+        "payout_p10": 0.15,
+        "payout_p50": 0.75,
+        "payout_p90": 1.7,
+        "leverage": 1.7 / 0.75,
+        "gini": 13000 / 28000,
+        "near_threshold_share": 0.0,
+        "budget_variance": 0.75,
+    }
+    assert {k: float(got[k]) for k in expected} == pytest.approx(expected, rel=1e-12)
