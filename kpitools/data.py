@@ -165,6 +165,11 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "value right of the last header column: ignored",
         "give the column a header, or delete the stray value.",
     ),
+    "numeric_id": (
+        "employee id stored as a number while other ids have leading zeros "
+        "(Excel drops them: 7 may be the same employee as 007)",
+        "format the employee column as Text in Excel and type the ids again with their zeros.",
+    ),
     "missing_date": ("no date: event skipped", "fill in the date if the event counts."),
     "bad_date": (
         "cannot read the date",
@@ -402,6 +407,9 @@ class _Raw:
     # text columns whose values a long-table validation must check for line breaks
     # (the fast CSV reader leaves that to the unique values; see _CarefulNeeded)
     break_check: tuple[str, ...] = ()
+    # XLSX: the first rows under the header, every cell as text (a header further down
+    # can be wider than the title row read as the header)
+    head: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
     @property
     def rows(self) -> np.ndarray:
@@ -976,7 +984,29 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
         issues.add(
             "extra_cell", None, [r for r, _ in extra], [v for _, v in extra], severity="warning"
         )
-    return _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original, issues=issues)
+    if "employee" in original:  # numeric id cells next to zero-padded text ids: warn
+        ids = "employee"
+        j = list(original).index(ids)
+        cells = [r[j] for r in body]
+        if any(isinstance(v, str) and re.fullmatch(r"\s*0\d+\s*", v) for v in cells):
+            numeric = [
+                (int(rows[i]), v)
+                for i, v in enumerate(cells)
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            ]
+            issues.add(
+                "numeric_id",
+                ids,
+                [r for r, _ in numeric],
+                [_cell_text(v) for _, v in numeric],
+                severity="warning",
+            )
+    raw = _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original, issues=issues)
+    raw.head = tuple(
+        (start + 2 + i, tuple(v for v in r if isinstance(v, str)))
+        for i, r in enumerate(values[start + 1 : start + 21])
+    )
+    return raw
 
 
 _TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}
@@ -1374,6 +1404,17 @@ def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:
     if not missing:
         return
     found = ", ".join(repr(v) for v in raw.original.values())
+    below = _header_below(raw, required)
+    if below is not None:
+        row, names = below
+        raise _fatal(
+            raw.name,
+            f"{raw.name}: the header is not on the first line: row {row} holds the column "
+            f"names ({', '.join(names)}); the first line read as the header was: {found}.\n"
+            f"Suggestion: delete the rows above row {row} (titles, notes, blank lines) so that "
+            "the column names are on the first line, then load the file again.",
+            ", ".join(missing),
+        )
     hints = "".join(
         f"\nFor {m!r}:{did_you_mean(m, list(raw.frame.columns))}"
         for m in missing
@@ -1400,6 +1441,22 @@ def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:
         ),
         ", ".join(missing),
     )
+
+
+def _header_below(raw: _Raw, required: Sequence[str]) -> tuple[int, list[str]] | None:
+    """A row among the first 20 whose cells name every required column (a title above the header).
+
+    Returns the user's row number and the cells of that row, or None.
+    """
+    head = raw.head or tuple(
+        (int(raw.rows[i]), tuple(cells))
+        for i, cells in enumerate(raw.frame.head(20).itertuples(index=False))
+    )
+    for row, cells in head:  # at most 20 rows
+        texts = [str(v).strip() for v in cells if isinstance(v, str) and str(v).strip()]
+        if set(required) <= {normalise_column(v) for v in texts}:
+            return row, texts
+    return None
 
 
 def _wide_numeric(columns: list[str]) -> list[str]:
