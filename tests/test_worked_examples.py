@@ -818,3 +818,148 @@ def test_metrics_over_two_periods_with_revenue_outside_the_components():
         "budget_variance": 0.75,
     }
     assert {k: float(got[k]) for k in expected} == pytest.approx(expected, rel=1e-12)
+
+
+def test_two_modifiers_multiply_and_a_step_at_zero():
+    rows = [
+        ("a", "2024-01", "revenue", 100.0),
+        ("a", "2024-01", "nps", 0.0),  # attainment 0 reaches the step at 0 → 0.75
+        ("a", "2024-01", "csat", 120.0),  # attainment 1.2 reaches the step at 1.2 → 1.1
+    ]
+    scheme = _scheme(
+        [_curve(FACTOR_IS_ATTAINMENT)],
+        modifiers=[
+            {
+                "kpi": "nps",
+                "target": {"method": "fixed", "value": 50},
+                "curve": {"steps": [[0, 0.75], [0.6, 1.0]]},
+            },
+            {
+                "kpi": "csat",
+                "target": {"method": "fixed", "value": 100},
+                "curve": {"steps": [[0, 0.9], [1.2, 1.1]]},
+            },
+        ],
+    )
+    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
+    # 1,000 × 0.75 × 1.1 = 825
+    assert run.totals["modifier"].round(12).tolist() == [0.825]
+    assert run.totals["payout"].tolist() == [825.0]
+
+
+def test_lower_is_better_gate_and_a_kpi_gate_over_two_components():
+    # churn target 4.95, lower: 4.95/5.5 = 0.9 exactly passes; 4.95/5.6 = 0.884 misses
+    rows = [
+        ("a", "2024-01", "revenue", 100.0),
+        ("a", "2024-01", "churn", 5.5),
+        ("b", "2024-01", "revenue", 100.0),
+        ("b", "2024-01", "churn", 5.6),
+    ]
+    gate = {
+        "kpi": "churn",
+        "direction": "lower",
+        "min_attainment": 0.9,
+        "target": {"method": "fixed", "value": 4.95},
+        "applies_to": ["revenue"],
+    }
+    # revenue is both a curve (1,000 × 1.0) and a commission (0.1 × 100 = 10): the KPI id
+    # names both, so b loses both
+    comps = [_curve(FACTOR_IS_ATTAINMENT), {"kpi": "revenue", "commission": {"rate": 0.1}}]
+    run = kpitools.run_scheme(
+        _data(rows), kpitools.load_scheme(_scheme(comps, gates=[gate])), library=False
+    )
+    assert run.payouts[["employee", "component", "payout"]].values.tolist() == [
+        ["a", "0", 1000.0],
+        ["a", "1", 10.0],
+        ["a", "total", 1010.0],
+        ["b", "0", 0.0],
+        ["b", "1", 0.0],
+        ["b", "total", 0.0],
+    ]
+
+
+def test_commission_only_scheme_is_capped_on_its_on_target_pay():
+    # 100,000 × 0.05 = 5,000 > cap 2 × 1,000 → 2,000
+    scheme = _scheme([{"kpi": "revenue", "commission": {"rate": 0.05}}], cap=2)
+    run = kpitools.run_scheme(_one_kpi([100_000]), kpitools.load_scheme(scheme), library=False)
+    assert run.totals[["before_cap", "payout"]].values.tolist() == [[5000.0, 2000.0]]
+
+
+CONTRACT_EXAMPLE = """\
+name: Accelerated quarterly bonus
+period: quarter
+on_target_pay: 30000
+revenue_kpi: revenue
+components:
+  - kpi: revenue
+    weight: 0.6
+    target: {method: growth, rate: 0.10, base: same_period_last_year}
+    curve: {points: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}
+  - kpi: new_clients
+    weight: 0.4
+    target: {method: fixed, value: 12}
+    curve: {steps: [[0.9, 0.5], [1.0, 1.0], [1.2, 1.3]]}
+  - kpi: revenue
+    commission: {tiers: [[0, 0.01], [1.0, 0.02]], basis: attainment, mode: marginal}
+    target: {method: from_data}
+gates:
+  - {kpi: gross_margin_pct, min_attainment: 0.9, target: {method: fixed, value: 0.35}}
+modifiers:
+  - {kpi: nps, target: {method: fixed, value: 50}, curve: {steps: [[0, 0.75], [0.6, 1.0]]}}
+cap: 2.5
+budget: 1400000
+pool: {budget: 1500000}
+"""
+
+
+def test_cli_runs_the_contracts_own_scheme(tmp_path):
+    # a: revenue 100/month in 2024, 120/month in 2025 (target column 0.9 × actual);
+    #    4 new clients, gross margin 0.40, nps 60 every month.  b: 80 → 96, 3, 0.30, 20.
+    rows = []
+    for e, (rev, nc, gm, nps) in {
+        "a": (100.0, 4.0, 0.4, 60.0),
+        "b": (80.0, 3.0, 0.3, 20.0),
+    }.items():
+        for p in [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01", "2025-02", "2025-03"]:
+            r = rev * 1.2 if p.startswith("2025") else rev
+            rows += [
+                (e, p, "revenue", r, 0.9 * r),
+                (e, p, "new_clients", nc, None),
+                (e, p, "gross_margin_pct", gm, None),
+                (e, p, "nps", nps, None),
+            ]
+    data = tmp_path / "data.csv"
+    pd.DataFrame(rows, columns=["employee", "period", "kpi", "actual", "target"]).to_csv(
+        data, index=False
+    )
+    (tmp_path / "s.yaml").write_text(CONTRACT_EXAMPLE, encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        ["simulate", "--data", str(data), "--scheme", str(tmp_path / "s.yaml"), "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "2024-Q1" in res.output  # the four 2024 quarters have no year-earlier base: skipped
+    p = pd.read_csv(out / "payouts.csv", dtype={"component": str})
+    assert p.columns[:10].tolist() == [
+        "scheme",
+        "employee",
+        "period",
+        "component",
+        "kpi",
+        "actual",
+        "target",
+        "attainment",
+        "factor",
+        "payout",
+    ]
+    assert set(p["period"]) == {"2025-Q1"}
+    a = p[p["employee"] == "a"].set_index("component")
+    # a, 2025-Q1: revenue 360 vs 1.1 × 300 = 330 → 1.0909… → 1 + 0.0909…/0.5 = 1.1818…
+    #   → 30,000 × 0.6 × 1.1818… = 21,272.73; new clients 12/12 → 1.0 → 12,000;
+    #   commission on target 324 (from data): 324 × 0.01 + 36 × 0.02 = 3.96;
+    #   gate 0.40/0.35 passes; nps 60/50 = 1.2 → 1.0; sum 33,276.69 < cap 75,000; pool fine
+    assert a["payout"].tolist() == [21272.73, 12000.0, 3.96, 33276.69]
+    # b: gross margin 0.30/0.35 = 0.857 < 0.9 → every component zeroed; nps 0.4 → 0.75
+    b = p[(p["employee"] == "b") & (p["component"] == "total")]
+    assert b[["gate_passed", "modifier", "payout"]].values.tolist() == [[False, 0.75, 0.0]]
