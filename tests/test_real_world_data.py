@@ -462,3 +462,33 @@ def test_garment_productivity_bonus_with_targets_from_the_data(capsys):
     np.testing.assert_allclose(rows["attainment"], attainment, rtol=1e-9)
     np.testing.assert_allclose(rows["payout"], np.round(1000 * factor, 2), atol=0.005)
     assert (rows["payout"] == 0).sum() == 2  # two finishing teams fell below 80% in March
+
+
+def test_xlsx_event_export_with_cyrillic_headers_and_a_totals_row():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Менеджер", "Дата", "Сумма", None])
+    ws.append([7, dt.datetime(2025, 1, 15, 13, 45), 100.5, None])
+    ws.append(["007", "15.01.2025", "1 234,5", None])
+    ws.append(["007", dt.datetime(2025, 2, 3), 10, None])
+    ws.append([None, None, None, None])
+    ws.append(["Итого", None, 1345, None])  # 1C puts the total under the data
+    wb.save("продажи.xlsx")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        long = aggregate_events(
+            "продажи.xlsx", employee="Менеджер", date="Дата", measures=["rev=sum(Сумма)", "n=count"]
+        )
+    assert [str(w.message) for w in caught] == [
+        "продажи.xlsx: warnings:\n"
+        "- column 'Дата': no date: event skipped (1 row): row 6\n"
+        "  Suggestion: fill in the date if the event counts."
+    ]
+    assert long.values.tolist() == [
+        ["007", "2025-01", "rev", 1234.5],
+        ["007", "2025-01", "n", 1.0],
+        ["007", "2025-02", "rev", 10.0],
+        ["007", "2025-02", "n", 1.0],
+        ["7", "2025-01", "rev", 100.5],
+        ["7", "2025-01", "n", 1.0],
+    ]
