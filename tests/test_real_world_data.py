@@ -24,6 +24,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpitools.cli import main
 from kpitools.data import aggregate_events, check, load
@@ -492,3 +494,24 @@ def test_xlsx_event_export_with_cyrillic_headers_and_a_totals_row():
         ["7", "2025-01", "rev", 100.5],
         ["7", "2025-01", "n", 1.0],
     ]
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    cents=st.lists(st.integers(-(10**11), 10**11), min_size=1, max_size=8),
+    space=st.sampled_from([" ", "\u00a0"]),
+)
+def test_russian_number_format_reads_back_exactly(tmp_path_factory, cents, space):
+    """``-1 234 567,89`` written the 1C way (any thousands space) reads back as the number."""
+
+    def russian(c: int) -> str:
+        whole, frac = divmod(abs(c), 100)
+        groups = f"{whole:,}".replace(",", space)
+        return f"{'-' if c < 0 else ''}{groups},{frac:02d}"
+
+    body = "employee;period;kpi;actual\n" + "".join(
+        f"e{i};2025-01;revenue;{russian(c)}\n" for i, c in enumerate(cents)
+    )
+    path = write_1c(tmp_path_factory.mktemp("ru") / "kpi.csv", body)
+    df = quiet_load(path)
+    assert df["actual"].tolist() == [c / 100 for c in cents]
