@@ -963,3 +963,45 @@ def test_cli_runs_the_contracts_own_scheme(tmp_path):
     # b: gross margin 0.30/0.35 = 0.857 < 0.9 → every component zeroed; nps 0.4 → 0.75
     b = p[(p["employee"] == "b") & (p["component"] == "total")]
     assert b[["gate_passed", "modifier", "payout"]].values.tolist() == [[False, 0.75, 0.0]]
+
+
+def test_a_modifier_below_its_first_step_pays_nothing():
+    # contract §4: "steps: … the factor of the highest step reached; 0 below a1". NPS can be
+    # negative: −10 against 50 is attainment −0.2, below the step at 0 → modifier 0 → 0 pay.
+    rows = [("a", "2024-01", "revenue", 100.0), ("a", "2024-01", "nps", -10.0)]
+    scheme = _scheme(
+        [_curve(FACTOR_IS_ATTAINMENT)],
+        modifiers=[
+            {
+                "kpi": "nps",
+                "target": {"method": "fixed", "value": 50},
+                "curve": {"steps": [[0, 0.75], [0.6, 1.0]]},
+            }
+        ],
+    )
+    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
+    assert run.totals[["modifier", "payout"]].values.tolist() == [[0.0, 0.0]]
+
+
+def test_cli_growth_with_a_new_hire_and_a_period_selection(tmp_path):
+    rows = [
+        (e, p, "revenue", a)
+        for e, a, months in (("a", 100.0, MONTHS), ("b", 200.0, MONTHS), ("c", 132.0, MONTHS[2:]))
+        for p in months
+    ]
+    target = {"method": "growth", "rate": 0.1, "base": "previous_period", "fallback": "peer_median"}
+    scheme = _scheme(
+        [{"kpi": "revenue", "weight": 1, "target": target, "curve": FACTOR_IS_ATTAINMENT}]
+    )
+    payouts, _ = _cli(tmp_path, scheme, rows, "--periods", "2023-03..2023-04")
+    tot = payouts[payouts["component"] == "total"].sort_values(["employee", "period"])
+    # 2023-03: a 100/110, b 200/220 → 909.09; c new hire: 132 / median(110, 220) = 0.8 → 800
+    # 2023-04: c 132 / 145.2 → 909.09
+    assert tot[["employee", "period", "payout"]].values.tolist() == [
+        ["a", "2023-03", 909.09],
+        ["a", "2023-04", 909.09],
+        ["b", "2023-03", 909.09],
+        ["b", "2023-04", 909.09],
+        ["c", "2023-03", 800.0],
+        ["c", "2023-04", 909.09],
+    ]
