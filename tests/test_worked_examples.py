@@ -1005,3 +1005,21 @@ def test_cli_growth_with_a_new_hire_and_a_period_selection(tmp_path):
         ["c", "2023-03", 800.0],
         ["c", "2023-04", 909.09],
     ]
+
+
+def test_near_threshold_share_on_a_jump_and_a_linear_threshold():
+    # ACCEL jumps at 0.5: the band 0.95 × 0.5 = 0.475 ≤ a < 0.5 → 47.5 and 49.99 are near,
+    # 50 has reached it, 47 is outside. Linear threshold 0.8 (pay jumps 0 → 0.8): [0.76, 0.8)
+    # → 76 near, 80 reached. Near: e0, e1, e4 of 6 → 0.5
+    scheme = _scheme(
+        [
+            _curve({"points": ACCEL}, "revenue", 100, 0.5),
+            _curve({"linear": {"slope": 1, "threshold": 0.8}}, "calls", 100, 0.5),
+        ]
+    )
+    revenue = [47.5, 49.99, 50.0, 47.0, 100.0, 100.0]
+    calls = [100.0, 100.0, 100.0, 100.0, 76.0, 80.0]
+    rows = [(f"e{i}", "2024-01", "revenue", a) for i, a in enumerate(revenue)]
+    rows += [(f"e{i}", "2024-01", "calls", a) for i, a in enumerate(calls)]
+    result = kpitools.simulate(_data(rows), [kpitools.load_scheme(scheme)], library=False)
+    assert float(result.metrics.loc["w", "near_threshold_share"]) == 0.5
