@@ -896,6 +896,8 @@ def _finish(
     if empty is not None and empty.any():
         frame = frame.loc[~empty].reset_index(drop=True)
         rows = np.asarray(rows)[~empty]
+    if len(frame) == 0 and issues is not None and issues.n_errors:
+        raise issues.error(issues.headline("read"))  # every row was bad: say why, not "no rows"
     if len(frame) == 0:
         raise _fatal(
             name,
@@ -1453,7 +1455,14 @@ def _header_below(raw: _Raw, required: Sequence[str]) -> tuple[int, list[str]] |
         for i, cells in enumerate(raw.frame.head(20).itertuples(index=False))
     )
     for row, cells in head:  # at most 20 rows
-        texts = [str(v).strip() for v in cells if isinstance(v, str) and str(v).strip()]
+        # a title line without delimiters makes the sniffer guess wrong: split whole lines too
+        texts = [
+            t.strip()
+            for v in cells
+            if isinstance(v, str)
+            for t in re.split(r"[;,\t]", v)
+            if t.strip()
+        ]
         if set(required) <= {normalise_column(v) for v in texts}:
             return row, texts
     return None

@@ -515,3 +515,36 @@ def test_russian_number_format_reads_back_exactly(tmp_path_factory, cents, space
     path = write_1c(tmp_path_factory.mktemp("ru") / "kpi.csv", body)
     df = quiet_load(path)
     assert df["actual"].tolist() == [c / 100 for c in cents]
+
+
+def test_csv_title_line_without_delimiters_above_the_header():
+    Path("kpi.csv").write_text(
+        "KPI export January\nemployee;period;kpi;actual\n1;2025-01;revenue;1\n", encoding="utf-8"
+    )
+    with pytest.raises(DataValidationError) as err:
+        load("kpi.csv")
+    assert str(err.value) == (
+        "kpi.csv: the header is not on the first line: row 2 holds the column names "
+        "(employee, period, kpi, actual); the first line read as the header was: "
+        "'KPI export January'.\n"
+        "Suggestion: delete the rows above row 2 (titles, notes, blank lines) so that the "
+        "column names are on the first line, then load the file again."
+    )
+
+
+def test_csv_whose_every_row_is_malformed_says_so_not_no_data_rows():
+    # the title's comma makes ',' the delimiter: every real line then has 1 field of 2
+    Path("kpi.csv").write_text(
+        "KPI export, January\n\nemployee;period;kpi;actual\n1;2025-01;revenue;1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataValidationError) as err:
+        load("kpi.csv")
+    assert str(err.value) == (
+        "kpi.csv: 1 problem in 2 rows; nothing was read.\n"
+        "- wrong number of fields (2 rows): row 3 ('1 of 2 fields: employee;period;kpi;actual'), "
+        "row 4 ('1 of 2 fields: 1;2025-01;revenue;1')\n"
+        "  Suggestion: every line needs one value per header column; quote values that contain "
+        "the delimiter."
+    )
+    assert err.value.failure_cases["row"].tolist() == [3, 4]
