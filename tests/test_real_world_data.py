@@ -548,3 +548,34 @@ def test_csv_whose_every_row_is_malformed_says_so_not_no_data_rows():
         "the delimiter."
     )
     assert err.value.failure_cases["row"].tolist() == [3, 4]
+
+
+def test_simulate_a_commission_on_a_1c_export(capsys):
+    write_1c(
+        Path("kpi.csv"),
+        "employee;period;kpi;actual\n"
+        "Иванов И.И.;15.01.2025;revenue;1 234 567,89\n"
+        "Петров П.П.;31.01.2025;revenue;1\u00a0234,5\n",
+    )
+    Path("commission.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "Commission",
+                "on_target_pay": 1000,
+                "components": [{"kpi": "revenue", "commission": {"rate": 0.05}}],
+            }
+        )
+    )
+    code, out, err = run(
+        ["simulate", "--data", "kpi.csv", "--scheme", "commission.yaml", "--out", "sim"], capsys
+    )
+    assert (code, err) == (0, "")
+    payouts = pd.read_csv("sim/payouts.csv", dtype={"component": str}, encoding="utf-8")
+    totals = payouts[payouts["component"] == "total"]
+    # 5% of 1 234 567.89 = 61 728.3945 and of 1 234.5 = 61.725, in cents (half up)
+    assert totals[["employee", "payout"]].values.tolist() == [
+        ["Иванов И.И.", 61728.39],
+        ["Петров П.П.", 61.73],
+    ]
+    metrics = pd.read_csv("sim/metrics.csv")
+    assert metrics.loc[0, "total_cost"] == pytest.approx(61728.39 + 61.73, abs=1e-9)
