@@ -187,6 +187,11 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "ratio undefined (division by zero): no row made",
         "nothing to do if there was nothing to divide; the KPI is absent for that month.",
     ),
+    "mixed_attribute": (
+        "several values in one employee × period: the most frequent one kept",
+        "nothing to do if the employee moved during the period; otherwise check the column "
+        "(is the employee id unique on its own?).",
+    ),
 }
 
 

@@ -621,7 +621,7 @@ def run_aggregation(
         )
     out = pd.concat(parts, ignore_index=True).sort_values(["employee", "_p", "_k"], kind="stable")
     for name, col in attrs:
-        out[name] = _attribute(cols.text(col), emp, pidx, valid, out)
+        out[name] = _attribute(cols.text(col), emp, pidx, valid, out, issues, name, col)
     out = out.drop(columns=["_p", "_k"]).reset_index(drop=True)
     for c in ("employee", "period", "kpi", *(n for n, _ in attrs)):
         out[c] = out[c].astype("str")
@@ -629,14 +629,38 @@ def run_aggregation(
 
 
 def _attribute(
-    values: pd.Series, emp: pd.Series, pidx: np.ndarray, valid: np.ndarray, out: pd.DataFrame
+    values: pd.Series,
+    emp: pd.Series,
+    pidx: np.ndarray,
+    valid: np.ndarray,
+    out: pd.DataFrame,
+    issues: Any,
+    name: str,
+    col: str,
 ) -> np.ndarray:
-    """Most frequent value per employee × period; gap months take the last one before."""
+    """Most frequent value per employee × period; gap months take the last one before.
+
+    Employee × periods with several values are reported as a warning.
+    """
     ok = valid & values.notna().to_numpy()
     frame = pd.DataFrame(
         {"employee": emp[ok].to_numpy(), "_p": pidx[ok], "value": values[ok].to_numpy()}
     )
     counts = frame.groupby(["employee", "_p", "value"], sort=False).size().rename("n").reset_index()
+    n_values = counts.groupby(["employee", "_p"], sort=False).size()
+    mixed = n_values[n_values > 1].index.to_frame(index=False)
+    if len(mixed):
+        labels = mixed.merge(
+            out[["employee", "_p", "period"]].drop_duplicates(), on=["employee", "_p"]
+        ).sort_values(["employee", "_p"], kind="stable")
+        issues.add(
+            "mixed_attribute",
+            col,
+            [None] * len(labels),
+            (labels["employee"] + " × " + labels["period"]).to_numpy(),
+            severity="warning",
+            note=f"(attribute {name!r})",
+        )
     mode = (
         counts.sort_values("n", ascending=False, kind="stable")
         .drop_duplicates(["employee", "_p"])

@@ -579,3 +579,39 @@ def test_simulate_a_commission_on_a_1c_export(capsys):
     ]
     metrics = pd.read_csv("sim/metrics.csv")
     assert metrics.loc[0, "total_cost"] == pytest.approx(61728.39 + 61.73, abs=1e-9)
+
+
+@needs_garment
+def test_garment_by_team_number_alone_warns_that_departments_mix(capsys):
+    # team numbers repeat across departments: team 1 sews and finishes
+    code, out, err = run(
+        [
+            "data",
+            "aggregate",
+            GARMENT,
+            "--employee",
+            "team",
+            "--date",
+            "date",
+            "--measure",
+            "productivity=mean(actual_productivity)",
+            "--attr",
+            "team=department",
+            "--out",
+            "teams.csv",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert out == "Wrote 36 rows (12 employees, 3 periods, 1 KPIs) to teams.csv.\n"
+    assert err == (
+        "Warning: column 'department': several values in one employee × period: the most "
+        "frequent one kept (36 cases): 1 × 2015-01, 1 × 2015-02, 1 × 2015-03, 10 × 2015-01, "
+        "10 × 2015-02, 10 × 2015-03, 11 × 2015-01, 11 × 2015-02, 11 × 2015-03, 12 × 2015-01 "
+        "… and 26 more (attribute 'team')\n"
+        "  Suggestion: nothing to do if the employee moved during the period; otherwise check "
+        "the column (is the employee id unique on its own?).\n"
+    )
+    teams = pd.read_csv("teams.csv", dtype=str)
+    # team 1 in January 2015: 25 sewing days, 23 finishing days: sewing kept
+    assert teams.iloc[0].tolist() == ["1", "2015-01", "productivity", "0.82814683", "sweing"]
