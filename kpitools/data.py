@@ -38,6 +38,11 @@ Choices written down here (a consultant's expectations):
   line numbers and row numbers the same.
 - Excel's first line ``sep=;`` (or ``sep=,``, ``sep=<tab>``) names the delimiter; it is
   skipped, so the header is line 2 and the first data row is row 3.
+- A title above the header (``KPI for January``, then blank rows) is not skipped: the
+  error names the row that holds the column names and asks to delete the rows above.
+- XLSX employee ids typed as numbers become text (``7`` → ``"7"``, never ``"7.0"``);
+  when other ids of the column keep leading zeros (``"007"``) the numeric cells are a
+  warning, as Excel drops the zeros of ids typed as numbers.
 - Two CSV readers, one result. A fast one (pandas' C parser, about 1.5× a bare
   ``pandas.read_csv``) takes the files it reads exactly as the careful one (arrow,
   which knows every line number) does; anything unusual goes to the careful one: a
