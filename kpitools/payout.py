@@ -67,7 +67,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, DefinitionError, did_you_mean
-from .periods import format_periods, ratio_inputs, roll_up, select, unique_sorted
+from .periods import (
+    format_periods,
+    periods_in_scope,
+    ratio_inputs,
+    roll_up,
+    select,
+    unique_sorted,
+)
 from .schemes import Component, Scheme, load_scheme
 from .targets import TargetContext, TargetResult, compute_targets
 
@@ -926,12 +933,18 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
         for p, reason in res.skipped.items():
             skipped.setdefault(p, []).append(reason)
 
-    in_scope = set(unique_sorted(base.per[base.in_range]).tolist())
+    present = unique_sorted(base.per[base.in_range])
+    in_scope = set(present.tolist())
     skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
+    # a period of the evaluation with no rows at all is reported, never left out silently
+    reasons = {int(p): "; ".join(dict.fromkeys(skipped[int(p)])) for p in skip_codes}
+    for p in np.setdiff1d(periods_in_scope(present, kind, base.periods), present):
+        reasons[int(p)] = "no data: nobody has a row for the scheme's KPIs in this period"
+    listed = np.array(sorted(reasons), dtype=np.int64)
     skipped_df = pd.DataFrame(
         {
-            "period": list(format_periods(skip_codes, kind)) if skip_codes.size else [],
-            "reason": ["; ".join(dict.fromkeys(skipped[int(p)])) for p in skip_codes],
+            "period": list(format_periods(listed, kind)) if listed.size else [],
+            "reason": [reasons[int(p)] for p in listed],
         },
         dtype=object,
     )

@@ -46,6 +46,7 @@ __all__ = [
     "KINDS",
     "parse_period",
     "period_ordinals",
+    "periods_in_scope",
     "format_period",
     "format_periods",
     "convert",
@@ -253,6 +254,30 @@ def select(ordinals: np.ndarray, kind: str, periods: Any) -> np.ndarray:
     last = _month_span(rng[1])[1]
     start = ords * _MONTHS[kind]
     return (start >= first) & (start + _MONTHS[kind] - 1 <= last)
+
+
+def periods_in_scope(present: np.ndarray, kind: str, periods: Any) -> np.ndarray:
+    """Every ``kind`` period the evaluation covers: the selection, or the data's first to last.
+
+    ``present`` holds the ordinals that have data. Comparing the two shows the empty periods
+    (nobody has a row), which the engine reports instead of leaving them out without a word.
+
+    Examples
+    --------
+    >>> jan, mar = period_ordinals(["2025-01", "2025-03"])[1]
+    >>> format_periods(periods_in_scope(np.array([jan, mar]), "month", None), "month").tolist()
+    ['2025-01', '2025-02', '2025-03']
+    """
+    present = np.asarray(present, dtype=np.int64)
+    rng = parse_range(periods)
+    if rng is None:
+        if present.size == 0:
+            return present
+        return np.arange(present.min(), present.max() + 1, dtype=np.int64)
+    months = _MONTHS[kind]
+    first = -(-_month_span(rng[0])[0] // months)  # ceil: a period wholly inside only
+    last = (_month_span(rng[1])[1] + 1) // months - 1
+    return np.arange(first, last + 1, dtype=np.int64)
 
 
 class RollUp:

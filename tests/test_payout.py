@@ -858,3 +858,43 @@ def test_a_base_made_for_another_scheme_shape_is_refused():
         "or other roles.\nSuggestion: prepare the data again with prepare_base(data, scheme)."
     )
     assert repr(base) == "PreparedData(3 employee-periods, month, KPIs margin, nps, sales, units)"
+
+
+def test_an_empty_period_inside_the_evaluation_is_reported_not_silently_left_out():
+    # January and March have data, February none: the payout table has two periods and the
+    # skipped list says why February is missing.
+    from kpitools.schemes import load_scheme
+
+    data = pd.DataFrame(
+        {
+            "employee": ["A", "A"],
+            "period": ["2024-01", "2024-03"],
+            "kpi": ["revenue", "revenue"],
+            "actual": [100.0, 120.0],
+        }
+    )
+    scheme = load_scheme(
+        {
+            "name": "s",
+            "period": "month",
+            "on_target_pay": 1000,
+            "components": [
+                {
+                    "kpi": "revenue",
+                    "weight": 1,
+                    "target": {"method": "fixed", "value": 100},
+                    "curve": {"points": [[0, 0], [1, 1]]},
+                }
+            ],
+        }
+    )
+    reason = "no data: nobody has a row for the scheme's KPIs in this period"
+    run = run_scheme(data, scheme, library=False)
+    assert run.totals["period"].tolist() == ["2024-01", "2024-03"]
+    assert run.skipped.to_dict("records") == [{"period": "2024-02", "reason": reason}]
+    # with a selection, periods of the selection past the data are reported too
+    run = run_scheme(data, scheme, library=False, periods="2024-01..2024-04")
+    assert run.skipped.to_dict("records") == [
+        {"period": "2024-02", "reason": reason},
+        {"period": "2024-04", "reason": reason},
+    ]
