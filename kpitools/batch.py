@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from ._io import safe_name
+from ._text import text_table
 from ._yaml import read_yaml
 from .errors import DefinitionError, KpitoolsError, did_you_mean
 from .report import (
@@ -389,15 +390,12 @@ class BatchResult:
 
     def format_summary(self) -> str:
         """The closing summary table as text."""
-        rows = [("client", "status", "seconds", "output / error")]
+        rows = []
         for r in self.results:
             error = (r.error or "").splitlines()[0] if r.error else ""
             rows.append((r.client, r.status, f"{r.seconds:.1f}", error or r.folder))
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        lines = [
-            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}"
-            for row in rows
-        ]
+        header = ("client", "status", "seconds", "output / error")
+        lines = text_table(header, rows, right={"seconds"}).splitlines()
         lines.insert(1, "-" * max(len(line) for line in lines))
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
         lines.append(

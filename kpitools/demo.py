@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._io import atomic_path
+from ._text import text_table
 from .data import DataQualityReport
 from .data import check as check_data
 from .errors import DefinitionError, KpitoolsError
@@ -1031,15 +1032,4 @@ def _fmt_value(value: float, unit: str, currency: str) -> str:
 
 
 def _table(headers, rows, *, right=frozenset(), header: bool = True) -> list[str]:
-    rows = [tuple(str(v) for v in row) for row in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
-
-    def fmt(cells) -> str:
-        out = [
-            c.rjust(w) if h in right else c.ljust(w)
-            for c, w, h in zip(cells, widths, headers, strict=True)
-        ]
-        return ("  " + "  ".join(out)).rstrip()
-
-    lines = [fmt(headers)] if header else []
-    return lines + [fmt(row) for row in rows]
+    return text_table(headers, rows, right=right, indent=2, header=header).splitlines()

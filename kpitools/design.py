@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._text import text_table
 from ._yaml import read_yaml
 from .errors import DefinitionError, FormulaError, did_you_mean
 from .formula import BinOp, Expr, Name, Neg, Number, parse
@@ -1046,23 +1047,7 @@ class CascadeResult:
 
 def _text_table(df: pd.DataFrame, right: Iterable[str] = ()) -> str:
     """A plain aligned text table (no index), numbers right-aligned."""
-    right = set(right)
-    cols = list(df.columns)
-    cells = [[str(c) for c in cols]] + [
-        ["" if (isinstance(v, float) and math.isnan(v)) or v is None else str(v) for v in row]
-        for row in df.itertuples(index=False)
-    ]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cols))]
-    lines = []
-    for n, r in enumerate(cells):
-        parts = [
-            r[i].rjust(widths[i]) if cols[i] in right else r[i].ljust(widths[i])
-            for i in range(len(cols))
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(df.columns, df.itertuples(index=False), right=right, rule=True)
 
 
 def _count(expr: Expr, name: str) -> int:

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._text import text_table
 from .errors import DefinitionError, did_you_mean
 
 __all__ = [
@@ -628,19 +629,12 @@ def format_metrics_table(metrics: pd.DataFrame) -> str:
     total_cost   1,500,000
     """
     names = [str(s) for s in metrics.index]
-    rows = [["metric", *names]]
-    for col in metrics.columns:
-        if col in {"baseline"}:
-            continue
-        rows.append([str(col), *(format_metric(col, v) for v in metrics[col].tolist())])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        cells = [r[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
-        ]
-        lines.append("   ".join(cells).rstrip())
-    return "\n".join(lines)
+    rows = [
+        [str(col), *(format_metric(col, v) for v in metrics[col].tolist())]
+        for col in metrics.columns
+        if col != "baseline"
+    ]
+    return text_table(["metric", *names], rows, right=names, gap=3)
 
 
 def describe_skipped(skipped: pd.DataFrame) -> str:

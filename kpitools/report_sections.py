@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._text import money as _money
 from .errors import DataValidationError
 
 __all__ = [
@@ -72,10 +73,7 @@ def money(value: float, currency: str = "") -> str:
     >>> money(1234567.4, "RUB"), money(float("nan"), "RUB")
     ('1,234,567 RUB', 'n/a')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    text = f"{float(value):,.0f}"
-    return f"{text} {esc(currency)}" if currency else text
+    return _money(value, esc(currency))
 
 
 def pct(value: float, digits: int = 0) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ._text import money
 from .errors import KpitoolsError
 
 __all__ = [
@@ -777,12 +778,6 @@ def _figure(width: float = 5.2, height: float = 3.1) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _money(x: float, currency: str = "") -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" + (f" {currency}" if currency else "")
-
-
 def _curve_lines(scheme: Any, x_max: float) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(label, attainment, factor) of every component plotted against attainment."""
     from .plots import _curve_xy
@@ -873,7 +868,7 @@ class _Views:
         for panel in self.panels.values():
             panel.ax.yaxis.set_major_locator(MaxNLocator(5))
             panel.ax.tick_params(labelsize=8)
-        money = FuncFormatter(lambda v, _: _short_money(v))
+        money_axis = FuncFormatter(lambda v, _: _shortmoney(v))
         # Payout curves: the start's dashed, the current ones in colour (redrawn in full).
         ax = self.panels["curve"].ax
         ax.axvline(1.0, color="0.8", linewidth=1, zorder=0)
@@ -905,12 +900,12 @@ class _Views:
         (self._cost_now,) = ax.plot([], [], color=_NOW, linewidth=2, animated=True)
         self._budget = ax.axhline(0.0, color=_DOWN, linewidth=1.2, visible=False, animated=True)
         ax.set_ylim(0, 1.0)
-        ax.yaxis.set_major_formatter(money)
+        ax.yaxis.set_major_formatter(money_axis)
         # Winners and losers: sorted gains (green) and losses (red) per employee.
         ax = self.panels["wl"].ax
         ax.axhline(0, color="0.3", linewidth=0.8)
         ax.set_ylim(-1.0, 1.0)
-        ax.yaxis.set_major_formatter(money)
+        ax.yaxis.set_major_formatter(money_axis)
         ax.set_xlabel("employees, from the biggest gain to the biggest loss", fontsize=9)
         self._wl_fills: list[Any] = []
 
@@ -984,7 +979,7 @@ class _Views:
         self._cost_now.set_data([pos[p] for p in cur.index], cur.to_numpy())
         budget = now.scheme.budget
         top = max(float(start.max()) if len(start) else 0.0, float(cur.max()) if len(cur) else 0.0)
-        title = f"Cost per period: {_money(float(cur.sum()), self.currency)} in all (dashed: start)"
+        title = f"Cost per period: {money(float(cur.sum()), self.currency)} in all (dashed: start)"
         self._budget.set_visible(bool(budget))
         if budget:
             self._budget.set_ydata([budget, budget])
@@ -1023,7 +1018,7 @@ class _Views:
 _COLOURS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161")
 
 
-def _short_money(v: float) -> str:
+def _shortmoney(v: float) -> str:
     a = abs(v)
     if a >= 1e6:
         return f"{v / 1e6:.1f}M"
@@ -1231,8 +1226,8 @@ class SchemeExplorer:
     def __repr__(self) -> str:
         return (
             f"<SchemeExplorer {self.scheme.name!r}: {len(self.controls)} controls, total cost "
-            f"{_money(float(self._now.metrics['total_cost']), self.currency)} (start "
-            f"{_money(float(self._start.metrics['total_cost']), self.currency)})>"
+            f"{money(float(self._now.metrics['total_cost']), self.currency)} (start "
+            f"{money(float(self._start.metrics['total_cost']), self.currency)})>"
         )
 
     # ----------------------------------------------------------------- layout
@@ -1406,7 +1401,7 @@ class SchemeExplorer:
         m, m0 = now.metrics, start.metrics
         cost, cost0 = float(m["total_cost"]), float(m0["total_cost"])
         parts = [
-            f"Total cost: <b class='kpitools-total-cost-value'>{_money(cost, self.currency)}</b>"
+            f"Total cost: <b class='kpitools-total-cost-value'>{money(cost, self.currency)}</b>"
         ]
         if cost0 > 0:
             parts.append(f"{(cost - cost0) / cost0:+.1%} against the start")
