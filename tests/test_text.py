@@ -28,7 +28,7 @@ def test_indent_gap_and_no_header():
         gap=3,
         header=False,
     )
-    assert out.splitlines() == ["  a.csv       12", "  deals.csv      3"]
+    assert out.splitlines() == ["  a.csv         12", "  deals.csv      3"]
 
 
 def test_money():
