@@ -22,7 +22,6 @@ from .errors import (
     DefinitionError,
     FormulaError,
     KpitoolsError,
-    NotBuiltError,
 )
 
 try:
@@ -99,7 +98,6 @@ __all__ = [
     "DefinitionError",
     "DataValidationError",
     "FormulaError",
-    "NotBuiltError",
     *_LAZY,
 ]
 

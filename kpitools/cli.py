@@ -12,16 +12,9 @@ import traceback
 
 import click
 
-from .errors import KpitoolsError, NotBuiltError
+from .errors import KpitoolsError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _not_built(verb: str, issue: int) -> None:
-    raise NotBuiltError(
-        f"'kpitools {verb}' is not built yet (planned in issue {issue}).\n"
-        "Suggestion: see the README for what works today."
-    )
 
 
 @click.group(context_settings=CONTEXT)

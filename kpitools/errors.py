@@ -6,14 +6,16 @@ path) and how to fix it. All of them pickle, so batch workers can send them back
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported when an error needs it, not by every command
+    import pandas as pd
 
 __all__ = [
     "KpitoolsError",
     "DefinitionError",
     "DataValidationError",
     "FormulaError",
-    "NotBuiltError",
     "did_you_mean",
 ]
 
@@ -45,10 +47,6 @@ class FormulaError(DefinitionError):
     """A formula or expression that cannot be parsed or evaluated safely."""
 
 
-class NotBuiltError(KpitoolsError):
-    """A command that is part of the contract but not built yet."""
-
-
 class DataValidationError(KpitoolsError):
     """Historical data that failed validation.
 
@@ -64,6 +62,8 @@ class DataValidationError(KpitoolsError):
     def __init__(self, message: str, failure_cases: pd.DataFrame | None = None):
         super().__init__(message)
         if failure_cases is None:
+            import pandas as pd
+
             failure_cases = pd.DataFrame(columns=["file", "row", "column", "value", "problem"])
         self.failure_cases = failure_cases
 
