@@ -11,6 +11,11 @@ session, with the working directory and environment jupyter_client asked for.
 Only batch workers use it (:func:`start` in the worker initializer); a plain
 ``kpitools report`` launches kernels the usual way. When the zygote is missing or
 broken, kernels are launched the usual way too.
+
+Nothing outlives its worker: the zygote and each kernel ask Linux to kill them when their
+parent dies (``PR_SET_PDEATHSIG``), and each kernel also watches its parent as ipykernel
+does. A kernel left behind by a killed worker would otherwise keep the batch command's
+output pipe (through multiprocessing's fork server) open for ever.
 """
 
 from __future__ import annotations
@@ -72,10 +77,13 @@ def start(preload: tuple[str, ...] = PRELOAD) -> Zygote | None:
     if _ZYGOTE is not None or not sys.platform.startswith("linux"):
         return _ZYGOTE  # macOS frameworks do not survive fork(); Windows has none
     parent_sock, child_sock = socket.socketpair()
+    worker = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the zygote
         parent_sock.close()
         try:
+            _die_with_parent(worker)
+            _detach_stdio()
             _serve(child_sock, preload)
         finally:
             os._exit(0)
@@ -125,29 +133,50 @@ def _serve(sock: socket.socket, preload: tuple[str, ...]) -> None:  # pragma: no
 def _become_kernel(request: dict[str, Any]) -> None:  # pragma: no cover - runs in a kernel
     code = 1
     try:
+        zygote = os.getppid()
+        _die_with_parent(zygote)
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
+        _detach_stdio()
         env = request.get("env")
         if env:
             os.environ.clear()
             os.environ.update(env)
         # ipykernel watches its parent: that is the zygote, not the worker.
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        os.environ["JPY_PARENT_PID"] = str(zygote)
         if request.get("cwd"):
             os.chdir(request["cwd"])
         sys.argv = ["ipykernel_launcher", *request["argv"]]
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
+        # Its default was read from the environment when the zygote imported ipykernel.
+        app.parent_handle = zygote
         app.initialize(request["argv"])
         app.start()
         code = 0
     finally:
         os._exit(code)
+
+
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in a forked child
+    """Be killed when ``parent`` dies (Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
+def _detach_stdio() -> None:  # pragma: no cover - runs in a forked child
+    """Point stdin, stdout and stderr at /dev/null: hold none of the caller's pipes."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
 
 
 class ForkedProcess:
