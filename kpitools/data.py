@@ -708,17 +708,30 @@ def _empty_last_cells(path: Path, frame: pd.DataFrame, skip: int, delimiter: str
     rows = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
     if frame.iloc[:, -2].isna().to_numpy()[rows].any():
         return False
-    data = np.fromfile(path, dtype=np.uint8)
-    step = 1 << 22  # newline positions chunk by chunk: no file-sized temporaries
-    ends = [np.flatnonzero(data[i : i + step] == 10) + i for i in range(0, len(data), step)]
-    ends.append(np.array([len(data)] if len(data) and data[-1] != 10 else [], dtype=np.intp))
-    line_end = np.concatenate(ends)
-    first = skip + 1  # lines before the first data row
-    if len(line_end) != first + len(frame):
-        return False  # blank lines or line breaks inside quotes
-    before = line_end[first + rows] - 1
-    before -= (before > 0) & (data[np.maximum(before, 0)] == 13)  # \r\n
-    return bool(((before >= 0) & (data[np.maximum(before, 0)] == ord(delimiter))).all())
+    import mmap
+
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return False
+        # mapped, not read: the page cache is scanned in place (2-3x faster than a copy)
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    data = None
+    try:
+        data = np.frombuffer(mapped, dtype=np.uint8)
+        step = 1 << 22  # newline positions chunk by chunk: no file-sized temporaries
+        ends = [np.flatnonzero(data[i : i + step] == 10) + i for i in range(0, len(data), step)]
+        ends.append(np.array([len(data)] if data[-1] != 10 else [], dtype=np.intp))
+        line_end = np.concatenate(ends)
+        first = skip + 1  # lines before the first data row
+        if len(line_end) != first + len(frame):
+            return False  # blank lines or line breaks inside quotes
+        before = line_end[first + rows] - 1
+        before -= (before > 0) & (data[np.maximum(before, 0)] == 13)  # \r\n
+        last = data[np.maximum(before, 0)]  # a copy: the map can be closed
+        return bool(((before >= 0) & (last == ord(delimiter))).all())
+    finally:
+        del data
+        mapped.close()
 
 
 def _has_line_break(values: pd.Series) -> bool:
