@@ -1,4 +1,4 @@
-"""Small file helpers used everywhere: atomic writes and safe names.
+"""Small file helpers used everywhere: atomic writes, safe names, shipped files.
 
 One place per job: every module that writes a file calls :func:`atomic_write`
 so that a crash never leaves half a file behind.
@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_path", "safe_name"]
+__all__ = ["atomic_write", "atomic_path", "safe_name", "shipped"]
 
 
 @contextlib.contextmanager
@@ -82,3 +82,24 @@ def safe_name(name: str, max_length: int = 80) -> str:
     text = _UNSAFE.sub("-", text).strip("-._")
     text = text[:max_length].strip("-._")
     return text or "client"
+
+
+def shipped(*parts: str) -> Path:
+    """A file shipped with kpitools: ``shipped("templates", "kpi_library.yaml")``.
+
+    ``templates/`` and ``notebooks/`` sit next to the package in the source tree (and
+    in an editable install); a wheel carries them inside the package folder. The
+    first of the two that exists is returned, else the source-tree path (for the
+    error message of whoever opens it).
+
+    Examples
+    --------
+    >>> shipped("templates", "kpi_library.yaml").name
+    'kpi_library.yaml'
+    """
+    package = Path(__file__).resolve().parent
+    for root in (package, package.parent):
+        path = root.joinpath(*parts)
+        if path.exists():
+            return path
+    return package.parent.joinpath(*parts)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._io import shipped
 from .errors import DefinitionError, KpitoolsError
 
 __all__ = [
@@ -48,10 +49,6 @@ ENV_SCHEME = "KPITOOLS_APP_SCHEME"
 _START_TIMEOUT = 60.0  # seconds to wait for Voilà to listen
 
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
 def default_notebook() -> Path:
     """The what-if notebook of the source tree (``notebooks/02_scheme_whatif.ipynb``).
 
@@ -65,12 +62,12 @@ def default_notebook() -> Path:
     >>> default_notebook().name
     '02_scheme_whatif.ipynb'
     """
-    path = _repo_root() / "notebooks" / WHATIF_NOTEBOOK
+    path = shipped("notebooks", WHATIF_NOTEBOOK)
     if not path.is_file():
         raise DefinitionError(
             f"The what-if notebook is not found at {path}.\n"
-            "Suggestion: run kpitools app from a kpitools source checkout (it serves "
-            f"notebooks/{WHATIF_NOTEBOOK})."
+            "Suggestion: reinstall kpitools (pip install --force-reinstall kpitools), or run "
+            f"kpitools app from a source checkout (it serves notebooks/{WHATIF_NOTEBOOK})."
         )
     return path
 
@@ -86,7 +83,7 @@ def resolve_template(name: str | os.PathLike, kind: str = "schemes") -> Path:
     path = Path(name)
     if path.is_file():
         return path
-    folder = _repo_root() / "templates" / kind
+    folder = shipped("templates", kind)
     candidate = folder / path.name
     if candidate.is_file():
         return candidate

@@ -350,14 +350,16 @@ class Library:
 
 # --------------------------------------------------------------------------- loading
 def default_library_path() -> Path:
-    """The shipped library: ``templates/kpi_library.yaml`` next to the package folder.
+    """The shipped library: ``templates/kpi_library.yaml``.
 
     Examples
     --------
     >>> default_library_path().name
     'kpi_library.yaml'
     """
-    return Path(__file__).resolve().parents[1] / "templates" / "kpi_library.yaml"
+    from ._io import shipped
+
+    return shipped("templates", "kpi_library.yaml")
 
 
 # Libraries are immutable, so loading the same unchanged files again returns the same object;

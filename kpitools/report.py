@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_path, atomic_write, safe_name
+from ._io import atomic_path, atomic_write, safe_name, shipped
 from .errors import DefinitionError, KpitoolsError, did_you_mean
 
 __all__ = [
@@ -115,10 +115,6 @@ _LOG = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- locations
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
 def default_notebook_path() -> Path:
     """Return the report notebook shipped with kpitools (``notebooks/03_client_report.ipynb``).
 
@@ -127,7 +123,7 @@ def default_notebook_path() -> Path:
     >>> default_notebook_path().name
     '03_client_report.ipynb'
     """
-    return _repo_root() / "notebooks" / "03_client_report.ipynb"
+    return shipped("notebooks", "03_client_report.ipynb")
 
 
 def default_template_dir() -> Path:
@@ -138,7 +134,7 @@ def default_template_dir() -> Path:
     >>> (default_template_dir() / "conf.json").exists()
     True
     """
-    return _repo_root() / "templates" / "report"
+    return shipped("templates", "report")
 
 
 # --------------------------------------------------------------------------- results

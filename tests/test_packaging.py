@@ -105,3 +105,69 @@ def test_a_command_that_exits_with_a_code_keeps_it():
         assert main(["--version"]) == 0
     finally:
         del cli.commands["_exit_three"]
+
+
+_INSTALLED = """\
+import json, kpitools
+from kpitools import app, library, report
+print(json.dumps({
+    "package": kpitools.__file__,
+    "library": str(library.default_library_path()),
+    "notebook": str(report.default_notebook_path()),
+    "template": str(report.default_template_dir() / "index.html.j2"),
+    "whatif": str(app.default_notebook()),
+    "scheme": str(app.resolve_template("team_pool.yaml")),
+    "kpis": len(library.load_library()),
+}))
+"""
+
+
+def test_a_wheel_carries_templates_and_notebooks(tmp_path):
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from kpitools.library import load_library
+
+    source = tmp_path / "src"  # built from a copy: an in-tree build would leave build/ behind
+    for part in ("kpitools", "templates", "notebooks"):
+        shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, source / part)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", str(source), "--no-deps", "-w", str(tmp_path / "dist")],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next((tmp_path / "dist").glob("kpitools-*.whl"))
+    site = tmp_path / "site"
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    (source / "templates").rename(tmp_path / "moved")  # nothing may come from the source copy
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run(
+        [sys.executable, "-c", _INSTALLED],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout)
+    package = site / "kpitools"
+    assert found == {
+        "package": str(package / "__init__.py"),
+        "library": str(package / "templates" / "kpi_library.yaml"),
+        "notebook": str(package / "notebooks" / "03_client_report.ipynb"),
+        "template": str(package / "templates" / "report" / "index.html.j2"),
+        "whatif": str(package / "notebooks" / "02_scheme_whatif.ipynb"),
+        "scheme": str(package / "templates" / "schemes" / "team_pool.yaml"),
+        "kpis": len(load_library()),
+    }
+    assert all(Path(found[key]).is_file() for key in ("library", "notebook", "template"))
