@@ -1913,7 +1913,7 @@ class DataQualityReport:
             span = f"{self.periods[0]} .. {self.periods[-1]} ({len(self.periods)})"
         else:
             span = "-"
-        kept = "rows kept (long)" if self.layout == "wide" else "rows kept"
+        kept = "long rows kept" if self.layout == "wide" else "rows kept"
         kpis = ", ".join(self.kpis[:20]) + (f" … ({len(self.kpis)})" if len(self.kpis) > 20 else "")
         return [
             ("file", self.file),
