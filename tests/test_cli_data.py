@@ -60,7 +60,7 @@ def test_check_clean_file_exits_0(tmp_path, capsys):
 
 
 def test_check_of_a_wide_file_counts_long_rows(tmp_path, capsys):
-    path = write(tmp_path, "wide.csv", "employee,period,revenue,units\n007,2025-01,100,3\n")
+    path = write(tmp_path, "wide.csv", "employee,period,revenue,won_deals\n007,2025-01,100,3\n")
     code, out, err = run(["data", "check", str(path)], capsys)
     assert (code, err) == (0, "")
     assert out == (
@@ -71,7 +71,7 @@ def test_check_of_a_wide_file_counts_long_rows(tmp_path, capsys):
         "  long rows kept:  2\n"
         "  employees:       1\n"
         "  periods:         2025-01 .. 2025-01 (1)\n"
-        "  KPIs:            revenue, units\n"
+        "  KPIs:            revenue, won_deals\n"
         "Issues: none\n"
         "Result: OK\n"
     )
