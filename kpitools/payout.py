@@ -31,7 +31,9 @@ Choices where the contract is silent (written down here and in the docs):
   step, where a linear curve reaches its cap, the last tier start of a commission; a gate
   passes), (actual − b) / (target − b) with a ``baseline`` b (then the target must lie
   above b for ``higher`` KPIs, below it for ``lower`` ones). Attainments are rounded to 12
-  decimals so that float noise (0.1 + 0.2) never drops an exact hit below a boundary.
+  decimals so that float noise (0.1 + 0.2) never drops an exact hit below a boundary; so are
+  the factors, the weighted attainment and the product of the modifiers (weights 0.6, 0.3
+  and 0.1 all at 100% make a weighted attainment of exactly 1).
 - **Commission** pays on max(actual, 0); its ``factor`` column is the effective rate
   (payout / actual).
 - **Money** is computed in float64 and rounded to cents at each traced step, half up (a
@@ -315,12 +317,12 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
             actual, target, direction=inputs.direction[i], baseline=comp.baseline, top=_top(rule)
         )
         if comp.curve is not None:
-            fac = comp.curve.evaluate(att)
+            fac = _snap(comp.curve.evaluate(att))
             money = otp * comp.weight * fac
         else:
             money = comp.commission.evaluate(actual, target, att)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fac = np.where(actual > 0, money / actual, np.nan)
+                fac = _snap(np.where(actual > 0, money / actual, np.nan))
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         atts.append(att)
@@ -363,11 +365,11 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
             baseline=mod.baseline,
             top=_top(mod.curve),
         )
-        fac = mod.curve.evaluate(att)
+        fac = _snap(mod.curve.evaluate(att))
         fac = np.where(np.isnan(fac), 1.0, fac)  # no actual → no change
         mod_atts.append(att)
         mod_factors.append(fac)
-        modifier = modifier * fac
+        modifier = _snap(modifier * fac)  # 1.1 × 1.05 is 1.155, not 1.1550000000000002
     before_cap = round_cents(subtotal * modifier) if scheme.modifiers else subtotal
 
     if scheme.cap is not None:
@@ -403,6 +405,15 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     )
 
 
+def _snap(x: np.ndarray) -> np.ndarray:
+    """Round a factor or attainment to 12 decimals, in place: float noise (0.6 + 0.3 + 0.1 =
+    0.9999999999999999) must neither show in the payout table nor drop a value below 1."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        return np.round(x, 12)
+    return np.round(x, 12, out=x)
+
+
 def _applies_to(scheme: Scheme, gate: Any) -> list[int]:
     if gate.applies_to is None:
         return list(range(len(scheme.components)))
@@ -421,13 +432,13 @@ def _weighted_attainment(comps: tuple[Component, ...], atts: list[np.ndarray], n
         total = np.zeros(n)
         for w, a in curve:
             total = total + w * np.where(np.isfinite(a), a, np.where(np.isnan(a), 0.0, a))
-        return total
+        return _snap(total)
     commission = [a for c, a in zip(comps, atts, strict=True) if c.commission is not None]
     stack = np.vstack(commission) if commission else np.full((1, n), np.nan)
     with np.errstate(invalid="ignore"):
         counts = np.sum(~np.isnan(stack), axis=0)
         sums = np.nansum(stack, axis=0)
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return _snap(np.where(counts > 0, sums / np.maximum(counts, 1), np.nan))
 
 
 def _prorate(amount: np.ndarray, code: np.ndarray, budget: float):
