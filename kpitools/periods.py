@@ -23,6 +23,10 @@ actually combines several months a warning names it. Targets (the data's ``targe
 column) roll up the same way, except that a ratio's target, itself a rate, is averaged; a
 period in which any month lacks a target gets no target.
 
+A quarter (year) that the data covers only partly is never rolled up without a word: the
+warnings name the periods at the data's edges that lack months (with the whole periods to
+evaluate instead) and count the employee-periods of new hires, leavers and gaps.
+
 Examples
 --------
 >>> parse_period("2025-03"), parse_period("2025-Q2"), parse_period("2025")
@@ -348,6 +352,7 @@ def roll_up(
     library: Any = None,
     source: str = "the data",
     rows: Any = None,
+    periods: Any = None,
 ) -> RollUp:
     """Roll a long table up to ``kind`` periods, each KPI by its aggregation.
 
@@ -366,6 +371,9 @@ def roll_up(
     rows : array of int, optional
         Position of each row in the user's table (for messages, when ``data`` is a part of
         it); the row number shown is position + 2 (the header is row 1).
+    periods : optional
+        The evaluation's selection (``"FROM..TO"``): periods outside it are not warned about
+        when the data covers them only partly.
 
     Returns
     -------
@@ -451,6 +459,7 @@ def roll_up(
         actual = agg["actual"].to_numpy(dtype=float)
         target = agg["target"].to_numpy(dtype=float)
         months = agg["months"].to_numpy(dtype=np.int64)
+        warnings.extend(_partial_periods(emp, per, ords, data_kind, kind, employees, periods))
     order = np.lexsort((k, p, e))
     values = pd.DataFrame(
         {
@@ -466,6 +475,65 @@ def roll_up(
     )
     attributes = _attributes(data, emp, per, ords, employees)
     return RollUp(values, attributes, kind, warnings, employees)
+
+
+def _partial_periods(emp, per, src, data_kind, kind, employees, periods) -> list[str]:
+    """Warnings for scheme periods the data covers only partly (a consultant would not pay a
+    quarter on two of its months without knowing it).
+
+    - at the data's edges: a quarter (year) of which the data has only some months (quarters);
+    - per employee, inside the periods the data covers: new hires, leavers and gaps.
+    """
+    if src.size == 0:
+        return []
+    n_sub = _MONTHS[kind] // _MONTHS[data_kind]
+    unit = data_kind
+    lo, hi = int(src.min()), int(src.max())
+    uniq = unique_sorted(per)
+    start = uniq * n_sub
+    end = start + n_sub - 1
+    edge = (start < lo) | (end > hi)
+    shown = select(uniq, kind, periods)
+    out = []
+    parts = []
+    for p, a, b in zip(uniq[edge & shown], start[edge & shown], end[edge & shown], strict=True):
+        a, b = max(int(a), lo), min(int(b), hi)
+        covered = f"{format_period(a, unit)}" + (f" to {format_period(b, unit)}" if b > a else "")
+        parts.append(f"{format_period(p, kind)} ({b - a + 1} of its {n_sub} {unit}s: {covered})")
+    if parts:
+        whole = uniq[~edge]
+        fix = (
+            f"evaluate whole {kind}s only: periods {format_period(whole[0], kind)}.."
+            f"{format_period(whole[-1], kind)} (--periods on the command line)."
+            if whole.size
+            else f"give data for whole {kind}s, or use a scheme paid per {unit}."
+        )
+        out.append(
+            f"{' and '.join(parts)} {'is' if len(parts) == 1 else 'are'} only partly in the "
+            f"data: {kind} sums there cover those {unit}s only, so attainment is understated."
+            f"\nSuggestion: {fix}"
+        )
+    # employee × scheme period: how many distinct months (quarters) have any row
+    n_emp = int(emp.max()) + 1
+    pair = unique_sorted(emp * (hi - lo + 1) + (src - lo))
+    pair_emp = pair // (hi - lo + 1)
+    pair_per = (pair % (hi - lo + 1) + lo) // n_sub
+    p0 = int(uniq[0])
+    counts = np.bincount((pair_per - p0) * n_emp + pair_emp)
+    cell = np.flatnonzero(counts)
+    cell_per = cell // n_emp + p0
+    inside = ~edge[np.searchsorted(uniq, cell_per)] & select(cell_per, kind, periods)
+    short = cell[(counts[cell] < n_sub) & inside]
+    if short.size:
+        first = short[0]
+        who, when = employees[first % n_emp], format_period(first // n_emp + p0, kind)
+        out.append(
+            f"{short.size} employee-{kind}(s) have data for only some of their {unit}s (e.g. "
+            f"employee {str(who)!r} in {when}: {counts[first]} of {n_sub}; new hires, leavers, "
+            f"gaps): their {kind} sums cover those {unit}s only, and targets other than "
+            "from_data are not pro-rated."
+        )
+    return out
 
 
 def _refuse_repeats(emp, kpi, month, data, source: str, rows) -> None:

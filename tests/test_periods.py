@@ -148,7 +148,11 @@ def test_no_library_sums_with_a_warning():
     assert r.values.set_index("kpi")["actual"].to_dict() == {"nps": 180.0, "revenue": 600.6}
     assert r.warnings == [
         "With no KPI library, the monthly values of 'nps', 'revenue' were summed. If one of "
-        "them is an average or a ratio, give its aggregation in a KPI library file."
+        "them is an average or a ratio, give its aggregation in a KPI library file.",
+        # three months of data cannot make a year without a word
+        "2025 (3 of its 12 months: 2025-01 to 2025-03) is only partly in the data: year sums "
+        "there cover those months only, so attainment is understated.\n"
+        "Suggestion: give data for whole years, or use a scheme paid per month.",
     ]
 
 
