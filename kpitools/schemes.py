@@ -884,12 +884,26 @@ class Component(_Measured):
 class Gate(_Measured):
     """A qualifier: below ``min_attainment`` the components in ``applies_to`` pay nothing.
 
-    ``applies_to`` lists component indexes or KPI ids; all components by default. An
-    attainment exactly at ``min_attainment`` passes.
+    ``applies_to`` lists component indexes or KPI ids (one may be written without the
+    list: ``applies_to: revenue``); all components by default. An attainment exactly at
+    ``min_attainment`` passes.
     """
 
     min_attainment: float
     applies_to: tuple[int | str, ...] | None = None
+
+    @field_validator("applies_to", mode="before")
+    @classmethod
+    def _one_or_more(cls, v):
+        if isinstance(v, str | int) and not isinstance(v, bool):
+            return (v,)
+        if isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 0:
+            raise _fail(
+                "applies_to is empty, so the gate would hold back nothing",
+                "name the components it holds back (by index from 0 or KPI id), or remove "
+                "applies_to: to gate every component.",
+            )
+        return v
 
     @model_validator(mode="after")
     def _needs_target(self):
@@ -1040,9 +1054,12 @@ class Scheme(_Spec):
             total = math.fsum(w for _, w in weighted)
             if abs(total - 1.0) > WEIGHT_TOLERANCE:
                 terms = " + ".join(_num(w) for _, w in weighted)
+                percent = abs(total - 100.0) <= 100 * WEIGHT_TOLERANCE
                 raise _fail(
                     f"the weights of the curve components sum to {total:.10g} ({terms}), not 1",
-                    "make the weights add up to 1 (e.g. 0.6 and 0.4).",
+                    "weights are fractions of 1: write 60% as 0.6."
+                    if percent
+                    else "make the weights add up to 1 (e.g. 0.6 and 0.4).",
                     path="components",
                 )
         seen: dict[str, int] = {}
@@ -1214,14 +1231,28 @@ _BUILTIN = {
     "string_type": ("expected text, got {input!r}", "write it as text."),
     "bool_type": ("expected true or false, got {input!r}", "write true or false."),
     "bool_parsing": ("expected true or false, got {input!r}", "write true or false."),
-    "tuple_type": ("expected a list, got {input!r}", "write a list such as [[1.0, 1.0]]."),
-    "list_type": ("expected a list, got {input!r}", "write a list."),
+    "tuple_type": ("expected a list, got {input!r}", ""),
+    "list_type": ("expected a list, got {input!r}", ""),
     "model_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
     "model_attributes_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
     "dict_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
     "too_short": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
     "too_long": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
     "string_too_short": ("must not be empty", "write a value."),
+}
+
+
+# How to write each list of a scheme file, by its key.
+_ITEMS = "write one item per line, each starting with '- ' (a list, even for one {})."
+_LIST_FIX = {
+    "points": "write pairs [attainment, factor], e.g. [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]].",
+    "steps": "write pairs [attainment, factor], e.g. [[0.9, 0.5], [1.0, 1.0]].",
+    "tiers": "write pairs [start, rate], e.g. [[0, 0.01], [1.0, 0.02]].",
+    "components": _ITEMS.format("component"),
+    "gates": _ITEMS.format("gate"),
+    "modifiers": _ITEMS.format("modifier"),
+    "roles": "write roles: [sales_rep, key_account_manager] (a list, even for one role).",
+    "": "write a list: [a, b], or one item per line starting with '- '.",
 }
 
 
@@ -1266,6 +1297,8 @@ def _error_line(err: Mapping[str, Any]) -> tuple[str, str, str]:
         what, fix = _BUILTIN[etype]
         if etype == "missing":
             fix = f"add {loc[-1]}: to {_format_loc(loc[:-1]) or 'the top level'}."
+        elif etype in ("tuple_type", "list_type"):
+            fix = _LIST_FIX.get(str(loc[-1]) if loc else "", _LIST_FIX[""])
         return path, what.format(input=value, ctx_expected=ctx.get("expected")), fix
     return path, f"{err.get('msg', 'invalid value')} (got {value!r})", ""
 

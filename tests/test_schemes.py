@@ -413,6 +413,30 @@ BAD = {
         "scheme 'Accelerated quarterly bonus': roles[1]: role 1 is empty.\n"
         "Suggestion: write the role as it appears in the data.",
     ),
+    "weights written as percentages": (
+        lambda d: [d["components"][0].update(weight=60), d["components"][1].update(weight=40)],
+        "scheme 'Accelerated quarterly bonus': components: the weights of the curve components "
+        "sum to 100 (60 + 40), not 1.\nSuggestion: weights are fractions of 1: write 60% as 0.6.",
+    ),
+    "empty applies_to": (
+        lambda d: d["gates"][0].update(applies_to=[]),
+        "scheme 'Accelerated quarterly bonus': gates[0].applies_to: applies_to is empty, so the "
+        "gate would hold back nothing.\nSuggestion: name the components it holds back (by index "
+        "from 0 or KPI id), or remove applies_to: to gate every component.",
+    ),
+    "one component as a mapping, not a list": (
+        lambda d: d.update(components=d["components"][0]),
+        "scheme 'Accelerated quarterly bonus': components: expected a list, got {'kpi': "
+        "'revenue', 'weight': 0.6, 'target': {'method': 'growth', 'rate': 0.1, 'base': "
+        "'same_period_last_year'}, 'curve': {'points': [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}}.\n"
+        "Suggestion: write one item per line, each starting with '- ' (a list, even for one "
+        "component).",
+    ),
+    "tiers written as a number": (
+        lambda d: d["components"][2]["commission"].update(tiers=0.01),
+        "scheme 'Accelerated quarterly bonus': components[2].commission.tiers: expected a list, "
+        "got 0.01.\nSuggestion: write pairs [start, rate], e.g. [[0, 0.01], [1.0, 0.02]].",
+    ),
     "listed role without pay": (
         lambda d: d.update(
             roles=["sales_rep", "key_acount_manager"],
@@ -430,6 +454,21 @@ BAD = {
 def test_bad_input_gives_one_clear_message(case):
     change, expected = BAD[case]
     assert _error(change) == expected
+
+
+def test_applies_to_may_name_one_component_without_a_list():
+    # a consultant writes applies_to: revenue for one component; it means [revenue]
+    by_id = load_scheme(_mutated(lambda d: d["gates"][0].update(applies_to="revenue")))
+    by_index = load_scheme(_mutated(lambda d: d["gates"][0].update(applies_to=1)))
+    assert by_id.gates[0].applies_to == ("revenue",)
+    assert by_index.gates[0].applies_to == (1,)
+    assert load_scheme(by_id.to_dict()) == by_id
+    # a list still works, and a typo in the single name still gets its did-you-mean
+    assert _error(lambda d: d["gates"][0].update(applies_to="revenu")) == (
+        "scheme 'Accelerated quarterly bonus': gates[0].applies_to[0]: no component pays on KPI "
+        "'revenu'. Did you mean 'revenue'?\nSuggestion: name a component by its index (from 0) "
+        "or its KPI id: revenue, new_clients."
+    )
 
 
 def test_weights_within_tolerance_pass_and_outside_fail():
