@@ -12,6 +12,9 @@ How one draw is made (contract §5):
   period; KPIs with a zero or negative average keep no trend);
 - targets are those the scheme's target methods set for the period after the data, from the
   full history (the ``target`` column of the last period, for ``from_data``);
+- when the data ends inside a scheme period (monthly data to November, a quarterly scheme),
+  the months of that incomplete period are left out (with a note in ``warnings``) and the
+  forecast is of that period: two months make no quarter to resample;
 - every draw is one period: ``pool`` proration works within a draw.
 
 All draws go through the payout engine at once (in chunks of ``chunk_rows`` employee-draws to
@@ -288,6 +291,44 @@ def _next_period_rows(
     return rows, nxt, format_period(nxt, scheme.period)
 
 
+def _drop_partial_last_period(
+    table: pd.DataFrame, scheme: Any, kpis: list[str]
+) -> tuple[pd.DataFrame, str]:
+    """The data without its last scheme period when the data covers only part of it.
+
+    Data to the end of November under a quarterly scheme: October and November make no
+    quarter to resample (their sums are two thirds of one) nor a base for the next quarter's
+    targets. The forecast is then of that quarter itself, from the whole quarters before it.
+    """
+    from .periods import KINDS, convert, format_period, months_in, period_ordinals
+
+    kinds, ords, _bad = period_ordinals(table["period"])
+    if not len(ords):
+        return table, ""
+    data_kind = str(kinds[0])
+    if data_kind not in KINDS or KINDS.index(data_kind) >= KINDS.index(scheme.period):
+        return table, ""
+    in_scope = table["kpi"].astype(str).isin(kpis).to_numpy()
+    if not in_scope.any():
+        return table, ""
+    n_sub = months_in(scheme.period) // months_in(data_kind)
+    scheme_ords = convert(ords, data_kind, scheme.period)
+    last = int(scheme_ords[in_scope].max())
+    have = int(ords[in_scope].max())
+    earlier = in_scope & (scheme_ords < last)
+    if have >= (last + 1) * n_sub - 1 or not earlier.any():
+        return table, ""
+    first = format_period(last * n_sub, data_kind)
+    upto = format_period(have, data_kind)
+    span = first if first == upto else f"{first} to {upto}"
+    note = (
+        f"the data ends inside {format_period(last, scheme.period)} ({span} only): those "
+        f"{data_kind}s are left out, so that the forecast of "
+        f"{format_period(last, scheme.period)} resamples whole {scheme.period}s."
+    )
+    return table[scheme_ords < last], note
+
+
 def forecast(
     data: Any,
     scheme: Any,
@@ -387,6 +428,9 @@ def forecast_loaded(
     load_warnings = list(warnings)
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
     kpis = [k for k in _scheme_kpis(scheme) if k in present]
+    table, note = _drop_partial_last_period(table, scheme, kpis)
+    if note:
+        load_warnings.append(note)
     placeholders, nxt, label = _next_period_rows(table, scheme, kpis)
     extended = pd.concat([table, placeholders], ignore_index=True)
     # ``lib`` is None when there is no library; prepare() reads None as "the shipped one".

@@ -705,3 +705,27 @@ def test_forecast_is_seeded_and_its_overrun_chance_matches_the_draws(tmp_path):
     first = (out / "forecast.csv").read_bytes()
     code, output, out = _run(tmp_path, rows, [scheme], "--forecast", "4000", "--seed", "7")
     assert (out / "forecast.csv").read_bytes() == first
+
+
+def test_forecast_of_a_quarterly_scheme_on_data_ending_inside_a_quarter(tmp_path):
+    # Monthly data January to November: a sells 100 a month, b 50. Under a quarterly scheme
+    # with growth 0% on the previous quarter, every whole quarter is 300 (a) and 150 (b), so
+    # each is exactly at target (1,000 each, 2,000 in all) whichever quarter is drawn.
+    # October–November (200 and 100) are no quarter: resampled, or used as the growth base,
+    # they would understate both the actuals and the targets.
+    rows = [
+        f"{e},2024-{m:02d},revenue,{v}" for e, v in (("a", 100), ("b", 50)) for m in range(1, 12)
+    ]
+    growth = {"method": "growth", "rate": 0.0, "base": "previous_period"}
+    scheme = _scheme([_comp("revenue", growth)], period="quarter", budget=2000)
+    code, output, out = _run(tmp_path, rows, [scheme], "--forecast", "50", "--seed", "1")
+    assert code == 0, output
+    assert (
+        "Forecast of 2024-Q4 for S: 50 draws × 2 employees (seed 1, no trend)\n"
+        "  total_cost p5 2,000, p50 2,000, p95 2,000\n"
+        "  chance that cost exceeds the budget of 2,000: 0.0%\n"
+        "  note: the data ends inside 2024-Q4 (2024-10 to 2024-11 only): those months are left "
+        "out, so that the forecast of 2024-Q4 resamples whole quarters.\n"
+    ) in output
+    # the simulation itself names the partial quarter too
+    assert "2024-Q4 (2 of its 3 months: 2024-10 to 2024-11) is only partly in the data" in output
