@@ -297,6 +297,17 @@ def _weights(ctx: _Context) -> Iterator[Finding]:
                 )
 
 
+def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool]:
+    """(summed, lower) for the role KPIs that measure a goal, as :func:`coverage` counts them."""
+    g = design.goal(goal_id)
+    for r in design.roles:
+        for k in r.kpis:
+            if k.kpi == g.measure and k.goal in (None, g.id):
+                summed = (k.definition.aggregation or "sum") == "sum"
+                return summed, k.definition.direction == "lower"
+    return True, False
+
+
 @register_rule("coverage", "error", "targets × headcount do not add up to the goal they serve")
 def _coverage(ctx: _Context) -> Iterator[Finding]:
     d = ctx.design
@@ -307,24 +318,37 @@ def _coverage(ctx: _Context) -> Iterator[Finding]:
             continue
         g = d.goal(row.goal)
         unit = d.unit_of(g.id)
+        summed, lower = _measured_by(d, g.id)
         goal_v = format_value(row.goal_value, unit, d.currency)
         got = format_value(row.covered, unit, d.currency)
+        needs = f"needs at most {goal_v}" if lower else f"needs {goal_v}"
+        # summed KPIs add up over the people; means and ratios are a headcount-weighted mean
+        if summed:
+            total = f"add up to {got} ({row.by_role})"
+        else:
+            total = f"average {got} ({row.by_role}, weighted by headcount)"
         if row.status == "short":
             if not math.isnan(row.share) and abs(1 - row.share) <= tol:
                 continue
+            if lower:
+                fix = "lower the targets, or raise the goal"
+            elif summed:
+                fix = "raise the targets or the headcount, or lower the goal"
+            else:
+                fix = "raise the targets, or lower the goal"
             yield ctx.finding(
                 "coverage",
-                f"Goal {g.id!r} needs {goal_v} but the role targets add up to {got} "
-                f"({row.by_role}): the goal will not be reached even if everyone hits target. "
-                "Suggestion: raise the targets or the headcount, or lower the goal.",
+                f"Goal {g.id!r} {needs} but the role targets {total}: "
+                "the goal will not be reached even if everyone hits target. "
+                f"Suggestion: {fix}.",
                 g.location,
             )
         else:
+            side = "below" if lower else "above"
             yield ctx.finding(
                 "coverage",
-                f"Goal {g.id!r} needs {goal_v} and the role targets add up to {got} "
-                f"({row.by_role}): a buffer above the goal, so bonuses start later than the "
-                "goal requires.",
+                f"Goal {g.id!r} {needs} and the role targets {total}: a buffer {side} the "
+                "goal, so bonuses start later than the goal requires.",
                 g.location,
                 severity="info",
             )
@@ -349,7 +373,8 @@ def _lagging_only(ctx: _Context) -> Iterator[Finding]:
         if r.kpis and not any(k.definition.type == "leading" for k in r.kpis):
             yield ctx.finding(
                 "lagging-only",
-                f"Role {r.id!r} has no leading indicator ({_ids(r.kpi_ids)} only show "
+                f"Role {r.id!r} has no leading indicator ({_ids(r.kpi_ids)} only "
+                f"show{'s' * (len(r.kpis) == 1)} "
                 "results after the fact). Suggestion: add an activity the person controls "
                 "day to day (meetings, calls, pipeline).",
                 r.location,

@@ -1133,6 +1133,23 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
+def _tidy(v: float) -> float:
+    """``v`` to 15 significant digits (what a spreadsheet shows), dropping binary noise.
+
+    700,000 / (0.07 × 1,000) is 10,000 to a consultant, not 9,999.999999999998;
+    0.3 − 0.1 is 0.2, not 0.19999999999999998.
+    """
+    if not math.isfinite(v) or v == 0:
+        return v
+    return float(f"{v:.15g}")
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal but for floating-point rounding (a relative 1e-9): one unit short of
+    2,000,000 is short, not "covered"."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def cascade(design: Design) -> CascadeResult:
     """Solve every goal of ``design``.
 
@@ -1200,7 +1217,7 @@ def cascade(design: Design) -> CascadeResult:
                         "or make them agree."
                     )
                 continue
-            values[gid], how[gid], methods[gid] = got, "computed", "formula"
+            values[gid], how[gid], methods[gid] = _tidy(got), "computed", "formula"
             queue.extend(uses[gid])
             continue
         x = unknown[0]
@@ -1219,7 +1236,7 @@ def cascade(design: Design) -> CascadeResult:
             raise FormulaError(
                 f"{where}: goal {gid!r}: {err.message}\nSuggestion: {_ZERO_HINT}"
             ) from None
-        values[x], how[x], methods[x] = v, "solved", method
+        values[x], how[x], methods[x] = _tidy(v), "solved", method
         queue.extend(uses[x])
     if pending:
         gid = next(iter(pending))
@@ -1339,7 +1356,7 @@ def coverage(
             covered = total if agg == "sum" else total / heads
             if math.isnan(gv):
                 status = "no goal value"
-            elif _close(covered, gv):
+            elif _same(covered, gv):
                 status = "covered"
             elif (covered < gv) == (direction == "higher"):
                 status = "short"

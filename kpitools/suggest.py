@@ -1,6 +1,7 @@
 """Suggestions: candidate KPIs per role from the library, ranked, each with its reason.
 
-Four reasons, strongest first:
+Four reasons, strongest first (a role without KPIs yet first gets the library
+KPIs that **measure goal X** of the design, score 4, then the two below):
 
 - **serves goal X's driver Y**: the library has a KPI that measures a goal below
   one the role already serves (score 4 for a direct driver, 3 deeper down);
@@ -148,21 +149,30 @@ def suggest(
             if paid and d.gaming_risk and not set(d.counter_kpi) & present:
                 for c in d.counter_kpi:
                     cands.add(c, 3.0, f"counters the gaming risk of {k.kpi}")
+        # 0. a role without KPIs yet: the library KPIs that measure the design's goals
+        empty = not r.kpis
+        if empty:
+            for g in design.goals:
+                cands.add(g.measure, 4.0, f"measures goal {g.id}")
         related = set()
         for k in r.kpis:
             related.update(k.definition.counter_kpi)
             lib_kpi = library.get(k.kpi)
             related.update(getattr(lib_kpi, "inputs", ()) or ())
-        areas = {k.definition.area for k in r.kpis if k.definition.area}
+        # the set as it stands: the role's KPIs, or for an empty role the goal measures above
+        current = [k.definition for k in r.kpis]
+        if empty:
+            current = [_definition(it["kpi"]) for it in cands.items.values()]
+        areas = {d.area for d in current if d.area}
         pool = [kpi for kpi in library if getattr(kpi, "area", None) in areas]
         # 3. the missing leading indicator
-        if r.kpis and not any(k.definition.type == "leading" for k in r.kpis):
+        if current and not any(d.type == "leading" for d in current):
             for kpi in pool:
                 if getattr(kpi, "type", None) == "leading":
                     bonus = 0.5 if kpi.id in related else 0.0
                     cands.add(kpi.id, 2.0 + bonus, "adds the missing leading indicator")
         # 4. a quality measure
-        if r.kpis and all(k.definition.is_volume for k in r.kpis):
+        if current and all(d.is_volume for d in current):
             for kpi in pool:
                 if _definition(kpi).is_quality:
                     bonus = 0.5 if kpi.id in related else 0.0

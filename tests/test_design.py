@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kpitools.design import (
@@ -750,7 +750,7 @@ def test_brentq_picks_the_smallest_positive_root():
     assert r.values["x"] == pytest.approx(2.0, rel=1e-9)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(
     formula=st.sampled_from(FORMULAS),
     values=st.lists(st.floats(0.5, 500), min_size=4, max_size=4),
@@ -759,6 +759,8 @@ def test_brentq_picks_the_smallest_positive_root():
 def test_cascade_recovers_a_hidden_driver(formula, values, hidden):
     """Compute the goal forward, hide one driver, and the cascade solves it back."""
     env = dict(zip("abcd", values, strict=True))
+    # (a - b) * (c + d) with a == b is 0 whatever c and d are: nothing to solve for
+    assume(formula != "(a - b) * (c + d)" or env["a"] != env["b"])
     d = goals({"id": "y", "formula": formula}, *({"id": n, "value": v} for n, v in env.items()))
     names = d.goal("y").drivers
     x = names[hidden % len(names)]
