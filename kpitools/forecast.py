@@ -420,7 +420,7 @@ def forecast_loaded(
     that the data is loaded once.
     """
     from .errors import DefinitionError
-    from .metrics import _component_thresholds, metric_arrays
+    from .metrics import _component_thresholds, _near_measures, metric_arrays
     from .payout import compute, prepare
     from .periods import format_periods, roll_up
 
@@ -530,7 +530,10 @@ def forecast_loaded(
                 inputs.on_target_pay.reshape(shape),
                 arrays.weighted_attainment.reshape(shape),
                 revenue=inputs.revenue.reshape(shape),
-                component_attainment=[a.reshape(shape) for a in arrays.attainment],
+                component_attainment=[
+                    a.reshape(shape)
+                    for a in _near_measures(scheme, arrays.attainment, inputs.actual)
+                ],
                 thresholds=thresholds,
                 n_employees=n_emp,
                 n_periods=1,

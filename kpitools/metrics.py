@@ -33,6 +33,8 @@ Every metric of contract §5 is computed here, once, from whole arrays:
     Share of employee-periods whose attainment on at least one component lies within 5% below
     a jump or a step of that component's curve: ``0.95 × threshold ≤ attainment < threshold``.
     That is where moving a deal between periods pays most. 0 when no curve has a jump.
+    A retroactive commission re-prices the whole actual at each tier start: its tier starts
+    count too (on the actual itself for ``basis: value``: 0.95 × amount ≤ actual < amount).
 ``budget_variance``
     With a per-period ``budget``: ``(total_cost − budget × periods) / (budget × periods)``,
     the relative over- (positive) or under-spend over the evaluated periods; NaN without one.
@@ -342,8 +344,36 @@ def metrics_from_totals(
     return pd.Series({name: float(values[name][0]) for name in METRICS}, name="value", dtype=float)
 
 
+def _value_tier_edges(commission: Any) -> tuple[float, ...]:
+    """Amounts where a retroactive commission on ``basis: value`` raises its rate.
+
+    Reaching 50,000 there re-prices the whole actual, so 49,000 is as near a cliff as an
+    attainment of 0.98 before a step.
+    """
+    if (
+        commission is None
+        or getattr(commission, "tiers", None) is None
+        or commission.mode != "retroactive"
+        or commission.basis != "value"
+    ):
+        return ()
+    out, prev = [], 0.0
+    for start, rate in commission.tiers:
+        if rate > prev and start > 0:
+            out.append(float(start))
+        prev = rate
+    return tuple(out)
+
+
+def _on_value(scheme: Any) -> list[bool]:
+    """Per component: whether its jumps are amounts of the actual (not attainments)."""
+    return [bool(_value_tier_edges(getattr(c, "commission", None))) for c in scheme.components]
+
+
 def _component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
-    """Attainments where each component's pay jumps up (curve jumps and steps; retro tiers)."""
+    """Where each component's pay jumps up: curve jumps and steps and retroactive tier starts
+    (attainments), or the tier amounts of a retroactive commission on ``basis: value``
+    (compare those with the actual: see :func:`_near_measures`)."""
     out: list[tuple[float, ...]] = []
     for comp in scheme.components:
         curve = getattr(comp, "curve", None)
@@ -353,8 +383,18 @@ def _component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
         else:
             commission = getattr(comp, "commission", None)
             found = tuple(float(t) for t in getattr(commission, "thresholds", ()) or ())
+            found = found or _value_tier_edges(commission)
         out.append(found)
     return out
+
+
+def _near_measures(scheme: Any, attainment: Sequence[Any], actual: Sequence[Any]) -> list[Any]:
+    """Per component, what its thresholds are compared with: the attainment, or the actual
+    for a retroactive commission whose tiers are amounts."""
+    return [
+        act if value else att
+        for att, act, value in zip(attainment, actual, _on_value(scheme), strict=True)
+    ]
 
 
 def metrics_from_arrays(
@@ -391,7 +431,7 @@ def metrics_from_arrays(
         inputs.on_target_pay,
         arrays.weighted_attainment,
         revenue=inputs.revenue,
-        component_attainment=arrays.attainment,
+        component_attainment=_near_measures(scheme, arrays.attainment, inputs.actual),
         thresholds=_component_thresholds(scheme),
         n_employees=keys["employee"].nunique(),
         n_periods=keys["period"].nunique(),

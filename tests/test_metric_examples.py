@@ -729,3 +729,39 @@ def test_forecast_of_a_quarterly_scheme_on_data_ending_inside_a_quarter(tmp_path
     ) in output
     # the simulation itself names the partial quarter too
     assert "2024-Q4 (2 of its 3 months: 2024-10 to 2024-11) is only partly in the data" in output
+
+
+def test_near_threshold_share_counts_retroactive_tiers_on_amounts(tmp_path):
+    # Retroactive tiers on amounts: 5% of everything below 50,000; 8% of everything from it.
+    # 49,000 pays 2,450 and 50,000 pays 4,000: one more deal is worth 1,550, so 47,500 ≤
+    # actual < 50,000 is where a deal gets moved. Actuals: 47,500 (near: the band's lower
+    # edge counts), 49,999 (near), 50,000 (reached: not near), 47,000 (below the band),
+    # 120,000 (nowhere near) → 2 of 5.
+    rows = [
+        "a,2024-01,revenue,47500",
+        "b,2024-01,revenue,49999",
+        "c,2024-01,revenue,50000",
+        "d,2024-01,revenue,47000",
+        "e,2024-01,revenue,120000",
+    ]
+    tiers = [[0, 0.05], [50000, 0.08]]
+    retro = {"tiers": tiers, "basis": "value", "mode": "retroactive"}
+    marginal = {"tiers": tiers, "basis": "value", "mode": "marginal"}
+    schemes = [
+        _scheme([{"kpi": "revenue", "commission": retro}], name="R", otp=4000),
+        _scheme([{"kpi": "revenue", "commission": marginal}], name="M", otp=4000),
+    ]
+    code, output, out = _run(tmp_path, rows, schemes)
+    assert code == 0, output
+    # retroactive: 2,375; 2,499.95; 4,000; 2,350; 9,600
+    assert _totals(out, "R") == {
+        ("a", "2024-01"): 2375.0,
+        ("b", "2024-01"): 2499.95,
+        ("c", "2024-01"): 4000.0,
+        ("d", "2024-01"): 2350.0,
+        ("e", "2024-01"): 9600.0,
+    }
+    m = _metrics(out)
+    assert m["R"]["near_threshold_share"] == pytest.approx(2 / 5)
+    # marginal tiers pay continuously (no jump): nothing to game at the edge
+    assert m["M"]["near_threshold_share"] == 0.0
