@@ -600,6 +600,7 @@ class _Loader:
         currency = self.text(raw["currency"], "currency") if raw.get("currency") else None
         goals = self.goals(self.listing(raw.get("goals"), "goals", "id: revenue"))
         roles = self.roles(self.listing(raw.get("roles"), "roles", "id: sales_rep"), goals)
+        self.goal_kpis(goals, roles)
         return Design(
             client=self.text(raw["client"], "client") if raw.get("client") else None,
             period=period,
@@ -695,6 +696,22 @@ class _Loader:
                 "a goal cannot depend on itself; remove one of these formulas or one of its ids.",
             )
         return tuple(goals)
+
+    def goal_kpis(self, goals: tuple[Goal, ...], roles: tuple[Role, ...]) -> None:
+        """A goal's ``kpi:`` must name a library KPI or a role's KPI: a typo there would
+        silently leave the goal unmeasured (and its coverage unchecked)."""
+        role_ids = list(dict.fromkeys(k.kpi for r in roles for k in r.kpis))
+        known = list(dict.fromkeys(role_ids + _lib_ids(self.library)))
+        for g in goals:
+            if g.kpi is None or g.kpi in role_ids or _lib_get(self.library, g.kpi) is not None:
+                continue
+            raise self.fail(
+                f"{g.location}.kpi",
+                f"goal {g.id!r} is measured by unknown KPI {g.kpi!r}: it is not in the KPI "
+                f"library and no role has it.{did_you_mean(g.kpi, known)}",
+                "use a library id or the id of a role's KPI, or drop 'kpi:' if the goal's own "
+                "id names its KPI.",
+            )
 
     def roles(self, items: list, goals: tuple[Goal, ...]) -> tuple[Role, ...]:
         goal_ids = [g.id for g in goals]

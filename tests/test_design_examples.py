@@ -611,3 +611,17 @@ roles:
 def test_checks_api_matches_cli(tmp_path):
     report = run_checks(write(tmp_path, CONTRACT))
     assert [f.rule for f in report.findings] == ["lagging-only", "gaming-risk", "gaming-risk"]
+
+
+def test_a_typo_in_a_goals_kpi_is_an_error_not_a_silent_gap(tmp_path, capsys):
+    text = design_with(
+        kpi_line("cac", 1, 550, "acquisition"),
+        goal="{id: acquisition, target: 500, kpi: cacc}",
+    )
+    # before: the goal was silently "not measured", so 2 × 550 against 500 went unchecked
+    assert bad(tmp_path, text, capsys, verb="check") == (
+        "Error: FILE, goals[0].kpi (line 3): goal 'acquisition' is measured by unknown KPI "
+        "'cacc': it is not in the KPI library and no role has it. Did you mean 'cac'?\n"
+        "Suggestion: use a library id or the id of a role's KPI, or drop 'kpi:' if the goal's "
+        "own id names its KPI.\n"
+    )
