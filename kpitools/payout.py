@@ -38,7 +38,9 @@ Choices where the contract is silent (written down here and in the docs):
   (payout / actual).
 - **Money** is computed in float64 and rounded to cents at each traced step, half up (a
   value within a millionth of a cent of a half cent counts as the half, so 2.675 pays
-  2.68): each component payout, the sum, the amount after modifiers, the cap amount. Pool
+  2.68): each component payout, the sum, the amount after modifiers. The cap amount
+  (cap × on-target pay) is rounded down to the cent, so that no total exceeds it: a cap of
+  0.5 on 333.33 pays at most 166.66, not 166.67. Pool
   proration scales each payout by budget / total, rounds it down to the cent and hands the
   leftover cents one each to the largest remainders: a period over its pool pays exactly
   the budget, never a cent more, and nobody is more than a cent from the exact share.
@@ -116,8 +118,16 @@ def round_cents(x: Any) -> np.ndarray:
     return c
 
 
-def _floor_cents(x: np.ndarray) -> np.ndarray:
-    return np.floor(np.asarray(x, dtype=float) * 100.0) / 100.0
+def _floor_cents(x: Any) -> np.ndarray:
+    """Round money down to cents, ignoring binary noise below a millionth of a cent.
+
+    Examples
+    --------
+    >>> _floor_cents([166.665, 2.3 * 100, 11000.000000000002]).tolist()
+    [166.66, 230.0, 11000.0]
+    """
+    c = np.round(np.multiply(x, 100.0, dtype=float), 6)  # 22999.999999999996 cents → 23000
+    return np.floor(c) / 100.0
 
 
 def attainment(
@@ -373,7 +383,7 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     before_cap = round_cents(subtotal * modifier) if scheme.modifiers else subtotal
 
     if scheme.cap is not None:
-        cap_amount = round_cents(scheme.cap * otp)
+        cap_amount = _floor_cents(scheme.cap * otp)  # never above cap × on-target pay
         after_cap = np.minimum(before_cap, cap_amount)
     else:
         cap_amount = np.full(n, np.inf)

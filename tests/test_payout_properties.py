@@ -346,7 +346,8 @@ def _ref_pay(s: dict, row: dict) -> float:
             mod *= _ref_curve(mo["curve"], round(row[f"m{m}"] / mo["target"], 12))
         total = _ref_round(total * mod)
     if s.get("cap") is not None:
-        total = min(total, _ref_round(s["cap"] * otp))
+        # the cap amount rounds down to the cent: a total never exceeds cap × on-target pay
+        total = min(total, float(np.floor(round(s["cap"] * otp * 100, 6))) / 100)
     return total
 
 

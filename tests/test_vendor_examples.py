@@ -777,3 +777,29 @@ CURVE = "weight: 1, target: {method: from_data}, curve: {steps: [[1, 1]]}"
 def test_bad_input_is_one_message_with_exit_code_2(tmp_path, capsys, csv, scheme, message):
     text = f"name: bad\non_target_pay: 1000\n{scheme}\n"
     assert fails(tmp_path, capsys, csv, text) == f"Error: {message}\n"
+
+
+# --------------------------------------------------------------------------- 15
+def test_a_cap_worth_a_fraction_of_a_cent_is_never_exceeded(tmp_path, capsys):
+    payouts, _ = simulate(
+        tmp_path,
+        capsys,
+        """
+        employee,period,kpi,actual
+        a,2025-01,revenue,200
+        b,2025-01,revenue,50
+        c,2025-01,revenue,40
+        """,
+        """
+        name: half_cent_cap
+        on_target_pay: 333.33
+        components:
+          - {kpi: revenue, weight: 1, target: 100, curve: {linear: {slope: 1}}}
+        cap: 0.5
+        """,
+    )
+    # cap = 0.5 × 333.33 = 166.665: no total may exceed it, so at most 166.66 is paid.
+    # a: 333.33 × 2 = 666.66 → 166.66; b: 333.33 × 0.5 = 166.665 → 166.67 (half up) before
+    # the cap → 166.66; c: 333.33 × 0.4 = 133.332 → 133.33, under the cap
+    assert column(payouts, "total", "before_cap") == [666.66, 166.67, 133.33]
+    assert list(totals(payouts).values()) == [166.66, 166.66, 133.33]
