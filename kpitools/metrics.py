@@ -53,7 +53,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from ._text import text_table
-from .errors import DefinitionError, did_you_mean
+from .errors import DefinitionError, KpitoolsError, did_you_mean
 
 __all__ = [
     "METRICS",
@@ -1380,6 +1382,19 @@ def calibrate(
 
 
 # --------------------------------------------------------------------------- command line
+@contextlib.contextmanager
+def _naming_the_file(data: Any):
+    """Errors about a loaded table say "the data:"; name the file the user gave instead."""
+    try:
+        yield
+    except KpitoolsError as err:
+        text = err.message
+        if isinstance(data, str | os.PathLike) and text[:9] in ("the data:", "the data "):
+            err.message = f"{os.fspath(data)}{text[len('the data') :]}"
+            err.args = (err.message,)
+        raise
+
+
 def _bullets(messages: Sequence[str]) -> str:
     """Messages as an indented list; a message of several lines keeps its lines together."""
     out = []
@@ -1419,15 +1434,16 @@ def run_simulate_command(
             f"--forecast {forecast}: the number of simulated periods must be at least 1.\n"
             "Suggestion: use e.g. --forecast 1000."
         )
-    result = simulate(
-        data_file,
-        list(schemes),
-        baseline=baseline,
-        periods=periods,
-        forecast=forecast,
-        seed=seed,
-        trend=trend,
-    )
+    with _naming_the_file(data_file):
+        result = simulate(
+            data_file,
+            list(schemes),
+            baseline=baseline,
+            periods=periods,
+            forecast=forecast,
+            seed=seed,
+            trend=trend,
+        )
     names = result.schemes
     shown = ", ".join(
         f"{n} (baseline)" if n == result.baseline and len(names) > 1 else n for n in names
@@ -1482,7 +1498,8 @@ def run_calibrate_command(
     """``kpitools calibrate``: solve, print the value and the achieved metric, write the YAML."""
     check_metric_name(metric)
     _check_periods_option(periods)
-    result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
+    with _naming_the_file(data_file):
+        result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
     echo(result.describe())
     echo(
         f"Searched {param} in [{result.bounds[0]:g}, {result.bounds[1]:g}] "

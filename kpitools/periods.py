@@ -67,6 +67,7 @@ __all__ = [
 #: Period kinds from finest to coarsest.
 KINDS = ("month", "quarter", "year")
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_LABEL = {"month": "YYYY-MM", "quarter": "YYYY-Qn", "year": "YYYY"}
 _RE = re.compile(r"^\s*(\d{4})(?:-(?:(\d{1,2})|[Qq]([1-4])))?\s*$")
 
 
@@ -419,7 +420,8 @@ def roll_up(
     data_kind = present[0] if present else kind
     if KINDS.index(data_kind) > KINDS.index(kind):
         raise DataValidationError(
-            f"{source}: the data has {data_kind} periods but the scheme pays per {kind}.\n"
+            f"{source} has {data_kind} periods ({_LABEL[data_kind]}) but the scheme pays "
+            f"per {kind}.\n"
             f"Suggestion: give {kind}ly data, or set the scheme's period to {data_kind}."
         )
     has_target = "target" in data.columns

@@ -765,3 +765,24 @@ def test_near_threshold_share_counts_retroactive_tiers_on_amounts(tmp_path):
     assert m["R"]["near_threshold_share"] == pytest.approx(2 / 5)
     # marginal tiers pay continuously (no jump): nothing to game at the edge
     assert m["M"]["near_threshold_share"] == 0.0
+
+
+def test_quarterly_data_under_a_monthly_scheme_names_the_file(tmp_path):
+    rows = ["a,2024-Q1,revenue,100", "a,2024-Q2,revenue,120"]
+    scheme = _scheme([_comp("revenue", {"method": "fixed", "value": 100})])
+    code, output, out = _run(tmp_path, rows, [scheme])
+    assert code == 2
+    assert output == (
+        f"Error: {tmp_path / 'data.csv'} has quarter periods (YYYY-Qn) but the scheme pays per "
+        "month.\nSuggestion: give monthly data, or set the scheme's period to quarter.\n"
+    )
+    assert not (out / "payouts.csv").exists()
+    code, output = _cli(
+        ["calibrate", "--data", tmp_path / "data.csv", "--scheme", tmp_path / "s0.yaml"]
+        + ["--param", "on_target_pay", "--metric", "total_cost", "--to", "100"]
+    )
+    assert (code, output.splitlines()[0]) == (
+        2,
+        f"Error: {tmp_path / 'data.csv'} has quarter periods (YYYY-Qn) but the scheme pays per "
+        "month.",
+    )

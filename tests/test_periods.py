@@ -178,7 +178,7 @@ def test_roll_up_errors():
     with pytest.raises(DataValidationError) as info:
         roll_up(quarterly, "month")
     assert str(info.value) == (
-        "the data: the data has quarter periods but the scheme pays per month.\n"
+        "the data has quarter periods (YYYY-Qn) but the scheme pays per month.\n"
         "Suggestion: give monthly data, or set the scheme's period to quarter."
     )
     mixed = data.assign(period=data["period"].where(data.index != 0, "2025-Q1"))
