@@ -76,6 +76,7 @@ TYPES = ("leading", "lagging")
 LEVELS = ("individual", "team", "company")
 
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
 _PERIOD = re.compile(r"\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?\Z")
 
 _EXAMPLE = "templates/designs/sales_generator.yaml"
@@ -505,6 +506,8 @@ class _Loader:
         return obj
 
     def number(self, obj: Any, path: str, *, minimum: float | None = None, strict=False) -> float:
+        if isinstance(obj, str) and _EXPONENT.match(obj.strip()):
+            obj = float(obj)  # YAML 1.1 reads 1e6 as text; YAML 1.2 and JSON read a number
         if isinstance(obj, bool) or not isinstance(obj, int | float):
             raise self.fail(
                 path,

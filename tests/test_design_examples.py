@@ -625,3 +625,15 @@ def test_a_typo_in_a_goals_kpi_is_an_error_not_a_silent_gap(tmp_path, capsys):
         "Suggestion: use a library id or the id of a role's KPI, or drop 'kpi:' if the goal's "
         "own id names its KPI.\n"
     )
+
+
+def test_exponent_numbers_are_numbers(tmp_path, capsys):
+    # YAML 1.1 reads 1e6 (no dot) as text; a consultant means 1,000,000
+    text = "goals:\n  - {id: revenue, target: 1e6, formula: units * price}\n"
+    text += "  - {id: units}\n  - {id: price, value: 2.5e3}\n"
+    # 1,000,000 / 2,500 = 400
+    assert cascade(tmp_path, text, capsys) == {"revenue": 1e6, "units": 400.0, "price": 2500.0}
+    assert bad(tmp_path, text.replace("2.5e3", "'2 500'"), capsys) == (
+        "Error: FILE, goals[2].value (line 4): must be a number, got '2 500'.\n"
+        "Suggestion: write a plain number such as 2000000 or 0.25 (no spaces, no currency).\n"
+    )
