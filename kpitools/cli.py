@@ -197,9 +197,19 @@ def design() -> None:
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--data", "data_file", help="Historical data for the 'not-achievable' check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--max-kpis", type=int, default=7, show_default=True, help="KPIs per role at most.")
 @click.option(
-    "--min-weight", type=float, default=0.05, show_default=True, help="Smallest weight (share)."
+    "--max-kpis",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="KPIs per role at most.",
+)
+@click.option(
+    "--min-weight",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Smallest weight (share, 0.05 = 5%).",
 )
 def design_check(
     design_file: str, data_file: str | None, as_json: bool, max_kpis: int, min_weight: float
@@ -256,7 +266,13 @@ def design_cascade(design_file: str, as_json: bool) -> None:
 @design.command("suggest", context_settings=CONTEXT)
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--role", help="Only this role.")
-@click.option("--max-kpis", type=int, default=7, show_default=True, help="KPIs per role at most.")
+@click.option(
+    "--max-kpis",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="KPIs per role at most.",
+)
 def design_suggest(design_file: str, role: str | None, max_kpis: int) -> None:
     """Suggest candidate KPIs per role from the KPI library.
 

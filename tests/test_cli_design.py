@@ -232,3 +232,14 @@ def test_help_has_examples(capsys):
         code, out, _ = run(["design", verb, "--help"], capsys)
         assert code == 0
         assert f"kpitools design {verb} templates/designs/sales_generator.yaml" in out
+
+
+def test_out_of_range_options_name_the_option(capsys):
+    code, out, err = run(["design", "suggest", SALES, "--max-kpis", "0"], capsys)
+    assert (code, out) == (2, "")
+    assert err.endswith("Error: Invalid value for '--max-kpis': 0 is not in the range x>=1.\n")
+    code, out, err = run(["design", "check", SALES, "--min-weight", "5"], capsys)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "Error: Invalid value for '--min-weight': 5.0 is not in the range 0<=x<=1.\n"
+    )
