@@ -245,7 +245,7 @@ def metric_arrays(
     att = np.broadcast_to(_as_2d(attainment), pay.shape)
     rows = pay.shape[0]
     nan = np.full(rows, np.nan)
-    total = pay.sum(axis=1)
+    total = np.round(pay.sum(axis=1), 2)  # a sum of cents: no float noise in metrics.csv
     out: dict[str, np.ndarray] = {"total_cost": total}
     n_emp = np.broadcast_to(np.asarray(n_employees, dtype=float), (rows,))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -538,9 +538,10 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
         sub = totals[pair.to_numpy()]
         per = sub.groupby([sub["employee"], scheme_col[pair]], sort=False)["payout"].sum()
         wide = per.unstack(-1).reindex(columns=[baseline, name]).fillna(0.0).sort_index()
-        base = wide[baseline].to_numpy(float)
-        other = wide[name].to_numpy(float)
-        diff = other - base
+        # sums of cents, rounded so that the CSV shows 416.67, not 416.66999999999996
+        base = np.round(wide[baseline].to_numpy(float), 2)
+        other = np.round(wide[name].to_numpy(float), 2)
+        diff = np.round(other - base, 2)
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = np.where(base > 0, diff / np.where(base > 0, base, 1.0), np.nan)
         outcome = np.where(diff >= _SAME, "winner", np.where(diff <= -_SAME, "loser", "unchanged"))

@@ -481,6 +481,12 @@ def test_allocate_equal_and_history_share_among_the_employees_active(tmp_path):
     # cost change over the periods both evaluated (Feb, Mar): EQ 375 + 1,250 + 750 + 666.67
     # + 1,333.33 = 4,375; HS 750 + 833.33 + 750 + 1,133.33 + 944.44 = 4,411.10 → +36 (+0.8%)
     assert "  HS: cost +36 (+0.8%); 1 employees win, 2 lose, 0 unchanged" in output
+    # money in the files is in cents, without float noise: a 1,041.67 → 1,883.33 = +841.66;
+    # b 1,250 → 833.33 = −416.67; c 1,083.33 + 1,000 → 750 + 944.44 = −388.89
+    wl = pd.read_csv(out / "winners_losers.csv", dtype={"employee": str})
+    assert wl["difference"].tolist() == [841.66, -416.67, -388.89]
+    # EQ 166.67 + 500 + 375 + 1,250 + 750 + 666.67 + 1,333.33 = 5,041.67
+    assert [m["total_cost"] for m in _metrics(out).values()] == [5041.67, 4411.1]
 
 
 def test_no_target_method_looks_ahead():
