@@ -193,6 +193,23 @@ def design() -> None:
     """Goals, driver cascades and KPI sets per role."""
 
 
+_design_library = click.option(
+    "--library",
+    "library_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Your own KPI library file, added to the built-in one (repeat).",
+)
+
+
+def _load_design(design_file: str, library_files: tuple[str, ...]):
+    from .design import load_design
+    from .library import load_library
+
+    library = load_library(*library_files)
+    return load_design(design_file, library=library), library
+
+
 @design.command("check", context_settings=CONTEXT)
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--data", "data_file", help="Historical data for the 'not-achievable' check.")
@@ -211,8 +228,14 @@ def design() -> None:
     show_default=True,
     help="Smallest weight (share, 0.05 = 5%).",
 )
+@_design_library
 def design_check(
-    design_file: str, data_file: str | None, as_json: bool, max_kpis: int, min_weight: float
+    design_file: str,
+    data_file: str | None,
+    as_json: bool,
+    max_kpis: int,
+    min_weight: float,
+    library_files: tuple[str, ...],
 ) -> None:
     """Check a design's KPI sets against the rules (exit 1 on errors).
 
@@ -222,10 +245,9 @@ def design_check(
       kpitools design check templates/designs/b2b_sales.yaml --data data.csv --json
     """
     from .checks import CheckSettings, run_checks
-    from .design import load_design
 
     settings = CheckSettings(max_kpis=max_kpis, min_weight=min_weight)
-    design_obj = load_design(design_file)
+    design_obj, _ = _load_design(design_file, library_files)
     history = None
     if data_file:
         from .data import load
@@ -240,7 +262,8 @@ def design_check(
 @design.command("cascade", context_settings=CONTEXT)
 @click.argument("design_file", metavar="DESIGN.yaml")
 @click.option("--json", "as_json", is_flag=True, help="Print every goal's solved value as JSON.")
-def design_cascade(design_file: str, as_json: bool) -> None:
+@_design_library
+def design_cascade(design_file: str, as_json: bool, library_files: tuple[str, ...]) -> None:
     """Solve the goal tree: cascade targets down through the driver formulas.
 
     \b
@@ -250,9 +273,9 @@ def design_cascade(design_file: str, as_json: bool) -> None:
     """
     import json
 
-    from .design import format_coverage, load_design
+    from .design import format_coverage
 
-    design_obj = load_design(design_file)
+    design_obj, _ = _load_design(design_file, library_files)
     result = design_obj.cascade()
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -273,7 +296,10 @@ def design_cascade(design_file: str, as_json: bool) -> None:
     show_default=True,
     help="KPIs per role at most.",
 )
-def design_suggest(design_file: str, role: str | None, max_kpis: int) -> None:
+@_design_library
+def design_suggest(
+    design_file: str, role: str | None, max_kpis: int, library_files: tuple[str, ...]
+) -> None:
     """Suggest candidate KPIs per role from the KPI library.
 
     \b
@@ -281,12 +307,11 @@ def design_suggest(design_file: str, role: str | None, max_kpis: int) -> None:
       kpitools design suggest templates/designs/sales_generator.yaml --role sales_department
     """
     from .checks import CheckSettings
-    from .design import load_design
     from .suggest import format_suggestions, suggest
 
     settings = CheckSettings(max_kpis=max_kpis)
-    design_obj = load_design(design_file)
-    table = suggest(design_obj, role=role, settings=settings)
+    design_obj, library = _load_design(design_file, library_files)
+    table = suggest(design_obj, library=library, role=role, settings=settings)
     click.echo(format_suggestions(design_obj, table, role=role, settings=settings))
 
 

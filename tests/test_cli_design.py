@@ -243,3 +243,44 @@ def test_out_of_range_options_name_the_option(capsys):
     assert err.endswith(
         "Error: Invalid value for '--min-weight': 5.0 is not in the range 0<=x<=1.\n"
     )
+
+
+OWN_LIBRARY = """\
+kpis:
+  - id: demos_held
+    name: Product demos held
+    area: sales
+    unit: count
+    direction: higher
+    aggregation: sum
+    type: leading
+    quantitative: true
+    level: individual
+    description: Demos of the product to a qualified prospect.
+"""
+
+
+def test_design_verbs_take_your_own_library(tmp_path, capsys):
+    lib = write(tmp_path, "my_kpis.yaml", OWN_LIBRARY)
+    design = write(
+        tmp_path,
+        "d.yaml",
+        "period: 2027-02\ngoals:\n  - {id: revenue, target: 100000, formula: demos_held * 500}\n"
+        "  - {id: demos_held}\nroles:\n  - id: ae\n    headcount: 4\n    kpis:\n"
+        "      - {kpi: demos_held, goal: demos_held, target: 50}\n",
+    )
+    # without it, demos_held is unknown
+    code, out, err = run(["design", "check", str(design)], capsys)
+    assert (code, out) == (2, "")
+    assert "unknown KPI 'demos_held'" in err
+    # 100,000 / 500 = 200 demos; 4 × 50 = 200 covers them
+    code, out, err = run(
+        ["design", "cascade", str(design), "--library", str(lib), "--json"], capsys
+    )
+    assert (code, json.loads(out), err) == (0, {"revenue": 100000.0, "demos_held": 200.0}, "")
+    code, out, err = run(["design", "check", str(design), "--library", str(lib), "--json"], capsys)
+    assert (code, err) == (0, "")
+    assert [f["rule"] for f in json.loads(out)] == ["plan-not-kpi", "no-qualitative"]
+    code, out, err = run(["design", "suggest", str(design), "--library", str(lib)], capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("ae: 1 KPI, room for 6\n")
