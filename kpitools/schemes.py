@@ -167,6 +167,18 @@ class _CurveBase(_Spec):
 
 _FEW_EDGES = 48
 _MIN_GAP = 1e-9  # distinct attainments of a curve closer than this are a typo
+#: Attainments are multiples of target: one above this in a scheme file is a percentage or an
+#: amount typed where a multiple belongs (80 for 80%, 50000 for a tier in money).
+MAX_ATTAINMENT = 20.0
+
+
+def _check_attainment(a: float, where: str, fix: str = "") -> None:
+    """Refuse an attainment that can only be a percentage or an amount."""
+    if a > MAX_ATTAINMENT:
+        raise _fail(
+            f"attainment {_num(a)} {where} means {_num(a)} × target ({_num(a * 100)}%)",
+            fix or "attainments are multiples of target: write 80% as 0.8.",
+        )
 
 
 def _reached(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -239,6 +251,14 @@ def _pairs_input(v: Any, what: str) -> Any:
 def _check_pairs(v: tuple[tuple[float, float], ...], what: str, strict: bool):
     if not v:
         raise _fail(f"at least one {what} is needed", "write e.g. [[0.8, 0.5], [1.0, 1.0]].")
+    for i, (a, _p) in enumerate(v):
+        factors_too = any(p > MAX_ATTAINMENT for _, p in v)
+        _check_attainment(
+            a,
+            f"at {what} {i}",
+            "attainments are multiples of target: write 80% as 0.8"
+            + (", and factors too: 150% as 1.5." if factors_too else "."),
+        )
     for i, (_a, p) in enumerate(v):
         if p < 0:
             raise _fail(
@@ -412,6 +432,12 @@ class LinearSpec(_Spec):
     slope: float = Field(ge=0)
     threshold: float = 0.0
     cap: float | None = Field(default=None, gt=0)
+
+    @field_validator("threshold", mode="after")
+    @classmethod
+    def _threshold(cls, v):
+        _check_attainment(v, "as the threshold")
+        return v
 
 
 class LinearCurve(_CurveBase):
@@ -597,6 +623,14 @@ class Commission(_Spec):
                 "give either 'rate' or 'tiers'" + (", not both" if self.rate is not None else ""),
                 "write {rate: 0.05} or {tiers: [[0, 0.01], [1.0, 0.02]], mode: marginal}.",
             )
+        if self.tiers is not None and self.basis == "attainment":
+            for i, (start, _rate) in enumerate(self.tiers):
+                _check_attainment(
+                    start,
+                    f"at tier {i} (basis: attainment)",
+                    "for tiers in amounts add basis: value; with basis: attainment tiers start "
+                    "at multiples of target (write 80% as 0.8).",
+                )
         return self
 
     @property
@@ -891,6 +925,12 @@ class Gate(_Measured):
 
     min_attainment: float
     applies_to: tuple[int | str, ...] | None = None
+
+    @field_validator("min_attainment", mode="after")
+    @classmethod
+    def _min(cls, v):
+        _check_attainment(v, "as the minimum")
+        return v
 
     @field_validator("applies_to", mode="before")
     @classmethod

@@ -437,6 +437,27 @@ BAD = {
         "scheme 'Accelerated quarterly bonus': components[2].commission.tiers: expected a list, "
         "got 0.01.\nSuggestion: write pairs [start, rate], e.g. [[0, 0.01], [1.0, 0.02]].",
     ),
+    "curve written in percentages": (
+        lambda d: d["components"][0]["curve"].update(points=[[80, 50], [100, 100], [150, 200]]),
+        "scheme 'Accelerated quarterly bonus': components[0].curve.points: attainment 80 at "
+        "point 0 means 80 × target (8000%).\nSuggestion: attainments are multiples of target: "
+        "write 80% as 0.8, and factors too: 150% as 1.5.",
+    ),
+    "gate minimum written as a percentage": (
+        lambda d: d["gates"][0].update(min_attainment=90),
+        "scheme 'Accelerated quarterly bonus': gates[0].min_attainment: attainment 90 as the "
+        "minimum means 90 × target (9000%).\nSuggestion: attainments are multiples of target: "
+        "write 80% as 0.8.",
+    ),
+    "tiers in money without basis: value": (
+        lambda d: d["components"][2].update(
+            commission={"tiers": [[0, 0.05], [50000, 0.07]], "mode": "retroactive"}
+        ),
+        "scheme 'Accelerated quarterly bonus': components[2].commission: attainment 50000 at "
+        "tier 1 (basis: attainment) means 50000 × target (5000000%).\nSuggestion: for tiers in "
+        "amounts add basis: value; with basis: attainment tiers start at multiples of target "
+        "(write 80% as 0.8).",
+    ),
     "listed role without pay": (
         lambda d: d.update(
             roles=["sales_rep", "key_acount_manager"],
@@ -454,6 +475,15 @@ BAD = {
 def test_bad_input_gives_one_clear_message(case):
     change, expected = BAD[case]
     assert _error(change) == expected
+
+
+def test_attainments_up_to_the_limit_and_amount_tiers_load():
+    # 20 × target is still a (silly but possible) attainment; tiers in money with basis: value
+    ok = _mutated(lambda d: d["components"][0]["curve"].update(points=[[0.8, 0.5], [20, 3]]))
+    assert load_scheme(ok).components[0].curve.points[-1] == (20.0, 3.0)
+    value = {"tiers": [[0, 0.05], [50000, 0.07]], "basis": "value"}
+    ok = _mutated(lambda d: d["components"][2].update(commission=value))
+    assert load_scheme(ok).components[2].commission.tiers[1] == (50000.0, 0.07)
 
 
 def test_applies_to_may_name_one_component_without_a_list():
