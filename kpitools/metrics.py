@@ -1462,7 +1462,8 @@ def run_simulate_command(
             echo(
                 f"  {name}: cost {format_metric('cost_change', row['cost_change'])} "
                 f"({format_metric('cost_change_pct', row['cost_change_pct'])}); "
-                f"{int(row['winners'])} employees win, {int(row['losers'])} lose, "
+                f"{int(row['winners'])} employee{'s win' if int(row['winners']) != 1 else ' wins'}"
+                f", {int(row['losers'])} lose, "
                 f"{int(row['unchanged'])} unchanged"
             )
     if not result.skipped.empty:

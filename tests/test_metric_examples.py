@@ -422,7 +422,7 @@ def test_percentile_of_peers_and_own_with_a_window_and_winners(tmp_path):
         "scheme_total": [5727.27, 4687.5, 2666.67],
         "outcome": ["winner", "loser", "loser"],
     }
-    assert "  O: cost " in output and "1 employees win, 2 lose, 0 unchanged" in output
+    assert "  O: cost " in output and "1 employee wins, 2 lose, 0 unchanged" in output
 
 
 def test_allocate_equal_and_history_share_among_the_employees_active(tmp_path):
@@ -480,7 +480,7 @@ def test_allocate_equal_and_history_share_among_the_employees_active(tmp_path):
     ) in output
     # cost change over the periods both evaluated (Feb, Mar): EQ 375 + 1,250 + 750 + 666.67
     # + 1,333.33 = 4,375; HS 750 + 833.33 + 750 + 1,133.33 + 944.44 = 4,411.10 → +36 (+0.8%)
-    assert "  HS: cost +36 (+0.8%); 1 employees win, 2 lose, 0 unchanged" in output
+    assert "  HS: cost +36 (+0.8%); 1 employee wins, 2 lose, 0 unchanged" in output
     # money in the files is in cents, without float noise: a 1,041.67 → 1,883.33 = +841.66;
     # b 1,250 → 833.33 = −416.67; c 1,083.33 + 1,000 → 750 + 944.44 = −388.89
     wl = pd.read_csv(out / "winners_losers.csv", dtype={"employee": str})
