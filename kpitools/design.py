@@ -1143,9 +1143,16 @@ def _brentq(expr: Expr, x: str, t: float, env: Mapping[str, float]) -> float:
         change = np.flatnonzero(ok[:-1] & ok[1:] & (sign[:-1] * sign[1:] < 0))
         for i in change:
             a, b = sorted((grid[i], grid[i + 1]))
-            root = brentq(lambda v: float(h(v)), a, b, xtol=1e-12, rtol=1e-14, maxiter=200)
-            if abs(float(h(root))) <= 1e-6 * max(1.0, abs(t)):
-                return float(root)
+            # to the last bits of a double (rtol 4 eps is brentq's finest)
+            root = brentq(
+                lambda v: float(h(v)), a, b, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=200
+            )
+            miss = abs(float(h(root)))
+            if miss <= 1e-6 * max(1.0, abs(t)):
+                # a shorter decimal that fits at least as well is the answer a person writes:
+                # (price - 80) / price = 0.2 gives 100, not 99.9999999999999
+                short = float(f"{root:.12g}")
+                return short if abs(float(h(short))) <= miss else float(root)
     raise _NoSolution(f"no value of {x!r} between -1e15 and 1e15 reaches it")
 
 

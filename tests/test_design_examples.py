@@ -186,6 +186,24 @@ goals:
     assert got["spend"] == 100_000.0  # 400,000 / spend - 1 = 3 → spend = 400,000 / 4
 
 
+def test_unknown_twice_in_a_formula_is_solved_to_the_number_a_person_writes(tmp_path, capsys):
+    text = """\
+goals:
+  - {id: margin, target: 0.2, formula: (price - cost) / price}
+  - {id: price}
+  - {id: cost, value: 80}
+  - {id: conv, target: 0.25, formula: won / (won + lost)}
+  - {id: won}
+  - {id: lost, value: 300}
+  - {id: growth, target: 1.1, formula: (base + 0.1) / base}
+  - {id: base}
+"""
+    got = cascade(tmp_path, text, capsys)
+    assert got["price"] == 100.0  # (100 - 80) / 100 = 0.2 (was 99.9999999999999)
+    assert got["won"] == 100.0  # 100 / (100 + 300) = 0.25
+    assert got["base"] == 1.0  # (1 + 0.1) / 1 = 1.1 (was 1.00000000000021)
+
+
 def test_unknown_in_a_sum(tmp_path, capsys):
     text = """\
 period: 2027-03
