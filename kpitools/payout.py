@@ -327,12 +327,12 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
             actual, target, direction=inputs.direction[i], baseline=comp.baseline, top=_top(rule)
         )
         if comp.curve is not None:
-            fac = _snap(comp.curve.evaluate(att))
+            fac = comp.curve.evaluate(att)
             money = otp * comp.weight * fac
         else:
             money = comp.commission.evaluate(actual, target, att)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fac = _snap(np.where(actual > 0, money / actual, np.nan))
+                fac = np.where(actual > 0, money / actual, np.nan)
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         atts.append(att)
@@ -1357,7 +1357,7 @@ def _tables(scheme: Scheme, inputs: PayoutInputs, arr: PayoutArrays):
             "actual": inputs.actual[i],
             "target": inputs.target[i],
             "attainment": arr.attainment[i],
-            "factor": arr.factor[i],
+            "factor": _snap(np.array(arr.factor[i], dtype=float)),  # 1.4, not 1.4000000000000001
             "payout": arr.component_payout[i],
             "gate_passed": arr.component_gate[i],
             "subtotal": nan,
