@@ -192,9 +192,22 @@ def _pay_linked(role, k: RoleKPI) -> bool:
     return bool(k.weight) and bool(role.on_target_pay)
 
 
-def _pct(v: float) -> str:
-    text = f"{v * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+def _pct(v: float, unlike: float | None = None) -> str:
+    """``v`` as a percent to 0.1; with more decimals when that would read the same as
+    ``unlike`` though the numbers differ (99.99% is not "100%")."""
+
+    def show(x: float, places: int) -> str:
+        return f"{x * 100:.{places}f}".rstrip("0").rstrip(".") + "%"
+
+    places = 1
+    while (
+        unlike is not None
+        and v != unlike
+        and places < 6
+        and show(v, places) == show(unlike, places)
+    ):
+        places += 1
+    return show(v, places)
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -278,10 +291,10 @@ def _weights(ctx: _Context) -> Iterator[Finding]:
             continue
         total = math.fsum(k.weight for k in weighted)
         if abs(total - 1) > s.weight_tolerance:
-            parts = " + ".join(_pct(k.weight) for k in weighted)
+            parts = " + ".join(_pct(k.weight, round(k.weight, 3)) for k in weighted)
             yield ctx.finding(
                 "weights",
-                f"Weights of role {r.id!r} add up to {_pct(total)} ({parts}), not 100%. "
+                f"Weights of role {r.id!r} add up to {_pct(total, 1.0)} ({parts}), not 100%. "
                 "Suggestion: rebalance them so they add up to 1.",
                 f"{r.location}.kpis",
             )
@@ -289,7 +302,7 @@ def _weights(ctx: _Context) -> Iterator[Finding]:
             if 0 < k.weight < s.min_weight:
                 yield ctx.finding(
                     "weights",
-                    f"KPI {k.kpi!r} of role {r.id!r} weighs {_pct(k.weight)}, under "
+                    f"KPI {k.kpi!r} of role {r.id!r} weighs {_pct(k.weight, s.min_weight)}, under "
                     f"{_pct(s.min_weight)}: too little pay to change behaviour. Suggestion: "
                     f"raise it to at least {_pct(s.min_weight)} or drop the KPI.",
                     f"{k.location}.weight",
@@ -544,7 +557,9 @@ def _not_achievable(ctx: _Context) -> Iterator[Finding]:
         share = int(hits[row.location]) / n
         reach = "at or below" if row.lower else "at or above"
         base = (
-            f"KPI {row.kpi!r} of role {row.role_id!r}: {_pct(share)} of {n} past "
+            f"KPI {row.kpi!r} of role {row.role_id!r}: "
+            f"{_pct(share, s.achievable_low if share < s.achievable_low else s.achievable_high)} "
+            f"of {n} past "
             f"employee-periods were {reach} the target {shown}"
         )
         if share < s.achievable_low:

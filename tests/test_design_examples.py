@@ -655,3 +655,26 @@ def test_exponent_numbers_are_numbers(tmp_path, capsys):
         "Error: FILE, goals[2].value (line 4): must be a number, got '2 500'.\n"
         "Suggestion: write a plain number such as 2000000 or 0.25 (no spaces, no currency).\n"
     )
+
+
+def test_weights_message_never_reads_100_percent_when_it_is_not(tmp_path, capsys):
+    text = design_with(
+        kpi_line("meetings", 0.3333)
+        + kpi_line("gross_margin_pct", 0.3333)
+        + kpi_line("win_rate", 0.3333)
+    )
+    # 3 × 33.33% = 99.99%: short of 100% (was printed "add up to 100% ... not 100%")
+    assert check_messages(tmp_path, text, capsys, "weights") == [
+        "Weights of role 'rep' add up to 99.99% (33.33% + 33.33% + 33.33%), not 100%. "
+        "Suggestion: rebalance them so they add up to 1."
+    ]
+    text = design_with(
+        kpi_line("meetings", 0.0499)
+        + kpi_line("gross_margin_pct", 0.2501)
+        + kpi_line("win_rate", 0.7)
+    )
+    # 4.99% is under 5% (was printed "weighs 5%, under 5%")
+    assert check_messages(tmp_path, text, capsys, "weights") == [
+        "KPI 'meetings' of role 'rep' weighs 4.99%, under 5%: too little pay to change "
+        "behaviour. Suggestion: raise it to at least 5% or drop the KPI."
+    ]
