@@ -803,3 +803,46 @@ def test_a_cap_worth_a_fraction_of_a_cent_is_never_exceeded(tmp_path, capsys):
     # the cap → 166.66; c: 333.33 × 0.4 = 133.332 → 133.33, under the cap
     assert column(payouts, "total", "before_cap") == [666.66, 166.67, 133.33]
     assert list(totals(payouts).values()) == [166.66, 166.66, 133.33]
+
+
+# --------------------------------------------------------------------------- 16
+def test_quarterly_quota_accelerator_with_monthly_quotas_and_a_mid_quarter_hire(tmp_path, capsys):
+    payouts, _ = simulate(
+        tmp_path,
+        capsys,
+        """
+        employee,period,kpi,actual,target
+        a,2025-01,revenue,70000,50000
+        a,2025-02,revenue,40000,50000
+        a,2025-03,revenue,70000,50000
+        b,2025-01,revenue,100000,50000
+        b,2025-02,revenue,100000,50000
+        b,2025-03,revenue,100000,50000
+        c,2025-02,revenue,30000,50000
+        c,2025-03,revenue,20000,50000
+        """,
+        """
+        name: quota_accelerator
+        period: quarter
+        on_target_pay: 15000
+        components:
+          - kpi: revenue
+            target: {method: from_data}
+            commission:
+              tiers: [[0, 0.08], [1.0, 0.12], [1.5, 0.15]]
+              basis: attainment
+              mode: marginal
+        """,
+    )
+    # quotas add up over the quarter: 3 × 50,000 = 150,000 (c, hired in February: 100,000)
+    # a: 180,000 → 1.2: 150,000 × 0.08 + 30,000 × 0.12 = 12,000 + 3,600 = 15,600
+    # b: 300,000 → 2.0: 12,000 + 75,000 × 0.12 + 75,000 × 0.15 = 12,000 + 9,000 + 11,250
+    #    = 32,250
+    # c: 50,000 of 100,000 → 0.5: 50,000 × 0.08 = 4,000
+    assert totals(payouts) == {
+        ("a", "2025-Q1"): 15600.0,
+        ("b", "2025-Q1"): 32250.0,
+        ("c", "2025-Q1"): 4000.0,
+    }
+    assert column(payouts, "0", "target") == [150000.0, 150000.0, 100000.0]
+    assert column(payouts, "0", "attainment") == [1.2, 2.0, 0.5]
