@@ -1339,6 +1339,13 @@ def _error_line(err: Mapping[str, Any]) -> tuple[str, str, str]:
             fix = f"add {loc[-1]}: to {_format_loc(loc[:-1]) or 'the top level'}."
         elif etype in ("tuple_type", "list_type"):
             fix = _LIST_FIX.get(str(loc[-1]) if loc else "", _LIST_FIX[""])
+        elif etype == "float_parsing" and isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                share = float(value.strip()[:-1].replace(",", ".")) / 100
+            except ValueError:
+                pass
+            else:
+                fix = f"write {value.strip()} as {share:g} (a fraction, not a percentage)."
         return path, what.format(input=value, ctx_expected=ctx.get("expected")), fix
     return path, f"{err.get('msg', 'invalid value')} (got {value!r})", ""
 

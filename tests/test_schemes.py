@@ -437,6 +437,11 @@ BAD = {
         "scheme 'Accelerated quarterly bonus': components[2].commission.tiers: expected a list, "
         "got 0.01.\nSuggestion: write pairs [start, rate], e.g. [[0, 0.01], [1.0, 0.02]].",
     ),
+    "rate written with a percent sign": (
+        lambda d: d["components"][2].update(commission={"rate": "8%"}),
+        "scheme 'Accelerated quarterly bonus': components[2].commission.rate: expected a "
+        "number, got '8%'.\nSuggestion: write 8% as 0.08 (a fraction, not a percentage).",
+    ),
     "curve written in percentages": (
         lambda d: d["components"][0]["curve"].update(points=[[80, 50], [100, 100], [150, 200]]),
         "scheme 'Accelerated quarterly bonus': components[0].curve.points: attainment 80 at "
