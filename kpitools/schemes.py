@@ -12,7 +12,10 @@ Curve types and target methods are registries (:data:`CURVE_TYPES`,
 known names when one is not found.
 
 Boundaries: reaching a boundary exactly counts as reaching it (``>=``) everywhere:
-curve jumps, steps, linear thresholds, tier edges and gates.
+curve jumps, steps, linear thresholds, tier edges and gates. Attainments are multiples of
+target: one above :data:`MAX_ATTAINMENT` (20) in a curve, a linear threshold, a gate or an
+attainment tier is refused as a percentage (80 for 80%) or an amount (a tier in money
+without ``basis: value``) typed where a multiple belongs.
 
 Extension of the contract: ``roles: [sales_rep, key_account_manager]`` (optional) says who
 is eligible. Only the data's rows whose ``role`` is listed are evaluated: rows of other
@@ -96,6 +99,7 @@ __all__ = [
     "CURVE_TYPES",
     "TARGET_SPECS",
     "WEIGHT_TOLERANCE",
+    "MAX_ATTAINMENT",
     "get_curve_type",
     "get_target_spec",
     "load_scheme",
