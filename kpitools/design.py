@@ -465,6 +465,7 @@ class _Loader:
         self.source = source
         self.lines = lines
         self.library = library
+        self.inline: dict[str, Mapping] = {}  # KPI id → the first entry that defines it inline
 
     def where(self, path: str) -> str:
         line = self.lines.get(path)
@@ -602,7 +603,9 @@ class _Loader:
         period = self.period(raw["period"], "period") if raw.get("period") is not None else None
         currency = self.text(raw["currency"], "currency") if raw.get("currency") else None
         goals = self.goals(self.listing(raw.get("goals"), "goals", "id: revenue"))
-        roles = self.roles(self.listing(raw.get("roles"), "roles", "id: sales_rep"), goals)
+        raw_roles = self.listing(raw.get("roles"), "roles", "id: sales_rep")
+        self.inline = _inline_definitions(raw_roles)
+        roles = self.roles(raw_roles, goals)
         self.goal_kpis(goals, roles)
         return Design(
             client=self.text(raw["client"], "client") if raw.get("client") else None,
@@ -826,6 +829,9 @@ class _Loader:
     def definition(self, kid: str, item: Mapping, path: str) -> KPIDef:
         base = _lib_get(self.library, kid)
         inline = {k: item[k] for k in _KPI_FIELDS if item.get(k) is not None}
+        if base is None and "name" not in inline and kid in self.inline:
+            # defined inline in another role of this design: the same KPI here
+            inline = {**self.inline[kid], **inline}
         if base is None and "name" not in inline:
             known = _lib_ids(self.library)
             raise self.fail(
@@ -895,6 +901,21 @@ def _show(obj: Any) -> str:
     if obj is None:
         return "nothing"
     return repr(obj)
+
+
+def _inline_definitions(raw_roles: list) -> dict[str, Mapping]:
+    """KPI id → the inline fields of the first role entry that defines it (with ``name:``),
+    so another role can list the same KPI by id alone."""
+    out: dict[str, Mapping] = {}
+    for role in raw_roles:
+        kpis = role.get("kpis") if isinstance(role, Mapping) else None
+        for item in kpis if isinstance(kpis, list) else ():
+            if not isinstance(item, Mapping) or item.get("name") is None:
+                continue
+            kid = item.get("kpi")
+            if isinstance(kid, str) and kid not in out:
+                out[kid] = {k: item[k] for k in _KPI_FIELDS if item.get(k) is not None}
+    return out
 
 
 def _find_cycle(goals: Iterable[Goal]) -> list[str] | None:

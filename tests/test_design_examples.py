@@ -678,3 +678,32 @@ def test_weights_message_never_reads_100_percent_when_it_is_not(tmp_path, capsys
         "KPI 'meetings' of role 'rep' weighs 4.99%, under 5%: too little pay to change "
         "behaviour. Suggestion: raise it to at least 5% or drop the KPI."
     ]
+
+
+def test_a_kpi_defined_inline_in_one_role_is_known_in_the_others(tmp_path, capsys):
+    text = """\
+period: 2027-04
+goals:
+  - {id: demos, target: 300}
+roles:
+  - id: ae
+    headcount: 4
+    on_target_pay: 5000
+    kpis:
+      - {kpi: demos, name: Product demos held, unit: count, type: leading, goal: demos,
+         weight: 1, target: 50}
+  - id: se
+    headcount: 2
+    on_target_pay: 3000
+    kpis:
+      - {kpi: demos, goal: demos, weight: 1, target: 50}
+"""
+    # before: roles[1] was refused with "unknown KPI 'demos'"
+    d = load_design(write(tmp_path, text))
+    assert d.role("se").kpis[0].definition.name == "Product demos held"
+    assert d.role("se").kpis[0].definition.type == "leading"
+    # 4 × 50 + 2 × 50 = 300 = the goal
+    assert check(tmp_path, text, capsys) == (
+        0,
+        [("no-qualitative", "warning", "roles[0]"), ("no-qualitative", "warning", "roles[1]")],
+    )
