@@ -464,17 +464,21 @@ def _history(ctx: _Context) -> pd.DataFrame:
         month = periods.str.slice(5, 7).astype(int)
         year = periods.str.slice(0, 4)
         key = year + "-Q" + ((month - 1) // 3 + 1).astype(str) if kind == "quarter" else year
-        hist = hist.assign(period=key)
+        hist = hist.assign(period=key, month=periods)
         by = ["employee", "period", "kpi"] + (["role"] if "role" in hist else [])
         # sums add up over the months; rates and scores are averaged
         agg = {k.kpi: (k.definition.aggregation or "sum") for r in ctx.design.roles for k in r.kpis}
         summed = hist["kpi"].map(agg).fillna("sum").eq("sum")
         parts = []
         if summed.any():
-            parts.append(hist[summed].groupby(by, sort=False, dropna=False)["actual"].sum())
+            g = hist[summed].groupby(by, sort=False, dropna=False)
+            total, months = g["actual"].sum(), g["month"].nunique()
+            # a quarter (year) with months missing (data starting or ending inside it, a
+            # hire or a leaver) would count as a miss: only whole periods are history
+            parts.append(total[months == (3 if kind == "quarter" else 12)])
         if (~summed).any():
             parts.append(hist[~summed].groupby(by, sort=False, dropna=False)["actual"].mean())
-        hist = pd.concat(parts).reset_index()
+        hist = pd.concat(parts).rename("actual").reset_index()
     return _with_formula_kpis(ctx, hist)
 
 

@@ -707,3 +707,22 @@ roles:
         0,
         [("no-qualitative", "warning", "roles[0]"), ("no-qualitative", "warning", "roles[1]")],
     )
+
+
+def test_not_achievable_in_a_quarterly_design_uses_whole_quarters_only(tmp_path, capsys):
+    text = design_with(kpi_line("meetings", 1, 30)).replace("2027-02", "2027-Q1")
+    # 5 people, 10 meetings a month, January to April 2026: Q1 = 30 each (target reached);
+    # Q2 has April only (10), which is no quarter at all and must not count as a miss
+    rows = ["employee,period,kpi,actual"]
+    rows += [f"e{e},2026-{m:02d},meetings,10" for e in range(5) for m in range(1, 5)]
+    data = tmp_path / "history.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, _ = run(
+        ["design", "check", str(write(tmp_path, text)), "--data", str(data), "--json"], capsys
+    )
+    found = [f["message"] for f in json.loads(out) if f["rule"] == "not-achievable"]
+    # 5 of 5 whole quarters reached 30 (was 5 of 10 = 50% with the April stubs: no finding)
+    assert found == [
+        "KPI 'meetings' of role 'rep': 100% of 5 past employee-periods were at or above the "
+        "target 30, over 95%: it pays for business as usual. Suggestion: raise the target."
+    ]
