@@ -367,7 +367,12 @@ def simulate(
 @click.option("--scheme", required=True, help="Scheme YAML.")
 @click.option("--param", required=True, help="Dotted path, e.g. components.0.target.rate.")
 @click.option("--metric", required=True, help="Metric name, e.g. pct_at_target.")
-@click.option("--to", "value", required=True, type=float, help="Value the metric should hit.")
+@click.option(
+    "--to",
+    "value",
+    required=True,
+    help="Value the metric should hit, or 'budget' (total_cost = budget × periods).",
+)
 @click.option("--bounds", nargs=2, type=float, help="Lower and upper bound of the parameter.")
 @click.option("--periods", help="Periods to evaluate, FROM..TO (e.g. 2025-01..2025-12).")
 @click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
@@ -376,7 +381,7 @@ def calibrate(
     scheme: str,
     param: str,
     metric: str,
-    value: float,
+    value: str,
     bounds: tuple[float, float] | None,
     periods: str | None,
     out_file: str | None,
@@ -389,6 +394,8 @@ def calibrate(
     Example:
       kpitools calibrate --data data.csv --scheme s.yaml --param components.0.target.rate \\
           --metric pct_at_target --to 0.65 --bounds 0 0.5
+      kpitools calibrate --data data.csv --scheme s.yaml --param on_target_pay \\
+          --metric total_cost --to budget
     """
     from .metrics import run_calibrate_command
 

@@ -1164,6 +1164,33 @@ def _param_value(scheme: Any, param: str) -> float | None:
 _INPUT_KEYS = frozenset({"kpi", "target", "direction", "baseline"})
 
 
+def _is_budget_goal(to: float | str, metric: str, scheme: Any) -> bool:
+    """Whether ``to`` asks for the scheme's budget; a clear error for any other text."""
+    if not isinstance(to, str):
+        return False
+    text = to.strip()
+    if text.lower() != "budget":
+        try:
+            float(text)
+        except ValueError:
+            raise DefinitionError(
+                f"--to {to!r}: not a number.\nSuggestion: give the value the metric should "
+                "hit (e.g. --to 0.65), or --to budget with --metric total_cost."
+            ) from None
+        return False
+    if metric != "total_cost":
+        raise DefinitionError(
+            f"--to budget: the budget is money, so it only fits --metric total_cost (not "
+            f"{metric}).\nSuggestion: use --metric total_cost, or give a number with --to."
+        )
+    if getattr(scheme, "budget", None) is None:
+        raise DefinitionError(
+            f"--to budget: the scheme {scheme.name!r} has no budget.\nSuggestion: add "
+            "'budget: <amount per period>' to the scheme, or give the amount with --to."
+        )
+    return True
+
+
 def _changes_inputs(param: str) -> bool:
     """Whether changing ``param`` changes what :func:`kpitools.payout.prepare` builds."""
     parts = param.split(".")
@@ -1209,7 +1236,7 @@ def calibrate(
     scheme: Any,
     param: str,
     metric: str,
-    to: float,
+    to: float | str,
     bounds: tuple[float, float] | None = None,
     *,
     periods: Any = None,
@@ -1234,8 +1261,9 @@ def calibrate(
         Dotted path of a number in the scheme, e.g. ``components.0.target.rate``.
     metric : str
         One of :data:`METRICS`.
-    to : float
-        The value the metric should hit.
+    to : float or "budget"
+        The value the metric should hit. ``"budget"`` (with ``total_cost``) is the scheme's
+        ``budget`` per period times the number of periods evaluated.
     bounds : (float, float), optional
         Interval to search; 0 to 3 × the current value by default.
     periods, library : optional
@@ -1277,7 +1305,8 @@ def calibrate(
             base.set(param, 0.0)
         except DefinitionError:
             lo = abs(original) / 100.0
-    goal = float(to)
+    to_budget = _is_budget_goal(to, metric, base)
+    goal = float("nan") if to_budget else float(to)
     library = resolve_library(library)
     table, warnings = load_data_with_warnings(data, library=library)
     cache: dict[float, float] = {}
@@ -1287,6 +1316,9 @@ def calibrate(
     fixed_inputs = None if reprepare else prepare(table, base, periods=periods, library=library)
     if fixed_inputs is not None:
         warnings.extend(fixed_inputs.warnings)
+    if to_budget:  # the budget is per period: over the periods the scheme evaluates
+        evaluated = fixed_inputs or prepare(table, base, periods=periods, library=library)
+        goal = float(base.budget) * evaluated.keys["period"].nunique()
     rolled: list[Any] = []  # the roll-up of a target search: one prepare_base for all values
 
     def evaluate(x: float) -> float:
@@ -1491,7 +1523,7 @@ def run_calibrate_command(
     *,
     param: str,
     metric: str,
-    to: float,
+    to: float | str,
     bounds: tuple[float, float] | None = None,
     periods: str | None = None,
     out: str | None = None,
@@ -1500,6 +1532,9 @@ def run_calibrate_command(
     """``kpitools calibrate``: solve, print the value and the achieved metric, write the YAML."""
     check_metric_name(metric)
     _check_periods_option(periods)
+    if isinstance(to, str) and to.strip().lower() != "budget":
+        _is_budget_goal(to, metric, None)  # a number as text, or a clear error
+        to = float(to)
     with _naming_the_file(data_file):
         result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
     echo(result.describe())

@@ -319,3 +319,72 @@ def test_data_warnings_are_printed_as_text_not_python_warnings(files, tmp_path, 
     block = lines[lines.index("Warnings:") + 1 :]
     assert block[0] == f"  - {data}: warnings:"
     assert any("widgets" in line and line.startswith("    ") for line in block[1:])
+
+
+def test_calibrate_total_cost_to_the_budget(files, capsys):
+    base = ["calibrate", "--data", files["data"], "--param", "components.0.commission.rate"]
+    code, out, err = run(
+        [*base, "--scheme", files["commission"], "--metric", "total_cost", "--to", "budget"],
+        capsys,
+    )
+    assert code == 0, err
+    # budget 30 per period × 3 periods = 90; revenue adds up to 1,080, so the rate is 90 / 1,080
+    lines = out.splitlines()
+    assert lines[1] == "total_cost = 90 (goal 90)"
+    assert float(lines[0].split(" = ")[1].split()[0]) == pytest.approx(90 / 1080, abs=1e-5)
+
+    code, out, err = run(
+        [*base, "--scheme", files["commission"], "--metric", "pct_at_target", "--to", "budget"],
+        capsys,
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        "Error: --to budget: the budget is money, so it only fits --metric total_cost (not "
+        "pct_at_target).\nSuggestion: use --metric total_cost, or give a number with --to.\n"
+    )
+    steps = ["calibrate", "--data", files["data"], "--scheme", files["steps"]]
+    code, out, err = run(
+        [*steps, "--param", "on_target_pay", "--metric", "total_cost", "--to", "budget"], capsys
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        "Error: --to budget: the scheme 'Steps' has no budget.\nSuggestion: add "
+        "'budget: <amount per period>' to the scheme, or give the amount with --to.\n"
+    )
+    code, out, err = run(
+        [*steps, "--param", "on_target_pay", "--metric", "total_cost", "--to", "lots"], capsys
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        "Error: --to 'lots': not a number.\nSuggestion: give the value the metric should hit "
+        "(e.g. --to 0.65), or --to budget with --metric total_cost.\n"
+    )
+
+
+def test_a_partial_quarter_left_out_by_periods_is_not_warned_about(tmp_path, capsys):
+    rows = [
+        {"employee": e, "period": f"2024-{m:02d}", "kpi": "revenue", "actual": 100, "target": 100}
+        for e in ("a", "b")
+        for m in range(1, 12)  # January to November: 2024-Q4 has two of its three months
+    ]
+    data = tmp_path / "data.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    scheme = tmp_path / "q.yaml"
+    component = {"kpi": "revenue", "weight": 1.0, "target": {"method": "from_data"}}
+    component["curve"] = {"points": [[0.5, 0.5], [1.0, 1.0]]}
+    scheme.write_text(
+        yaml.safe_dump(
+            {"name": "Q", "period": "quarter", "on_target_pay": 100, "components": [component]}
+        )
+    )
+    base = ["simulate", "--data", str(data), "--scheme", str(scheme)]
+    code, out, err = run([*base, "--out", str(tmp_path / "all")], capsys)
+    assert code == 0, err
+    assert (
+        "  - Q: 2024-Q4 (2 of its 3 months: 2024-10 to 2024-11) is only partly in the data" in out
+    )
+    code, out, err = run(
+        [*base, "--out", str(tmp_path / "whole"), "--periods", "2024-Q1..2024-Q3"], capsys
+    )
+    assert code == 0, err
+    assert "Warnings:" not in out and "2024-Q4" not in out
