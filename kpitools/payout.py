@@ -773,7 +773,12 @@ def prepare_base(
     if eligible is not None:
         _check_kpis_of_roles(scheme, items, sub, source)
     rolled = roll_up(
-        sub, scheme.period, library=library, source=source, rows=np.flatnonzero(wanted)
+        sub,
+        scheme.period,
+        library=library,
+        source=source,
+        rows=np.flatnonzero(wanted),
+        periods=periods,
     )
     warnings.extend(rolled.warnings)
     kind = scheme.period

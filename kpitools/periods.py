@@ -512,7 +512,8 @@ def _partial_periods(emp, per, src, data_kind, kind, employees, periods) -> list
         )
         out.append(
             f"{' and '.join(parts)} {'is' if len(parts) == 1 else 'are'} only partly in the "
-            f"data: {kind} sums there cover those {unit}s only, so attainment is understated."
+            f"data: {kind} sums there cover those {unit}s only, so attainment against a "
+            f"whole-{kind} target is understated."
             f"\nSuggestion: {fix}"
         )
     # employee × scheme period: how many distinct months (quarters) have any row

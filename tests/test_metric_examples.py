@@ -220,7 +220,8 @@ def test_partly_covered_quarters_at_the_edges_of_the_data_are_named(tmp_path):
     assert _totals(out) == {("a", "2024-Q1"): 733.33, ("a", "2024-Q2"): 300.0}
     assert (
         "  - S: 2024-Q2 (1 of its 3 months: 2024-04) is only partly in the data: quarter sums "
-        "there cover those months only, so attainment is understated.\n"
+        "there cover those months only, so attainment against a whole-quarter target is "
+        "understated.\n"
         "    Suggestion: evaluate whole quarters only: periods 2024-Q1..2024-Q1 (--periods on "
         "the command line).\n"
         "  - S: 1 employee-quarter(s) have data for only some of their months (e.g. employee "

@@ -151,7 +151,8 @@ def test_no_library_sums_with_a_warning():
         "them is an average or a ratio, give its aggregation in a KPI library file.",
         # three months of data cannot make a year without a word
         "2025 (3 of its 12 months: 2025-01 to 2025-03) is only partly in the data: year sums "
-        "there cover those months only, so attainment is understated.\n"
+        "there cover those months only, so attainment against a whole-year target is "
+        "understated.\n"
         "Suggestion: give data for whole years, or use a scheme paid per month.",
     ]
 
