@@ -310,15 +310,36 @@ def _weights(ctx: _Context) -> Iterator[Finding]:
                 )
 
 
-def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool]:
-    """(summed, lower) for the role KPIs that measure a goal, as :func:`coverage` counts them."""
+def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
+    """(summed, lower, [(role, role KPI) with a target]) for the role KPIs that measure a
+    goal, as :func:`coverage` counts them."""
     g = design.goal(goal_id)
-    for r in design.roles:
-        for k in r.kpis:
-            if k.kpi == g.measure and k.goal in (None, g.id):
-                summed = (k.definition.aggregation or "sum") == "sum"
-                return summed, k.definition.direction == "lower"
-    return True, False
+    found = [
+        (r, k)
+        for r in design.roles
+        for k in r.kpis
+        if k.kpi == g.measure and k.goal in (None, g.id)
+    ]
+    if not found:
+        return True, False, []
+    k = found[0][1]
+    summed = (k.definition.aggregation or "sum") == "sum"
+    return summed, k.definition.direction == "lower", [(r, k) for r, k in found if k.target]
+
+
+def _team_total_hint(ctx: _Context, goal_value: float, parts: list, unit) -> str:
+    """The sentence for a per-person target that is the whole goal (one role of several
+    people whose target equals the goal): the commonest slip in a first design."""
+    if len(parts) != 1:
+        return ""
+    r, k = parts[0]
+    if r.headcount <= 1 or not math.isclose(k.target, goal_value, rel_tol=1e-9):
+        return ""
+    each = format_value(goal_value / r.headcount, unit, ctx.design.currency)
+    return (
+        f" Targets are per person: {r.id!r} has {format_value(r.headcount)} people, so a target "
+        f"equal to the whole goal asks each of them for all of it; per person the goal is {each}."
+    )
 
 
 @register_rule("coverage", "error", "targets × headcount do not add up to the goal they serve")
@@ -331,7 +352,8 @@ def _coverage(ctx: _Context) -> Iterator[Finding]:
             continue
         g = d.goal(row.goal)
         unit = d.unit_of(g.id)
-        summed, lower = _measured_by(d, g.id)
+        summed, lower, parts = _measured_by(d, g.id)
+        hint = _team_total_hint(ctx, row.goal_value, parts, unit) if summed else ""
         goal_v = format_value(row.goal_value, unit, d.currency)
         got = format_value(row.covered, unit, d.currency)
         needs = f"needs at most {goal_v}" if lower else f"needs {goal_v}"
@@ -352,7 +374,7 @@ def _coverage(ctx: _Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "coverage",
                 f"Goal {g.id!r} {needs} but the role targets {total}: "
-                "the goal will not be reached even if everyone hits target. "
+                f"the goal will not be reached even if everyone hits target.{hint} "
                 f"Suggestion: {fix}.",
                 g.location,
             )
@@ -361,9 +383,11 @@ def _coverage(ctx: _Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "coverage",
                 f"Goal {g.id!r} {needs} and the role targets {total}: a buffer {side} the "
-                "goal, so bonuses start later than the goal requires.",
+                f"goal, so bonuses start later than the goal requires.{hint}"
+                + (" Suggestion: make the per-person figure the target." if hint else ""),
                 g.location,
-                severity="info",
+                # a whole-goal target per person is a slip, not a buffer
+                severity="warning" if hint else "info",
             )
 
 

@@ -726,3 +726,28 @@ def test_not_achievable_in_a_quarterly_design_uses_whole_quarters_only(tmp_path,
         "KPI 'meetings' of role 'rep': 100% of 5 past employee-periods were at or above the "
         "target 30, over 95%: it pays for business as usual. Suggestion: raise the target."
     ]
+
+
+def test_a_per_person_target_equal_to_the_whole_goal_is_named(tmp_path, capsys):
+    text = CONTRACT.replace("weight: 0.7, target: 50}", "weight: 0.7, target: 200}")
+    # 4 people × 200 = 800 against 200 units: each was given the team's whole goal
+    code, out, _ = run(["design", "check", str(write(tmp_path, text)), "--json"], capsys)
+    assert code == 0
+    assert [f for f in json.loads(out) if f["rule"] == "coverage"] == [
+        {
+            "rule": "coverage",
+            "severity": "warning",
+            "message": "Goal 'units_sold' needs 200 and the role targets add up to 800 "
+            "(sales_department: 4 × 200): a buffer above the goal, so bonuses start later than "
+            "the goal requires. Targets are per person: 'sales_department' has 4 people, so a "
+            "target equal to the whole goal asks each of them for all of it; per person the "
+            "goal is 50. Suggestion: make the per-person figure the target.",
+            "location": "goals[1]",
+        }
+    ]
+    # a real buffer (4 × 60 = 240) stays an info without the sentence
+    text = CONTRACT.replace("weight: 0.7, target: 50}", "weight: 0.7, target: 60}")
+    assert check_messages(tmp_path, text, capsys, "coverage") == [
+        "Goal 'units_sold' needs 200 and the role targets add up to 240 (sales_department: "
+        "4 × 60): a buffer above the goal, so bonuses start later than the goal requires."
+    ]
