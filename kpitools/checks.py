@@ -469,6 +469,22 @@ def _period_kind(period: str | None) -> str | None:
     return "month" if "-" in period else "year"
 
 
+_KINDS = ("month", "quarter", "year")
+_QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def _history_kind(data: pd.DataFrame) -> str | None:
+    """``month``, ``quarter`` or ``year`` when every period of the history is one; else None."""
+    if "period" not in data:
+        return None
+    periods = data["period"].astype(str)
+    for kind, pattern in zip(_KINDS, (_MONTH, _QUARTER, _YEAR), strict=True):
+        if len(periods) and periods.str.match(pattern).all():
+            return kind
+    return None
+
+
 def _history(ctx: _Context) -> pd.DataFrame:
     """Past actuals per employee × period × KPI at the design's period length."""
     data = ctx.data
@@ -557,6 +573,18 @@ def _not_achievable(ctx: _Context) -> Iterator[Finding]:
         columns=["location", "role_id", "kpi", "target_", "lower", "unit"],
     )
     if targets.empty:
+        return
+    kind, past = _period_kind(ctx.design.period), _history_kind(ctx.data)
+    if kind is not None and past is not None and _KINDS.index(past) > _KINDS.index(kind):
+        yield ctx.finding(
+            "not-achievable",
+            f"The history is by {past} but the design's period {ctx.design.period} is a "
+            f"{kind}: targets per {kind} cannot be compared with actuals per {past}, so the "
+            f"chance of reaching them was not checked. Suggestion: give the history by {kind} "
+            f"(or shorter).",
+            "period",
+            severity="info",
+        )
         return
     hist = _history(ctx)
     hist = hist[hist["actual"].notna()]

@@ -751,3 +751,26 @@ def test_a_per_person_target_equal_to_the_whole_goal_is_named(tmp_path, capsys):
         "Goal 'units_sold' needs 200 and the role targets add up to 240 (sales_department: "
         "4 × 60): a buffer above the goal, so bonuses start later than the goal requires."
     ]
+
+
+def test_not_achievable_refuses_quarterly_history_for_a_monthly_design(tmp_path, capsys):
+    text = design_with(kpi_line("meetings", 1, 30))
+    data = tmp_path / "quarters.csv"
+    data.write_text(
+        "employee,period,kpi,actual\ne1,2026-Q1,meetings,90\ne2,2026-Q1,meetings,60\n",
+        encoding="utf-8",
+    )
+    # 90 meetings a quarter against 30 a month would read as "always reached": not compared
+    code, out, _ = run(
+        ["design", "check", str(write(tmp_path, text)), "--data", str(data), "--json"], capsys
+    )
+    assert [f for f in json.loads(out) if f["rule"] == "not-achievable"] == [
+        {
+            "rule": "not-achievable",
+            "severity": "info",
+            "message": "The history is by quarter but the design's period 2027-02 is a month: "
+            "targets per month cannot be compared with actuals per quarter, so the chance of "
+            "reaching them was not checked. Suggestion: give the history by month (or shorter).",
+            "location": "period",
+        }
+    ]
