@@ -1187,7 +1187,9 @@ def _tidy(v: float) -> float:
     700,000 / (0.07 × 1,000) is 10,000 to a consultant, not 9,999.999999999998;
     0.3 − 0.1 is 0.2, not 0.19999999999999998.
     """
-    if not math.isfinite(v) or v == 0:
+    if v == 0:
+        return 0.0  # never -0.0
+    if not math.isfinite(v):
         return v
     return float(f"{v:.15g}")
 

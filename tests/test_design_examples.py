@@ -774,3 +774,10 @@ def test_not_achievable_refuses_quarterly_history_for_a_monthly_design(tmp_path,
             "location": "period",
         }
     ]
+
+
+def test_a_solved_zero_is_never_minus_zero(tmp_path, capsys):
+    text = "goals:\n  - {id: y, target: 0, formula: a * b}\n  - {id: a}\n  - {id: b, value: -5}\n"
+    # 0 / -5 is -0.0 in floating point; the JSON must say 0.0
+    code, out, _ = run(["design", "cascade", str(write(tmp_path, text)), "--json"], capsys)
+    assert (code, out) == (0, '{\n  "y": 0.0,\n  "a": 0.0,\n  "b": -5.0\n}\n')
