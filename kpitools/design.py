@@ -1805,7 +1805,10 @@ class GapResult:
                 "actual": c["actual"].map(_plain),
                 "change": c["change_pct"].map(lambda v: "" if math.isnan(v) else f"{v:+.1%}"),
                 "contribution": c["contribution"].map(_plain),
-                "share": c["share"].map(lambda v: "" if math.isnan(v) else f"{v:.0%}"),
+                # round first so that a share of -0.1% reads 0%, not -0%
+                "share": c["share"].map(
+                    lambda v: "" if math.isnan(v) else f"{round(v, 2) + 0:.0%}"
+                ),
             }
         )
         head = (

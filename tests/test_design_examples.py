@@ -781,3 +781,19 @@ def test_a_solved_zero_is_never_minus_zero(tmp_path, capsys):
     # 0 / -5 is -0.0 in floating point; the JSON must say 0.0
     code, out, _ = run(["design", "cascade", str(write(tmp_path, text)), "--json"], capsys)
     assert (code, out) == (0, '{\n  "y": 0.0,\n  "a": 0.0,\n  "b": -5.0\n}\n')
+
+
+def test_gap_with_an_unexplained_part_prints_plain_shares(tmp_path):
+    d = load_design(write(tmp_path, CONTRACT))
+    r = gap_analysis(d, {"units_sold": 180, "avg_price": 10_000, "revenue": 1_750_000})
+    # units: (180 - 200) × 10,000 = -200,000; revenue given 1,750,000 against 180 × 10,000 =
+    # 1,800,000: -50,000 unexplained; together the gap of -250,000; an unchanged price: 0%
+    assert str(r) == (
+        "Gap analysis of revenue: plan 2,000,000, actual 1,750,000, gap -250,000; units_sold "
+        "cost the most\n"
+        "driver                      plan     actual  change  contribution  share\n"
+        "---------------------  ---------  ---------  ------  ------------  -----\n"
+        "units_sold                   200        180  -10.0%      -200,000    80%\n"
+        "revenue (unexplained)  1,800,000  1,750,000   -2.8%       -50,000    20%\n"
+        "avg_price                 10,000     10,000   +0.0%             0     0%"
+    )
