@@ -25,6 +25,19 @@ Choices written down here (a consultant's expectations):
 - In a ``;`` or tab delimited CSV, and in XLSX text cells, a comma is the decimal
   separator (``1 234,5``); in a ``,`` delimited CSV a comma can only be a thousands
   separator inside quotes (``"1,234.5"``). Spaces inside numbers are thousands separators.
+- Numbers as spreadsheets and CRMs export them are read, and each column that had such
+  cells gets one warning listing them (``row 2 ('35%' → 0.35)``): a percentage becomes
+  a fraction (``35%`` → 0.35, as percent KPIs are stored), a currency sign or code
+  before or after the amount is dropped (``$ € £ ¥ ₽ ₸ ₴ руб. р. RUB USD EUR GBP CHF
+  CNY JPY KZT UAH BYN``), accounting brackets make it negative (``(1,234)`` →
+  -1234). A Unicode minus (``−12``) and exponents (``1.2E+03``) are plain numbers;
+  ``1,234.50`` and ``1.234,50`` (both separators) are read in any file. A number
+  above 1 in a KPI whose other cells are written with % is kept as written and named
+  in a warning (``12`` next to ``35%``: 12% or 1,200%?).
+- Excel error values (``#N/A``, ``#DIV/0!``, ``#VALUE!``, ``#REF!`` …) are errors of
+  their own, not "not a number". In XLSX, a formula without a calculated value (a
+  workbook written by a script) is an error, never an empty cell: the workbook is
+  read a second time, with its formulas, only when a number column has empty cells.
 - With ``duplicates="sum"`` duplicate employee × period × KPI rows are summed (the
   target is the first one given) and reported as a warning.
 - Periods: ``2025-01``, ``2025-1``, ``2025/01``, ``202501``, ``01.2025``, ``Jan 2025``,
@@ -126,6 +139,28 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
     "bad_target": (
         "target is not a number",
         "write plain numbers, or leave the cell empty when there was no target.",
+    ),
+    "excel_error": (
+        "the cell holds an Excel error value (#N/A, #DIV/0!, #VALUE! …), not a number",
+        "fix the formula in the source sheet so that it gives a number (or clear the cell "
+        "if there is no value), then save or export the file again.",
+    ),
+    "formula": (
+        "formula without a calculated value (the workbook was saved by a program that "
+        "does not calculate formulas): the value is unknown",
+        "open the workbook in Excel (or LibreOffice) and save it, so that the formulas are "
+        "calculated, or export the sheet to CSV; then load it again.",
+    ),
+    "converted": (
+        "written with %, a currency or accounting brackets: read as numbers",
+        "nothing to do if the readings are right (a percentage is kept as a fraction: "
+        "35% → 0.35); otherwise write plain numbers.",
+    ),
+    "percent_mixed": (
+        "number above 1 in a KPI written elsewhere with %: kept as written, "
+        "not read as a percentage",
+        "write every value of the KPI the same way, as 35% or as 0.35 (12 is read as 12, "
+        "that is 1,200%; if it means 12%, write 12% or 0.12).",
     ),
     "duplicate": (
         "duplicate employee × period × KPI",
@@ -373,6 +408,9 @@ def _show_many(values: Any) -> np.ndarray:
     return out
 
 
+_SHOWN_AS_IS = {"converted"}  # values already written as "'35%' → 0.35"
+
+
 def _examples(grp: pd.DataFrame) -> str:
     grp = grp[grp["row"].notna() | grp["value"].notna()].sort_values("row", kind="stable")
     parts = []
@@ -380,7 +418,8 @@ def _examples(grp: pd.DataFrame) -> str:
         if row is pd.NA:
             parts.append(str(value))
         else:
-            parts.append(f"row {row}" if value is pd.NA else f"row {row} ({value!r})")
+            shown = value if grp["_key"].iloc[0] in _SHOWN_AS_IS else repr(value)
+            parts.append(f"row {row}" if value is pd.NA else f"row {row} ({shown})")
     text = ", ".join(parts)
     more = len(grp) - _EXAMPLES
     if more > 0:
@@ -417,6 +456,9 @@ class _Raw:
     # text columns whose values a long-table validation must check for line breaks
     # (the fast CSV reader leaves that to the unique values; see _CarefulNeeded)
     break_check: tuple[str, ...] = ()
+    # XLSX: per number column, the row numbers of formulas Excel never calculated (the
+    # cells hold the formula text)
+    formulas: dict[str, np.ndarray] = field(default_factory=dict)
     # XLSX: the first rows under the header, every cell as text (a header further down
     # can be wider than the title row read as the header)
     head: tuple[tuple[int, tuple[str, ...]], ...] = ()
@@ -504,7 +546,7 @@ def _read(
     if ext in _CSV_EXT:
         return _read_csv(path, name, numeric, careful=careful)
     if ext in _XLSX_EXT:
-        return _read_xlsx(path, name, sheet)
+        return _read_xlsx(path, name, sheet, numeric)
     if ext in _PARQUET_EXT:
         return _read_parquet(path, name)
     if ext == ".xls":
@@ -946,7 +988,9 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
-def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
+def _read_xlsx(
+    path: Path, name: str, sheet: str | int | None, numeric: Callable | None = None
+) -> _Raw:
     import zipfile
 
     import openpyxl
@@ -974,6 +1018,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
                 "\nSuggestion: pass one of these names as sheet=.",
             )
         values = list(ws.iter_rows(values_only=True))
+        sheet_index = wb.worksheets.index(ws)
     finally:
         wb.close()
     start = next(
@@ -988,6 +1033,11 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
     width = len(header)
     body = [tuple(r[:width]) + (None,) * (width - len(r[:width])) for r in values[start + 1 :]]
     rows = np.arange(start + 2, start + 2 + len(body), dtype=np.int64)
+    formulas = _uncalculated_formulas(path, sheet_index, body, start, original, numeric)
+    if formulas:  # the formula text stands in the cell: the row is not blank, nor the cell
+        body = [list(r) for r in body]
+        for (i, j), text in formulas.items():
+            body[i][j] = text
     columns = {}
     for j, col in enumerate(original):
         cells = [r[j] for r in body]
@@ -1027,6 +1077,10 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
                 severity="warning",
             )
     raw = _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original, issues=issues)
+    names = list(original)
+    for i, j in formulas:
+        raw.formulas.setdefault(names[j], []).append(start + 2 + i)  # type: ignore[union-attr]
+    raw.formulas = {c: np.array(r, dtype=np.int64) for c, r in raw.formulas.items()}
     raw.head = tuple(
         (start + 2 + i, tuple(v for v in r if isinstance(v, str)))
         for i, r in enumerate(values[start + 1 : start + 21])
@@ -1035,6 +1089,56 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> _Raw:
 
 
 _TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}
+
+
+def _uncalculated_formulas(
+    path: Path,
+    sheet_index: int,
+    body: list[tuple],
+    start: int,
+    original: dict[str, str],
+    numeric: Callable | None,
+) -> dict[tuple[int, int], str]:
+    """``{(body row, column): formula}`` for empty number cells that hold a formula.
+
+    A workbook written by a script (openpyxl, pandas) stores formulas without the
+    values Excel would calculate: read with ``data_only=True`` they look empty. The
+    workbook is read a second time, with the formulas, only when a number column
+    has empty cells.
+    """
+    names = list(original)
+    if numeric is not None:
+        wanted = set(numeric(names))
+    else:  # events: the columns whose cells are all numbers or empty
+        wanted = {
+            c
+            for j, c in enumerate(names)
+            if c not in _TEXT_COLUMNS
+            and all(
+                v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+                for v in (r[j] for r in body)
+            )
+        }
+    cols = [j for j, c in enumerate(names) if c in wanted]
+    filled = [i for i, r in enumerate(body) if any(v is not None for v in r)] if cols else []
+    empty = [(i, j) for j in cols for i in filled if body[i][j] is None]
+    if not empty:
+        return {}
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb.worksheets[sheet_index]
+        cells = list(ws.iter_rows(min_row=start + 2, values_only=True))
+    finally:
+        wb.close()
+    found: dict[tuple[int, int], str] = {}
+    for i, j in empty:
+        value = cells[i][j] if i < len(cells) and j < len(cells[i]) else None
+        text = getattr(value, "text", value)  # an array formula keeps its text in .text
+        if isinstance(text, str) and text.startswith("="):
+            found[(i, j)] = text
+    return found
 
 
 def _read_parquet(path: Path, name: str) -> _Raw:
@@ -1238,22 +1342,123 @@ class _Text:
         return out
 
 
-_NUM_CLEAN = re.compile(r"[\s\u00a0\u202f']")
+# spaces (no-break and thin ones too) and apostrophes group thousands; a text pattern,
+# so that arrow's regex engine runs it over the column
+_NUM_CLEAN = "[\\s\u00a0\u2009\u202f']"
 _THOUSANDS_DOT = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$")
 _THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# both separators, grouped: unambiguous in any file (1.234,50 and 1,234.50)
+_GROUPED_DOT_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+,\d+$")
+_GROUPED_COMMA_DECIMAL_DOT = re.compile(r"^[-+]?\d{1,3}(,\d{3})+\.\d+$")
+# Excel's error values as a sheet shows them and CSV exports write them: English, and
+# the Russian and German names a localised Excel writes
+_EXCEL_ERROR = re.compile(
+    r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|"
+    r"BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|"
+    r"Н/Д|ДЕЛ/0!|ЗНАЧ!|ССЫЛКА!|ИМЯ\?|ЧИСЛО!|ПУСТО!|"
+    r"NV|WERT!|BEZUG!|ZAHL!)$",
+    re.IGNORECASE,
+)
+# currency signs and codes written before or after an amount (a short, explicit list)
+_CURRENCY = r"US\$|\$|€|£|¥|₽|₸|₴|руб\.?|р\.?|RUB|RUR|USD|EUR|GBP|CHF|CNY|JPY|KZT|UAH|BYN"
+# a number dressed as a sheet shows it (spaces already removed): accounting brackets,
+# a sign, a currency before or after, a percent sign
+_DRESSED = re.compile(
+    rf"^(?P<open>\()?(?P<s1>[-+])?(?P<pre>{_CURRENCY})?(?P<s2>[-+])?"
+    r"(?P<num>(?:\d[\d.,]*|[.,]\d+)(?:[eE][-+]?\d+)?)"
+    rf"(?P<pct>%)?(?P<post>{_CURRENCY})?(?P<close>\))?$",
+    re.IGNORECASE,
+)
 
 
-def _parse_numbers(
-    values: pd.Series, *, decimal_comma: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(floats, missing, bad)`` for a column; vectorised, text is never evaluated."""
+@dataclass
+class _Numbers:
+    """A number column as read: floats and masks (None: no row has it)."""
+
+    values: np.ndarray
+    missing: np.ndarray | None
+    bad: np.ndarray | None  # not a number (Excel errors not included)
+    excel: np.ndarray | None = None  # an Excel error value (#N/A, #DIV/0! …)
+    converted: np.ndarray | None = None  # read from %, a currency or accounting brackets
+    percent: np.ndarray | None = None  # written with %
+    shown: np.ndarray | None = None  # "'35%' → 0.35" for each converted row, in row order
+
+
+def _normalise_number_text(cleaned: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Number text (no spaces) with the decimal separator as ``.`` and no grouping."""
+    both = cleaned.str.match(
+        _GROUPED_COMMA_DECIMAL_DOT if decimal_comma else _GROUPED_DOT_DECIMAL_COMMA
+    )
+    both = both.fillna(False).to_numpy(dtype=bool)
+    if decimal_comma:
+        dotted = cleaned.str.match(_THOUSANDS_DOT).fillna(False).to_numpy(dtype=bool)
+        out = cleaned.mask(dotted, cleaned.str.replace(".", "", regex=False))
+        out = out.mask(both, cleaned.str.replace(",", "", regex=False))
+        return out.mask(~both, out.str.replace(",", ".", regex=False))
+    grouped = cleaned.str.match(_THOUSANDS_COMMA).fillna(False).to_numpy(dtype=bool)
+    out = cleaned.mask(grouped, cleaned.str.replace(",", "", regex=False))
+    dotted = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return out.mask(both, dotted)
+
+
+def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
+    """The named groups of ``pattern`` in every cell ("" where a group or the match is
+    absent); arrow's RE2 engine, not a Python loop over the cells."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flags = "(?i)" if pattern.flags & re.IGNORECASE else ""
+    found = pc.extract_regex(
+        pa.array(text, type=pa.large_string(), from_pandas=True), flags + pattern.pattern
+    )
+    names = list(pattern.groupindex)
+    return {
+        name: pd.Series(
+            pc.fill_null(found.field(i), "").to_numpy(zero_copy_only=False), dtype="str"
+        )
+        for i, name in enumerate(names)
+    }
+
+
+def _show_floats(values: np.ndarray) -> pd.Series:
+    """Floats as text for messages, vectorised: whole numbers without ``.0``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = np.isfinite(values) & (np.abs(values) < 2**53) & (values == np.round(values))
+    as_int = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.string())
+    as_float = pc.cast(pa.array(values), pa.string())
+    return pd.Series(
+        pc.if_else(pa.array(whole), as_int, as_float).to_numpy(zero_copy_only=False), dtype="str"
+    )
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:  # arrow's parser, when every cell is a plain number (or missing)
+        arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
+    """Read a number column; vectorised, text is never evaluated.
+
+    Plain numbers (thousands separators, a decimal comma where the file uses one, a
+    Unicode minus ``−``, exponents) are read silently. Cells written with ``%``
+    (``35%`` → 0.35), a currency sign or code (``$1,234.50``, ``1 234 руб.``) or
+    accounting brackets (``(1,234)`` → -1234) are read too and marked ``converted``
+    so the caller can say so; Excel error values (``#N/A``) are marked ``excel``.
+    """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         if values.dtype == np.float64:
             out = values.to_numpy()  # no copy
         else:
             out = values.to_numpy(dtype=float, na_value=np.nan)
-        missing = np.isnan(out)
-        return out, missing, np.isinf(out)
+        return _Numbers(out, np.isnan(out), np.isinf(out))
     is_text = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
     text = values if is_text else _as_text(values)
     missing = text.isna().to_numpy()
@@ -1264,23 +1469,56 @@ def _parse_numbers(
         out = pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
         bad = (~np.isfinite(out)) & ~missing
         if not bad.any():
-            return out, missing, bad
+            return _Numbers(out, missing, bad)
     except Exception:  # noqa: BLE001 - any failure: take the careful path below
         pass
-    cleaned = text.str.replace(_NUM_CLEAN, "", regex=True)
-    if decimal_comma:
-        dotted = cleaned.str.match(_THOUSANDS_DOT).fillna(False).to_numpy(dtype=bool)
-        cleaned = cleaned.mask(dotted, cleaned.str.replace(".", "", regex=False))
-        cleaned = cleaned.str.replace(",", ".", regex=False)
-    else:
-        grouped = cleaned.str.match(_THOUSANDS_COMMA).fillna(False).to_numpy(dtype=bool)
-        cleaned = cleaned.mask(grouped, cleaned.str.replace(",", "", regex=False))
+    cleaned = text.str.replace(_NUM_CLEAN, "", regex=True).str.replace("\u2212", "-", regex=False)
     missing = (cleaned.isna() | (cleaned == "")).to_numpy(dtype=bool)
-    out = pd.to_numeric(cleaned.where(~missing), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan
-    )
+    out = _to_float(_normalise_number_text(cleaned.where(~missing), decimal_comma))
     bad = (~np.isfinite(out)) & ~missing
-    return out, missing, bad
+    result = _Numbers(out, missing, bad)
+    if not bad.any():
+        return result
+    # only the cells that are not plain numbers: usually few
+    idx = np.flatnonzero(bad)
+    odd = cleaned.iloc[idx].reset_index(drop=True)
+    excel = odd.str.fullmatch(_EXCEL_ERROR).fillna(False).to_numpy(dtype=bool)
+    parts = _extract(odd, _DRESSED)
+    has = {k: (v != "").to_numpy() for k, v in parts.items()}
+    sign = parts["s1"].where(has["s1"], parts["s2"])
+    valid = (
+        has["num"]
+        & (has["open"] == has["close"])
+        & ~(has["s1"] & has["s2"])
+        & ~(has["open"] & (has["s1"] | has["s2"]))
+        & ~(has["pre"] & has["post"])
+        & ~(has["pct"] & (has["pre"] | has["post"]))
+        & (has["open"] | has["pct"] | has["pre"] | has["post"])
+    )
+    num = _normalise_number_text(parts["num"].where(valid, None), decimal_comma)
+    exact_pct = has["pct"] & ~num.str.contains("[eE]", regex=True).fillna(False).to_numpy(bool)
+    number = _to_float(num.mask(exact_pct, num + "e-2"))  # 35.1% → 0.351 exactly as typed
+    number = np.where(has["pct"] & ~exact_pct, number / 100, number)
+    negative = has["open"] | (sign == "-").to_numpy()
+    number = np.where(negative, -number, number)
+    ok = valid & np.isfinite(number)
+    if excel.any():
+        result.excel = np.zeros(len(out), dtype=bool)
+        result.excel[idx[excel]] = True
+        bad[idx[excel]] = False
+    if ok.any():
+        rows = idx[ok]
+        result.values = out = out.copy() if not out.flags.writeable else out
+        out[rows] = number[ok]
+        bad[rows] = False
+        result.converted = np.zeros(len(out), dtype=bool)
+        result.converted[rows] = True
+        if has["pct"][ok].any():
+            result.percent = np.zeros(len(out), dtype=bool)
+            result.percent[idx[ok & has["pct"]]] = True
+        typed = text.iloc[rows].str.strip().reset_index(drop=True)
+        result.shown = ("'" + typed + "' → " + _show_floats(number[ok])).to_numpy(dtype=object)
+    return result
 
 
 _MONTHS = {
@@ -1530,13 +1768,14 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
                 severity="warning",
                 note="(a wide table has one column per KPI; pass layout='long' for a long one)",
             )
-    numbers = {}
+    numbers: dict[str, _Numbers] = {}
     for c in kpis:
-        values, missing, bad = _parse_numbers(frame[c], decimal_comma=raw.decimal_comma)
-        if bad.any() and not (~missing & ~bad).any():
+        num = _read_numbers(frame[c], decimal_comma=raw.decimal_comma)
+        usable = ~num.missing & ~num.bad
+        if num.bad.any() and not usable.any() and c not in raw.formulas:
             issues.add_general("not_numeric_column", raw.original[c], severity="warning")
             continue
-        numbers[c] = (values, missing, bad)
+        numbers[c] = num
     for kpi, tcol in targets.items():
         if kpi not in numbers:
             issues.add_general("orphan_target", raw.original[tcol], severity="warning")
@@ -1551,17 +1790,35 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
         )
     n = len(frame)
     parts = []
-    for k, (c, (values, missing, bad)) in enumerate(numbers.items()):
+    for k, (c, num) in enumerate(numbers.items()):
+        values, missing = num.values, num.missing
         if missing.any():
             issues.add("empty_cell", raw.original[c], raw.rows[missing], severity="warning")
         keep = ~missing
+        bad = _report_numbers(
+            issues, num, _formula_mask(raw, c), raw.original[c], raw.rows, frame[c], "bad_actual"
+        )
+        bad = np.zeros(n, dtype=bool) if bad is None else bad
+        entries = [(num, raw.original[c])]
         if c in targets:
-            t_values, _t_missing, t_bad = _parse_numbers(
-                frame[targets[c]], decimal_comma=raw.decimal_comma
+            t_num = _read_numbers(frame[targets[c]], decimal_comma=raw.decimal_comma)
+            t_col = raw.original[targets[c]]
+            t_values = t_num.values
+            t_bad = _report_numbers(
+                issues,
+                t_num,
+                _formula_mask(raw, targets[c]),
+                t_col,
+                raw.rows,
+                frame[targets[c]],
+                "bad_target",
             )
+            t_bad = np.zeros(n, dtype=bool) if t_bad is None else t_bad
+            entries.append((t_num, t_col))
         else:
             t_values = np.full(n, np.nan)
             t_bad = np.zeros(n, dtype=bool)
+        _percent_mixed(issues, None, entries, raw.rows)
         idx = np.flatnonzero(keep)
         part = pd.DataFrame(
             {
@@ -1644,11 +1901,10 @@ def _validate(
         for c in frame.columns:
             if c not in CANONICAL_COLUMNS:
                 issues.add_general("ignored_column", orig[c], severity="warning")
-        actual, a_missing, a_bad = _numbers(frame["actual"], raw.decimal_comma)
-        if "target" in frame.columns:
-            target, _t_missing, t_bad = _numbers(frame["target"], raw.decimal_comma)
-        else:
-            target, t_bad = np.full(len(frame), np.nan), None
+        a_num = _numbers(frame["actual"], raw.decimal_comma)
+        t_num = _numbers(frame["target"], raw.decimal_comma) if "target" in frame.columns else None
+        actual, a_missing = a_num.values, a_num.missing
+        target = t_num.values if t_num is not None else np.full(len(frame), np.nan)
         rows = _LazyRows(raw)
         employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
         if raw.break_check:
@@ -1659,13 +1915,25 @@ def _validate(
         actual_col, target_col = orig["actual"], orig.get("target", "target")
         actual_text = frame["actual"]
         target_text = frame["target"] if "target" in frame.columns else None
-        a_missing, a_bad, t_bad = _some(a_missing), _some(a_bad), _some(t_bad)
+        a_missing = _some(a_missing)
         if a_missing is not None:
             issues.add("missing_actual", actual_col, rows[a_missing])
-        if a_bad is not None:
-            issues.add("bad_actual", actual_col, rows[a_bad], actual_text[a_bad])
-        if t_bad is not None:
-            issues.add("bad_target", target_col, rows[t_bad], target_text[t_bad])
+        a_bad = _report_numbers(
+            issues, a_num, _formula_mask(raw, "actual"), actual_col, rows, actual_text, "bad_actual"
+        )
+        t_bad = None
+        if t_num is not None:
+            t_bad = _report_numbers(
+                issues,
+                t_num,
+                _formula_mask(raw, "target"),
+                target_col,
+                rows,
+                target_text,
+                "bad_target",
+            )
+        entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
+        _percent_mixed(issues, kpi, entries, rows)
         bad_any = _union(a_missing, a_bad, t_bad)
     else:
         if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
@@ -1677,10 +1945,6 @@ def _validate(
         target = melted["_target"].to_numpy(dtype=float)
         a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
         t_bad = melted["_target_bad"].to_numpy(dtype=bool)
-        for col, grp in melted[a_bad].groupby("_actual_col", sort=False):
-            issues.add("bad_actual", col, grp["_row"], grp["_actual_text"])
-        for col, grp in melted[t_bad].groupby("_target_col", sort=False):
-            issues.add("bad_target", col, grp["_row"], grp["_target_text"])
         bad_any = _union(_some(a_bad), _some(t_bad))
         orig = {**orig, "kpi": "kpi"}
 
@@ -1812,15 +2076,76 @@ def _validate(
     return table.reset_index(drop=True), layout, stats
 
 
-def _numbers(
-    values: pd.Series, decimal_comma: bool
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """:func:`_parse_numbers`, with no masks (None) for a column of finite floats."""
+def _numbers(values: pd.Series, decimal_comma: bool) -> _Numbers:
+    """:func:`_read_numbers`, with no masks (None) for a column of finite floats."""
     if values.dtype == np.float64:
         out = values.to_numpy()
         if np.isfinite(out).all():
-            return out, None, None
-    return _parse_numbers(values, decimal_comma=decimal_comma)
+            return _Numbers(out, None, None)
+    return _read_numbers(values, decimal_comma=decimal_comma)
+
+
+def _formula_mask(raw: _Raw, column: str) -> np.ndarray | None:
+    """XLSX: the rows whose cell in ``column`` is a formula Excel never calculated."""
+    rows = raw.formulas.get(column)
+    return None if rows is None else _some(np.isin(raw.rows, rows))
+
+
+def _report_numbers(
+    issues: _Issues,
+    num: _Numbers,
+    formula: np.ndarray | None,
+    column: str,
+    rows: Any,
+    text: pd.Series,
+    bad_key: str,
+) -> np.ndarray | None:
+    """Report a number column's bad cells, Excel errors, uncalculated formulas and the
+    cells read from %, a currency or brackets; return the unusable rows (None: none)."""
+    bad = num.bad if formula is None or num.bad is None else num.bad & ~formula
+    bad, excel = _some(bad), _some(num.excel)
+    if bad is not None:
+        issues.add(bad_key, column, rows[bad], text[bad])
+    if excel is not None:
+        issues.add("excel_error", column, rows[excel], text[excel])
+    if formula is not None:
+        issues.add("formula", column, rows[formula], text[formula])
+    if num.converted is not None:
+        issues.add("converted", column, rows[num.converted], num.shown, severity="warning")
+    return _union(bad, excel, formula)
+
+
+def _percent_mixed(
+    issues: _Issues, kpi: _Text | None, entries: Sequence[tuple[_Numbers, str]], rows: Any
+) -> None:
+    """Warn about plain numbers above 1 in a KPI that other cells write as percentages.
+
+    ``35%`` is read as 0.35: a ``12`` beside it may mean 12% (0.12) or 12 (1,200%).
+    Nothing is guessed: the number is kept as written and named. ``kpi``: the KPI of
+    each row (long table), None for one wide column (with its target column).
+    """
+    if all(num.percent is None for num, _ in entries):
+        return
+    size = len(entries[0][0].values)
+    codes = kpi.codes if kpi is not None else np.zeros(size, dtype=np.int32)
+    n_groups = len(kpi.uniques) if kpi is not None else 1
+    has_pct = np.zeros(n_groups + 1, dtype=bool)  # the last slot: rows without a KPI
+    for num, _ in entries:
+        if num.percent is not None:
+            has_pct[codes[num.percent]] = True
+    has_pct[-1] = False
+    for num, column in entries:
+        values = num.values
+        plain = has_pct[codes] & np.isfinite(values) & (np.abs(values) > 1)
+        if num.converted is not None:
+            plain &= ~num.converted
+        plain = _some(plain)
+        if plain is None:
+            continue
+        shown = _show_many(pd.Series(values[plain]))
+        if kpi is not None:
+            shown = (pd.Series(kpi.values(plain), dtype="str") + " = " + pd.Series(shown)).array
+        issues.add("percent_mixed", column, rows[plain], shown, severity="warning")
 
 
 def _some(mask: np.ndarray | None) -> np.ndarray | None:

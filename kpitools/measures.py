@@ -362,6 +362,9 @@ class _Columns:
         self.raw = raw
         self._text: dict[str, pd.Series] = {}
         self._num: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._read: dict[str, Any] = {}
+        self.reported: set[str] = set()  # columns whose converted cells were reported
+        self.flagged: dict[tuple[str, str], np.ndarray] = {}  # rows reported per problem
 
     def text(self, col: str) -> pd.Series:
         if col not in self._text:
@@ -369,11 +372,41 @@ class _Columns:
         return self._text[col]
 
     def numbers(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(floats, missing, unusable)``; unusable includes Excel error values."""
         if col not in self._num:
-            self._num[col] = _data._parse_numbers(
+            read = self.read(col)
+            bad = read.bad if read.excel is None else read.bad | read.excel
+            self._num[col] = (read.values, read.missing, bad)
+        return self._num[col]
+
+    def report(
+        self, issues: Any, key: str, col: str, mask: np.ndarray, text: Any, note: str
+    ) -> None:
+        """Add the rows of ``mask`` not yet reported for ``key`` and ``col`` (several
+        measures may read one column: each row is counted once)."""
+        done = self.flagged.get((key, col))
+        new = mask if done is None else mask & ~done
+        if not new.any():
+            return
+        self.flagged[(key, col)] = new if done is None else done | new
+        severity = "warning" if key == "missing_number" else "error"
+        values = None if text is None else text[new]
+        issues.add(
+            key,
+            self.raw.original[col],
+            self.raw.rows[new],
+            values,
+            severity=severity,
+            note=note if done is None else issues.notes.get((key, self.raw.original[col]), ""),
+        )
+
+    def read(self, col: str) -> Any:
+        """The column as :func:`kpitools.data._read_numbers` reads it (with what it converted)."""
+        if col not in self._read:
+            self._read[col] = _data._read_numbers(
                 self.raw.frame[col], decimal_comma=self.raw.decimal_comma
             )
-        return self._num[col]
+        return self._read[col]
 
     def is_numeric(self, col: str) -> bool:
         _, missing, bad = self.numbers(col)
@@ -535,22 +568,18 @@ def run_aggregation(
         if spec.func in ("sum", "mean"):
             assert spec.column is not None
             numbers, missing, bad = cols.numbers(spec.column)
+            read = cols.read(spec.column)
             col_name = raw.original[spec.column]
-            if (bad & mask).any():
+            excel = read.excel if read.excel is not None else np.zeros(len(rows), dtype=bool)
+            text = cols.text(spec.column)
+            note = f"(in measure {spec.name!r})"
+            cols.report(issues, "bad_number", spec.column, bad & ~excel & mask, text, note)
+            cols.report(issues, "excel_error", spec.column, excel & mask, text, note)
+            cols.report(issues, "missing_number", spec.column, missing & mask, None, note)
+            if read.converted is not None and spec.column not in cols.reported:
+                cols.reported.add(spec.column)  # once per column, whichever measures use it
                 issues.add(
-                    "bad_number",
-                    col_name,
-                    rows[bad & mask],
-                    cols.text(spec.column)[bad & mask],
-                    note=f"(in measure {spec.name!r})",
-                )
-            if (missing & mask).any():
-                issues.add(
-                    "missing_number",
-                    col_name,
-                    rows[missing & mask],
-                    severity="warning",
-                    note=f"(in measure {spec.name!r})",
+                    "converted", col_name, rows[read.converted], read.shown, severity="warning"
                 )
             series = pd.Series(numbers[mask])
         elif spec.func == "nunique":

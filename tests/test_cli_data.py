@@ -282,3 +282,120 @@ def test_console_exit_code_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "  - column 'actual': not a number (1 row): row 2 ('oops')" in proc.stdout
+
+
+def test_check_reads_spreadsheet_numbers_and_says_so(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "money.csv",
+        "employee,period,kpi,actual,target\n"
+        '007,2025-01,revenue,"$1,200.50",USD 1000\n'
+        "008,2025-01,revenue,(200),1000\n",  # accounting negative: -200
+    )
+    code, out, err = run(["data", "check", str(path), "--no-library"], capsys)
+    assert (code, err) == (0, "")
+    assert out == (
+        "Data quality report\n"
+        f"  file:            {path}\n"
+        "  layout:          long\n"
+        "  rows read:       2\n"
+        "  rows kept:       2\n"
+        "  employees:       2\n"
+        "  periods:         2025-01 .. 2025-01 (1)\n"
+        "  KPIs:            revenue\n"
+        "Issues: 0 error(s), 2 warning(s)\n"
+        "  - column 'actual': written with %, a currency or accounting brackets: read as "
+        "numbers (2 rows): row 2 ('$1,200.50' → 1200.5), row 3 ('(200)' → -200)\n"
+        "    Suggestion: nothing to do if the readings are right (a percentage is kept as a "
+        "fraction: 35% → 0.35); otherwise write plain numbers.\n"
+        "  - column 'target': written with %, a currency or accounting brackets: read as "
+        "numbers (1 row): row 2 ('USD 1000' → 1000)\n"
+        "    Suggestion: nothing to do if the readings are right (a percentage is kept as a "
+        "fraction: 35% → 0.35); otherwise write plain numbers.\n"
+        "Result: OK (with warnings)\n"
+    )
+
+
+def test_check_excel_errors_exit_2(tmp_path, capsys):
+    path = write(tmp_path, "e.csv", "employee,period,kpi,actual\n007,2025-01,revenue,#DIV/0!\n")
+    code, out, err = run(["data", "check", str(path), "--no-library"], capsys)
+    assert (code, err) == (2, "")
+    assert out.splitlines()[-3:] == [
+        "  - column 'actual': the cell holds an Excel error value (#N/A, #DIV/0!, #VALUE! …), "
+        "not a number (1 row): row 2 ('#DIV/0!')",
+        "    Suggestion: fix the formula in the source sheet so that it gives a number (or clear "
+        "the cell if there is no value), then save or export the file again.",
+        "Result: errors found: fix them and check again (nothing was loaded).",
+    ]
+
+
+CRM_DEALS = (
+    "sales_agent,deal_stage,close_date,close_value\n"
+    'Anna,Won,2017-03-01,"$1,200.50"\n'
+    "Anna,Won,2017-03-05,$99.50\n"
+    "Bob,Won,2017-04-10,250\n"
+)
+
+
+def aggregate_args(events: Path, out_file: Path) -> list[str]:
+    return [
+        "data",
+        "aggregate",
+        str(events),
+        "--employee",
+        "sales_agent",
+        "--date",
+        "close_date",
+        "--measure",
+        "won_revenue=sum(close_value) where deal_stage == Won",
+        "--measure",
+        "avg=mean(close_value)",
+        "--out",
+        str(out_file),
+    ]
+
+
+def test_aggregate_reads_currency_cells_and_warns_once_per_column(tmp_path, capsys):
+    events = write(tmp_path, "crm.csv", CRM_DEALS)
+    out_file = tmp_path / "kpis.csv"
+    code, out, err = run(aggregate_args(events, out_file), capsys)
+    assert code == 0
+    assert err == (
+        "Warning: column 'close_value': written with %, a currency or accounting brackets: "
+        "read as numbers (2 rows): row 2 ('$1,200.50' → 1200.5), row 3 ('$99.50' → 99.5)\n"
+        "  Suggestion: nothing to do if the readings are right (a percentage is kept as a "
+        "fraction: 35% → 0.35); otherwise write plain numbers.\n"
+    )
+    assert out_file.read_text(encoding="utf-8") == (
+        "employee,period,kpi,actual\n"
+        "Anna,2017-03,won_revenue,1300\n"  # 1200.50 + 99.50
+        "Anna,2017-03,avg,650\n"  # 1300 / 2
+        "Bob,2017-04,won_revenue,250\n"
+        "Bob,2017-04,avg,250\n"
+    )
+
+
+def test_aggregate_names_excel_errors(tmp_path, capsys):
+    events = write(tmp_path, "crm.csv", CRM_DEALS.replace("$99.50", "#N/A"))
+    out_file = tmp_path / "kpis.csv"
+    code, out, err = run(aggregate_args(events, out_file), capsys)
+    assert code == 2
+    assert not out_file.exists()
+    assert (
+        "- column 'close_value': the cell holds an Excel error value (#N/A, #DIV/0!, #VALUE! …), "
+        "not a number (1 row): row 3 ('#N/A') (in measure 'won_revenue')\n"
+        "  Suggestion: fix the formula in the source sheet so that it gives a number (or clear "
+        "the cell if there is no value), then save or export the file again."
+    ) in err
+
+
+def test_aggregate_counts_a_bad_cell_once_when_two_measures_read_it(tmp_path, capsys):
+    # before: "not a number (2 rows): row 3 ('x'), row 3 ('x')", once per measure
+    events = write(tmp_path, "crm.csv", CRM_DEALS.replace("$99.50", "x"))
+    code, out, err = run(aggregate_args(events, tmp_path / "kpis.csv"), capsys)
+    assert code == 2
+    assert err.splitlines()[1:] == [
+        "- column 'close_value': not a number (1 row): row 3 ('x') (in measure 'won_revenue')",
+        "  Suggestion: write plain numbers without units or text, or filter the rows out with "
+        "'where'.",
+    ]

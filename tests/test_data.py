@@ -202,7 +202,7 @@ def test_every_problem_is_collected_with_rows_and_values(tmp_path):
         "C,,revenue,10,\n"  # 5 no period
         "D,2025-01,,10,\n"  # 6 no kpi
         "E,2025-01,revenue,,\n"  # 7 no actual
-        "F,2025-01,revenue,12 EUR,x\n"  # 8 bad actual and target
+        "F,2025-01,revenue,12 kg,x\n"  # 8 bad actual and target
         "G,2025-01,revenue,inf,\n"  # 9 not finite
         "A,2025-1,revenue,5,\n"  # 10 duplicate of row 2
     )
@@ -226,7 +226,7 @@ def test_every_problem_is_collected_with_rows_and_values(tmp_path):
         "  Suggestion: fill in the KPI id or delete the row.\n"
         "- column 'actual': no actual value (1 row): row 7\n"
         "  Suggestion: fill in the number or delete the row.\n"
-        "- column 'actual': not a number (2 rows): row 8 ('12 EUR'), row 9 ('inf')\n"
+        "- column 'actual': not a number (2 rows): row 8 ('12 kg'), row 9 ('inf')\n"
         "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
         "or text.\n"
         "- column 'target': target is not a number (1 row): row 8 ('x')\n"
@@ -923,6 +923,13 @@ FAST_CASES = {
     "line break at the end of a team": (H + 'A,2025-01,x,1,2," N\n"\nB,2025-01,x,1,2,N\n', False),
     "wide with a line break": ('employee,period,deals\n"A\nB",2025-01,3\nC,2025-01,4\n', False),
     "text actual": (H + "A,2025-01,x,oops,2,N\n", False),
+    "percent actual": (H + "A,2025-01,x,35%,40%,N\nB,2025-01,x,0.4,0.4,N\n", False),
+    "currency in quotes": (H + 'A,2025-01,x,"$1,234.50",1000,N\n', False),
+    "accounting brackets": (H + 'A,2025-01,x,"(1,234)",1000,N\n', False),
+    "unicode minus": (H + "A,2025-01,x,\u221212,2,N\n", False),
+    "exponent": (H + "A,2025-01,x,1.2E+03,1e3,N\n", True),
+    "excel errors": (H + "A,2025-01,x,#N/A,#DIV/0!,N\nB,2025-01,x,1,2,N\n", False),
+    "percent, decimal comma": ("employee;period;kpi;actual\nA;2025-01;x;12,5 %\n", False),
     "booleans as actuals": (H + "A,2025-01,x,True,2,N\nB,2025-01,x,False,2,N\n", False),
     "infinity": (H + "A,2025-01,x,inf,2,N\n", False),
     "nan text": (H + "A,2025-01,x,NaN,2,N\n", False),
@@ -1040,3 +1047,322 @@ def test_saved_csv_writes_whole_numbers_without_a_decimal_point(tmp_path):
         "E1,2025-01,revenue,474112.16",
         "E1,2025-01,deals,11",
     ]
+
+
+# --------------------------------------------------------------------------- spreadsheet numbers
+CONVERTED_SUGGESTION = (
+    "  Suggestion: nothing to do if the readings are right (a percentage is kept as a "
+    "fraction: 35% → 0.35); otherwise write plain numbers."
+)
+MIXED_SUGGESTION = (
+    "  Suggestion: write every value of the KPI the same way, as 35% or as 0.35 (12 is read "
+    "as 12, that is 1,200%; if it means 12%, write 12% or 0.12)."
+)
+EXCEL_SUGGESTION = (
+    "  Suggestion: fix the formula in the source sheet so that it gives a number (or clear "
+    "the cell if there is no value), then save or export the file again."
+)
+FORMULA_SUGGESTION = (
+    "  Suggestion: open the workbook in Excel (or LibreOffice) and save it, so that the "
+    "formulas are calculated, or export the sheet to CSV; then load it again."
+)
+CONVERTED = "written with %, a currency or accounting brackets: read as numbers"
+EXCEL = "the cell holds an Excel error value (#N/A, #DIV/0!, #VALUE! …), not a number"
+FORMULA = (
+    "formula without a calculated value (the workbook was saved by a program that does "
+    "not calculate formulas): the value is unknown"
+)
+MIXED = (
+    "number above 1 in a KPI written elsewhere with %: kept as written, not read as a percentage"
+)
+
+
+def load_warning(path: Path, **kwargs) -> tuple[pd.DataFrame, str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = data.load(path, **kwargs)
+    assert len(caught) == 1
+    return df, str(caught[0].message)
+
+
+def test_comma_file_reads_percent_currency_brackets_minus_and_exponents(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,conversion,35%,40 %\n"  # 2: 35e-2 and 40e-2
+        'A,2025-01,revenue,"$1,234.50",USD 1000\n'  # 3
+        'B,2025-01,revenue,"(1,234)",1000 EUR\n'  # 4: accounting negative
+        "C,2025-01,revenue,\u221212,1.2E+03\n"  # 5: Unicode minus, exponent: no warning
+        "D,2025-01,conversion,35.1%,0.4\n"  # 6: 35.1e-2, not 35.1 / 100 (0.35100000000000003)
+        "E,2025-01,revenue,-$3,\n"  # 7
+    )
+    path = write(tmp_path, "money.csv", text)
+    df, message_ = load_warning(path)
+    assert df["actual"].tolist() == [0.35, 1234.5, -1234.0, -12.0, 0.351, -3.0]
+    assert df["target"].tolist()[:5] == [0.4, 1000.0, 1000.0, 1200.0, 0.4]
+    assert message_ == (
+        f"{path}: warnings:\n"
+        f"- column 'actual': {CONVERTED} (5 rows): row 2 ('35%' → 0.35), "
+        "row 3 ('$1,234.50' → 1234.5), row 4 ('(1,234)' → -1234), row 6 ('35.1%' → 0.351), "
+        "row 7 ('-$3' → -3)\n"
+        f"{CONVERTED_SUGGESTION}\n"
+        f"- column 'target': {CONVERTED} (3 rows): row 2 ('40 %' → 0.4), "
+        "row 3 ('USD 1000' → 1000), row 4 ('1000 EUR' → 1000)\n"
+        f"{CONVERTED_SUGGESTION}"
+    )
+
+
+def test_semicolon_decimal_comma_file_reads_euro_roubles_and_brackets(tmp_path):
+    text = (
+        "employee;period;kpi;actual;target\n"
+        "A;2025-01;revenue;€ 1.234,50;1 000\n"  # 2: dots group thousands, comma decimals
+        "B;2025-01;revenue;₽ 1 234;(1 000)\n"  # 3
+        "C;2025-01;revenue;1 234 руб.;1\u00a0000 р.\n"  # 4: no-break space
+        "D;2025-01;conversion;12,5 %;0,4\n"  # 5: 12.5e-2
+        "E;2025-01;revenue;1,2E+03;\u22121,5\n"  # 6: plain numbers
+        "F;2025-01;revenue;$1,234.50;\n"  # 7: both separators: unambiguous
+    )
+    path = write(tmp_path, "eu.csv", text)
+    df, message_ = load_warning(path)
+    assert df["actual"].tolist() == [1234.5, 1234.0, 1234.0, 0.125, 1200.0, 1234.5]
+    assert df["target"].tolist()[:5] == [1000.0, -1000.0, 1000.0, 0.4, -1.5]
+    assert message_ == (
+        f"{path}: warnings:\n"
+        f"- column 'actual': {CONVERTED} (5 rows): row 2 ('€ 1.234,50' → 1234.5), "
+        "row 3 ('₽ 1 234' → 1234), row 4 ('1 234 руб.' → 1234), row 5 ('12,5 %' → 0.125), "
+        "row 7 ('$1,234.50' → 1234.5)\n"
+        f"{CONVERTED_SUGGESTION}\n"
+        f"- column 'target': {CONVERTED} (2 rows): row 3 ('(1 000)' → -1000), "
+        "row 4 ('1\u00a0000 р.' → 1000)\n"
+        f"{CONVERTED_SUGGESTION}"
+    )
+
+
+def test_cp1251_file_with_roubles_euros_and_percent(tmp_path):
+    text = (
+        "сотрудник;period;kpi;actual;target;employee\n"
+        "x;2025-01;выручка;1 234 руб.;€ 1.000,00;Иванов\n"
+        "x;2025-01;конверсия;35%;0,4;Иванов\n"
+    )
+    path = write(tmp_path, "cp.csv", text, encoding="cp1251")
+    report = data.check(path)
+    assert report.data["actual"].tolist() == [1234.0, 0.35]
+    assert report.data["target"].tolist() == [1000.0, 0.4]
+    assert report.data["employee"].tolist() == ["Иванов", "Иванов"]
+    assert report._lines == (
+        "- column 'сотрудник': column ignored",
+        "  Suggestion: rename it to one of employee, period, kpi, actual, target, role, team, "
+        "region, manager if it is meant to be used.",
+        f"- column 'actual': {CONVERTED} (2 rows): row 2 ('1 234 руб.' → 1234), "
+        "row 3 ('35%' → 0.35)",
+        CONVERTED_SUGGESTION,
+        f"- column 'target': {CONVERTED} (1 row): row 2 ('€ 1.000,00' → 1000)",
+        CONVERTED_SUGGESTION,
+    )
+
+
+def test_excel_error_values_have_their_own_message(tmp_path):
+    text = (
+        "employee;period;kpi;actual;target\n"
+        "A;2025-01;revenue;#N/A;#DIV/0!\n"
+        "B;2025-01;revenue;#VALUE!;1\n"
+        "C;2025-01;revenue;#REF!;#Н/Д\n"  # a Russian Excel writes #Н/Д for #N/A
+        "D;2025-01;revenue;#ДЕЛ/0!;1\n"
+        "E;2025-01;revenue;n/a;1\n"  # text, not an Excel error
+    )
+    path = write(tmp_path, "err.csv", text, encoding="cp1251")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 3 problems in 5 rows; nothing was loaded.\n"
+        f"- column 'actual': {EXCEL} (4 rows): row 2 ('#N/A'), row 3 ('#VALUE!'), "
+        "row 4 ('#REF!'), row 5 ('#ДЕЛ/0!')\n"
+        f"{EXCEL_SUGGESTION}\n"
+        f"- column 'target': {EXCEL} (2 rows): row 2 ('#DIV/0!'), row 4 ('#Н/Д')\n"
+        f"{EXCEL_SUGGESTION}\n"
+        "- column 'actual': not a number (1 row): row 6 ('n/a')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text."
+    )
+    cases = excinfo.value.failure_cases
+    assert cases[["row", "column", "value"]].values.tolist() == [
+        [6, "actual", "n/a"],
+        [2, "actual", "#N/A"],
+        [3, "actual", "#VALUE!"],
+        [4, "actual", "#REF!"],
+        [5, "actual", "#ДЕЛ/0!"],
+        [2, "target", "#DIV/0!"],
+        [4, "target", "#Н/Д"],
+    ]
+
+
+def test_plain_numbers_above_1_beside_percent_cells_are_named_per_kpi(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,conversion,35%,0.4\n"  # 2: a percent KPI
+        "B,2025-01,conversion,0.4,40%\n"  # 3: a fraction: consistent
+        "C,2025-01,conversion,12,0.4\n"  # 4: 12% or 1,200%? kept as 12, named
+        "C,2025-01,revenue,120000,100000\n"  # 5: another KPI: plain numbers are fine
+        "D,2025-01,conversion,1,35\n"  # 6: 1 = 100% is fine; a target of 35 is named
+    )
+    path = write(tmp_path, "mixed.csv", text)
+    df, message_ = load_warning(path)
+    assert df["actual"].tolist() == [0.35, 0.4, 12.0, 120000.0, 1.0]
+    assert message_ == (
+        f"{path}: warnings:\n"
+        f"- column 'actual': {CONVERTED} (1 row): row 2 ('35%' → 0.35)\n"
+        f"{CONVERTED_SUGGESTION}\n"
+        f"- column 'target': {CONVERTED} (1 row): row 3 ('40%' → 0.4)\n"
+        f"{CONVERTED_SUGGESTION}\n"
+        f"- column 'actual': {MIXED} (1 row): row 4 ('conversion = 12')\n"
+        f"{MIXED_SUGGESTION}\n"
+        f"- column 'target': {MIXED} (1 row): row 6 ('conversion = 35')\n"
+        f"{MIXED_SUGGESTION}"
+    )
+
+
+def test_wide_table_reads_percent_cells_and_names_mixed_ones(tmp_path):
+    text = (
+        "employee;period;conversion;target_conversion;revenue\n"
+        "A;2025-01;35%;40;€ 1.000\n"  # target 40 beside 35%: named
+        "B;2025-01;0,3;0,4;2000\n"
+        "C;2025-01;#N/A;0,4;3000\n"
+    )
+    path = write(tmp_path, "wide.csv", text)
+    report = data.check(path)
+    assert not report.ok
+    assert report._lines == (
+        f"- column 'conversion': {EXCEL} (1 row): row 4 ('#N/A')",
+        EXCEL_SUGGESTION,
+        f"- column 'conversion': {CONVERTED} (1 row): row 2 ('35%' → 0.35)",
+        CONVERTED_SUGGESTION,
+        f"- column 'target_conversion': {MIXED} (1 row): row 2 ('40')",
+        MIXED_SUGGESTION,
+        f"- column 'revenue': {CONVERTED} (1 row): row 2 ('€ 1.000' → 1000)",
+        CONVERTED_SUGGESTION,
+    )
+
+
+def test_wide_column_of_excel_errors_is_a_kpi_with_errors_not_an_ignored_column(tmp_path):
+    path = write(tmp_path, "w.csv", "employee,period,deals,calls\nA,2025-01,#N/A,3\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 1 row; nothing was loaded.\n"
+        f"- column 'deals': {EXCEL} (1 row): row 2 ('#N/A')\n{EXCEL_SUGGESTION}"
+    )
+
+
+def test_decorated_cells_that_stay_unreadable(tmp_path):
+    text = (
+        "employee,period,kpi,actual\n"
+        "A,2025-01,x,$3$\n"  # two currencies
+        "B,2025-01,x,(3\n"  # an open bracket
+        "C,2025-01,x,35%$\n"  # percent and a currency
+        "D,2025-01,x,-(3)\n"  # a sign and brackets
+        "E,2025-01,x,12 kg\n"  # a unit that is not a currency
+    )
+    path = write(tmp_path, "odd.csv", text)
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 1 problem in 5 rows; nothing was loaded.\n"
+        "- column 'actual': not a number (5 rows): row 2 ('$3$'), row 3 ('(3'), "
+        "row 4 ('35%$'), row 5 ('-(3)'), row 6 ('12 kg')\n"
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text."
+    )
+
+
+def _workbook(path: Path, rows: list[list]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_xlsx_text_cells_with_percent_currency_and_excel_errors(tmp_path):
+    path = _workbook(
+        tmp_path / "k.xlsx",
+        [
+            ["employee", "period", "kpi", "actual", "target"],
+            ["A", "2025-01", "conversion", "35%", 0.4],  # text typed with %
+            ["A", "2025-01", "revenue", "1 234,50 ₽", 1000],  # XLSX text: decimal comma
+            ["B", "2025-01", "revenue", "#N/A", 1000],  # openpyxl stores an error cell
+            ["C", "2025-01", "conversion", 0.3, "#DIV/0!"],
+        ],
+    )
+    assert openpyxl.load_workbook(path)["Sheet"]["D4"].data_type == "e"  # a real error cell
+    report = data.check(path)
+    assert report._lines == (
+        f"- column 'actual': {EXCEL} (1 row): row 4 ('#N/A')",
+        EXCEL_SUGGESTION,
+        f"- column 'target': {EXCEL} (1 row): row 5 ('#DIV/0!')",
+        EXCEL_SUGGESTION,
+        f"- column 'actual': {CONVERTED} (2 rows): row 2 ('35%' → 0.35), "
+        "row 3 ('1 234,50 ₽' → 1234.5)",
+        CONVERTED_SUGGESTION,
+    )
+
+
+def test_xlsx_formulas_excel_never_calculated_are_errors_not_empty_cells(tmp_path):
+    # openpyxl stores formulas without a cached value, as any script-written workbook
+    path = _workbook(
+        tmp_path / "f.xlsx",
+        [
+            ["employee", "period", "kpi", "actual", "target"],
+            ["A", "2025-01", "deals", 3, "=D2*2"],
+            ["B", "2025-01", "deals", "=SUM(1,2)", 4],
+            ["C", "2025-01", "deals", 5, None],  # truly empty target: fine
+            ["D", "2025-01", "deals", None, 4],  # truly empty actual: the usual error
+        ],
+    )
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path)
+    assert message(excinfo) == (
+        f"{path}: 3 problems in 3 rows; nothing was loaded.\n"
+        f"- column 'target': {FORMULA} (1 row): row 2 ('=D2*2')\n"
+        f"{FORMULA_SUGGESTION}\n"
+        f"- column 'actual': {FORMULA} (1 row): row 3 ('=SUM(1,2)')\n"
+        f"{FORMULA_SUGGESTION}\n"
+        "- column 'actual': no actual value (1 row): row 5\n"
+        "  Suggestion: fill in the number or delete the row."
+    )
+
+
+def test_xlsx_wide_formulas_are_errors_not_empty_cells(tmp_path):
+    path = _workbook(
+        tmp_path / "w.xlsx",
+        [
+            [],  # two blank rows: the header is row 3
+            [],
+            ["employee", "period", "deals", "target_deals", "calls"],
+            ["A", "2025-01", 3, "=C4*2", None],
+            ["B", "2025-01", "=1+1", 4, 5],
+            ["C", "2025-01", "=1+2", None, None],  # only a formula: not a blank row
+        ],
+    )
+    report = data.check(path, layout="wide")
+    assert report._lines == (
+        f"- column 'target_deals': {FORMULA} (1 row): row 4 ('=C4*2')",
+        FORMULA_SUGGESTION,
+        f"- column 'deals': {FORMULA} (2 rows): row 5 ('=1+1'), row 6 ('=1+2')",
+        FORMULA_SUGGESTION,
+        "- column 'calls': empty cell: no row made for this KPI (2 rows): row 4, row 6",
+        "  Suggestion: nothing to do if the employee has no such KPI; otherwise fill in the "
+        "number.",
+    )
+    assert not report.ok
+
+
+def test_xlsx_formula_in_a_text_column_is_not_looked_up(tmp_path):
+    # ids by formula read as empty as before; only number columns get the second look
+    path = _workbook(
+        tmp_path / "t.xlsx",
+        [["employee", "period", "kpi", "actual"], ['="A"', "2025-01", "deals", 3]],
+    )
+    assert data.check(path)._lines == (
+        "- column 'employee': no employee id (1 row): row 2",
+        "  Suggestion: fill in the employee id or delete the row.",
+    )

@@ -615,3 +615,64 @@ def test_garment_by_team_number_alone_warns_that_departments_mix(capsys):
     teams = pd.read_csv("teams.csv", dtype=str)
     # team 1 in January 2015: 25 sewing days, 23 finishing days: sewing kept
     assert teams.iloc[0].tolist() == ["1", "2015-01", "productivity", "0.82814683", "sweing"]
+
+
+def test_simulate_on_a_1c_export_with_roubles_and_percent_cells(capsys):
+    # a 1C/Excel export as typed: amounts with "руб.", the margin as "31,5%", targets too
+    write_1c(
+        Path("kpi.csv"),
+        "employee;period;kpi;actual;target\n"
+        "Иванов И.И.;01.2025;revenue;1 000 000 руб.;1 000 000 руб.\n"
+        "Иванов И.И.;01.2025;gross_margin_pct;36%;35%\n"
+        "Петров П.П.;01.2025;revenue;1 200 000 р.;1 000 000\n"
+        "Петров П.П.;01.2025;gross_margin_pct;31,5%;0,35\n",
+    )
+    Path("bonus.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "Bonus with a margin gate",
+                "on_target_pay": 1000,
+                "components": [
+                    {
+                        "kpi": "revenue",
+                        "weight": 1.0,
+                        "target": {"method": "from_data"},
+                        "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]},
+                    }
+                ],
+                "gates": [
+                    {
+                        "kpi": "gross_margin_pct",
+                        "min_attainment": 0.9,
+                        "target": {"method": "fixed", "value": 0.35},
+                    }
+                ],
+            },
+            allow_unicode=True,
+        )
+    )
+    code, out, err = run(
+        ["simulate", "--data", "kpi.csv", "--scheme", "bonus.yaml", "--out", "sim"], capsys
+    )
+    assert code == 0
+    payouts = pd.read_csv("sim/payouts.csv", dtype={"component": str}, encoding="utf-8")
+    totals = payouts[payouts["component"] == "total"]
+    # Иванов: revenue 1.0 × target → factor 1.0 → 1000; margin 0.36 / 0.35 = 1.03 ≥ 0.9: paid
+    # Петров: revenue 1.2 → 1.0 + (1.2 − 1.0) / 0.5 × 1.0 = 1.4 → 1400, but the margin
+    # 0.315 / 0.35 = 0.9 reaches the gate exactly: paid (read as 31.5, it would be 90 ×)
+    assert totals[["employee", "payout"]].values.tolist() == [
+        ["Иванов И.И.", 1000.0],
+        ["Петров П.П.", 1400.0],
+    ]
+    assert err == ""
+    assert (
+        "Warnings:\n"
+        "  - kpi.csv: warnings:\n"
+        "    - column 'actual': written with %, a currency or accounting brackets: read as "
+        "numbers (4 rows): row 3 ('1 000 000 руб.' → 1000000), row 4 ('36%' → 0.36), "
+        "row 5 ('1 200 000 р.' → 1200000), row 6 ('31,5%' → 0.315)\n"
+        "    Suggestion: nothing to do if the readings are right (a percentage is kept as a "
+        "fraction: 35% → 0.35); otherwise write plain numbers.\n"
+        "    - column 'target': written with %, a currency or accounting brackets: read as "
+        "numbers (2 rows): row 3 ('1 000 000 руб.' → 1000000), row 4 ('35%' → 0.35)\n"
+    ) in out
