@@ -82,6 +82,8 @@ _LAZY = {
     "winners_losers": "metrics",
     "forecast": "forecast",
     "ForecastResult": "forecast",
+    "period_end_timing": "timing",
+    "TimingResult": "timing",
     # live what-if
     "SchemeExplorer": "widgets",
     "GoalExplorer": "widgets",

@@ -187,6 +187,38 @@ def data_aggregate(
     )
 
 
+@data.command("timing", context_settings=CONTEXT)
+@click.argument("file", metavar="FILE")
+@click.option("--kpi", default="revenue", show_default=True, help="A KPI that adds up.")
+@click.option(
+    "--period",
+    type=click.Choice(["quarter", "year"]),
+    default="quarter",
+    show_default=True,
+    help="Whose last month is examined.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the per-employee table as JSON.")
+def data_timing(file: str, kpi: str, period: str, as_json: bool) -> None:
+    """Find who books an unusual share of each quarter's KPI in its last month.
+
+    Results held back to quarter ends (or pulled in with discounts) are what a quarterly
+    bonus with thresholds invites. Each employee's last-month share of every whole quarter
+    is compared with their peers' (same role) median share in that quarter.
+
+    \b
+    Example:
+      kpitools data timing reports/demo/data.csv --kpi revenue
+      kpitools data timing data.csv --kpi units_sold --period year --json
+    """
+    from .timing import period_end_timing
+
+    result = period_end_timing(file, kpi, period=period)
+    if as_json:
+        click.echo(result.table.to_json(orient="records", indent=2))
+    else:
+        click.echo(result.text())
+
+
 # --------------------------------------------------------------------------- design
 @cli.group(context_settings=CONTEXT)
 def design() -> None:
