@@ -724,7 +724,8 @@ MONEY_COLUMNS = frozenset(
         "cost_per_employee",
         "revenue",
         "budget",
-        "budget_variance",
+        "subtotal",
+        "after_cap",
         "total_payout",
         "mean_payout",
     }
@@ -738,6 +739,7 @@ PERCENT_COLUMNS = frozenset(
         "pool_factor",
         "cost_of_sales",
         "mean_attainment",
+        "budget_variance",
     }
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -834,7 +836,9 @@ def write_xlsx(
                         cell.value = str(cell.value)
                         cell.data_type = "s"
                         cell.quotePrefix = True
-                widths[j - 1] = max(widths[j - 1], int(text.str.len().max() or 0))
+                # An all-empty column (no roles, say) has no length: NaN, not 0.
+                longest = text.str.len().max()
+                widths[j - 1] = max(widths[j - 1], 0 if pd.isna(longest) else int(longest))
             elif fmt:
                 for (cell,) in cells:
                     cell.number_format = fmt

@@ -11,9 +11,13 @@ separators and the currency, never as raw floats.
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
+import io
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,9 @@ from .errors import DataValidationError
 
 __all__ = [
     "ReportContext",
+    "Figure",
     "build_context",
+    "render_blocks",
     "show",
     "executive_summary",
     "goals_and_cascade",
@@ -124,6 +130,33 @@ class ReportContext:
         periods = sorted(self.data["period"].astype(str).unique())
         return f"{periods[0]} to {periods[-1]}" if periods else "no periods"
 
+    def kpi_name(self, kpi: Any) -> str:
+        """The KPI's name as a client reads it (``Gross margin``), not its id."""
+        kpi = str(kpi)
+        if kpi in self.kpi_names:
+            return self.kpi_names[kpi]
+        from .library import load_library
+
+        found = load_library().get(kpi)
+        return found.name if found is not None else kpi
+
+    @functools.cached_property
+    def kpi_names(self) -> dict[str, str]:
+        """KPI id to name: from the design's roles, then the KPI library."""
+        from .library import load_library
+
+        names: dict[str, str] = {}
+        if self.design is not None:
+            for role in self.design.roles:
+                for item in role.kpis:
+                    names.setdefault(item.kpi, getattr(item.definition, "name", item.kpi))
+        library = load_library()
+        for kpi in self.data["kpi"].astype(str).unique() if "kpi" in self.data else ():
+            found = library.get(kpi)
+            if found is not None:
+                names.setdefault(kpi, found.name)
+        return names
+
     def cost_per_period(self) -> pd.Series:
         """Average total payout per evaluated period, per scheme."""
         totals = self.simulation.totals
@@ -166,7 +199,9 @@ def build_context(
 
     if isinstance(data, pd.DataFrame) or data:
         source = data
-        label = "the given table" if isinstance(data, pd.DataFrame) else str(data)
+        # The file name only: a client report does not show the consultant's folders
+        # (manifest.json keeps the full path and its sha256).
+        label = "the given table" if isinstance(data, pd.DataFrame) else Path(data).name
     else:
         from .demo import make_demo_company
 
@@ -217,7 +252,13 @@ def build_context(
 
 
 def _recommend(ctx: ReportContext) -> tuple[str | None, list[str]]:
-    """Pick the scheme that pays for performance best among those within budget."""
+    """Pick the scheme that pays for performance best among those within budget.
+
+    Every number in the reasons is formatted as in the scheme comparison table, so a
+    reader finds the same figures in both.
+    """
+    from .metrics import format_metric
+
     m = ctx.simulation.metrics.copy()
     if m.empty:
         return None, []
@@ -231,41 +272,56 @@ def _recommend(ctx: ReportContext) -> tuple[str | None, list[str]]:
     chosen = str(ranked.index[0])
     row = m.loc[chosen]
     cost = ctx.cost_per_period()
-    others = [s for s in m.index if s != chosen]
     reasons = []
     over = [s for s in m.index if not within[s]]
     if over and within.any():
         reasons.append(
             "Left out for going over the budget: "
-            + ", ".join(f"{esc(s)} (+{pct(m.loc[s, 'budget_variance'])})" for s in over)
+            + ", ".join(
+                f"{esc(s)} ({format_metric('budget_variance', m.loc[s, 'budget_variance'])})"
+                for s in over
+            )
             + "."
         )
     corr = row["pay_performance_corr"]
     if not math.isnan(corr):
-        other_corr = ", ".join(
-            f"{esc(s)} {m.loc[s, 'pay_performance_corr']:.2f}"
-            for s in others
-            if not math.isnan(m.loc[s, "pay_performance_corr"])
-        )
+        # Compared only with the schemes it competed with (the over-budget ones are out).
+        rivals = []
+        for s in pool.index:
+            if s == chosen:
+                continue
+            value = pool.loc[s, "pay_performance_corr"]
+            if not math.isnan(value):
+                rivals.append(f"{esc(s)} {value:.2f}")
+            elif "pct_at_target" in pool and math.isnan(pool.loc[s, "pct_at_target"]):
+                rivals.append(f"{esc(s)} n/a, as it sets no targets")
+            else:
+                rivals.append(f"{esc(s)} n/a")
         among = "Of the schemes within budget, it" if over and within.any() else "It"
+        label = "other schemes within budget" if over and within.any() else "others"
         reasons.append(
             f"{among} ties pay to performance most closely: the rank correlation between "
             f"attainment and payout is {corr:.2f}"
-            + (f" (others: {other_corr})." if other_corr else ".")
+            + (f" ({label}: {'; '.join(rivals)})." if rivals else ".")
         )
     reasons.append(
         f"It costs {money(cost.get(chosen, float('nan')), ctx.currency)} per period on average, "
-        f"{pct(row['cost_of_sales'], 1)} of revenue."
+        f"{format_metric('cost_of_sales', row['cost_of_sales'])} of revenue."
     )
     if not math.isnan(row["budget_variance"]):
         side = "under" if row["budget_variance"] <= 0 else "over"
-        reasons.append(f"It stays {pct(abs(row['budget_variance']))} {side} the budget.")
+        reasons.append(f"It stays {pct(abs(row['budget_variance']), 1)} {side} the budget.")
     elif not within.all():
         reasons.append("It is one of the schemes within budget.")
-    reasons.append(
-        f"{pct(row['pct_at_target'])} of employee-periods reach target; the top earners (p90) "
-        f"get {row['payout_p90']:.2f}× on-target pay, leverage (p90/p50) {row['leverage']:.2f}."
+    reach = ""
+    if not math.isnan(row["pct_at_target"]):
+        reach = f"{format_metric('pct_at_target', row['pct_at_target'])} of employee-periods "
+        reach += "reach target; "
+    spread = (
+        f"{reach}the top earners (p90) get {row['payout_p90']:.2f}× on-target pay, leverage "
+        f"(p90/p50) {row['leverage']:.2f}."
     )
+    reasons.append(spread[0].upper() + spread[1:])
     if row["near_threshold_share"] > 0:
         reasons.append(
             f"Watch gaming: {pct(row['near_threshold_share'], 1)} of results sit just below a "
@@ -298,33 +354,102 @@ def _table_html(frame: pd.DataFrame) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A figure of the report: the matplotlib figure, its alt text and its caption.
+
+    The caption (HTML-safe text, escaped by the section) sits above the image and
+    stays on the same page; the alt text describes the figure for screen readers
+    and for a reader of the HTML without images.
+    """
+
+    fig: Any
+    alt: str
+    caption: str = ""
+
+
+def _figure_html(block: Figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    block.fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(block.fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    caption = f"<figcaption>{block.caption}</figcaption>" if block.caption else ""
+    return (
+        f'<figure class="kpi-figure">{caption}'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(block.alt, quote=True)}">'
+        "</figure>"
+    )
+
+
+def _default_alt(fig: Any) -> str:
+    titles = [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
+    return "Figure: " + "; ".join(titles) if titles else "Figure"
+
+
+def render_blocks(blocks: Sequence[Any] | None) -> str:
+    """A section's blocks as one HTML fragment.
+
+    Text is markdown; a text is kept on the same page as the table or figure right
+    after it (``kpi-keep``), so no heading or caption is left alone at a page foot.
+
+    Examples
+    --------
+    >>> render_blocks(["## Title\\n\\nSome text."])[:28]
+    '<div class="kpi-section"><h2'
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    parts: list[tuple[str, str]] = []
+    for block in blocks or ():
+        if isinstance(block, str):
+            parts.append(("text", markdown2html_mistune(block).strip()))
+        elif isinstance(block, pd.DataFrame):
+            parts.append(("table", _table_html(block)))
+        elif isinstance(block, Figure):
+            parts.append(("figure", _figure_html(block)))
+        elif hasattr(block, "savefig"):
+            parts.append(("figure", _figure_html(Figure(block, alt=_default_alt(block)))))
+        else:
+            parts.append(("other", esc(block)))
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        kind, fragment = parts[i]
+        if kind == "text" and i + 1 < len(parts) and parts[i + 1][0] in ("table", "figure"):
+            out.append(f'<div class="kpi-keep">{fragment}\n{parts[i + 1][1]}</div>')
+            i += 2
+        elif kind == "text":  # short text, a list of reasons say: not split over two pages
+            out.append(f'<div class="kpi-keep">{fragment}</div>')
+            i += 1
+        else:
+            out.append(fragment)
+            i += 1
+    return '<div class="kpi-section">' + "\n".join(out) + "</div>"
+
+
 def show(blocks: Sequence[Any] | None) -> None:
-    """Display a section's blocks in a notebook (markdown, tables, figures).
+    """Display a section's blocks in a notebook as one HTML output (see :func:`render_blocks`).
 
     Examples
     --------
     >>> show(executive_summary(ctx))  # doctest: +SKIP
     """
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, Markdown, display
+    from IPython.display import HTML, display
 
-    for block in blocks or ():
-        if isinstance(block, str):
-            display(Markdown(block))
-        elif isinstance(block, pd.DataFrame):
-            display(HTML(_table_html(block)))
-        elif hasattr(block, "savefig"):
-            display(block)
-            plt.close(block)
-        else:
-            display(block)
+    if blocks:
+        display(HTML(render_blocks(blocks)))
 
 
 def _figure(width: float = 7.5, height: float = 3.6, ncols: int = 1):
+    return plt_subplots(width, height, 1, ncols)
+
+
+def plt_subplots(width: float, height: float, nrows: int = 1, ncols: int = 1):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
-    return fig, axes
+    return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
 
 
 # --------------------------------------------------------------------------- sections
@@ -339,28 +464,43 @@ def executive_summary(ctx: ReportContext) -> list[Any]:
     ]
     bullets = []
     if ctx.chosen:
+        # The same figures as the scheme comparison and forecast tables, so they reconcile:
+        # total cost ÷ periods evaluated = cost per period.
         cost = ctx.cost_per_period()
+        row = ctx.simulation.metrics.loc[ctx.chosen]
+        n_periods = ctx.simulation.totals.loc[
+            ctx.simulation.totals["scheme"] == ctx.chosen, "period"
+        ].nunique()
+        variance = row.get("budget_variance", float("nan"))
+        against = (
+            f", {pct(abs(variance), 1)} {'under' if variance <= 0 else 'over'} its budget"
+            if variance is not None and not math.isnan(variance)
+            else ""
+        )
         bullets.append(
-            f"**Recommended scheme: {esc(ctx.chosen)}**, at about "
-            f"{money(cost[ctx.chosen], ctx.currency)} per period."
+            f"**Recommended scheme: {esc(ctx.chosen)}**, about "
+            f"{money(cost[ctx.chosen], ctx.currency)} per period "
+            f"({money(row['total_cost'], ctx.currency)} over the {n_periods:,} periods "
+            f"evaluated){against}."
         )
         fc = ctx.simulation.forecasts.get(ctx.chosen)
         if fc is not None:
             risk = fc.prob_over_budget
             risk_text = (
-                f"a {pct(risk)} chance of exceeding the budget"
+                f"a {pct(risk, 1)} chance of exceeding the budget"
                 if risk is not None and not math.isnan(risk)
                 else "no budget to compare with"
             )
             bullets.append(
-                f"Next period's cost under it: {money(fc.total_cost_p50, ctx.currency)} expected, "
-                f"{money(fc.total_cost_p95, ctx.currency)} in a bad case (p95), {risk_text}."
+                f"Next period's cost under it: {money(fc.total_cost_p50, ctx.currency)} in a "
+                f"typical case (median), {money(fc.total_cost_p95, ctx.currency)} in a bad case "
+                f"(1 in 20 is higher), {risk_text}."
             )
     weak = _hit_rates(ctx, "kpi")
     if weak is not None:
         missing = weak[weak["hit_rate"] < CHRONIC_MISS]
         if len(missing):
-            names = ", ".join(esc(k) for k in missing["kpi"].head(4))
+            names = ", ".join(esc(ctx.kpi_name(k)) for k in missing["kpi"].head(4))
             bullets.append(f"KPIs that chronically miss their targets: {names}.")
     if ctx.checks is not None:
         counts = f"{len(ctx.checks.errors)} errors, {len(ctx.checks.warnings)} warnings"
@@ -392,12 +532,27 @@ def goals_and_cascade(ctx: ReportContext) -> list[Any]:
     ]
     fig, ax = _figure(7.5, 4.2)
     plot_goal_tree(design, ax=ax, cascade=ctx.cascade)
-    blocks.append(fig)
+    blocks.append(
+        Figure(
+            fig,
+            alt=f"Goal tree: {design.goal(design.top_goal).name} and the drivers it breaks "
+            "into, each with its target.",
+        )
+    )
     if ctx.sensitivity is not None:
         fig, ax = _figure(7.5, 3.6)
         plot_tornado(ctx.sensitivity, ax=ax, max_drivers=10)
-        blocks.append("What a ±10% change in each driver does to the top goal:")
-        blocks.append(fig)
+        # Outside the bars: inside, the legend hid the longest bar's end.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        ax.locator_params(axis="x", nbins=4)  # long amounts: fewer ticks, none overlapping
+        blocks.append(
+            Figure(
+                fig,
+                caption="What a ±10% change in each driver does to the top goal:",
+                alt=f"Bar chart: {design.goal(design.top_goal).name} when each driver "
+                "moves 10% down (left) or up (right).",
+            )
+        )
     return blocks
 
 
@@ -415,13 +570,37 @@ def kpi_set_check(ctx: ReportContext) -> list[Any]:
     )
     blocks: list[Any] = [head]
     if len(findings):
-        cols = [c for c in ("severity", "rule", "message", "location") if c in findings]
-        blocks.append(findings[cols].rename(columns=str.capitalize))
+        # The key path (roles[0].kpis[3]) is for the consultant's YAML, not the client:
+        # the message already names the role and the KPI.
+        cols = [c for c in ("severity", "rule", "message") if c in findings]
+        shown = findings[cols].rename(columns=str.capitalize)
+        for col in ("Severity", "Rule"):
+            if col in shown:
+                shown[col] = shown[col].astype(str).str.replace("-", " ").str.capitalize()
+        blocks.append(shown)
     else:
         blocks.append("No finding: every rule passed.")
-    fig, ax = _figure(7.5, 3.2)
+    fig, ax = _figure(7.5, max(2.4, 1.8 + 0.45 * len(ctx.design.roles)))
     plot_weight_matrix(ctx.design, ax=ax)
-    blocks.append(fig)
+    # A role without a name is shown by its id: at least not as a snake_case key.
+    roles = {
+        role.id: role.name if role.name != role.id else role.id.replace("_", " ").capitalize()
+        for role in ctx.design.roles
+    }
+    ax.set_xticks(ax.get_xticks(), [ctx.kpi_name(t.get_text()) for t in ax.get_xticklabels()])
+    ax.set_yticks(
+        ax.get_yticks(), [roles.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()]
+    )
+    for label in ax.get_xticklabels():
+        label.set_rotation(45)
+        label.set_horizontalalignment("right")
+    blocks.append(
+        Figure(
+            fig,
+            caption="The weight of each KPI in each role's bonus:",
+            alt="Heat map: the weight of each KPI, as a share of on-target pay, per role.",
+        )
+    )
     return blocks
 
 
@@ -456,34 +635,45 @@ def history_and_weak_spots(ctx: ReportContext) -> list[Any]:
         return []
     blocks: list[Any] = [
         "## History and weak spots\n\n"
-        f"How often each KPI reached the target in force, {esc(ctx.period_range)}. "
-        f"Under {pct(CHRONIC_MISS)} of periods on target counts as a chronic miss."
+        f"How often each KPI reached the target in force, {esc(ctx.period_range)}, counted "
+        "over employee-periods (one person in one period). Under "
+        f"{pct(CHRONIC_MISS)} on target counts as a chronic miss."
     ]
 
-    def tidy(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    def tidy(frame: pd.DataFrame, name: str, labels: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(
             {
-                name: frame.iloc[:, 0].astype(str),
-                "Periods with a target": frame["rows"].map("{:,}".format),
-                "On target": frame["hit_rate"].map(pct),
-                "Median attainment": frame["median_attainment"].map(pct),
-                "Status": np.where(frame["hit_rate"] < CHRONIC_MISS, "chronic miss", ""),
+                name: labels.to_numpy(),
+                "Employee-periods with a target": frame["rows"].map("{:,}".format).to_numpy(),
+                "On target": frame["hit_rate"].map(pct).to_numpy(),
+                "Median attainment": frame["median_attainment"].map(pct).to_numpy(),
+                "Status": np.where(frame["hit_rate"] < CHRONIC_MISS, "Chronic miss", "OK"),
             }
         )
 
-    blocks.append(tidy(by_kpi, "KPI"))
+    kpi_labels = by_kpi["kpi"].astype(str).map(ctx.kpi_name)
+    blocks.append(tidy(by_kpi, "KPI", kpi_labels))
     fig, ax = _figure(7.5, 0.35 * len(by_kpi) + 1.2)
     colors = np.where(by_kpi["hit_rate"] < CHRONIC_MISS, "#c0392b", "#1f4e79")
-    ax.barh(by_kpi["kpi"].astype(str), by_kpi["hit_rate"], color=colors)
+    ax.barh(kpi_labels.to_numpy(), by_kpi["hit_rate"], color=colors)
     ax.axvline(CHRONIC_MISS, color="#5f6368", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    ax.set_xlabel("Share of periods on target")
-    blocks.append(fig)
+    ax.set_xlabel("Share of employee-periods on target (dashed: the chronic-miss line)")
+    blocks.append(
+        Figure(
+            fig,
+            alt="Bar chart: share of employee-periods on target per KPI: "
+            + ", ".join(
+                f"{k} {pct(v)}" for k, v in zip(kpi_labels, by_kpi["hit_rate"], strict=True)
+            )
+            + ".",
+        )
+    )
     by_team = _hit_rates(ctx, "team")
     if by_team is not None and len(by_team) > 1:
         blocks.append("By team:")
-        blocks.append(tidy(by_team, "Team"))
+        blocks.append(tidy(by_team, "Team", by_team["team"].astype(str)))
     return blocks
 
 
@@ -498,7 +688,7 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
     names = {
         "total_cost": "Total cost",
         "cost_per_employee": "Cost per employee",
-        "cost_of_sales": "Cost of sales",
+        "cost_of_sales": "Bonus cost / revenue",
         "pct_at_target": "At or above target",
         "pct_zero_payout": "Paid nothing",
         "payout_p10": "Payout p10 (× on-target)",
@@ -511,40 +701,71 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
         "budget_variance": "Against budget",
     }
     money_metrics = {"total_cost", "cost_per_employee"}
-    table = pd.DataFrame({"Metric": list(names.values())})
+    # A scheme whose targets need history skips the first periods: its total covers fewer
+    # periods than the others', which the reader must see next to the totals.
+    evaluated = sim.totals.groupby("scheme", sort=False)["period"].nunique()
+    table = pd.DataFrame({"Metric": ["Periods evaluated", *names.values()]})
     for scheme in sim.metrics.index:
         row = sim.metrics.loc[scheme]
-        table[str(scheme)] = [
+        table[str(scheme)] = [f"{int(evaluated.get(scheme, 0)):,}"] + [
             money(row[k], ctx.currency) if k in money_metrics else format_metric(k, row[k])
             for k in names
         ]
     blocks: list[Any] = [
         "## Scheme comparison\n\n"
         f"Every scheme paid on the same history ({esc(ctx.period_range)}); "
-        f"the baseline is **{esc(sim.baseline)}**.",
+        f"the baseline is **{esc(sim.baseline)}**. Costs per period are averages over the "
+        "periods each scheme could evaluate.",
         table,
+        METRIC_GLOSSARY,
     ]
-    # Payout curves: the first curve component of each scheme.
-    curved = [
-        (name, run.scheme, i)
-        for name, run in sim.runs.items()
-        for i, comp in enumerate(run.scheme.components)
-        if comp.curve is not None
-    ]
-    first = {}
-    for name, scheme, i in curved:
-        first.setdefault(name, (scheme, i))
+    # Payout curves: the first curve component of each scheme, two to a row so the
+    # titles and legends have room.
+    first: dict[str, tuple[Any, int]] = {}
+    for name, run in sim.runs.items():
+        for i, comp in enumerate(run.scheme.components):
+            if comp.curve is not None:
+                first.setdefault(name, (run.scheme, i))
     if first:
-        fig, axes = _figure(7.5, 3.0, ncols=len(first))
-        axes = np.atleast_1d(axes)
-        for ax, (name, (scheme, i)) in zip(axes, first.items(), strict=True):
+        ncols = 1 if len(first) == 1 else 2
+        nrows = math.ceil(len(first) / ncols)
+        fig, axes = plt_subplots(ncols * 3.75, nrows * 2.9, nrows, ncols)
+        axes = np.atleast_1d(axes).ravel()
+        for ax, (name, (scheme, i)) in zip(axes, first.items(), strict=False):
             plot_payout_curve(scheme, i, ax=ax, color=ctx.palette.get(name))
-        blocks.append("Payout curves (first curve component of each scheme):")
-        blocks.append(fig)
+            kpi = scheme.components[i].kpi
+            for line in ax.get_lines():
+                if line.get_label() in (kpi, scheme.components[i].name):
+                    line.set_label(ctx.kpi_name(kpi))
+            ax.set_title(f"{name}: {ctx.kpi_name(kpi)}", fontsize=9)
+            ax.set_ylabel("payout factor", fontsize=8)
+            ax.set_xlabel("attainment", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
+        for ax in axes[len(first) :]:
+            ax.set_visible(False)
+        blocks.append(
+            Figure(
+                fig,
+                caption="Payout curves (the first component with a curve in each scheme); "
+                "the factor multiplies the component's weight × on-target pay:",
+                alt="Line charts: the payout factor against attainment for "
+                + ", ".join(
+                    f"{n} ({ctx.kpi_name(s.components[i].kpi)})" for n, (s, i) in first.items()
+                )
+                + "; dotted and dashed lines mark the threshold, the target and the cap.",
+            )
+        )
     fig, ax = _figure(7.5, 3.4)
     plot_payout_distribution(sim, ax=ax, palette=ctx.palette)
-    blocks.append("How payouts spread, as multiples of on-target pay:")
-    blocks.append(fig)
+    blocks.append(
+        Figure(
+            fig,
+            caption="How payouts spread, as multiples of on-target pay:",
+            alt="Histogram per scheme: the share of employee-periods at each payout, as a "
+            "multiple of on-target pay.",
+        )
+    )
     per_period = (
         sim.totals.groupby(["scheme", "period"], sort=True)["payout"].sum().unstack("scheme")
     )
@@ -562,10 +783,51 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
     ticks = per_period.index.astype(str)
     step = max(1, len(ticks) // 8)
     ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, ha="right")
-    ax.legend(frameon=False)
-    blocks.append("Cost per period:")
-    blocks.append(fig)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    blocks.append(
+        Figure(
+            fig,
+            caption="Cost per period:",
+            alt="Line chart: the total bonus cost of each period under each scheme.",
+        )
+    )
     return blocks
+
+
+#: What the rows of the scheme comparison mean, in plain words.
+METRIC_GLOSSARY = "\n".join(
+    f"- **{name}**: {text}"
+    for name, text in (
+        (
+            "Bonus cost / revenue",
+            "total bonus paid divided by the revenue of the same people and periods.",
+        ),
+        (
+            "At or above target",
+            "share of employee-periods whose weighted attainment reached "
+            "100%; n/a for a scheme without targets.",
+        ),
+        ("Paid nothing", "share of employee-periods with no bonus."),
+        (
+            "Payout p10 / p50 / p90",
+            "the bonus that 10%, half and 90% of employee-periods stay "
+            "under, as a multiple of on-target pay.",
+        ),
+        ("Leverage", "p90 ÷ p50: how much more the top earners get than a typical person."),
+        (
+            "Pay-performance correlation",
+            "how closely the ranking by pay follows the ranking by "
+            "attainment (Spearman): 1 is perfectly, 0 not at all; n/a without targets.",
+        ),
+        ("Inequality (Gini)", "0 when everyone is paid the same, near 1 when a few take all."),
+        (
+            "Just below a threshold",
+            "share of results within 5% under a point where pay jumps, "
+            "where holding back or pulling forward a deal pays.",
+        ),
+        ("Against budget", "average cost per period against the budget; negative is under."),
+    )
+)
 
 
 def recommendation(ctx: ReportContext) -> list[Any]:
@@ -607,10 +869,17 @@ def forecast_risk(ctx: ReportContext) -> list[Any]:
         "## Forecast risk\n\n"
         f"{ctx.forecast_draws:,} simulated next periods, each resampled from every employee's own "
         "history (whole periods, so KPIs keep their correlation); seed "
-        f"{esc(ctx.seed)}.",
+        f"{esc(ctx.seed)}. p5, p50 and p95: the cost that 5%, half and 95% of the simulated "
+        "periods stay under.",
         table,
-        f"Distribution of next period's cost under {esc(name)}:",
-        fig,
+        Figure(
+            fig,
+            caption=f"Distribution of next period's cost under {esc(name)}:",
+            alt=f"Histogram: the cost of {ctx.forecast_draws:,} simulated next periods under "
+            f"{name}, with p5, p50, p95"
+            + (" and the budget" if budget is not None else "")
+            + " marked.",
+        ),
     ]
 
 
@@ -627,15 +896,36 @@ def data_quality(ctx: ReportContext) -> list[Any]:
     else:
         blocks.append("No issue found.")
     if ctx.simulation is not None and len(ctx.simulation.skipped):
-        from .metrics import describe_skipped
-
-        text = esc(describe_skipped(ctx.simulation.skipped)).replace("\n", "<br>\n")
         blocks.append(
-            "Periods not evaluated (a target method needs history before them):\n\n" + text
+            "Periods not evaluated: a target set from history needs data from before them."
         )
+        blocks.append(_skipped_table(ctx))
     if ctx.simulation is not None and ctx.simulation.warnings:
         blocks.append("\n".join(f"- {esc(w)}" for w in ctx.simulation.warnings))
     return blocks
+
+
+_COMPONENT = re.compile(r"components\[\d+\] \(([^)]*)\): ")
+
+
+def _skipped_table(ctx: ReportContext) -> pd.DataFrame:
+    """Skipped periods per scheme and reason, with KPI names instead of key paths."""
+    skipped = ctx.simulation.skipped
+    cols = ["scheme", "reason"] if "scheme" in skipped else ["reason"]
+    rows = []
+    for key, group in skipped.groupby(cols, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        periods = list(dict.fromkeys(group["period"].astype(str)))
+        shown = ", ".join(periods) if len(periods) <= 3 else f"{periods[0]} to {periods[-1]}"
+        reason = _COMPONENT.sub(lambda m: f"{ctx.kpi_name(m.group(1))}: ", str(key[-1]))
+        rows.append(
+            {
+                **({"Scheme": str(key[0])} if len(cols) == 2 else {}),
+                "Periods": f"{shown} ({len(periods)})",
+                "Why": reason,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def method_and_assumptions(ctx: ReportContext) -> list[Any]:
@@ -650,7 +940,13 @@ def method_and_assumptions(ctx: ReportContext) -> list[Any]:
     budget = money(ctx.budget, ctx.currency) if ctx.budget is not None else "the schemes' own"
     items = [
         f"Data: {esc(ctx.data_source)}, {esc(ctx.period_range)}.",
-        f"Schemes compared: {schemes}; periods evaluated: {esc(ctx.periods or 'all')}.",
+        f"Schemes compared: {schemes}; periods: "
+        + (esc(ctx.periods) if ctx.periods else "all in the data")
+        + (
+            " (some not evaluated, see Data quality)."
+            if ctx.simulation is not None and len(ctx.simulation.skipped)
+            else "."
+        ),
         "Payouts follow each scheme file: component payouts, then gates, sum, modifiers, cap "
         "and pool proration; reaching a threshold exactly counts as reaching it.",
         "Targets set from history use only data from before the period they apply to.",

@@ -8,6 +8,7 @@ carries the client name) and with pypdf (the text of every page, footers, sectio
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -580,6 +581,11 @@ def test_shipped_notebook_workbook(real_report):
     ]
     assert payouts.cell(2, header.index("payout") + 1).number_format == '#,##0.00 "EUR"'
     assert payouts.cell(2, header.index("attainment") + 1).number_format == "0.0%"
+    metrics = wb["metrics"]
+    names = [c.value for c in metrics[1]]
+    assert metrics.cell(2, names.index("budget_variance") + 1).number_format == "0.0%"
+    assert metrics.cell(2, names.index("total_cost") + 1).number_format == '#,##0.00 "EUR"'
+    assert metrics.freeze_panes == "A2"
     employees = wb["employees"]
     assert [c.value for c in employees[1]] == [
         "scheme",
@@ -590,6 +596,146 @@ def test_shipped_notebook_workbook(real_report):
         "mean_payout",
         "mean_attainment",
     ]
+
+
+def _rows(table_html: str) -> list[list[str]]:
+    """The cells of an HTML table, header row first, as text."""
+    rows = re.findall(r"<tr>(.*?)</tr>", table_html, re.S)
+    return [
+        [
+            re.sub(r"<[^>]+>", "", c).replace("&amp;", "&")
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+def _section(page: str, title: str) -> str:
+    """The HTML of one report section, from its heading to the next h2."""
+    start = page.index(f">{title}<a")
+    end = page.find("<h2", start)
+    return page[start : end if end > 0 else len(page)]
+
+
+@pytest.fixture(scope="module")
+def real_page(real_report):
+    return (Path(real_report.folder) / "report.html").read_text(encoding="utf-8")
+
+
+def test_executive_summary_reconciles_with_the_tables_and_the_workbook(real_report, real_page):
+    wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
+    metrics = {
+        row[0]: dict(zip([c.value for c in wb["metrics"][1]], row, strict=True))
+        for row in wb["metrics"].iter_rows(min_row=2, values_only=True)
+    }
+    chosen = re.search(r"<strong>Recommended scheme: (.*?)</strong>", real_page).group(1)
+    header = [c.value for c in wb["payouts"][1]]
+    scheme_col, period_col, comp_col = (header.index(c) for c in ("scheme", "period", "component"))
+    periods = {
+        row[period_col]
+        for row in wb["payouts"].iter_rows(min_row=2, values_only=True)
+        if row[scheme_col] == chosen and row[comp_col] == "total"
+    }
+    total = metrics[chosen]["total_cost"]
+    variance = metrics[chosen]["budget_variance"]
+    side = "under" if variance <= 0 else "over"
+    # cost per period = total cost / periods evaluated; against budget as in the table
+    expected = (
+        f"<li><strong>Recommended scheme: {chosen}</strong>, about "
+        f"{total / len(periods):,.0f} EUR per period ({total:,.0f} EUR over the "
+        f"{len(periods)} periods evaluated), {abs(variance):.1%} {side} its budget.</li>"
+    )
+    assert expected in real_page
+    table = _rows(
+        re.search(r"<table.*?</table>", _section(real_page, "Scheme comparison"), re.S).group(0)
+    )
+    column = table[0].index(chosen)
+    by_metric = {row[0]: row[column] for row in table[1:]}
+    assert by_metric["Periods evaluated"] == f"{len(periods)}"
+    assert by_metric["Total cost"] == f"{total:,.0f} EUR"
+    assert by_metric["Against budget"] == f"{variance:+.1%}"
+    # the recommendation repeats the same figures
+    assert f"<li>It stays {abs(variance):.1%} {side} the budget.</li>" in real_page
+
+
+def test_every_figure_has_alt_text_and_its_caption_inside(real_page):
+    main = real_page[real_page.index("<main>") :]
+    figures = re.findall(r'<figure class="kpi-figure">(.*?)</figure>', main, re.S)
+    images = re.findall(r"<img [^>]*>", main)
+    assert len(figures) == len(images) >= 8  # every image is in a figure
+    for figure in figures:
+        alt = re.search(r'alt="([^"]*)"', figure).group(1)
+        assert len(alt) > 25 and not alt.startswith("Figure"), alt
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", main)
+    assert "How payouts spread, as multiples of on-target pay:" in captions
+    assert "Cost per period:" in captions
+    # no caption left as a loose paragraph before its figure
+    assert "<p>Cost per period:</p>" not in main
+
+
+def test_client_text_names_kpis_and_hides_paths_and_key_paths(real_page):
+    parser = _Tags()
+    parser.feed(real_page)
+    text = "".join(parser.text)
+    for jargon in ("roles[", "components[", "pct_at_target", "cost_of_sales", "pytest-of"):
+        assert jargon not in text, jargon
+    assert "Source: data.csv. " in text
+    history = _rows(
+        re.search(r"<table.*?</table>", _section(real_page, "History and weak spots"), re.S).group(
+            0
+        )
+    )
+    assert history[0] == [
+        "KPI",
+        "Employee-periods with a target",
+        "On target",
+        "Median attainment",
+        "Status",
+    ]
+    kpis = {row[0] for row in history[1:]}
+    assert kpis and kpis <= {"Revenue", "Units sold", "Leads"}, kpis
+    assert {row[4] for row in history[1:]} <= {"OK", "Chronic miss"}
+    glossary = _section(real_page, "Scheme comparison")
+    assert "<li><strong>Leverage</strong>: p90 ÷ p50: how much more the top earners get" in glossary
+
+
+def _pdf_layout(pdf_page) -> tuple[list[tuple[float, str]], list[float]]:
+    """Text runs with their height on the page, and the top of every image drawn."""
+    texts: list[tuple[float, str]] = []
+    tops: list[float] = []
+
+    def text(run, cm, tm, font, size):
+        if run.strip():  # WeasyPrint draws with a flipped, scaled matrix
+            texts.append((cm[1] * tm[4] + cm[3] * tm[5] + cm[5], run.strip()))
+
+    def operator(op, args, cm, tm):
+        if op == b"Do":
+            tops.append(cm[5] + max(cm[3], 0))
+
+    pdf_page.extract_text(visitor_text=text, visitor_operand_before=operator)
+    return texts, tops
+
+
+def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_page):
+    from pypdf import PdfReader
+
+    captions = {html.unescape(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", real_page)}
+    reader = PdfReader(Path(real_report.folder) / "report.pdf")
+    seen_titles, seen_captions = set(), 0
+    for number, pdf_page in enumerate(reader.pages[2:], start=3):
+        texts, tops = _pdf_layout(pdf_page)
+        for y, run in texts:
+            if run in SECTION_TITLES:
+                seen_titles.add(run)
+                # a heading has its lead text and table or figure under it, not one line
+                below = [1 for yy, _ in texts if 60 < yy < y] + [1 for top in tops if top < y]
+                assert len(below) >= 3, (number, run)
+            if run in captions:
+                seen_captions += 1
+                # the figure starts right under its caption, on the same page
+                assert any(y - 40 < top <= y for top in tops), (number, run)
+    # six captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 5
 
 
 # --------------------------------------------------------------------------- command line

@@ -5,11 +5,29 @@ The sections themselves run end to end in tests/test_report.py (the shipped note
 
 from __future__ import annotations
 
+import base64
+import re
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
+import matplotlib
+import openpyxl
 import pandas as pd
 
-from kpitools.report_sections import ReportContext, _recommend, _table_html, esc, money, pct
+from kpitools.report import write_xlsx
+from kpitools.report_sections import (
+    Figure,
+    ReportContext,
+    _recommend,
+    _skipped_table,
+    _table_html,
+    esc,
+    money,
+    pct,
+    render_blocks,
+)
+
+matplotlib.use("Agg")
 
 
 def test_formatting_has_separators_and_no_raw_floats():
@@ -71,18 +89,22 @@ def test_recommendation_prefers_pay_for_performance_within_budget():
         pay_performance_corr=[0.9, 0.7, float("nan")],
         budget_variance=[0.10, -0.05, -0.30],
         near_threshold_share=[0.0, 0.062, 0.0],
+        pct_at_target=[0.5, 0.5, float("nan")],  # C is a commission: no targets
     )
     chosen, reasons = _recommend(_context(metrics))
     # A pays for performance best but is 10% over budget: B is the best within budget.
+    # The reasons compare B only with the schemes it competed with (C, not A, which is
+    # out) and show every number as the scheme comparison table does (+10.0%, 5.00%).
     assert chosen == "B"
     assert reasons == [
-        "Left out for going over the budget: A (+10%).",
+        "Left out for going over the budget: A (+10.0%).",
         "Of the schemes within budget, it ties pay to performance most closely: the rank "
-        "correlation between attainment and payout is 0.70 (others: A 0.90).",
-        "It costs 200 EUR per period on average, 5.0% of revenue.",
-        "It stays 5% under the budget.",
-        "50% of employee-periods reach target; the top earners (p90) get 1.50× on-target pay, "
-        "leverage (p90/p50) 2.00.",
+        "correlation between attainment and payout is 0.70 (other schemes within budget: "
+        "C n/a, as it sets no targets).",
+        "It costs 200 EUR per period on average, 5.00% of revenue.",
+        "It stays 5.0% under the budget.",
+        "50.0% of employee-periods reach target; the top earners (p90) get 1.50× on-target "
+        "pay, leverage (p90/p50) 2.00.",
         "Watch gaming: 6.2% of results sit just below a payout threshold, where holding back or "
         "pulling forward a deal pays.",
     ]
@@ -95,3 +117,127 @@ def test_recommendation_breaks_ties_on_gaming_then_cost():
     )
     chosen, _ = _recommend(_context(metrics))
     assert chosen == "C"
+
+
+def test_recommendation_of_a_scheme_without_targets_has_no_na_share_at_target():
+    metrics = _metrics(
+        pay_performance_corr=[float("nan"), 0.8, 0.9],
+        pct_at_target=[float("nan"), 0.6, 0.7],
+        budget_variance=[-0.5, 0.2, 0.1],
+    )
+    chosen, reasons = _recommend(_context(metrics))
+    # B and C are over budget: the commission A is the only scheme left.
+    assert chosen == "A"
+    assert reasons == [
+        "Left out for going over the budget: B (+20.0%), C (+10.0%).",
+        "It costs 200 EUR per period on average, 5.00% of revenue.",
+        "It stays 50.0% under the budget.",
+        "The top earners (p90) get 1.50× on-target pay, leverage (p90/p50) 2.00.",
+    ]
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_caption_figure_and_alt_text_stay_together():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    table = pd.DataFrame({"KPI": ["Revenue"], "On target": ["56%"]})
+    page = render_blocks(
+        [
+            "## History\n\nHow often & why.",
+            table,
+            Figure(fig, caption="Share <on> target:", alt='Bar chart: "revenue" 56%'),
+            "Closing words.",
+        ]
+    )
+    assert not plt.get_fignums()  # the figure is closed once embedded
+    shown = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,PNG", page)
+    # The heading and its lead text are kept on the page of the table after them; the
+    # caption is inside the figure, above the image; the alt text is escaped.
+    assert shown == (
+        '<div class="kpi-section"><div class="kpi-keep"><h2 id="History">History'
+        '<a class="anchor-link" href="#History">&#182;</a></h2><p>How often &amp; why.</p>\n'
+        + _table_html(table)
+        + "</div>\n"
+        '<figure class="kpi-figure"><figcaption>Share <on> target:</figcaption>'
+        '<img src="data:image/png;base64,PNG" alt="Bar chart: &quot;revenue&quot; 56%">'
+        "</figure>\n"
+        '<div class="kpi-keep"><p>Closing words.</p></div></div>'
+    )
+    parser = _Tags()
+    parser.feed(page)
+    images = [attrs for tag, attrs in parser.tags if tag == "img"]
+    assert [a["alt"] for a in images] == ['Bar chart: "revenue" 56%']
+    assert base64.b64decode(images[0]["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_workbook_with_an_all_empty_text_column_and_ratio_columns(tmp_path):
+    # A client without roles: the 'role' column is empty. It used to stop the whole
+    # report (int(NaN) while sizing the column).
+    frame = pd.DataFrame(
+        {
+            "scheme": ["Commission", "Tiered"],
+            "role": pd.Series([None, None], dtype=object),
+            "budget_variance": [-0.694, 0.097],
+            "subtotal": [1234.5, 0.0],
+            "after_cap": [1234.5, 0.0],
+        }
+    )
+    write_xlsx({"metrics": frame}, tmp_path / "w.xlsx", currency="USD")
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["metrics"]
+    assert [ws.cell(2, j).value for j in range(1, 6)] == [
+        "Commission",
+        None,
+        -0.694,
+        1234.5,
+        1234.5,
+    ]
+    # budget_variance is a ratio (-69.4%), not an amount of money
+    assert [ws.cell(2, j).number_format for j in range(3, 6)] == [
+        "0.0%",
+        '#,##0.00 "USD"',
+        '#,##0.00 "USD"',
+    ]
+    assert ws.column_dimensions["B"].width == len("role") + 3
+
+
+def test_skipped_periods_name_the_kpi_not_the_key_path():
+    skipped = pd.DataFrame(
+        {
+            "scheme": ["Tiered"] * 2,
+            "period": ["1996-07", "1996-08"],
+            "reason": [
+                "components[0] (units_sold): percentile (of peers) has no history: no actuals "
+                "in 1996-01 to 1996-06; components[1] (revenue): percentile (of peers) has no "
+                "history: no actuals in 1996-01 to 1996-06"
+            ]
+            * 2,
+        }
+    )
+    ctx = ReportContext(
+        client="Acme",
+        currency="USD",
+        data_source="kpis.csv",
+        quality=None,
+        data=pd.DataFrame({"period": ["1996-07"], "kpi": ["units_sold"]}),
+        simulation=SimpleNamespace(skipped=skipped),
+    )
+    table = _skipped_table(ctx)
+    assert table.to_dict("records") == [
+        {
+            "Scheme": "Tiered",
+            "Periods": "1996-07, 1996-08 (2)",
+            "Why": "Units sold: percentile (of peers) has no history: no actuals in 1996-01 to "
+            "1996-06; Revenue: percentile (of peers) has no history: no actuals in 1996-01 "
+            "to 1996-06",
+        }
+    ]
