@@ -162,6 +162,12 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "write every value of the KPI the same way, as 35% or as 0.35 (12 is read as 12, "
         "that is 1,200%; if it means 12%, write 12% or 0.12).",
     ),
+    "whole_percent": (
+        "percent KPI written as whole percentages (its values are mostly above 2, that is "
+        "200%): read as written",
+        "percent KPIs are stored as fractions: write 0.35 or 35% for 35%; nothing to do if "
+        "the values really are that high.",
+    ),
     "duplicate": (
         "duplicate employee × period × KPI",
         "keep one row per employee, period and KPI, or sum them with duplicates='sum' "
@@ -1814,10 +1820,11 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
                 "bad_target",
             )
             t_bad = np.zeros(n, dtype=bool) if t_bad is None else t_bad
+            t_pct = _mask(t_num.percent, n)
             entries.append((t_num, t_col))
         else:
             t_values = np.full(n, np.nan)
-            t_bad = np.zeros(n, dtype=bool)
+            t_bad = t_pct = np.zeros(n, dtype=bool)
         _percent_mixed(issues, None, entries, raw.rows)
         idx = np.flatnonzero(keep)
         part = pd.DataFrame(
@@ -1827,6 +1834,8 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
                 "kpi": c,
                 "_actual": values[idx],
                 "_actual_bad": bad[idx],
+                "_actual_pct": _mask(num.percent, n)[idx],
+                "_target_pct": t_pct[idx],
                 "_actual_text": frame[c].to_numpy(dtype=object)[idx],
                 "_actual_col": raw.original[c],
                 "_target": t_values[idx],
@@ -1935,6 +1944,8 @@ def _validate(
         entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
         _percent_mixed(issues, kpi, entries, rows)
         bad_any = _union(a_missing, a_bad, t_bad)
+        a_pct, t_pct = a_num.percent, t_num.percent if t_num is not None else None
+        value_cols = (actual_col, target_col)
     else:
         if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
             raise _CarefulNeeded()
@@ -1947,6 +1958,9 @@ def _validate(
         t_bad = melted["_target_bad"].to_numpy(dtype=bool)
         bad_any = _union(_some(a_bad), _some(t_bad))
         orig = {**orig, "kpi": "kpi"}
+        a_pct = _some(melted["_actual_pct"].to_numpy(dtype=bool))
+        t_pct = _some(melted["_target_pct"].to_numpy(dtype=bool))
+        value_cols = (None, None)
 
     parsed = np.array(
         [_format_period(_parse_one_period(str(u)), None) for u in period_text.uniques],
@@ -2008,6 +2022,17 @@ def _validate(
                 severity="warning",
                 note=" ".join(hints),
             )
+        percent_unit = np.array(
+            [getattr(library.get(str(k)), "unit", None) == "percent" for k in kpi_uniques] + [False]
+        )
+        if percent_unit.any():
+            for values, written, column, what in (
+                (actual, a_pct, value_cols[0], ""),
+                (target, t_pct, value_cols[1], "target "),
+            ):
+                _whole_percentages(
+                    issues, kpi, percent_unit, (a_pct, t_pct), values, written, column, what, rows
+                )
         negative = _some(nonneg[kpi_codes] & (actual < 0)) if nonneg.any() else None
         if negative is not None:
             col = orig["actual"] if layout == "long" else None
@@ -2083,6 +2108,46 @@ def _numbers(values: pd.Series, decimal_comma: bool) -> _Numbers:
         if np.isfinite(out).all():
             return _Numbers(out, None, None)
     return _read_numbers(values, decimal_comma=decimal_comma)
+
+
+def _mask(mask: np.ndarray | None, n: int) -> np.ndarray:
+    return np.zeros(n, dtype=bool) if mask is None else mask
+
+
+def _whole_percentages(
+    issues: _Issues,
+    kpi: _Text,
+    percent_unit: np.ndarray,
+    written_pct: tuple[np.ndarray | None, np.ndarray | None],
+    values: np.ndarray,
+    written: np.ndarray | None,
+    column: str | None,
+    what: str,
+    rows: Any,
+) -> None:
+    """Warn about a percent KPI (library unit ``percent``, stored as a fraction) whose
+    plain values are mostly above 2 (200%): most likely typed as whole percentages
+    (35 for 35%). KPIs with cells written with % are left to :func:`_percent_mixed`."""
+    codes = kpi.codes
+    with_pct = np.zeros(len(percent_unit), dtype=bool)
+    for mask in written_pct:
+        if mask is not None:
+            with_pct[codes[mask]] = True
+    with_pct[-1] = False
+    plain = np.isfinite(values) & (percent_unit & ~with_pct)[codes]
+    if written is not None:
+        plain &= ~written
+    if not plain.any():
+        return
+    median = pd.Series(np.abs(values[plain])).groupby(codes[plain]).median()
+    looks = np.zeros(len(percent_unit), dtype=bool)
+    looks[median.index[median.to_numpy() > 2]] = True
+    flag = _some(plain & looks[codes] & (np.abs(values) > 1))
+    if flag is None:
+        return
+    what = what if column is None else ""  # a wide table: one warning for both columns
+    shown = pd.Series(kpi.values(flag), dtype="str") + f" {what}= " + _show_floats(values[flag])
+    issues.add("whole_percent", column, rows[flag], shown.array, severity="warning")
 
 
 def _formula_mask(raw: _Raw, column: str) -> np.ndarray | None:

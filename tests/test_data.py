@@ -1366,3 +1366,54 @@ def test_xlsx_formula_in_a_text_column_is_not_looked_up(tmp_path):
         "- column 'employee': no employee id (1 row): row 2",
         "  Suggestion: fill in the employee id or delete the row.",
     )
+
+
+WHOLE = (
+    "percent KPI written as whole percentages (its values are mostly above 2, that is 200%): "
+    "read as written"
+)
+WHOLE_SUGGESTION = (
+    "  Suggestion: percent KPIs are stored as fractions: write 0.35 or 35% for 35%; nothing to "
+    "do if the values really are that high."
+)
+
+
+def test_percent_kpi_typed_as_whole_percentages_is_named(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,gross_margin_pct,35,30\n"  # median |actual| 31.5 > 2: 35 means 35%
+        "B,2025-01,gross_margin_pct,28,30\n"
+        "C,2025-01,quota_attainment,1.2,\n"  # 120% as a fraction: median 1.05, fine
+        "D,2025-01,quota_attainment,0.9,\n"
+        "E,2025-01,win_rate,0.35,0.3\n"  # fractions: fine
+        "F,2025-01,revenue,120000,100000\n"  # not a percent KPI
+    )
+    path = write(tmp_path, "pct.csv", text)
+    report = data.check(path, library=load_library())
+    assert report.ok
+    assert report.data["actual"].tolist() == [35.0, 28.0, 1.2, 0.9, 0.35, 120000.0]
+    assert report._lines == (
+        f"- column 'actual': {WHOLE} (2 rows): row 2 ('gross_margin_pct = 35'), "
+        "row 3 ('gross_margin_pct = 28')",
+        WHOLE_SUGGESTION,
+        f"- column 'target': {WHOLE} (2 rows): row 2 ('gross_margin_pct = 30'), "
+        "row 3 ('gross_margin_pct = 30')",
+        WHOLE_SUGGESTION,
+    )
+    assert data.check(path)._lines == ()  # without a library units are unknown
+
+
+def test_percent_kpi_typed_as_whole_percentages_in_a_wide_table(tmp_path):
+    text = (
+        "employee,period,gross_margin_pct,target_gross_margin_pct,win_rate\n"
+        "A,2025-01,35,0.3,40%\n"  # win_rate written with %: not a whole percentage
+        "B,2025-01,28,0.3,0.5\n"
+    )
+    path = write(tmp_path, "pctw.csv", text)
+    report = data.check(path, library=load_library())
+    assert report._lines == (
+        f"- column 'win_rate': {CONVERTED} (1 row): row 2 ('40%' → 0.4)",
+        CONVERTED_SUGGESTION,
+        f"- {WHOLE} (2 rows): row 2 ('gross_margin_pct = 35'), row 3 ('gross_margin_pct = 28')",
+        WHOLE_SUGGESTION,
+    )
