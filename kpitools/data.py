@@ -30,10 +30,13 @@ Choices written down here (a consultant's expectations):
   a fraction (``35%`` → 0.35, as percent KPIs are stored), a currency sign or code
   before or after the amount is dropped (``$ € £ ¥ ₽ ₸ ₴ руб. р. RUB USD EUR GBP CHF
   CNY JPY KZT UAH BYN``), accounting brackets make it negative (``(1,234)`` →
-  -1234). A Unicode minus (``−12``) and exponents (``1.2E+03``) are plain numbers;
-  ``1,234.50`` and ``1.234,50`` (both separators) are read in any file. A number
-  above 1 in a KPI whose other cells are written with % is kept as written and named
-  in a warning (``12`` next to ``35%``: 12% or 1,200%?).
+  -1234), as does SAP's trailing minus (``1.234,50-``); a currency with a dash alone
+  is Excel's accounting zero (``$ -`` → 0). A Unicode minus (``−12``) and exponents
+  (``1.2E+03``) are plain numbers; ``1,234.50`` and ``1.234,50`` (both separators)
+  are read in any file. A number above 1 in a KPI whose other cells are written with
+  % is kept as written and named in a warning (``12`` next to ``35%``: 12% or
+  1,200%?); with a library, so is a percent KPI whose plain values are mostly above
+  2 (``35`` typed for 35%).
 - Excel error values (``#N/A``, ``#DIV/0!``, ``#VALUE!``, ``#REF!`` …) are errors of
   their own, not "not a number". In XLSX, a formula without a calculated value (a
   workbook written by a script) is an error, never an empty cell: the workbook is
@@ -1368,10 +1371,11 @@ _EXCEL_ERROR = re.compile(
 # currency signs and codes written before or after an amount (a short, explicit list)
 _CURRENCY = r"US\$|\$|€|£|¥|₽|₸|₴|руб\.?|р\.?|RUB|RUR|USD|EUR|GBP|CHF|CNY|JPY|KZT|UAH|BYN"
 # a number dressed as a sheet shows it (spaces already removed): accounting brackets,
-# a sign, a currency before or after, a percent sign
+# a sign, a currency before or after, a percent sign, SAP's trailing minus (1.234,50-);
+# a currency with a dash alone is Excel's accounting zero ($ -, - ₽)
 _DRESSED = re.compile(
     rf"^(?P<open>\()?(?P<s1>[-+])?(?P<pre>{_CURRENCY})?(?P<s2>[-+])?"
-    r"(?P<num>(?:\d[\d.,]*|[.,]\d+)(?:[eE][-+]?\d+)?)"
+    r"(?:(?P<num>(?:\d[\d.,]*|[.,]\d+)(?:[eE][-+]?\d+)?)(?P<s3>-)?|(?P<zero>-+))"
     rf"(?P<pct>%)?(?P<post>{_CURRENCY})?(?P<close>\))?$",
     re.IGNORECASE,
 )
@@ -1492,22 +1496,30 @@ def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
     parts = _extract(odd, _DRESSED)
     has = {k: (v != "").to_numpy() for k, v in parts.items()}
     sign = parts["s1"].where(has["s1"], parts["s2"])
+    signed = has["s1"] | has["s2"]
     valid = (
         has["num"]
         & (has["open"] == has["close"])
         & ~(has["s1"] & has["s2"])
-        & ~(has["open"] & (has["s1"] | has["s2"]))
+        & ~(has["open"] & (signed | has["s3"]))
+        & ~(signed & has["s3"])
         & ~(has["pre"] & has["post"])
         & ~(has["pct"] & (has["pre"] | has["post"]))
-        & (has["open"] | has["pct"] | has["pre"] | has["post"])
+        & (has["open"] | has["pct"] | has["pre"] | has["post"] | has["s3"])
+    )
+    zero = (
+        has["zero"]
+        & (has["pre"] != has["post"])
+        & ~(has["open"] | has["close"] | signed | has["pct"])
     )
     num = _normalise_number_text(parts["num"].where(valid, None), decimal_comma)
     exact_pct = has["pct"] & ~num.str.contains("[eE]", regex=True).fillna(False).to_numpy(bool)
     number = _to_float(num.mask(exact_pct, num + "e-2"))  # 35.1% → 0.351 exactly as typed
     number = np.where(has["pct"] & ~exact_pct, number / 100, number)
-    negative = has["open"] | (sign == "-").to_numpy()
+    negative = has["open"] | has["s3"] | (sign == "-").to_numpy()
     number = np.where(negative, -number, number)
-    ok = valid & np.isfinite(number)
+    number[zero] = 0.0
+    ok = (valid | zero) & np.isfinite(number)
     if excel.any():
         result.excel = np.zeros(len(out), dtype=bool)
         result.excel[idx[excel]] = True

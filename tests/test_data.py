@@ -1417,3 +1417,27 @@ def test_percent_kpi_typed_as_whole_percentages_in_a_wide_table(tmp_path):
         f"- {WHOLE} (2 rows): row 2 ('gross_margin_pct = 35'), row 3 ('gross_margin_pct = 28')",
         WHOLE_SUGGESTION,
     )
+
+
+def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
+    text = (
+        "employee;period;kpi;actual;target\n"
+        "A;2025-01;revenue;1.234,50-;$ -\n"  # SAP writes -1234.50 so; "$ -" is a zero
+        "B;2025-01;revenue;-   ₽;100-\n"  # Russian accounting zero; -100
+        "C;2025-01;revenue;-;1\n"  # a bare dash stays unreadable: zero or no value?
+    )
+    path = write(tmp_path, "sap.csv", text)
+    report = data.check(path)
+    assert report._lines == (
+        "- column 'actual': not a number (1 row): row 4 ('-')",
+        "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
+        "or text.",
+        f"- column 'actual': {CONVERTED} (2 rows): row 2 ('1.234,50-' → -1234.5), "
+        "row 3 ('-   ₽' → 0)",
+        CONVERTED_SUGGESTION,
+        f"- column 'target': {CONVERTED} (2 rows): row 2 ('$ -' → 0), row 3 ('100-' → -100)",
+        CONVERTED_SUGGESTION,
+    )
+    good = data.check(write(tmp_path, "sap2.csv", text.replace("C;2025-01;revenue;-;1\n", "")))
+    assert good.data["actual"].tolist() == [-1234.5, 0.0]
+    assert good.data["target"].tolist() == [0.0, -100.0]
