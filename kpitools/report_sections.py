@@ -396,8 +396,8 @@ def render_blocks(blocks: Sequence[Any] | None) -> str:
 
     Examples
     --------
-    >>> render_blocks(["## Title\\n\\nSome text."])[:28]
-    '<div class="kpi-section"><h2'
+    >>> render_blocks(["Some text."])
+    '<div class="kpi-section"><div class="kpi-keep"><p>Some text.</p></div></div>'
     """
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -502,6 +502,15 @@ def executive_summary(ctx: ReportContext) -> list[Any]:
         if len(missing):
             names = ", ".join(esc(ctx.kpi_name(k)) for k in missing["kpi"].head(4))
             bullets.append(f"KPIs that chronically miss their targets: {names}.")
+    teams = _hit_rates(ctx, "team")
+    if teams is not None and len(teams) > 1:
+        missing = teams[teams["hit_rate"] < CHRONIC_MISS]
+        if len(missing):
+            names = ", ".join(
+                f"{esc(t)} ({pct(r)} on target)"
+                for t, r in zip(missing["team"].head(4), missing["hit_rate"].head(4), strict=True)
+            )
+            bullets.append(f"Teams that chronically miss their targets: {names}.")
     if ctx.checks is not None:
         counts = f"{len(ctx.checks.errors)} errors, {len(ctx.checks.warnings)} warnings"
         bullets.append(f"KPI set check: {counts}.")
@@ -522,12 +531,23 @@ def goals_and_cascade(ctx: ReportContext) -> list[Any]:
 
     design = ctx.design
     table = ctx.cascade.summary
-    cols = [c for c in ("goal", "name", "display") if c in table.columns]
-    shown = table[cols].rename(columns={"goal": "Goal", "name": "Name", "display": "Value"})
+    # Goals by name (their ids are the design file's keys, not the client's words).
+    cols = [c for c in ("name", "how", "display") if c in table.columns]
+    shown = table[cols].rename(columns={"name": "Goal", "how": "Set as", "display": "Value"})
+    if "Set as" in shown:
+        words = {"target": "Given target", "solved": "Worked out", "assumption": "Assumption"}
+        how = shown["Set as"].astype(str)
+        shown["Set as"] = how.map(words).fillna(how.str.capitalize())
+    other_currency = (
+        f" Goal amounts are in {esc(design.currency)}, as in the design; bonus amounts in "
+        f"{esc(ctx.currency)}."
+        if design.currency and design.currency != ctx.currency
+        else ""
+    )
     blocks: list[Any] = [
         "## Goals and cascade\n\n"
         f"The top goal, **{esc(design.goal(design.top_goal).name)}**, breaks down into drivers; "
-        "targets flow down the tree from the assumptions held fixed.",
+        "targets flow down the tree from the assumptions held fixed." + other_currency,
         shown,
     ]
     fig, ax = _figure(7.5, 4.2)

@@ -241,3 +241,70 @@ def test_skipped_periods_name_the_kpi_not_the_key_path():
             "to 1996-06",
         }
     ]
+
+
+def test_goals_table_shows_names_and_says_when_the_design_has_another_currency():
+    from kpitools.design import cascade, load_design
+    from kpitools.report_sections import DEMO_DESIGN, goals_and_cascade
+
+    design = load_design(DEMO_DESIGN.parent / "sales_generator.yaml")  # in RUB
+    ctx = ReportContext(
+        client="Northwind",
+        currency="USD",
+        data_source="kpis.csv",
+        quality=None,
+        data=pd.DataFrame({"period": ["1997-01"], "kpi": ["revenue"]}),
+        design=design,
+        cascade=cascade(design),
+    )
+    blocks = goals_and_cascade(ctx)
+    assert blocks[0] == (
+        "## Goals and cascade\n\nThe top goal, **Earn 2 million rubles in February**, breaks "
+        "down into drivers; targets flow down the tree from the assumptions held fixed. Goal "
+        "amounts are in RUB, as in the design; bonus amounts in USD."
+    )
+    # 2,000,000 RUB = 200 units × 10,000 RUB per unit
+    assert blocks[1].to_dict("records") == [
+        {"Goal": "Earn 2 million rubles in February", "Set as": "Given target",
+         "Value": "2,000,000 RUB"},
+        {"Goal": "Units sold", "Set as": "Worked out", "Value": "200"},
+        {"Goal": "Average price per unit", "Set as": "Assumption", "Value": "10,000 RUB"},
+    ]  # fmt: skip
+    assert isinstance(blocks[2], Figure) and blocks[2].alt.startswith("Goal tree: Earn 2")
+
+
+def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
+    from kpitools.report_sections import executive_summary
+
+    data = pd.DataFrame(
+        {
+            "employee": ["E1"] * 6 + ["E2"] * 6,
+            "team": ["North"] * 6 + ["South"] * 6,
+            "period": ["2025-01", "2025-02", "2025-03"] * 4,
+            "kpi": (["units_sold"] * 3 + ["revenue"] * 3) * 2,
+            "actual": [9, 12, 8, 100, 100, 100, 10, 11, 12, 100, 100, 100],
+            "target": [10.0] * 3 + [100.0] * 3 + [10.0] * 3 + [100.0] * 3,
+        }
+    )
+    quality = SimpleNamespace(kpis=["revenue", "units_sold"], rows_kept=12, rows_read=12, issues=[])
+    ctx = ReportContext(
+        client="Acme", currency="EUR", data_source="d.csv", quality=quality, data=data
+    )
+    # units sold 4 of 6 on target (67%), revenue 6 of 6, North 4 of 6 (67%), South 6 of 6:
+    # nothing under 50%, so no chronic-miss line.
+    assert executive_summary(ctx) == [
+        "## Executive summary\n\n"
+        "This report for **Acme** reviews 2 employees' results from 2025-01 to 2025-03 (2 KPIs)."
+        "\n\n- Data quality: 12 of 12 rows used, no issues."
+    ]
+    low = data.assign(actual=[9, 12, 8, 90, 90, 100, 10, 11, 12, 100, 100, 100])
+    # units sold: 9,12,8 | 10,11,12 -> 4 of 6 on target (67%); revenue: 90,90,100 | 100 x3
+    # -> 4 of 6 (67%); North: 12,100 on target of 9,12,8,90,90,100 -> 2 of 6 (33%) < 50%;
+    # South: 6 of 6.
+    ctx = ReportContext(
+        client="Acme", currency="EUR", data_source="d.csv", quality=quality, data=low
+    )
+    assert executive_summary(ctx)[0].endswith(
+        "\n\n- Teams that chronically miss their targets: North (33% on target).\n"
+        "- Data quality: 12 of 12 rows used, no issues."
+    )
