@@ -1135,18 +1135,29 @@ def _uncalculated_formulas(
         return {}
     import openpyxl
 
+    first, last = min(i for i, _ in empty), max(i for i, _ in empty)
+    left, right = min(cols), max(cols)
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         ws = wb.worksheets[sheet_index]
-        cells = list(ws.iter_rows(min_row=start + 2, values_only=True))
+        cells = list(
+            ws.iter_rows(
+                min_row=start + 2 + first,
+                max_row=start + 2 + last,
+                min_col=left + 1,
+                max_col=right + 1,
+                values_only=True,
+            )
+        )
     finally:
         wb.close()
     found: dict[tuple[int, int], str] = {}
     for i, j in empty:
+        i, j = i - first, j - left
         value = cells[i][j] if i < len(cells) and j < len(cells[i]) else None
         text = getattr(value, "text", value)  # an array formula keeps its text in .text
         if isinstance(text, str) and text.startswith("="):
-            found[(i, j)] = text
+            found[(i + first, j + left)] = text
     return found
 
 

@@ -573,6 +573,10 @@ def run_aggregation(
             excel = read.excel if read.excel is not None else np.zeros(len(rows), dtype=bool)
             text = cols.text(spec.column)
             note = f"(in measure {spec.name!r})"
+            formula = _data._formula_mask(raw, spec.column)  # XLSX formulas never calculated
+            if formula is not None:
+                cols.report(issues, "formula", spec.column, formula & mask, text, note)
+                bad = bad & ~formula
             cols.report(issues, "bad_number", spec.column, bad & ~excel & mask, text, note)
             cols.report(issues, "excel_error", spec.column, excel & mask, text, note)
             cols.report(issues, "missing_number", spec.column, missing & mask, None, note)

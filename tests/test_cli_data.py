@@ -399,3 +399,25 @@ def test_aggregate_counts_a_bad_cell_once_when_two_measures_read_it(tmp_path, ca
         "  Suggestion: write plain numbers without units or text, or filter the rows out with "
         "'where'.",
     ]
+
+
+def test_aggregate_names_formulas_excel_never_calculated(tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["sales_agent", "deal_stage", "close_date", "close_value"])
+    ws.append(["Anna", "Won", "2017-03-01", 100])
+    ws.append(["Anna", "Won", "2017-03-05", "=D2*2"])  # a script wrote it: no cached value
+    ws.append(["Bob", "Won", "2017-04-10", None])  # truly empty: a warning (not shown here)
+    events = tmp_path / "crm.xlsx"
+    wb.save(events)
+    code, out, err = run(aggregate_args(events, tmp_path / "kpis.csv"), capsys)
+    assert code == 2
+    assert err.splitlines()[1:] == [
+        "- column 'close_value': formula without a calculated value (the workbook was saved by "
+        "a program that does not calculate formulas): the value is unknown (1 row): "
+        "row 3 ('=D2*2') (in measure 'won_revenue')",
+        "  Suggestion: open the workbook in Excel (or LibreOffice) and save it, so that the "
+        "formulas are calculated, or export the sheet to CSV; then load it again.",
+    ]
