@@ -165,6 +165,11 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "write every value of the KPI the same way, as 35% or as 0.35 (12 is read as 12, "
         "that is 1,200%; if it means 12%, write 12% or 0.12).",
     ),
+    "mixed_currency": (
+        "amounts in another currency than the KPI's other amounts: not converted",
+        "convert the amounts to one currency before loading (kpitools never converts "
+        "currencies); nothing to do if each employee is paid in the currency of the amounts.",
+    ),
     "whole_percent": (
         "percent KPI written as whole percentages (its values are mostly above 2, that is "
         "200%): read as written",
@@ -1381,6 +1386,20 @@ _EXCEL_ERROR = re.compile(
 )
 # currency signs and codes written before or after an amount (a short, explicit list)
 _CURRENCY = r"US\$|\$|€|£|¥|₽|₸|₴|руб\.?|р\.?|RUB|RUR|USD|EUR|GBP|CHF|CNY|JPY|KZT|UAH|BYN"
+# the currency each sign or code stands for (¥ is yen or yuan: left as written)
+_CURRENCY_CODES = {
+    **dict.fromkeys(["$", "us$", "usd"], "USD"),
+    **dict.fromkeys(["€", "eur"], "EUR"),
+    **dict.fromkeys(["£", "gbp"], "GBP"),
+    **dict.fromkeys(["₽", "руб", "руб.", "р", "р.", "rub", "rur"], "RUB"),
+    **dict.fromkeys(["₸", "kzt"], "KZT"),
+    **dict.fromkeys(["₴", "uah"], "UAH"),
+    "¥": "¥",
+    "jpy": "JPY",
+    "cny": "CNY",
+    "byn": "BYN",
+    "chf": "CHF",
+}
 # a number dressed as a sheet shows it (spaces already removed): accounting brackets,
 # a sign, a currency before or after, a percent sign, SAP's trailing minus (1.234,50-);
 # a currency with a dash alone is Excel's accounting zero ($ -, - ₽)
@@ -1403,6 +1422,7 @@ class _Numbers:
     converted: np.ndarray | None = None  # read from %, a currency or accounting brackets
     percent: np.ndarray | None = None  # written with %
     shown: np.ndarray | None = None  # "'35%' → 0.35" for each converted row, in row order
+    currency: np.ndarray | None = None  # per row: the currency written (USD, EUR …) or None
 
 
 def _normalise_number_text(cleaned: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -1547,6 +1567,11 @@ def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
             result.percent[idx[ok & has["pct"]]] = True
         typed = text.iloc[rows].str.strip().reset_index(drop=True)
         result.shown = ("'" + typed + "' → " + _show_floats(number[ok])).to_numpy(dtype=object)
+        written = (parts["pre"] + parts["post"]).str.lower()[ok]
+        if (written != "").any():
+            codes = written.map(_CURRENCY_CODES).to_numpy(dtype=object)
+            result.currency = np.full(len(out), None, dtype=object)
+            result.currency[rows] = np.where(written != "", codes, None)
     return result
 
 
@@ -1849,6 +1874,7 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
             t_values = np.full(n, np.nan)
             t_bad = t_pct = np.zeros(n, dtype=bool)
         _percent_mixed(issues, None, entries, raw.rows)
+        _mixed_currencies(issues, None, entries, raw.rows)
         idx = np.flatnonzero(keep)
         part = pd.DataFrame(
             {
@@ -1966,6 +1992,7 @@ def _validate(
             )
         entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
         _percent_mixed(issues, kpi, entries, rows)
+        _mixed_currencies(issues, kpi, entries, rows)
         bad_any = _union(a_missing, a_bad, t_bad)
         a_pct, t_pct = a_num.percent, t_num.percent if t_num is not None else None
         value_cols = (actual_col, target_col)
@@ -2201,6 +2228,47 @@ def _report_numbers(
     if num.converted is not None:
         issues.add("converted", column, rows[num.converted], num.shown, severity="warning")
     return _union(bad, excel, formula)
+
+
+def _mixed_currencies(
+    issues: _Issues, kpi: _Text | None, entries: Sequence[tuple[_Numbers, str]], rows: Any
+) -> None:
+    """Warn about amounts of one KPI written in several currencies (never converted).
+
+    The cells in a currency other than the KPI's most frequent one are named. ``kpi``:
+    the KPI of each row (long table), None for one wide column (with its target column).
+    """
+    if all(num.currency is None for num, _ in entries):
+        return
+    parts = []
+    for e, (num, _) in enumerate(entries):
+        if num.currency is None:
+            continue
+        pos = np.flatnonzero(pd.notna(num.currency))
+        codes = kpi.codes[pos] if kpi is not None else np.zeros(len(pos), dtype=np.int32)
+        parts.append(pd.DataFrame({"e": e, "pos": pos, "k": codes, "cur": num.currency[pos]}))
+    cells = pd.concat(parts, ignore_index=True)
+    cells = cells[cells["k"] >= 0]
+    if cells.groupby("k")["cur"].nunique().max() < 2:
+        return
+    counts = cells.groupby(["k", "cur"]).size().rename("n").reset_index()
+    main = counts.sort_values(["k", "n"], ascending=[True, False], kind="stable")
+    main = main.drop_duplicates("k").set_index("k")["cur"]
+    odd = cells[cells["cur"].to_numpy() != main.reindex(cells["k"]).to_numpy()]
+    for e, grp in odd.groupby("e", sort=True):
+        num, column = entries[int(e)]
+        pos = np.sort(grp["pos"].to_numpy())
+        text = (
+            pd.Series(num.currency[pos], dtype="str")
+            + " beside "
+            + pd.Series(
+                main.reindex(kpi.codes[pos] if kpi is not None else np.zeros(len(pos))).to_numpy(),
+                dtype="str",
+            )
+        )
+        if kpi is not None:
+            text = pd.Series(kpi.values(pos), dtype="str") + ": " + text
+        issues.add("mixed_currency", column, rows[pos], text.array, severity="warning")
 
 
 def _percent_mixed(

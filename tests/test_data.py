@@ -1090,7 +1090,7 @@ def test_comma_file_reads_percent_currency_brackets_minus_and_exponents(tmp_path
         "employee,period,kpi,actual,target\n"
         "A,2025-01,conversion,35%,40 %\n"  # 2: 35e-2 and 40e-2
         'A,2025-01,revenue,"$1,234.50",USD 1000\n'  # 3
-        'B,2025-01,revenue,"(1,234)",1000 EUR\n'  # 4: accounting negative
+        'B,2025-01,revenue,"(1,234)",1000 USD\n'  # 4: accounting negative
         "C,2025-01,revenue,\u221212,1.2E+03\n"  # 5: Unicode minus, exponent: no warning
         "D,2025-01,conversion,35.1%,0.4\n"  # 6: 35.1e-2, not 35.1 / 100 (0.35100000000000003)
         "E,2025-01,revenue,-$3,\n"  # 7
@@ -1106,7 +1106,7 @@ def test_comma_file_reads_percent_currency_brackets_minus_and_exponents(tmp_path
         "row 7 ('-$3' → -3)\n"
         f"{CONVERTED_SUGGESTION}\n"
         f"- column 'target': {CONVERTED} (3 rows): row 2 ('40 %' → 0.4), "
-        "row 3 ('USD 1000' → 1000), row 4 ('1000 EUR' → 1000)\n"
+        "row 3 ('USD 1000' → 1000), row 4 ('1000 USD' → 1000)\n"
         f"{CONVERTED_SUGGESTION}"
     )
 
@@ -1114,12 +1114,12 @@ def test_comma_file_reads_percent_currency_brackets_minus_and_exponents(tmp_path
 def test_semicolon_decimal_comma_file_reads_euro_roubles_and_brackets(tmp_path):
     text = (
         "employee;period;kpi;actual;target\n"
-        "A;2025-01;revenue;€ 1.234,50;1 000\n"  # 2: dots group thousands, comma decimals
+        "A;2025-01;revenue_eu;€ 1.234,50;1 000\n"  # 2: dots group thousands, comma decimals
         "B;2025-01;revenue;₽ 1 234;(1 000)\n"  # 3
         "C;2025-01;revenue;1 234 руб.;1\u00a0000 р.\n"  # 4: no-break space
         "D;2025-01;conversion;12,5 %;0,4\n"  # 5: 12.5e-2
         "E;2025-01;revenue;1,2E+03;\u22121,5\n"  # 6: plain numbers
-        "F;2025-01;revenue;$1,234.50;\n"  # 7: both separators: unambiguous
+        "F;2025-01;revenue_us;$1,234.50;\n"  # 7: both separators: unambiguous
     )
     path = write(tmp_path, "eu.csv", text)
     df, message_ = load_warning(path)
@@ -1137,10 +1137,10 @@ def test_semicolon_decimal_comma_file_reads_euro_roubles_and_brackets(tmp_path):
     )
 
 
-def test_cp1251_file_with_roubles_euros_and_percent(tmp_path):
+def test_cp1251_file_with_roubles_and_percent(tmp_path):
     text = (
         "сотрудник;period;kpi;actual;target;employee\n"
-        "x;2025-01;выручка;1 234 руб.;€ 1.000,00;Иванов\n"
+        "x;2025-01;выручка;1 234 руб.;1.000,00 р.;Иванов\n"
         "x;2025-01;конверсия;35%;0,4;Иванов\n"
     )
     path = write(tmp_path, "cp.csv", text, encoding="cp1251")
@@ -1155,7 +1155,7 @@ def test_cp1251_file_with_roubles_euros_and_percent(tmp_path):
         f"- column 'actual': {CONVERTED} (2 rows): row 2 ('1 234 руб.' → 1234), "
         "row 3 ('35%' → 0.35)",
         CONVERTED_SUGGESTION,
-        f"- column 'target': {CONVERTED} (1 row): row 2 ('€ 1.000,00' → 1000)",
+        f"- column 'target': {CONVERTED} (1 row): row 2 ('1.000,00 р.' → 1000)",
         CONVERTED_SUGGESTION,
     )
 
@@ -1422,7 +1422,7 @@ def test_percent_kpi_typed_as_whole_percentages_in_a_wide_table(tmp_path):
 def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
     text = (
         "employee;period;kpi;actual;target\n"
-        "A;2025-01;revenue;1.234,50-;$ -\n"  # SAP writes -1234.50 so; "$ -" is a zero
+        "A;2025-01;revenue_us;1.234,50-;$ -\n"  # SAP writes -1234.50 so; "$ -" is a zero
         "B;2025-01;revenue;-   ₽;100-\n"  # Russian accounting zero; -100
         "C;2025-01;revenue;-;1\n"  # a bare dash stays unreadable: zero or no value?
     )
@@ -1441,3 +1441,34 @@ def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
     good = data.check(write(tmp_path, "sap2.csv", text.replace("C;2025-01;revenue;-;1\n", "")))
     assert good.data["actual"].tolist() == [-1234.5, 0.0]
     assert good.data["target"].tolist() == [0.0, -100.0]
+
+
+CURRENCIES = "amounts in another currency than the KPI's other amounts: not converted"
+CURRENCIES_SUGGESTION = (
+    "  Suggestion: convert the amounts to one currency before loading (kpitools never converts "
+    "currencies); nothing to do if each employee is paid in the currency of the amounts."
+)
+
+
+def test_amounts_of_one_kpi_in_several_currencies_are_named(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target\n"
+        "A,2025-01,revenue,$100,$90\n"
+        "B,2025-01,revenue,$100,EUR 90\n"  # the target in euros: USD is the KPI's currency
+        "C,2025-01,revenue,€100,90\n"
+        "D,2025-01,margin,100 руб.,₽ 90\n"  # руб. and ₽ are one currency; another KPI
+        "E,2025-01,revenue,100,90\n"  # no currency written: nothing to compare
+    )
+    report = data.check(write(tmp_path, "cur.csv", text))
+    assert report.ok
+    assert report._lines[4:] == (
+        f"- column 'target': {CURRENCIES} (1 row): row 3 ('revenue: EUR beside USD')",
+        CURRENCIES_SUGGESTION,
+        f"- column 'actual': {CURRENCIES} (1 row): row 4 ('revenue: EUR beside USD')",
+        CURRENCIES_SUGGESTION,
+    )
+    wide = "employee,period,revenue,target_revenue\nA,2025-01,$100,$90\nB,2025-01,$100,EUR 90\n"
+    assert data.check(write(tmp_path, "curw.csv", wide))._lines[4:] == (
+        f"- column 'target_revenue': {CURRENCIES} (1 row): row 3 ('EUR beside USD')",
+        CURRENCIES_SUGGESTION,
+    )
