@@ -736,7 +736,7 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
         f"Every scheme paid on the same history ({esc(ctx.period_range)}); "
         f"the baseline is **{esc(sim.baseline)}**. Costs per period are averages over the "
         "periods each scheme could evaluate.",
-        table,
+        *_column_chunks(table),
         METRIC_GLOSSARY,
     ]
     # Payout curves: the first curve component of each scheme, two to a row so the
@@ -803,7 +803,10 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
     ticks = per_period.index.astype(str)
     step = max(1, len(ticks) // 8)
     ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, ha="right")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    # Under the plot: at the side, long scheme names squeezed the plot to half the width.
+    fig.legend(
+        loc="outside lower center", ncols=min(3, len(ctx.schemes)), fontsize=8, frameon=False
+    )
     blocks.append(
         Figure(
             fig,
@@ -812,6 +815,23 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
         )
     )
     return blocks
+
+
+#: Scheme columns per comparison table: more would run off an A4 page.
+MAX_SCHEME_COLUMNS = 4
+
+
+def _column_chunks(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The comparison as tables of at most :data:`MAX_SCHEME_COLUMNS` schemes each.
+
+    Each table repeats the first (label) column; five schemes give 3 + 2, six 3 + 3.
+    """
+    label, schemes = table.columns[0], list(table.columns[1:])
+    if len(schemes) <= MAX_SCHEME_COLUMNS:
+        return [table]
+    parts = math.ceil(len(schemes) / (MAX_SCHEME_COLUMNS - 1))
+    size = math.ceil(len(schemes) / parts)
+    return [table[[label, *schemes[i : i + size]]] for i in range(0, len(schemes), size)]
 
 
 #: What the rows of the scheme comparison mean, in plain words.

@@ -13,9 +13,11 @@ from types import SimpleNamespace
 import matplotlib
 import openpyxl
 import pandas as pd
+import pytest
 
 from kpitools.report import write_xlsx
 from kpitools.report_sections import (
+    DEMO_DESIGN,
     Figure,
     ReportContext,
     _recommend,
@@ -25,6 +27,7 @@ from kpitools.report_sections import (
     money,
     pct,
     render_blocks,
+    scheme_comparison,
 )
 
 matplotlib.use("Agg")
@@ -308,3 +311,72 @@ def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
         "\n\n- Teams that chronically miss their targets: North (33% on target).\n"
         "- Data quality: 12 of 12 rows used, no issues."
     )
+
+
+@pytest.mark.parametrize(
+    ("n", "widths"), [(1, [1]), (4, [4]), (5, [3, 2]), (6, [3, 3]), (8, [3, 3, 2])]
+)
+def test_scheme_comparison_is_split_so_no_table_runs_off_the_page(n, widths):
+    from kpitools.report_sections import _column_chunks
+
+    # Six schemes in one table ran off an A4 page: four of them were cut from the PDF.
+    table = pd.DataFrame(
+        {"Metric": ["Total cost"], **{f"S{i}": [f"{i},000 EUR"] for i in range(n)}}
+    )
+    chunks = _column_chunks(table)
+    assert [len(c.columns) - 1 for c in chunks] == widths
+    assert all(c.columns[0] == "Metric" for c in chunks)
+    assert [s for c in chunks for s in c.columns[1:]] == [f"S{i}" for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def three_schemes(tmp_path_factory):
+    from kpitools.demo import write_demo
+    from kpitools.report_sections import build_context
+
+    files = write_demo(tmp_path_factory.mktemp("demo"), n_employees=6, months=15)
+    schemes = DEMO_DESIGN.parent.parent / "schemes"
+    return build_context(
+        client="Acme",
+        data=files["data"],
+        design=None,
+        schemes=[schemes / f"{s}.yaml" for s in ("linear_commission", "tiered_accelerator")]
+        + [schemes / "weighted_scorecard.yaml", schemes / "team_pool.yaml"],
+        forecast_draws=0,
+        currency="EUR",
+    )
+
+
+def test_payout_curves_have_room_and_client_names(three_schemes):
+    import matplotlib.pyplot as plt
+
+    blocks = scheme_comparison(three_schemes)
+    curves = next(b for b in blocks if isinstance(b, Figure) and b.caption.startswith("Payout"))
+    fig = curves.fig
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    # the commission has no curve: three schemes, two to a row
+    assert [ax.get_title() for ax in axes] == [
+        "Tiered accelerator: Units sold",
+        "Weighted scorecard: Gross margin",
+        "Team pool: Revenue",
+    ]
+    assert [ax.get_lines()[0].get_label() for ax in axes] == [
+        "Units sold",
+        "Gross margin",
+        "Revenue",
+    ]
+    titles = [ax.title.get_window_extent(renderer) for ax in axes]
+    for i, a in enumerate(titles):  # side by side, the titles ran into each other
+        for b in titles[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    for ax in axes:  # each legend stays inside its own plot
+        assert ax.get_window_extent(renderer).contains(
+            *ax.get_legend().get_window_extent(renderer).p0
+        )
+    cost = blocks[-1]
+    assert cost.caption == "Cost per period:"
+    assert cost.fig.axes[0].get_legend() is None and len(cost.fig.legends) == 1
+    assert [t.get_text() for t in cost.fig.legends[0].get_texts()] == three_schemes.schemes
+    plt.close("all")
