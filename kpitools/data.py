@@ -1367,22 +1367,22 @@ class _Text:
         return out
 
 
-# spaces (no-break and thin ones too) and apostrophes group thousands; a text pattern,
-# so that arrow's regex engine runs it over the column
-_NUM_CLEAN = "[\\s\u00a0\u2009\u202f']"
-_THOUSANDS_DOT = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$")
-_THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# Number patterns are text run by arrow's regex engine (RE2) over whole columns: no
+# \s or \d (pandas would fall back to Python's re, one cell at a time).
+# Spaces (no-break, figure, thin ones too) and apostrophes group thousands.
+_NUM_CLEAN = "[ \t\n\r\f\v\u00a0\u2007\u2009\u202f']"
+_THOUSANDS_DOT = r"^[-+]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?$"
+_THOUSANDS_COMMA = r"^[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$"
 # both separators, grouped: unambiguous in any file (1.234,50 and 1,234.50)
-_GROUPED_DOT_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+,\d+$")
-_GROUPED_COMMA_DECIMAL_DOT = re.compile(r"^[-+]?\d{1,3}(,\d{3})+\.\d+$")
+_GROUPED_DOT_DECIMAL_COMMA = r"^[-+]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$"
+_GROUPED_COMMA_DECIMAL_DOT = r"^[-+]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$"
 # Excel's error values as a sheet shows them and CSV exports write them: English, and
 # the Russian and German names a localised Excel writes
-_EXCEL_ERROR = re.compile(
-    r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|"
+_EXCEL_ERROR = (
+    r"(?i)^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|"
     r"BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|"
     r"Н/Д|ДЕЛ/0!|ЗНАЧ!|ССЫЛКА!|ИМЯ\?|ЧИСЛО!|ПУСТО!|"
-    r"NV|WERT!|BEZUG!|ZAHL!)$",
-    re.IGNORECASE,
+    r"NV|WERT!|BEZUG!|ZAHL!)$"
 )
 # currency signs and codes written before or after an amount (a short, explicit list)
 _CURRENCY = r"US\$|\$|€|£|¥|₽|₸|₴|руб\.?|р\.?|RUB|RUR|USD|EUR|GBP|CHF|CNY|JPY|KZT|UAH|BYN"
@@ -1449,15 +1449,14 @@ def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
     import pyarrow.compute as pc
 
     flags = "(?i)" if pattern.flags & re.IGNORECASE else ""
-    found = pc.extract_regex(
-        pa.array(text, type=pa.large_string(), from_pandas=True), flags + pattern.pattern
-    )
-    names = list(pattern.groupindex)
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    found = pc.extract_regex(arr, flags + pattern.pattern)
+    mapper = _str_mapper(pa)
     return {
-        name: pd.Series(
-            pc.fill_null(found.field(i), "").to_numpy(zero_copy_only=False), dtype="str"
-        )
-        for i, name in enumerate(names)
+        name: pc.fill_null(found.field(i), "").to_pandas(types_mapper=mapper)
+        for i, name in enumerate(pattern.groupindex)
     }
 
 
@@ -1474,15 +1473,18 @@ def _show_floats(values: np.ndarray) -> pd.Series:
     )
 
 
+_PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+
+
 def _to_float(text: pd.Series) -> np.ndarray:
+    """Normalised number text -> floats; anything else -> NaN (arrow, whole column)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:  # arrow's parser, when every cell is a plain number (or missing)
-        arr = pa.array(text, type=pa.large_string(), from_pandas=True)
-        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
+    arr = pc.if_else(plain, arr, pa.scalar(None, pa.large_string()))
+    return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
