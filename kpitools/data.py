@@ -1493,8 +1493,9 @@ def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
     Plain numbers (thousands separators, a decimal comma where the file uses one, a
     Unicode minus ``−``, exponents) are read silently. Cells written with ``%``
     (``35%`` → 0.35), a currency sign or code (``$1,234.50``, ``1 234 руб.``) or
-    accounting brackets (``(1,234)`` → -1234) are read too and marked ``converted``
-    so the caller can say so; Excel error values (``#N/A``) are marked ``excel``.
+    accounting brackets (``(1,234)`` → -1234), a trailing minus (``1.234,50-``) or as
+    an accounting zero (``$ -``) are read too and marked ``converted`` so the caller
+    can say so; Excel error values (``#N/A``) are marked ``excel``.
     """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         if values.dtype == np.float64:
