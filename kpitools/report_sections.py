@@ -594,6 +594,8 @@ def kpi_set_check(ctx: ReportContext) -> list[Any]:
         # the message already names the role and the KPI.
         cols = [c for c in ("severity", "rule", "message") if c in findings]
         shown = findings[cols].rename(columns=str.capitalize)
+        if "Message" in shown:
+            shown["Message"] = shown["Message"].astype(str).map(lambda m: _plain_ids(ctx, m))
         for col in ("Severity", "Rule"):
             if col in shown:
                 shown[col] = shown[col].astype(str).str.replace("-", " ").str.capitalize()
@@ -602,11 +604,7 @@ def kpi_set_check(ctx: ReportContext) -> list[Any]:
         blocks.append("No finding: every rule passed.")
     fig, ax = _figure(7.5, max(2.4, 1.8 + 0.45 * len(ctx.design.roles)))
     plot_weight_matrix(ctx.design, ax=ax)
-    # A role without a name is shown by its id: at least not as a snake_case key.
-    roles = {
-        role.id: role.name if role.name != role.id else role.id.replace("_", " ").capitalize()
-        for role in ctx.design.roles
-    }
+    roles = _role_names(ctx)
     ax.set_xticks(ax.get_xticks(), [ctx.kpi_name(t.get_text()) for t in ax.get_xticklabels()])
     ax.set_yticks(
         ax.get_yticks(), [roles.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()]
@@ -622,6 +620,42 @@ def kpi_set_check(ctx: ReportContext) -> list[Any]:
         )
     )
     return blocks
+
+
+def _role_names(ctx: ReportContext) -> dict[str, str]:
+    """Role id to name; a role without a name shows its id in words, not as a key."""
+    if ctx.design is None:
+        return {}
+    return {
+        role.id: role.name if role.name != role.id else role.id.replace("_", " ").capitalize()
+        for role in ctx.design.roles
+    }
+
+
+_QUOTED_ID = re.compile(r"'([A-Za-z][A-Za-z0-9_]*)'")
+_KPI_LIST = re.compile(r"(KPIs? )\(([^()]*)\)")
+_SNAKE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _plain_ids(ctx: ReportContext, message: str) -> str:
+    """A rule's message with KPI and role names in place of their ids.
+
+    ``KPI 'new_clients' of role 'sales_rep' ... (avg_deal_size, churn_rate)`` reads
+    ``KPI 'New clients' of role 'Sales representative' ... (Average deal size, Churn rate)``.
+    """
+    roles = _role_names(ctx)
+
+    def quoted(match: re.Match) -> str:
+        name = match.group(1)
+        return f"'{roles[name]}'" if name in roles else f"'{ctx.kpi_name(name)}'"
+
+    def listed(match: re.Match) -> str:
+        items = ", ".join(ctx.kpi_name(k.strip()) for k in match.group(2).split(","))
+        return f"{match.group(1)}({items})"
+
+    text = _QUOTED_ID.sub(quoted, message)
+    text = _KPI_LIST.sub(listed, text)  # short ids too: cac, nps
+    return _SNAKE_ID.sub(lambda m: roles.get(m.group(0)) or ctx.kpi_name(m.group(0)), text)
 
 
 def _hit_rates(ctx: ReportContext, by: str) -> pd.DataFrame | None:
@@ -932,7 +966,12 @@ def data_quality(ctx: ReportContext) -> list[Any]:
         f"{q.employees:,} employees, {len(q.periods):,} periods, {len(q.kpis)} KPIs."
     ]
     if len(q.issues):
-        blocks.append(q.issues.rename(columns=str.capitalize))
+        issues = q.issues.copy()
+        if "count" in issues:  # 1,234 rows, not 1234
+            issues["count"] = issues["count"].map(lambda n: f"{int(n):,}")
+        if "severity" in issues:
+            issues["severity"] = issues["severity"].astype(str).str.capitalize()
+        blocks.append(issues.rename(columns=str.capitalize))
     else:
         blocks.append("No issue found.")
     if ctx.simulation is not None and len(ctx.simulation.skipped):

@@ -340,6 +340,8 @@ def test_html_is_branded_with_title_page_contents_and_footer(page, parsed):
     assert "--kpi-primary: #003366;" in page
     title_page = re.search(r'<section class="kpi-title-page">(.*?)</section>', page, re.S)
     assert title_page and "Jane &amp; Partners" in title_page.group(1)
+    logo = next(attrs for tag, attrs in parsed.tags if attrs.get("class") == "kpi-logo")
+    assert logo["alt"] == "Jane & Partners logo" and logo["src"].startswith("data:image/svg")
     contents = re.search(r'<nav class="kpi-toc">(.*?)</nav>', page, re.S).group(1)
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents)
     assert links == [

@@ -380,3 +380,65 @@ def test_payout_curves_have_room_and_client_names(three_schemes):
     assert cost.fig.axes[0].get_legend() is None and len(cost.fig.legends) == 1
     assert [t.get_text() for t in cost.fig.legends[0].get_texts()] == three_schemes.schemes
     plt.close("all")
+
+
+def test_kpi_check_messages_name_kpis_and_roles_as_the_client_does():
+    from kpitools.design import load_design
+    from kpitools.report_sections import _plain_ids
+
+    ctx = ReportContext(
+        client="Acme",
+        currency="RUB",
+        data_source="d.csv",
+        quality=None,
+        data=pd.DataFrame({"kpi": ["revenue"]}),
+        design=load_design(DEMO_DESIGN.parent / "sales_generator.yaml"),  # role without a name
+    )
+    message = (
+        "KPI 'units_sold' of role 'sales_department' is paid and can be gamed (splitting one "
+        "order into several), and the role has no counter KPI. Suggestion: add one of its "
+        "counter KPIs (avg_price, cac, gross_margin_pct), even at a small weight."
+    )
+    assert _plain_ids(ctx, message) == (
+        "KPI 'Units sold' of role 'Sales department' is paid and can be gamed (splitting one "
+        "order into several), and the role has no counter KPI. Suggestion: add one of its "
+        "counter KPIs (Average price per unit, Customer acquisition cost, Gross margin %), "
+        "even at a small weight."
+    )
+
+
+def test_data_quality_issue_counts_have_thousands_separators():
+    from kpitools.report_sections import data_quality
+
+    issues = pd.DataFrame(
+        {
+            "severity": ["warning"],
+            "column": ["actual"],
+            "problem": ["negative actual"],
+            "count": [1234],
+            "rows": ["row 2, row 3, …"],
+            "note": [""],
+        }
+    )
+    quality = SimpleNamespace(
+        rows_read=20000, rows_kept=20000, employees=60, periods=[1] * 36, kpis=[1] * 11,
+        issues=issues,
+    )  # fmt: skip
+    ctx = ReportContext(
+        client="Acme", currency="EUR", data_source="d.csv", quality=quality, data=pd.DataFrame()
+    )
+    blocks = data_quality(ctx)
+    assert blocks[0] == (
+        "## Data quality\n\nSource: d.csv. 20,000 rows read, 20,000 kept; 60 employees, "
+        "36 periods, 11 KPIs."
+    )
+    assert blocks[1].to_dict("records") == [
+        {
+            "Severity": "Warning",
+            "Column": "actual",
+            "Problem": "negative actual",
+            "Count": "1,234",
+            "Rows": "row 2, row 3, …",
+            "Note": "",
+        }
+    ]
