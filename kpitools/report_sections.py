@@ -980,7 +980,14 @@ def data_quality(ctx: ReportContext) -> list[Any]:
         )
         blocks.append(_skipped_table(ctx))
     if ctx.simulation is not None and ctx.simulation.warnings:
-        blocks.append("\n".join(f"- {esc(w)}" for w in ctx.simulation.warnings))
+        notes = [
+            _plain_ids(ctx, _COMPONENT.sub(lambda m: f"{ctx.kpi_name(m.group(1))}: ", f"{w} "))
+            for w in ctx.simulation.warnings
+        ]
+        blocks.append(
+            "Notes from the payout calculation:\n\n"
+            + "\n".join(f"- {esc(n.strip())}" for n in notes)
+        )
     return blocks
 
 

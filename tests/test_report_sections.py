@@ -442,3 +442,17 @@ def test_data_quality_issue_counts_have_thousands_separators():
             "Note": "",
         }
     ]
+    ctx.simulation = SimpleNamespace(
+        skipped=pd.DataFrame(),
+        warnings=(
+            "Tiered: components[0] (units_sold): 3 employee-period(s) have no actual; they pay "
+            "nothing for it.",
+            "Tiered: revenue_kpi 'revenue' is not in d.csv: cost of sales cannot be computed.",
+        ),
+    )
+    assert data_quality(ctx)[-1] == (
+        "Notes from the payout calculation:\n\n"
+        "- Tiered: Units sold: 3 employee-period(s) have no actual; they pay nothing for it.\n"
+        "- Tiered: revenue_kpi &#x27;Revenue&#x27; is not in d.csv: cost of sales cannot be "
+        "computed."
+    )
