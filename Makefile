@@ -31,6 +31,7 @@ DEMO_SCHEMES := weighted_scorecard tiered_accelerator linear_commission team_poo
 demo: $(VENV)/.installed-base
 	$(BIN)/kpitools demo --out $(DEMO_OUT)
 	$(BIN)/kpitools design check templates/designs/b2b_sales.yaml --data $(DEMO_OUT)/data.csv
+	$(BIN)/kpitools data timing $(DEMO_OUT)/data.csv --kpi revenue
 	$(BIN)/kpitools simulate --data $(DEMO_OUT)/data.csv --out $(DEMO_OUT)/simulation \
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1
 	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._io import shipped
 from ._text import money as _money
 from .errors import DataValidationError
 
@@ -39,6 +40,7 @@ __all__ = [
     "goals_and_cascade",
     "kpi_set_check",
     "history_and_weak_spots",
+    "deal_timing",
     "scheme_comparison",
     "recommendation",
     "forecast_risk",
@@ -49,10 +51,9 @@ __all__ = [
     "SECTIONS",
 ]
 
-_ROOT = Path(__file__).resolve().parent.parent
-DEMO_DESIGN = _ROOT / "templates" / "designs" / "b2b_sales.yaml"
+DEMO_DESIGN = shipped("templates", "designs", "b2b_sales.yaml")
 DEMO_SCHEMES = tuple(
-    _ROOT / "templates" / "schemes" / f"{name}.yaml"
+    shipped("templates", "schemes", f"{name}.yaml")
     for name in ("linear_commission", "tiered_accelerator", "weighted_scorecard")
 )
 
@@ -156,6 +157,29 @@ class ReportContext:
             if found is not None:
                 names.setdefault(kpi, found.name)
         return names
+
+    @functools.cached_property
+    def timing(self) -> Any:
+        """Deal timing of the schemes' revenue KPI (:mod:`kpitools.timing`), or None.
+
+        None when the data is not monthly, has no such KPI, or the KPI does not add up.
+        """
+        from .errors import KpitoolsError
+        from .timing import period_end_timing
+
+        kpis = set(self.data["kpi"].astype(str).unique())
+        wanted = [
+            getattr(run.scheme, "revenue_kpi", None)
+            for run in (self.simulation.runs.values() if self.simulation is not None else ())
+        ]
+        kpi = next((k for k in [*wanted, "revenue"] if k in kpis), None)
+        if kpi is None:
+            return None
+        try:
+            result = period_end_timing(self.data, kpi)
+        except KpitoolsError:  # quarterly data, or a KPI that does not add up
+            return None
+        return result if len(result.table) else None
 
     def cost_per_period(self) -> pd.Series:
         """Average total payout per evaluated period, per scheme."""
@@ -511,6 +535,8 @@ def executive_summary(ctx: ReportContext) -> list[Any]:
                 for t, r in zip(missing["team"].head(4), missing["hit_rate"].head(4), strict=True)
             )
             bullets.append(f"Teams that chronically miss their targets: {names}.")
+    if ctx.timing is not None and ctx.timing.flagged:
+        bullets.append(f"Deal timing: {esc(_timing_sentence(ctx))}")
     if ctx.checks is not None:
         counts = f"{len(ctx.checks.errors)} errors, {len(ctx.checks.warnings)} warnings"
         bullets.append(f"KPI set check: {counts}.")
@@ -728,6 +754,63 @@ def history_and_weak_spots(ctx: ReportContext) -> list[Any]:
     if by_team is not None and len(by_team) > 1:
         blocks.append("By team:")
         blocks.append(tidy(by_team, "Team", by_team["team"].astype(str)))
+    blocks.extend(deal_timing(ctx))
+    return blocks
+
+
+def _timing_sentence(ctx: ReportContext) -> str:
+    """The timing finding in a client's words (KPI by name)."""
+    result = ctx.timing
+    name = ctx.kpi_name(result.kpi).lower()
+    flagged = result.table[result.table["flagged"]]
+    typical = pct(float(result.table["peer_share"].mean()))
+    if flagged.empty:
+        return (
+            f"nobody books an unusual share of a quarter's {name} in its last month "
+            f"(typically {typical})."
+        )
+    low, high = flagged["last_month_share"].min(), flagged["last_month_share"].max()
+    span = pct(low) if pct(low) == pct(high) else f"{pct(low)}–{pct(high)}"
+    who = ", ".join(result.flagged)
+    people = "person books" if len(flagged) == 1 else "people book"
+    return (
+        f"{len(flagged)} {people} {span} of each quarter's {name} in its last month, against "
+        f"a typical {typical} ({who}): results held back to quarter ends, which a quarterly "
+        "scheme with thresholds would reward."
+    )
+
+
+def deal_timing(ctx: ReportContext) -> list[Any]:
+    """Who books an unusual share of each quarter in its last month (kpitools.timing)."""
+    result = ctx.timing
+    if result is None:
+        return []
+    text = _timing_sentence(ctx)
+    blocks: list[Any] = [
+        "**Deal timing.** "
+        f"For every whole quarter each person worked, the share of the quarter's "
+        f"{esc(ctx.kpi_name(result.kpi).lower())} booked in its last month, compared with the "
+        "median share of colleagues in the same role that quarter. A person is named when "
+        f"the excess is at least {result.min_excess * 100:g} points on average and steady "
+        f"(one-sided t-test, p < {result.alpha:g}) over at least {result.min_periods} "
+        f"quarters.\n\n{esc(text[0].upper() + text[1:])}"
+    ]
+    flagged = result.table[result.table["flagged"]]
+    if len(flagged):
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "Employee": flagged["employee"].astype(str).to_numpy(),
+                    "Whole quarters": flagged["periods"].map("{:,}".format).to_numpy(),
+                    "Booked in the last month": flagged["last_month_share"].map(pct).to_numpy(),
+                    "Colleagues (median)": flagged["peer_share"].map(pct).to_numpy(),
+                    "Excess, points": flagged["excess"]
+                    .map("{:+.0%}".format)
+                    .str.rstrip("%")
+                    .to_numpy(),
+                }
+            )
+        )
     return blocks
 
 

@@ -456,3 +456,59 @@ def test_data_quality_issue_counts_have_thousands_separators():
         "- Tiered: revenue_kpi &#x27;Revenue&#x27; is not in d.csv: cost of sales cannot be "
         "computed."
     )
+
+
+def test_deal_timing_names_who_books_the_quarter_in_its_last_month():
+    from kpitools.report_sections import deal_timing, executive_summary
+
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    # A books 0.6 of Q1 and Q3, 0.5 of Q2 and Q4 in the last month; B and C a flat third.
+    values = {
+        "A": [60, 60, 180, 75, 75, 150] * 2,
+        "B": [100] * 12,
+        "C": [100] * 12,
+    }
+    data = pd.DataFrame(
+        [
+            {"employee": e, "period": p, "kpi": "revenue", "actual": float(v)}
+            for e, vals in values.items()
+            for p, v in zip(months, vals, strict=True)
+        ]
+    )
+    quality = SimpleNamespace(kpis=["revenue"], rows_kept=36, rows_read=36, issues=[])
+    ctx = ReportContext(
+        client="Acme", currency="EUR", data_source="d.csv", quality=quality, data=data
+    )
+    sentence = (
+        "1 person books 55% of each quarter's revenue in its last month, against a typical "
+        "33% (A): results held back to quarter ends, which a quarterly scheme with thresholds "
+        "would reward."
+    )
+    assert executive_summary(ctx)[0].endswith(
+        f"\n\n- Deal timing: {esc(sentence)}\n- Data quality: 36 of 36 rows used, no issues."
+    )
+    text, table = deal_timing(ctx)
+    assert text == (
+        "**Deal timing.** For every whole quarter each person worked, the share of the "
+        "quarter's revenue booked in its last month, compared with the median share of "
+        "colleagues in the same role that quarter. A person is named when the excess is at "
+        "least 10 points on average and steady (one-sided t-test, p < 0.01) over at least 4 "
+        "quarters.\n\n" + esc(sentence)
+    )
+    # 0.55 − 1/3 = 0.2167: +22 points
+    assert table.to_dict("list") == {
+        "Employee": ["A"],
+        "Whole quarters": ["4"],
+        "Booked in the last month": ["55%"],
+        "Colleagues (median)": ["33%"],
+        "Excess, points": ["+22"],
+    }
+    quarterly = data.assign(period=[f"2024-Q{i % 4 + 1}" for i in range(36)])
+    ctx = ReportContext(
+        client="Acme",
+        currency="EUR",
+        data_source="d.csv",
+        quality=quality,
+        data=quarterly.drop_duplicates(["employee", "period"]),
+    )
+    assert deal_timing(ctx) == []  # quarterly data has no last month to look at
