@@ -44,6 +44,7 @@ __all__ = [
     "SchemeExplorer",
     "reweight",
     "scheme_controls",
+    "scheme_yaml",
     "with_assumption",
 ]
 
@@ -90,6 +91,11 @@ class ControlSpec:
     read: Callable[[Any], float]
     apply: Callable[[Any, float], Any]
     bounds: Callable[[Any], tuple[float, float]] | None = None
+
+
+def _cents(amount: float) -> float:
+    """Money rounded to the cent (what a consultant reads in the saved YAML)."""
+    return round(float(amount), 2) + 0.0
 
 
 def _nice_step(span: float) -> float:
@@ -272,7 +278,7 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
             return float(lin.cap / lin.slope)
 
         def apply(s, x, i=i, path=path):
-            return s.set(path, float(x) * float(s.components[i].curve.linear.slope))
+            return s.set(path, _tidy(float(x) * float(s.components[i].curve.linear.slope), False))
 
         def bounds(s):
             return _STEP_ATTAINMENT, max(3.0, 2 * read(s))
@@ -392,10 +398,17 @@ def _rate_control(i: int, comp: Any) -> ControlSpec | None:
     )
 
 
-def reweight(weights: list[float | None], index: int, value: float) -> list[float | None]:
+def reweight(
+    weights: list[float | None],
+    index: int,
+    value: float,
+    start: list[float | None] | None = None,
+) -> list[float | None]:
     """Set one weight and rescale the other (non-None) weights so that they still sum to 1.
 
-    The others keep their proportions; when they are all 0 they share the rest equally.
+    The others keep their proportions; when they are all 0 they share the rest in the
+    proportions of ``start`` (the starting weights: moving a weight to 100% and back gives
+    the starting scheme again), or equally when those are all 0 too.
 
     Examples
     --------
@@ -403,6 +416,8 @@ def reweight(weights: list[float | None], index: int, value: float) -> list[floa
     [0.8, 0.2, None]
     >>> reweight([1.0, 0.0, 0.0], 0, 0.5)
     [0.5, 0.25, 0.25]
+    >>> reweight([1.0, 0.0, 0.0], 0, 0.5, start=[0.5, 0.3, 0.2])
+    [0.5, 0.3, 0.2]
     """
     value = min(max(float(value), 0.0), 1.0)
     others = [j for j, w in enumerate(weights) if w is not None and j != index]
@@ -410,6 +425,9 @@ def reweight(weights: list[float | None], index: int, value: float) -> list[floa
     out[index] = value
     rest = 1.0 - value
     total = math.fsum(weights[j] for j in others)
+    if not total > 0 and start is not None:
+        weights = start
+        total = math.fsum(weights[j] or 0.0 for j in others)
     for j in others:
         share = rest * weights[j] / total if total > 0 else rest / len(others)
         out[j] = round(share, 10)  # readable in the saved YAML; the sum stays within 1e-9
@@ -428,8 +446,10 @@ def _weight_control(i: int, scheme: Any) -> ControlSpec | None:
     def read(s, i=i):
         return float(s.components[i].weight)
 
+    start = [c.weight for c in scheme.components]
+
     def apply(s, x, i=i):
-        weights = reweight([c.weight for c in s.components], i, x)
+        weights = reweight([c.weight for c in s.components], i, x, start=start)
         comps = s.to_dict()["components"]
         for c, w in zip(comps, weights, strict=True):
             if w is not None:
@@ -508,9 +528,12 @@ def scheme_controls(scheme: Any, *, budget_max: float | None = None) -> dict[str
             return float(s.on_target_pay[first]) / start[first]
 
         def scale(s, x):
+            # to the cent: no 59999.99999999999 in the saved YAML, and back to 100% is
+            # exactly the starting pay again
             factor = float(x) / scale_of(s)
             return s.set(
-                "on_target_pay", {r: float(v) * factor for r, v in s.on_target_pay.items()}
+                "on_target_pay",
+                {r: _cents(float(v) * factor) for r, v in s.on_target_pay.items()},
             )
 
         specs["on_target_pay"] = ControlSpec(
@@ -794,6 +817,40 @@ def _curve_lines(scheme: Any, x_max: float) -> list[tuple[str, np.ndarray, np.nd
     return out
 
 
+def _curve_marks(scheme: Any, lines: list[tuple[str, np.ndarray, np.ndarray]]) -> list[Any]:
+    """(attainments, factors) of the threshold, target and excellence of each plotted curve.
+
+    The factor at a jump is the one reached at it (a boundary counts as reached).
+    """
+    plotted = {label for label, _x, _y in lines}
+    rules = [
+        comp.payout_rule
+        for i, comp in enumerate(scheme.components)
+        if f"{i}: {comp.name or comp.kpi}" in plotted
+    ]
+    out = []
+    for rule, (_label, x, _y) in zip(rules, lines, strict=True):
+        key = getattr(rule, "key_points", None) or {}
+        at = [
+            float(key[k])
+            for k in ("threshold", "target", "cap")
+            if key.get(k) is not None and 0.0 < float(key[k]) <= x[-1]
+        ]
+        at = np.unique(np.asarray(at, dtype=float))
+        out.append((at, _factor_at(rule, at)))
+    return out
+
+
+def _factor_at(rule: Any, at: np.ndarray) -> np.ndarray:
+    """The plotted factor of a rule at these attainments (as :func:`plots._curve_xy`)."""
+    if hasattr(rule, "rate") and hasattr(rule, "tiers"):  # a commission against attainment
+        ones = np.ones_like(at)
+        at_target = float(rule.evaluate([1.0], [1.0])[0])
+        y = np.asarray(rule.evaluate(at, ones, attainment=at), dtype=float)
+        return y / at_target if at_target > 0 else y
+    return np.asarray(rule.evaluate(at), dtype=float)
+
+
 def _curve_reach(scheme: Any) -> float:
     reach = [1.0]
     for comp in scheme.components:
@@ -876,6 +933,7 @@ class _Views:
         ax.set_xlabel("attainment", fontsize=9)
         ax.set_ylabel("payout factor", fontsize=9)
         self._curve_lines: list[Any] = []
+        self.curve_marks: list[Any] = []  # per curve: dots at threshold, target, excellence
         self._start_lines: list[Any] = []
         # Payout distribution: bars now, the start as a dashed outline.
         top = float(np.nanquantile(start.multiple, 0.99)) if start.multiple.size else 2.0
@@ -928,6 +986,10 @@ class _Views:
             for k, (label, _x, _y) in enumerate(lines):
                 colour = _COLOURS[k % len(_COLOURS)]
                 self._curve_lines += ax.plot([], [], color=colour, lw=2, label=label, animated=True)
+                # threshold, target and excellence of the current curve, as dots
+                self.curve_marks += ax.plot(
+                    [], [], "o", color=colour, markersize=5, animated=True, zorder=3
+                )
             if self._curve_lines:
                 ax.legend(loc="upper left", frameon=False, fontsize=8)
             else:
@@ -943,6 +1005,10 @@ class _Views:
         for line, (_label, x, y) in zip(self._curve_lines, lines, strict=True):
             line.set_data(x, y)
             top = max(top, float(np.nanmax(y)))
+        for mark, (at, factor) in zip(
+            self.curve_marks, _curve_marks(now.scheme, lines), strict=True
+        ):
+            mark.set_data(at, factor)
         ax.set_ylim(0, _sticky(ax.get_ylim()[1] if ax.get_ylim()[1] > 1 else 0.0, 1.05 * top))
 
     # ---- payout distribution
@@ -1077,6 +1143,109 @@ def _metrics_html(start: Any, now: Any) -> str:
     return f'{style}<table class="kpitools-metrics">{head}{"".join(rows)}</table>'
 
 
+# --------------------------------------------------------------------------- saving
+_TOP_ORDER = (
+    "name", "description", "period", "currency", "on_target_pay", "revenue_kpi", "roles",
+    "components", "gates", "modifiers", "cap", "budget", "pool",
+)  # fmt: skip
+_ITEM_ORDER = ("kpi", "name", "weight", "target", "curve", "commission", "min_attainment")
+
+
+def _tidy(value: Any, ints: bool = True) -> Any:
+    """Numbers as a consultant writes them: 0.3 not 0.30000000000000004, 1400000 not 1400000.0."""
+    if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
+        return value
+    value = float(f"{value:.12g}") + 0.0
+    return int(value) if ints and value.is_integer() and abs(value) < 1e15 else value
+
+
+class _Flow(list):
+    """A list written on one line in the YAML (``[[0.8, 0.5], [1.0, 1.0]]``)."""
+
+
+class _FlowMap(dict):
+    """A mapping written on one line in the YAML (``{method: fixed, value: 12}``)."""
+
+
+def _clean(node: Any, *, flow: bool = False, ints: bool = True) -> Any:
+    if isinstance(node, Mapping):
+        items = {k: _clean(v, flow=flow, ints=ints) for k, v in node.items()}
+        return _FlowMap(items) if flow else items
+    if isinstance(node, list | tuple):
+        items = [_clean(v, flow=flow, ints=ints) for v in node]
+        return _Flow(items) if flow else items
+    return _tidy(node, ints)
+
+
+def _item(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A component, gate or modifier: block style, its values (target, curve …) on one line."""
+    out = {}
+    for k in [k for k in _ITEM_ORDER if k in node] + [k for k in node if k not in _ITEM_ORDER]:
+        v = node[k]
+        if k == "curve" and isinstance(v, Mapping) and v.get("extrapolate") is False:
+            v = {a: b for a, b in v.items() if a != "extrapolate"}  # the default
+        # curve points and tiers keep 1.0 (an attainment or a factor, as in the templates)
+        out[k] = _clean(v, flow=isinstance(v, Mapping | list | tuple), ints=k == "target")
+    return out
+
+
+def scheme_yaml(scheme: Any) -> str:
+    """The scheme as YAML a consultant can read: the template layout, tidy numbers.
+
+    Keys in the order of the shipped templates (name, description, period, currency,
+    on-target pay, components, gates, modifiers, cap, budget, pool), each component's target
+    and curve on one line, numbers rounded to 12 significant digits (float noise from the
+    sliders removed), integral amounts without ``.0``. :func:`kpitools.schemes.load_scheme`
+    reads it back to the same scheme.
+
+    Examples
+    --------
+    >>> from kpitools.schemes import load_scheme
+    >>> s = load_scheme({"name": "s", "on_target_pay": 30000.000000000004, "components": [
+    ...     {"kpi": "x", "weight": 0.7, "target": {"method": "fixed", "value": 12},
+    ...      "curve": {"points": [[0.8, 0.30000000000000004], [1.0, 1.0]]}},
+    ...     {"kpi": "y", "weight": 0.30000000000000004, "target": {"method": "fixed", "value": 3},
+    ...      "curve": {"steps": [[1.0, 1.0]]}}], "budget": 1.4e6})
+    >>> print(scheme_yaml(s), end="")
+    name: s
+    period: month
+    on_target_pay: 30000
+    components:
+      - kpi: x
+        weight: 0.7
+        target: {method: fixed, value: 12}
+        curve: {points: [[0.8, 0.3], [1.0, 1.0]]}
+      - kpi: y
+        weight: 0.3
+        target: {method: fixed, value: 3}
+        curve: {steps: [[1.0, 1.0]]}
+    budget: 1400000
+    """
+    import yaml
+
+    data = scheme.to_dict()
+    out: dict[str, Any] = {}
+    for k in [k for k in _TOP_ORDER if k in data] + [k for k in data if k not in _TOP_ORDER]:
+        v = data[k]
+        if k in ("components", "gates", "modifiers"):
+            if v:
+                out[k] = [_item(it) for it in v]
+        else:
+            out[k] = _clean(v, flow=k in ("pool", "roles"))
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+            return super().increase_indent(flow, False)  # "  - kpi:" under "components:"
+
+    Dumper.add_representer(
+        _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+    )
+    Dumper.add_representer(
+        _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+    )
+    return yaml.dump(out, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 class SchemeExplorer:
     """What-if explorer of one bonus scheme on historical data (an ipywidgets app).
 
@@ -1208,10 +1377,9 @@ class SchemeExplorer:
         >>> explorer.save("reports/my_scheme.yaml")  # doctest: +SKIP
         PosixPath('reports/my_scheme.yaml')
         """
-        from pathlib import Path
+        from ._io import atomic_write
 
-        self.scheme.to_yaml(path)
-        return Path(path)
+        return atomic_write(path, scheme_yaml(self.scheme))
 
     def reset(self) -> None:
         """Go back to the scheme the explorer started from."""
@@ -1329,6 +1497,7 @@ class SchemeExplorer:
 
     def _changed(self, name: str, value: float) -> None:
         spec = self.specs[name]
+        value = _tidy(float(value), ints=False)  # 0.85, not 0.8500000000000001 from a slider
         try:
             new = spec.apply(self.scheme, value)
         except KpitoolsError as err:

@@ -219,7 +219,8 @@ def test_role_pay_has_a_scale_for_all_roles_and_a_control_per_role():
     assert kam.on_target_pay == {"rep": 150.0, "kam": 500.0}
     # the scale reads relative to the starting pay and rescales from where it stands
     assert specs["on_target_pay"].read(kam) == 1.5
-    assert specs["on_target_pay"].apply(kam, 1.0).on_target_pay == {"rep": 100.0, "kam": 1000 / 3}
+    # 500 / 1.5 = 333.333…: pay is money, rounded to the cent
+    assert specs["on_target_pay"].apply(kam, 1.0).on_target_pay == {"rep": 100.0, "kam": 333.33}
 
 
 def test_a_pool_gets_a_control_for_its_budget():
@@ -251,6 +252,13 @@ def test_end_points_cannot_cross_their_neighbours():
 )
 def test_reweight_worked_examples(weights, index, value, expected):
     assert reweight(weights, index, value) == pytest.approx(expected)
+
+
+def test_reweight_shares_out_in_the_starting_proportions_when_the_others_are_zero():
+    start = [0.5, 0.3, 0.2]
+    assert reweight([1.0, 0.0, 0.0], 0, 0.6, start=start) == [0.6, 0.24, 0.16]  # 0.4 × 3/5, 2/5
+    assert reweight([0.6, 0.3, 0.1], 0, 0.5, start=start) == [0.5, 0.375, 0.125]  # now's 3 : 1
+    assert reweight([1.0, 0.0], 0, 0.5, start=[1.0, 0.0]) == [0.5, 0.5]  # equally: no proportions
 
 
 @settings(max_examples=200, deadline=None)
@@ -464,6 +472,88 @@ def test_the_save_button_writes_the_file_named_next_to_it(ex, tmp_path):
         "Suggestion: choose another file name.</span>"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["from_button.yaml"]
+
+
+def test_the_saved_scheme_reads_like_a_template_with_no_float_noise(ex, company, tmp_path):
+    # 40000 × 1.1 is 44000.00000000001 in floats, and a slider in the browser sends
+    # 0.8500000000000001: the file has the numbers a consultant typed, keys in template order
+    ex.controls["on_target_pay"].value = 1.1
+    ex.controls["components.0.threshold"].value = 0.8500000000000001
+    ex.controls["components.1.weight"].value = 0.35  # 0.5 : 0.2 share the other 0.65
+    ex.controls["components.2.excellence"].value = 1.7  # linear slope 1: cap 1.7
+    path = ex.save(tmp_path / "whatif.yaml")
+    assert path.read_text() == (
+        "name: Test scorecard\n"
+        "period: month\n"
+        "currency: RUB\n"
+        "on_target_pay:\n"
+        "  sales_rep: 44000\n"
+        "  key_account_manager: 66000\n"
+        "revenue_kpi: revenue\n"
+        "components:\n"
+        "  - kpi: gross_margin\n"
+        "    weight: 0.4642857143\n"  # 0.65 × 0.5 / 0.7
+        "    target: {method: percentile, q: 0.6, of: peers, window: 12}\n"
+        "    curve: {points: [[0.85, 0.0], [0.85, 0.6], [1.0, 1.0], [1.3, 1.6]]}\n"
+        "  - kpi: won_deals\n"
+        "    weight: 0.35\n"
+        "    target: {method: fixed, value: 6}\n"
+        "    curve: {steps: [[0.8, 0.5], [1.0, 1.0], [1.5, 1.5]]}\n"
+        "  - kpi: meetings\n"
+        "    weight: 0.1857142857\n"  # 0.65 × 0.2 / 0.7
+        "    target: {method: percentile, q: 0.6, of: peers, window: 6}\n"
+        "    curve: {linear: {slope: 1.0, threshold: 0.7, cap: 1.7}}\n"
+        "cap: 2.5\n"
+        "budget: 1800000\n"
+    )
+    again = load_scheme(path)
+    assert again == ex.scheme
+    assert round(_direct(company, again)["total_cost"], 2) == round(ex.metrics["total_cost"], 2)
+
+
+def test_role_pay_scaled_and_back_is_the_starting_pay_to_the_cent(ex):
+    ex.controls["on_target_pay"].value = 1.1
+    assert ex.scheme.on_target_pay == {"sales_rep": 44000.0, "key_account_manager": 66000.0}
+    ex.controls["on_target_pay"].value = 0.37
+    assert ex.scheme.on_target_pay == {"sales_rep": 14800.0, "key_account_manager": 22200.0}
+    ex.controls["on_target_pay"].value = 1.0
+    assert ex.scheme == ex.start_scheme
+    assert ex.metrics.equals(ex.start_metrics)
+
+
+def test_a_weight_to_100_percent_and_back_restores_the_other_weights(ex):
+    ex.controls["components.0.weight"].value = 1.0
+    assert [c.weight for c in ex.scheme.components] == [1.0, 0.0, 0.0]
+    assert [ex.controls[f"components.{i}.weight"].value for i in range(3)] == [1.0, 0.0, 0.0]
+    # the others share the rest as they did at the start (0.3 : 0.2), not equally
+    ex.controls["components.0.weight"].value = 0.5
+    assert [c.weight for c in ex.scheme.components] == [0.5, 0.3, 0.2]
+    assert ex.scheme == ex.start_scheme
+    assert ex.metrics.equals(ex.start_metrics)
+    ex.controls["components.0.weight"].value = 1.0
+    ex.controls["components.0.weight"].value = 0.75
+    assert [c.weight for c in ex.scheme.components] == [0.75, 0.15, 0.1]  # 0.25 × 3/5, × 2/5
+
+
+def test_the_curve_plot_marks_threshold_target_and_excellence_of_the_current_scheme(ex):
+    def marks():
+        return [(m.get_xdata().tolist(), m.get_ydata().tolist()) for m in ex._views.curve_marks]
+
+    assert marks() == [
+        ([0.9, 1.0, 1.3], [0.6, 1.0, 1.6]),  # a jump at 90%: the factor reached there
+        ([0.8, 1.0, 1.5], [0.5, 1.0, 1.5]),
+        ([0.7, 1.0, 1.5], [0.7, 1.0, 1.5]),  # linear slope 1, cap 1.5: tops out at 150%
+    ]
+    ex.controls["components.0.threshold"].value = 0.85
+    ex.controls["components.1.excellence"].value = 1.8
+    ex.controls["components.2.excellence"].value = 1.2
+    assert marks() == [
+        ([0.85, 1.0, 1.3], [0.6, 1.0, 1.6]),
+        ([0.8, 1.0, 1.8], [0.5, 1.0, 1.5]),
+        ([0.7, 1.0, 1.2], [0.7, 1.0, 1.2]),
+    ]
+    ex.reset()
+    assert marks()[0] == ([0.9, 1.0, 1.3], [0.6, 1.0, 1.6])
 
 
 def test_the_back_button_returns_to_the_start(ex):
