@@ -17,6 +17,7 @@ notebook and template: the ``input_hash`` of its ``manifest.json``).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
 import sys
@@ -57,6 +58,11 @@ __all__ = [
 #: Manifest keys that are batch options rather than notebook parameters.
 JOB_OPTIONS = ("formats", "template", "notebook")
 TOP_KEYS = ("defaults", "clients")
+#: Seconds to wait for a Dask scheduler given by ``--scheduler``.
+DASK_CONNECT_SECONDS = 10
+
+#: Keys every client must have, given under the client or under ``defaults:``.
+REQUIRED_KEYS = ("data", "design", "schemes")
 
 
 # --------------------------------------------------------------------------- manifest
@@ -71,7 +77,8 @@ def load_manifest(path: str | os.PathLike) -> list[dict[str, Any]]:
     DefinitionError
         A missing file, bad YAML or a key given twice (see ``kpitools._yaml``), unknown
         top-level keys, a client entry that is not a mapping or has no ``client`` name,
-        two clients with the same folder name.
+        two clients with the same folder name (ignoring case), a client without
+        ``data``, ``design`` or ``schemes``.
 
     Examples
     --------
@@ -111,13 +118,22 @@ def load_manifest(path: str | os.PathLike) -> list[dict[str, Any]]:
             problems.append(f"{where} has no 'client' name.")
             continue
         folder = safe_name(name)
-        if folder in folders:
+        # casefold: "Acme" and "ACME" are one folder on a case-insensitive disk
+        first = folders.get(folder.casefold())
+        if first is not None:
             problems.append(
-                f"{where}: client {name!r} would share the output folder {folder!r} with "
-                f"clients[{folders[folder]}]."
+                f"{where} ({name}): would share the output folder {folder!r} with "
+                f"clients[{first}] ({clients[first]['client']}); folder names ignore case "
+                "and punctuation, so rename one of them."
             )
-        folders.setdefault(folder, i)
+        folders.setdefault(folder.casefold(), i)
         settings = {**defaults, **entry}
+        absent = [key for key in REQUIRED_KEYS if key not in settings]
+        if absent:
+            problems.append(
+                f"{where} ({name}): missing {', '.join(repr(k) for k in absent)}; give "
+                "it under the client or under 'defaults:' (data: \"\" means the demo company)."
+            )
         if isinstance(defaults.get("branding"), dict) and isinstance(entry.get("branding"), dict):
             settings["branding"] = {**defaults["branding"], **entry["branding"]}
         merged.append(settings)
@@ -324,7 +340,15 @@ def run_dask(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            why = str(exc).strip() or type(exc).__name__
+            raise DefinitionError(
+                f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({why}).\n"
+                "Suggestion: start one with 'dask scheduler' and pass the address it prints "
+                "(e.g. tcp://10.0.0.5:8786), or leave out --scheduler to use a local cluster."
+            ) from None
     else:
         cluster = LocalCluster(
             n_workers=n_jobs,
@@ -465,12 +489,13 @@ def run_batch(
             "--scheduler is only used by the dask executor.\n"
             "Suggestion: add '--executor dask', or drop --scheduler."
         )
-    n_jobs = int(jobs) if jobs else (os.cpu_count() or 1)
+    n_jobs = int(jobs) if jobs is not None else (os.cpu_count() or 1)
     if n_jobs < 1:
         raise DefinitionError(
             f"--jobs must be at least 1, got {jobs}.\nSuggestion: leave it out to use every core."
         )
     planned = plan_batch(manifest, out_dir, kernel_name=kernel_name)
+    created = not Path(out_dir).exists()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     clean_stale_temp(out_dir)
     results: dict[int, ReportResult] = {}
@@ -500,6 +525,12 @@ def run_batch(
                 results[by_client[result.client]] = result
                 bar.set_postfix_str(f"{result.client[:30]} {result.status}", refresh=False)
                 bar.update(1)
+    except KpitoolsError:
+        if created and not results:  # e.g. no Dask scheduler: leave nothing behind
+            clean_stale_temp(out_dir)
+            with contextlib.suppress(OSError):
+                Path(out_dir).rmdir()
+        raise
     finally:
         bar.close()
         clean_stale_temp(out_dir)

@@ -530,7 +530,11 @@ def report(
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--jobs", type=int, help="Parallel jobs (default: number of cores).")
 @click.option(
-    "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True
+    "--executor",
+    default="local",
+    show_default=True,
+    metavar="local|dask",
+    help="Where the reports run: local processes or a Dask cluster.",
 )
 @click.option("--scheduler", help="Dask scheduler address (default: a local cluster).")
 @click.option("--resume", is_flag=True, help="Skip clients whose inputs are unchanged.")

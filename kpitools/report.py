@@ -377,6 +377,11 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
     """
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",")]
+    if not isinstance(formats, (list, tuple)) or not all(isinstance(f, str) for f in formats):
+        raise DefinitionError(
+            f"Report formats must be text like 'html,pdf,xlsx', got {formats!r}.\n"
+            f"Suggestion: use a comma-separated list of {', '.join(REPORT_FORMATS)}."
+        )
     wanted = [f.strip().lower() for f in formats if f and f.strip()]
     for fmt in wanted:
         if fmt not in REPORT_FORMATS:
@@ -486,8 +491,12 @@ def prepare_job(
             "Suggestion: give each report a 'client' name."
         )
     notebook_path = Path(notebook) if notebook else default_notebook_path()
-    template_dir = _check_template(template or default_template_dir())
-    fmts = check_formats(formats)
+    try:
+        template_dir = _check_template(template or default_template_dir())
+        fmts = check_formats(formats)
+        _notebook_parameters(notebook_path)
+    except DefinitionError as exc:
+        raise DefinitionError(head + str(exc)) from None
     params = validate_parameters(notebook_path, {**parameters, "client": client}, where=where)
 
     inputs: list[tuple[str, str, str]] = []

@@ -130,16 +130,20 @@ def test_manifest_merges_defaults_and_branding(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(
         "defaults:\n  currency: EUR\n  branding: {primary_color: '#111111', consultant: Jo}\n"
+        "  data: ''\n  design: d.yaml\n  schemes: [s.yaml]\n"
         "clients:\n  - {client: A, branding: {primary_color: '#222222'}}\n"
         "  - {client: B, currency: USD}\n"
     )
+    files = {"data": "", "design": "d.yaml", "schemes": ["s.yaml"]}
     assert load_manifest(path) == [
         {
+            **files,
             "currency": "EUR",
             "branding": {"primary_color": "#222222", "consultant": "Jo"},
             "client": "A",
         },
         {
+            **files,
             "currency": "USD",
             "branding": {"primary_color": "#111111", "consultant": "Jo"},
             "client": "B",
@@ -150,8 +154,9 @@ def test_manifest_merges_defaults_and_branding(tmp_path):
 def test_manifest_problems_are_listed_together(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(
-        "default: {}\nclients:\n  - {client: 'Acme/1'}\n  - {data: x.csv}\n  - just text\n"
-        "  - {client: 'Acme 1'}\n"
+        "default: {}\nclients:\n  - {client: 'Acme/1', data: a.csv, design: d.yaml, schemes: []}\n"
+        "  - {data: x.csv}\n  - just text\n"
+        "  - {client: 'Acme 1', data: b.csv, design: d.yaml, schemes: []}\n"
     )
     with pytest.raises(DefinitionError) as err:
         load_manifest(path)
@@ -159,10 +164,105 @@ def test_manifest_problems_are_listed_together(tmp_path):
         f"{path}: unknown key 'default'. Did you mean 'defaults'?\n"
         f"{path}: clients[1] has no 'client' name.\n"
         f"{path}: clients[2] must be a mapping with at least 'client:'.\n"
-        f"{path}: clients[3]: client 'Acme 1' would share the output folder 'Acme-1' with "
-        "clients[0].\n"
+        f"{path}: clients[3] (Acme 1): would share the output folder 'Acme-1' with "
+        "clients[0] (Acme/1); folder names ignore case and punctuation, so rename one of them.\n"
         "Suggestion: fix the manifest (see templates/batch/manifest.yaml for an example)."
     )
+
+
+def test_manifest_client_without_its_files_is_refused(tmp_path):
+    # without 'data' the report notebook would silently use the demo company
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "defaults:\n  design: d.yaml\nclients:\n  - {client: Acme, schemes: [s.yaml]}\n"
+        "  - {client: Beta}\n"
+    )
+    with pytest.raises(DefinitionError) as err:
+        load_manifest(path)
+    assert str(err.value) == (
+        f"{path}: clients[0] (Acme): missing 'data'; give it under the client or under "
+        "'defaults:' (data: \"\" means the demo company).\n"
+        f"{path}: clients[1] (Beta): missing 'data', 'schemes'; give it under the client or "
+        "under 'defaults:' (data: \"\" means the demo company).\n"
+        "Suggestion: fix the manifest (see templates/batch/manifest.yaml for an example)."
+    )
+
+
+def test_client_names_differing_only_in_case_are_refused(tmp_path):
+    # "Acme" and "ACME" would be one folder on a case-insensitive disk (macOS, Windows)
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "defaults: {data: '', design: d.yaml, schemes: []}\n"
+        "clients:\n  - {client: Acme}\n  - {client: ACME}\n"
+    )
+    with pytest.raises(DefinitionError) as err:
+        load_manifest(path)
+    assert str(err.value) == (
+        f"{path}: clients[1] (ACME): would share the output folder 'ACME' with clients[0] "
+        "(Acme); folder names ignore case and punctuation, so rename one of them.\n"
+        "Suggestion: fix the manifest (see templates/batch/manifest.yaml for an example)."
+    )
+
+
+def test_bad_formats_name_the_manifest_and_client(tmp_path):
+    manifest = _write_inputs(
+        tmp_path / "in",
+        [
+            {"client": "Docx", "data": "data/good.csv", "formats": "html,docx"},
+            {"client": "Number", "data": "data/good.csv", "formats": 5},
+        ],
+    )
+    with pytest.raises(DefinitionError) as err:
+        plan_batch(manifest, tmp_path / "out")
+    assert str(err.value) == (
+        f"{manifest}: clients[0] (Docx): Unknown report format 'docx'.\n"
+        "Suggestion: use a comma-separated list of html, pdf, xlsx.\n"
+        f"{manifest}: clients[1] (Number): Report formats must be text like 'html,pdf,xlsx', "
+        "got 5.\n"
+        "Suggestion: use a comma-separated list of html, pdf, xlsx."
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            ["--jobs", "0"],
+            "Error: --jobs must be at least 1, got 0.\n"
+            "Suggestion: leave it out to use every core.\n",
+        ),
+        (
+            ["--executor", "Dask"],
+            "Error: Unknown executor 'Dask'. Did you mean 'dask'?\n"
+            "Suggestion: use one of: dask, local.\n",
+        ),
+    ],
+)
+def test_bad_batch_options_exit_2_and_write_nothing(tmp_path, capsys, option, message):
+    manifest = _write_inputs(tmp_path / "in", [{"client": "A", "data": "data/good.csv"}])
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), *option]) == 2
+    assert capsys.readouterr().err == message
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_dask_scheduler_is_a_clear_message(tmp_path, capsys, monkeypatch):
+    import kpitools.batch
+
+    monkeypatch.setattr(kpitools.batch, "DASK_CONNECT_SECONDS", 1)  # default 10 s
+    manifest = _write_inputs(tmp_path / "in", [{"client": "A", "data": "data/good.csv"}])
+    out = tmp_path / "out"
+    args = ["batch", str(manifest), "--out", str(out), "--executor", "dask"]
+    started = time.perf_counter()
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert time.perf_counter() - started < 15
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "Error: --scheduler tcp://127.0.0.1:1: cannot reach a Dask scheduler there (Timed out "
+        "trying to connect to tcp://127.0.0.1:1 after 1 s).",
+        "Suggestion: start one with 'dask scheduler' and pass the address it prints "
+        "(e.g. tcp://10.0.0.5:8786), or leave out --scheduler to use a local cluster.",
+    ]
+    assert not out.exists()
 
 
 def test_manifest_yaml_error_names_the_line(tmp_path):
