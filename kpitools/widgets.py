@@ -214,7 +214,13 @@ def _threshold_control(i: int, comp: Any) -> ControlSpec | None:
         def apply(s, x, path=path):
             return s.set(path, float(x))
 
-        bounds = None
+        def bounds(s, i=i):
+            lin = s.components[i].curve.linear
+            if lin.cap is None or lin.slope <= 0:
+                return 0.0, max(2.0, 2 * float(lin.threshold))
+            # below the excellence point (cap / slope): pay starts before it tops out
+            return 0.0, float(lin.cap / lin.slope) - _STEP_ATTAINMENT
+
         value = float(curve.linear.threshold)
     else:
         return None
@@ -280,8 +286,10 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
         def apply(s, x, i=i, path=path):
             return s.set(path, _tidy(float(x) * float(s.components[i].curve.linear.slope), False))
 
-        def bounds(s):
-            return _STEP_ATTAINMENT, max(3.0, 2 * read(s))
+        def bounds(s, i=i):
+            # above the threshold: the curve tops out after pay starts
+            lo = float(s.components[i].curve.linear.threshold) + _STEP_ATTAINMENT
+            return max(_STEP_ATTAINMENT, lo), max(3.0, 2 * read(s))
 
         label = "excellence"
     else:

@@ -556,6 +556,23 @@ def test_the_curve_plot_marks_threshold_target_and_excellence_of_the_current_sch
     assert marks()[0] == ([0.9, 1.0, 1.3], [0.6, 1.0, 1.6])
 
 
+def test_a_linear_threshold_and_excellence_cannot_cross(ex):
+    # component 2: linear slope 1, threshold 70%, cap 1.5, so excellence at 150%
+    thr, exc = ex.controls["components.2.threshold"], ex.controls["components.2.excellence"]
+    assert (thr.min, thr.max) == (0.0, 1.49)
+    assert (exc.min, exc.max) == (0.71, 3.0)
+    thr.value = 1.8  # past the excellence point: held at 149%
+    assert ex.scheme.components[2].curve.linear.threshold == 1.49
+    assert (exc.min, exc.max) == (1.5, 3.0)
+    exc.value = 1.2  # below the threshold now: held at 150%
+    assert ex.scheme.components[2].curve.linear.cap == 1.5
+    thr.value = 0.7
+    exc.value = 1.2
+    assert ex.scheme.components[2].curve.linear.cap == 1.2  # 1.2 × slope 1
+    assert (thr.min, thr.max) == (0.0, 1.19)
+    assert ex.error is None
+
+
 def test_the_back_button_returns_to_the_start(ex):
     ex.controls["components.1.threshold"].value = 0.6
     ex._reset_button.click()
