@@ -1828,6 +1828,7 @@ class GoalExplorer:
 
         try:
             now = self._evaluate(with_assumption(self.design, goal_id, value))
+            self._check_signs(now, goal_id, value)
         except KpitoolsError as err:
             self.error = str(err)
             self._sync_controls()
@@ -1839,6 +1840,33 @@ class GoalExplorer:
         self.error = None
         self._now = now
         self._refresh()
+
+    def _check_signs(self, now: _GoalState, goal_id: str, value: float) -> None:
+        """Refuse an assumption that turns a goal negative (or infinite) that was not."""
+        from .design import format_value
+        from .errors import DefinitionError
+
+        d, start = now.design, self._start.cascade.values
+        bad = [
+            (g, v)
+            for g, v in now.cascade.values.items()
+            if v is not None
+            and (not math.isfinite(v) or v < 0)
+            and g in start
+            and start[g] is not None
+            and start[g] >= 0
+        ]
+        if not bad:
+            return
+        others = [(g, v) for g, v in bad if g != goal_id]
+        shown = ", ".join(f"{g} = {format_value(v, d.unit_of(g), d.currency)}" for g, v in others)
+        was = format_value(start[goal_id], d.unit_of(goal_id), d.currency)
+        what = f"{goal_id} = {format_value(value, d.unit_of(goal_id), d.currency)}"
+        raise DefinitionError(
+            (f"{what} would make {shown}" if others else f"{what} is negative")
+            + ": a goal or target cannot be negative.\n"
+            f"Suggestion: set {goal_id} above 0 (it is {was} in the design)."
+        )
 
     def _sync_controls(self) -> None:
         self._syncing = True

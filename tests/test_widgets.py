@@ -705,6 +705,34 @@ def test_an_assumption_that_contradicts_a_target_is_refused_with_the_reason():
     assert "That value cannot be used; the control went back." in ex._status.value
 
 
+def test_an_assumption_of_0_or_below_is_refused_with_the_reason_and_the_explorer_recovers(goals):
+    # revenue 2,000,000 = units_sold × avg_price (10,000 RUB): units_sold 200
+    price = goals.controls["avg_price"]
+    price.min = -1000.0  # the slider stops at 2,500; a widened range reaches 0 and below
+    price.value = -500.0
+    assert goals.error == (
+        "avg_price = -500 RUB would make units_sold = -4,000: a goal or target cannot be "
+        "negative.\nSuggestion: set avg_price above 0 (it is 10,000 RUB in the design)."
+    )  # 2,000,000 / -500 = -4,000
+    assert price.value == 10_000.0
+    assert goals.cascade.values == {"revenue": 2e6, "units_sold": 200.0, "avg_price": 10_000.0}
+    price.value = 0.0  # a division by zero in the formula
+    assert goals.error == (
+        f"{SALES_GENERATOR}, goals[0].formula (line 12): cannot solve revenue = units_sold * "
+        "avg_price for 'units_sold' with revenue = 2,000,000: 'avg_price' is 0, so the product "
+        "is 0 whatever 'units_sold' is.\n"
+        "Suggestion: change the assumptions in the formula or give 'units_sold' a target."
+    )
+    assert price.value == 10_000.0
+    assert "That value cannot be used; the control went back." in goals._status.value
+    price.value = 8_000.0  # back to a usable value: cascade, coverage and checks follow
+    assert goals.error is None
+    assert goals.cascade.values["units_sold"] == 250.0  # 2,000,000 / 8,000
+    moved = with_assumption(load_design(SALES_GENERATOR), "avg_price", 8_000.0)
+    assert goals.cascade.summary.equals(moved.cascade().summary)
+    assert goals.checks == run_checks(moved)
+
+
 # --------------------------------------------------------------------------- notebooks
 def _run_notebook(name: str, out: Path) -> list:
     import nbformat
