@@ -1192,8 +1192,8 @@ def _item(node: Mapping[str, Any]) -> dict[str, Any]:
         v = node[k]
         if k == "curve" and isinstance(v, Mapping) and v.get("extrapolate") is False:
             v = {a: b for a, b in v.items() if a != "extrapolate"}  # the default
-        # curve points and tiers keep 1.0 (an attainment or a factor, as in the templates)
-        out[k] = _clean(v, flow=isinstance(v, Mapping | list | tuple), ints=k == "target")
+        # curve points keep 1.0 (an attainment or a factor, as in the templates)
+        out[k] = _clean(v, flow=isinstance(v, Mapping | list | tuple), ints=k != "curve")
     return out
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -509,6 +510,53 @@ def test_the_saved_scheme_reads_like_a_template_with_no_float_noise(ex, company,
     again = load_scheme(path)
     assert again == ex.scheme
     assert round(_direct(company, again)["total_cost"], 2) == round(ex.metrics["total_cost"], 2)
+
+
+def test_saved_commission_tiers_show_amounts_without_decimals():
+    from kpitools.widgets import scheme_yaml
+
+    scheme = load_scheme(
+        {
+            "name": "Margin commission",
+            "on_target_pay": 30000.0,
+            "components": [
+                {
+                    "kpi": "gross_margin",
+                    "commission": {
+                        "tiers": [[0, 0.01], [500000.0, 0.020000000000000004]],
+                        "basis": "value",
+                        "mode": "retroactive",
+                    },
+                }
+            ],
+        }
+    )
+    assert scheme_yaml(scheme) == (
+        "name: Margin commission\n"
+        "period: month\n"
+        "on_target_pay: 30000\n"
+        "components:\n"
+        "  - kpi: gross_margin\n"
+        "    commission: {tiers: [[0, 0.01], [500000, 0.02]], basis: value, mode: retroactive}\n"
+    )
+    assert (
+        load_scheme(yaml.safe_load(scheme_yaml(scheme))).to_dict()
+        == load_scheme(
+            {
+                **scheme.to_dict(),
+                "components": [
+                    {
+                        **scheme.to_dict()["components"][0],
+                        "commission": {
+                            "tiers": [[0, 0.01], [500000, 0.02]],
+                            "basis": "value",
+                            "mode": "retroactive",
+                        },
+                    }
+                ],
+            }
+        ).to_dict()
+    )
 
 
 def test_role_pay_scaled_and_back_is_the_starting_pay_to_the_cent(ex):
