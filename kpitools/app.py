@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,23 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _check_inputs(data: str | None, scheme: str | None) -> None:
+    """Run the scheme on the data once, so that a mismatch is told here, not in the page.
+
+    Raises the :class:`KpitoolsError` the notebook would show (a KPI not in the data, no
+    usable target …) before Voilà starts.
+    """
+    from .payout import run_scheme
+
+    if data is None:
+        from .demo import DEFAULT_SEED, make_demo_company
+
+        data = make_demo_company(DEFAULT_SEED).data
+    with warnings.catch_warnings():  # data warnings are `kpitools data check`'s, as in the page
+        warnings.simplefilter("ignore")
+        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"))
+
+
 def serve(
     *,
     port: int | None = None,
@@ -225,6 +243,8 @@ def serve(
         env[ENV_DATA] = str(Path(data).resolve())
     if scheme is not None:
         env[ENV_SCHEME] = str(resolve_template(scheme, "schemes").resolve())
+    if data is not None or scheme is not None:
+        _check_inputs(env.get(ENV_DATA), env.get(ENV_SCHEME))
     if port is None:
         port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else free_port()
     elif not _port_free(port):

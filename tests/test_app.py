@@ -93,6 +93,23 @@ def test_a_missing_data_file_is_refused_before_anything_starts(tmp_path, capsys)
     )
 
 
+def test_data_the_scheme_cannot_run_on_is_refused_before_anything_starts(tmp_path, capsys):
+    data = tmp_path / "calls.csv"
+    data.write_text("employee,period,kpi,actual\nE1,2024-01,calls,5\n")
+    # a port that is taken: had the check not stopped it, the error would be about the port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        code = main(["app", "--no-browser", "--port", str(port), "--data", str(data)])
+    assert code == 2
+    scheme = ROOT / "templates" / "schemes" / "weighted_scorecard.yaml"
+    assert capsys.readouterr().err == (
+        f"Error: {scheme}: components[0].kpi: KPI 'gross_margin' is not in {data}.\n"
+        "Suggestion: add its rows to the data, or use a KPI the data has: calls.\n"
+    )
+
+
 def test_app_help_has_an_example(capsys):
     assert main(["app", "--help"]) == 0
     out = capsys.readouterr().out
