@@ -20,6 +20,7 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +46,7 @@ from .report import (
 )
 
 __all__ = [
+    "BatchInterruptedError",
     "BatchResult",
     "EXECUTORS",
     "register_executor",
@@ -261,6 +263,24 @@ def _died(job: ReportJob, why: str) -> ReportResult:
     return ReportResult(client=job.client, status="failed", folder=str(job.folder), error=why)
 
 
+_INTERRUPTED = False
+
+
+def _stop_on_sigint(signum, frame) -> None:
+    """Ctrl-C in a local worker: stop the running report once, start no other one."""
+    global _INTERRUPTED
+    if _INTERRUPTED:
+        return  # a second Ctrl-C must not break the clean-up of the first
+    _INTERRUPTED = True
+    raise KeyboardInterrupt
+
+
+def _run_local_job(job: ReportJob) -> ReportResult:
+    if _INTERRUPTED:
+        raise KeyboardInterrupt("the batch was interrupted")
+    return run_job(job)
+
+
 def warm_worker(zygote: bool = False) -> None:
     """Import what every report needs once per worker process, not once per report.
 
@@ -271,6 +291,7 @@ def warm_worker(zygote: bool = False) -> None:
     if zygote:
         from . import _zygote
 
+        signal.signal(signal.SIGINT, _stop_on_sigint)
         _zygote.start()
     import nbconvert  # noqa: F401
     import openpyxl  # noqa: F401
@@ -310,18 +331,30 @@ def run_local(
         with cf.ProcessPoolExecutor(
             max_workers=n_jobs, mp_context=context, initializer=warm_worker, initargs=(True,)
         ) as pool:
-            futures = {pool.submit(run_job, job): job for job in pending}
-            for future in cf.as_completed(futures):
-                job = futures[future]
-                try:
-                    yield future.result()
-                except cf.process.BrokenProcessPool:
-                    if attempt == 0:
-                        broken.append(job)
-                    else:
-                        yield _died(job, "the worker process died (killed or out of memory)")
-                except Exception as exc:  # noqa: BLE001 - one client never stops the others
-                    yield _died(job, f"{type(exc).__name__}: {exc}")
+            futures = {pool.submit(_run_local_job, job): job for job in pending}
+            try:
+                for future in cf.as_completed(futures):
+                    job = futures[future]
+                    try:
+                        yield future.result()
+                    except cf.process.BrokenProcessPool:
+                        if attempt == 0:
+                            broken.append(job)
+                        else:
+                            yield _died(job, "the worker process died (killed or out of memory)")
+                    except Exception as exc:  # noqa: BLE001 - one client never stops the others
+                        yield _died(job, f"{type(exc).__name__}: {exc}")
+            except BaseException:
+                # Ctrl-C (or the caller stopped reading): reports not yet started never
+                # start; leaving the pool then waits only for those already running.
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                # Workers stop their report (its temp folder is removed) and skip the
+                # ones already handed to them; a terminal's Ctrl-C reached them already.
+                for proc in workers:
+                    with contextlib.suppress(OSError):
+                        os.kill(proc.pid, signal.SIGINT)
+                raise
         if not broken:
             return
         pending = broken
@@ -379,6 +412,12 @@ def run_dask(
 
 
 # --------------------------------------------------------------------------- running
+class BatchInterruptedError(KpitoolsError):
+    """The batch was interrupted (Ctrl-C); finished reports are kept."""
+
+    exit_code = 130
+
+
 @dataclass(frozen=True, kw_only=True)
 class BatchResult:
     """Results of a batch, in manifest order, with a summary table."""
@@ -525,6 +564,12 @@ def run_batch(
                 results[by_client[result.client]] = result
                 bar.set_postfix_str(f"{result.client[:30]} {result.status}", refresh=False)
                 bar.update(1)
+    except KeyboardInterrupt:
+        raise BatchInterruptedError(
+            f"batch interrupted: the reports already finished are kept in {out_dir}; "
+            "unfinished ones left nothing behind.\n"
+            "Suggestion: run the same command with --resume to make only the missing reports."
+        ) from None
     except KpitoolsError:
         if created and not results:  # e.g. no Dask scheduler: leave nothing behind
             clean_stale_temp(out_dir)

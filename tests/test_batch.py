@@ -454,6 +454,50 @@ def test_killed_batch_leaves_no_half_written_report(tmp_path):
     assert not (out / ".kpitools-tmp").exists()
 
 
+def test_ctrl_c_stops_the_batch_and_resume_skips_only_finished(tmp_path):
+    # Ctrl-C in a terminal sends SIGINT to the batch, its workers and their kernels.
+    clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(4)]
+    manifest = _write_inputs(tmp_path / "in", clients, formats="html")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kpitools.cli", "batch", str(manifest), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:  # one report finished, another being written
+            done = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
+            busy = list(out.glob(".kpitools-tmp/*/report.ipynb")) if out.exists() else []
+            if done and busy:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the batch ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert err.splitlines()[-2:] == [
+        f"Error: batch interrupted: the reports already finished are kept in {out}; "
+        "unfinished ones left nothing behind.",
+        "Suggestion: run the same command with --resume to make only the missing reports.",
+    ]
+    # The reports not yet started did not start after Ctrl-C: at most the two running ones
+    # could finish (at least one had finished before).
+    finished = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert 1 <= len(finished) <= 3
+    assert all(_complete(out / name) for name in finished)
+    assert not list(out.glob(".kpitools-tmp/*/*"))
+    # --resume skips exactly the finished ones (running it: test_resume_reruns_only_...)
+    jobs = plan_batch(manifest, out)
+    assert [is_up_to_date(j) for j in jobs] == [j.folder.name in finished for j in jobs]
+
+
 def test_a_killed_worker_costs_only_a_rerun(tmp_path):
     clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(4)]
     manifest = _write_inputs(tmp_path / "in", clients, formats="html,pdf")
