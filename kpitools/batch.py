@@ -39,8 +39,11 @@ from .report import (
     REPORT_FORMATS,
     ReportJob,
     ReportResult,
+    _dir_sha256,
     clean_stale_temp,
     file_sha256,
+    kpitools_sha256,
+    parameters_without_paths,
     prepare_job,
     run_job,
 )
@@ -55,6 +58,7 @@ __all__ = [
     "plan_batch",
     "run_batch",
     "is_up_to_date",
+    "stale_reason",
 ]
 
 #: Manifest keys that are batch options rather than notebook parameters.
@@ -202,20 +206,53 @@ def is_up_to_date(job: ReportJob) -> bool:
     >>> is_up_to_date(job)  # doctest: +SKIP
     True
     """
+    return stale_reason(job) is None
+
+
+def stale_reason(job: ReportJob) -> str | None:
+    """Why the job's report must be (re)made, in a few words; None when it is up to date.
+
+    Inputs are the client's files (data, design, schemes, logo), its parameters and
+    formats, the notebook, the template and kpitools' own code.
+
+    Examples
+    --------
+    >>> stale_reason(job)  # doctest: +SKIP
+    'changed: data, budget'
+    """
     import json
 
-    manifest_path = job.folder / MANIFEST_NAME
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if manifest.get("status") != "ok" or manifest.get("input_hash") != job.input_hash:
-        return False
-    for output in manifest.get("outputs", []):
+        manifest = json.loads((job.folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except OSError:
+        return "no report yet"
+    except ValueError:
+        return "its manifest.json is unreadable"
+    if not isinstance(manifest, dict):
+        return "its manifest.json is unreadable"
+    if manifest.get("status") != "ok":
+        return "the last run failed"
+    if manifest.get("input_hash") != job.input_hash:
+        old = {str(i.get("name")): i.get("sha256") for i in manifest.get("inputs") or []}
+        new = {name: sha for name, _, sha in job.inputs}
+        changed = [n for n in new if old.get(n) != new[n]] + [n for n in old if n not in new]
+        before = parameters_without_paths(manifest.get("parameters") or {})
+        now = json.loads(json.dumps(parameters_without_paths(job.parameters), default=str))
+        changed += [k for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]
+        if manifest.get("formats") != list(job.formats):
+            changed.append("formats")
+        if (manifest.get("notebook") or {}).get("sha256") != file_sha256(job.notebook):
+            changed.append("notebook")
+        if (manifest.get("template") or {}).get("sha256") != _dir_sha256(Path(job.template)):
+            changed.append("template")
+        if manifest.get("kpitools_sha256") != kpitools_sha256():
+            changed.append("kpitools")
+        return "changed: " + ", ".join(dict.fromkeys(changed)) if changed else "inputs changed"
+    for output in manifest.get("outputs") or []:
         file = job.folder / str(output.get("file"))
         if not file.is_file() or file_sha256(file) != output.get("sha256"):
-            return False
-    return True
+            return f"{output.get('file')} was changed or removed"
+    return None
 
 
 # --------------------------------------------------------------------------- executors
@@ -454,9 +491,17 @@ class BatchResult:
     def format_summary(self) -> str:
         """The closing summary table as text."""
         rows = []
+        reasons = self.extra.get("reasons") or {}
         for r in self.results:
             error = (r.error or "").splitlines()[0] if r.error else ""
-            rows.append((r.client, r.status, f"{r.seconds:.1f}", error or r.folder))
+            if r.status == "skipped":
+                output = f"inputs unchanged: {r.folder}"
+            elif r.client in reasons and not error:
+                output = f"{r.folder} (re-run: {reasons[r.client]})"
+            else:
+                output = error or r.folder
+            name = r.client if len(r.client) <= 40 else r.client[:39] + "…"
+            rows.append((name, r.status, f"{r.seconds:.1f}", output))
         header = ("client", "status", "seconds", "output / error")
         lines = text_table(header, rows, right={"seconds"}).splitlines()
         lines.insert(1, "-" * max(len(line) for line in lines))
@@ -539,12 +584,15 @@ def run_batch(
     clean_stale_temp(out_dir)
     results: dict[int, ReportResult] = {}
     todo: list[int] = []
+    reasons: dict[str, str] = {}
     for i, job in enumerate(planned):
-        if resume and is_up_to_date(job):
+        why = stale_reason(job) if resume else "not resumed"
+        if why is None:
             results[i] = ReportResult(
                 client=job.client, status="skipped", folder=str(job.folder), error=None
             )
         else:
+            reasons[job.client] = why
             todo.append(i)
     position = {id(planned[i]): i for i in todo}
     n_jobs = max(1, min(n_jobs, len(todo) or 1))
@@ -586,4 +634,5 @@ def run_batch(
         executor=executor,
         n_jobs=n_jobs,
         out_dir=str(out_dir),
+        extra={"resume": resume, "reasons": reasons if resume else {}},
     )

@@ -450,6 +450,37 @@ def _dir_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def parameters_without_paths(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters without the input file paths (which count by their contents).
+
+    Examples
+    --------
+    >>> parameters_without_paths({"data": "/a/d.csv", "budget": 5.0, "branding": {"logo": "x"}})
+    {'budget': 5.0, 'branding': {}}
+    """
+    out = {k: v for k, v in params.items() if k not in (*PATH_PARAMETERS, *PATH_LIST_PARAMETERS)}
+    if isinstance(out.get("branding"), Mapping):
+        out["branding"] = {k: v for k, v in out["branding"].items() if k != "logo"}
+    return out
+
+
+@functools.cache
+def kpitools_sha256() -> str:
+    """The hash of kpitools' own code: a report made by other code is not up to date.
+
+    Examples
+    --------
+    >>> len(kpitools_sha256())
+    64
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for file in sorted(package.rglob("*.py")):
+        digest.update(file.relative_to(package).as_posix().encode())
+        digest.update(file_sha256(file).encode())
+    return digest.hexdigest()
+
+
 def _check_template(template: str | os.PathLike) -> Path:
     tdir = Path(template).resolve()
     if not (tdir / "conf.json").is_file() or not (tdir / "index.html.j2").is_file():
@@ -489,6 +520,11 @@ def prepare_job(
         raise DefinitionError(
             f"{head}the client name is missing or empty.\n"
             "Suggestion: give each report a 'client' name."
+        )
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in client):
+        raise DefinitionError(
+            f"{head}the client name {client!r} holds a control character (a line break, tab "
+            "or terminal escape).\nSuggestion: write the client name on one line, as plain text."
         )
     notebook_path = Path(notebook) if notebook else default_notebook_path()
     try:
@@ -534,8 +570,10 @@ def prepare_job(
         "notebook": notebook_hash,
         "template": _dir_sha256(template_dir),
         "inputs": [(n, h) for n, _, h in inputs],
-        "parameters": params,
+        # files count by their contents (above), not their paths: a moved folder is the same
+        "parameters": parameters_without_paths(params),
         "formats": fmts,
+        "kpitools": kpitools_sha256(),
     }
     input_hash = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     return ReportJob(
@@ -1026,6 +1064,7 @@ def _manifest(job: ReportJob, **fields) -> dict[str, Any]:
         "inputs": [{"name": n, "path": p, "sha256": h} for n, p, h in job.inputs],
         "parameters": dict(job.parameters),
         "formats": list(job.formats),
+        "kpitools_sha256": kpitools_sha256(),
         "packages": _package_versions(),
         **fields,
     }

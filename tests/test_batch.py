@@ -25,6 +25,7 @@ from kpitools.batch import (
     load_manifest,
     plan_batch,
     run_batch,
+    stale_reason,
 )
 from kpitools.cli import main
 from kpitools.errors import DefinitionError
@@ -265,6 +266,46 @@ def test_unreachable_dask_scheduler_is_a_clear_message(tmp_path, capsys, monkeyp
     assert not out.exists()
 
 
+def test_client_name_with_control_characters_is_refused(tmp_path):
+    # a terminal escape would clear the consultant's screen in the closing summary
+    manifest = _write_inputs(
+        tmp_path / "in",
+        [
+            {"client": "Acme\x1b[2J", "data": "data/good.csv"},
+            {"client": "Two\nlines", "data": "data/good.csv"},
+        ],
+    )
+    with pytest.raises(DefinitionError) as err:
+        plan_batch(manifest, tmp_path / "out")
+    assert str(err.value) == (
+        f"{manifest}: clients[0] (Acme\x1b[2J): the client name 'Acme\\x1b[2J' holds a control "
+        "character (a line break, tab or terminal escape).\n"
+        "Suggestion: write the client name on one line, as plain text.\n"
+        f"{manifest}: clients[1] (Two\nlines): the client name 'Two\\nlines' holds a control "
+        "character (a line break, tab or terminal escape).\n"
+        "Suggestion: write the client name on one line, as plain text."
+    )
+
+
+def test_summary_shortens_long_client_names():
+    from kpitools.batch import BatchResult
+    from kpitools.report import ReportResult
+
+    long = "Very long client name " * 4  # 88 characters
+    result = BatchResult(
+        results=(ReportResult(client=long, status="ok", folder="/r/x", seconds=1.25),),
+        seconds=2.0,
+        executor="local",
+        n_jobs=1,
+    )
+    assert result.format_summary().splitlines() == [
+        "client                                    status  seconds  output / error",
+        "-------------------------------------------------------------------------",
+        "Very long client name Very long client …  ok          1.2  /r/x",
+        "1 ok, 0 skipped, 0 failed in 2.0 s (local, 1 jobs)",
+    ]
+
+
 def test_manifest_yaml_error_names_the_line(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text("clients:\n  - {client: A\n")
@@ -408,10 +449,43 @@ def test_resume_reruns_only_changed_or_missing_clients(batch_run):
     assert all(after[n] > before[n] for n in after)
     gamma = json.loads((out / "Gamma" / "manifest.json").read_text())
     assert gamma["parameters"]["budget"] == 2000.0
-    # A third run with nothing changed runs only the broken client.
+    # The summary says why each client ran again.
+    lines = result.format_summary().splitlines()
+    assert lines[2].split(None, 3)[:2] == ["Alpha", "ok"]
+    assert lines[2].endswith(f"{out / 'Alpha'} (re-run: payouts.xlsx was changed or removed)")
+    assert lines[4].endswith(f"{out / 'Gamma'} (re-run: changed: budget)")
+    # A third run with nothing changed runs only the broken client, and says why.
     again = run_batch(manifest, out, resume=True, progress=False)
     assert [r.status for r in again.results] == ["skipped", "failed", "skipped"]
     assert (out / "Gamma" / "report.html").stat().st_mtime_ns == after["Gamma"]
+    assert again.extra["reasons"] == {"Broken & Co": "the last run failed"}
+    assert again.format_summary().splitlines()[2].endswith(f"inputs unchanged: {out / 'Alpha'}")
+
+
+def test_stale_reason_names_what_changed(batch_run, tmp_path):
+    # Copy the finished inputs, then change one data file, the design and a parameter.
+    import shutil
+
+    root = tmp_path / "in"
+    shutil.copytree(batch_run["manifest"].parent, root)
+    out = tmp_path / "out"
+    shutil.copytree(batch_run["out"], out)
+    manifest = root / "manifest.yaml"
+    alpha = plan_batch(manifest, out)[0]
+    assert stale_reason(alpha) is None  # in another folder, the same files: up to date
+    (root / "data" / "good.csv").write_text("employee,period,kpi,actual\n001,2025-01,revenue,1\n")
+    (root / "design.yaml").write_text("client: y\n")
+    manifest.write_text(manifest.read_text().replace("currency: EUR", "currency: USD"))
+    reasons = [stale_reason(j) for j in plan_batch(manifest, out)]
+    assert reasons == [
+        "changed: data, design, currency",
+        "the last run failed",
+        "changed: data, design, currency",
+    ]
+    (out / "Alpha" / "manifest.json").write_text("{not json")
+    assert stale_reason(plan_batch(manifest, out)[0]) == "its manifest.json is unreadable"
+    shutil.rmtree(out / "Alpha")
+    assert stale_reason(plan_batch(manifest, out)[0]) == "no report yet"
 
 
 def test_killed_batch_leaves_no_half_written_report(tmp_path):
