@@ -506,9 +506,10 @@ class BatchResult:
         lines = text_table(header, rows, right={"seconds"}).splitlines()
         lines.insert(1, "-" * max(len(line) for line in lines))
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
+        plural = "" if self.n_jobs == 1 else "s"
         lines.append(
             f"{counts['ok']} ok, {counts['skipped']} skipped, {counts['failed']} failed "
-            f"in {self.seconds:.1f} s ({self.executor}, {self.n_jobs} jobs)"
+            f"in {self.seconds:.1f} s ({self.executor}, {self.n_jobs} job{plural})"
         )
         return "\n".join(lines)
 

@@ -302,7 +302,7 @@ def test_summary_shortens_long_client_names():
         "client                                    status  seconds  output / error",
         "-------------------------------------------------------------------------",
         "Very long client name Very long client …  ok          1.2  /r/x",
-        "1 ok, 0 skipped, 0 failed in 2.0 s (local, 1 jobs)",
+        "1 ok, 0 skipped, 0 failed in 2.0 s (local, 1 job)",
     ]
 
 
