@@ -602,9 +602,9 @@ def main(argv: list[str] | None = None) -> int:
             return rv
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 2
+    except click.exceptions.Abort:  # click's name for Ctrl-C (KeyboardInterrupt)
+        click.echo("Interrupted.", err=True)
+        return 130
     except click.ClickException as exc:
         exc.show()
         return 2

@@ -171,3 +171,18 @@ def test_a_wheel_carries_templates_and_notebooks(tmp_path):
         "kpis": len(load_library()),
     }
     assert all(Path(found[key]).is_file() for key in ("library", "notebook", "template"))
+
+
+def test_ctrl_c_exits_130_with_one_line(capsys):
+    from kpitools.cli import main
+
+    @cli.command("_interrupted", hidden=True)
+    def _interrupted():
+        raise KeyboardInterrupt  # what Ctrl-C raises in the middle of any command
+
+    try:
+        assert main(["_interrupted"]) == 130
+    finally:
+        del cli.commands["_interrupted"]
+    # click ends the terminal's "^C" line first, then our one line
+    assert capsys.readouterr().err == "\nInterrupted.\n"
