@@ -37,6 +37,7 @@ import numpy as np
 
 from ._text import money
 from .errors import KpitoolsError
+from .schemes import tidy_number
 
 __all__ = [
     "ControlSpec",
@@ -44,7 +45,6 @@ __all__ = [
     "SchemeExplorer",
     "reweight",
     "scheme_controls",
-    "scheme_yaml",
     "with_assumption",
 ]
 
@@ -284,7 +284,8 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
             return float(lin.cap / lin.slope)
 
         def apply(s, x, i=i, path=path):
-            return s.set(path, _tidy(float(x) * float(s.components[i].curve.linear.slope), False))
+            cap = float(x) * float(s.components[i].curve.linear.slope)
+            return s.set(path, tidy_number(cap, False))
 
         def bounds(s, i=i):
             # above the threshold: the curve tops out after pay starts
@@ -1151,109 +1152,6 @@ def _metrics_html(start: Any, now: Any) -> str:
     return f'{style}<table class="kpitools-metrics">{head}{"".join(rows)}</table>'
 
 
-# --------------------------------------------------------------------------- saving
-_TOP_ORDER = (
-    "name", "description", "period", "currency", "on_target_pay", "revenue_kpi", "roles",
-    "components", "gates", "modifiers", "cap", "budget", "pool",
-)  # fmt: skip
-_ITEM_ORDER = ("kpi", "name", "weight", "target", "curve", "commission", "min_attainment")
-
-
-def _tidy(value: Any, ints: bool = True) -> Any:
-    """Numbers as a consultant writes them: 0.3 not 0.30000000000000004, 1400000 not 1400000.0."""
-    if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
-        return value
-    value = float(f"{value:.12g}") + 0.0
-    return int(value) if ints and value.is_integer() and abs(value) < 1e15 else value
-
-
-class _Flow(list):
-    """A list written on one line in the YAML (``[[0.8, 0.5], [1.0, 1.0]]``)."""
-
-
-class _FlowMap(dict):
-    """A mapping written on one line in the YAML (``{method: fixed, value: 12}``)."""
-
-
-def _clean(node: Any, *, flow: bool = False, ints: bool = True) -> Any:
-    if isinstance(node, Mapping):
-        items = {k: _clean(v, flow=flow, ints=ints) for k, v in node.items()}
-        return _FlowMap(items) if flow else items
-    if isinstance(node, list | tuple):
-        items = [_clean(v, flow=flow, ints=ints) for v in node]
-        return _Flow(items) if flow else items
-    return _tidy(node, ints)
-
-
-def _item(node: Mapping[str, Any]) -> dict[str, Any]:
-    """A component, gate or modifier: block style, its values (target, curve …) on one line."""
-    out = {}
-    for k in [k for k in _ITEM_ORDER if k in node] + [k for k in node if k not in _ITEM_ORDER]:
-        v = node[k]
-        if k == "curve" and isinstance(v, Mapping) and v.get("extrapolate") is False:
-            v = {a: b for a, b in v.items() if a != "extrapolate"}  # the default
-        # curve points keep 1.0 (an attainment or a factor, as in the templates)
-        out[k] = _clean(v, flow=isinstance(v, Mapping | list | tuple), ints=k != "curve")
-    return out
-
-
-def scheme_yaml(scheme: Any) -> str:
-    """The scheme as YAML a consultant can read: the template layout, tidy numbers.
-
-    Keys in the order of the shipped templates (name, description, period, currency,
-    on-target pay, components, gates, modifiers, cap, budget, pool), each component's target
-    and curve on one line, numbers rounded to 12 significant digits (float noise from the
-    sliders removed), integral amounts without ``.0``. :func:`kpitools.schemes.load_scheme`
-    reads it back to the same scheme.
-
-    Examples
-    --------
-    >>> from kpitools.schemes import load_scheme
-    >>> s = load_scheme({"name": "s", "on_target_pay": 30000.000000000004, "components": [
-    ...     {"kpi": "x", "weight": 0.7, "target": {"method": "fixed", "value": 12},
-    ...      "curve": {"points": [[0.8, 0.30000000000000004], [1.0, 1.0]]}},
-    ...     {"kpi": "y", "weight": 0.30000000000000004, "target": {"method": "fixed", "value": 3},
-    ...      "curve": {"steps": [[1.0, 1.0]]}}], "budget": 1.4e6})
-    >>> print(scheme_yaml(s), end="")
-    name: s
-    period: month
-    on_target_pay: 30000
-    components:
-      - kpi: x
-        weight: 0.7
-        target: {method: fixed, value: 12}
-        curve: {points: [[0.8, 0.3], [1.0, 1.0]]}
-      - kpi: y
-        weight: 0.3
-        target: {method: fixed, value: 3}
-        curve: {steps: [[1.0, 1.0]]}
-    budget: 1400000
-    """
-    import yaml
-
-    data = scheme.to_dict()
-    out: dict[str, Any] = {}
-    for k in [k for k in _TOP_ORDER if k in data] + [k for k in data if k not in _TOP_ORDER]:
-        v = data[k]
-        if k in ("components", "gates", "modifiers"):
-            if v:
-                out[k] = [_item(it) for it in v]
-        else:
-            out[k] = _clean(v, flow=k in ("pool", "roles"))
-
-    class Dumper(yaml.SafeDumper):
-        def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
-            return super().increase_indent(flow, False)  # "  - kpi:" under "components:"
-
-    Dumper.add_representer(
-        _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-    )
-    Dumper.add_representer(
-        _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
-    )
-    return yaml.dump(out, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
 class SchemeExplorer:
     """What-if explorer of one bonus scheme on historical data (an ipywidgets app).
 
@@ -1387,7 +1285,7 @@ class SchemeExplorer:
         """
         from ._io import atomic_write
 
-        return atomic_write(path, scheme_yaml(self.scheme))
+        return atomic_write(path, self.scheme.to_yaml())
 
     def reset(self) -> None:
         """Go back to the scheme the explorer started from."""
@@ -1505,7 +1403,7 @@ class SchemeExplorer:
 
     def _changed(self, name: str, value: float) -> None:
         spec = self.specs[name]
-        value = _tidy(float(value), ints=False)  # 0.85, not 0.8500000000000001 from a slider
+        value = tidy_number(float(value), ints=False)  # 0.85, not 0.8500000000000001 from a slider
         try:
             new = spec.apply(self.scheme, value)
         except KpitoolsError as err:

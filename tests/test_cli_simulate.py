@@ -236,6 +236,10 @@ def test_calibrate_prints_the_value_and_writes_the_scheme(files, tmp_path, capsy
     assert lines[1] == "total_cost = 216 (goal 216)"
     assert lines[3] == f"Wrote the calibrated scheme to {out_file}"
     assert load_scheme(out_file).components[0].commission.rate == pytest.approx(0.2)
+    # written like a template: one line per component, no solver noise (0.19999999999999998)
+    assert (
+        "    commission: {rate: 0.2, basis: attainment, mode: marginal}\n" in out_file.read_text()
+    )
 
 
 def test_calibrate_unknown_metric_and_unreachable_goal(files, capsys):

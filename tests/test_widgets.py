@@ -513,8 +513,6 @@ def test_the_saved_scheme_reads_like_a_template_with_no_float_noise(ex, company,
 
 
 def test_saved_commission_tiers_show_amounts_without_decimals():
-    from kpitools.widgets import scheme_yaml
-
     scheme = load_scheme(
         {
             "name": "Margin commission",
@@ -531,7 +529,7 @@ def test_saved_commission_tiers_show_amounts_without_decimals():
             ],
         }
     )
-    assert scheme_yaml(scheme) == (
+    assert scheme.to_yaml() == (
         "name: Margin commission\n"
         "period: month\n"
         "on_target_pay: 30000\n"
@@ -540,7 +538,7 @@ def test_saved_commission_tiers_show_amounts_without_decimals():
         "    commission: {tiers: [[0, 0.01], [500000, 0.02]], basis: value, mode: retroactive}\n"
     )
     assert (
-        load_scheme(yaml.safe_load(scheme_yaml(scheme))).to_dict()
+        load_scheme(yaml.safe_load(scheme.to_yaml())).to_dict()
         == load_scheme(
             {
                 **scheme.to_dict(),
