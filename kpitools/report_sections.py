@@ -759,25 +759,8 @@ def history_and_weak_spots(ctx: ReportContext) -> list[Any]:
 
 
 def _timing_sentence(ctx: ReportContext) -> str:
-    """The timing finding in a client's words (KPI by name)."""
-    result = ctx.timing
-    name = ctx.kpi_name(result.kpi).lower()
-    flagged = result.table[result.table["flagged"]]
-    typical = pct(float(result.table["peer_share"].mean()))
-    if flagged.empty:
-        return (
-            f"nobody books an unusual share of a quarter's {name} in its last month "
-            f"(typically {typical})."
-        )
-    low, high = flagged["last_month_share"].min(), flagged["last_month_share"].max()
-    span = pct(low) if pct(low) == pct(high) else f"{pct(low)}–{pct(high)}"
-    who = ", ".join(result.flagged)
-    people = "person books" if len(flagged) == 1 else "people book"
-    return (
-        f"{len(flagged)} {people} {span} of each quarter's {name} in its last month, against "
-        f"a typical {typical} ({who}): results held back to quarter ends, which a quarterly "
-        "scheme with thresholds would reward."
-    )
+    """The timing finding in a client's words (the KPI by its name)."""
+    return ctx.timing.sentence(ctx.kpi_name(ctx.timing.kpi).lower())
 
 
 def deal_timing(ctx: ReportContext) -> list[Any]:
@@ -793,7 +776,7 @@ def deal_timing(ctx: ReportContext) -> list[Any]:
         "median share of colleagues in the same role that quarter. A person is named when "
         f"the excess is at least {result.min_excess * 100:g} points on average and steady "
         f"(one-sided t-test, p < {result.alpha:g}) over at least {result.min_periods} "
-        f"quarters.\n\n{esc(text[0].upper() + text[1:])}"
+        f"quarters.\n\n{esc(text)}"
     ]
     flagged = result.table[result.table["flagged"]]
     if len(flagged):

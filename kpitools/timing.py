@@ -69,24 +69,28 @@ class TimingResult:
 
     @property
     def summary(self) -> str:
-        """One sentence for a client."""
-        n = len(self.flagged)
+        """One sentence for a client (see :meth:`sentence`)."""
+        return self.sentence()
+
+    def sentence(self, kpi_name: str | None = None) -> str:
+        """The finding in a client's words, naming the KPI as ``kpi_name`` (its id by default)."""
+        name = kpi_name or self.kpi
         if not len(self.table):
-            return f"No employee has a whole {self.period} of monthly {self.kpi} to look at."
-        typical = float(self.table["peer_share"].mean())
-        if n == 0:
-            return (
-                f"Nobody books an unusual share of a {self.period}'s {self.kpi} in its last "
-                f"month (typical share {typical:.0%})."
-            )
+            return f"No employee has a whole {self.period} of monthly {name} to look at."
+        typical = f"{float(self.table['peer_share'].mean()):.0%}"
         rows = self.table[self.table["flagged"]]
-        who = ", ".join(self.flagged)
+        if rows.empty:
+            return (
+                f"Nobody books an unusual share of a {self.period}'s {name} in its last "
+                f"month (typically {typical})."
+            )
+        low, high = (f"{rows['last_month_share'].agg(f):.0%}" for f in ("min", "max"))
+        people = "person books" if len(rows) == 1 else "people book"
         return (
-            f"{n} {'person books' if n == 1 else 'people book'} "
-            f"{rows['last_month_share'].min():.0%}–{rows['last_month_share'].max():.0%} of a "
-            f"{self.period}'s {self.kpi} in its last month against a typical "
-            f"{typical:.0%} ({who}): the sign of results held back to {self.period} ends, "
-            f"which a {self.period}ly bonus with thresholds rewards."
+            f"{len(rows)} {people} {low if low == high else f'{low}–{high}'} of each "
+            f"{self.period}'s {name} in its last month, against a typical {typical} "
+            f"({', '.join(self.flagged)}): results held back to {self.period} ends, which a "
+            f"{self.period}ly scheme with thresholds would reward."
         )
 
     def text(self, rows: int = 10) -> str:
@@ -116,7 +120,9 @@ class TimingResult:
         return f"{self.summary}\n\n{table}\n\n{rule}"
 
     def _repr_html_(self) -> str:
-        return f"<p>{_escape(self.summary)}</p>" + self.table.to_html(index=False)
+        import html
+
+        return f"<p>{html.escape(self.summary)}</p>" + self.table.to_html(index=False)
 
     def __repr__(self) -> str:
         return f"TimingResult({self.summary!r})"
@@ -126,12 +132,6 @@ def _p_text(p: float) -> str:
     if np.isnan(p):
         return "n/a"
     return "<0.0001" if p < 0.0001 else f"{p:.4f}"
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def period_end_timing(
@@ -191,9 +191,11 @@ def period_end_timing(
             "between 0 and 1, min_excess 0 or more, min_periods 2 or more.\n"
             "Suggestion: keep the defaults (0.01, 0.10, 4) unless you have a reason."
         )
-    table = _load(data)
-    known = sorted(table["kpi"].astype(str).unique())
+    from .metrics import load_data
+
     lib = _library(library)
+    table = load_data(data, library=lib if lib is not None else False)
+    known = sorted(table["kpi"].astype(str).unique())
     if kpi not in known:
         summed = [k for k in known if _aggregation(lib, k) == "sum"]
         raise DefinitionError(
@@ -265,20 +267,6 @@ def period_end_timing(
         .sort_values(["p_value", "employee"], na_position="last", ignore_index=True)
     )
     return TimingResult(kpi, period, out, float(alpha), float(min_excess), int(min_periods))
-
-
-def _load(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        missing = [c for c in ("employee", "period", "kpi", "actual") if c not in data.columns]
-        if missing:
-            raise DefinitionError(
-                f"the data has no column {missing[0]!r}.\n"
-                "Suggestion: pass the long table (employee, period, kpi, actual)."
-            )
-        return data
-    from .data import load
-
-    return load(data)
 
 
 def _library(library: Any) -> Any:

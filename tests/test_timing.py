@@ -52,17 +52,20 @@ def test_a_hand_computed_example():
     assert table.loc["B", "excess"] == pytest.approx(0.0)
     assert result.flagged == ["A"]
     assert result.summary == (
-        "1 person books 55%–55% of a quarter's revenue in its last month against a typical "
-        "33% (A): the sign of results held back to quarter ends, which a quarterly bonus "
-        "with thresholds rewards."
+        "1 person books 55% of each quarter's revenue in its last month, against a typical "
+        "33% (A): results held back to quarter ends, which a quarterly scheme with thresholds "
+        "would reward."
     )
+    assert result.sentence("sales").startswith("1 person books 55% of each quarter's sales ")
 
 
 def test_part_quarters_negative_months_and_empty_quarters_do_not_count():
     late = [None, 100, 100] + FLAT[3:]  # hired in February: Q1 is not whole
     neg = [60, 60, 180, -5, 75, 150] + A[6:]  # a negative month spoils Q2
     zero = [0, 0, 0] + A[3:]  # nothing sold in Q1: no share to speak of
-    result = period_end_timing(_long({"L": late, "N": neg, "Z": zero, "B": FLAT}), "revenue")
+    # no library: it would refuse a negative revenue outright (a KPI that may go negative)
+    data = _long({"L": late, "N": neg, "Z": zero, "B": FLAT})
+    result = period_end_timing(data, "revenue", library=False)
     periods = result.table.set_index("employee")["periods"].to_dict()
     assert periods == {"L": 3, "N": 3, "Z": 3, "B": 4}
 
@@ -71,8 +74,7 @@ def test_too_few_quarters_or_too_small_an_excess_is_not_flagged():
     few = period_end_timing(_long({"A": A[:9], "B": FLAT[:9], "C": FLAT[:9]}), "revenue")
     assert few.table.set_index("employee").loc["A", "periods"] == 3 and few.flagged == []
     assert few.summary == (
-        "Nobody books an unusual share of a quarter's revenue in its last month "
-        "(typical share 33%)."
+        "Nobody books an unusual share of a quarter's revenue in its last month (typically 33%)."
     )
     # 0.4 and 0.38 against 1/3: consistent, but under 10 points on average
     small = [100, 80, 120, 100, 86, 114, 100, 80, 120, 100, 86, 114]
