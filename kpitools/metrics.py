@@ -1532,9 +1532,6 @@ def run_calibrate_command(
     """``kpitools calibrate``: solve, print the value and the achieved metric, write the YAML."""
     check_metric_name(metric)
     _check_periods_option(periods)
-    if isinstance(to, str) and to.strip().lower() != "budget":
-        _is_budget_goal(to, metric, None)  # a number as text, or a clear error
-        to = float(to)
     with _naming_the_file(data_file):
         result = calibrate(data_file, scheme, param, metric, to, bounds or None, periods=periods)
     echo(result.describe())
