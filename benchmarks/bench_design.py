@@ -22,8 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from kpitools.checks import RULES, CheckSettings, run_checks
-from kpitools.design import gap_analysis, load_design, sensitivity
+from kpitools.design import RULES, CheckSettings, gap_analysis, load_design, run_checks, sensitivity
 
 
 def make_design(regions: int = 50, seed: int = 0) -> dict:

@@ -72,7 +72,7 @@ def make_data(employees: int, months: int = 24, seed: int = 0) -> pd.DataFrame:
 
 
 def child(draws: int, employees: int) -> None:
-    from kpitools.forecast import forecast
+    from kpitools.engine import forecast
 
     data = make_data(employees)
     t0 = time.perf_counter()

@@ -1,14 +1,14 @@
 """Benchmark of the what-if explorer: latency from a control change to metrics and plots.
 
-Builds a :class:`kpitools.widgets.SchemeExplorer` on the demo company (60 people × 36 months,
+Builds a :class:`kpitools.whatif.SchemeExplorer` on the demo company (60 people × 36 months,
 then 1,000 people × 36 months) with the weighted scorecard (3 components, a gate, a
 modifier), and times ``control.value = x``, which is synchronous: when it returns, the
 scheme, the metrics, the four figures (PNG) and the tables are all up to date.
 
 - fast path: controls that leave targets alone (cap, threshold, excellence, weight, pay):
-  only :func:`kpitools.payout.compute` runs again on the prepared arrays;
+  only :func:`kpitools.engine.payout.compute` runs again on the prepared arrays;
 - target changes: a new target percentile every time (never a cached one), so the data are
-  prepared again (:func:`kpitools.payout.prepare`).
+  prepared again (:func:`kpitools.engine.payout.prepare`).
 
 For each it prints the median and p95 over the changes, the part spent in the engine
 (prepare/compute + metrics) and the part spent drawing, plus the machine load (the machine
@@ -26,9 +26,8 @@ import warnings
 
 import numpy as np
 
-from kpitools.app import resolve_template
 from kpitools.demo import make_demo_company
-from kpitools.widgets import SchemeExplorer
+from kpitools.whatif import SchemeExplorer, resolve_template
 
 GOAL_MS = 150.0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitools import app
-from kpitools.cli import main
+from kpitools.cli.main import main
 from kpitools.errors import DefinitionError
+from kpitools.whatif import app
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.app import WHATIF_NOTEBOOK, free_port
+from kpitools.whatif import WHATIF_NOTEBOOK, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,4 +1,4 @@
-"""Tests for kpitools.batch: manifests, executors (local and Dask), resume, kill safety.
+"""Tests for kpitools.report.batch: manifests, executors (local and Dask), resume, kill safety.
 
 Every batch runs real notebooks in real kernels. A small purpose-built notebook keeps
 the tests fast; the shipped report notebook is exercised in tests/test_report.py.
@@ -19,7 +19,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kpitools.batch import (
+from kpitools.cli.main import main
+from kpitools.errors import DefinitionError
+from kpitools.report import (
+    clean_stale_temp,
+    file_sha256,
     get_executor,
     is_up_to_date,
     load_manifest,
@@ -27,9 +31,6 @@ from kpitools.batch import (
     run_batch,
     stale_reason,
 )
-from kpitools.cli import main
-from kpitools.errors import DefinitionError
-from kpitools.report import clean_stale_temp, file_sha256
 
 PARAMETERS = """\
 from typing import Optional
@@ -248,9 +249,9 @@ def test_bad_batch_options_exit_2_and_write_nothing(tmp_path, capsys, option, me
 
 
 def test_unreachable_dask_scheduler_is_a_clear_message(tmp_path, capsys, monkeypatch):
-    import kpitools.batch
+    import kpitools.report.batch as batch_mod
 
-    monkeypatch.setattr(kpitools.batch, "DASK_CONNECT_SECONDS", 1)  # default 10 s
+    monkeypatch.setattr(batch_mod, "DASK_CONNECT_SECONDS", 1)  # default 10 s
     manifest = _write_inputs(tmp_path / "in", [{"client": "A", "data": "data/good.csv"}])
     out = tmp_path / "out"
     args = ["batch", str(manifest), "--out", str(out), "--executor", "dask"]
@@ -288,8 +289,7 @@ def test_client_name_with_control_characters_is_refused(tmp_path):
 
 
 def test_summary_shortens_long_client_names():
-    from kpitools.batch import BatchResult
-    from kpitools.report import ReportResult
+    from kpitools.report import BatchResult, ReportResult
 
     long = "Very long client name " * 4  # 88 characters
     result = BatchResult(
@@ -656,7 +656,7 @@ def test_each_client_gets_a_fresh_kernel_forked_warm(tmp_path):
 
 
 def test_only_kernels_of_this_python_are_forked():
-    from kpitools._zygote import kernel_argv
+    from kpitools.report.zygote import kernel_argv
 
     launcher = ["-m", "ipykernel_launcher", "-f", "k.json", "--HistoryManager.hist_file=:memory:"]
     assert kernel_argv([sys.executable, *launcher]) == [
@@ -670,7 +670,7 @@ def test_only_kernels_of_this_python_are_forked():
 
 _HOLDER = """\
 import os, sys, time
-from kpitools import _zygote
+from kpitools.report import zygote as _zygote
 
 zygote = _zygote.start(("ipykernel.kernelapp",))
 kernel = zygote.spawn(["-f", sys.argv[1]], None, dict(os.environ))

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools.checks import RULES, CheckSettings, Finding, get_rule, run_checks
-from kpitools.design import load_design
+from kpitools.design import RULES, CheckSettings, Finding, get_rule, load_design, run_checks
 from kpitools.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parents[1]

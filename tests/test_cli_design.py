@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kpitools.cli import main
+from kpitools.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "designs"

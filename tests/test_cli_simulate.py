@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from kpitools.cli import main
+from kpitools.cli.main import main
 from kpitools.demo import make_demo_company
-from kpitools.metrics import METRICS
-from kpitools.schemes import load_scheme
+from kpitools.engine import METRICS
+from kpitools.scheme import load_scheme
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools import data
+from kpitools.data import table as data
+from kpitools.design import load_library
 from kpitools.errors import DataValidationError, DefinitionError
-from kpitools.library import load_library
 
 LONG = (
     "employee,period,kpi,actual,target,team\n"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitools.cli import main
+from kpitools.cli.main import main
 from kpitools.data import aggregate_events
 from kpitools.demo import (
     COMPANY_NAME,
@@ -21,8 +21,8 @@ from kpitools.demo import (
     run_demo,
     write_demo,
 )
+from kpitools.design import load_library
 from kpitools.errors import DefinitionError, KpitoolsError
-from kpitools.library import load_library
 
 COLUMNS = ["employee", "period", "kpi", "actual", "target", "role", "team", "region", "manager"]
 SALES_ROLES = ["sales_rep", "key_account_manager"]

@@ -10,14 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kpitools.design import (
-    Design,
-    coverage,
-    format_value,
-    gap_analysis,
-    load_design,
-    sensitivity,
-)
+from kpitools.design import Design, coverage, format_value, gap_analysis, load_design, sensitivity
 from kpitools.errors import DefinitionError, FormulaError
 
 ROOT = Path(__file__).resolve().parents[1]

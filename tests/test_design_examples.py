@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.checks import run_checks
-from kpitools.cli import main
-from kpitools.design import gap_analysis, load_design
-from kpitools.suggest import suggest
+from kpitools.cli.main import main
+from kpitools.design import gap_analysis, load_design, run_checks, suggest
 
 
 def write(tmp_path: Path, text: str, name: str = "design.yaml") -> Path:

@@ -16,15 +16,16 @@ from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import QuadMesh  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
-from kpitools.design import gap_analysis, load_design, sensitivity  # noqa: E402
-from kpitools.design_plots import (  # noqa: E402
-    _short_value,
-    _wrap_name,
+from kpitools.design import (
+    gap_analysis,
+    load_design,
     plot_gap,
     plot_goal_tree,
     plot_tornado,
     plot_weight_matrix,
+    sensitivity,
 )
+from kpitools.design.plots import _short_value, _wrap_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "designs"

@@ -7,7 +7,7 @@ import pickle
 import pandas as pd
 import pytest
 
-from kpitools._io import atomic_path, atomic_write, safe_name
+from kpitools._util.files import atomic_path, atomic_write, safe_name
 from kpitools.errors import DataValidationError, DefinitionError, did_you_mean
 
 

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools.forecast import ForecastResult, fit_growth, resample_periods
-from kpitools.metrics import METRICS
+from kpitools.engine import METRICS, ForecastResult, fit_growth, resample_periods
 
 
 def test_resampling_picks_only_each_employees_own_rows():
@@ -83,8 +82,8 @@ def test_result_quantiles_and_overrun_chance():
 
 
 # --------------------------------------------------------------------------- forecast()
+from kpitools.engine import forecast  # noqa: E402
 from kpitools.errors import DefinitionError  # noqa: E402
-from kpitools.forecast import forecast  # noqa: E402
 
 
 def _history(periods=6) -> pd.DataFrame:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpitools._util.formula import BinOp, Name, Neg, Number, parse
 from kpitools.errors import FormulaError
-from kpitools.formula import BinOp, Name, Neg, Number, parse
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for kpitools.measures: the measure grammar and event aggregation."""
+"""Tests for kpitools.data.events: the measure grammar and event aggregation."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools import data
+from kpitools.data import Aggregate, Condition, Ratio, parse_measure, parse_measures
+from kpitools.data import table as data
 from kpitools.errors import DataValidationError, DefinitionError
-from kpitools.measures import Aggregate, Condition, Ratio, parse_measure, parse_measures
 
 GRAMMAR = (
     "Suggestion: a measure is NAME=count, NAME=sum(col), NAME=mean(col) or NAME=nunique(col), "

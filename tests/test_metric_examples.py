@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import kpitools
-from kpitools.cli import main
-from kpitools.periods import roll_up
+from kpitools.cli.main import main
+from kpitools.data import roll_up
 
 
 def _cli(argv) -> tuple[int, str]:

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kpitools.errors import DefinitionError
-from kpitools.metrics import (
+from kpitools.engine import (
     METRICS,
     check_metric_name,
     compare_schemes,
@@ -20,6 +19,7 @@ from kpitools.metrics import (
     metrics_from_totals,
     winners_losers,
 )
+from kpitools.errors import DefinitionError
 
 
 def _totals(**columns) -> pd.DataFrame:
@@ -300,7 +300,7 @@ def test_skipped_periods_are_grouped():
 
 
 # --------------------------------------------------------------------------- simulate / calibrate
-from kpitools.metrics import SimulationResult, calibrate, simulate  # noqa: E402
+from kpitools.engine import SimulationResult, calibrate, simulate  # noqa: E402
 
 ACTUALS = {
     "e1": [100.0, 120.0, 80.0],

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from kpitools.cli import cli
+from kpitools.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +93,7 @@ def test_importing_kpitools_stays_light():
 def test_a_command_that_exits_with_a_code_keeps_it():
     import click
 
-    from kpitools.cli import main
+    from kpitools.cli.main import main
 
     @cli.command("_exit_three", hidden=True)
     @click.pass_context
@@ -109,7 +109,9 @@ def test_a_command_that_exits_with_a_code_keeps_it():
 
 _INSTALLED = """\
 import json, kpitools
-from kpitools import app, library, report
+from kpitools.design import library
+from kpitools.report import run as report
+from kpitools.whatif import app
 print(json.dumps({
     "package": kpitools.__file__,
     "library": str(library.default_library_path()),
@@ -129,7 +131,7 @@ def test_a_wheel_carries_templates_and_notebooks(tmp_path):
     import subprocess
     import sys
 
-    from kpitools.library import load_library
+    from kpitools.design import load_library
 
     source = tmp_path / "src"  # built from a copy: an in-tree build would leave build/ behind
     for part in ("kpitools", "templates", "notebooks"):
@@ -174,7 +176,7 @@ def test_a_wheel_carries_templates_and_notebooks(tmp_path):
 
 
 def test_ctrl_c_exits_130_with_one_line(capsys):
-    from kpitools.cli import main
+    from kpitools.cli.main import main
 
     @cli.command("_interrupted", hidden=True)
     def _interrupted():

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kpitools.engine import attainment, compute, prepare, round_cents, run_scheme
 from kpitools.errors import DataValidationError, DefinitionError
-from kpitools.payout import attainment, compute, prepare, round_cents, run_scheme
 
 
 def _long(rows, *, role=None) -> pd.DataFrame:
@@ -362,7 +362,7 @@ def test_missing_actual_pays_zero_with_a_warning():
 def test_prepare_then_compute_matches_run_scheme():
     scheme = _full_scheme(cap=1.5)
     inputs = prepare(_three(), scheme, library=False)
-    from kpitools.schemes import load_scheme
+    from kpitools.scheme import load_scheme
 
     arrays = compute(load_scheme(scheme), inputs)
     assert arrays.payout.tolist() == [1364.0, 0.0, 1400.0]
@@ -372,7 +372,7 @@ def test_prepare_then_compute_matches_run_scheme():
 
 # --------------------------------------------------------------------------- directions & baselines
 def test_lower_is_better_from_the_library_and_zero_actual():
-    from kpitools.library import load_library
+    from kpitools.design import load_library
 
     lib = load_library()
     assert lib["cpl"].direction == "lower"
@@ -442,7 +442,7 @@ def test_missing_gate_and_modifier_actuals():
 
 # ----------------------------------------------------------- roll-up through the engine
 def test_quarterly_scheme_recomputes_a_ratio_gate_from_the_library():
-    from kpitools.library import load_library
+    from kpitools.design import load_library
 
     rows = []
     for m, (won, closed, revenue) in enumerate([(1, 4, 100.0), (3, 4, 200.0), (0, 2, 300.0)], 1):
@@ -591,7 +591,7 @@ def test_a_selection_outside_the_data_is_an_error():
     )
 
 
-@pytest.mark.parametrize("name", ["schemes", "targets", "periods", "payout"])
+@pytest.mark.parametrize("name", ["scheme.spec", "engine.targets", "data.periods", "engine.payout"])
 def test_docstring_examples_run(name):
     import doctest
     import importlib
@@ -794,8 +794,8 @@ def _assert_same_inputs(a, b):
 
 
 def test_a_kept_base_gives_what_prepare_gives_for_every_target_setting():
-    from kpitools.payout import prepare_base, set_targets
-    from kpitools.schemes import load_scheme
+    from kpitools.engine import prepare_base, set_targets
+    from kpitools.scheme import load_scheme
 
     rng = np.random.default_rng(11)
     months = [f"2025-{m:02d}" for m in range(1, 10)]
@@ -844,7 +844,7 @@ def test_a_kept_base_gives_what_prepare_gives_for_every_target_setting():
 
 
 def test_a_base_made_for_another_scheme_shape_is_refused():
-    from kpitools.payout import prepare_base, set_targets
+    from kpitools.engine import prepare_base, set_targets
 
     data = _three()
     base = prepare_base(data, _full_scheme(), library=False)
@@ -863,7 +863,7 @@ def test_a_base_made_for_another_scheme_shape_is_refused():
 def test_an_empty_period_inside_the_evaluation_is_reported_not_silently_left_out():
     # January and March have data, February none: the payout table has two periods and the
     # skipped list says why February is missing.
-    from kpitools.schemes import load_scheme
+    from kpitools.scheme import load_scheme
 
     data = pd.DataFrame(
         {

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitools.payout import PayoutInputs, compute, round_cents, run_scheme
-from kpitools.schemes import load_scheme
+from kpitools.engine import PayoutInputs, compute, round_cents, run_scheme
+from kpitools.scheme import load_scheme
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # whole runs (prepare + compute + tables) are slower: fewer examples keep the file fast

@@ -13,9 +13,9 @@ import pytest  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
+from kpitools.engine import ForecastResult
 from kpitools.errors import DefinitionError  # noqa: E402
-from kpitools.forecast import ForecastResult  # noqa: E402
-from kpitools.plots import (  # noqa: E402
+from kpitools.plots import (
     plot_attainment_distribution,
     plot_cost_forecast,
     plot_pay_vs_performance,
@@ -23,7 +23,7 @@ from kpitools.plots import (  # noqa: E402
     plot_payout_distribution,
     scheme_palette,
 )
-from kpitools.schemes import load_scheme  # noqa: E402
+from kpitools.scheme import load_scheme
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +197,7 @@ def test_linear_curve_marks_its_threshold_and_where_the_cap_is_reached():
 
 
 def test_plots_follow_the_simulation_order_of_schemes():
-    from kpitools.metrics import simulate
+    from kpitools.engine import simulate
 
     data = pd.DataFrame(
         {

@@ -20,11 +20,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpitools._io import safe_name
+from kpitools._util.files import safe_name
 from kpitools.errors import DefinitionError
 from kpitools.report import (
-    _add_contents,
-    _strip_external,
     check_formats,
     default_notebook_path,
     default_template_dir,
@@ -34,6 +32,7 @@ from kpitools.report import (
     validate_parameters,
     write_xlsx,
 )
+from kpitools.report.run import _add_contents, _strip_external
 
 NASTY = "Acme <script>alert(1)</script> & Co"
 
@@ -730,7 +729,7 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
 
 # --------------------------------------------------------------------------- command line
 def test_report_command_makes_the_report_and_prints_its_files(inputs, tmp_path, capsys):
-    from kpitools.cli import main
+    from kpitools.cli.main import main
 
     args = [
         "report",
@@ -762,7 +761,7 @@ def test_report_command_makes_the_report_and_prints_its_files(inputs, tmp_path, 
 
 
 def test_report_command_exits_1_when_the_notebook_fails(inputs, tmp_path, capsys):
-    from kpitools.cli import main
+    from kpitools.cli.main import main
 
     args = [
         "report",
@@ -790,7 +789,7 @@ def test_report_command_exits_1_when_the_notebook_fails(inputs, tmp_path, capsys
 
 
 def test_report_command_rejects_bad_options_before_any_work(inputs, tmp_path, capsys):
-    from kpitools.cli import main
+    from kpitools.cli.main import main
 
     args = [
         "report",

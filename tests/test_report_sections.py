@@ -1,4 +1,4 @@
-"""Tests for kpitools.report_sections: formatting, tables and the recommendation rule.
+"""Tests for kpitools.report.sections: formatting, tables and the recommendation rule.
 
 The sections themselves run end to end in tests/test_report.py (the shipped notebook).
 """
@@ -15,20 +15,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpitools.report import write_xlsx
-from kpitools.report_sections import (
+from kpitools.report import (
     DEMO_DESIGN,
     Figure,
     ReportContext,
-    _recommend,
-    _skipped_table,
-    _table_html,
     esc,
     money,
     pct,
     render_blocks,
     scheme_comparison,
+    write_xlsx,
 )
+from kpitools.report.sections import _recommend, _skipped_table, _table_html
 
 matplotlib.use("Agg")
 
@@ -248,7 +246,7 @@ def test_skipped_periods_name_the_kpi_not_the_key_path():
 
 def test_goals_table_shows_names_and_says_when_the_design_has_another_currency():
     from kpitools.design import cascade, load_design
-    from kpitools.report_sections import DEMO_DESIGN, goals_and_cascade
+    from kpitools.report import DEMO_DESIGN, goals_and_cascade
 
     design = load_design(DEMO_DESIGN.parent / "sales_generator.yaml")  # in RUB
     ctx = ReportContext(
@@ -277,7 +275,7 @@ def test_goals_table_shows_names_and_says_when_the_design_has_another_currency()
 
 
 def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
-    from kpitools.report_sections import executive_summary
+    from kpitools.report import executive_summary
 
     data = pd.DataFrame(
         {
@@ -317,7 +315,7 @@ def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
     ("n", "widths"), [(1, [1]), (4, [4]), (5, [3, 2]), (6, [3, 3]), (8, [3, 3, 2])]
 )
 def test_scheme_comparison_is_split_so_no_table_runs_off_the_page(n, widths):
-    from kpitools.report_sections import _column_chunks
+    from kpitools.report.sections import _column_chunks
 
     # Six schemes in one table ran off an A4 page: four of them were cut from the PDF.
     table = pd.DataFrame(
@@ -332,7 +330,7 @@ def test_scheme_comparison_is_split_so_no_table_runs_off_the_page(n, widths):
 @pytest.fixture(scope="module")
 def three_schemes(tmp_path_factory):
     from kpitools.demo import write_demo
-    from kpitools.report_sections import build_context
+    from kpitools.report import build_context
 
     files = write_demo(tmp_path_factory.mktemp("demo"), n_employees=6, months=15)
     schemes = DEMO_DESIGN.parent.parent / "schemes"
@@ -384,7 +382,7 @@ def test_payout_curves_have_room_and_client_names(three_schemes):
 
 def test_kpi_check_messages_name_kpis_and_roles_as_the_client_does():
     from kpitools.design import load_design
-    from kpitools.report_sections import _plain_ids
+    from kpitools.report.sections import _plain_ids
 
     ctx = ReportContext(
         client="Acme",
@@ -408,7 +406,7 @@ def test_kpi_check_messages_name_kpis_and_roles_as_the_client_does():
 
 
 def test_data_quality_issue_counts_have_thousands_separators():
-    from kpitools.report_sections import data_quality
+    from kpitools.report import data_quality
 
     issues = pd.DataFrame(
         {
@@ -459,7 +457,7 @@ def test_data_quality_issue_counts_have_thousands_separators():
 
 
 def test_deal_timing_names_who_books_the_quarter_in_its_last_month():
-    from kpitools.report_sections import deal_timing, executive_summary
+    from kpitools.report import deal_timing, executive_summary
 
     months = [f"2024-{m:02d}" for m in range(1, 13)]
     # A books 0.6 of Q1 and Q3, 0.5 of Q2 and Q4 in the last month; B and C a flat third.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kpitools.errors import DefinitionError
-from kpitools.schemes import (
+from kpitools.scheme import (
     CURVE_TYPES,
     TARGET_SPECS,
     Commission,

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.checks import CheckSettings
-from kpitools.design import load_design
+from kpitools.design import (
+    SUGGESTION_COLUMNS,
+    CheckSettings,
+    format_suggestions,
+    load_design,
+    suggest,
+)
 from kpitools.errors import DefinitionError
-from kpitools.suggest import SUGGESTION_COLUMNS, format_suggestions, suggest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "designs"

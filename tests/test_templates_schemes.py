@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from kpitools.demo import make_demo_company
-from kpitools.forecast import forecast
-from kpitools.library import load_library
-from kpitools.metrics import simulate
-from kpitools.schemes import load_scheme
+from kpitools.design import load_library
+from kpitools.engine import forecast, simulate
+from kpitools.scheme import load_scheme
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
 FILES = sorted(TEMPLATES.glob("*.yaml"))

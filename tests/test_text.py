@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kpitools._text import money, text_table
+from kpitools._util.format import money, text_table
 
 
 def test_columns_align_with_a_rule_and_right_aligned_numbers():

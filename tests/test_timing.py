@@ -1,4 +1,4 @@
-"""Deal timing (kpitools.timing): last-month shares against peers, by hand and on the demo."""
+"""Deal timing (kpitools.engine.timing): last-month shares against peers, by hand and on the demo."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kpitools.cli import main
+from kpitools.cli.main import main
 from kpitools.demo import make_demo_company
+from kpitools.engine import period_end_timing
 from kpitools.errors import DefinitionError
-from kpitools.timing import period_end_timing
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 

@@ -12,14 +12,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.checks import run_checks
 from kpitools.demo import make_demo_company
-from kpitools.design import load_design
+from kpitools.design import load_design, run_checks
+from kpitools.engine import compute_metrics, prepare, run_scheme
 from kpitools.errors import KpitoolsError
-from kpitools.metrics import compute_metrics
-from kpitools.payout import prepare, run_scheme
-from kpitools.schemes import load_scheme
-from kpitools.widgets import (
+from kpitools.scheme import load_scheme
+from kpitools.whatif import (
     GoalExplorer,
     SchemeExplorer,
     reweight,
@@ -446,7 +444,7 @@ def test_saved_scheme_simulates_to_the_same_cost_to_the_cent(ex, company, tmp_pa
 
 
 def test_saved_scheme_gives_the_same_cost_through_kpitools_simulate(ex, company, tmp_path):
-    from kpitools.cli import main
+    from kpitools.cli.main import main
     from kpitools.data import save
 
     ex.controls["components.1.target"].value = 5.0
@@ -796,7 +794,7 @@ def _run_notebook(name: str, out: Path) -> list:
 
 
 def test_the_whatif_notebook_runs_with_its_defaults(tmp_path):
-    from kpitools.app import DEFAULT_SCHEME, resolve_template
+    from kpitools.whatif import DEFAULT_SCHEME, resolve_template
 
     outputs = _run_notebook("02_scheme_whatif.ipynb", tmp_path / "02.ipynb")
     shown = [o for o in outputs if o.output_type == "execute_result"]
@@ -808,7 +806,7 @@ def test_the_whatif_notebook_runs_with_its_defaults(tmp_path):
 
 
 def test_the_goal_design_notebook_runs_with_its_defaults(tmp_path):
-    from kpitools.app import resolve_template
+    from kpitools.whatif import resolve_template
 
     outputs = _run_notebook("01_goal_design.ipynb", tmp_path / "01.ipynb")
     shown = [o for o in outputs if o.output_type == "execute_result"]

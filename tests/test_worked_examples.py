@@ -12,9 +12,9 @@ import yaml
 from click.testing import CliRunner
 
 import kpitools
-from kpitools.cli import cli
+from kpitools.cli.main import cli
+from kpitools.design import load_library
 from kpitools.errors import KpitoolsError
-from kpitools.library import load_library
 
 OTP = 1000.0
 

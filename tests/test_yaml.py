@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools._yaml import YamlDocument, key_lines, parse_yaml, read_text, read_yaml
+from kpitools._util.yamlfile import YamlDocument, key_lines, parse_yaml, read_text, read_yaml
 from kpitools.errors import DefinitionError
 
 INVALID_HINT = (

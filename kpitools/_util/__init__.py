@@ -1,0 +1,5 @@
+"""kpitools._util."""
+
+from __future__ import annotations
+
+__all__ = []

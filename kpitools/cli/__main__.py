@@ -1,0 +1,5 @@
+"""``python -m kpitools.cli``: the ``kpitools`` command."""
+
+from .main import main
+
+raise SystemExit(main())
