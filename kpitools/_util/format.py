@@ -1,4 +1,6 @@
-"""Plain-text output shared by the command line and the result objects: one table writer.
+"""The one place where numbers become text for people: the terminal, result objects, the
+report, the what-if explorer and plots all format through these functions, so a figure reads
+the same everywhere and a missing one is always ``n/a``.
 
 Examples
 --------
@@ -6,6 +8,10 @@ Examples
 kpi      total
 revenue  1,200
 units       35
+>>> number(2_000_000, "currency", "RUB"), number(0.25, "percent"), number(None)
+('2,000,000 RUB', '25%', 'n/a')
+>>> money(1234567.4, "RUB"), percent(0.6549, 1), short_number(36_700_000, "currency", "RUB")
+('1,234,567 RUB', '65.5%', '36.7M RUB')
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["text_table", "money"]
+__all__ = ["MISSING", "text_table", "money", "number", "percent", "short_number"]
+
+#: What a missing or non-finite figure reads as, everywhere.
+MISSING = "n/a"
 
 
 def _cell(value: Any) -> str:
@@ -66,6 +75,15 @@ def text_table(
     return "\n".join(lines)
 
 
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
 def money(value: Any, currency: str = "") -> str:
     """An amount rounded to whole units with thousands separators, then the currency.
 
@@ -75,6 +93,74 @@ def money(value: Any, currency: str = "") -> str:
     ('1,234,567 RUB', 'n/a')
     """
     if value is None or not math.isfinite(float(value)):
-        return "n/a"
+        return MISSING
     text = f"{float(value):,.0f}"
     return f"{text} {currency}" if currency else text
+
+
+def number(value: Any, unit: str | None = None, currency: str | None = None) -> str:
+    """A number as a person reads it: thousands separators, a percent sign, the currency.
+
+    Whole numbers print without decimals, others with up to two (four significant digits
+    below 1); a ``percent`` value is a fraction (0.25 is 25%).
+
+    Examples
+    --------
+    >>> number(2_000_000, "currency", "RUB"), number(0.25, "percent"), number(1234.5)
+    ('2,000,000 RUB', '25%', '1,234.5')
+    """
+    if _missing(value):
+        return MISSING
+    v = float(value)
+    if unit == "percent":
+        return f"{_plain(v * 100)}%"
+    text = _plain(v)
+    if unit == "currency" and currency:
+        return f"{text} {currency}"
+    return text
+
+
+def _plain(v: float) -> str:
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if abs(v) >= 100 or float(v).is_integer():
+        if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
+            return f"{round(v):,}"
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    if abs(v) >= 1:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.4g}"
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """A share as a percentage: ``percent(0.6549)`` is ``'65%'``, with one digit ``'65.5%'``."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value):.{digits}%}"
+
+
+def short_number(value: Any, unit: str | None = None, currency: str | None = None) -> str:
+    """:func:`number` with thousands and millions abbreviated (three significant digits).
+
+    For tight places (plot labels): 36,700,000 RUB reads ``36.7M RUB``; 999,999 is ``1M``.
+
+    Examples
+    --------
+    >>> short_number(36_700_000, "currency", "RUB"), short_number(250_000), short_number(950)
+    ('36.7M RUB', '250K', '950')
+    """
+    if _missing(value) or unit == "percent" or not math.isfinite(float(value)):
+        return number(value, unit, currency)
+    r = float(f"{float(value):.3g}")
+    for limit, scale, suffix in (
+        (1e12, 1e12, "T"),
+        (1e9, 1e9, "B"),
+        (1e6, 1e6, "M"),
+        (1e5, 1e3, "K"),
+    ):
+        if abs(r) >= limit:
+            text = f"{r / scale:.3g}" + suffix
+            return f"{text} {currency}" if unit == "currency" and currency else text
+    return number(value, unit, currency)

@@ -62,19 +62,20 @@ from typing import Annotated, Any, Literal, Union
 import numpy as np
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from .._util.files import atomic_write
+from .._util.spec import TAG as _TAG
+from .._util.spec import Spec as _Spec
+from .._util.spec import as_written as _num
+from .._util.spec import spec_error as _fail
+from .._util.spec import validate
 from .._util.yamlfile import read_yaml
 from ..errors import DefinitionError, did_you_mean
 
@@ -108,52 +109,11 @@ __all__ = [
 #: Curve-component weights must sum to 1 within this tolerance.
 WEIGHT_TOLERANCE = 1e-9
 
-_TAG = "@"  # prefix of union tags; stripped from key paths in messages
-
-
-def _fail(what: str, suggestion: str = "", path: str | None = None) -> PydanticCustomError:
-    """A validation error whose message is ours, not pydantic's."""
-    ctx: dict[str, Any] = {"what": what, "suggestion": suggestion}
-    if path is not None:
-        ctx["path"] = path
-    return PydanticCustomError("kpitools", "{what}", ctx)
-
-
-def _num(x: float) -> str:
-    """Format a number the way the user wrote it: 0.8, 12, 1500000."""
-    x = float(x)
-    return repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-
 
 def _pairs(pairs: Sequence[Sequence[float]]) -> str:
     return "[" + ", ".join(f"[{_num(a)}, {_num(b)}]" for a, b in pairs) + "]"
 
 
-class _Spec(BaseModel):
-    """Base of every spec: frozen, no unknown keys, finite numbers."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            known = list(cls.model_fields)
-            for key in data:
-                if key not in cls.model_fields:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key",
-                        {
-                            "key": str(key),
-                            "what": "unknown key." + did_you_mean(str(key), known),
-                            "suggestion": "use one of: " + ", ".join(known) + ".",
-                        },
-                    )
-        return data
-
-
-# --------------------------------------------------------------------------- curves
 class _CurveBase(_Spec):
     """Shared behaviour of the curve types: attainment → payout factor."""
 
@@ -1361,40 +1321,6 @@ _Dumper.add_representer(
 )
 
 
-def _format_loc(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and part.startswith(_TAG):
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-_BUILTIN = {
-    "missing": ("required key is missing", "add it."),
-    "float_parsing": ("expected a number, got {input!r}", "write a plain number such as 0.5."),
-    "float_type": ("expected a number, got {input!r}", "write a plain number such as 0.5."),
-    "finite_number": ("expected a finite number, got {input!r}", "write a plain number."),
-    "int_parsing": ("expected a whole number, got {input!r}", "write e.g. 3."),
-    "int_type": ("expected a whole number, got {input!r}", "write e.g. 3."),
-    "int_from_float": ("expected a whole number, got {input!r}", "write e.g. 3."),
-    "string_type": ("expected text, got {input!r}", "write it as text."),
-    "bool_type": ("expected true or false, got {input!r}", "write true or false."),
-    "bool_parsing": ("expected true or false, got {input!r}", "write true or false."),
-    "tuple_type": ("expected a list, got {input!r}", ""),
-    "list_type": ("expected a list, got {input!r}", ""),
-    "model_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
-    "model_attributes_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
-    "dict_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
-    "too_short": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
-    "too_long": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
-    "string_too_short": ("must not be empty", "write a value."),
-}
-
-
 # How to write each list of a scheme file, by its key.
 _ITEMS = "write one item per line, each starting with '- ' (a list, even for one {})."
 _LIST_FIX = {
@@ -1405,74 +1331,7 @@ _LIST_FIX = {
     "gates": _ITEMS.format("gate"),
     "modifiers": _ITEMS.format("modifier"),
     "roles": "write roles: [sales_rep, key_account_manager] (a list, even for one role).",
-    "": "write a list: [a, b], or one item per line starting with '- '.",
 }
-
-
-def _error_line(err: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(key path, what is wrong, suggestion) for one pydantic error."""
-    etype = err["type"]
-    ctx = err.get("ctx") or {}
-    loc = list(err.get("loc", ()))
-    if etype == "unknown_key":
-        loc.append(ctx["key"])
-    path = ctx.get("path") or _format_loc(loc) or "(top level)"
-    if etype in ("kpitools", "unknown_key"):
-        return path, ctx["what"], ctx.get("suggestion", "")
-    value = err.get("input")
-    if etype == "literal_error":
-        expected = ctx.get("expected", "")
-        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
-        return (
-            path,
-            f"{value!r} is not allowed.{did_you_mean(str(value), choices)}".replace("?.", "?"),
-            f"use one of: {', '.join(choices)}.",
-        )
-    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        words = {
-            "greater_than": "greater than",
-            "greater_than_equal": "at least",
-            "less_than": "less than",
-            "less_than_equal": "at most",
-        }[etype]
-        bound = _num(next(iter(ctx.values())))
-        fix = {
-            "greater_than": f"use a number greater than {bound}.",
-            "greater_than_equal": f"use {bound} or more.",
-            "less_than": f"use a number less than {bound}.",
-            "less_than_equal": f"use {bound} or less.",
-        }[etype]
-        return path, f"must be {words} {bound}, got {value!r}", fix
-    if etype in ("too_short", "too_long") and ctx.get("expected"):
-        exp = ctx["expected"]
-        return path, f"expected a pair [attainment, value], got {value!r}", f"write {exp} numbers."
-    if etype in _BUILTIN:
-        what, fix = _BUILTIN[etype]
-        if etype == "missing":
-            fix = f"add {loc[-1]}: to {_format_loc(loc[:-1]) or 'the top level'}."
-        elif etype in ("tuple_type", "list_type"):
-            fix = _LIST_FIX.get(str(loc[-1]) if loc else "", _LIST_FIX[""])
-        elif etype == "float_parsing" and isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                share = float(value.strip()[:-1].replace(",", ".")) / 100
-            except ValueError:
-                pass
-            else:
-                fix = f"write {value.strip()} as {share:g} (a fraction, not a percentage)."
-        return path, what.format(input=value, ctx_expected=ctx.get("expected")), fix
-    return path, f"{err.get('msg', 'invalid value')} (got {value!r})", ""
-
-
-def _translate(exc: ValidationError, label: str) -> DefinitionError:
-    errors = exc.errors(include_url=False)
-    lines = []
-    for err in errors:
-        path, what, fix = _error_line(err)
-        line = f"{label}: {path}: {what}" + ("" if what.endswith(("?", ".")) else ".")
-        if fix:
-            line += f"\nSuggestion: {fix}"
-        lines.append(line)
-    return DefinitionError("\n".join(dict.fromkeys(lines)))
 
 
 def _validate(data: Any, source: str, label: str | None = None) -> Scheme:
@@ -1482,10 +1341,7 @@ def _validate(data: Any, source: str, label: str | None = None) -> Scheme:
             f"{label}: expected a mapping of keys (name, period, on_target_pay, components, …), "
             f"got {type(data).__name__}.\nSuggestion: see templates/schemes/ for examples."
         )
-    try:
-        scheme = Scheme.model_validate(data)
-    except ValidationError as exc:
-        raise _translate(exc, label) from None
+    scheme = validate(Scheme, data, source=label, list_fix=_LIST_FIX)
     scheme._source = source
     return scheme
 

@@ -1,0 +1,227 @@
+"""The one validation path for YAML files: scheme, design, KPI library and batch manifest.
+
+Each file kind is a tree of pydantic models built on :class:`Spec` (frozen, no unknown keys,
+finite numbers). :func:`validate` builds the model and turns **every** problem pydantic
+found into one :class:`~kpitools.errors.DefinitionError` of one shape, a block per problem::
+
+    schemes/bonus.yaml: line 12 (components[0].weight): must be at least 0, got -0.5.
+    Suggestion: use 0 or more.
+
+naming the file, the line (when the data came from a file), the key path, what is wrong and
+the fix; an unknown key gets a "did you mean". A validator raises :func:`spec_error` to give
+its own message instead of pydantic's.
+
+Examples
+--------
+>>> class Goal(Spec):
+...     id: str
+...     target: float | None = None
+>>> validate(Goal, {"id": "revenue", "targte": 5}, source="d.yaml")
+Traceback (most recent call last):
+kpitools.errors.DefinitionError: d.yaml: targte: unknown key. Did you mean 'target'?
+Suggestion: use one of: id, target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..errors import DefinitionError, did_you_mean
+from .yamlfile import YamlDocument
+
+__all__ = ["Spec", "spec_error", "validate", "as_written", "TAG"]
+
+#: Prefix of discriminated-union tags; dropped from key paths in messages.
+TAG = "@"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def spec_error(what: str, suggestion: str = "", path: str | None = None) -> PydanticCustomError:
+    """A validation error whose message is ours, not pydantic's (raise it in a validator).
+
+    ``path`` replaces the key path pydantic knows (for a problem found on the parent).
+    """
+    ctx: dict[str, Any] = {"what": what, "suggestion": suggestion}
+    if path is not None:
+        ctx["path"] = path
+    return PydanticCustomError("kpitools", "{what}", ctx)
+
+
+def as_written(x: float) -> str:
+    """A number the way a person writes it in YAML: ``0.8``, ``12``, ``1500000``."""
+    x = float(x)
+    return repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+class Spec(BaseModel):
+    """Base of every model read from YAML: frozen, no unknown keys, finite numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            known = list(cls.model_fields)
+            for key in data:
+                if key not in cls.model_fields:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key",
+                        {
+                            "key": str(key),
+                            "what": "unknown key." + did_you_mean(str(key), known),
+                            "suggestion": "use one of: " + ", ".join(known) + ".",
+                        },
+                    )
+        return data
+
+
+def key_path(loc: Sequence[Any]) -> str:
+    """pydantic's error location as a key path: ``components[0].curve.points``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, str) and part.startswith(TAG):
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_BUILTIN = {
+    "missing": ("required key is missing", "add it."),
+    "float_parsing": ("expected a number, got {input!r}", "write a plain number such as 0.5."),
+    "float_type": ("expected a number, got {input!r}", "write a plain number such as 0.5."),
+    "finite_number": ("expected a finite number, got {input!r}", "write a plain number."),
+    "int_parsing": ("expected a whole number, got {input!r}", "write e.g. 3."),
+    "int_type": ("expected a whole number, got {input!r}", "write e.g. 3."),
+    "int_from_float": ("expected a whole number, got {input!r}", "write e.g. 3."),
+    "string_type": ("expected text, got {input!r}", "write it as text."),
+    "bool_type": ("expected true or false, got {input!r}", "write true or false."),
+    "bool_parsing": ("expected true or false, got {input!r}", "write true or false."),
+    "tuple_type": ("expected a list, got {input!r}", ""),
+    "list_type": ("expected a list, got {input!r}", ""),
+    "model_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
+    "model_attributes_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
+    "dict_type": ("expected a mapping, got {input!r}", "write key: value pairs."),
+    "too_short": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
+    "too_long": ("expected {ctx_expected}, got {input!r}", "check the number of items."),
+    "string_too_short": ("must not be empty", "write a value."),
+}
+_BOUNDS = {
+    "greater_than": ("greater than", "use a number greater than {}."),
+    "greater_than_equal": ("at least", "use {} or more."),
+    "less_than": ("less than", "use a number less than {}."),
+    "less_than_equal": ("at most", "use {} or less."),
+}
+_ANY_LIST = "write a list: [a, b], or one item per line starting with '- '."
+
+
+def _problem(err: Mapping[str, Any], list_fix: Mapping[str, str]) -> tuple[str, str, str]:
+    """(key path, what is wrong, suggestion) for one pydantic error."""
+    etype = err["type"]
+    ctx = err.get("ctx") or {}
+    loc = list(err.get("loc", ()))
+    if etype == "unknown_key":
+        loc.append(ctx["key"])
+    path = ctx.get("path") or key_path(loc) or "(top level)"
+    if etype in ("kpitools", "unknown_key"):
+        return path, ctx["what"], ctx.get("suggestion", "")
+    value = err.get("input")
+    if etype == "literal_error":
+        expected = ctx.get("expected", "")
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
+        what = f"{value!r} is not allowed.{did_you_mean(str(value), choices)}".replace("?.", "?")
+        return path, what, f"use one of: {', '.join(choices)}."
+    if etype in _BOUNDS:
+        words, fix = _BOUNDS[etype]
+        bound = as_written(next(iter(ctx.values())))
+        return path, f"must be {words} {bound}, got {value!r}", fix.format(bound)
+    if etype in ("too_short", "too_long") and ctx.get("expected"):
+        exp = ctx["expected"]
+        return path, f"expected a pair [attainment, value], got {value!r}", f"write {exp} numbers."
+    if etype in _BUILTIN:
+        what, fix = _BUILTIN[etype]
+        if etype == "missing":
+            fix = f"add {loc[-1]}: to {key_path(loc[:-1]) or 'the top level'}."
+        elif etype in ("tuple_type", "list_type"):
+            fix = list_fix.get(str(loc[-1]) if loc else "", _ANY_LIST)
+        elif etype == "float_parsing" and isinstance(value, str) and value.strip().endswith("%"):
+            fix = _percent_fix(value.strip()) or fix
+        return path, what.format(input=value, ctx_expected=ctx.get("expected")), fix
+    return path, f"{err.get('msg', 'invalid value')} (got {value!r})", ""
+
+
+def _percent_fix(text: str) -> str:
+    try:
+        share = float(text[:-1].replace(",", ".")) / 100
+    except ValueError:
+        return ""
+    return f"write {text} as {share:g} (a fraction, not a percentage)."
+
+
+def _line_of(path: str, lines: Mapping[str, int]) -> int | None:
+    """The line of ``path`` or of its nearest parent found in the file."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def translate(
+    exc: ValidationError,
+    label: str,
+    *,
+    lines: Mapping[str, int] | None = None,
+    list_fix: Mapping[str, str] | None = None,
+) -> DefinitionError:
+    """Every error of ``exc`` as one :class:`DefinitionError` (see the module docstring)."""
+    blocks = []
+    for err in exc.errors(include_url=False):
+        path, what, fix = _problem(err, list_fix or {})
+        line = _line_of(path, lines) if lines else None
+        where = f"line {line} ({path})" if line is not None else path
+        block = f"{label}: {where}: {what}" + ("" if what.endswith(("?", ".")) else ".")
+        if fix:
+            block += f"\nSuggestion: {fix}"
+        blocks.append(block)
+    return DefinitionError("\n".join(dict.fromkeys(blocks)))
+
+
+def validate(
+    model: type[M],
+    data: Any,
+    *,
+    source: str | YamlDocument,
+    list_fix: Mapping[str, str] | None = None,
+) -> M:
+    """Build ``model`` from ``data``, or raise one error listing every problem.
+
+    Parameters
+    ----------
+    model : pydantic model class
+    data : Any
+        The parsed YAML (a mapping, for every file kind).
+    source : str or YamlDocument
+        The file (its name and key lines are used in messages), or a label for data that
+        did not come from a file.
+    list_fix : mapping, optional
+        Key → how to write that key's list, for "expected a list" problems.
+    """
+    if isinstance(source, YamlDocument):
+        label, lines = source.file, source.lines
+    else:
+        label, lines = source, None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise translate(exc, label, lines=lines, list_fix=list_fix) from None
