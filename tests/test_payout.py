@@ -591,7 +591,7 @@ def test_a_selection_outside_the_data_is_an_error():
     )
 
 
-@pytest.mark.parametrize("name", ["scheme.spec", "engine.targets", "data.periods", "engine.payout"])
+@pytest.mark.parametrize("name", ["scheme.spec", "scheme.targets", "data.periods", "engine.payout"])
 def test_docstring_examples_run(name):
     import doctest
     import importlib

@@ -83,7 +83,7 @@ class Spec(BaseModel):
 
 
 def key_path(loc: Sequence[Any]) -> str:
-    """pydantic's error location as a key path: ``components[0].curve.points``."""
+    """Pydantic's error location as a key path: ``components[0].curve.points``."""
     out = ""
     for part in loc:
         if isinstance(part, str) and part.startswith(TAG):

@@ -1231,7 +1231,8 @@ def _is_arrow_text(values: pd.Series) -> bool:
 
 def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of an arrow-backed text column: int32 codes (-1 = missing), no
-    int64 copies; unique values in order of first appearance."""
+    int64 copies; unique values in order of first appearance.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1444,7 +1445,8 @@ def _normalise_number_text(cleaned: pd.Series, decimal_comma: bool) -> pd.Series
 
 def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
     """The named groups of ``pattern`` in every cell ("" where a group or the match is
-    absent); arrow's RE2 engine, not a Python loop over the cells."""
+    absent); arrow's RE2 engine, not a Python loop over the cells.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -2180,7 +2182,8 @@ def _whole_percentages(
 ) -> None:
     """Warn about a percent KPI (library unit ``percent``, stored as a fraction) whose
     plain values are mostly above 2 (200%): most likely typed as whole percentages
-    (35 for 35%). KPIs with cells written with % are left to :func:`_percent_mixed`."""
+    (35 for 35%). KPIs with cells written with % are left to :func:`_percent_mixed`.
+    """
     codes = kpi.codes
     with_pct = np.zeros(len(percent_unit), dtype=bool)
     for mask in written_pct:
@@ -2219,7 +2222,8 @@ def _report_numbers(
     bad_key: str,
 ) -> np.ndarray | None:
     """Report a number column's bad cells, Excel errors, uncalculated formulas and the
-    cells read from %, a currency or brackets; return the unusable rows (None: none)."""
+    cells read from %, a currency or brackets; return the unusable rows (None: none).
+    """
     bad = num.bad if formula is None or num.bad is None else num.bad & ~formula
     bad, excel = _some(bad), _some(num.excel)
     if bad is not None:

@@ -194,7 +194,8 @@ def _pay_linked(role, k: RoleKPI) -> bool:
 
 def _pct(v: float, unlike: float | None = None) -> str:
     """``v`` as a percent to 0.1; with more decimals when that would read the same as
-    ``unlike`` though the numbers differ (99.99% is not "100%")."""
+    ``unlike`` though the numbers differ (99.99% is not "100%").
+    """
 
     def show(x: float, places: int) -> str:
         return f"{x * 100:.{places}f}".rstrip("0").rstrip(".") + "%"
@@ -312,7 +313,8 @@ def _weights(ctx: _Context) -> Iterator[Finding]:
 
 def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
     """(summed, lower, [(role, role KPI) with a target]) for the role KPIs that measure a
-    goal, as :func:`coverage` counts them."""
+    goal, as :func:`coverage` counts them.
+    """
     g = design.goal(goal_id)
     found = [
         (r, k)
@@ -329,7 +331,8 @@ def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
 
 def _team_total_hint(ctx: _Context, goal_value: float, parts: list, unit) -> str:
     """The sentence for a per-person target that is the whole goal (one role of several
-    people whose target equals the goal): the commonest slip in a first design."""
+    people whose target equals the goal): the commonest slip in a first design.
+    """
     if len(parts) != 1:
         return ""
     r, k = parts[0]
@@ -524,7 +527,8 @@ def _history(ctx: _Context) -> pd.DataFrame:
 
 def _with_formula_kpis(ctx: _Context, hist: pd.DataFrame) -> pd.DataFrame:
     """Add formula KPIs of the design (``gross_margin_pct``) that the history lacks,
-    computed from their inputs (after any roll-up, so ratios are ratios of sums)."""
+    computed from their inputs (after any roll-up, so ratios are ratios of sums).
+    """
     present = set(hist["kpi"].unique())
     wanted = {
         k.kpi

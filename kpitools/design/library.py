@@ -264,12 +264,12 @@ class Library:
 
     @property
     def kpis(self) -> Mapping[str, KPI]:
-        """id -> KPI, read-only (the object is shared by every caller of load_library)."""
+        """Id -> KPI, read-only (the object is shared by every caller of load_library)."""
         return MappingProxyType(self._kpis)
 
     @property
     def sources(self) -> Mapping[str, str]:
-        """id -> the file that defined the KPI, read-only."""
+        """Id -> the file that defined the KPI, read-only."""
         return MappingProxyType(self._sources)
 
     def get(self, kpi_id: str, default: KPI | None = None) -> KPI | None:

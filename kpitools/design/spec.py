@@ -390,7 +390,8 @@ class Design:
     # ---- tables and maths
     def role_kpis(self) -> pd.DataFrame:
         """One row per role × KPI: ``role, kpi, name, goal, weight, target, headcount,
-        on_target_pay, unit, type, level, location``."""
+        on_target_pay, unit, type, level, location``.
+        """
         rows = [
             {
                 "role": r.id,
@@ -705,7 +706,8 @@ class _Loader:
 
     def goal_kpis(self, goals: tuple[Goal, ...], roles: tuple[Role, ...]) -> None:
         """A goal's ``kpi:`` must name a library KPI or a role's KPI: a typo there would
-        silently leave the goal unmeasured (and its coverage unchecked)."""
+        silently leave the goal unmeasured (and its coverage unchecked).
+        """
         role_ids = list(dict.fromkeys(k.kpi for r in roles for k in r.kpis))
         known = list(dict.fromkeys(role_ids + _lib_ids(self.library)))
         for g in goals:
@@ -905,7 +907,8 @@ def _show(obj: Any) -> str:
 
 def _inline_definitions(raw_roles: list) -> dict[str, Mapping]:
     """KPI id → the inline fields of the first role entry that defines it (with ``name:``),
-    so another role can list the same KPI by id alone."""
+    so another role can list the same KPI by id alone.
+    """
     out: dict[str, Mapping] = {}
     for role in raw_roles:
         kpis = role.get("kpis") if isinstance(role, Mapping) else None
@@ -1196,7 +1199,8 @@ def _tidy(v: float) -> float:
 
 def _same(a: float, b: float) -> bool:
     """Equal but for floating-point rounding (a relative 1e-9): one unit short of
-    2,000,000 is short, not "covered"."""
+    2,000,000 is short, not "covered".
+    """
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
@@ -1493,7 +1497,7 @@ def _coverage_by_role(design: Design, values: Mapping[str, float], by_kpi) -> pd
 
 # --------------------------------------------------------------------------- sensitivity
 def _adjoints(design: Design, top: str, values: Mapping[str, float]) -> dict[str, float]:
-    """d top / d node for every node below ``top`` (reverse mode through the formulas)."""
+    """D top / d node for every node below ``top`` (reverse mode through the formulas)."""
     adj = {top: 1.0}
     below = set(design.descendants(top)) | {top}
     for gid in reversed(design.order):
@@ -1784,7 +1788,8 @@ class GapResult:
     @property
     def worst(self) -> str | None:
         """The driver that cost the most (most negative contribution for a higher-is-better
-        goal, most positive for a lower-is-better one); ``None`` if nothing cost anything."""
+        goal, most positive for a lower-is-better one); ``None`` if nothing cost anything.
+        """
         c = self.contributions
         if c.empty:
             return None

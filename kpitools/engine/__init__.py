@@ -37,12 +37,6 @@ from .payout import (
     run_scheme,
     set_targets,
 )
-from .targets import (
-    TARGET_METHODS,
-    TargetContext,
-    compute_targets,
-    get_target_method,
-)
 from .timing import (
     period_end_timing,
 )
@@ -52,21 +46,17 @@ __all__ = [
     "METRICS",
     "PayoutInputs",
     "SimulationResult",
-    "TARGET_METHODS",
-    "TargetContext",
     "attainment",
     "calibrate",
     "check_metric_name",
     "compare_schemes",
     "compute",
     "compute_metrics",
-    "compute_targets",
     "describe_skipped",
     "fit_growth",
     "forecast",
     "format_metric",
     "format_metrics_table",
-    "get_target_method",
     "metric_arrays",
     "metrics_from_arrays",
     "metrics_from_totals",

@@ -115,7 +115,8 @@ class ForecastResult:
     @property
     def summary(self) -> pd.DataFrame:
         """One row per metric: ``mean, p5, p50, p95`` over the draws (NaN draws left out);
-        plus a row ``prob_over_budget`` (its value in every column)."""
+        plus a row ``prob_over_budget`` (its value in every column).
+        """
         values = self.draws[list(METRICS)].to_numpy(float)
         with np.errstate(all="ignore"):
             import warnings

@@ -107,7 +107,8 @@ NEAR_THRESHOLD_BAND = 0.05
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
     """``did_you_mean`` that also catches a difference in case only (``a`` for ``A``) and a
-    name that starts with a choice (``gini_index`` for ``gini``)."""
+    name that starts with a choice (``gini_index`` for ``gini``).
+    """
     hint = did_you_mean(name, choices)
     if not hint:
         low = str(name).lower()
@@ -375,7 +376,8 @@ def _on_value(scheme: Any) -> list[bool]:
 def _component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
     """Where each component's pay jumps up: curve jumps and steps and retroactive tier starts
     (attainments), or the tier amounts of a retroactive commission on ``basis: value``
-    (compare those with the actual: see :func:`_near_measures`)."""
+    (compare those with the actual: see :func:`_near_measures`).
+    """
     out: list[tuple[float, ...]] = []
     for comp in scheme.components:
         curve = getattr(comp, "curve", None)
@@ -392,7 +394,8 @@ def _component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
 
 def _near_measures(scheme: Any, attainment: Sequence[Any], actual: Sequence[Any]) -> list[Any]:
     """Per component, what its thresholds are compared with: the attainment, or the actual
-    for a retroactive commission whose tiers are amounts."""
+    for a retroactive commission whose tiers are amounts.
+    """
     return [
         act if value else att
         for att, act, value in zip(attainment, actual, _on_value(scheme), strict=True)
@@ -909,7 +912,8 @@ def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
 def load_data_with_warnings(data: Any, *, library: Any = None) -> tuple[pd.DataFrame, list[str]]:
     """Load ``data`` like :func:`load_data`; the loader's warnings (unknown KPIs, summed
     duplicates, …) are returned as text, so that results and the command line can show them
-    instead of Python's warning printer."""
+    instead of Python's warning printer.
+    """
     import warnings
 
     from ..data import load

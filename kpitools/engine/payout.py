@@ -3,7 +3,7 @@
 Three layers:
 
 - :func:`prepare` (pandas) rolls the long table up to the scheme's period, sets every
-  target (:mod:`kpitools.engine.targets`, no look-ahead), checks them, and aligns actuals and
+  target (:mod:`kpitools.scheme.targets`, no look-ahead), checks them, and aligns actuals and
   targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`). It is
   :func:`prepare_base` (roll-up, ``roles``, alignment: what no target setting changes, a
   :class:`PreparedData`) followed by :func:`set_targets`; keep the base to try other
@@ -72,8 +72,7 @@ import pandas as pd
 
 from ..data import format_periods, periods_in_scope, ratio_inputs, roll_up, select, unique_sorted
 from ..errors import DataValidationError, DefinitionError, did_you_mean
-from ..scheme import Component, Scheme, load_scheme
-from .targets import TargetContext, TargetResult, compute_targets
+from ..scheme import Component, Scheme, TargetContext, TargetResult, compute_targets, load_scheme
 
 __all__ = [
     "PayoutInputs",
@@ -410,7 +409,8 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
 
 def _snap(x: np.ndarray) -> np.ndarray:
     """Round a factor or attainment to 12 decimals, in place: float noise (0.6 + 0.3 + 0.1 =
-    0.9999999999999999) must neither show in the payout table nor drop a value below 1."""
+    0.9999999999999999) must neither show in the payout table nor drop a value below 1.
+    """
     x = np.asarray(x, dtype=float)
     if x.ndim == 0:
         return np.round(x, 12)
@@ -1291,7 +1291,8 @@ class SchemeRun:
     @property
     def summary(self) -> pd.DataFrame:
         """Per period: ``employees, on_target_pay, payout, payout_ratio, at_target,
-        gate_missed`` (sums of money; shares of employees)."""
+        gate_missed`` (sums of money; shares of employees).
+        """
         t = self.totals
         g = t.groupby("period", sort=True)
         out = pd.DataFrame(

@@ -21,8 +21,20 @@ from .spec import (
     load_scheme,
     tidy_number,
 )
+from .targets import (
+    TARGET_METHODS,
+    TargetContext,
+    TargetResult,
+    compute_targets,
+    get_target_method,
+)
 
 __all__ = [
+    "TARGET_METHODS",
+    "TargetContext",
+    "TargetResult",
+    "compute_targets",
+    "get_target_method",
     "AllocateTarget",
     "CURVE_TYPES",
     "Commission",

@@ -406,7 +406,8 @@ class LinearSpec(_Spec):
 
 class LinearCurve(_CurveBase):
     """``linear: {slope, threshold, cap}``: slope × attainment once attainment ≥ threshold,
-    else 0; never above ``cap``."""
+    else 0; never above ``cap``.
+    """
 
     linear: LinearSpec
 
@@ -733,7 +734,8 @@ class PercentileTarget(_Spec):
 
 class AllocateTarget(_Spec):
     """``{method: allocate, total, by, window}``: a top-down total for each period split
-    across the employees active in it, equally or by their share of past actuals."""
+    across the employees active in it, equally or by their share of past actuals.
+    """
 
     method: Literal["allocate"] = "allocate"
     total: float = Field(gt=0)
@@ -742,7 +744,7 @@ class AllocateTarget(_Spec):
 
 
 #: Registry of target specs by method name
-#: (the implementations are in :mod:`kpitools.engine.targets`).
+#: (the implementations are in :mod:`kpitools.scheme.targets`).
 TARGET_SPECS: dict[str, type[_Spec]] = {
     "fixed": FixedTarget,
     "from_data": FromDataTarget,

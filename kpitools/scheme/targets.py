@@ -237,7 +237,7 @@ _WINDOW_CELLS = 4_000_000  # periods × rows above which percentile goes period 
 
 
 def _window_mask(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -> np.ndarray:
-    """periods × rows: whether each row lies in each period's history window."""
+    """Periods × rows: whether each row lies in each period's history window."""
     inside = ranked_per[None, :] < uniq[:, None]
     if window is not None:
         inside &= ranked_per[None, :] >= (uniq - window)[:, None]
@@ -254,7 +254,7 @@ def _any_history(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -
 
 
 def _window_quantiles(ranked_per, ranked_code, ranked_act, uniq, window, q, n) -> np.ndarray:
-    """periods × groups: :func:`_sorted_group_quantile` of each period's history window.
+    """Periods × groups: :func:`_sorted_group_quantile` of each period's history window.
 
     ``ranked_*`` are sorted by (group, value). The same arithmetic as the period-by-period
     version (``starts`` are the window's own group starts), so the numbers are identical.
