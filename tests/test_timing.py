@@ -1,4 +1,4 @@
-"""Deal timing (kpitools.engine.timing): last-month shares against peers, by hand and on the demo."""
+"""Deal timing (kpitools.engine.timing): last-month shares against peers, by hand and demo."""
 
 from __future__ import annotations
 
