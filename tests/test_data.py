@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools.data import table as data
-from kpitools.design import load_library
+from kpitools.data import load_library
 from kpitools.errors import DataValidationError, DefinitionError
 
 LONG = (

@@ -21,7 +21,7 @@ from kpitools.demo import (
     run_demo,
     write_demo,
 )
-from kpitools.design import load_library
+from kpitools.data import load_library
 from kpitools.errors import DefinitionError, KpitoolsError
 
 COLUMNS = ["employee", "period", "kpi", "actual", "target", "role", "team", "region", "manager"]

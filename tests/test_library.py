@@ -1,4 +1,4 @@
-"""Tests of kpitools.design.library: the shipped KPI library, user files, formula KPIs."""
+"""Tests of kpitools.data.library: the shipped KPI library, user files, formula KPIs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools._util.formula import parse
-from kpitools.design import (
+from kpitools.data import (
     AGGREGATIONS,
     AREAS,
     DIRECTIONS,
@@ -28,7 +28,7 @@ from kpitools.design import (
     default_library_path,
     load_library,
 )
-from kpitools.design.library import _find_cycle
+from kpitools.data.library import _find_cycle
 from kpitools.errors import DataValidationError, DefinitionError
 
 FIRST_IDS = (
@@ -203,7 +203,7 @@ def test_unknown_id_says_did_you_mean(lib):
         lib["revnue"]
     assert str(info.value) == (
         "KPI 'revnue' is not in the KPI library. Did you mean 'revenue' or 'upsell_revenue'?\n"
-        "Suggestion: use a library id (see kpitools.design.library.load_library().ids) "
+        "Suggestion: use a library id (see kpitools.data.library.load_library().ids) "
         "or add the KPI to your own library file."
     )
 
@@ -842,7 +842,7 @@ def test_unhashable_yaml_key(tmp_path):
 
 
 def test_missing_shipped_library_is_explained(tmp_path):
-    from kpitools.design.library import _read_text
+    from kpitools.data.library import _read_text
 
     path = tmp_path / "gone.yaml"
     with pytest.raises(DefinitionError) as info:

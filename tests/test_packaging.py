@@ -109,7 +109,7 @@ def test_a_command_that_exits_with_a_code_keeps_it():
 
 _INSTALLED = """\
 import json, kpitools
-from kpitools.design import library
+from kpitools.data import library
 from kpitools.report import run as report
 from kpitools.whatif import app
 print(json.dumps({
@@ -131,7 +131,7 @@ def test_a_wheel_carries_templates_and_notebooks(tmp_path):
     import subprocess
     import sys
 
-    from kpitools.design import load_library
+    from kpitools.data import load_library
 
     source = tmp_path / "src"  # built from a copy: an in-tree build would leave build/ behind
     for part in ("kpitools", "templates", "notebooks"):

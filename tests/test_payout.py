@@ -372,7 +372,7 @@ def test_prepare_then_compute_matches_run_scheme():
 
 # --------------------------------------------------------------------------- directions & baselines
 def test_lower_is_better_from_the_library_and_zero_actual():
-    from kpitools.design import load_library
+    from kpitools.data import load_library
 
     lib = load_library()
     assert lib["cpl"].direction == "lower"
@@ -442,7 +442,7 @@ def test_missing_gate_and_modifier_actuals():
 
 # ----------------------------------------------------------- roll-up through the engine
 def test_quarterly_scheme_recomputes_a_ratio_gate_from_the_library():
-    from kpitools.design import load_library
+    from kpitools.data import load_library
 
     rows = []
     for m, (won, closed, revenue) in enumerate([(1, 4, 100.0), (3, 4, 200.0), (0, 2, 300.0)], 1):

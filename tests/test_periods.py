@@ -19,7 +19,7 @@ from kpitools.data import (
     roll_up,
     select,
 )
-from kpitools.design import load_library
+from kpitools.data import load_library
 from kpitools.errors import DataValidationError, DefinitionError
 
 

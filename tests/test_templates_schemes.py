@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kpitools.demo import make_demo_company
-from kpitools.design import load_library
+from kpitools.data import load_library
 from kpitools.engine import forecast, simulate
 from kpitools.scheme import load_scheme
 

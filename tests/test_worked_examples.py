@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import kpitools
 from kpitools.cli.main import cli
-from kpitools.design import load_library
+from kpitools.data import load_library
 from kpitools.errors import KpitoolsError
 
 OTP = 1000.0

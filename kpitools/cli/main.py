@@ -96,7 +96,7 @@ def data_check(
 
     library = None
     if not no_library:
-        from ..design import load_library
+        from ..data import load_library
 
         library = load_library(*library_files)
     report = check(
@@ -233,7 +233,8 @@ _design_library = click.option(
 
 
 def _load_design(design_file: str, library_files: tuple[str, ...]):
-    from ..design import load_design, load_library
+    from ..data import load_library
+    from ..design import load_design
 
     library = load_library(*library_files)
     return load_design(design_file, library=library), library

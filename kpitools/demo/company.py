@@ -56,7 +56,7 @@ from .._util.files import atomic_path
 from .._util.format import text_table
 from ..data import DataQualityReport
 from ..data import check as check_data
-from ..design import load_library
+from ..data import load_library
 from ..errors import DefinitionError, KpitoolsError
 
 __all__ = [

@@ -538,7 +538,7 @@ def _with_formula_kpis(ctx: _Context, hist: pd.DataFrame) -> pd.DataFrame:
     }
     if not wanted:
         return hist
-    from .library import compute_formula_kpis, load_library
+    from ..data import compute_formula_kpis, load_library
 
     library = load_library()
     ids = [i for i in sorted(wanted) if i in library]

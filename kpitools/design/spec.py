@@ -948,7 +948,7 @@ def _find_cycle(goals: Iterable[Goal]) -> list[str] | None:
 
 
 def _default_library() -> Any:
-    from .library import load_library
+    from ..data import load_library
 
     return load_library()
 

@@ -120,7 +120,7 @@ def suggest(
     'counters the gaming risk of units_sold'
     """
     if library is None:
-        from .library import load_library
+        from ..data import load_library
 
         library = load_library()
     design = load_design(design, library=library)

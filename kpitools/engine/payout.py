@@ -70,7 +70,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import format_periods, periods_in_scope, ratio_inputs, roll_up, select, unique_sorted
+from ..data import (
+    format_periods,
+    periods_in_scope,
+    ratio_inputs,
+    resolve_library,
+    roll_up,
+    select,
+    unique_sorted,
+)
 from ..errors import DataValidationError, DefinitionError, did_you_mean
 from ..scheme import Component, Scheme, TargetContext, TargetResult, compute_targets, load_scheme
 
@@ -525,21 +533,7 @@ def _items(scheme: Scheme) -> list[_Item]:
 
 def _resolve_library(library: Any) -> Any:
     """``None`` → the shipped KPI library (if it can be loaded); ``False`` → no library."""
-    if library is False:
-        return None
-    if library is not None:
-        if isinstance(library, str | bytes) or hasattr(library, "__fspath__"):
-            from ..design import load_library
-
-            return load_library(library)
-        return library
-    try:
-        from ..design import default_library_path, load_library
-    except ImportError:  # pragma: no cover - library module missing
-        return None
-    if not default_library_path().exists():  # pragma: no cover - source tree without templates
-        return None
-    return load_library()
+    return resolve_library(library)
 
 
 def _as_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:

@@ -273,7 +273,7 @@ def _library(library: Any) -> Any:
     if library is False:
         return None
     if library is None:
-        from ..design import load_library
+        from ..data import load_library
 
         return load_library()
     return library

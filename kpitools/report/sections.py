@@ -136,7 +136,7 @@ class ReportContext:
         kpi = str(kpi)
         if kpi in self.kpi_names:
             return self.kpi_names[kpi]
-        from ..design import load_library
+        from ..data import load_library
 
         found = load_library().get(kpi)
         return found.name if found is not None else kpi
@@ -144,7 +144,7 @@ class ReportContext:
     @functools.cached_property
     def kpi_names(self) -> dict[str, str]:
         """KPI id to name: from the design's roles, then the KPI library."""
-        from ..design import load_library
+        from ..data import load_library
 
         names: dict[str, str] = {}
         if self.design is not None:
@@ -691,7 +691,7 @@ def _hit_rates(ctx: ReportContext, by: str) -> pd.DataFrame | None:
     rows = data[data["target"].notna() & (data["target"] > 0)]
     if rows.empty:
         return None
-    from ..design import load_library
+    from ..data import load_library
 
     library = load_library()
     kpis = rows["kpi"].unique()

@@ -50,6 +50,7 @@ __all__ = [
     "Library",
     "Override",
     "load_library",
+    "resolve_library",
     "default_library_path",
     "compute_formula_kpis",
 ]
@@ -282,7 +283,7 @@ class Library:
         except KeyError:
             raise DefinitionError(
                 f"KPI {kpi_id!r} is not in the KPI library.{did_you_mean(kpi_id, self._kpis)}\n"
-                "Suggestion: use a library id (see kpitools.design.library.load_library().ids) "
+                "Suggestion: use a library id (see kpitools.data.library.load_library().ids) "
                 "or add the KPI to your own library file."
             ) from None
 
@@ -367,6 +368,29 @@ def default_library_path() -> Path:
 _CACHE: dict[tuple, Library] = {}
 _PARSED: dict[tuple[str, str], list[Any]] = {}
 _WHAT = "KPI library file"
+
+
+def resolve_library(library: Any = None) -> Library | None:
+    """The KPI library a call means, the one rule for every ``library=`` argument.
+
+    ``None`` is the shipped library (none, in a source tree without ``templates/``);
+    ``False`` is no library; a path, or a list of paths, is the shipped library plus those
+    files (:func:`load_library`); a library object is used as it is.
+
+    Examples
+    --------
+    >>> resolve_library(False) is None, len(resolve_library()) >= 60
+    (True, True)
+    """
+    if library is False:
+        return None
+    if library is None:
+        return load_library() if default_library_path().exists() else None
+    if isinstance(library, str | bytes) or hasattr(library, "__fspath__"):
+        return load_library(library)
+    if isinstance(library, list | tuple):
+        return load_library(*library)
+    return library
 
 
 def load_library(*extra_paths: str | os.PathLike, include_default: bool = True) -> Library:
