@@ -1,15 +1,41 @@
 """kpitools: design KPI systems and bonus schemes, simulate them on history, report to clients.
 
-The public API is imported lazily (PEP 562), so ``import kpitools`` and the command line start
-fast and only load pandas, scipy or matplotlib when a function that needs them is used.
+``import kpitools as kt`` gives the verbs a notebook needs; everything else lives in the
+subpackage whose job it is (``kpitools.data``, ``kpitools.design``, ``kpitools.scheme``,
+``kpitools.engine``, ``kpitools.report``, …; see docs/architecture.md).
+
+==================  ==============================================================
+load_data           the long table from a CSV/XLSX/Parquet file or a DataFrame
+check_data          the data quality report of a file (every problem, with rows)
+aggregate_events    monthly KPIs per employee from event rows (deals, orders)
+load_library        the KPI library, with your own files added
+load_design         a design file: goals, drivers, roles and their KPIs
+cascade             solve the goal tree: targets flow down the driver formulas
+check               the KPI-set rules on a design (too many KPIs, coverage, …)
+suggest             candidate KPIs for a role, ranked, with reasons
+load_scheme         a scheme file: targets, curves, commissions, gates, caps
+simulate            what each scheme would have paid on the history, and metrics
+compare             one row per scheme against a baseline: cost change, winners, losers
+calibrate           solve one scheme parameter so that a metric hits a value
+forecast            the cost distribution of the next period, by resampling history
+SchemeExplorer      live what-if on a scheme (ipywidgets)
+GoalExplorer        live what-if on a design's assumptions (ipywidgets)
+report              a client-ready report: HTML, PDF, XLSX, the executed notebook
+batch               reports for every client of a manifest, in parallel
+make_demo_company   the bundled demo company (deterministic)
+plots               every plot, each taking ``ax=None`` and returning the axes
+==================  ==============================================================
+
+The verbs are imported lazily (PEP 562): ``import kpitools`` and the command line start
+fast, and pandas, scipy or matplotlib load only when a verb that needs them is used.
 
 Examples
 --------
 >>> import kpitools as kt
->>> company = kt.make_demo_company()                                   # doctest: +SKIP
+>>> company = kt.make_demo_company()  # doctest: +SKIP
 >>> schemes = ["templates/schemes/linear_commission.yaml"]
->>> result = kt.simulate(company.data, schemes)                        # doctest: +SKIP
->>> result.metrics                                                     # doctest: +SKIP
+>>> result = kt.simulate(company.data, schemes)  # doctest: +SKIP
+>>> result.metrics  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,70 +50,27 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-#: public name -> module that defines it
-_LAZY = {
-    # data
-    "load": "data.table",
-    "check": "data.table",
-    "save": "data.table",
-    "to_wide": "data.table",
-    "from_wide": "data.table",
-    "aggregate_events": "data.table",
-    "DataQualityReport": "data.table",
-    "parse_formula": "_util.formula",
-    # demo company
-    "make_demo_company": "demo.company",
-    "demo_data": "demo.company",
-    "write_demo": "demo.company",
-    "DemoCompany": "demo.company",
-    # KPI library and design
-    "load_library": "data.library",
-    "Library": "data.library",
-    "KPI": "data.library",
-    "compute_formula_kpis": "data.library",
-    "load_design": "design.spec",
-    "Design": "design.spec",
-    "cascade": "design.spec",
-    "coverage": "design.spec",
-    "sensitivity": "design.spec",
-    "gap_analysis": "design.spec",
-    "CascadeResult": "design.spec",
-    "SensitivityResult": "design.spec",
-    "GapResult": "design.spec",
-    "run_checks": "design.checks",
-    "CheckSettings": "design.checks",
-    "CheckReport": "design.checks",
-    "Finding": "design.checks",
-    "suggest": "design.suggest",
-    # schemes and simulation
-    "load_scheme": "scheme.spec",
-    "Scheme": "scheme.spec",
-    "run_scheme": "engine.payout",
-    "prepare": "engine.payout",
-    "compute": "engine.payout",
-    "SchemeRun": "engine.payout",
-    "prepare_base": "engine.payout",
-    "set_targets": "engine.payout",
-    "PreparedData": "engine.payout",
-    "simulate": "engine.metrics",
-    "SimulationResult": "engine.metrics",
-    "compute_metrics": "engine.metrics",
-    "calibrate": "engine.metrics",
-    "CalibrationResult": "engine.metrics",
-    "winners_losers": "engine.metrics",
-    "forecast": "engine.forecast",
-    "ForecastResult": "engine.forecast",
-    "period_end_timing": "engine.timing",
-    "TimingResult": "engine.timing",
-    # live what-if
-    "SchemeExplorer": "whatif.widgets",
-    "GoalExplorer": "whatif.widgets",
-    # reports
-    "make_report": "report.run",
-    "run_batch": "report.batch",
-    "load_manifest": "report.batch",
+#: public name -> (subpackage, name there)
+_VERBS = {
+    "load_data": ("data", "load"),
+    "check_data": ("data", "check"),
+    "aggregate_events": ("data", "aggregate_events"),
+    "load_library": ("data", "load_library"),
+    "load_design": ("design", "load_design"),
+    "cascade": ("design", "cascade"),
+    "check": ("design", "run_checks"),
+    "suggest": ("design", "suggest"),
+    "load_scheme": ("scheme", "load_scheme"),
+    "simulate": ("engine", "simulate"),
+    "compare": ("engine", "compare"),
+    "calibrate": ("engine", "calibrate"),
+    "forecast": ("engine", "forecast"),
+    "SchemeExplorer": ("whatif", "SchemeExplorer"),
+    "GoalExplorer": ("whatif", "GoalExplorer"),
+    "report": ("report", "make_report"),
+    "batch": ("report", "run_batch"),
+    "make_demo_company": ("demo", "make_demo_company"),
 }
-_ALIASES = {"parse_formula": "parse"}
 
 __all__ = [
     "__version__",
@@ -95,15 +78,19 @@ __all__ = [
     "DefinitionError",
     "DataValidationError",
     "FormulaError",
-    *_LAZY,
+    *_VERBS,
+    "plots",
 ]
 
 
 def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
+    if name == "plots":
+        value = importlib.import_module(".plots", __name__)
+    elif name in _VERBS:
+        package, attr = _VERBS[name]
+        value = getattr(importlib.import_module(f".{package}", __name__), attr)
+    else:
         raise AttributeError(f"module 'kpitools' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 
