@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.data import table as data
+import kpitools.data as data
+from kpitools.data import layout, quality, read, validate
 from kpitools.data import load_library
 from kpitools.errors import DataValidationError, DefinitionError
 
@@ -943,11 +944,11 @@ FAST_CASES = {
 
 def _both_readers(path: Path) -> tuple[data.DataQualityReport, data.DataQualityReport]:
     fast = data.check(path)
-    data._FAST_CSV = False
+    read._FAST_CSV = False
     try:
         careful = data.check(path)
     finally:
-        data._FAST_CSV = True
+        read._FAST_CSV = True
     return fast, careful
 
 
@@ -971,13 +972,13 @@ def test_fast_reader_matches_the_careful_one(tmp_path, case):
 
 def _fast_reader_used(path: Path) -> bool:
     """Whether the fast reader's table is the one validated (no hand-over)."""
-    encoding, head = data._sniff_head(path, str(path))
-    raw = data._read_csv_fast(path, str(path), data._numeric_hint("auto"), encoding, head)
+    encoding, head = read._sniff_head(path, str(path))
+    raw = read._read_csv_fast(path, str(path), layout._numeric_hint("auto"), encoding, head)
     if raw is None:
         return False
     try:
-        data._validate(raw, "auto", "error", None)
-    except data._CarefulNeeded:  # a line break inside quotes, found in the unique values
+        validate._validate(raw, "auto", "error", None)
+    except quality._CarefulNeeded:  # a line break inside quotes, found in the unique values
         return False
     return True
 
@@ -1022,12 +1023,12 @@ def test_fast_reader_matches_the_careful_one_property(tmp_path_factory, rows, se
     try:
         fast, careful = _both_readers(path)
     except DataValidationError as err:  # e.g. no data rows at all: both must say the same
-        data._FAST_CSV = False
+        read._FAST_CSV = False
         try:
             with pytest.raises(DataValidationError) as excinfo:
                 data.check(path)
         finally:
-            data._FAST_CSV = True
+            read._FAST_CSV = True
         assert str(excinfo.value) == str(err)
         return
     _same_report(fast, careful)

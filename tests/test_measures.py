@@ -1,4 +1,4 @@
-"""Tests for kpitools.data.events: the measure grammar and event aggregation."""
+"""Tests for kpitools.data.measures and .events: the measure grammar and event aggregation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools.data import Aggregate, Condition, Ratio, parse_measure, parse_measures
-from kpitools.data import table as data
+import kpitools.data as data
 from kpitools.errors import DataValidationError, DefinitionError
 
 GRAMMAR = (

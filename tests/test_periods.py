@@ -237,13 +237,13 @@ def test_period_ordinals_of_canonical_labels():
 
 
 def test_one_name_per_job_for_periods():
+    import kpitools.data.cells as cells_mod
     import kpitools.data.periods as periods_mod
-    import kpitools.data.table as table_mod
 
-    # free-form text → labels lives in the table reader; labels → ordinals here, under another name
+    # free-form text → labels lives with the other cells; labels → ordinals here, another name
     assert not hasattr(periods_mod, "parse_periods")
     assert "period_ordinals" in periods_mod.__all__
-    assert callable(table_mod.parse_periods)
+    assert callable(cells_mod.parse_periods)
 
 
 def test_attributes_take_the_latest_non_empty_value_of_the_period():

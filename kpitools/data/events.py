@@ -1,18 +1,4 @@
-"""Measures: named KPIs built from event rows (deals, orders, shifts).
-
-Grammar (parsed by a small tokenizer and recursive-descent parser; nothing is ever
-evaluated as Python)::
-
-    measure    := NAME "=" aggregate | NAME "=" ratio
-    aggregate  := "count" ["(" [column] ")"]
-                | ("sum" | "mean" | "nunique") "(" column ")"
-                  ["where" condition ("and" condition)*]
-    condition  := column ("==" | "!=" | "<" | ">" | "<=" | ">=") value
-                | column ["not"] "in" "(" value ("," value)* ")"
-    column     := identifier | `any name in backticks`
-    value      := 'quoted' | "quoted" | number | bare word (Won, Closed-Won, 2025-01-01)
-    ratio      := a formula over other measure names (+ - * / ( ) numbers),
-                  parsed by :mod:`kpitools._util.formula`, e.g. ``won / closed``
+"""Event tables (deals, orders, shifts) turned into the long table by named measures.
 
 ``count(col)`` counts rows where ``col`` is not empty. Comparisons are numeric when the
 column is numeric (every non-empty value is a number) and the value is a number, else
@@ -25,316 +11,26 @@ event of that employee), so "no deals in March" is a 0, not a gap; months outsid
 range have no rows (the employee had not started or had left). ``mean`` of nothing is
 absent (no row). A ratio whose denominator is 0 has no row either, and every such
 employee × period is reported as a warning.
-
-Examples
---------
->>> parse_measure("won_revenue=sum(close_value) where deal_stage == Won")
-Aggregate(name='won_revenue', func='sum', column='close_value', where=(Condition(column='deal_stage', op='==', values=('Won',)),))
->>> parse_measure("win_rate = won / closed").expr.names
-('won', 'closed')
-"""  # noqa: E501
+"""
 
 from __future__ import annotations
 
-import re
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._util.formula import Expr
-from .._util.formula import parse as parse_formula
-from ..errors import DefinitionError, FormulaError, did_you_mean
-from . import table as _data
+from ..errors import DefinitionError, did_you_mean
+from .cells import _as_text, _periods
+from .columns import normalise_column
+from .measures import Aggregate, Condition, Ratio, parse_measures
+from .numbers import _formula_mask, _read_numbers
+from .quality import _fatal
+from .read import _read
 
-__all__ = ["Aggregate", "Condition", "Ratio", "parse_measure", "parse_measures"]
-
-FUNCTIONS = ("count", "sum", "mean", "nunique")
-_OPS = ("==", "!=", "<=", ">=", "<", ">")
-_GRAMMAR = (
-    "a measure is NAME=count, NAME=sum(col), NAME=mean(col) or NAME=nunique(col), "
-    "optionally followed by 'where col == value' (also != < > <= >= and 'in (a, b)'), "
-    "or a ratio of other measures by name such as win_rate=won/closed."
-)
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<str>'[^']*'|"[^"]*")
-  | (?P<col>`[^`]+`)
-  | (?P<op>==|!=|<=|>=|<|>|\(|\)|,)
-  | (?P<word>[^\s'"`()<>=!,]+)
-    """,
-    re.VERBOSE,
-)
-_IDENT = re.compile(r"^[^\W\d]\w*$")
-_NAME = re.compile(r"^\s*([^\W\d]\w*)\s*=(?!=)\s*(.*)$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """``column op value`` (``in``/``not in`` take several values)."""
-
-    column: str
-    op: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """``func(column) where ...`` over the events of one employee and period."""
-
-    name: str
-    func: str
-    column: str | None
-    where: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """A formula over other measures, e.g. ``won / closed`` (0/0 gives no row)."""
-
-    name: str
-    expr: Expr
-
-
-def _fail(text: str, pos: int, what: str) -> DefinitionError:
-    return DefinitionError(
-        f"Measure {text!r}, column {pos + 1}: {what}.\n    {text}\n    {' ' * pos}^\n"
-        f"Suggestion: {_GRAMMAR}"
-    )
-
-
-class _Parser:
-    def __init__(self, text: str, body: str, offset: int):
-        self.text = text
-        self.offset = offset
-        self.tokens: list[tuple[str, str, int]] = []
-        pos = 0
-        while pos < len(body):
-            m = _TOKEN.match(body, pos)
-            if m is None:  # only a lone '=' or '!' can fall through
-                raise _fail(text, offset + pos, f"unexpected {body[pos]!r}")
-            if m.lastgroup != "ws":
-                self.tokens.append((m.lastgroup or "", m.group(), offset + pos))
-            pos = m.end()
-        self.tokens.append(("end", "", offset + len(body)))
-        self.i = 0
-
-    @property
-    def tok(self) -> tuple[str, str, int]:
-        return self.tokens[self.i]
-
-    def take(self) -> tuple[str, str, int]:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def expect(self, text: str) -> None:
-        kind, got, pos = self.tok
-        if got != text or kind not in ("op", "word"):
-            found = "the end" if kind == "end" else repr(got)
-            raise _fail(self.text, pos, f"expected {text!r}, found {found}")
-        self.take()
-
-    def column(self) -> str:
-        kind, text, pos = self.take()
-        if kind == "col":
-            name = text[1:-1].strip()
-        elif kind == "word" and _IDENT.match(text) and not text.startswith("__"):
-            name = text
-        elif kind == "word" and "." in text:
-            raise _fail(self.text, pos, f"{text!r} is not a column name (no attribute access)")
-        elif kind == "end":
-            raise _fail(self.text, pos, "a column name is missing")
-        else:
-            raise _fail(
-                self.text, pos, f"{text!r} is not a column name (write `odd names` in backticks)"
-            )
-        return _data.normalise_column(name)
-
-    def value(self) -> str:
-        kind, text, pos = self.take()
-        if kind == "str":
-            return text[1:-1]
-        if kind == "word":
-            return text
-        found = "the end" if kind == "end" else repr(text)
-        raise _fail(self.text, pos, f"a value is missing (found {found})")
-
-    def aggregate(self, name: str) -> Aggregate:
-        _, func, _ = self.take()
-        column = None
-        if self.tok[1] == "(":
-            self.take()
-            if not (func == "count" and self.tok[1] == ")"):
-                column = self.column()
-            self.expect(")")
-        elif func != "count":
-            raise _fail(self.text, self.tok[2], f"{func} needs a column: {func}(column)")
-        where: list[Condition] = []
-        if self.tok[0] == "word" and self.tok[1].lower() == "where":
-            self.take()
-            where.append(self.condition())
-            while self.tok[0] == "word" and self.tok[1].lower() == "and":
-                self.take()
-                where.append(self.condition())
-        kind, text, pos = self.tok
-        if kind != "end":
-            what = (
-                "only 'and' can join conditions" if text.lower() == "or" else f"unexpected {text!r}"
-            )
-            raise _fail(self.text, pos, what)
-        return Aggregate(name=name, func=func, column=column, where=tuple(where))
-
-    def condition(self) -> Condition:
-        column = self.column()
-        kind, text, pos = self.take()
-        if kind == "op" and text in _OPS:
-            return Condition(column, text, (self.value(),))
-        negate = False
-        if kind == "word" and text.lower() == "not":
-            negate = True
-            kind, text, pos = self.take()
-        if kind == "word" and text.lower() == "in":
-            self.expect("(")
-            values = [self.value()]
-            while self.tok[1] == ",":
-                self.take()
-                values.append(self.value())
-            self.expect(")")
-            return Condition(column, "not in" if negate else "in", tuple(values))
-        found = "the end" if kind == "end" else repr(text)
-        raise _fail(self.text, pos, f"expected a comparison (== != < > <= >= in), found {found}")
-
-
-def parse_measure(text: str) -> Aggregate | Ratio:
-    """Parse one ``NAME=EXPR`` measure.
-
-    Raises
-    ------
-    DefinitionError
-        With the column of the problem and the grammar; calls other than the four
-        functions, attribute access, ``__names__`` and quotes in ratios are rejected.
-
-    Examples
-    --------
-    >>> parse_measure("deals=count")
-    Aggregate(name='deals', func='count', column=None, where=())
-    """
-    if not isinstance(text, str):
-        raise DefinitionError(f"A measure must be text 'NAME=EXPR', got {text!r}.")
-    m = _NAME.match(text)
-    if m is None:
-        raise DefinitionError(
-            f"Measure {text!r}: write it as NAME=EXPR with a plain name, e.g. deals=count.\n"
-            f"Suggestion: {_GRAMMAR}"
-        )
-    name, body = m.group(1), m.group(2)
-    if name.startswith("__"):
-        raise DefinitionError(f"Measure {text!r}: the name {name!r} is not allowed.")
-    if not body.strip():
-        raise _fail(text, len(text), "the expression is missing")
-    parser = _Parser(text, body, m.start(2))
-    kind, first, _ = parser.tok
-    follows = parser.tokens[1]
-    if (
-        kind == "word"
-        and first in FUNCTIONS
-        and (
-            follows[1] == "("
-            or (first == "count" and (follows[0] == "end" or follows[1].lower() == "where"))
-        )
-    ):
-        return parser.aggregate(name)
-    if kind == "word" and first.lower() in FUNCTIONS and follows[1] == "(":
-        raise _fail(text, parser.tok[2], f"unknown function {first!r} (write it in lower case)")
-    if follows[1] == "(" and kind == "word" and _IDENT.match(first):
-        raise _fail(
-            text,
-            parser.tok[2],
-            f"unknown function {first!r}; only {', '.join(FUNCTIONS)} exist",
-        )
-    if kind == "word" and first in FUNCTIONS[1:] and follows[0] == "end":
-        raise _fail(text, parser.tok[2], f"{first} needs a column: {first}(column)")
-    try:
-        expr = parse_formula(body)
-    except FormulaError as err:
-        detail = "\n".join(
-            line for line in str(err).splitlines() if not line.startswith("Suggestion:")
-        )
-        raise DefinitionError(
-            f"Measure {text!r}: the ratio is not valid: {detail}\nSuggestion: {_GRAMMAR}"
-        ) from err
-    return Ratio(name=name, expr=expr)
-
-
-def parse_measures(measures: Mapping[str, str] | Sequence[str]) -> tuple[Aggregate | Ratio, ...]:
-    """Parse several measures and check names and ratio references.
-
-    Examples
-    --------
-    >>> [m.name for m in parse_measures({"won": "count where stage == Won", "n": "count",
-    ...                                  "rate": "won / n"})]
-    ['won', 'n', 'rate']
-    """
-    if isinstance(measures, str):
-        measures = [measures]
-    if isinstance(measures, Mapping):
-        texts = [f"{k}={v}" for k, v in measures.items()]
-    else:
-        texts = list(measures)
-    if not texts:
-        raise DefinitionError(f"No measures given.\nSuggestion: {_GRAMMAR}")
-    parsed: list[Aggregate | Ratio] = []
-    names: dict[str, Aggregate | Ratio] = {}
-    for text in texts:
-        measure = parse_measure(text)
-        if measure.name in names:
-            raise DefinitionError(
-                f"Measure name {measure.name!r} is used twice.\nSuggestion: give each measure "
-                "its own name."
-            )
-        names[measure.name] = measure
-        parsed.append(measure)
-    for measure in parsed:
-        if not isinstance(measure, Ratio):
-            continue
-        defined = [m.name for m in parsed if m.name != measure.name]
-        for ref in measure.expr.names:
-            if ref == measure.name:
-                raise DefinitionError(f"Measure {measure.name!r} refers to itself.")
-            if ref not in names:
-                raise DefinitionError(
-                    f"Measure {measure.name!r}: {ref!r} is not a measure; the measures are "
-                    f"{', '.join(defined)}.{did_you_mean(ref, defined)}\n"
-                    "Suggestion: a ratio divides measures by name; define the parts first, "
-                    "e.g. won=count where stage == Won."
-                )
-    _check_cycles(names)
-    return tuple(parsed)
-
-
-def _check_cycles(names: Mapping[str, Aggregate | Ratio]) -> None:
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = " -> ".join([*path[path.index(name) :], name])
-            raise DefinitionError(f"Measures refer to each other in a circle: {cycle}.")
-        state[name] = 1
-        measure = names[name]
-        if isinstance(measure, Ratio):
-            for ref in measure.expr.names:
-                visit(ref, [*path, name])
-        state[name] = 2
-
-    for name in names:
-        visit(name, [])
+__all__ = ["aggregate_events", "run_aggregation"]
 
 
 # --------------------------------------------------------------------------- running
@@ -368,7 +64,7 @@ class _Columns:
 
     def text(self, col: str) -> pd.Series:
         if col not in self._text:
-            self._text[col] = _data._as_text(self.raw.frame[col])
+            self._text[col] = _as_text(self.raw.frame[col])
         return self._text[col]
 
     def numbers(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -404,7 +100,7 @@ class _Columns:
     def read(self, col: str) -> Any:
         """The column as :func:`kpitools.data._read_numbers` reads it (with what it converted)."""
         if col not in self._read:
-            self._read[col] = _data._read_numbers(
+            self._read[col] = _read_numbers(
                 self.raw.frame[col], decimal_comma=self.raw.decimal_comma
             )
         return self._read[col]
@@ -468,8 +164,8 @@ def _resolve_columns(
     raw: Any, employee: str, date: str, specs: Sequence[Aggregate | Ratio], attrs: list
 ) -> tuple[str, str]:
     wanted: list[tuple[str, str]] = [
-        (_data.normalise_column(employee), "the employee"),
-        (_data.normalise_column(date), "the date"),
+        (normalise_column(employee), "the employee"),
+        (normalise_column(date), "the date"),
     ]
     for spec in specs:
         if isinstance(spec, Aggregate):
@@ -482,7 +178,7 @@ def _resolve_columns(
     if missing:
         found = ", ".join(repr(v) for v in raw.original.values())
         parts = [f"- {c!r} (for {who}).{did_you_mean(c, cols)}" for c, who in missing]
-        raise _data._fatal(
+        raise _fatal(
             raw.name,
             f"{raw.name}: missing column{'s' if len(missing) > 1 else ''}:\n"
             + "\n".join(parts)
@@ -501,7 +197,7 @@ def _parse_attrs(attributes: Sequence[str]) -> list[tuple[str, str]]:
             name, col = spec.split("=", 1)
         else:
             name = col = spec
-        name, col = _data.normalise_column(name), _data.normalise_column(col)
+        name, col = normalise_column(name), normalise_column(col)
         if not name or not col:
             raise DefinitionError(
                 f"Attribute {spec!r}: write COLUMN or NAME=COLUMN, e.g. team or region=office."
@@ -528,13 +224,13 @@ def run_aggregation(
         )
     specs = parse_measures(measures)
     attrs = _parse_attrs(attributes)
-    raw = _data._read(events, sheet=sheet)
+    raw = _read(events, sheet=sheet)
     issues = raw.issues
     emp_col, date_col = _resolve_columns(raw, employee, date, specs, attrs)
     cols = _Columns(raw)
     rows = raw.rows
     emp = cols.text(emp_col)
-    period, d_missing = _data._periods(raw.frame[date_col], freq)
+    period, d_missing = _periods(raw.frame[date_col], freq)
     e_missing = emp.isna().to_numpy()
     d_bad = period.isna().to_numpy() & ~d_missing
     if e_missing.any():
@@ -574,7 +270,7 @@ def run_aggregation(
             excel = read.excel if read.excel is not None else np.zeros(len(rows), dtype=bool)
             text = cols.text(spec.column)
             note = f"(in measure {spec.name!r})"
-            formula = _data._formula_mask(raw, spec.column)  # XLSX formulas never calculated
+            formula = _formula_mask(raw, spec.column)  # XLSX formulas never calculated
             if formula is not None:
                 cols.report(issues, "formula", spec.column, formula & mask, text, note)
                 bad = bad & ~formula
@@ -706,3 +402,41 @@ def _attribute(
     filled = filled.groupby(level="employee", sort=False).bfill()
     lookup = filled.reindex(pd.MultiIndex.from_frame(out[["employee", "_p"]]))
     return lookup.to_numpy()
+
+
+def aggregate_events(
+    events: Any,
+    *,
+    employee: str,
+    date: str,
+    measures: Mapping[str, str] | Sequence[str],
+    freq: str = "month",
+    attributes: Sequence[str] = (),
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Build per-employee monthly (or quarterly) KPIs from an event table.
+
+    See :mod:`kpitools.data.measures` for the measure grammar. Rows are warned about
+    (empty dates: skipped; empty summed values; undefined ratios) with
+    :func:`warnings.warn`; bad rows (no employee, unreadable dates or numbers) raise
+    :class:`DataValidationError`.
+
+    Examples
+    --------
+    >>> kpis = aggregate_events(  # doctest: +SKIP
+    ...     "deals.csv", employee="sales_agent", date="close_date",
+    ...     measures=["won_revenue=sum(close_value) where deal_stage == Won", "deals=count"])
+    """
+    table, issues = run_aggregation(
+        events,
+        employee=employee,
+        date=date,
+        measures=measures,
+        freq=freq,
+        attributes=attributes,
+        sheet=sheet,
+    )
+    lines = issues.lines(severity="warning")
+    if lines:
+        warnings.warn("\n".join([f"{issues.file}: warnings:", *lines]), UserWarning, stacklevel=2)
+    return table

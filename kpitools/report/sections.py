@@ -216,7 +216,7 @@ def build_context(
     --------
     >>> ctx = build_context(client="Demo", forecast_draws=0)  # doctest: +SKIP
     """
-    from ..data import table as data_mod
+    from .. import data as data_mod
     from ..engine import simulate
     from ..plots import scheme_palette
     from ..scheme import load_scheme

@@ -1,0 +1,126 @@
+"""The public entry points: load and check a long or wide table."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from .columns import _LAYOUTS
+from .layout import _detect_layout, _numeric_hint
+from .quality import DataQualityReport, _CarefulNeeded, _Issues
+from .read import _read
+from .validate import _validate
+
+__all__ = ["check", "load"]
+
+
+def _run(
+    source: Any, *, layout: str, duplicates: str, library: Any, sheet: str | int | None
+) -> tuple[DataQualityReport, _Issues]:
+    if layout not in _LAYOUTS:
+        _detect_layout(None, layout)  # type: ignore[arg-type]
+    raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
+    try:
+        table, used, stats = _validate(raw, layout, duplicates, library)
+    except _CarefulNeeded:  # a quoted line break: only the careful reader counts lines right
+        raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout), careful=True)
+        table, used, stats = _validate(raw, layout, duplicates, library)
+    issues = raw.issues
+    ok = issues.n_errors == 0
+    summary = issues.summary()
+    report = DataQualityReport(
+        file=raw.name,
+        layout=used,
+        rows_read=len(raw.frame) + int((issues.frame()["_key"] == "bad_row").sum()),
+        rows_kept=len(table),
+        issues=summary.drop(columns=[c for c in ("_key", "_unit") if c in summary]),
+        failure_cases=issues.frame().drop(columns="_key"),
+        data=table if ok else None,
+        employees=stats["employees"],
+        periods=stats["periods"],
+        kpis=stats["kpis"],
+        _lines=tuple(issues.lines()),
+    )
+    return report, issues
+
+
+def check(
+    source: Any,
+    *,
+    layout: str = "auto",
+    duplicates: str = "error",
+    library: Any = None,
+    sheet: str | int | None = None,
+) -> DataQualityReport:
+    """Read and validate a data file; report every problem instead of raising.
+
+    A file that cannot be read at all (missing, empty, binary, unknown encoding,
+    required columns missing) still raises :class:`DataValidationError`.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV, XLSX or Parquet file, or a DataFrame; long or wide.
+    layout : {"auto", "long", "wide"}
+        ``"auto"``: long if there are ``kpi`` and ``actual`` columns, else wide.
+    duplicates : {"error", "sum"}
+        Duplicate employee × period × KPI rows are an error, or summed (a warning).
+    library : object with ``get(kpi) -> KPI | None``, optional
+        Unknown KPIs become warnings; negative values of ``nonnegative`` KPIs errors.
+    sheet : str or int, optional
+        XLSX sheet (default: the first).
+
+    Examples
+    --------
+    >>> report = check("data.csv")  # doctest: +SKIP
+    >>> print(report)  # doctest: +SKIP
+    >>> report.ok, report.rows_kept  # doctest: +SKIP
+    (True, 1200)
+    """
+    report, _ = _run(source, layout=layout, duplicates=duplicates, library=library, sheet=sheet)
+    return report
+
+
+def load(
+    source: Any,
+    *,
+    layout: str = "auto",
+    duplicates: str = "error",
+    library: Any = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Load a long or wide table as the validated canonical long table.
+
+    Parameters are those of :func:`check`. Warnings (unknown KPIs, summed duplicates,
+    empty wide cells, ignored columns) are issued with :func:`warnings.warn`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``employee, period, kpi, actual`` (+ ``target``, ``role``, ``team``,
+        ``region``, ``manager`` when present), in file order.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem in the message (up to 10 example rows per problem plus the
+        count) and all bad rows in ``.failure_cases``.
+
+    Examples
+    --------
+    >>> df = load("data.csv")  # doctest: +SKIP
+    >>> df.columns.tolist()  # doctest: +SKIP
+    ['employee', 'period', 'kpi', 'actual', 'target', 'team']
+    """
+    report, issues = _run(
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet
+    )
+    if not report.ok:
+        raise issues.error(issues.headline("loaded"))
+    if report.n_warnings:
+        text = "\n".join([f"{report.file}: warnings:", *issues.lines(severity="warning")])
+        warnings.warn(text, UserWarning, stacklevel=2)
+    assert report.data is not None
+    return report.data
