@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpitools.data as data
-from kpitools.data import layout, quality, read, validate
-from kpitools.data import load_library
+from kpitools.data import layout, load_library, quality, read, validate
 from kpitools.errors import DataValidationError, DefinitionError
 
 LONG = (

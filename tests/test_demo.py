@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpitools.cli.main import main
-from kpitools.data import aggregate_events
+from kpitools.data import aggregate_events, load_library
 from kpitools.demo import (
     COMPANY_NAME,
     DEFAULT_SEED,
@@ -21,7 +21,6 @@ from kpitools.demo import (
     run_demo,
     write_demo,
 )
-from kpitools.data import load_library
 from kpitools.errors import DefinitionError, KpitoolsError
 
 COLUMNS = ["employee", "period", "kpi", "actual", "target", "role", "team", "region", "manager"]

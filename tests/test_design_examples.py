@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kpitools.cli.main import main
-from kpitools.design import gap_analysis, load_design, run_checks, suggest
+from kpitools.design import gap_analysis, load_design, run_checks, sensitivity, suggest
 
 
 def write(tmp_path: Path, text: str, name: str = "design.yaml") -> Path:
@@ -550,7 +550,7 @@ def test_not_achievable_edges(tmp_path, capsys, kpi, target, lower, hits, flagge
 # --------------------------------------------------------------------------- sensitivity, gap
 def test_elasticities_of_a_product_a_sum_and_a_tree(tmp_path):
     product = load_design(write(tmp_path, CONTRACT))
-    assert product.sensitivity().elasticities.to_dict() == {"units_sold": 1.0, "avg_price": 1.0}
+    assert sensitivity(product).elasticities.to_dict() == {"units_sold": 1.0, "avg_price": 1.0}
     total = load_design(
         {
             "goals": [
@@ -563,11 +563,11 @@ def test_elasticities_of_a_product_a_sum_and_a_tree(tmp_path):
         library={},
     )
     # each term's share of the sum: 550k, 300k, 150k of 1,000,000 (sorted by swing)
-    assert total.sensitivity().elasticities.to_dict() == pytest.approx(
+    assert sensitivity(total).elasticities.to_dict() == pytest.approx(
         {"renewals": 0.55, "new": 0.3, "upsell": 0.15}, rel=1e-12
     )
     tree = load_design(write(tmp_path, NESTED))
-    el = tree.sensitivity().elasticities.to_dict()
+    el = sensitivity(tree).elasticities.to_dict()
     # d profit / d leads × leads / profit = conv × price × 4,000 / 500,000 = 2,000,000 / 500,000
     assert el["leads"] == pytest.approx(4.0, rel=1e-12)
     # d profit / d costs × costs / profit = -1,500,000 / 500,000

@@ -16,6 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import QuadMesh  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
+from kpitools._util.format import short_number
 from kpitools.design import (
     gap_analysis,
     load_design,
@@ -25,7 +26,7 @@ from kpitools.design import (
     plot_weight_matrix,
     sensitivity,
 )
-from kpitools.design.plots import _short_value, _wrap_name
+from kpitools.design.plots import _wrap_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "designs"
@@ -267,11 +268,11 @@ def test_goal_tree_in_a_constrained_report_figure():
         (56_250, "currency", "56,250 RUB"),
         (-1_200_000, None, "-1.2M"),
         (0.28, "percent", "28%"),
-        (float("nan"), None, "?"),
+        (float("nan"), None, "n/a"),
     ],
 )
 def test_short_values(value, unit, expected):
-    assert _short_value(value, unit, "RUB") == expected
+    assert short_number(value, unit, "RUB") == expected
 
 
 def test_wrap_name_keeps_whole_words_on_three_lines():

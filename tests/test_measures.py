@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.data import Aggregate, Condition, Ratio, parse_measure, parse_measures
 import kpitools.data as data
+from kpitools.data import Aggregate, Condition, Ratio, parse_measure, parse_measures
 from kpitools.errors import DataValidationError, DefinitionError
 
 GRAMMAR = (

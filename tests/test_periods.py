@@ -13,13 +13,13 @@ from kpitools.data import (
     format_period,
     format_periods,
     lag_year,
+    load_library,
     parse_period,
     parse_range,
     period_ordinals,
     roll_up,
     select,
 )
-from kpitools.data import load_library
 from kpitools.errors import DataValidationError, DefinitionError
 
 

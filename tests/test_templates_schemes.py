@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kpitools.demo import make_demo_company
 from kpitools.data import load_library
+from kpitools.demo import make_demo_company
 from kpitools.engine import forecast, simulate
 from kpitools.scheme import load_scheme
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools.demo import make_demo_company
-from kpitools.design import load_design, run_checks
+from kpitools.design import cascade, load_design, run_checks
 from kpitools.engine import compute_metrics, prepare, run_scheme
 from kpitools.errors import KpitoolsError
 from kpitools.scheme import load_scheme
@@ -741,7 +741,7 @@ def test_an_assumption_that_contradicts_a_target_is_refused_with_the_reason():
     )
     ex = GoalExplorer(design)
     with pytest.raises(KpitoolsError) as info:
-        with_assumption(design, "price", 12_000).cascade()
+        cascade(with_assumption(design, "price", 12_000))
     ex.controls["price"].value = 12_000
     assert ex.error == str(info.value)
     assert ex.controls["price"].value == 10_000
@@ -773,7 +773,7 @@ def test_an_assumption_of_0_or_below_is_refused_with_the_reason_and_the_explorer
     assert goals.error is None
     assert goals.cascade.values["units_sold"] == 250.0  # 2,000,000 / 8,000
     moved = with_assumption(load_design(SALES_GENERATOR), "avg_price", 8_000.0)
-    assert goals.cascade.summary.equals(moved.cascade().summary)
+    assert goals.cascade.summary.equals(cascade(moved).summary)
     assert goals.checks == run_checks(moved)
 
 

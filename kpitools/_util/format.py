@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["MISSING", "text_table", "money", "number", "percent", "short_number"]
+__all__ = ["MISSING", "text_table", "frame_table", "money", "number", "percent", "short_number"]
 
 #: What a missing or non-finite figure reads as, everywhere.
 MISSING = "n/a"
@@ -73,6 +73,20 @@ def text_table(
         lines.append(pad + sep.join("-" * w for w in widths))
     lines += [line(r) for r in cells]
     return "\n".join(lines)
+
+
+def frame_table(frame: Any, right: Iterable[Any] = ()) -> str:
+    """A DataFrame as a :func:`text_table` with a rule under the header (no index).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(frame_table(pd.DataFrame({"goal": ["revenue"], "value": ["2,000,000"]}), ["value"]))
+    goal         value
+    -------  ---------
+    revenue  2,000,000
+    """
+    return text_table(frame.columns, frame.itertuples(index=False), right=right, rule=True)
 
 
 def _missing(value: Any) -> bool:

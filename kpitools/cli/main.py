@@ -303,17 +303,17 @@ def design_cascade(design_file: str, as_json: bool, library_files: tuple[str, ..
     """
     import json
 
-    from ..design import format_coverage
+    from ..design import cascade, format_coverage, sensitivity
 
     design_obj, _ = _load_design(design_file, library_files)
-    result = design_obj.cascade()
+    result = cascade(design_obj)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
     click.echo(str(result))
     click.echo("\n" + format_coverage(design_obj))
     if design_obj.top_goal and design_obj.goal(design_obj.top_goal).expr is not None:
-        click.echo("\n" + str(design_obj.sensitivity(values=result.values)))
+        click.echo("\n" + str(sensitivity(design_obj, values=result.values)))
 
 
 @design.command("suggest", context_settings=CONTEXT)

@@ -54,9 +54,8 @@ import pyarrow.compute as pc
 
 from .._util.files import atomic_path
 from .._util.format import text_table
-from ..data import DataQualityReport
+from ..data import DataQualityReport, load_library
 from ..data import check as check_data
-from ..data import load_library
 from ..errors import DefinitionError, KpitoolsError
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cascade import CascadeResult, cascade
 from .checks import (
     RULES,
     CheckSettings,
@@ -9,22 +10,17 @@ from .checks import (
     get_rule,
     run_checks,
 )
+from .coverage import coverage, format_coverage
+from .gap import GapResult, gap_analysis
+from .load import load_design
+from .model import Design, Goal, KPIDef, Role, RoleKPI
 from .plots import (
     plot_gap,
     plot_goal_tree,
     plot_tornado,
     plot_weight_matrix,
 )
-from .spec import (
-    Design,
-    cascade,
-    coverage,
-    format_coverage,
-    format_value,
-    gap_analysis,
-    load_design,
-    sensitivity,
-)
+from .sensitivity import SensitivityResult, sensitivity
 from .suggest import (
     SUGGESTION_COLUMNS,
     format_suggestions,
@@ -32,24 +28,30 @@ from .suggest import (
 )
 
 __all__ = [
+    "cascade",
+    "CascadeResult",
     "CheckSettings",
+    "coverage",
     "Design",
     "Finding",
-    "RULES",
-    "SUGGESTION_COLUMNS",
-    "cascade",
-    "coverage",
     "format_coverage",
     "format_suggestions",
-    "format_value",
     "gap_analysis",
+    "GapResult",
     "get_rule",
+    "Goal",
+    "KPIDef",
     "load_design",
     "plot_gap",
     "plot_goal_tree",
     "plot_tornado",
     "plot_weight_matrix",
+    "Role",
+    "RoleKPI",
+    "RULES",
     "run_checks",
     "sensitivity",
+    "SensitivityResult",
     "suggest",
+    "SUGGESTION_COLUMNS",
 ]

@@ -28,8 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util.format import number
 from ..errors import DefinitionError, did_you_mean
-from .spec import Design, RoleKPI, coverage, format_value, load_design
+from .cascade import cascade
+from .coverage import coverage
+from .load import load_design
+from .model import Design, RoleKPI
 
 __all__ = [
     "SEVERITIES",
@@ -174,7 +178,7 @@ class _Context:
 
     @cached_property
     def values(self) -> dict[str, float]:
-        return self.design.cascade().values
+        return cascade(self.design).values
 
     def finding(self, rule: str, message: str, location: str, severity: str | None = None):
         return Finding(
@@ -185,7 +189,7 @@ class _Context:
         )
 
     def money(self, v: float) -> str:
-        return format_value(v, "currency", self.design.currency)
+        return number(v, "currency", self.design.currency)
 
 
 def _pay_linked(role, k: RoleKPI) -> bool:
@@ -249,7 +253,7 @@ def _plan_not_kpi(ctx: _Context) -> Iterator[Finding]:
         for k in r.kpis:
             if k.target is None:
                 continue
-            shown = format_value(k.target, k.definition.unit, ctx.design.currency)
+            shown = number(k.target, k.definition.unit, ctx.design.currency)
             if not r.on_target_pay:
                 why = f"role {r.id!r} has no on_target_pay"
                 fix = "give the role an on_target_pay (bonus per person at 100%)"
@@ -338,9 +342,9 @@ def _team_total_hint(ctx: _Context, goal_value: float, parts: list, unit) -> str
     r, k = parts[0]
     if r.headcount <= 1 or not math.isclose(k.target, goal_value, rel_tol=1e-9):
         return ""
-    each = format_value(goal_value / r.headcount, unit, ctx.design.currency)
+    each = number(goal_value / r.headcount, unit, ctx.design.currency)
     return (
-        f" Targets are per person: {r.id!r} has {format_value(r.headcount)} people, so a target "
+        f" Targets are per person: {r.id!r} has {number(r.headcount)} people, so a target "
         f"equal to the whole goal asks each of them for all of it; per person the goal is {each}."
     )
 
@@ -357,8 +361,8 @@ def _coverage(ctx: _Context) -> Iterator[Finding]:
         unit = d.unit_of(g.id)
         summed, lower, parts = _measured_by(d, g.id)
         hint = _team_total_hint(ctx, row.goal_value, parts, unit) if summed else ""
-        goal_v = format_value(row.goal_value, unit, d.currency)
-        got = format_value(row.covered, unit, d.currency)
+        goal_v = number(row.goal_value, unit, d.currency)
+        got = number(row.covered, unit, d.currency)
         needs = f"needs at most {goal_v}" if lower else f"needs {goal_v}"
         # summed KPIs add up over the people; means and ratios are a headcount-weighted mean
         if summed:
@@ -604,7 +608,7 @@ def _not_achievable(ctx: _Context) -> Iterator[Finding]:
     counts, hits = stats["n"].to_dict(), stats["hits"].to_dict()
     for row in targets.itertuples(index=False):
         n = int(counts.get(row.location, 0))
-        shown = format_value(row.target_, row.unit, ctx.design.currency)
+        shown = number(row.target_, row.unit, ctx.design.currency)
         if n == 0:
             yield ctx.finding(
                 "not-achievable",

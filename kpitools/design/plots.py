@@ -25,15 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from .spec import (
-    CascadeResult,
-    Design,
-    GapResult,
-    SensitivityResult,
-    format_value,
-    load_design,
-    sensitivity,
-)
+from .._util.format import number, short_number
+from .cascade import CascadeResult
+from .cascade import cascade as cascade_design
+from .gap import GapResult
+from .load import load_design
+from .model import Design
+from .sensitivity import SensitivityResult, sensitivity
 
 __all__ = [
     "GOAL_COLOURS",
@@ -102,26 +100,6 @@ class _Measure:
         return self.cache[key]
 
 
-def _short_value(value: float | None, unit: str | None, currency: str | None) -> str:
-    """``format_value`` with thousands and millions abbreviated: 36,700,000 RUB → 36.7M RUB."""
-    if value is None or unit == "percent" or not math.isfinite(float(value)):
-        return format_value(value, unit, currency)
-    v = float(value)
-    r = float(f"{v:.3g}")  # three significant digits: 999,999 is 1M, not 1000K
-    for limit, scale, suffix in (
-        (1e12, 1e12, "T"),
-        (1e9, 1e9, "B"),
-        (1e6, 1e6, "M"),
-        (1e5, 1e3, "K"),
-    ):
-        if abs(r) >= limit:
-            text = f"{r / scale:.3g}" + suffix
-            if unit == "currency" and currency:
-                text += f" {currency}"
-            return text
-    return format_value(v, unit, currency)
-
-
 def _wrap_name(name: str, width: int, max_lines: int = 3) -> str:
     """Whole words on at most ``max_lines`` lines (wider lines when needed, never cut)."""
     lines = textwrap.wrap(name, width, break_long_words=False) or [""]
@@ -186,7 +164,7 @@ class _TreeLayout:
         band_extra: float = 0.0,
     ) -> None:
         depth = design.depth()
-        fmt = _short_value if compact else format_value
+        fmt = short_number if compact else number
         self.texts: dict[str, tuple[str, str, str]] = {}
         size: dict[str, tuple[float, float, float, float, float]] = {}
         for g in design.goals:
@@ -384,7 +362,7 @@ def plot_goal_tree(
     from matplotlib.patches import FancyBboxPatch, Patch
 
     design = load_design(design)
-    result = cascade or design.cascade()
+    result = cascade or cascade_design(design)
     top = design.top_goal
     others = [
         g.id for g in design.goals if g.id != top and not g.drivers and not design.parents[g.id]
@@ -587,7 +565,7 @@ def plot_goal_tree(
 def _thousands(ax_axis: Any) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax_axis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
 
 
 def plot_tornado(
@@ -643,7 +621,7 @@ def plot_tornado(
     unit = currency = None
     if result.design is not None:
         unit, currency = result.design.unit_of(result.goal), result.design.currency
-    ax.set_xlabel(f"{result.goal} (base {format_value(base, unit, currency)})")
+    ax.set_xlabel(f"{result.goal} (base {number(base, unit, currency)})")
     _thousands(ax.xaxis)
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"Sensitivity of {result.goal}: each driver ±{pct}")
@@ -750,5 +728,5 @@ def plot_gap(result: GapResult, ax: Any = None) -> Any:
     high = max(result.plan, result.actual, *(starts + steps), *starts) if len(steps) else 1
     pad = (high - low) * 0.6 or abs(high) * 0.1 or 1.0
     ax.set_ylim(max(0.0, low - pad) if low >= 0 else low - pad, high + pad * 0.3)
-    ax.set_title(f"Why {result.goal} moved: gap {format_value(result.gap)} from plan to actual")
+    ax.set_title(f"Why {result.goal} moved: gap {number(result.gap)} from plan to actual")
     return ax

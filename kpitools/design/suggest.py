@@ -28,8 +28,10 @@ from typing import Any
 
 import pandas as pd
 
+from .._util.format import frame_table
 from .checks import CheckSettings
-from .spec import Design, KPIDef, _text_table, load_design
+from .load import load_design
+from .model import Design, KPIDef
 
 __all__ = ["suggest", "format_suggestions", "SUGGESTION_COLUMNS"]
 
@@ -224,6 +226,6 @@ def format_suggestions(
             blocks.append(f"{head}\n  No suggestions: the library has nothing the role lacks.")
         else:
             table = part[["rank", "kpi", "name", "type", "reason"]]
-            body = _text_table(table, right=("rank",))
+            body = frame_table(table, right=("rank",))
             blocks.append(head + "\n" + "\n".join("  " + line for line in body.splitlines()))
     return "\n\n".join(blocks)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util.format import money
+from .._util.format import money, number
 from ..errors import KpitoolsError
 from ..scheme import tidy_number
 
@@ -1521,11 +1521,11 @@ def with_assumption(design: Any, goal_id: str, value: float) -> Any:
 
     Examples
     --------
-    >>> from kpitools.design import load_design
+    >>> from kpitools.design import cascade, load_design
     >>> d = load_design({"goals": [
     ...     {"id": "revenue", "target": 2e6, "formula": "units * price"},
     ...     {"id": "units"}, {"id": "price", "value": 1e4}]}, library={})
-    >>> with_assumption(d, "price", 2e4).cascade().values["units"]
+    >>> cascade(with_assumption(d, "price", 2e4)).values["units"]
     100.0
     """
     import dataclasses
@@ -1644,9 +1644,9 @@ class GoalExplorer:
 
     # ----------------------------------------------------------------- internals
     def _evaluate(self, design: Any) -> _GoalState:
-        from ..design import coverage, run_checks
+        from ..design import cascade, coverage, run_checks
 
-        result = design.cascade()
+        result = cascade(design)
         return _GoalState(
             design=design,
             cascade=result,
@@ -1739,7 +1739,6 @@ class GoalExplorer:
 
     def _check_signs(self, now: _GoalState, goal_id: str, value: float) -> None:
         """Refuse an assumption that turns a goal negative (or infinite) that was not."""
-        from ..design import format_value
         from ..errors import DefinitionError
 
         d, start = now.design, self._start.cascade.values
@@ -1755,9 +1754,9 @@ class GoalExplorer:
         if not bad:
             return
         others = [(g, v) for g, v in bad if g != goal_id]
-        shown = ", ".join(f"{g} = {format_value(v, d.unit_of(g), d.currency)}" for g, v in others)
-        was = format_value(start[goal_id], d.unit_of(goal_id), d.currency)
-        what = f"{goal_id} = {format_value(value, d.unit_of(goal_id), d.currency)}"
+        shown = ", ".join(f"{g} = {number(v, d.unit_of(g), d.currency)}" for g, v in others)
+        was = number(start[goal_id], d.unit_of(goal_id), d.currency)
+        what = f"{goal_id} = {number(value, d.unit_of(goal_id), d.currency)}"
         raise DefinitionError(
             (f"{what} would make {shown}" if others else f"{what} is negative")
             + ": a goal or target cannot be negative.\n"
@@ -1775,8 +1774,6 @@ class GoalExplorer:
     def _refresh(self) -> None:
         from html import escape
 
-        from ..design import format_value
-
         d, start = self.design, self._start
         cas, cas0 = self.cascade.summary, start.cascade.summary
         top = d.top_goal
@@ -1784,7 +1781,7 @@ class GoalExplorer:
         for (_, r), v0 in zip(cas.iterrows(), cas0["value"], strict=True):
             v = float(r["value"])
             moved = math.isfinite(v) and math.isfinite(v0) and abs(v - v0) > 1e-9 * max(1, abs(v0))
-            was = format_value(v0, r["unit"] or None, d.currency) if moved else ""
+            was = number(v0, r["unit"] or None, d.currency) if moved else ""
             style = " style='background:#fff3cd'" if moved else ""
             rows.append(
                 f"<tr{style}><td>{escape(r['goal'])}</td><td>{escape(str(r['name']))}</td>"
@@ -1806,8 +1803,8 @@ class GoalExplorer:
             share = f"{r['share']:.0%}" if math.isfinite(r["share"]) else "?"
             rows.append(
                 f"<tr><td>{escape(r['goal'])}</td>"
-                f"<td style='text-align:right'>{format_value(r['goal_value'], unit, d.currency)}"
-                f"</td><td style='text-align:right'>{format_value(r['covered'], unit, d.currency)}"
+                f"<td style='text-align:right'>{number(r['goal_value'], unit, d.currency)}"
+                f"</td><td style='text-align:right'>{number(r['covered'], unit, d.currency)}"
                 f"</td><td style='text-align:right'>{share}</td>"
                 f"<td style='color:{colour}'><b>{escape(r['status'])}</b></td>"
                 f"<td>{escape(r['by_role'])}</td></tr>"
@@ -1836,7 +1833,7 @@ class GoalExplorer:
         over = int((cov["status"] == "over").sum())
         head = []
         if top is not None:
-            value = format_value(self.cascade.values[top], d.unit_of(top), d.currency)
+            value = number(self.cascade.values[top], d.unit_of(top), d.currency)
             head.append(f"{escape(d.goal(top).name)}: <b>{value}</b>")
         head.append(f"coverage: {short} goal(s) short, {over} over")
         head.append(f"checks: {escape(self.checks.counts())}")
