@@ -172,7 +172,7 @@ def test_bad_inputs_exit_2_with_one_message(tmp_path, capsys):
     code, out, err = run(["design", "cascade", str(cycle)], capsys)
     assert (code, out) == (2, "")
     assert err == (
-        f"Error: {cycle}, goals[0].formula (line 2): the goal formulas form a cycle: "
+        f"Error: {cycle}: line 2 (goals[0].formula): the goal formulas form a cycle: "
         "a → b → a.\nSuggestion: a goal cannot depend on itself; remove one of these formulas "
         "or one of its ids.\n"
     )
@@ -185,7 +185,7 @@ def test_bad_inputs_exit_2_with_one_message(tmp_path, capsys):
     code, out, err = run(["design", "check", str(two)], capsys)
     assert (code, out) == (2, "")
     assert err == (
-        f"Error: {two}, goals[0].formula (line 4): cannot solve revenue = units * price: "
+        f"Error: {two}: line 4 (goals[0].formula): cannot solve revenue = units * price: "
         "2 unknowns ('units', 'price'); a formula solves for one unknown only.\n"
         "Suggestion: give a target or an assumed value ('value:') to all but one of 'units', "
         "'price'.\n"

@@ -58,7 +58,7 @@ def test_contract_example_four_people_cover_the_goal():
 
 def test_template_lines_are_recorded_for_messages():
     d = load_design(TEMPLATE)
-    assert d.where("goals[0].formula") == f"{TEMPLATE}, goals[0].formula (line 12)"
+    assert d.where("goals[0].formula") == f"{TEMPLATE}: line 12 (goals[0].formula)"
 
 
 def test_design_objects_are_frozen_and_pickle():
@@ -190,7 +190,7 @@ def test_two_unknowns_are_named():
         }
     )
     assert msg == (
-        "design, goals[0].formula: cannot solve revenue = units_sold * price: 2 unknowns "
+        "design: goals[0].formula: cannot solve revenue = units_sold * price: 2 unknowns "
         "('units_sold', 'price'); a formula solves for one unknown only.\n"
         "Suggestion: give a target or an assumed value ('value:') to all but one of "
         "'units_sold', 'price'."
@@ -208,7 +208,7 @@ def test_division_by_zero_in_a_formula():
         }
     )
     assert msg == (
-        "design, goals[0].formula: goal 'rate': Division by zero in 'won / leads': "
+        "design: goals[0].formula: goal 'rate': Division by zero in 'won / leads': "
         "'leads' is 0.\nSuggestion: give the divisor a value other than 0, or change the formula."
     )
 
@@ -224,7 +224,7 @@ def test_multiplied_by_zero_cannot_be_solved():
         }
     )
     assert msg == (
-        "design, goals[0].formula: cannot solve revenue = units * price for 'units' with "
+        "design: goals[0].formula: cannot solve revenue = units * price for 'units' with "
         "revenue = 100: 'price' is 0, so the product is 0 whatever 'units' is.\n"
         "Suggestion: change the assumptions in the formula or give 'units' a target."
     )
@@ -233,7 +233,7 @@ def test_multiplied_by_zero_cannot_be_solved():
 def test_no_root_for_brentq():
     msg = error_of({"goals": [{"id": "y", "target": -4, "formula": "x * x"}, {"id": "x"}]})
     assert msg == (
-        "design, goals[0].formula: cannot solve y = x * x for 'x' with y = -4: no value of "
+        "design: goals[0].formula: cannot solve y = x * x for 'x' with y = -4: no value of "
         "'x' between -1e15 and 1e15 reaches it.\n"
         "Suggestion: change the assumptions in the formula or give 'x' a target."
     )
@@ -250,7 +250,7 @@ def test_contradicting_targets():
         }
     )
     assert msg == (
-        "design, goals[0].formula: goal 'revenue' is 100 (target) but its formula "
+        "design: goals[0].formula: goal 'revenue' is 100 (target) but its formula "
         "'units * price' gives 50 (units = 5, price = 10).\n"
         "Suggestion: remove the target of 'revenue' or of one of its drivers, or make them agree."
     )
@@ -262,7 +262,7 @@ def test_contradicting_targets():
     [
         (
             [{"id": "a", "formula": "b + 1"}, {"id": "b", "formula": "a * 2"}],
-            "design, goals[0].formula: the goal formulas form a cycle: a → b → a.\n"
+            "design: goals[0].formula: the goal formulas form a cycle: a → b → a.\n"
             "Suggestion: a goal cannot depend on itself; remove one of these formulas or one "
             "of its ids.",
         ),
@@ -273,13 +273,13 @@ def test_contradicting_targets():
                 {"id": "b", "formula": "a"},
                 {"id": "c", "formula": "b + x"},
             ],
-            "design, goals[1].formula: the goal formulas form a cycle: a → c → b → a.\n"
+            "design: goals[1].formula: the goal formulas form a cycle: a → c → b → a.\n"
             "Suggestion: a goal cannot depend on itself; remove one of these formulas or one "
             "of its ids.",
         ),
         (
             [{"id": "a", "formula": "a + 1"}],
-            "design, goals[0].formula: the goal formulas form a cycle: a → a.\n"
+            "design: goals[0].formula: the goal formulas form a cycle: a → a.\n"
             "Suggestion: a goal cannot depend on itself; remove one of these formulas or one "
             "of its ids.",
         ),
@@ -289,37 +289,37 @@ def test_contradicting_targets():
                 {"id": "units_sold"},
                 {"id": "price"},
             ],
-            "design, goals[0].formula: formula 'unit_sold * price' of goal 'revenue' uses "
+            "design: goals[0].formula: formula 'unit_sold * price' of goal 'revenue' uses "
             "unknown id 'unit_sold'. Did you mean 'units_sold'?\n"
             "Suggestion: every name in a formula must be a goal id; add a goal 'id: unit_sold' "
             "or fix the spelling.",
         ),
         (
             [{"id": "revenue", "target": 100, "value": 3}],
-            "design, goals[0]: goal 'revenue' has both a target (100) and a value (3).\n"
+            "design: goals[0]: goal 'revenue' has both a target (100) and a value (3).\n"
             "Suggestion: keep 'target' for what the company wants, or 'value' for an "
             "assumption held fixed, not both.",
         ),
         (
             [{"id": "x", "target": "2 000 000"}],
-            "design, goals[0].target: must be a number, got '2 000 000'.\n"
+            "design: goals[0].target: must be a number, got '2 000 000'.\n"
             "Suggestion: write a plain number such as 2000000 or 0.25 (no spaces, no currency).",
         ),
         (
             [{"id": "x"}, {"id": "x"}],
-            "design, goals[1].id: goal id 'x' is already used by goals[0].\n"
+            "design: goals[1].id: goal id 'x' is already used by goals[0].\n"
             "Suggestion: give every goal its own id.",
         ),
         (
             [{"id": "units sold"}],
-            "design, goals[0].id: goal id 'units sold' is not a valid id.\n"
+            "design: goals[0].id: goal id 'units sold' is not a valid id.\n"
             "Suggestion: use letters, digits and '_' only, starting with a letter "
             "(e.g. units_sold).",
         ),
         (
             [{"id": "x", "formual": "y"}],
-            "design, goals[0].formual: unknown key 'formual'. Did you mean 'formula'?\n"
-            "Suggestion: use only these keys here: id, name, target, value, formula, unit, kpi, "
+            "design: goals[0].formual: unknown key. Did you mean 'formula'?\n"
+            "Suggestion: use one of: id, name, target, value, formula, unit, kpi, "
             "description.",
         ),
     ],
@@ -331,7 +331,7 @@ def test_goal_errors(goal_list, expected):
 INJECTIONS = [
     (
         "__import__('os').system('x')",
-        "design, goals[0].formula: Formula \"__import__('os').system('x')\": name "
+        "design: goals[0].formula: Formula \"__import__('os').system('x')\": name "
         "'__import__' is not allowed (starts with '__') at column 1.\n"
         "    __import__('os').system('x')\n    ^\n"
         "Suggestion: a formula may only use goal ids, numbers, + - * / and parentheses, "
@@ -339,26 +339,26 @@ INJECTIONS = [
     ),
     (
         "units.__class__",
-        "design, goals[0].formula: Formula 'units.__class__': attribute access '.' is not "
+        "design: goals[0].formula: Formula 'units.__class__': attribute access '.' is not "
         "allowed at column 6.\n    units.__class__\n         ^\n"
         "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
     ),
     (
         "units(2)",
-        "design, goals[0].formula: Formula 'units(2)': function calls are not allowed at "
+        "design: goals[0].formula: Formula 'units(2)': function calls are not allowed at "
         "column 6.\n    units(2)\n         ^\n"
         "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
     ),
     (
         "lambda: 1",
-        "design, goals[0].formula: Formula 'lambda: 1': 'lambda' is a reserved word, not an "
+        "design: goals[0].formula: Formula 'lambda: 1': 'lambda' is a reserved word, not an "
         "id at column 1.\n    lambda: 1\n    ^\n"
         "Suggestion: a formula may only use goal ids, numbers, + - * / and parentheses, "
         "e.g. 'units_sold * avg_price'.",
     ),
     (
         "2**10**10",
-        "design, goals[0].formula: Formula '2**10**10': operator '**' is not allowed at "
+        "design: goals[0].formula: Formula '2**10**10': operator '**' is not allowed at "
         "column 2.\n    2**10**10\n     ^\n"
         "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
     ),
@@ -377,10 +377,10 @@ def test_injection_attempts_through_design_files_are_refused(tmp_path, formula, 
         + "\n  - id: units\n",
         encoding="utf-8",
     )
-    with pytest.raises(FormulaError) as info:
+    with pytest.raises(DefinitionError) as info:
         load_design(path, library={})
     assert str(info.value) == expected.replace(
-        "design, goals[0].formula:", f"{path}, goals[0].formula (line 4):"
+        "design: goals[0].formula:", f"{path}: line 4 (goals[0].formula):"
     )
 
 
@@ -440,7 +440,7 @@ def role_error(kpi_entry, role_extra=None):
 
 def test_unknown_library_kpi_did_you_mean():
     assert role_error({"kpi": "unit_sold"}) == (
-        "design, roles[0].kpis[0].kpi: unknown KPI 'unit_sold': it is not in the KPI library "
+        "design: roles[0].kpis[0].kpi: unknown KPI 'unit_sold': it is not in the KPI library "
         "and not defined inline. Did you mean 'units_sold' or 'units_produced'?\n"
         "Suggestion: use a library id, or define the KPI here with at least 'name:' (and unit, "
         "direction, type, level)."
@@ -449,21 +449,21 @@ def test_unknown_library_kpi_did_you_mean():
 
 def test_unknown_goal_did_you_mean():
     assert role_error({"kpi": "units_sold", "goal": "unit_sold"}) == (
-        "design, roles[0].kpis[0].goal: KPI 'units_sold' serves unknown goal 'unit_sold'. "
+        "design: roles[0].kpis[0].goal: KPI 'units_sold' serves unknown goal 'unit_sold'. "
         "Did you mean 'units_sold'?\nSuggestion: use one of the goal ids: units_sold."
     )
 
 
 def test_weight_as_percent_is_refused():
     assert role_error({"kpi": "units_sold", "weight": 70}) == (
-        "design, roles[0].kpis[0].weight: weight 70 is above 1: a weight is a share of "
+        "design: roles[0].kpis[0].weight: weight 70 is above 1: a weight is a share of "
         "on-target pay.\nSuggestion: write 0.7 for 70%."
     )
 
 
 def test_inline_field_is_validated():
     assert role_error({"kpi": "calls", "name": "Calls", "type": "leadng"}) == (
-        "design, roles[0].kpis[0].type: 'leadng' is not allowed. Did you mean 'leading' or "
+        "design: roles[0].kpis[0].type: 'leadng' is not allowed. Did you mean 'leading' or "
         "'lagging'?\n"
         "Suggestion: use one of: leading, lagging."
     )
@@ -473,7 +473,7 @@ def test_missing_headcount():
     with pytest.raises(DefinitionError) as info:
         load_design({"roles": [{"id": "r", "kpis": []}]}, library={})
     assert str(info.value) == (
-        "design, roles[0]: role 'r' has no 'headcount'.\n"
+        "design: roles[0]: role 'r' has no 'headcount'.\n"
         "Suggestion: add 'headcount: 4' (the number of people in the role)."
     )
 
@@ -482,7 +482,7 @@ def test_bad_period():
     with pytest.raises(DefinitionError) as info:
         load_design({"period": "Feb 2027"}, library={})
     assert str(info.value) == (
-        "design, period: 'Feb 2027' is not a period.\n"
+        "design: period: 'Feb 2027' is not a period.\n"
         "Suggestion: write the month as YYYY-MM (2027-02), a quarter as YYYY-Qn (2027-Q1) or "
         "a year."
     )
@@ -829,7 +829,7 @@ def test_a_key_given_twice_is_an_error(tmp_path):
 
 
 def test_inline_kpi_formula_is_parsed_safely():
-    with pytest.raises(FormulaError) as info:
+    with pytest.raises(DefinitionError) as info:
         load_design(
             {
                 "roles": [
@@ -843,7 +843,68 @@ def test_inline_kpi_formula_is_parsed_safely():
             library={},
         )
     assert str(info.value) == (
-        "design, roles[0].kpis[0].formula: Formula 'a.__class__': attribute access '.' is not "
+        "design: roles[0].kpis[0].formula: Formula 'a.__class__': attribute access '.' is not "
         "allowed at column 2.\n    a.__class__\n     ^\n"
         "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses"
+    )
+
+
+def test_every_problem_of_a_design_file_is_reported_at_once_with_its_line(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "goals:\n"
+        "  - id: revenue\n"
+        "    targte: 100\n"
+        "  - id: units\n"
+        "    target: 2 000\n"
+        "roles:\n"
+        "  - id: rep\n"
+        "    headcount: 3\n"
+        "    kpis:\n"
+        "      - {kpi: units_sold, weight: 70}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_design(path)
+    assert str(info.value) == (
+        f"{path}: line 3 (goals[0].targte): unknown key. Did you mean 'target'?\n"
+        "Suggestion: use one of: id, name, target, value, formula, unit, kpi, description.\n"
+        f"{path}: line 5 (goals[1].target): must be a number, got '2 000'.\n"
+        "Suggestion: write a plain number such as 2000000 or 0.25 (no spaces, no currency).\n"
+        f"{path}: line 10 (roles[0].kpis[0].weight): weight 70 is above 1: a weight is a share "
+        "of on-target pay.\nSuggestion: write 0.7 for 70%."
+    )
+
+
+def test_problems_that_need_the_whole_design_are_reported_together(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "goals:\n"
+        "  - id: revenue\n"
+        "    formula: units * prise\n"
+        "  - id: units\n"
+        "  - id: units\n"
+        "roles:\n"
+        "  - id: rep\n"
+        "    headcount: 3\n"
+        "    kpis:\n"
+        "      - {kpi: units_sld, goal: unit}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_design(path)
+    assert str(info.value) == (
+        f"{path}: line 5 (goals[2].id): goal id 'units' is already used by goals[1].\n"
+        "Suggestion: give every goal its own id.\n"
+        f"{path}: line 3 (goals[0].formula): formula 'units * prise' of goal 'revenue' uses "
+        "unknown id 'prise'.\n"
+        "Suggestion: every name in a formula must be a goal id; add a goal 'id: prise' or fix "
+        "the spelling.\n"
+        f"{path}: line 10 (roles[0].kpis[0].goal): KPI 'units_sld' serves unknown goal 'unit'. "
+        "Did you mean 'units'?\n"
+        "Suggestion: use one of the goal ids: revenue, units.\n"
+        f"{path}: line 10 (roles[0].kpis[0].kpi): unknown KPI 'units_sld': it is not in the KPI "
+        "library and not defined inline. Did you mean 'units_sold' or 'units_produced'?\n"
+        "Suggestion: use a library id, or define the KPI here with at least 'name:' (and unit, "
+        "direction, type, level)."
     )

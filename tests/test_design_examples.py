@@ -272,7 +272,7 @@ def test_two_unknowns_are_named(tmp_path, capsys):
     text = "goals:\n  - {id: revenue, target: 1000, formula: units * price}\n"
     text += "  - {id: units}\n  - {id: price}\n"
     assert bad(tmp_path, text, capsys) == (
-        "Error: FILE, goals[0].formula (line 2): cannot solve revenue = units * price: "
+        "Error: FILE: line 2 (goals[0].formula): cannot solve revenue = units * price: "
         "2 unknowns ('units', 'price'); a formula solves for one unknown only.\n"
         "Suggestion: give a target or an assumed value ('value:') to all but one of "
         "'units', 'price'.\n"
@@ -283,7 +283,7 @@ def test_cycle_is_named(tmp_path, capsys):
     text = "goals:\n  - {id: a, formula: b + 1}\n  - {id: b, formula: c * 2}\n"
     text += "  - {id: c, formula: a - 3}\n"
     assert bad(tmp_path, text, capsys, verb="check") == (
-        "Error: FILE, goals[0].formula (line 2): the goal formulas form a cycle: "
+        "Error: FILE: line 2 (goals[0].formula): the goal formulas form a cycle: "
         "a → b → c → a.\n"
         "Suggestion: a goal cannot depend on itself; remove one of these formulas or one of "
         "its ids.\n"
@@ -294,7 +294,7 @@ def test_division_by_zero(tmp_path, capsys):
     text = "goals:\n  - {id: cpl, formula: cost / leads}\n  - {id: cost, value: 100}\n"
     text += "  - {id: leads, value: 0}\n"
     assert bad(tmp_path, text, capsys) == (
-        "Error: FILE, goals[0].formula (line 2): goal 'cpl': Division by zero in "
+        "Error: FILE: line 2 (goals[0].formula): goal 'cpl': Division by zero in "
         "'cost / leads': 'leads' is 0.\n"
         "Suggestion: give the divisor a value other than 0, or change the formula.\n"
     )
@@ -304,7 +304,7 @@ def test_unknown_ids_get_did_you_mean(tmp_path, capsys):
     text = "goals:\n  - {id: revenue, target: 1000, formula: units * prce}\n"
     text += "  - {id: units}\n  - {id: price, value: 10}\n"
     assert bad(tmp_path, text, capsys) == (
-        "Error: FILE, goals[0].formula (line 2): formula 'units * prce' of goal 'revenue' "
+        "Error: FILE: line 2 (goals[0].formula): formula 'units * prce' of goal 'revenue' "
         "uses unknown id 'prce'. Did you mean 'price'?\n"
         "Suggestion: every name in a formula must be a goal id; add a goal 'id: prce' or fix "
         "the spelling.\n"
@@ -319,7 +319,7 @@ roles:
       - {kpi: units_sld, goal: revenue, weight: 1, target: 5}
 """
     assert bad(tmp_path, text, capsys, verb="check") == (
-        "Error: FILE, roles[0].kpis[0].kpi (line 7): unknown KPI 'units_sld': it is not in "
+        "Error: FILE: line 7 (roles[0].kpis[0].kpi): unknown KPI 'units_sld': it is not in "
         "the KPI library and not defined inline. Did you mean 'units_sold' or "
         "'units_produced'?\n"
         "Suggestion: use a library id, or define the KPI here with at least 'name:' (and "
@@ -349,7 +349,7 @@ goals:
     assert cascade(tmp_path, text, capsys)["revenue"] == 2_000_000.0
     # 150 × 10,000 = 1,500,000 ≠ 2,000,000: the design contradicts itself
     assert bad(tmp_path, text.replace("target: 200}", "target: 150}"), capsys) == (
-        "Error: FILE, goals[0].formula (line 2): goal 'revenue' is 2,000,000 (target) but "
+        "Error: FILE: line 2 (goals[0].formula): goal 'revenue' is 2,000,000 (target) but "
         "its formula 'units * price' gives 1,500,000 (units = 150, price = 10,000).\n"
         "Suggestion: remove the target of 'revenue' or of one of its drivers, or make them "
         "agree.\n"
@@ -636,7 +636,7 @@ def test_a_typo_in_a_goals_kpi_is_an_error_not_a_silent_gap(tmp_path, capsys):
     )
     # before: the goal was silently "not measured", so 2 × 550 against 500 went unchecked
     assert bad(tmp_path, text, capsys, verb="check") == (
-        "Error: FILE, goals[0].kpi (line 3): goal 'acquisition' is measured by unknown KPI "
+        "Error: FILE: line 3 (goals[0].kpi): goal 'acquisition' is measured by unknown KPI "
         "'cacc': it is not in the KPI library and no role has it. Did you mean 'cac'?\n"
         "Suggestion: use a library id or the id of a role's KPI, or drop 'kpi:' if the goal's "
         "own id names its KPI.\n"
@@ -650,7 +650,7 @@ def test_exponent_numbers_are_numbers(tmp_path, capsys):
     # 1,000,000 / 2,500 = 400
     assert cascade(tmp_path, text, capsys) == {"revenue": 1e6, "units": 400.0, "price": 2500.0}
     assert bad(tmp_path, text.replace("2.5e3", "'2 500'"), capsys) == (
-        "Error: FILE, goals[2].value (line 4): must be a number, got '2 500'.\n"
+        "Error: FILE: line 4 (goals[2].value): must be a number, got '2 500'.\n"
         "Suggestion: write a plain number such as 2000000 or 0.25 (no spaces, no currency).\n"
     )
 

@@ -762,7 +762,7 @@ def test_an_assumption_of_0_or_below_is_refused_with_the_reason_and_the_explorer
     assert goals.cascade.values == {"revenue": 2e6, "units_sold": 200.0, "avg_price": 10_000.0}
     price.value = 0.0  # a division by zero in the formula
     assert goals.error == (
-        f"{SALES_GENERATOR}, goals[0].formula (line 12): cannot solve revenue = units_sold * "
+        f"{SALES_GENERATOR}: line 12 (goals[0].formula): cannot solve revenue = units_sold * "
         "avg_price for 'units_sold' with revenue = 2,000,000: 'avg_price' is 0, so the product "
         "is 0 whatever 'units_sold' is.\n"
         "Suggestion: change the assumptions in the formula or give 'units_sold' a target."

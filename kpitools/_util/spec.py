@@ -28,12 +28,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..errors import DefinitionError, did_you_mean
 from .yamlfile import YamlDocument
 
-__all__ = ["Spec", "spec_error", "validate", "as_written", "TAG"]
+__all__ = ["Spec", "spec_error", "validate", "as_written", "TAG", "Problems"]
 
 #: Prefix of discriminated-union tags; dropped from key paths in messages.
 TAG = "@"
@@ -58,28 +58,56 @@ def as_written(x: float) -> str:
     return repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
+_OURS = ("kpitools", "unknown_key")  # the error types raised here, rebuilt by type name
+
+
+def _again(err: Any) -> Any:
+    """One pydantic error as it can be raised again, with the others of its model."""
+    if err["type"] in _OURS:
+        kind = PydanticCustomError(err["type"], err["msg"], err.get("ctx"))
+        return InitErrorDetails(type=kind, loc=err["loc"], input=err.get("input"))
+    return err
+
+
 class Spec(BaseModel):
-    """Base of every model read from YAML: frozen, no unknown keys, finite numbers."""
+    """Base of every model read from YAML: frozen, no unknown keys, finite numbers.
+
+    An unknown key is reported with a "did you mean" and the known keys, together with
+    every other problem of the same mapping (not instead of them).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            known = list(cls.model_fields)
-            for key in data:
-                if key not in cls.model_fields:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key",
-                        {
-                            "key": str(key),
-                            "what": "unknown key." + did_you_mean(str(key), known),
-                            "suggestion": "use one of: " + ", ".join(known) + ".",
-                        },
-                    )
-        return data
+    def _unknown_keys(cls, data: Any, handler: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return handler(data)
+        known = list(cls.model_fields)
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "unknown_key",
+                    "unknown key",
+                    {
+                        "key": str(key),
+                        "what": "unknown key." + did_you_mean(str(key), known),
+                        "suggestion": "use one of: " + ", ".join(known) + ".",
+                    },
+                ),
+                loc=(str(key),),
+                input=data[key],
+            )
+            for key in data
+            if key not in cls.model_fields
+        ]
+        try:
+            model = handler({k: v for k, v in data.items() if k in cls.model_fields})
+        except ValidationError as exc:
+            errors = [_again(e) for e in exc.errors()] + errors
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return model
 
 
 def key_path(loc: Sequence[Any]) -> str:
@@ -129,8 +157,6 @@ def _problem(err: Mapping[str, Any], list_fix: Mapping[str, str]) -> tuple[str, 
     etype = err["type"]
     ctx = err.get("ctx") or {}
     loc = list(err.get("loc", ()))
-    if etype == "unknown_key":
-        loc.append(ctx["key"])
     path = ctx.get("path") or key_path(loc) or "(top level)"
     if etype in ("kpitools", "unknown_key"):
         return path, ctx["what"], ctx.get("suggestion", "")
@@ -177,6 +203,52 @@ def _line_of(path: str, lines: Mapping[str, int]) -> int | None:
     return None
 
 
+class Problems:
+    """Problems found in one file, each with its key path, reported together in one shape.
+
+    For the checks that need the whole file (an id used before it is defined, a cycle, a
+    name given twice), after the models have been built.
+
+    Examples
+    --------
+    >>> problems = Problems("d.yaml", {"goals[1].id": 4})
+    >>> problems.add("goals[1].id", "goal id 'x' is already used by goals[0]", "rename it.")
+    >>> problems.raise_any()
+    Traceback (most recent call last):
+    kpitools.errors.DefinitionError: d.yaml: line 4 (goals[1].id): goal id 'x' is already used by goals[0].
+    Suggestion: rename it.
+    """  # noqa: E501
+
+    def __init__(self, label: str, lines: Mapping[str, int] | None = None) -> None:
+        self.label = label
+        self.lines = lines or {}
+        self.blocks: list[str] = []
+
+    def add(self, path: str, what: str, fix: str = "") -> None:
+        """Note one problem: where (a key path), what is wrong, and the fix."""
+        line = _line_of(path, self.lines) if path else None
+        where = f"line {line} ({path})" if line is not None else path or "(top level)"
+        # a sentence ends with a period; a quoted formula with its caret line does not
+        end = "" if what.endswith(("?", ".")) or "\n" in what else "."
+        block = f"{self.label}: {where}: {what}{end}"
+        if fix:
+            block += f"\nSuggestion: {fix}"
+        if block not in self.blocks:
+            self.blocks.append(block)
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+    def error(self) -> DefinitionError:
+        """Every problem noted, as one error."""
+        return DefinitionError("\n".join(self.blocks))
+
+    def raise_any(self) -> None:
+        """Raise :meth:`error` when any problem was noted."""
+        if self.blocks:
+            raise self.error()
+
+
 def translate(
     exc: ValidationError,
     label: str,
@@ -185,16 +257,10 @@ def translate(
     list_fix: Mapping[str, str] | None = None,
 ) -> DefinitionError:
     """Every error of ``exc`` as one :class:`DefinitionError` (see the module docstring)."""
-    blocks = []
+    problems = Problems(label, lines)
     for err in exc.errors(include_url=False):
-        path, what, fix = _problem(err, list_fix or {})
-        line = _line_of(path, lines) if lines else None
-        where = f"line {line} ({path})" if line is not None else path
-        block = f"{label}: {where}: {what}" + ("" if what.endswith(("?", ".")) else ".")
-        if fix:
-            block += f"\nSuggestion: {fix}"
-        blocks.append(block)
-    return DefinitionError("\n".join(dict.fromkeys(blocks)))
+        problems.add(*_problem(err, list_fix or {}))
+    return problems.error()
 
 
 def validate(

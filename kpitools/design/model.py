@@ -303,9 +303,9 @@ class Design:
         return out
 
     def where(self, path: str) -> str:
-        """``file, key.path (line N)`` for messages."""
+        """``file: line N (key.path)`` for messages, the shape of every file error."""
         line = self.lines.get(path)
-        return f"{self.source}, {path}" + (f" (line {line})" if line else "")
+        return f"{self.source}: line {line} ({path})" if line else f"{self.source}: {path}"
 
     # ---- tables and maths
     def role_kpis(self) -> pd.DataFrame:
