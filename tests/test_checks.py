@@ -103,7 +103,7 @@ def test_registry_holds_every_contract_rule():
     with pytest.raises(DefinitionError) as info:
         get_rule("wieghts")
     assert str(info.value) == (
-        "No check rule 'wieghts'. Did you mean 'weights'?\n"
+        "Unknown check rule 'wieghts'. Did you mean 'weights'?\n"
         "Suggestion: use one of: " + ", ".join(RULES) + "."
     )
 

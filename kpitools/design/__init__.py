@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from .cascade import CascadeResult, cascade
-from .checks import (
-    RULES,
-    CheckSettings,
-    Finding,
-    get_rule,
-    run_checks,
-)
+from .checks import CheckReport, run_checks
 from .coverage import coverage, format_coverage
 from .gap import GapResult, gap_analysis
 from .load import load_design
@@ -20,6 +14,7 @@ from .plots import (
     plot_tornado,
     plot_weight_matrix,
 )
+from .rule import RULES, CheckSettings, Context, Finding, Rule, get_rule, register_rule
 from .sensitivity import SensitivityResult, sensitivity
 from .suggest import (
     SUGGESTION_COLUMNS,
@@ -30,7 +25,9 @@ from .suggest import (
 __all__ = [
     "cascade",
     "CascadeResult",
+    "CheckReport",
     "CheckSettings",
+    "Context",
     "coverage",
     "Design",
     "Finding",
@@ -46,8 +43,10 @@ __all__ = [
     "plot_goal_tree",
     "plot_tornado",
     "plot_weight_matrix",
+    "register_rule",
     "Role",
     "RoleKPI",
+    "Rule",
     "RULES",
     "run_checks",
     "sensitivity",
