@@ -26,7 +26,7 @@ from kpitools.design import (
     plot_weight_matrix,
     sensitivity,
 )
-from kpitools.design.plots import _wrap_name
+from kpitools.design.tree_layout import _wrap_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "designs"

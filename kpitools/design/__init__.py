@@ -8,12 +8,7 @@ from .coverage import coverage, format_coverage
 from .gap import GapResult, gap_analysis
 from .load import load_design
 from .model import Design, Goal, KPIDef, Role, RoleKPI
-from .plots import (
-    plot_gap,
-    plot_goal_tree,
-    plot_tornado,
-    plot_weight_matrix,
-)
+from .plots import plot_gap, plot_tornado, plot_weight_matrix
 from .rule import RULES, CheckSettings, Context, Finding, Rule, get_rule, register_rule
 from .sensitivity import SensitivityResult, sensitivity
 from .suggest import (
@@ -21,6 +16,8 @@ from .suggest import (
     format_suggestions,
     suggest,
 )
+from .tree import plot_goal_tree
+from .tree_layout import GOAL_COLOURS
 
 __all__ = [
     "cascade",
@@ -37,6 +34,7 @@ __all__ = [
     "GapResult",
     "get_rule",
     "Goal",
+    "GOAL_COLOURS",
     "KPIDef",
     "load_design",
     "plot_gap",
