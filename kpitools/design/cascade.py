@@ -19,7 +19,7 @@ from .._util.format import frame_table, number
 from .._util.formula import BinOp, Expr, Name, Neg
 from ..errors import DefinitionError, FormulaError
 from .load import load_design
-from .model import Design
+from .model import Design, Goal
 
 __all__ = ["CascadeResult", "cascade"]
 
@@ -215,6 +215,103 @@ def _tidy(v: float) -> float:
     return float(f"{v:.15g}")
 
 
+class _Solver:
+    """Solves a design's goal tree: each formula with one unknown, until nothing changes."""
+
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.values: dict[str, float] = {}
+        self.how: dict[str, str] = {}
+        self.methods: dict[str, str] = {}
+        for g in design.goals:
+            if g.target is not None:
+                self.values[g.id], self.how[g.id] = g.target, "target"
+            elif g.value is not None:
+                self.values[g.id], self.how[g.id] = g.value, "assumption"
+        self.eqs = {g.id: g for g in design.goals if g.expr is not None}
+        self.uses: dict[str, list[str]] = {g.id: [] for g in design.goals}
+        for gid, g in self.eqs.items():
+            for n in {gid, *g.drivers}:
+                self.uses[n].append(gid)
+
+    def unknowns(self, g: Goal) -> list[str]:
+        return [n for n in (g.id, *g.drivers) if n not in self.values]
+
+    def run(self) -> None:
+        """Solve every formula that has one unknown left, as values become known."""
+        pending = dict.fromkeys(self.eqs)
+        queue = deque(self.eqs)
+        while queue:
+            gid = queue.popleft()
+            if gid not in pending or len(self.unknowns(self.eqs[gid])) > 1:
+                continue
+            del pending[gid]
+            queue.extend(self.step(self.eqs[gid]))
+        if pending:
+            raise self.too_many_unknowns(self.eqs[next(iter(pending))])
+
+    def step(self, g: Goal) -> list[str]:
+        """Solve ``g``'s formula for its one unknown; the goals to look at again."""
+        unknown = self.unknowns(g)
+        where = self.design.where(f"{g.location}.formula")
+        if not unknown or unknown == [g.id]:
+            got = self.evaluate(g, where)
+            if unknown:
+                self.set(g.id, got, "computed", "formula")
+                return self.uses[g.id]
+            if not _close(got, self.values[g.id]):
+                raise self.contradiction(g, got, where)
+            return []
+        x = unknown[0]
+        try:
+            if _count(g.expr, x) == 1:
+                v, method = _invert(g.expr, x, self.values[g.id], self.values), "inverted"
+            else:
+                v, method = _brentq(g.expr, x, self.values[g.id], self.values), "brentq"
+        except _NoSolution as err:
+            raise DefinitionError(
+                f"{where}: cannot solve {g.id} = {g.formula} for {x!r} with {g.id} = "
+                f"{number(self.values[g.id])}: {err}.\n"
+                f"Suggestion: change the assumptions in the formula or give {x!r} a target."
+            ) from None
+        except FormulaError as err:
+            raise FormulaError(
+                f"{where}: goal {g.id!r}: {err.message}\nSuggestion: {_ZERO_HINT}"
+            ) from None
+        self.set(x, v, "solved", method)
+        return self.uses[x]
+
+    def set(self, gid: str, value: float, how: str, method: str) -> None:
+        self.values[gid], self.how[gid], self.methods[gid] = _tidy(value), how, method
+
+    def evaluate(self, g: Goal, where: str) -> float:
+        try:
+            return float(g.expr.evaluate(self.values))
+        except FormulaError as err:
+            raise FormulaError(
+                f"{where}: goal {g.id!r}: {err.message}\nSuggestion: {_ZERO_HINT}"
+            ) from None
+
+    def contradiction(self, g: Goal, got: float, where: str) -> DefinitionError:
+        shown = ", ".join(f"{n} = {number(self.values[n])}" for n in g.drivers)
+        return DefinitionError(
+            f"{where}: goal {g.id!r} is {number(self.values[g.id])} ({self.how[g.id]}) but its "
+            f"formula {g.formula!r} gives {number(got)} ({shown}).\n"
+            f"Suggestion: remove the target of {g.id!r} or of one of its drivers, "
+            "or make them agree."
+        )
+
+    def too_many_unknowns(self, g: Goal) -> DefinitionError:
+        unknown = self.unknowns(g)
+        names = ", ".join(repr(n) for n in unknown)
+        return DefinitionError(
+            f"{self.design.where(f'{g.location}.formula')}: cannot solve {g.id} = {g.formula}: "
+            f"{len(unknown)} unknowns ({names}); a formula solves for one unknown only.\n"
+            "Suggestion: give a target or an assumed value ('value:') to all but one of "
+            f"{names}."
+        )
+
+
 def cascade(design: Design) -> CascadeResult:
     """Solve every goal of ``design``.
 
@@ -240,87 +337,12 @@ def cascade(design: Design) -> CascadeResult:
     {'revenue': 2000000.0, 'units': 200.0, 'price': 10000.0}
     """
     design = load_design(design) if not isinstance(design, Design) else design
-    values: dict[str, float] = {}
-    how: dict[str, str] = {}
-    methods: dict[str, str] = {}
-    for g in design.goals:
-        if g.target is not None:
-            values[g.id], how[g.id] = g.target, "target"
-        elif g.value is not None:
-            values[g.id], how[g.id] = g.value, "assumption"
-    eqs = {g.id: g for g in design.goals if g.expr is not None}
-    uses: dict[str, list[str]] = {g.id: [] for g in design.goals}
-    for gid, g in eqs.items():
-        for n in {gid, *g.drivers}:
-            uses[n].append(gid)
-    pending = dict.fromkeys(eqs)
-    queue = deque(eqs)
-    while queue:
-        gid = queue.popleft()
-        if gid not in pending:
-            continue
-        g = eqs[gid]
-        unknown = [n for n in (gid, *g.drivers) if n not in values]
-        if len(unknown) > 1:
-            continue
-        del pending[gid]
-        where = design.where(f"{g.location}.formula")
-        if not unknown or unknown == [gid]:
-            try:
-                got = float(g.expr.evaluate(values))
-            except FormulaError as err:
-                raise FormulaError(
-                    f"{where}: goal {gid!r}: {err.message}\nSuggestion: {_ZERO_HINT}"
-                ) from None
-            if not unknown:
-                if not _close(got, values[gid]):
-                    shown = ", ".join(f"{n} = {number(values[n])}" for n in g.drivers)
-                    raise DefinitionError(
-                        f"{where}: goal {gid!r} is {number(values[gid])} ({how[gid]}) but its "
-                        f"formula {g.formula!r} gives {number(got)} ({shown}).\n"
-                        f"Suggestion: remove the target of {gid!r} or of one of its drivers, "
-                        "or make them agree."
-                    )
-                continue
-            values[gid], how[gid], methods[gid] = _tidy(got), "computed", "formula"
-            queue.extend(uses[gid])
-            continue
-        x = unknown[0]
-        try:
-            if _count(g.expr, x) == 1:
-                v, method = _invert(g.expr, x, values[gid], values), "inverted"
-            else:
-                v, method = _brentq(g.expr, x, values[gid], values), "brentq"
-        except _NoSolution as err:
-            raise DefinitionError(
-                f"{where}: cannot solve {gid} = {g.formula} for {x!r} with {gid} = "
-                f"{number(values[gid])}: {err}.\n"
-                f"Suggestion: change the assumptions in the formula or give {x!r} a target."
-            ) from None
-        except FormulaError as err:
-            raise FormulaError(
-                f"{where}: goal {gid!r}: {err.message}\nSuggestion: {_ZERO_HINT}"
-            ) from None
-        values[x], how[x], methods[x] = _tidy(v), "solved", method
-        queue.extend(uses[x])
-    if pending:
-        gid = next(iter(pending))
-        g = eqs[gid]
-        unknown = [n for n in (gid, *g.drivers) if n not in values]
-        names = ", ".join(repr(n) for n in unknown)
-        raise DefinitionError(
-            f"{design.where(f'{g.location}.formula')}: cannot solve {gid} = {g.formula}: "
-            f"{len(unknown)} unknowns ({names}); a formula solves for one unknown only.\n"
-            "Suggestion: give a target or an assumed value ('value:') to all but one of "
-            f"{names}."
-        )
-    for g in design.goals:
-        if g.id not in values:
-            values[g.id], how[g.id] = math.nan, "unknown"
-    ordered = {g.id: float(values[g.id]) for g in design.goals}
+    solver = _Solver(design)
+    solver.run()
+    values = {g.id: solver.values.get(g.id, math.nan) for g in design.goals}
     return CascadeResult(
         design=design,
-        values=ordered,
-        how={g.id: how[g.id] for g in design.goals},
-        methods=methods,
+        values={gid: float(v) for gid, v in values.items()},
+        how={g.id: solver.how.get(g.id, "unknown") for g in design.goals},
+        methods=solver.methods,
     )

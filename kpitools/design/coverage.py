@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from .._util.format import frame_table, number
 from ..errors import DefinitionError, did_you_mean
 from .cascade import cascade
-from .model import Design, Role, RoleKPI
+from .model import Design, Goal, Role, RoleKPI
 
 __all__ = ["coverage", "format_coverage"]
 
@@ -47,6 +48,51 @@ _ROLE_COVERAGE_COLUMNS = [
     "share_of_goal",
     "location",
 ]
+
+
+def _status(covered: float, goal_value: float, direction: str) -> str:
+    if math.isnan(goal_value):
+        return "no goal value"
+    if _same(covered, goal_value):
+        return "covered"
+    return "short" if (covered < goal_value) == (direction == "higher") else "over"
+
+
+def _goal_row(g: Goal, gv: float, entries: Iterable[tuple[Role, RoleKPI]]) -> dict[str, Any]:
+    """One goal against the role KPIs that measure it (one row of :func:`coverage`)."""
+    parts, total, heads, agg, direction = [], 0.0, 0.0, None, "higher"
+    missing_target = False
+    for r, k in entries:
+        if k.goal is not None and k.goal != g.id:
+            continue
+        agg = k.definition.aggregation or "sum"
+        direction = k.definition.direction
+        if k.target is None:
+            missing_target = True
+            continue
+        parts.append(f"{r.id}: {number(r.headcount)} × {number(k.target)}")
+        total += k.target * r.headcount
+        heads += r.headcount
+    if agg is None:
+        status, covered = "not measured", math.nan
+    elif not parts:
+        status, covered = "no target", math.nan
+    else:
+        covered = total if agg == "sum" else total / heads
+        status = _status(covered, gv, direction)
+    if missing_target and parts:
+        parts.append("(some without target)")
+    return {
+        "goal": g.id,
+        "name": g.name,
+        "kpi": g.measure if agg is not None else None,
+        "goal_value": gv,
+        "covered": covered,
+        "gap": covered - gv,
+        "share": covered / gv if gv not in (0.0,) and not math.isnan(gv) else math.nan,
+        "status": status,
+        "by_role": "; ".join(parts),
+    }
 
 
 def coverage(
@@ -93,51 +139,9 @@ def coverage(
             by_kpi.setdefault(k.kpi, []).append((r, k))
     if by == "role":
         return _coverage_by_role(design, values, by_kpi)
-    rows = []
-    for g in design.goals:
-        gv = values.get(g.id, math.nan)
-        parts, total, heads, agg, direction = [], 0.0, 0.0, None, "higher"
-        missing_target = False
-        for r, k in by_kpi.get(g.measure, ()):
-            if k.goal is not None and k.goal != g.id:
-                continue
-            agg = k.definition.aggregation or "sum"
-            direction = k.definition.direction
-            if k.target is None:
-                missing_target = True
-                continue
-            parts.append(f"{r.id}: {number(r.headcount)} × {number(k.target)}")
-            total += k.target * r.headcount
-            heads += r.headcount
-        if agg is None:
-            status, covered = "not measured", math.nan
-        elif not parts:
-            status, covered = "no target", math.nan
-        else:
-            covered = total if agg == "sum" else total / heads
-            if math.isnan(gv):
-                status = "no goal value"
-            elif _same(covered, gv):
-                status = "covered"
-            elif (covered < gv) == (direction == "higher"):
-                status = "short"
-            else:
-                status = "over"
-        if missing_target and parts:
-            parts.append("(some without target)")
-        rows.append(
-            {
-                "goal": g.id,
-                "name": g.name,
-                "kpi": g.measure if agg is not None else None,
-                "goal_value": gv,
-                "covered": covered,
-                "gap": covered - gv,
-                "share": covered / gv if gv not in (0.0,) and not math.isnan(gv) else math.nan,
-                "status": status,
-                "by_role": "; ".join(parts),
-            }
-        )
+    rows = [
+        _goal_row(g, values.get(g.id, math.nan), by_kpi.get(g.measure, ())) for g in design.goals
+    ]
     df = pd.DataFrame(rows, columns=_COVERAGE_COLUMNS)
     for c in ("goal_value", "covered", "gap", "share"):
         df[c] = df[c].astype("float64")
