@@ -208,6 +208,36 @@ def gap_analysis(
     if plan is None:
         plan = cascade(design).values
     top = goal or design.top_goal
+    tree = _check_inputs(design, actuals, plan, top)
+    pos = {g: i for i, g in enumerate(design.order)}
+    bottom_up = sorted(tree, key=pos.__getitem__)
+    walk = _Actuals(design, actuals, plan, bottom_up)
+    contrib, unexplained = _contributions(design, bottom_up, top, plan, walk)
+    gap = walk.act[top] - float(plan[top])
+    direction = design.goal(top).direction
+    rows, detail = _rows(design, tree, top, plan, walk, contrib, unexplained, gap)
+    contributions = pd.DataFrame(rows, columns=_GAP_COLUMNS)
+    for c in _GAP_COLUMNS[3:]:
+        contributions[c] = contributions[c].astype("float64")
+    key = contributions["contribution"] if direction == "higher" else -contributions["contribution"]
+    contributions = contributions.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(
+        drop=True
+    )
+    return GapResult(
+        goal=top,
+        plan=float(plan[top]),
+        actual=walk.act[top],
+        contributions=contributions,
+        detail=pd.DataFrame(detail, columns=_GAP_COLUMNS),
+        assumed_on_plan=tuple(sorted(walk.assumed, key=lambda n: design.goal(n).index)),
+        direction=direction,
+    )
+
+
+def _check_inputs(
+    design: Design, actuals: Mapping[str, float], plan: Mapping[str, float], top: str | None
+) -> list[str]:
+    """The goals of ``top``'s tree, once the actuals and plan are known to be usable."""
     if top is None:
         raise DefinitionError(f"{design.source}: the design has no goals.\nSuggestion: add goals.")
     design.goal(top)
@@ -234,43 +264,57 @@ def gap_analysis(
                 f"{design.source}: goal {n!r} has no planned value, so there is no gap to "
                 f"explain.\nSuggestion: give {n!r} a target or a value, or run the cascade first."
             )
-    pos = {g: i for i, g in enumerate(design.order)}
-    bottom_up = sorted(tree, key=pos.__getitem__)
-    has_actual_below: dict[str, bool] = {}
-    act: dict[str, float] = {}
-    formula_act: dict[str, float] = {}
-    assumed: list[str] = []
-    for n in bottom_up:
-        g = design.goal(n)
-        below = any(has_actual_below[d] or d in actuals for d in g.drivers)
-        has_actual_below[n] = below
-        if g.expr is not None and below:
-            try:
-                formula_act[n] = float(g.expr.evaluate(act))
-            except FormulaError as err:
-                raise FormulaError(
-                    f"{design.source}: actuals of goal {n!r}: {err.message}\n"
-                    f"Suggestion: {_ZERO_HINT}"
-                ) from None
-        if n in actuals:
-            act[n] = float(actuals[n])
-        elif n in formula_act:
-            act[n] = formula_act[n]
-        else:
-            act[n] = float(plan[n])
-            if g.expr is None:
-                assumed.append(n)
-    contrib: dict[str, float] = {top: act[top] - float(plan[top])}
+    return tree
+
+
+class _Actuals:
+    """Each goal's actual, bottom up: given, else its formula over its drivers, else plan."""
+
+    def __init__(
+        self,
+        design: Design,
+        actuals: Mapping[str, float],
+        plan: Mapping[str, float],
+        bottom_up: list[str],
+    ) -> None:
+        self.below: dict[str, bool] = {}  # has an actual somewhere under it
+        self.act: dict[str, float] = {}
+        self.formula_act: dict[str, float] = {}
+        self.assumed: list[str] = []
+        for n in bottom_up:
+            g = design.goal(n)
+            self.below[n] = any(self.below[d] or d in actuals for d in g.drivers)
+            if g.expr is not None and self.below[n]:
+                try:
+                    self.formula_act[n] = float(g.expr.evaluate(self.act))
+                except FormulaError as err:
+                    raise FormulaError(
+                        f"{design.source}: actuals of goal {n!r}: {err.message}\n"
+                        f"Suggestion: {_ZERO_HINT}"
+                    ) from None
+            if n in actuals:
+                self.act[n] = float(actuals[n])
+            elif n in self.formula_act:
+                self.act[n] = self.formula_act[n]
+            else:
+                self.act[n] = float(plan[n])
+                if g.expr is None:
+                    self.assumed.append(n)
+
+
+def _contributions(
+    design: Design, bottom_up: list[str], top: str, plan: Mapping[str, float], walk: _Actuals
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each driver's share of the gap, split top down formula by formula."""
+    contrib: dict[str, float] = {top: walk.act[top] - float(plan[top])}
     unexplained: dict[str, float] = {}
     for n in reversed(bottom_up):
         g = design.goal(n)
         c = contrib.get(n, 0.0)
-        if g.expr is None or not has_actual_below[n]:
+        if g.expr is None or not walk.below[n] or c == 0:
             continue
-        if c == 0:
-            continue
-        parts = _split(g.expr, plan, act)
-        resid = act[n] - formula_act[n]
+        parts = _split(g.expr, plan, walk.act)
+        resid = walk.act[n] - walk.formula_act[n]
         # normalise by what the parts add up to, so the shares add up to c exactly
         denom = math.fsum(parts.values()) + resid
         if denom == 0:
@@ -280,16 +324,28 @@ def gap_analysis(
             contrib[k] = contrib.get(k, 0.0) + c * v / denom
         if resid != 0:
             unexplained[n] = unexplained.get(n, 0.0) + c * resid / denom
-    gap = act[top] - float(plan[top])
-    direction = design.goal(top).direction
+    return contrib, unexplained
+
+
+def _rows(
+    design: Design,
+    tree: list[str],
+    top: str,
+    plan: Mapping[str, float],
+    walk: _Actuals,
+    contrib: Mapping[str, float],
+    unexplained: Mapping[str, float],
+    gap: float,
+) -> tuple[list[dict], list[dict]]:
+    """The rows of the contributions table (drivers, unexplained parts) and of the detail."""
     detail_rows, rows = [], []
     for n in tree:
         g = design.goal(n)
-        p, a = float(plan[n]), act[n]
+        p, a = float(plan[n]), walk.act[n]
         row = {
             "driver": n,
             "name": g.name,
-            "kind": "goal" if (g.expr is not None and has_actual_below[n]) else "driver",
+            "kind": "goal" if (g.expr is not None and walk.below[n]) else "driver",
             "plan": p,
             "actual": a,
             "change": a - p,
@@ -301,30 +357,19 @@ def gap_analysis(
         if n != top and row["kind"] == "driver":
             rows.append(row)
         if n in unexplained:
-            extra = dict(row, kind="unexplained", contribution=unexplained[n])
-            extra["plan"], extra["actual"] = formula_act[n], a
-            extra["change"] = a - formula_act[n]
-            extra["change_pct"] = (
-                extra["change"] / abs(extra["plan"]) if extra["plan"] else math.nan
+            fa = walk.formula_act[n]
+            rows.append(
+                dict(
+                    row,
+                    kind="unexplained",
+                    contribution=unexplained[n],
+                    plan=fa,
+                    actual=a,
+                    change=a - fa,
+                    change_pct=(a - fa) / abs(fa) if fa else math.nan,
+                    share=unexplained[n] / gap if gap != 0 else math.nan,
+                )
             )
-            extra["share"] = unexplained[n] / gap if gap != 0 else math.nan
-            rows.append(extra)
-    if not has_actual_below[top]:
+    if not walk.below[top]:
         rows.append(dict(detail_rows[0], kind="driver"))
-    contributions = pd.DataFrame(rows, columns=_GAP_COLUMNS)
-    for c in _GAP_COLUMNS[3:]:
-        contributions[c] = contributions[c].astype("float64")
-    key = contributions["contribution"] if direction == "higher" else -contributions["contribution"]
-    contributions = contributions.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(
-        drop=True
-    )
-    detail = pd.DataFrame(detail_rows, columns=_GAP_COLUMNS)
-    return GapResult(
-        goal=top,
-        plan=float(plan[top]),
-        actual=act[top],
-        contributions=contributions,
-        detail=detail,
-        assumed_on_plan=tuple(sorted(assumed, key=lambda n: design.goal(n).index)),
-        direction=direction,
-    )
+    return rows, detail_rows
