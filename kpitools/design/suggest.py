@@ -29,9 +29,10 @@ from typing import Any
 import pandas as pd
 
 from .._util.format import frame_table
+from ..data import resolve_library
 from .checks import CheckSettings
 from .load import load_design
-from .model import Design, KPIDef
+from .model import Design, KPIDef, Role
 
 __all__ = ["suggest", "format_suggestions", "SUGGESTION_COLUMNS"]
 
@@ -121,10 +122,7 @@ def suggest(
     >>> df.loc[0, "reason"]  # doctest: +SKIP
     'counters the gaming risk of units_sold'
     """
-    if library is None:
-        from ..data import load_library
-
-        library = load_library()
+    library = resolve_library(library)
     design = load_design(design, library=library)
     settings = settings or CheckSettings()
     roles = [design.role(role)] if role is not None else list(design.roles)
@@ -133,72 +131,80 @@ def suggest(
         room = settings.max_kpis - len(r.kpis)
         if room <= 0:
             continue
-        present = set(r.kpi_ids)
-        cands = _Candidates(library, present, r.level)
-        # 1. drivers of the goals the role serves
-        served = list(dict.fromkeys(k.goal for k in r.kpis if k.goal is not None))
-        for gid in served:
-            for d in design.goal(gid).drivers:
-                cands.add(design.goal(d).measure, 4.0, f"serves goal {gid}'s driver {d}")
-            direct = set(design.goal(gid).drivers)
-            for d in design.descendants(gid):
-                if d not in direct:
-                    cands.add(design.goal(d).measure, 3.0, f"serves goal {gid}'s driver {d}")
-        # 2. counters of paid KPIs that can be gamed
-        for k in r.kpis:
-            d = k.definition
-            paid = bool(k.weight) and bool(r.on_target_pay)
-            if paid and d.gaming_risk and not set(d.counter_kpi) & present:
-                for c in d.counter_kpi:
-                    cands.add(c, 3.0, f"counters the gaming risk of {k.kpi}")
-        # 0. a role without KPIs yet: the library KPIs that measure the design's goals
-        empty = not r.kpis
-        if empty:
-            for g in design.goals:
-                cands.add(g.measure, 4.0, f"measures goal {g.id}")
-        related = set()
-        for k in r.kpis:
-            related.update(k.definition.counter_kpi)
-            lib_kpi = library.get(k.kpi)
-            related.update(getattr(lib_kpi, "inputs", ()) or ())
-        # the set as it stands: the role's KPIs, or for an empty role the goal measures above
-        current = [k.definition for k in r.kpis]
-        if empty:
-            current = [_definition(it["kpi"]) for it in cands.items.values()]
-        areas = {d.area for d in current if d.area}
-        pool = [kpi for kpi in library if getattr(kpi, "area", None) in areas]
-        # 3. the missing leading indicator
-        if current and not any(d.type == "leading" for d in current):
-            for kpi in pool:
-                if getattr(kpi, "type", None) == "leading":
-                    bonus = 0.5 if kpi.id in related else 0.0
-                    cands.add(kpi.id, 2.0 + bonus, "adds the missing leading indicator")
-        # 4. a quality measure
-        if current and all(d.is_volume for d in current):
-            for kpi in pool:
-                if _definition(kpi).is_quality:
-                    bonus = 0.5 if kpi.id in related else 0.0
-                    cands.add(kpi.id, 1.5 + bonus, "adds a quality measure")
-        ranked = cands.ranked()[:room]
-        for i, it in enumerate(ranked, start=1):
-            kpi = it["kpi"]
-            rows.append(
-                {
-                    "role": r.id,
-                    "rank": i,
-                    "kpi": kpi.id,
-                    "name": kpi.name,
-                    "area": getattr(kpi, "area", None),
-                    "type": getattr(kpi, "type", None),
-                    "unit": getattr(kpi, "unit", None),
-                    "score": it["score"],
-                    "reason": "; ".join(it["reasons"]),
-                }
-            )
+        ranked = _candidates_for(design, library, r).ranked()[:room]
+        rows += [_row(r.id, i, it) for i, it in enumerate(ranked, start=1)]
     df = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
     df["rank"] = df["rank"].astype("int64")
     df["score"] = df["score"].astype("float64")
     return df
+
+
+def _row(role: str, rank: int, item: dict[str, Any]) -> dict[str, Any]:
+    kpi = item["kpi"]
+    return {
+        "role": role,
+        "rank": rank,
+        "kpi": kpi.id,
+        "name": kpi.name,
+        "area": getattr(kpi, "area", None),
+        "type": getattr(kpi, "type", None),
+        "unit": getattr(kpi, "unit", None),
+        "score": item["score"],
+        "reason": "; ".join(item["reasons"]),
+    }
+
+
+def _candidates_for(design: Design, library: Any, r: Role) -> _Candidates:
+    """Every candidate for role ``r``, scored by the reasons it has."""
+    present = set(r.kpi_ids)
+    cands = _Candidates(library, present, r.level)
+    # 1. drivers of the goals the role serves
+    for gid in dict.fromkeys(k.goal for k in r.kpis if k.goal is not None):
+        direct = set(design.goal(gid).drivers)
+        for d in design.goal(gid).drivers:
+            cands.add(design.goal(d).measure, 4.0, f"serves goal {gid}'s driver {d}")
+        for d in design.descendants(gid):
+            if d not in direct:
+                cands.add(design.goal(d).measure, 3.0, f"serves goal {gid}'s driver {d}")
+    # 2. counters of paid KPIs that can be gamed
+    for k in r.kpis:
+        d = k.definition
+        if bool(k.weight) and bool(r.on_target_pay) and d.gaming_risk:
+            if not set(d.counter_kpi) & present:
+                for c in d.counter_kpi:
+                    cands.add(c, 3.0, f"counters the gaming risk of {k.kpi}")
+    # 0. a role without KPIs yet: the library KPIs that measure the design's goals
+    if not r.kpis:
+        for g in design.goals:
+            cands.add(g.measure, 4.0, f"measures goal {g.id}")
+    _add_missing_kinds(cands, library, r)
+    return cands
+
+
+def _add_missing_kinds(cands: _Candidates, library: Any, r: Role) -> None:
+    """3. the missing leading indicator and 4. a quality measure, from the same areas."""
+    related = set()
+    for k in r.kpis:
+        related.update(k.definition.counter_kpi)
+        related.update(getattr(library.get(k.kpi), "inputs", ()) or ())
+    # the set as it stands: the role's KPIs, or for an empty role the goal measures above
+    current = [k.definition for k in r.kpis]
+    if not r.kpis:
+        current = [_definition(it["kpi"]) for it in cands.items.values()]
+    if not current:
+        return
+    areas = {d.area for d in current if d.area}
+    pool = [kpi for kpi in library if getattr(kpi, "area", None) in areas]
+    if not any(d.type == "leading" for d in current):
+        for kpi in pool:
+            if getattr(kpi, "type", None) == "leading":
+                bonus = 0.5 if kpi.id in related else 0.0
+                cands.add(kpi.id, 2.0 + bonus, "adds the missing leading indicator")
+    if all(d.is_volume for d in current):
+        for kpi in pool:
+            if _definition(kpi).is_quality:
+                bonus = 0.5 if kpi.id in related else 0.0
+                cands.add(kpi.id, 1.5 + bonus, "adds a quality measure")
 
 
 def format_suggestions(
