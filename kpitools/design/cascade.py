@@ -52,14 +52,17 @@ class CascadeResult:
 
     @property
     def solved(self) -> tuple[str, ...]:
+        """Goals found from the others (solved for, or computed from their drivers)."""
         return tuple(g for g, h in self.how.items() if h in ("solved", "computed"))
 
     @property
     def unknown(self) -> tuple[str, ...]:
+        """Goals that stayed unknown (not enough targets and assumptions)."""
         return tuple(g for g, h in self.how.items() if h == "unknown")
 
     @cached_property
     def summary(self) -> pd.DataFrame:
+        """One row per goal: id, name, value, how it got it, formula."""
         d = self.design
         rows = []
         for g in d.goals:

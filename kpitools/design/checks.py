@@ -39,14 +39,17 @@ class CheckReport:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
+        """The findings of severity error."""
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
+        """The findings of severity warning."""
         return tuple(f for f in self.findings if f.severity == "warning")
 
     @property
     def infos(self) -> tuple[Finding, ...]:
+        """The findings of severity info."""
         return tuple(f for f in self.findings if f.severity == "info")
 
     @property
@@ -63,6 +66,7 @@ class CheckReport:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The findings as a table (see :meth:`to_frame`)."""
         return self.to_frame()
 
     def to_json(self) -> str:
@@ -70,6 +74,7 @@ class CheckReport:
         return json.dumps([f.to_dict() for f in self.findings], indent=2, ensure_ascii=False)
 
     def counts(self) -> str:
+        """How many findings of each severity, in words: ``1 error, 2 warnings, 0 info``."""
         n = len(self.errors), len(self.warnings), len(self.infos)
         return f"{n[0]} error{'s' * (n[0] != 1)}, {n[1]} warning{'s' * (n[1] != 1)}, {n[2]} info"
 

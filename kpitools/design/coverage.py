@@ -1,4 +1,4 @@
-"""Coverage: do role targets × headcount add up to the goal they serve?"""
+"""Coverage: whether role targets × headcount add up to the goal they serve."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ __all__ = ["coverage", "format_coverage"]
 
 
 def _same(a: float, b: float) -> bool:
-    """Equal but for floating-point rounding (a relative 1e-9): one unit short of
-    2,000,000 is short, not "covered".
+    """Equal but for floating-point rounding (a relative 1e-9).
+
+    One unit short of 2,000,000 is short, not "covered".
     """
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 

@@ -106,12 +106,15 @@ class GapResult:
 
     @property
     def gap(self) -> float:
+        """Actual minus plan of the goal."""
         return self.actual - self.plan
 
     @property
     def worst(self) -> str | None:
-        """The driver that cost the most (most negative contribution for a higher-is-better
-        goal, most positive for a lower-is-better one); ``None`` if nothing cost anything.
+        """The driver that cost the most; ``None`` if nothing cost anything.
+
+        The most negative contribution for a higher-is-better goal, the most positive for a
+        lower-is-better one.
         """
         c = self.contributions
         if c.empty:
@@ -122,6 +125,7 @@ class GapResult:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The contributions table."""
         return self.contributions
 
     def __str__(self) -> str:

@@ -81,8 +81,9 @@ def _history(ctx: Context) -> pd.DataFrame:
 
 
 def _with_formula_kpis(ctx: Context, hist: pd.DataFrame) -> pd.DataFrame:
-    """Add formula KPIs of the design (``gross_margin_pct``) that the history lacks,
-    computed from their inputs (after any roll-up, so ratios are ratios of sums).
+    """Add formula KPIs of the design (``gross_margin_pct``) that the history lacks.
+
+    They are computed from their inputs after any roll-up, so ratios are ratios of sums.
     """
     present = set(hist["kpi"].unique())
     wanted = {

@@ -96,8 +96,9 @@ def _check_formulas(goals: list[Goal], problems: Problems) -> None:
 
 
 def _inline_definitions(roles: list[RoleSpec]) -> dict[str, dict[str, Any]]:
-    """KPI id → the inline fields of the first role entry that defines it (with ``name:``),
-    so that another role can list the same KPI by its id alone.
+    """KPI id → the inline fields of the first role entry that defines it (with ``name:``).
+
+    Another role can then list the same KPI by its id alone.
     """
     out: dict[str, dict[str, Any]] = {}
     for role in roles:
@@ -210,8 +211,9 @@ def _roles(
 def _check_goal_kpis(
     goals: tuple[Goal, ...], roles: tuple[Role, ...], library: _Library, problems: Problems
 ) -> None:
-    """A goal's ``kpi:`` must name a library KPI or a role's KPI: a typo there would
-    silently leave the goal unmeasured (and its coverage unchecked).
+    """A goal's ``kpi:`` must name a library KPI or a role's KPI.
+
+    A typo there would silently leave the goal unmeasured (and its coverage unchecked).
     """
     role_ids = list(dict.fromkeys(k.kpi for r in roles for k in r.kpis))
     known = list(dict.fromkeys(role_ids + library.ids()))

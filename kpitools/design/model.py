@@ -98,6 +98,7 @@ class Goal:
 
     @property
     def location(self) -> str:
+        """Where the goal is in the design file (a key path)."""
         return f"goals[{self.index}]"
 
 
@@ -130,6 +131,7 @@ class KPIDef:
 
     @property
     def is_quality(self) -> bool:
+        """Whether the KPI measures quality rather than volume."""
         return not self.is_volume
 
 
@@ -147,6 +149,7 @@ class RoleKPI:
 
     @property
     def location(self) -> str:
+        """Where the KPI is in the design file (a key path)."""
         return f"roles[{self.role_index}].kpis[{self.index}]"
 
 
@@ -165,14 +168,17 @@ class Role:
 
     @property
     def location(self) -> str:
+        """Where the role is in the design file (a key path)."""
         return f"roles[{self.index}]"
 
     @property
     def kpi_ids(self) -> tuple[str, ...]:
+        """The ids of the role's KPIs, in file order."""
         return tuple(k.kpi for k in self.kpis)
 
     @property
     def weights(self) -> dict[str, float]:
+        """KPI id → weight, for the KPIs that have one."""
         return {k.kpi: k.weight for k in self.kpis if k.weight is not None}
 
 
@@ -192,6 +198,7 @@ class Design:
     # ---- lookups
     @cached_property
     def goal_ids(self) -> tuple[str, ...]:
+        """Every goal id, in file order."""
         return tuple(g.id for g in self.goals)
 
     @cached_property
@@ -309,8 +316,10 @@ class Design:
 
     # ---- tables and maths
     def role_kpis(self) -> pd.DataFrame:
-        """One row per role × KPI: ``role, kpi, name, goal, weight, target, headcount,
-        on_target_pay, unit, type, level, location``.
+        """One row per role × KPI.
+
+        Columns: ``role, kpi, name, goal, weight, target, headcount, on_target_pay, unit,
+        type, level, location``.
         """
         rows = [
             {

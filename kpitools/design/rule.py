@@ -85,6 +85,7 @@ class Finding:
     location: str
 
     def to_dict(self) -> dict[str, str]:
+        """The finding as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -173,8 +174,10 @@ def _pay_linked(role, k: RoleKPI) -> bool:
 
 
 def _pct(v: float, unlike: float | None = None) -> str:
-    """``v`` as a percent to 0.1; with more decimals when that would read the same as
-    ``unlike`` though the numbers differ (99.99% is not "100%").
+    """``v`` as a percent to 0.1.
+
+    With more decimals when that would read the same as ``unlike`` though the numbers
+    differ (99.99% is not "100%").
     """
 
     def show(x: float, places: int) -> str:

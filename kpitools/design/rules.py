@@ -114,8 +114,9 @@ def _weights(ctx: Context) -> Iterator[Finding]:
 
 
 def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
-    """(summed, lower, [(role, role KPI) with a target]) for the role KPIs that measure a
-    goal, as :func:`coverage` counts them.
+    """(summed, lower, [(role, role KPI) with a target]) for the KPIs measuring a goal.
+
+    As :func:`coverage` counts them.
     """
     g = design.goal(goal_id)
     found = [
@@ -132,8 +133,10 @@ def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
 
 
 def _team_total_hint(ctx: Context, goal_value: float, parts: list, unit) -> str:
-    """The sentence for a per-person target that is the whole goal (one role of several
-    people whose target equals the goal): the commonest slip in a first design.
+    """The sentence for a per-person target that is the whole goal.
+
+    One role of several people whose target equals the goal: the commonest slip in a
+    first design.
     """
     if len(parts) != 1:
         return ""

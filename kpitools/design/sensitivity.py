@@ -117,12 +117,14 @@ class SensitivityResult:
 
     @property
     def elasticities(self) -> pd.Series:
+        """Each driver's elasticity on the goal (driver → elasticity)."""
         return pd.Series(
             self.tornado["elasticity"].to_numpy(), index=self.tornado["driver"], name="elasticity"
         )
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The tornado table."""
         return self.tornado
 
     def __str__(self) -> str:
