@@ -811,7 +811,7 @@ def _figure(width: float = 5.2, height: float = 3.1) -> tuple[Any, Any]:
 
 def _curve_lines(scheme: Any, x_max: float) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(label, attainment, factor) of every component plotted against attainment."""
-    from ..plots import _curve_xy
+    from ..plots import curve_points
 
     out = []
     for i, comp in enumerate(scheme.components):
@@ -820,7 +820,7 @@ def _curve_lines(scheme: Any, x_max: float) -> list[tuple[str, np.ndarray, np.nd
             comp.commission.tiers is None or comp.commission.basis == "value"
         ):
             continue  # pays on the amount itself: no curve against attainment
-        x, y, _axis = _curve_xy(rule, x_max)
+        x, y, _axis = curve_points(rule, x_max)
         out.append((f"{i}: {comp.name or comp.kpi}", x, y))
     return out
 
