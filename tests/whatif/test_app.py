@@ -5,8 +5,12 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 from kpitools.cli.main import main
-from kpitools.whatif import app
+from kpitools.errors import KpitoolsError
+from kpitools.whatif import DEFAULT_SCHEME, app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,3 +76,32 @@ def test_app_help_has_an_example(capsys):
     assert main(["app", "--help"]) == 0
     out = capsys.readouterr().out
     assert "  Example:\n    kpitools app --port 8866 --no-browser\n" in out
+
+
+def _busy_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s
+
+
+def test_a_scheme_given_alone_is_checked_on_the_default_data_the_caller_passes():
+    calls = pd.DataFrame(
+        {"employee": ["E1"], "period": ["2024-01"], "kpi": ["calls"], "actual": [5.0]}
+    )
+    with _busy_port() as s:
+        port = s.getsockname()[1]
+        with pytest.raises(KpitoolsError) as info:
+            serve(port=port, open_browser=False, scheme=DEFAULT_SCHEME, default_data=calls)
+        assert str(info.value) == (
+            f"{ROOT / 'templates' / 'schemes' / DEFAULT_SCHEME}: components[0].kpi: "
+            "KPI 'gross_margin' is not in the data.\n"
+            "Suggestion: add its rows to the data, or use a KPI the data has: calls."
+        )
+        # without default data the scheme is left to the page: the next check (the port) speaks
+        with pytest.raises(KpitoolsError) as info:
+            serve(port=port, open_browser=False, scheme=DEFAULT_SCHEME)
+        assert str(info.value) == (
+            f"Port {port} on localhost is already in use.\n"
+            "Suggestion: pass another --port, or leave it out to take a free one."
+        )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kpitools.design import load_design, run_checks
+from kpitools.design import Finding, load_design, run_checks
 from kpitools.errors import KpitoolsError
 from kpitools.whatif import GoalExplorer, with_assumption
+from kpitools.whatif.goal_html import (
+    cascade_html,
+    checks_html,
+    coverage_html,
+    goal_headline_html,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SALES_GENERATOR = ROOT / "templates" / "designs" / "sales_generator.yaml"
@@ -107,3 +115,48 @@ def test_an_assumption_of_0_or_below_is_refused_with_the_reason_and_the_explorer
     moved = with_assumption(load_design(SALES_GENERATOR), "avg_price", 8_000.0)
     assert goals.cascade.summary.equals(moved.cascade().summary)
     assert goals.checks == run_checks(moved)
+
+
+# --------------------------------------------------------------------------- tables
+class _NoFindings:
+    findings = ()
+
+    def counts(self) -> str:
+        return "0 errors, 0 warnings, 0 info"
+
+
+def test_the_coverage_table_shows_a_share_it_cannot_compute_as_n_a(goals):
+    cov = goals.coverage
+    row = cov.index[cov["goal"] == "units_sold"][0]
+    cov.loc[row, ["goal_value", "share"]] = [0.0, math.inf]
+    html = coverage_html(goals.design, cov)
+    assert (
+        "<tr><td>units_sold</td><td style='text-align:right'>0</td>"
+        "<td style='text-align:right'>200</td><td style='text-align:right'>n/a</td>"
+    ) in html
+    assert html.count("<tr>") == 1 + int((cov["status"] != "not measured").sum())
+
+
+def test_the_checks_table_colours_each_finding_and_is_left_out_when_there_is_none(goals):
+    finding = Finding(rule="weights", severity="warning", message="a < b", location="roles[0]")
+    report = dataclasses.replace(goals.checks, findings=(finding,))
+    assert checks_html(report) == (
+        f"<b>Checks</b>: {report.counts()}<table class='kpitools-checks'><tr><th>severity</th>"
+        "<th>rule</th><th>where</th><th>finding</th></tr><tr><td style='color:#b35900'>"
+        "<b>warning</b></td><td>weights</td><td>roles[0]</td><td>a &lt; b</td></tr></table>"
+    )
+    assert checks_html(_NoFindings()) == "<b>Checks</b>: 0 errors, 0 warnings, 0 info"
+
+
+def test_the_cascade_table_marks_what_moved_with_its_start_value(goals):
+    start = goals.cascade.summary
+    goals.controls["avg_price"].value = 8000
+    html = cascade_html(goals.design, goals.cascade.summary, start)
+    moved = [r for r in html.split("<tr") if "background:#fff3cd" in r]
+    assert [r.split("<td>")[1].split("<")[0] for r in moved] == ["units_sold", "avg_price"]
+    assert "<td style='text-align:right;color:#777'>10,000 RUB</td>" in moved[1]
+    assert goal_headline_html(goals.design, goals.cascade.values, goals.coverage, goals.checks) == (
+        "<div style='font-size:1.2em;padding:4px 0'>Earn 2 million rubles in February: "
+        "<b>2,000,000 RUB</b> · coverage: 1 goal(s) short, 0 over · "
+        f"checks: {goals.checks.counts()}</div>"
+    )

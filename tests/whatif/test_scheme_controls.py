@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -9,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools.scheme import load_scheme
-from kpitools.whatif import reweight, scheme_controls
+from kpitools.whatif import ControlSpec, reweight, scheme_controls
+from kpitools.whatif.component_controls import component_controls
+from kpitools.whatif.control_spec import cents, money_range, nice_step
 
 # One component of each kind the controls know, for the mapping tests (no data needed).
 EVERY_KIND = {
@@ -231,3 +234,56 @@ def test_reweight_keeps_the_sum_at_one_and_the_others_proportions(raw, index, va
     if rest > 1e-6:
         for j in others:
             assert out[j] == pytest.approx((1 - value) * weights[j] / rest, abs=1e-9)
+
+
+def test_component_controls_follow_what_each_component_has():
+    scheme = load_scheme(
+        {
+            "name": "Odd kinds",
+            "on_target_pay": 1000,
+            "components": [
+                {
+                    "kpi": "a",
+                    "weight": 1.0,
+                    "target": {"method": "from_data"},
+                    # goes on rising: no highest factor to move
+                    "curve": {"points": [[0.5, 0.2], [1.0, 1.0]], "extrapolate": True},
+                },
+                {
+                    "kpi": "b",
+                    # tiers on amounts: no attainment to put an accelerator on
+                    "commission": {"tiers": [[0, 0.01], [5000, 0.03]], "basis": "value"},
+                },
+            ],
+        }
+    )
+    assert [c.name for c in component_controls(0, scheme.components[0])] == [
+        "components.0.threshold",
+        "components.0.excellence",
+    ]
+    rate = component_controls(1, scheme.components[1])
+    assert [c.name for c in rate] == ["components.1.rate"]
+    assert (rate[0].label, rate[0].value, rate[0].max) == ("top tier rate", 0.03, 0.1)
+    new = rate[0].apply(scheme, 0.04)
+    assert new.components[1].commission.tiers == ((0, 0.01), (5000, 0.04))
+
+
+@pytest.mark.parametrize(
+    ("span", "step"),
+    [(0.5, 0.001), (3.0, 0.01), (110_000, 1000.0), (0.0, 0.01), (float("inf"), 0.01)],
+)
+def test_a_slider_step_is_about_a_hundredth_of_its_span(span, step):
+    assert nice_step(span) == step
+
+
+def test_an_amount_slides_from_a_quarter_to_three_times_it_on_a_round_step():
+    assert money_range(40_000) == (10_000.0, 120_000.0, 1000.0)
+    assert money_range(6) == (1.5, 18.0, 0.1)
+    assert cents(44000.00000000001) == 44000.0
+
+
+def test_a_control_spec_is_exported_and_frozen():
+    spec = scheme_controls(load_scheme(EVERY_KIND))["cap"]
+    assert isinstance(spec, ControlSpec)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.value = 2.0
