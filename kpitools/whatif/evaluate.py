@@ -203,7 +203,8 @@ class Evaluator:
         pay = repr(scheme.on_target_pay)
         if pay not in prep.pay:
             _keep_at_most(prep.pay, _PAY_CACHE)
-            # the same targets (same key), so only the pay differs from prep.inputs
+            # The same targets (same key), so only the pay differs from prep.inputs. The
+            # engine exports no per-row pay on its own: set_targets sets the targets again too.
             prep.pay[pay] = set_targets(self._base_for(scheme), scheme).on_target_pay
         if prep.pay[pay] is prep.inputs.on_target_pay:
             return prep.inputs
