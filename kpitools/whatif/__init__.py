@@ -18,7 +18,8 @@ and tables), ``explorer`` (what both explorers share), ``scheme_explorer``,
 Examples
 --------
 >>> from kpitools.demo import make_demo_company  # doctest: +SKIP
->>> ex = SchemeExplorer(make_demo_company().data, "weighted_scorecard.yaml")  # doctest: +SKIP
+>>> ex = SchemeExplorer(make_demo_company().data,
+...                     "templates/schemes/weighted_scorecard.yaml")  # doctest: +SKIP
 >>> ex.controls["components.0.threshold"].value = 0.85  # doctest: +SKIP
 >>> ex.metrics["total_cost"]  # doctest: +SKIP
 >>> ex.save("my_scheme.yaml")  # doctest: +SKIP

@@ -1,11 +1,11 @@
 """Evaluate a scheme on history, re-running only what a control change needs.
 
-:class:`Evaluator` loads the data once and rolls them up once (:func:`kpitools.engine.
-prepare_base`); a change of targets sets them again (:func:`kpitools.engine.set_targets`, a
-few target settings cached); any other change only re-runs the vectorised
-:func:`kpitools.engine.compute` on the prepared arrays (the fast path). Each result is an
-:class:`Evaluation`: the engine's arrays and metrics, plus the per-employee and per-period
-sums the explorer's figures need.
+:class:`Evaluator` loads the data once and rolls them up once
+(:func:`kpitools.engine.prepare_base`); a change of targets sets them again
+(:func:`kpitools.engine.set_targets`, a few target settings cached); any other change only
+re-runs the vectorised :func:`kpitools.engine.compute` on the prepared arrays (the fast
+path). Each result is an :class:`Evaluation`: the engine's arrays and metrics, plus the
+per-employee and per-period sums the explorer's figures need.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 A control on every lever of the scheme (:func:`~kpitools.whatif.scheme_controls`); moving
 one evaluates the new scheme (:class:`~kpitools.whatif.evaluate.Evaluator`: the fast path
-unless targets change) and redraws the figures (:class:`~kpitools.whatif.views.
-SchemeViews`) and the metrics table. Every control maps to one transformation of the spec
-(:meth:`kpitools.scheme.Scheme.set`), so what the explorer shows is exactly what
-``kpitools simulate`` computes for the scheme it saves.
+unless targets change) and redraws the figures
+(:class:`~kpitools.whatif.views.SchemeViews`) and the metrics table. Every control maps to
+one transformation of the spec (:meth:`kpitools.scheme.Scheme.set`), so what the explorer
+shows is exactly what ``kpitools simulate`` computes for the scheme it saves.
 """
 
 from __future__ import annotations
