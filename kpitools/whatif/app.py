@@ -2,10 +2,9 @@
 
 The dashboard is ``notebooks/02_scheme_whatif.ipynb`` rendered by Voilà on localhost: the
 client's managers move the sliders of a :class:`kpitools.whatif.SchemeExplorer` in their
-browser and never see a line of code. Data and scheme default to the demo company and the
-weighted scorecard; ``--data`` and ``--scheme`` pass others to the notebook through the
-environment (``KPITOOLS_APP_DATA``, ``KPITOOLS_APP_SCHEME``), which the notebook reads with
-:func:`whatif_inputs`.
+browser and never see a line of code. Data and scheme default to the notebook's own (the
+demo company and the weighted scorecard); ``data`` and ``scheme`` pass others to the
+notebook through the environment (:mod:`kpitools.whatif.inputs`).
 
 Examples
 --------
@@ -28,25 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import shipped
+from ..engine import run_scheme
 from ..errors import DefinitionError, KpitoolsError
+from .inputs import DEFAULT_SCHEME, ENV_DATA, ENV_SCHEME, resolve_template
 
 __all__ = [
     "DEFAULT_PORT",
-    "DEFAULT_SCHEME",
     "WHATIF_NOTEBOOK",
     "default_notebook",
     "free_port",
-    "resolve_template",
     "serve",
     "voila_command",
-    "whatif_inputs",
 ]
 
 DEFAULT_PORT = 8866
 WHATIF_NOTEBOOK = "02_scheme_whatif.ipynb"
-DEFAULT_SCHEME = "weighted_scorecard.yaml"
-ENV_DATA = "KPITOOLS_APP_DATA"
-ENV_SCHEME = "KPITOOLS_APP_SCHEME"
 _START_TIMEOUT = 60.0  # seconds to wait for Voilà to listen
 
 
@@ -73,63 +68,7 @@ def default_notebook() -> Path:
     return path
 
 
-def resolve_template(name: str | os.PathLike, kind: str = "schemes") -> Path:
-    """A file path as given if it exists, else the file of that name in ``templates/<kind>/``.
-
-    Examples
-    --------
-    >>> resolve_template("weighted_scorecard.yaml").name
-    'weighted_scorecard.yaml'
-    """
-    path = Path(name)
-    if path.is_file():
-        return path
-    folder = shipped("templates", kind)
-    candidate = folder / path.name
-    if candidate.is_file():
-        return candidate
-    known = sorted(p.name for p in folder.glob("*.yaml")) if folder.is_dir() else []
-    from ..errors import did_you_mean
-
-    raise DefinitionError(
-        f"{name}: no such file, and no template of that name in {folder}."
-        f"{did_you_mean(path.name, known)}\n"
-        f"Suggestion: give a path to a {kind[:-1]} file, or one of: "
-        f"{', '.join(known) or '(none)'}."
-    )
-
-
-def whatif_inputs(
-    data: Any = None,
-    scheme: str | os.PathLike = DEFAULT_SCHEME,
-    *,
-    n_employees: int = 60,
-    seed: int | None = None,
-) -> tuple[Any, Path]:
-    """The data and scheme file of the what-if notebook, as its parameters and the app say.
-
-    ``KPITOOLS_APP_DATA`` / ``KPITOOLS_APP_SCHEME`` (set by ``kpitools app --data/--scheme``)
-    override the parameters; no data means the demo company.
-
-    Returns
-    -------
-    (DataFrame or path, pathlib.Path)
-        The data to pass to :class:`~kpitools.whatif.SchemeExplorer`, and the scheme file.
-
-    Examples
-    --------
-    >>> data, scheme = whatif_inputs(n_employees=12)  # doctest: +SKIP
-    """
-    data = os.environ.get(ENV_DATA) or data
-    scheme = os.environ.get(ENV_SCHEME) or scheme
-    if data is None:
-        from ..demo import DEFAULT_SEED, make_demo_company
-
-        seed = DEFAULT_SEED if seed is None else seed
-        data = make_demo_company(seed, n_employees=n_employees).data
-    return data, resolve_template(scheme, "schemes")
-
-
+# --------------------------------------------------------------------------- ports
 def free_port() -> int:
     """A TCP port on localhost that nothing listens on right now.
 
@@ -158,8 +97,61 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _choose_port(port: int | None) -> int:
+    """The port asked for if it is free (an error if not); else 8866 if free, else any."""
+    if port is None:
+        return DEFAULT_PORT if _port_free(DEFAULT_PORT) else free_port()
+    if not _port_free(port):
+        raise KpitoolsError(
+            f"Port {port} on localhost is already in use.\n"
+            "Suggestion: pass another --port, or leave it out to take a free one."
+        )
+    return port
+
+
+# --------------------------------------------------------------------------- inputs
+def _require_voila() -> None:
+    try:
+        import voila  # noqa: F401 - an optional server: only checked for, never used here
+    except ImportError:
+        raise KpitoolsError(
+            "kpitools app needs Voilà, which is not installed.\n"
+            "Suggestion: pip install 'voila>=0.5'."
+        ) from None
+
+
+def _notebook_env(data: str | None, scheme: str | None) -> dict[str, str]:
+    """The environment of Voilà: ours, plus the data and scheme files for the notebook."""
+    env = dict(os.environ)
+    if data is not None:
+        if not Path(data).is_file():
+            raise DefinitionError(f"{data}: data file not found.\nSuggestion: check the path.")
+        env[ENV_DATA] = str(Path(data).resolve())
+    if scheme is not None:
+        env[ENV_SCHEME] = str(resolve_template(scheme, "schemes").resolve())
+    return env
+
+
+def _check_inputs(data: Any, scheme: str | None) -> None:
+    """Run the scheme on the data once, so that a mismatch is told here, not in the page.
+
+    Raises the :class:`KpitoolsError` the notebook would show (a KPI not in the data, no
+    usable target …) before Voilà starts.
+    """
+    with warnings.catch_warnings():  # data warnings are `kpitools data check`'s, as in the page
+        warnings.simplefilter("ignore")
+        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"))
+
+
+# --------------------------------------------------------------------------- Voilà
 def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]:
-    """The Voilà command line: localhost only, sources stripped, no tracebacks to clients."""
+    """The Voilà command line: localhost only, sources stripped, no tracebacks to clients.
+
+    Examples
+    --------
+    >>> voila_command(Path("nb.ipynb"), 9000, open_browser=True)[-3:]
+    ['--strip_sources=True', '--show_tracebacks=False', '--theme=light']
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -178,21 +170,50 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _check_inputs(data: str | None, scheme: str | None) -> None:
-    """Run the scheme on the data once, so that a mismatch is told here, not in the page.
+def _wait_until_listening(proc: subprocess.Popen, port: int) -> None:
+    """Wait for Voilà to listen; an error if it stops or takes too long."""
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not _listening(port):
+        if proc.poll() is not None:
+            raise KpitoolsError(
+                f"Voilà stopped (exit code {proc.returncode}) before it served the "
+                "dashboard.\nSuggestion: see its messages above."
+            )
+        if time.monotonic() > deadline:
+            raise KpitoolsError(
+                f"Voilà did not listen on port {port} within {_START_TIMEOUT:.0f} s.\n"
+                "Suggestion: try again, or pass another --port."
+            )
+        time.sleep(0.2)
 
-    Raises the :class:`KpitoolsError` the notebook would show (a KPI not in the data, no
-    usable target …) before Voilà starts.
-    """
-    from ..engine import run_scheme
 
-    if data is None:
-        from ..demo import DEFAULT_SEED, make_demo_company
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop Voilà if it still runs: politely, then for good after 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
-        data = make_demo_company(DEFAULT_SEED).data
-    with warnings.catch_warnings():  # data warnings are `kpitools data check`'s, as in the page
-        warnings.simplefilter("ignore")
-        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"))
+
+def _run(proc: subprocess.Popen, port: int, echo: Callable[[str], None]) -> int:
+    """Tell the address once Voilà listens, and wait for it; Ctrl-C or SIGTERM stop it."""
+    # A terminated kpitools app (SIGTERM) stops Voilà too, as Ctrl-C does.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        _wait_until_listening(proc, port)
+        echo(f"What-if dashboard: http://localhost:{port}/  (Ctrl-C to stop)")
+        return proc.wait()
+    except KeyboardInterrupt:
+        echo("Stopping the dashboard.")
+        return 0
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        _stop(proc)
 
 
 def serve(
@@ -201,6 +222,7 @@ def serve(
     open_browser: bool = True,
     data: str | None = None,
     scheme: str | None = None,
+    default_data: Any = None,
     echo: Callable[[str], None] = print,
 ) -> int:
     """Serve the what-if dashboard with Voilà until interrupted; return Voilà's exit code.
@@ -212,80 +234,38 @@ def serve(
     open_browser : bool
         Open the dashboard in the default browser.
     data, scheme : str, optional
-        A data file and a scheme file (or template name) for the notebook instead of the
-        demo company and the weighted scorecard.
+        A data file and a scheme file (or template name) for the notebook instead of its
+        defaults (the demo company and the weighted scorecard). Given either, the scheme is
+        run on the data once before Voilà starts, so that a mismatch is told here.
+    default_data : DataFrame, optional
+        The notebook's default data, which a ``scheme`` given without ``data`` is checked on
+        (the command line passes the demo company). Without it such a scheme is checked only
+        when the page runs it.
     echo : callable
         Where the address and messages go.
 
     Raises
     ------
     KpitoolsError
-        Voilà is not installed, the port is taken, a file is missing, or Voilà stopped
-        before it listened.
+        Voilà is not installed, the port is taken, a file is missing, the scheme cannot run
+        on the data, or Voilà stopped before it listened.
 
     Examples
     --------
     >>> serve(port=8866, open_browser=False)  # doctest: +SKIP
     What-if dashboard: http://localhost:8866/  (Ctrl-C to stop)
     """
-    try:
-        import voila  # noqa: F401
-    except ImportError:
-        raise KpitoolsError(
-            "kpitools app needs Voilà, which is not installed.\n"
-            "Suggestion: pip install 'voila>=0.5'."
-        ) from None
+    _require_voila()
     notebook = default_notebook()
-    env = dict(os.environ)
-    if data is not None:
-        if not Path(data).is_file():
-            raise DefinitionError(f"{data}: data file not found.\nSuggestion: check the path.")
-        env[ENV_DATA] = str(Path(data).resolve())
-    if scheme is not None:
-        env[ENV_SCHEME] = str(resolve_template(scheme, "schemes").resolve())
+    env = _notebook_env(data, scheme)
     if data is not None or scheme is not None:
-        _check_inputs(env.get(ENV_DATA), env.get(ENV_SCHEME))
-    if port is None:
-        port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else free_port()
-    elif not _port_free(port):
-        raise KpitoolsError(
-            f"Port {port} on localhost is already in use.\n"
-            "Suggestion: pass another --port, or leave it out to take a free one."
-        )
+        checked_on = env.get(ENV_DATA) or default_data
+        if checked_on is not None:
+            _check_inputs(checked_on, env.get(ENV_SCHEME))
+    port = _choose_port(port)
     proc = subprocess.Popen(
         voila_command(notebook, port, open_browser=open_browser),
         cwd=notebook.parent,
         env=env,
     )
-    # A terminated kpitools app (SIGTERM) stops Voilà too, as Ctrl-C does.
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
-    try:
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not _listening(port):
-            if proc.poll() is not None:
-                raise KpitoolsError(
-                    f"Voilà stopped (exit code {proc.returncode}) before it served the "
-                    "dashboard.\nSuggestion: see its messages above."
-                )
-            if time.monotonic() > deadline:
-                raise KpitoolsError(
-                    f"Voilà did not listen on port {port} within {_START_TIMEOUT:.0f} s.\n"
-                    "Suggestion: try again, or pass another --port."
-                )
-            time.sleep(0.2)
-        echo(f"What-if dashboard: http://localhost:{port}/  (Ctrl-C to stop)")
-        return proc.wait()
-    except KeyboardInterrupt:
-        echo("Stopping the dashboard.")
-        return 0
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return _run(proc, port, echo)

@@ -1,56 +1,18 @@
-"""``kpitools app`` helpers: templates, inputs of the what-if notebook, the Voilà command."""
+"""``kpitools app``: the Voilà command, the port, and inputs refused before anything starts."""
 
 from __future__ import annotations
 
 import socket
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kpitools.cli.main import main
-from kpitools.errors import DefinitionError
-from kpitools.whatif import app
+from kpitools.errors import KpitoolsError
+from kpitools.whatif import DEFAULT_SCHEME, app, serve
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_a_template_name_resolves_to_the_shipped_file_and_a_path_stays_a_path(tmp_path):
-    assert app.resolve_template("weighted_scorecard.yaml") == (
-        ROOT / "templates" / "schemes" / "weighted_scorecard.yaml"
-    )
-    own = tmp_path / "mine.yaml"
-    own.write_text("name: mine\n")
-    assert app.resolve_template(own) == own
-
-
-def test_an_unknown_template_names_the_folder_and_the_templates():
-    folder = ROOT / "templates" / "schemes"
-    known = ", ".join(sorted(p.name for p in folder.glob("*.yaml")))
-    with pytest.raises(DefinitionError) as info:
-        app.resolve_template("weighted_scorecrd.yaml")
-    assert str(info.value) == (
-        f"weighted_scorecrd.yaml: no such file, and no template of that name in {folder}. "
-        "Did you mean 'weighted_scorecard.yaml'?\n"
-        f"Suggestion: give a path to a scheme file, or one of: {known}."
-    )
-
-
-def test_the_environment_overrides_the_notebook_parameters(tmp_path, monkeypatch):
-    data = tmp_path / "data.csv"
-    data.write_text("employee,period,kpi,actual\n1,2025-01,revenue,10\n")
-    monkeypatch.setenv(app.ENV_DATA, str(data))
-    monkeypatch.setenv(app.ENV_SCHEME, "linear_commission.yaml")
-    got_data, got_scheme = app.whatif_inputs(None, "weighted_scorecard.yaml")
-    assert got_data == str(data)
-    assert got_scheme == ROOT / "templates" / "schemes" / "linear_commission.yaml"
-
-
-def test_without_data_the_notebook_gets_the_demo_company(monkeypatch):
-    monkeypatch.delenv(app.ENV_DATA, raising=False)
-    monkeypatch.delenv(app.ENV_SCHEME, raising=False)
-    data, scheme = app.whatif_inputs(n_employees=6, seed=3)
-    assert data["employee"].nunique() == 6
-    assert scheme.name == app.DEFAULT_SCHEME
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_voila_command_serves_on_localhost_without_sources():
@@ -114,3 +76,32 @@ def test_app_help_has_an_example(capsys):
     assert main(["app", "--help"]) == 0
     out = capsys.readouterr().out
     assert "  Example:\n    kpitools app --port 8866 --no-browser\n" in out
+
+
+def _busy_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s
+
+
+def test_a_scheme_given_alone_is_checked_on_the_default_data_the_caller_passes():
+    calls = pd.DataFrame(
+        {"employee": ["E1"], "period": ["2024-01"], "kpi": ["calls"], "actual": [5.0]}
+    )
+    with _busy_port() as s:
+        port = s.getsockname()[1]
+        with pytest.raises(KpitoolsError) as info:
+            serve(port=port, open_browser=False, scheme=DEFAULT_SCHEME, default_data=calls)
+        assert str(info.value) == (
+            f"{ROOT / 'templates' / 'schemes' / DEFAULT_SCHEME}: components[0].kpi: "
+            "KPI 'gross_margin' is not in the data.\n"
+            "Suggestion: add its rows to the data, or use a KPI the data has: calls."
+        )
+        # without default data the scheme is left to the page: the next check (the port) speaks
+        with pytest.raises(KpitoolsError) as info:
+            serve(port=port, open_browser=False, scheme=DEFAULT_SCHEME)
+        assert str(info.value) == (
+            f"Port {port} on localhost is already in use.\n"
+            "Suggestion: pass another --port, or leave it out to take a free one."
+        )

@@ -1,31 +1,21 @@
-"""What-if explorers driven from code: controls, metrics against a direct run, save, notebooks."""
+"""The scheme explorer driven from code: controls, metrics against a direct run, save, display."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from kpitools.cli.main import main
+from kpitools.data import save
 from kpitools.demo import make_demo_company
-from kpitools.design import cascade, load_design, run_checks
 from kpitools.engine import compute_metrics, prepare, run_scheme
 from kpitools.errors import KpitoolsError
 from kpitools.scheme import load_scheme
-from kpitools.whatif import (
-    GoalExplorer,
-    SchemeExplorer,
-    reweight,
-    scheme_controls,
-    with_assumption,
-)
-
-ROOT = Path(__file__).resolve().parents[1]
+from kpitools.whatif import SchemeExplorer, scheme_controls
 
 # Three weighted components (a jump, steps, a linear curve), target methods that need the
 # data (percentile) and one that does not (fixed), role pay, a cap and a budget.
@@ -59,230 +49,7 @@ SCORECARD = {
     "budget": 1_800_000,
 }
 
-# One component of each kind the controls know, for the mapping tests (no data needed).
-EVERY_KIND = {
-    "name": "Every kind",
-    "on_target_pay": 1000,
-    "components": [
-        {
-            "kpi": "a",
-            "weight": 0.4,
-            "target": {"method": "fixed", "value": 10},
-            "curve": {"points": [[0.9, 0.0], [0.9, 0.6], [1.0, 1.0], [1.3, 1.6]]},
-        },
-        {
-            "kpi": "b",
-            "weight": 0.3,
-            "target": {"method": "growth", "rate": 0.1},
-            "curve": {"steps": [[0.8, 0.5], [1.0, 1.0], [1.5, 1.5]]},
-        },
-        {
-            "kpi": "c",
-            "weight": 0.3,
-            "target": {"method": "from_data"},
-            "curve": {"linear": {"slope": 2.0, "threshold": 0.5, "cap": 3.0}},
-        },
-        {
-            "kpi": "d",
-            "target": {"method": "allocate", "total": 5000},
-            "commission": {"tiers": [[0, 0.01], [1.0, 0.02]], "mode": "marginal"},
-        },
-        {"kpi": "e", "commission": {"rate": 0.05}},
-    ],
-}
 
-
-# --------------------------------------------------------------------------- control mapping
-def test_every_lever_of_every_component_kind_gets_a_named_control():
-    specs = scheme_controls(load_scheme(EVERY_KIND))
-    assert list(specs) == [
-        "on_target_pay",
-        "cap",
-        "components.0.target",
-        "components.0.threshold",
-        "components.0.excellence",
-        "components.0.cap",
-        "components.0.weight",
-        "components.1.target",
-        "components.1.threshold",
-        "components.1.excellence",
-        "components.1.cap",
-        "components.1.weight",
-        "components.2.threshold",
-        "components.2.excellence",
-        "components.2.cap",
-        "components.2.weight",
-        "components.3.target",
-        "components.3.excellence",
-        "components.3.rate",
-        "components.4.rate",
-    ]
-    assert [specs[n].changes_targets for n in specs].count(True) == 3
-
-
-def _curve(scheme, i):
-    return scheme.components[i].payout_rule
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "read", "expected"),
-    [
-        ("on_target_pay", 1500.0, lambda s: s.on_target_pay, 1500.0),
-        ("cap", 0.0, lambda s: s.cap, None),
-        ("cap", 1.75, lambda s: s.cap, 1.75),
-        ("components.0.target", 12.0, lambda s: s.components[0].target.value, 12.0),
-        (
-            "components.0.threshold",
-            0.85,
-            lambda s: _curve(s, 0).points,
-            ((0.85, 0.0), (0.85, 0.6), (1.0, 1.0), (1.3, 1.6)),
-        ),
-        (
-            "components.0.excellence",
-            1.4,
-            lambda s: _curve(s, 0).points,
-            ((0.9, 0.0), (0.9, 0.6), (1.0, 1.0), (1.4, 1.6)),
-        ),
-        (
-            "components.0.cap",
-            2.0,
-            lambda s: _curve(s, 0).points,
-            ((0.9, 0.0), (0.9, 0.6), (1.0, 1.0), (1.3, 2.0)),
-        ),
-        ("components.1.target", 0.2, lambda s: s.components[1].target.rate, 0.2),
-        (
-            "components.1.threshold",
-            0.7,
-            lambda s: _curve(s, 1).steps,
-            ((0.7, 0.5), (1.0, 1.0), (1.5, 1.5)),
-        ),
-        (
-            "components.1.excellence",
-            1.25,
-            lambda s: _curve(s, 1).steps,
-            ((0.8, 0.5), (1.0, 1.0), (1.25, 1.5)),
-        ),
-        ("components.2.threshold", 0.6, lambda s: _curve(s, 2).linear.threshold, 0.6),
-        # excellence of a linear curve: where it reaches its cap, cap = slope × attainment
-        ("components.2.excellence", 1.2, lambda s: _curve(s, 2).linear.cap, 2.4),
-        ("components.2.cap", 2.0, lambda s: _curve(s, 2).linear.cap, 2.0),
-        ("components.3.target", 8000.0, lambda s: s.components[3].target.total, 8000.0),
-        ("components.3.excellence", 1.2, lambda s: _curve(s, 3).tiers, ((0, 0.01), (1.2, 0.02))),
-        ("components.3.rate", 0.03, lambda s: _curve(s, 3).tiers, ((0, 0.01), (1.0, 0.03))),
-        ("components.4.rate", 0.07, lambda s: _curve(s, 4).rate, 0.07),
-    ],
-)
-def test_each_control_sets_one_value_and_leaves_the_scheme_it_came_from(
-    name, value, read, expected
-):
-    scheme = load_scheme(EVERY_KIND)
-    spec = scheme_controls(scheme)[name]
-    new = spec.apply(scheme, value)
-    assert read(new) == expected
-    assert spec.read(new) == pytest.approx(value)
-    assert scheme == load_scheme(EVERY_KIND)  # the original is untouched
-
-
-@settings(max_examples=300, deadline=None)
-@given(data=st.data())
-def test_any_value_a_control_allows_gives_a_valid_scheme_that_reads_it_back(data):
-    scheme = load_scheme({**EVERY_KIND, "cap": 2.0, "budget": 1000, "pool": {"budget": 500}})
-    specs = scheme_controls(scheme)
-    name = data.draw(st.sampled_from(sorted(specs)))
-    spec = specs[name]
-    lo, hi = spec.bounds(scheme) if spec.bounds is not None else (spec.min, spec.max)
-    value = data.draw(st.floats(lo, hi).map(lambda v: round(v, 4)).filter(lambda v: lo <= v <= hi))
-    new = spec.apply(scheme, value)  # validated by the scheme itself: raises if invalid
-    assert spec.read(new) == pytest.approx(value, abs=1e-9)
-    # every other control still reads a value (the scheme stays explorable)
-    assert all(math.isfinite(s.read(new)) for s in specs.values())
-
-
-def test_a_weight_rescales_the_other_curve_weights_and_leaves_commissions_alone():
-    scheme = load_scheme(EVERY_KIND)
-    new = scheme_controls(scheme)["components.0.weight"].apply(scheme, 0.7)
-    assert [c.weight for c in new.components] == [0.7, 0.15, 0.15, None, None]
-
-
-def test_role_pay_has_a_scale_for_all_roles_and_a_control_per_role():
-    scheme = load_scheme({**SCORECARD, "on_target_pay": {"rep": 100, "kam": 300}})
-    specs = scheme_controls(scheme)
-    assert [n for n in specs if n.startswith("on_target_pay")] == [
-        "on_target_pay",
-        "on_target_pay.rep",
-        "on_target_pay.kam",
-    ]
-    scaled = specs["on_target_pay"].apply(scheme, 1.5)
-    assert scaled.on_target_pay == {"rep": 150.0, "kam": 450.0}
-    kam = specs["on_target_pay.kam"].apply(scaled, 500)
-    assert kam.on_target_pay == {"rep": 150.0, "kam": 500.0}
-    # the scale reads relative to the starting pay and rescales from where it stands
-    assert specs["on_target_pay"].read(kam) == 1.5
-    # 500 / 1.5 = 333.333…: pay is money, rounded to the cent
-    assert specs["on_target_pay"].apply(kam, 1.0).on_target_pay == {"rep": 100.0, "kam": 333.33}
-
-
-def test_a_pool_gets_a_control_for_its_budget():
-    scheme = load_scheme({**EVERY_KIND, "pool": {"budget": 40000}})
-    spec = scheme_controls(scheme)["pool"]
-    assert (spec.value, spec.min, spec.max, spec.step) == (40000.0, 10000.0, 120000.0, 1000.0)
-    assert spec.apply(scheme, 25000).pool.budget == 25000.0
-
-
-def test_end_points_cannot_cross_their_neighbours():
-    scheme = load_scheme(
-        {**EVERY_KIND, "components": [{**EVERY_KIND["components"][0], "weight": 1.0}]}
-    )
-    specs = scheme_controls(scheme)
-    assert specs["components.0.threshold"].bounds(scheme) == (0.0, 0.99)
-    assert specs["components.0.excellence"].bounds(scheme) == (1.01, 3.0)
-    # a single curve component has its weight fixed at 1: no weight control
-    assert "components.0.weight" not in specs
-
-
-@pytest.mark.parametrize(
-    ("weights", "index", "value", "expected"),
-    [
-        ([0.6, 0.4, None], 0, 0.8, [0.8, 0.2, None]),
-        ([0.5, 0.3, 0.2], 2, 0.5, [0.3125, 0.1875, 0.5]),
-        ([1.0, 0.0, 0.0], 0, 0.5, [0.5, 0.25, 0.25]),
-        ([0.5, 0.5], 1, 1.0, [0.0, 1.0]),
-    ],
-)
-def test_reweight_worked_examples(weights, index, value, expected):
-    assert reweight(weights, index, value) == pytest.approx(expected)
-
-
-def test_reweight_shares_out_in_the_starting_proportions_when_the_others_are_zero():
-    start = [0.5, 0.3, 0.2]
-    assert reweight([1.0, 0.0, 0.0], 0, 0.6, start=start) == [0.6, 0.24, 0.16]  # 0.4 × 3/5, 2/5
-    assert reweight([0.6, 0.3, 0.1], 0, 0.5, start=start) == [0.5, 0.375, 0.125]  # now's 3 : 1
-    assert reweight([1.0, 0.0], 0, 0.5, start=[1.0, 0.0]) == [0.5, 0.5]  # equally: no proportions
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    raw=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=6).filter(lambda w: sum(w) > 0),
-    index=st.integers(0, 5),
-    value=st.floats(0.0, 1.0),
-)
-def test_reweight_keeps_the_sum_at_one_and_the_others_proportions(raw, index, value):
-    total = math.fsum(raw)
-    weights = [w / total for w in raw]
-    index %= len(weights)
-    out = reweight(weights, index, value)
-    assert abs(math.fsum(out) - 1.0) <= 1e-9
-    assert out[index] == value
-    assert all(w >= 0 for w in out)
-    # every scheme built with these weights passes the scheme's own check
-    others = [j for j in range(len(weights)) if j != index]
-    rest = math.fsum(weights[j] for j in others)
-    if rest > 1e-6:
-        for j in others:
-            assert out[j] == pytest.approx((1 - value) * weights[j] / rest, abs=1e-9)
-
-
-# --------------------------------------------------------------------------- the explorer
 @pytest.fixture(scope="module")
 def company():
     return make_demo_company(n_employees=24, months=24)
@@ -444,8 +211,6 @@ def test_saved_scheme_simulates_to_the_same_cost_to_the_cent(ex, company, tmp_pa
 
 
 def test_saved_scheme_gives_the_same_cost_through_kpitools_simulate(ex, company, tmp_path):
-    from kpitools.cli.main import main
-    from kpitools.data import save
 
     ex.controls["components.1.target"].value = 5.0
     ex.controls["on_target_pay"].value = 0.9
@@ -667,7 +432,6 @@ def test_a_commission_only_scheme_with_a_pool_is_explored_like_any_other(company
 
 
 def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
-    from kpitools.data import save
 
     data = save(company.data, tmp_path / "data.csv")
     scheme = load_scheme(SCORECARD).to_yaml(tmp_path / "s.yaml")
@@ -677,146 +441,3 @@ def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
         _direct(company, load_scheme(SCORECARD))["total_cost"], abs=0.005
     )
     assert np.isfinite(ex.metrics["cost_of_sales"])
-
-
-# --------------------------------------------------------------------------- goals
-SALES_GENERATOR = ROOT / "templates" / "designs" / "sales_generator.yaml"
-
-
-@pytest.fixture
-def goals():
-    return GoalExplorer(SALES_GENERATOR)
-
-
-def test_each_assumption_gets_a_control_and_targets_do_not(goals):
-    assert list(goals.controls) == ["avg_price"]
-    ctrl = goals.controls["avg_price"]
-    assert (ctrl.value, ctrl.min, ctrl.max, ctrl.continuous_update) == (10000, 2500, 30000, False)
-
-
-def test_a_lower_price_needs_more_units_than_the_targets_cover(goals):
-    start_checks = goals.checks.to_frame()
-    goals.controls["avg_price"].value = 8000
-    assert goals.cascade.values == {
-        "revenue": 2_000_000.0,
-        "units_sold": 250.0,
-        "avg_price": 8000.0,
-    }
-    row = goals.coverage.set_index("goal").loc["units_sold"]
-    assert (row["goal_value"], row["covered"], row["status"]) == (250.0, 200.0, "short")
-    direct = run_checks(with_assumption(load_design(SALES_GENERATOR), "avg_price", 8000))
-    pd.testing.assert_frame_equal(goals.checks.to_frame(), direct.to_frame())
-    assert goals.checks.errors[0].message == (
-        "Goal 'units_sold' needs 250 but the role targets add up to 200 (sales_department: "
-        "4 × 50): the goal will not be reached even if everyone hits target. Suggestion: raise "
-        "the targets or the headcount, or lower the goal."
-    )
-    assert "coverage: 1 goal(s) short, 0 over" in goals._headline.value
-    assert "<td style='text-align:right;color:#777'>200</td>" in goals._cascade_html.value
-    goals.reset()
-    assert goals.cascade.values["units_sold"] == 200.0
-    assert goals.controls["avg_price"].value == 10000
-    pd.testing.assert_frame_equal(goals.checks.to_frame(), start_checks)
-
-
-def test_the_start_design_is_kept(goals):
-    goals.controls["avg_price"].value = 12500
-    assert goals.design.goal("avg_price").value == 12500
-    assert goals.start_design.goal("avg_price").value == 10000
-    assert repr(goals) == (
-        f"<GoalExplorer 'Sales Generator LLC': 1 assumptions, {goals.checks.counts()}>"
-    )
-
-
-def test_an_assumption_that_contradicts_a_target_is_refused_with_the_reason():
-    design = load_design(
-        {
-            "goals": [
-                {"id": "revenue", "target": 2_000_000, "formula": "units * price"},
-                {"id": "units", "target": 200},
-                {"id": "price", "value": 10_000},
-            ],
-        },
-        library={},
-    )
-    ex = GoalExplorer(design)
-    with pytest.raises(KpitoolsError) as info:
-        cascade(with_assumption(design, "price", 12_000))
-    ex.controls["price"].value = 12_000
-    assert ex.error == str(info.value)
-    assert ex.controls["price"].value == 10_000
-    assert ex.cascade.values["price"] == 10_000
-    assert "That value cannot be used; the control went back." in ex._status.value
-
-
-def test_an_assumption_of_0_or_below_is_refused_with_the_reason_and_the_explorer_recovers(goals):
-    # revenue 2,000,000 = units_sold × avg_price (10,000 RUB): units_sold 200
-    price = goals.controls["avg_price"]
-    price.min = -1000.0  # the slider stops at 2,500; a widened range reaches 0 and below
-    price.value = -500.0
-    assert goals.error == (
-        "avg_price = -500 RUB would make units_sold = -4,000: a goal or target cannot be "
-        "negative.\nSuggestion: set avg_price above 0 (it is 10,000 RUB in the design)."
-    )  # 2,000,000 / -500 = -4,000
-    assert price.value == 10_000.0
-    assert goals.cascade.values == {"revenue": 2e6, "units_sold": 200.0, "avg_price": 10_000.0}
-    price.value = 0.0  # a division by zero in the formula
-    assert goals.error == (
-        f"{SALES_GENERATOR}: line 12 (goals[0].formula): cannot solve revenue = units_sold * "
-        "avg_price for 'units_sold' with revenue = 2,000,000: 'avg_price' is 0, so the product "
-        "is 0 whatever 'units_sold' is.\n"
-        "Suggestion: change the assumptions in the formula or give 'units_sold' a target."
-    )
-    assert price.value == 10_000.0
-    assert "That value cannot be used; the control went back." in goals._status.value
-    price.value = 8_000.0  # back to a usable value: cascade, coverage and checks follow
-    assert goals.error is None
-    assert goals.cascade.values["units_sold"] == 250.0  # 2,000,000 / 8,000
-    moved = with_assumption(load_design(SALES_GENERATOR), "avg_price", 8_000.0)
-    assert goals.cascade.summary.equals(cascade(moved).summary)
-    assert goals.checks == run_checks(moved)
-
-
-# --------------------------------------------------------------------------- notebooks
-def _run_notebook(name: str, out: Path) -> list:
-    import nbformat
-    import papermill as pm
-
-    source = ROOT / "notebooks" / name
-    committed = nbformat.read(source, as_version=4)
-    assert [c for c in committed.cells if c.cell_type == "code" and c.outputs] == []
-    assert sum("parameters" in c.metadata.get("tags", []) for c in committed.cells) == 1
-    pm.execute_notebook(
-        str(source), str(out), kernel_name="python3", cwd=str(source.parent), progress_bar=False
-    )
-    executed = nbformat.read(out, as_version=4)
-    return [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-
-
-def test_the_whatif_notebook_runs_with_its_defaults(tmp_path):
-    from kpitools.whatif import DEFAULT_SCHEME, resolve_template
-
-    outputs = _run_notebook("02_scheme_whatif.ipynb", tmp_path / "02.ipynb")
-    shown = [o for o in outputs if o.output_type == "execute_result"]
-    assert len(shown) == 1
-    assert "application/vnd.jupyter.widget-view+json" in shown[0].data
-    name = load_scheme(resolve_template(DEFAULT_SCHEME)).name
-    assert shown[0].data["text/plain"].startswith(f"<SchemeExplorer {name!r}: ")
-    assert [o for o in outputs if o.output_type == "error"] == []
-
-
-def test_the_goal_design_notebook_runs_with_its_defaults(tmp_path):
-    from kpitools.whatif import resolve_template
-
-    outputs = _run_notebook("01_goal_design.ipynb", tmp_path / "01.ipynb")
-    shown = [o for o in outputs if o.output_type == "execute_result"]
-    # the explorer, then the library's suggestions as a table
-    assert len(shown) == 2
-    assert "application/vnd.jupyter.widget-view+json" in shown[0].data
-    client = load_design(resolve_template("b2b_sales.yaml", "designs")).client
-    assert shown[0].data["text/plain"].startswith(f"<GoalExplorer {client!r}: ")
-    assert "<table" in shown[1].data["text/html"] and "reason" in shown[1].data["text/html"]
-    # goal tree, tornado and weight matrix
-    figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
-    assert len(figures) == 3
-    assert [o for o in outputs if o.output_type == "error"] == []

@@ -22,7 +22,7 @@ import pytest
 
 from kpitools.whatif import WHATIF_NOTEBOOK, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = [

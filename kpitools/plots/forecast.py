@@ -1,0 +1,64 @@
+"""The cost forecast: the simulated total cost per period against the budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+
+from .._util.format import money, number, percent
+from .style import axes_or_new
+
+__all__ = ["plot_cost_forecast"]
+
+
+def plot_cost_forecast(
+    forecast: Any,
+    *,
+    budget: float | None = None,
+    ax: Any = None,
+    color: Any = None,
+    currency: str = "RUB",
+) -> Any:
+    """Histogram of the forecast's total cost per period, with the budget line and p5/p50/p95.
+
+    Parameters
+    ----------
+    forecast : ForecastResult
+        The result of :func:`kpitools.engine.forecast`.
+    budget : float, optional
+        Budget per period; the forecast's own budget by default. No line without one.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when not given.
+    color : optional
+        Bar colour (the scheme's colour).
+    currency : str
+        Shown on the axis label.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> plot_cost_forecast(forecast(data, scheme, n=1000, seed=1))  # doctest: +SKIP
+    """
+    cost = forecast.draws["total_cost"].to_numpy(float)
+    budget = forecast.budget if budget is None else budget
+    ax = axes_or_new(ax)
+    ax.hist(cost, bins=40, color=color, alpha=0.75, label=f"{number(len(cost))} simulated periods")
+    for q, style in ((5, ":"), (50, "--"), (95, ":")):
+        value = float(np.percentile(cost, q))
+        ax.axvline(value, color="0.35", linestyle=style, linewidth=1, label=f"p{q} {money(value)}")
+    title = f"{forecast.scheme_name}: cost of {forecast.period}"
+    if budget is not None:
+        over = float(np.mean(cost > budget))
+        ax.axvline(budget, color="tab:red", linewidth=2, label=f"budget {money(budget)}")
+        title += f" (chance over budget {percent(over)})"
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
+    ax.set_xlabel(f"total cost per period, {currency}")
+    ax.set_ylabel("simulated periods")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize="small")
+    return ax

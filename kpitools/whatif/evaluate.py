@@ -1,0 +1,239 @@
+"""Evaluate a scheme on history, re-running only what a control change needs.
+
+:class:`Evaluator` loads the data once and rolls them up once
+(:func:`kpitools.engine.prepare_base`); a change of targets sets them again
+(:func:`kpitools.engine.set_targets`, a few target settings cached); any other change only
+re-runs the vectorised :func:`kpitools.engine.compute` on the prepared arrays (the fast
+path). Each result is an :class:`Evaluation`: the engine's arrays and metrics, plus the
+per-employee and per-period sums the explorer's figures need.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import load, resolve_library
+from ..engine import compute, metrics_from_arrays, prepare_base, set_targets
+
+__all__ = ["Evaluation", "Evaluator", "Prepared", "targets_key"]
+
+_TARGET_CACHE = 8  # target settings kept: enough to go back and forth
+_PAY_CACHE = 16  # on-target pay settings kept per target setting
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Prepared inputs of one set of targets, with the groupings the views need.
+
+    Attributes
+    ----------
+    inputs : PayoutInputs
+        What :func:`kpitools.engine.set_targets` gave for the targets.
+    employee_code : numpy.ndarray
+        Per row, the index into the evaluator's employee list.
+    period_labels : numpy.ndarray
+        One label per period code.
+    n_employees : int
+        Employees with at least one evaluated row.
+    pay : dict
+        ``repr(on_target_pay)`` → on-target pay per row, for each pay setting seen.
+    """
+
+    inputs: Any
+    employee_code: np.ndarray
+    period_labels: np.ndarray
+    n_employees: int
+    pay: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """One scheme evaluated on the prepared data: arrays, metrics and per-employee totals.
+
+    Attributes
+    ----------
+    scheme : Scheme
+    prepared : Prepared
+    inputs : PayoutInputs
+        The prepared inputs with this scheme's on-target pay.
+    arrays : PayoutArrays
+        Every intermediate of :func:`kpitools.engine.compute`.
+    metrics : pandas.Series
+        Contract §5 metrics.
+    by_employee : numpy.ndarray
+        Total payout per employee of the evaluator's list.
+    evaluated : numpy.ndarray
+        Per employee: evaluated under this scheme.
+    cost_by_period : pandas.Series
+        Total payout per period label.
+    multiple : numpy.ndarray
+        Payout ÷ on-target pay per employee-period.
+    """
+
+    scheme: Any
+    prepared: Prepared
+    inputs: Any
+    arrays: Any
+    metrics: Any
+    by_employee: np.ndarray
+    evaluated: np.ndarray
+    cost_by_period: Any
+    multiple: np.ndarray
+
+
+def targets_key(scheme: Any) -> str:
+    """What :func:`kpitools.engine.set_targets` depends on in a scheme (not the pay).
+
+    Two schemes with the same key get the same targets, rows and skipped periods.
+
+    Examples
+    --------
+    >>> from kpitools.scheme import load_scheme
+    >>> s = load_scheme({"name": "s", "on_target_pay": 1, "components": [
+    ...     {"kpi": "a", "weight": 1, "target": 5, "curve": {"steps": [[1.0, 1.0]]}}]})
+    >>> targets_key(s) == targets_key(s.set("cap", 2.0))
+    True
+    >>> targets_key(s) == targets_key(s.set("components.0.target.value", 6))
+    False
+    """
+    items = [*scheme.components, *scheme.gates, *scheme.modifiers]
+    parts = [
+        [
+            it.kpi,
+            it.target.model_dump(mode="json") if it.target is not None else None,
+            it.direction,
+            it.baseline,
+            getattr(getattr(it, "commission", None), "needs_target", None),
+        ]
+        for it in items
+    ]
+    roles = list(scheme.roles) if getattr(scheme, "roles", None) is not None else None
+    return json.dumps([scheme.period, scheme.revenue_kpi, roles, parts], sort_keys=True)
+
+
+def _keep_at_most(cache: dict, size: int) -> None:
+    """Make room for one more entry: drop the oldest while the cache is full."""
+    while len(cache) >= size:
+        cache.pop(next(iter(cache)))
+
+
+class Evaluator:
+    """Prepare once per set of targets, compute on every change (the fast path).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Historical data (loaded with :func:`kpitools.data.load`).
+    periods : str, optional
+        Periods to evaluate, ``"FROM..TO"``.
+    library : Library, path or False, optional
+        KPI library (:func:`kpitools.data.resolve_library`: None is the shipped one).
+
+    Attributes
+    ----------
+    table : DataFrame
+        The loaded long table.
+    library : Library or None
+        The resolved library.
+    library_arg : Library or False
+        What to pass on as ``library=`` for the same library (False for none: None would
+        mean the shipped one again).
+    employees : pandas.Index
+        Every employee of the data, in order of appearance.
+    """
+
+    def __init__(self, data: Any, *, periods: Any = None, library: Any = None):
+        self.library = resolve_library(library)
+        self.library_arg = self.library if self.library is not None else False
+        self.table = load(data, library=self.library)
+        self.periods = periods
+        self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
+        self._cache: dict[str, Prepared] = {}
+        self._base: Any = None  # the roll-up (PreparedData): kept across target changes
+        self._rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # codes, labels per selection
+
+    def _base_for(self, scheme: Any) -> Any:
+        """The roll-up for a scheme: the one kept, unless the scheme needs another."""
+        if self._base is None or not self._base.fits(scheme):
+            self._base = prepare_base(
+                self.table, scheme, periods=self.periods, library=self.library_arg
+            )
+            self._rows = {}
+        return self._base
+
+    def _groupings(self, inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Employee codes and period labels of the rows (reused for the same selection)."""
+        # The same skipped periods select the same rows of the base: their employee codes
+        # and period labels are reused (no text handled on a target change).
+        rows_key = tuple(inputs.skipped["period"])
+        if rows_key not in self._rows:
+            emp = inputs.keys["employee"].astype(str).to_numpy()
+            labels = (
+                pd.Series(inputs.keys["period"].astype(str).to_numpy())
+                .groupby(inputs.period_code)
+                .first()
+                .to_numpy()
+            )
+            self._rows[rows_key] = (self.employees.get_indexer(emp), labels)
+        return self._rows[rows_key]
+
+    def prepared(self, scheme: Any) -> Prepared:
+        """The prepared inputs of the scheme's targets (cached per :func:`targets_key`)."""
+        key = targets_key(scheme)
+        if key not in self._cache:
+            inputs = set_targets(self._base_for(scheme), scheme)
+            code, labels = self._groupings(inputs)
+            _keep_at_most(self._cache, _TARGET_CACHE)
+            self._cache[key] = Prepared(
+                inputs=inputs,
+                employee_code=code,
+                period_labels=labels,
+                n_employees=int(np.unique(code).size),
+                pay={repr(scheme.on_target_pay): inputs.on_target_pay},
+            )
+        return self._cache[key]
+
+    def _inputs_with_pay(self, prep: Prepared, scheme: Any) -> Any:
+        """The prepared inputs with the scheme's on-target pay per row."""
+        pay = repr(scheme.on_target_pay)
+        if pay not in prep.pay:
+            _keep_at_most(prep.pay, _PAY_CACHE)
+            # The same targets (same key), so only the pay differs from prep.inputs. The
+            # engine exports no per-row pay on its own: set_targets sets the targets again too.
+            prep.pay[pay] = set_targets(self._base_for(scheme), scheme).on_target_pay
+        if prep.pay[pay] is prep.inputs.on_target_pay:
+            return prep.inputs
+        return prep.inputs.replace(on_target_pay=prep.pay[pay])
+
+    def evaluate(self, scheme: Any) -> Evaluation:
+        """Compute a scheme's payouts and metrics on the prepared data.
+
+        Raises
+        ------
+        KpitoolsError
+            What :func:`kpitools.engine.prepare` raises for this data and scheme.
+        """
+        prep = self.prepared(scheme)
+        inputs = self._inputs_with_pay(prep, scheme)
+        arrays = compute(scheme, inputs)
+        size = len(self.employees)
+        n_periods = len(prep.period_labels)
+        cost = np.bincount(inputs.period_code, weights=arrays.payout, minlength=n_periods)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            multiple = arrays.payout / inputs.on_target_pay
+        return Evaluation(
+            scheme=scheme,
+            prepared=prep,
+            inputs=inputs,
+            arrays=arrays,
+            metrics=metrics_from_arrays(scheme, inputs, arrays),
+            by_employee=np.bincount(prep.employee_code, weights=arrays.payout, minlength=size),
+            evaluated=np.bincount(prep.employee_code, minlength=size) > 0,
+            cost_by_period=pd.Series(cost, index=prep.period_labels),
+            multiple=multiple,
+        )

@@ -1,0 +1,34 @@
+"""The cost forecast figure: budget line, quantiles and the chance over budget."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from kpitools.engine import ForecastResult  # noqa: E402
+from kpitools.plots import plot_cost_forecast  # noqa: E402
+
+
+def test_cost_forecast_shows_budget_and_quantiles():
+    draws = pd.DataFrame({"total_cost": np.arange(1.0, 101.0) * 10_000})
+    fc = ForecastResult(
+        scheme_name="Scorecard",
+        period="2027-01",
+        n=100,
+        seed=1,
+        trend=False,
+        budget=800_000.0,
+        draws=draws,
+        employees=10,
+    )
+    ax = plot_cost_forecast(fc)
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["p5 59,500", "p50 505,000", "p95 950,500", "budget 800,000"]
+    assert ax.lines[-1].get_xdata()[0] == 800_000.0
+    assert sum(p.get_height() for p in ax.patches) == 100
+    assert ax.get_title() == "Scorecard: cost of 2027-01 (chance over budget 20%)"
+    assert ax.get_xlabel() == "total cost per period, RUB"
