@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,166 +59,200 @@ def _key_texts(frame: pd.DataFrame, kpi: pd.Series) -> tuple[_Text, _Text, _Text
     return texts[0], texts[1], texts[2], dict(zip(attrs, texts[3:], strict=True))
 
 
-def _validate(
-    raw: _Raw, layout: str, duplicates: str, library: Any
-) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    """Return the clean long table, the layout used and the number of rows kept."""
-    if duplicates not in _DUPLICATES:
-        raise DefinitionError(
-            f"Unknown duplicates option {duplicates!r}; use 'error' or 'sum'."
-            f"{did_you_mean(duplicates, _DUPLICATES)}"
-        )
-    layout = _detect_layout(raw, layout)
-    issues = raw.issues
-    orig = raw.original
-    if layout == "long":
-        _require(raw, _LONG_REQUIRED, "long")
-        frame = raw.frame
-        for c in frame.columns:
-            if c not in CANONICAL_COLUMNS:
-                issues.add_general("ignored_column", orig[c], severity="warning")
-        a_num = _numbers(frame["actual"], raw.decimal_comma)
-        t_num = _numbers(frame["target"], raw.decimal_comma) if "target" in frame.columns else None
-        actual, a_missing = a_num.values, a_num.missing
-        target = t_num.values if t_num is not None else np.full(len(frame), np.nan)
-        rows = _LazyRows(raw)
-        employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
-        if raw.break_check:
-            texts = {"employee": employee, "kpi": kpi, "period": period_text, **attrs}
-            for c in raw.break_check:
-                if texts[c].line_break if c in texts else _has_line_break(frame[c]):
-                    raise _CarefulNeeded(c)
-        actual_col, target_col = orig["actual"], orig.get("target", "target")
-        actual_text = frame["actual"]
-        target_text = frame["target"] if "target" in frame.columns else None
-        a_missing = _some(a_missing)
-        if a_missing is not None:
-            issues.add("missing_actual", actual_col, rows[a_missing])
-        a_bad = _report_numbers(
-            issues, a_num, _formula_mask(raw, "actual"), actual_col, rows, actual_text, "bad_actual"
-        )
-        t_bad = None
-        if t_num is not None:
-            t_bad = _report_numbers(
-                issues,
-                t_num,
-                _formula_mask(raw, "target"),
-                target_col,
-                rows,
-                target_text,
-                "bad_target",
-            )
-        entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
-        _percent_mixed(issues, kpi, entries, rows)
-        _mixed_currencies(issues, kpi, entries, rows)
-        bad_any = _union(a_missing, a_bad, t_bad)
-        a_pct, t_pct = a_num.percent, t_num.percent if t_num is not None else None
-        value_cols = (actual_col, target_col)
-    else:
-        if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
-            raise _CarefulNeeded()
-        melted = _wide_to_long_raw(raw)
-        rows = melted["_row"].to_numpy()
-        employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
-        actual = melted["_actual"].to_numpy(dtype=float)
-        target = melted["_target"].to_numpy(dtype=float)
-        a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
-        t_bad = melted["_target_bad"].to_numpy(dtype=bool)
-        bad_any = _union(_some(a_bad), _some(t_bad))
-        orig = {**orig, "kpi": "kpi"}
-        a_pct = _some(melted["_actual_pct"].to_numpy(dtype=bool))
-        t_pct = _some(melted["_target_pct"].to_numpy(dtype=bool))
-        value_cols = (None, None)
+@dataclass(kw_only=True)
+class _Values:
+    """The long table's columns as read, before the rows with problems are dropped.
 
-    parsed = np.array(
-        [_format_period(_parse_one_period(str(u)), None) for u in period_text.uniques],
-        dtype=object,
+    Masks are ``None`` when no row has the problem: the clean path allocates nothing.
+    """
+
+    rows: Any  # row number of each row as the user sees it
+    employee: _Text
+    kpi: _Text
+    period_text: _Text
+    attrs: dict[str, _Text]
+    actual: np.ndarray
+    target: np.ndarray
+    bad: np.ndarray | None  # rows to drop
+    percent: tuple[np.ndarray | None, np.ndarray | None]  # actual, target written with %
+    value_cols: tuple[str | None, str | None]  # actual, target column (long tables)
+    orig: dict[str, str]  # canonical → the column's name in the file
+    period: _Text | None = None
+
+
+def _long_values(raw: _Raw) -> _Values:
+    """The columns of a long table, with every problem of its numbers noted."""
+    issues, orig, frame = raw.issues, raw.original, raw.frame
+    _require(raw, _LONG_REQUIRED, "long")
+    for c in frame.columns:
+        if c not in CANONICAL_COLUMNS:
+            issues.add_general("ignored_column", orig[c], severity="warning")
+    a_num = _numbers(frame["actual"], raw.decimal_comma)
+    t_num = _numbers(frame["target"], raw.decimal_comma) if "target" in frame.columns else None
+    rows = _LazyRows(raw)
+    employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
+    if raw.break_check:
+        texts = {"employee": employee, "kpi": kpi, "period": period_text, **attrs}
+        for c in raw.break_check:
+            if texts[c].line_break if c in texts else _has_line_break(frame[c]):
+                raise _CarefulNeeded(c)
+    actual_col, target_col = orig["actual"], orig.get("target", "target")
+    a_missing = _some(a_num.missing)
+    if a_missing is not None:
+        issues.add("missing_actual", actual_col, rows[a_missing])
+    a_bad = _report_numbers(
+        issues, a_num, _formula_mask(raw, "actual"), actual_col, rows, frame["actual"], "bad_actual"
     )
-    period = period_text.mapped(parsed)
-    # masks are None when no row has the problem: the clean path allocates nothing
-    p_missing = period_text.missing_rows()
+    t_bad = None
+    if t_num is not None:
+        t_bad = _report_numbers(
+            issues, t_num, _formula_mask(raw, "target"), target_col, rows, frame["target"],
+            "bad_target",
+        )  # fmt: skip
+    entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
+    _percent_mixed(issues, kpi, entries, rows)
+    _mixed_currencies(issues, kpi, entries, rows)
+    return _Values(
+        rows=rows,
+        employee=employee,
+        kpi=kpi,
+        period_text=period_text,
+        attrs=attrs,
+        actual=a_num.values,
+        target=t_num.values if t_num is not None else np.full(len(frame), np.nan),
+        bad=_union(a_missing, a_bad, t_bad),
+        percent=(a_num.percent, t_num.percent if t_num is not None else None),
+        value_cols=(actual_col, target_col),
+        orig=orig,
+    )
+
+
+def _wide_values(raw: _Raw) -> _Values:
+    """The columns of a wide table, melted long (its number problems noted on the way)."""
+    if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
+        raise _CarefulNeeded()
+    melted = _wide_to_long_raw(raw)
+    employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
+    a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
+    t_bad = melted["_target_bad"].to_numpy(dtype=bool)
+    return _Values(
+        rows=melted["_row"].to_numpy(),
+        employee=employee,
+        kpi=kpi,
+        period_text=period_text,
+        attrs=attrs,
+        actual=melted["_actual"].to_numpy(dtype=float),
+        target=melted["_target"].to_numpy(dtype=float),
+        bad=_union(_some(a_bad), _some(t_bad)),
+        percent=(
+            _some(melted["_actual_pct"].to_numpy(dtype=bool)),
+            _some(melted["_target_pct"].to_numpy(dtype=bool)),
+        ),
+        value_cols=(None, None),
+        orig={**raw.original, "kpi": "kpi"},
+    )
+
+
+def _check_keys(v: _Values, issues: Any) -> np.ndarray | None:
+    """Read the periods; note missing or unreadable keys. Returns the rows with a bad key."""
+    pt = v.period_text
+    parsed = np.array(
+        [_format_period(_parse_one_period(str(u)), None) for u in pt.uniques], dtype=object
+    )
+    v.period = period = pt.mapped(parsed)
+    p_missing = pt.missing_rows()
     p_bad = None
-    if period is not period_text and (p_unread := period.missing_rows()) is not None:
+    if period is not pt and (p_unread := period.missing_rows()) is not None:
         p_bad = _some(p_unread if p_missing is None else p_unread & ~p_missing)
-    e_missing = employee.missing_rows()
-    k_missing = kpi.missing_rows()
+    e_missing, k_missing = v.employee.missing_rows(), v.kpi.missing_rows()
     if e_missing is not None:
-        issues.add("missing_employee", orig["employee"], rows[e_missing])
+        issues.add("missing_employee", v.orig["employee"], v.rows[e_missing])
     if k_missing is not None:
-        issues.add("missing_kpi", orig.get("kpi", "kpi"), rows[k_missing])
+        issues.add("missing_kpi", v.orig.get("kpi", "kpi"), v.rows[k_missing])
     if p_missing is not None:
-        issues.add("missing_period", orig["period"], rows[p_missing])
+        issues.add("missing_period", v.orig["period"], v.rows[p_missing])
     if p_bad is not None:
-        issues.add("bad_period", orig["period"], rows[p_bad], period_text.values(p_bad))
+        issues.add("bad_period", v.orig["period"], v.rows[p_bad], pt.values(p_bad))
     key_bad = _union(e_missing, k_missing, p_missing, p_bad)
-    bad_any = _union(bad_any, key_bad)
+    v.bad = _union(v.bad, key_bad)
+    _mixed_periods(v, issues)
+    return key_bad
+
+
+def _mixed_periods(v: _Values, issues: Any) -> None:
+    """Monthly and quarterly rows in one table: a warning pointing at the rarer kind."""
+    period = v.period
     quarterly = np.array(["-Q" in str(u) for u in period.uniques] + [False])
-    if quarterly.any() and not quarterly[:-1].all():
-        is_q = quarterly[period.codes]
-        n_q = int(is_q.sum())
-        n_m = int((~is_q & ~period.missing).sum())
-        if n_q and n_m:  # point at the rarer kind: most likely the odd ones out
-            odd = is_q if n_q <= n_m else ~is_q & ~period.missing
-            issues.add(
-                "mixed_periods",
-                orig["period"],
-                rows[odd],
-                period.values(odd),
-                severity="warning",
-                note=f"({n_m:,} monthly and {n_q:,} quarterly rows)",
-            )
-
-    if library is not None:
-        kpi_codes, kpi_uniques = kpi.codes, kpi.uniques
-        known = np.array([library.get(str(k)) is not None for k in kpi_uniques] + [True])
-        nonneg = np.array(
-            [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in kpi_uniques]
-            + [False]
+    if not quarterly.any() or quarterly[:-1].all():
+        return
+    is_q = quarterly[period.codes]
+    n_q = int(is_q.sum())
+    n_m = int((~is_q & ~period.missing).sum())
+    if n_q and n_m:  # point at the rarer kind: most likely the odd ones out
+        odd = is_q if n_q <= n_m else ~is_q & ~period.missing
+        issues.add(
+            "mixed_periods",
+            v.orig["period"],
+            v.rows[odd],
+            period.values(odd),
+            severity="warning",
+            note=f"({n_m:,} monthly and {n_q:,} quarterly rows)",
         )
-        unknown = ~known[kpi_codes]
-        if unknown.any():
-            names = list(dict.fromkeys(kpi.values(unknown).tolist()))
-            ids = [str(k.id) for k in library] if not hasattr(library, "ids") else library.ids
-            close = {n: difflib.get_close_matches(n, list(ids), n=1) for n in names[:5]}
-            pairs = [f"{n!r} → {c[0]!r}" for n, c in close.items() if c]
-            hints = [f"\n  Did you mean {', '.join(pairs)}?"] if pairs else []
-            issues.add(
-                "unknown_kpi",
-                orig.get("kpi", "kpi") if layout == "long" else None,
-                rows[unknown],
-                kpi.values(unknown),
-                severity="warning",
-                note=" ".join(hints),
-            )
-        percent_unit = np.array(
-            [getattr(library.get(str(k)), "unit", None) == "percent" for k in kpi_uniques] + [False]
-        )
-        if percent_unit.any():
-            for values, written, column, what in (
-                (actual, a_pct, value_cols[0], ""),
-                (target, t_pct, value_cols[1], "target "),
-            ):
-                _whole_percentages(
-                    issues, kpi, percent_unit, (a_pct, t_pct), values, written, column, what, rows
-                )
-        negative = _some(nonneg[kpi_codes] & (actual < 0)) if nonneg.any() else None
-        if negative is not None:
-            col = orig["actual"] if layout == "long" else None
-            issues.add(
-                "negative",
-                col,
-                rows[negative],
-                [
-                    f"{k} = {float(a)!r}"
-                    for k, a in zip(kpi.values(negative), actual[negative], strict=True)
-                ],
-            )
-            bad_any = _union(bad_any, negative)
 
-    # duplicates among rows whose key could be read
+
+def _check_library(v: _Values, issues: Any, library: Any, layout: str) -> None:
+    """Against the KPI library: unknown KPIs, whole percentages, negative values."""
+    kpi = v.kpi
+    known = np.array([library.get(str(k)) is not None for k in kpi.uniques] + [True])
+    unknown = ~known[kpi.codes]
+    if unknown.any():
+        names = list(dict.fromkeys(kpi.values(unknown).tolist()))
+        ids = [str(k.id) for k in library] if not hasattr(library, "ids") else library.ids
+        close = {n: difflib.get_close_matches(n, list(ids), n=1) for n in names[:5]}
+        pairs = [f"{n!r} → {c[0]!r}" for n, c in close.items() if c]
+        hints = [f"\n  Did you mean {', '.join(pairs)}?"] if pairs else []
+        issues.add(
+            "unknown_kpi",
+            v.orig.get("kpi", "kpi") if layout == "long" else None,
+            v.rows[unknown],
+            kpi.values(unknown),
+            severity="warning",
+            note=" ".join(hints),
+        )
+    percent_unit = np.array(
+        [getattr(library.get(str(k)), "unit", None) == "percent" for k in kpi.uniques] + [False]
+    )
+    if percent_unit.any():
+        for values, written, column, what in (
+            (v.actual, v.percent[0], v.value_cols[0], ""),
+            (v.target, v.percent[1], v.value_cols[1], "target "),
+        ):
+            _whole_percentages(
+                issues, kpi, percent_unit, v.percent, values, written, column, what, v.rows
+            )
+    _check_negative(v, issues, library, layout)
+
+
+def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:
+    nonneg = np.array(
+        [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in v.kpi.uniques] + [False]
+    )
+    negative = _some(nonneg[v.kpi.codes] & (v.actual < 0)) if nonneg.any() else None
+    if negative is None:
+        return
+    shown = [
+        f"{k} = {float(a)!r}"
+        for k, a in zip(v.kpi.values(negative), v.actual[negative], strict=True)
+    ]
+    issues.add("negative", v.orig["actual"] if layout == "long" else None, v.rows[negative], shown)
+    v.bad = _union(v.bad, negative)
+
+
+def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
+    """Rows whose employee × period × KPI is given more than once (among readable keys)."""
     ok_key = slice(None) if key_bad is None else ~key_bad
-    space = int(np.prod([len(t.uniques) + 1 for t in (employee, period, kpi)], dtype=float))
-    key = _combine_codes([employee, period, kpi], space)
+    space = int(np.prod([len(t.uniques) + 1 for t in (v.employee, v.period, v.kpi)], dtype=float))
+    key = _combine_codes([v.employee, v.period, v.kpi], space)
     valid_keys = key[ok_key]
     dup = None
     if len(valid_keys) and space < 8 * len(valid_keys) + 1_000_000:
@@ -225,47 +260,79 @@ def _validate(
         seen[valid_keys] = True
         if np.count_nonzero(seen) < len(valid_keys):  # else every key is unique
             counts = np.bincount(valid_keys, minlength=space)
-            dup = np.zeros(len(rows), dtype=bool)
+            dup = np.zeros(len(v.rows), dtype=bool)
             dup[ok_key] = counts[valid_keys] > 1
     elif len(valid_keys):
-        dup = np.zeros(len(rows), dtype=bool)
+        dup = np.zeros(len(v.rows), dtype=bool)
         dup[ok_key] = pd.Series(valid_keys).duplicated(keep=False).to_numpy()
-    dup = None if dup is None else _some(dup)
-    if dup is not None:
-        labels = [
-            f"{e} × {p} × {k}"
-            for e, p, k in zip(
-                employee.values(dup), period.values(dup), kpi.values(dup), strict=True
-            )
-        ]
-        if duplicates == "error":
-            issues.add("duplicate", None, rows[dup], labels)
-            bad_any = _union(bad_any, dup)
-        else:
-            issues.add("summed", None, rows[dup], labels, severity="warning")
+    return None if dup is None else _some(dup)
 
-    keep = None if bad_any is None else ~bad_any
+
+def _check_duplicates(
+    v: _Values, issues: Any, key_bad: np.ndarray | None, duplicates: str
+) -> np.ndarray | None:
+    dup = _duplicated(v, key_bad)
+    if dup is None:
+        return None
+    labels = [
+        f"{e} × {p} × {k}"
+        for e, p, k in zip(
+            v.employee.values(dup), v.period.values(dup), v.kpi.values(dup), strict=True
+        )
+    ]
+    if duplicates == "error":
+        issues.add("duplicate", None, v.rows[dup], labels)
+        v.bad = _union(v.bad, dup)
+    else:
+        issues.add("summed", None, v.rows[dup], labels, severity="warning")
+    return dup
+
+
+def _table(
+    v: _Values, has_target: bool, duplicates: str, dup: np.ndarray | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The rows without problems as the long table, and what it holds."""
+    keep = None if v.bad is None else ~v.bad
     keep_all = keep is None
     columns: dict[str, Any] = {
-        "employee": employee.series(keep),
-        "period": period.series(keep),
-        "kpi": kpi.series(keep),
-        "actual": actual if keep_all else actual[keep],
+        "employee": v.employee.series(keep),
+        "period": v.period.series(keep),
+        "kpi": v.kpi.series(keep),
+        "actual": v.actual if keep_all else v.actual[keep],
     }
-    has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(target).any()
     if has_target:
-        columns["target"] = target if keep_all else target[keep]
-    for a, values in attrs.items():
+        columns["target"] = v.target if keep_all else v.target[keep]
+    for a, values in v.attrs.items():
         columns[a] = values.series(keep)
     table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
     if duplicates == "sum" and dup is not None and (keep_all or dup[keep].any()):
         table = _sum_duplicates(table)
     stats = {
-        "employees": len(employee.present(keep)),
-        "periods": tuple(sorted(period.present(keep))),
-        "kpis": tuple(kpi.present(keep)),
+        "employees": len(v.employee.present(keep)),
+        "periods": tuple(sorted(v.period.present(keep))),
+        "kpis": tuple(v.kpi.present(keep)),
     }
-    return table.reset_index(drop=True), layout, stats
+    return table.reset_index(drop=True), stats
+
+
+def _validate(
+    raw: _Raw, layout: str, duplicates: str, library: Any
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """Return the clean long table, the layout used and what it holds."""
+    if duplicates not in _DUPLICATES:
+        raise DefinitionError(
+            f"Unknown duplicates option {duplicates!r}; use 'error' or 'sum'."
+            f"{did_you_mean(duplicates, _DUPLICATES)}"
+        )
+    layout = _detect_layout(raw, layout)
+    v = _long_values(raw) if layout == "long" else _wide_values(raw)
+    key_bad = _check_keys(v, raw.issues)
+    if library is not None:
+        _check_library(v, raw.issues, library, layout)
+    dup = _check_duplicates(v, raw.issues, key_bad, duplicates)
+    has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(v.target).any()
+    table, stats = _table(v, has_target, duplicates, dup)
+    return table, layout, stats
 
 
 def _combine_codes(columns: Sequence[_Text], space: float = np.inf) -> np.ndarray:
