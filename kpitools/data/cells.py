@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["parse_periods"]
 
@@ -94,7 +96,6 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 def _arrow_chunks(values: pd.Series) -> list:
     """The arrow chunks behind an arrow-backed text column (no copy)."""
-    import pyarrow as pa
 
     arr = values.array.__arrow_array__()
     return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
@@ -109,8 +110,6 @@ def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of an arrow-backed text column: int32 codes (-1 = missing), no
     int64 copies; unique values in order of first appearance.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
     # the chunks share one growing dictionary; joined in arrow's pool, which reuses memory
@@ -125,8 +124,6 @@ def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _arrow_unique(values: pd.Series) -> np.ndarray:
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     uniques = pc.unique(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
     return np.asarray(uniques.drop_null().to_pylist(), dtype=object)

@@ -1,4 +1,4 @@
-"""Number cells as spreadsheets export them (signs, codes, separators, percentages), and what each column's reading is reported as."""
+"""Number cells as spreadsheets export them (signs, codes, separators, percentages)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cells import _as_text, _str_mapper, _Text
 from .quality import _Issues, _show_many
@@ -112,8 +114,6 @@ def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
     """The named groups of ``pattern`` in every cell ("" where a group or the match is
     absent); arrow's RE2 engine, not a Python loop over the cells.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     flags = "(?i)" if pattern.flags & re.IGNORECASE else ""
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
@@ -129,8 +129,6 @@ def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
 
 def _show_floats(values: np.ndarray) -> pd.Series:
     """Floats as text for messages, vectorised: whole numbers without ``.0``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     whole = np.isfinite(values) & (np.abs(values) < 2**53) & (values == np.round(values))
     as_int = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.string())
@@ -145,8 +143,6 @@ _PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 def _to_float(text: pd.Series) -> np.ndarray:
     """Normalised number text -> floats; anything else -> NaN (arrow, whole column)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
     plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
@@ -174,9 +170,6 @@ def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
     text = values if is_text else _as_text(values)
     missing = text.isna().to_numpy()
     try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         out = pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
         bad = (~np.isfinite(out)) & ~missing
         if not bad.any():

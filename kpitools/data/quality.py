@@ -1,4 +1,4 @@
-"""Problems found while reading data, collected with their rows (never only the first), and the data quality report."""
+"""Problems found while reading data, each with its rows, and the data quality report."""
 
 from __future__ import annotations
 

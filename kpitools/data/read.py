@@ -1,9 +1,10 @@
-"""Reading a source into a raw table: sniffing the file, CSV (a fast and a careful reader), Parquet and DataFrames."""
+"""Reading a source into a raw table: sniffing, CSV (a fast and a careful reader), Parquet."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import mmap
 import os
 import re
 import warnings
@@ -13,6 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from ..errors import DataValidationError, DefinitionError
 from .cells import _has_line_break, _is_arrow_text, _str_mapper
@@ -209,17 +213,7 @@ def _read_csv_fast(
         return None  # blank lines before the header
     original = _check_names(header, name)
     columns = list(original)
-    wanted = set(numeric(columns))
-    # pandas would read ids such as 007 as numbers: such columns are read as text (slower)
-    sample = list(csv.reader(head.splitlines()[skip + 1 : skip + 200], delimiter=delimiter))
-    # numbers are inferred, not forced to float64: forcing turns a block of True/False
-    # into 1/0, inferring makes it a bool or mixed column, which is refused below
-    dtype: dict[str, str] = {}
-    for j, c in enumerate(columns):
-        if c in _TEXT_COLUMNS:
-            cells = [r[j] for r in sample if len(r) > j and r[j].strip()]
-            if not cells or any(_NUMBER_LIKE.match(v) for v in cells):
-                dtype[c] = "str"
+    dtype = _text_dtypes(head, skip, delimiter, columns)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -241,32 +235,55 @@ def _read_csv_fast(
             )
     except Exception:  # noqa: BLE001 - whatever went wrong, the careful reader says it well
         return None
-    if caught:  # e.g. a first row with a field too many (pandas drops it with a warning)
-        return None
-    break_check: list[str] = []
-    if len(frame) == 0:
+    if caught or len(frame) == 0:  # e.g. a first row with a field too many (a warning)
         return None
     if frame[columns[-1]].isna().any() and not _empty_last_cells(path, frame, skip, delimiter):
         return None  # a short row is padded with NaN: only the careful reader tells it apart
+    break_check = _fast_columns(frame, columns, set(numeric(columns)))
+    if break_check is None:
+        return None
+    raw = _finish(
+        frame, 2 + skip, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
+    )
+    raw.break_check = tuple(break_check)
+    return raw
+
+
+def _text_dtypes(head: str, skip: int, delimiter: str, columns: list[str]) -> dict[str, str]:
+    """Id columns pandas would read as numbers (``007``): read them as text (slower)."""
+    sample = list(csv.reader(head.splitlines()[skip + 1 : skip + 200], delimiter=delimiter))
+    # numbers are inferred, not forced to float64: forcing turns a block of True/False
+    # into 1/0, inferring makes it a bool or mixed column, which is refused later
+    dtype: dict[str, str] = {}
+    for j, c in enumerate(columns):
+        if c in _TEXT_COLUMNS:
+            cells = [r[j] for r in sample if len(r) > j and r[j].strip()]
+            if not cells or any(_NUMBER_LIKE.match(v) for v in cells):
+                dtype[c] = "str"
+    return dtype
+
+
+def _fast_columns(frame: pd.DataFrame, columns: list[str], wanted: set[str]) -> list[str] | None:
+    """The text columns to check for line breaks later, or None when the careful reader
+    must read the file: text, True/False or infinities in a number column, a quoted line
+    break, an id read as a number.
+    """
+    break_check: list[str] = []
     for c in columns:
         values = frame[c]
         if c in wanted:
             if values.dtype.kind in "iu":  # whole numbers: exact, as the careful reader
                 frame[c] = values = values.astype(np.float64)
             if values.dtype != np.float64 or np.isinf(values.to_numpy()).any():
-                return None  # text, True/False, infinities
+                return None
         elif _is_arrow_text(values):
             if c in _TEXT_COLUMNS:
                 break_check.append(c)  # checked on its few unique values, if long
             elif _has_line_break(values):
-                return None  # a quoted line break: one record over two lines
+                return None
         elif c in _TEXT_COLUMNS or values.dtype == object:
-            return None  # an id read as a number, or mixed types
-    raw = _finish(
-        frame, 2 + skip, name, "csv", decimal_comma=delimiter != ",", original=original, blank=False
-    )
-    raw.break_check = tuple(break_check)
-    return raw
+            return None
+    return break_check
 
 
 def _empty_last_cells(path: Path, frame: pd.DataFrame, skip: int, delimiter: str) -> bool:
@@ -283,8 +300,6 @@ def _empty_last_cells(path: Path, frame: pd.DataFrame, skip: int, delimiter: str
     rows = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
     if frame.iloc[:, -2].isna().to_numpy()[rows].any():
         return False
-    import mmap
-
     with open(path, "rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             return False
@@ -309,75 +324,84 @@ def _empty_last_cells(path: Path, frame: pd.DataFrame, skip: int, delimiter: str
         mapped.close()
 
 
-def _read_csv_careful(
+def _arrow_attempt(
+    path: Path,
+    name: str,
+    numeric: Callable | None,
+    encoding: str,
+    head: str,
+    as_float: bool,
+    use_threads: bool,
+) -> tuple:
+    """One read with arrow's CSV parser; bad rows are set aside with their line number."""
+    delimiter, header, skip = _sniff_header(head, name)
+    original = _check_names(header, name)
+    wanted = set(numeric(list(original))) if numeric is not None else set()
+    # id columns as dictionaries: codes and unique values come free from the parser
+    as_dict = pa.dictionary(pa.int32(), pa.large_string())
+    types = {
+        raw: pa.float64()
+        if as_float and norm in wanted
+        else as_dict
+        if numeric is not None and norm in _TEXT_COLUMNS
+        else pa.large_string()
+        for norm, raw in zip(original, header, strict=False)
+    }
+    bad: list = []
+
+    def handler(row) -> str:
+        bad.append(row)
+        return "skip"
+
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(
+            encoding="utf8" if encoding == "utf-8" else encoding,
+            use_threads=use_threads,
+            skip_rows=skip,
+        ),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=True,
+            null_values=[""],
+            decimal_point="," if delimiter != "," else ".",
+        ),
+    )
+    return table, bad, delimiter, header, original, wanted, skip
+
+
+def _arrow_read(path: Path, name: str, numeric: Callable | None, encoding: str, head: str) -> tuple:
+    """Numbers parsed by arrow; any bad number cell sends us to read them as text."""
+    as_float = True
+    try:
+        out = _arrow_attempt(path, name, numeric, encoding, head, as_float, True)
+    except pa.ArrowInvalid as err:
+        if "conversion error" not in str(err):
+            raise
+        as_float = False
+        out = _arrow_attempt(path, name, numeric, encoding, head, as_float, True)
+    if out[1] and any(b.number is None for b in out[1]):  # only serial reads know lines
+        out = _arrow_attempt(path, name, numeric, encoding, head, as_float, False)
+    return out
+
+
+def _arrow_read_any_encoding(
     path: Path, name: str, numeric: Callable | None, encoding: str, head: str
-) -> _Raw:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-
-    def attempt(encoding: str, head: str, as_float: bool, use_threads: bool):
-        delimiter, header, skip = _sniff_header(head, name)
-        original = _check_names(header, name)
-        wanted = set(numeric(list(original))) if numeric is not None else set()
-        # id columns as dictionaries: codes and unique values come free from the parser
-        as_dict = pa.dictionary(pa.int32(), pa.large_string())
-        types = {
-            raw: pa.float64()
-            if as_float and norm in wanted
-            else as_dict
-            if numeric is not None and norm in _TEXT_COLUMNS
-            else pa.large_string()
-            for norm, raw in zip(original, header, strict=False)
-        }
-        bad: list = []
-
-        def handler(row) -> str:
-            bad.append(row)
-            return "skip"
-
-        table = pcsv.read_csv(
-            path,
-            read_options=pcsv.ReadOptions(
-                encoding="utf8" if encoding == "utf-8" else encoding,
-                use_threads=use_threads,
-                skip_rows=skip,
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=types,
-                strings_can_be_null=True,
-                null_values=[""],
-                decimal_point="," if delimiter != "," else ".",
-            ),
-        )
-        return table, bad, delimiter, header, original, wanted, skip
-
-    def read(encoding: str, head: str):
-        as_float = True
-        try:  # numbers parsed by arrow; any bad cell sends us to the careful path
-            out = attempt(encoding, head, as_float, True)
-        except pa.ArrowInvalid as err:
-            if "conversion error" not in str(err):
-                raise
-            as_float = False
-            out = attempt(encoding, head, as_float, True)
-        if out[1] and any(b.number is None for b in out[1]):  # only serial reads know lines
-            out = attempt(encoding, head, as_float, False)
-        return out
-
+) -> tuple:
+    """:func:`_arrow_read`, again as cp1251 when UTF-8 fails after the first 64 KB."""
     try:
         try:
-            table, bad, delimiter, header, original, wanted, skip = read(encoding, head)
+            return _arrow_read(path, name, numeric, encoding, head)
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
             if encoding != "utf-8" or not ("UTF8" in str(err) or isinstance(err, UnicodeError)):
                 raise
             encoding = "cp1251"  # invalid UTF-8 after the first 64 KB
             with open(path, "rb") as fh:
                 head = _decode_head(fh.read(65536), encoding, name)
-            table, bad, delimiter, header, original, wanted, skip = read(encoding, head)
+            return _arrow_read(path, name, numeric, encoding, head)
     except UnicodeDecodeError as err:
         raise _neither(path, name, err) from err
     except pa.ArrowInvalid as err:
@@ -388,18 +412,26 @@ def _read_csv_careful(
             f"{name}: cannot parse the CSV: {err}.\n"
             "Suggestion: check quoting and that every line has the same number of fields.",
         ) from err
+
+
+def _read_csv_careful(
+    path: Path, name: str, numeric: Callable | None, encoding: str, head: str
+) -> _Raw:
+    """Arrow's parser, which knows every line number: each problem is reported with its row."""
+    table, bad, delimiter, header, original, wanted, skip = _arrow_read_any_encoding(
+        path, name, numeric, encoding, head
+    )
     issues = _Issues(name)
     n_total = table.num_rows + len(bad)
     rows = np.arange(2 + skip, n_total + 2 + skip, dtype=np.int64)
     if bad:
         bad_lines = np.array(sorted(b.number for b in bad), dtype=np.int64)
         rows = np.setdiff1d(rows, bad_lines, assume_unique=True)
-        n_cols = len(header)
         issues.add(
             "bad_row",
             None,
             [b.number for b in bad],
-            [f"{b.actual_columns} of {n_cols} fields: {b.text[:60]}" for b in bad],
+            [f"{b.actual_columns} of {len(header)} fields: {b.text[:60]}" for b in bad],
         )
     table = table.rename_columns(list(original)).unify_dictionaries()
     for col in wanted & set(table.column_names):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,9 +22,8 @@ __all__ = []
 def _read_xlsx(
     path: Path, name: str, sheet: str | int | None, numeric: Callable | None = None
 ) -> _Raw:
-    import zipfile
 
-    import openpyxl
+    import openpyxl  # only for XLSX files: loads when one is read
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -151,7 +151,7 @@ def _uncalculated_formulas(
     empty = [(i, j) for j in cols for i in filled if body[i][j] is None]
     if not empty:
         return {}
-    import openpyxl
+    import openpyxl  # only for XLSX files: loads when one is read
 
     first, last = min(i for i, _ in empty), max(i for i, _ in empty)
     left, right = min(cols), max(cols)

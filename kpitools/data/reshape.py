@@ -154,7 +154,7 @@ def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:
-    import openpyxl
+    import openpyxl  # only for XLSX files: loads when one is written
     from openpyxl.cell import WriteOnlyCell
 
     wb = openpyxl.Workbook(write_only=True)

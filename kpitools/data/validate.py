@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
