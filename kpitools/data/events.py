@@ -225,102 +225,143 @@ def run_aggregation(
     specs = parse_measures(measures)
     attrs = _parse_attrs(attributes)
     raw = _read(events, sheet=sheet)
-    issues = raw.issues
     emp_col, date_col = _resolve_columns(raw, employee, date, specs, attrs)
     cols = _Columns(raw)
-    rows = raw.rows
-    emp = cols.text(emp_col)
-    period, d_missing = _periods(raw.frame[date_col], freq)
-    e_missing = emp.isna().to_numpy()
-    d_bad = period.isna().to_numpy() & ~d_missing
-    if e_missing.any():
-        issues.add("missing_employee", raw.original[emp_col], rows[e_missing])
-    if d_missing.any():
-        issues.add("missing_date", raw.original[date_col], rows[d_missing], severity="warning")
-    if d_bad.any():
-        issues.add("bad_date", raw.original[date_col], rows[d_bad], raw.frame[date_col][d_bad])
-    valid = ~(e_missing | d_missing | d_bad)
-
-    # the grid: every period from each employee's first to last event
-    keys = pd.DataFrame({"employee": emp[valid].to_numpy(), "_p": None})
-    pidx = np.full(len(rows), -1, dtype=np.int64)
-    if valid.any():
-        pidx[valid] = _period_index(period[valid], freq)
-    keys["_p"] = pidx[valid]
-    span = keys.groupby("employee", sort=True)["_p"].agg(["min", "max"])
-    lengths = (span["max"] - span["min"] + 1).to_numpy()
-    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    grid_p = np.repeat(span["min"].to_numpy(), lengths) + (np.arange(lengths.sum()) - starts)
-    grid = pd.MultiIndex.from_arrays(
-        [np.repeat(span.index.to_numpy(), lengths), grid_p], names=["employee", "_p"]
-    )
-
-    values: dict[str, pd.Series] = {}
-    for spec in specs:
-        if not isinstance(spec, Aggregate):
-            continue
-        mask = valid.copy()
-        for cond in spec.where:
-            mask &= _condition_mask(cond, cols, spec, raw)
-        if spec.func in ("sum", "mean"):
-            assert spec.column is not None
-            numbers, missing, bad = cols.numbers(spec.column)
-            read = cols.read(spec.column)
-            col_name = raw.original[spec.column]
-            excel = read.excel if read.excel is not None else np.zeros(len(rows), dtype=bool)
-            text = cols.text(spec.column)
-            note = f"(in measure {spec.name!r})"
-            formula = _formula_mask(raw, spec.column)  # XLSX formulas never calculated
-            if formula is not None:
-                cols.report(issues, "formula", spec.column, formula & mask, text, note)
-                bad = bad & ~formula
-            cols.report(issues, "bad_number", spec.column, bad & ~excel & mask, text, note)
-            cols.report(issues, "excel_error", spec.column, excel & mask, text, note)
-            cols.report(issues, "missing_number", spec.column, missing & mask, None, note)
-            if read.converted is not None and spec.column not in cols.reported:
-                cols.reported.add(spec.column)  # once per column, whichever measures use it
-                issues.add(
-                    "converted", col_name, rows[read.converted], read.shown, severity="warning"
-                )
-            series = pd.Series(numbers[mask])
-        elif spec.func == "nunique":
-            assert spec.column is not None
-            series = pd.Series(cols.text(spec.column)[mask].to_numpy())
-        else:
-            present = (
-                np.ones(len(rows), dtype=bool)
-                if spec.column is None
-                else cols.text(spec.column).notna().to_numpy()
-            )
-            series = pd.Series(present[mask].astype(float))
-        group = [emp[mask].to_numpy(), pidx[mask]]
-        grouped = series.groupby(group, sort=False)
-        if spec.func == "count":
-            result = grouped.sum()
-        elif spec.func == "sum":
-            # summing binary floats leaves noise (474112.16000000003): money and counts
-            # never need more than 10 decimals
-            result = grouped.sum(min_count=0).round(10)
-        elif spec.func == "mean":
-            result = grouped.mean().round(10)
-        else:
-            result = grouped.nunique().astype(float)
-        result.index.names = ["employee", "_p"]
-        fill = np.nan if spec.func == "mean" else 0.0
-        values[spec.name] = result.reindex(grid, fill_value=fill).astype(float)
-
-    if issues.n_errors:
-        raise issues.error(issues.headline("aggregated"))
+    keys = _EventKeys(raw, cols, emp_col, date_col, freq)
+    values = {
+        spec.name: _aggregate(spec, cols, raw, keys)
+        for spec in specs
+        if isinstance(spec, Aggregate)
+    }
+    if raw.issues.n_errors:
+        raise raw.issues.error(raw.issues.headline("aggregated"))
     for spec in specs:
         if isinstance(spec, Ratio):
-            env = {name: values[name] for name in spec.expr.names}
-            result = spec.expr.evaluate(env, on_zero_division="nan")
-            if np.ndim(result) == 0:
-                result = pd.Series(float(result), index=grid)
-            result = pd.Series(result, index=grid, dtype=float)
-            result[~np.isfinite(result.to_numpy())] = np.nan
-            values[spec.name] = result
+            values[spec.name] = _ratio(spec, values, keys.grid)
+    out = _long_rows(specs, values, keys.grid, freq, raw.issues)
+    for name, col in attrs:
+        out[name] = _attribute(
+            cols.text(col), keys.emp, keys.pidx, keys.valid, out, raw.issues, name, col
+        )
+    out = out.drop(columns=["_p", "_k"]).reset_index(drop=True)
+    for c in ("employee", "period", "kpi", *(n for n, _ in attrs)):
+        out[c] = out[c].astype("str")
+    return out, raw.issues
 
+
+class _EventKeys:
+    """Each event's employee and period, which events count, and the employee × period grid.
+
+    The grid holds every period from each employee's first to last event, so that a
+    period without events is a 0 (or absent, for means and ratios), not a gap.
+    """
+
+    def __init__(self, raw: Any, cols: _Columns, emp_col: str, date_col: str, freq: str):
+        issues, rows = raw.issues, raw.rows
+        self.emp = emp = cols.text(emp_col)
+        period, d_missing = _periods(raw.frame[date_col], freq)
+        e_missing = emp.isna().to_numpy()
+        d_bad = period.isna().to_numpy() & ~d_missing
+        if e_missing.any():
+            issues.add("missing_employee", raw.original[emp_col], rows[e_missing])
+        if d_missing.any():
+            issues.add("missing_date", raw.original[date_col], rows[d_missing], severity="warning")
+        if d_bad.any():
+            issues.add("bad_date", raw.original[date_col], rows[d_bad], raw.frame[date_col][d_bad])
+        self.valid = valid = ~(e_missing | d_missing | d_bad)
+        self.pidx = np.full(len(rows), -1, dtype=np.int64)
+        if valid.any():
+            self.pidx[valid] = _period_index(period[valid], freq)
+        keys = pd.DataFrame({"employee": emp[valid].to_numpy(), "_p": self.pidx[valid]})
+        span = keys.groupby("employee", sort=True)["_p"].agg(["min", "max"])
+        lengths = (span["max"] - span["min"] + 1).to_numpy()
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        grid_p = np.repeat(span["min"].to_numpy(), lengths) + (np.arange(lengths.sum()) - starts)
+        self.grid = pd.MultiIndex.from_arrays(
+            [np.repeat(span.index.to_numpy(), lengths), grid_p], names=["employee", "_p"]
+        )
+
+
+def _numbers_of(spec: Aggregate, cols: _Columns, raw: Any, mask: np.ndarray) -> np.ndarray:
+    """The numbers a sum or mean adds up, each problem cell reported once with its row."""
+    assert spec.column is not None
+    issues, rows = raw.issues, raw.rows
+    numbers, missing, bad = cols.numbers(spec.column)
+    read = cols.read(spec.column)
+    excel = read.excel if read.excel is not None else np.zeros(len(rows), dtype=bool)
+    text = cols.text(spec.column)
+    note = f"(in measure {spec.name!r})"
+    formula = _formula_mask(raw, spec.column)  # XLSX formulas never calculated
+    if formula is not None:
+        cols.report(issues, "formula", spec.column, formula & mask, text, note)
+        bad = bad & ~formula
+    cols.report(issues, "bad_number", spec.column, bad & ~excel & mask, text, note)
+    cols.report(issues, "excel_error", spec.column, excel & mask, text, note)
+    cols.report(issues, "missing_number", spec.column, missing & mask, None, note)
+    if read.converted is not None and spec.column not in cols.reported:
+        cols.reported.add(spec.column)  # once per column, whichever measures use it
+        issues.add(
+            "converted",
+            raw.original[spec.column],
+            rows[read.converted],
+            read.shown,
+            severity="warning",
+        )
+    return numbers[mask]
+
+
+def _aggregate(spec: Aggregate, cols: _Columns, raw: Any, keys: _EventKeys) -> pd.Series:
+    """One aggregate measure over the employee × period grid."""
+    mask = keys.valid.copy()
+    for cond in spec.where:
+        mask &= _condition_mask(cond, cols, spec, raw)
+    if spec.func in ("sum", "mean"):
+        series = pd.Series(_numbers_of(spec, cols, raw, mask))
+    elif spec.func == "nunique":
+        assert spec.column is not None
+        series = pd.Series(cols.text(spec.column)[mask].to_numpy())
+    else:
+        present = (
+            np.ones(len(raw.rows), dtype=bool)
+            if spec.column is None
+            else cols.text(spec.column).notna().to_numpy()
+        )
+        series = pd.Series(present[mask].astype(float))
+    grouped = series.groupby([keys.emp[mask].to_numpy(), keys.pidx[mask]], sort=False)
+    if spec.func == "count":
+        result = grouped.sum()
+    elif spec.func == "sum":
+        # summing binary floats leaves noise (474112.16000000003): money and counts
+        # never need more than 10 decimals
+        result = grouped.sum(min_count=0).round(10)
+    elif spec.func == "mean":
+        result = grouped.mean().round(10)
+    else:
+        result = grouped.nunique().astype(float)
+    result.index.names = ["employee", "_p"]
+    fill = np.nan if spec.func == "mean" else 0.0
+    return result.reindex(keys.grid, fill_value=fill).astype(float)
+
+
+def _ratio(spec: Ratio, values: Mapping[str, pd.Series], grid: pd.MultiIndex) -> pd.Series:
+    """A ratio of measures; a 0/0 (or x/0) is no value, never an infinity."""
+    env = {name: values[name] for name in spec.expr.names}
+    result = spec.expr.evaluate(env, on_zero_division="nan")
+    if np.ndim(result) == 0:
+        result = pd.Series(float(result), index=grid)
+    result = pd.Series(result, index=grid, dtype=float)
+    result[~np.isfinite(result.to_numpy())] = np.nan
+    return result
+
+
+def _long_rows(
+    specs: Sequence[Aggregate | Ratio],
+    values: Mapping[str, pd.Series],
+    grid: pd.MultiIndex,
+    freq: str,
+    issues: Any,
+) -> pd.DataFrame:
+    """The measures as long rows, ordered by employee, period and measure."""
     parts = []
     grid_frame = grid.to_frame(index=False)
     period_text = _period_text(grid_frame["_p"].to_numpy(), freq)
@@ -349,13 +390,7 @@ def run_aggregation(
                 }
             )
         )
-    out = pd.concat(parts, ignore_index=True).sort_values(["employee", "_p", "_k"], kind="stable")
-    for name, col in attrs:
-        out[name] = _attribute(cols.text(col), emp, pidx, valid, out, issues, name, col)
-    out = out.drop(columns=["_p", "_k"]).reset_index(drop=True)
-    for c in ("employee", "period", "kpi", *(n for n, _ in attrs)):
-        out[c] = out[c].astype("str")
-    return out, issues
+    return pd.concat(parts, ignore_index=True).sort_values(["employee", "_p", "_k"], kind="stable")
 
 
 def _attribute(
