@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -123,9 +124,8 @@ def _numeric_hint(layout: str) -> Callable[[list[str]], list[str]]:
     return hint
 
 
-def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
-    """Melt a wide raw table: columns employee, period, kpi, actual, target, attrs, _row."""
-    _require(raw, _WIDE_REQUIRED, "wide")
+def _wide_columns(raw: _Raw) -> tuple[list[str], dict[str, str], list[str]]:
+    """The attribute columns, ``target_<kpi>`` columns by KPI, and KPI columns of a wide table."""
     frame, issues = raw.frame, raw.issues
     attrs = [a for a in ATTRIBUTES if a in frame.columns]
     targets = {c[len("target_") :]: c for c in frame.columns if c.startswith("target_")}
@@ -144,9 +144,15 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
                 severity="warning",
                 note="(a wide table has one column per KPI; pass layout='long' for a long one)",
             )
+    return attrs, targets, kpis
+
+
+def _kpi_numbers(raw: _Raw, kpis: list[str], targets: dict[str, str]) -> dict[str, _Numbers]:
+    """Each KPI column's numbers; a column without any is not a KPI (a warning)."""
+    issues = raw.issues
     numbers: dict[str, _Numbers] = {}
     for c in kpis:
-        num = _read_numbers(frame[c], decimal_comma=raw.decimal_comma)
+        num = _read_numbers(raw.frame[c], decimal_comma=raw.decimal_comma)
         usable = ~num.missing & ~num.bad
         if num.bad.any() and not usable.any() and c not in raw.formulas:
             issues.add_general("not_numeric_column", raw.original[c], severity="warning")
@@ -164,60 +170,72 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
             "employee, period, kpi, actual.\n"
             "Suggestion: add the KPI columns, or rename the columns of a long table.",
         )
-    n = len(frame)
-    parts = []
-    for k, (c, num) in enumerate(numbers.items()):
-        values, missing = num.values, num.missing
-        if missing.any():
-            issues.add("empty_cell", raw.original[c], raw.rows[missing], severity="warning")
-        keep = ~missing
-        bad = _report_numbers(
-            issues, num, _formula_mask(raw, c), raw.original[c], raw.rows, frame[c], "bad_actual"
-        )
-        bad = np.zeros(n, dtype=bool) if bad is None else bad
-        entries = [(num, raw.original[c])]
-        if c in targets:
-            t_num = _read_numbers(frame[targets[c]], decimal_comma=raw.decimal_comma)
-            t_col = raw.original[targets[c]]
-            t_values = t_num.values
-            t_bad = _report_numbers(
-                issues,
-                t_num,
-                _formula_mask(raw, targets[c]),
-                t_col,
-                raw.rows,
-                frame[targets[c]],
-                "bad_target",
-            )
-            t_bad = np.zeros(n, dtype=bool) if t_bad is None else t_bad
-            t_pct = _mask(t_num.percent, n)
-            entries.append((t_num, t_col))
-        else:
-            t_values = np.full(n, np.nan)
-            t_bad = t_pct = np.zeros(n, dtype=bool)
-        _percent_mixed(issues, None, entries, raw.rows)
-        _mixed_currencies(issues, None, entries, raw.rows)
-        idx = np.flatnonzero(keep)
-        part = pd.DataFrame(
-            {
-                "_pos": idx,
-                "_k": k,
-                "kpi": c,
-                "_actual": values[idx],
-                "_actual_bad": bad[idx],
-                "_actual_pct": _mask(num.percent, n)[idx],
-                "_target_pct": t_pct[idx],
-                "_actual_text": frame[c].to_numpy(dtype=object)[idx],
-                "_actual_col": raw.original[c],
-                "_target": t_values[idx],
-                "_target_bad": t_bad[idx],
-                "_target_text": (
-                    frame[targets[c]].to_numpy(dtype=object)[idx] if c in targets else None
-                ),
-                "_target_col": raw.original.get(targets.get(c, ""), "target"),
-            }
-        )
-        parts.append(part)
+    return numbers
+
+
+def _target_of(raw: _Raw, tcol: str | None, n: int) -> tuple[Any, np.ndarray, np.ndarray, Any]:
+    """A KPI's target column read (values, bad, written with %, numbers), or no target."""
+    if tcol is None:
+        nothing = np.zeros(n, dtype=bool)
+        return np.full(n, np.nan), nothing, nothing, None
+    t_num = _read_numbers(raw.frame[tcol], decimal_comma=raw.decimal_comma)
+    t_bad = _report_numbers(
+        raw.issues,
+        t_num,
+        _formula_mask(raw, tcol),
+        raw.original[tcol],
+        raw.rows,
+        raw.frame[tcol],
+        "bad_target",
+    )
+    t_bad = np.zeros(n, dtype=bool) if t_bad is None else t_bad
+    return t_num.values, t_bad, _mask(t_num.percent, n), t_num
+
+
+def _melt_one(raw: _Raw, k: int, c: str, num: _Numbers, tcol: str | None) -> pd.DataFrame:
+    """The rows of one KPI column (empty cells are no row: a warning)."""
+    frame, issues, n = raw.frame, raw.issues, len(raw.frame)
+    if num.missing.any():
+        issues.add("empty_cell", raw.original[c], raw.rows[num.missing], severity="warning")
+    bad = _report_numbers(
+        issues, num, _formula_mask(raw, c), raw.original[c], raw.rows, frame[c], "bad_actual"
+    )
+    bad = np.zeros(n, dtype=bool) if bad is None else bad
+    t_values, t_bad, t_pct, t_num = _target_of(raw, tcol, n)
+    entries = [(num, raw.original[c])]
+    if t_num is not None:
+        entries.append((t_num, raw.original[tcol]))
+    _percent_mixed(issues, None, entries, raw.rows)
+    _mixed_currencies(issues, None, entries, raw.rows)
+    idx = np.flatnonzero(~num.missing)
+    return pd.DataFrame(
+        {
+            "_pos": idx,
+            "_k": k,
+            "kpi": c,
+            "_actual": num.values[idx],
+            "_actual_bad": bad[idx],
+            "_actual_pct": _mask(num.percent, n)[idx],
+            "_target_pct": t_pct[idx],
+            "_actual_text": frame[c].to_numpy(dtype=object)[idx],
+            "_actual_col": raw.original[c],
+            "_target": t_values[idx],
+            "_target_bad": t_bad[idx],
+            "_target_text": frame[tcol].to_numpy(dtype=object)[idx] if tcol else None,
+            "_target_col": raw.original.get(tcol or "", "target"),
+        }
+    )
+
+
+def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
+    """Melt a wide raw table: columns employee, period, kpi, actual, target, attrs, _row."""
+    _require(raw, _WIDE_REQUIRED, "wide")
+    frame = raw.frame
+    attrs, targets, kpis = _wide_columns(raw)
+    numbers = _kpi_numbers(raw, kpis, targets)
+    parts = [
+        _melt_one(raw, k, c, num, targets.get(c)) for k, (c, num) in enumerate(numbers.items())
+    ]
     melted = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_k"], kind="stable")
     pos = melted["_pos"].to_numpy()
     out = pd.DataFrame(
