@@ -6,6 +6,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,10 +20,8 @@ from .raw import _check_names, _finish, _Raw
 __all__ = []
 
 
-def _read_xlsx(
-    path: Path, name: str, sheet: str | int | None, numeric: Callable | None = None
-) -> _Raw:
-
+def _sheet_values(path: Path, name: str, sheet: str | int | None) -> tuple[list[tuple], int]:
+    """Every row of the sheet as Excel shows it (calculated values), and the sheet's index."""
     import openpyxl  # only for XLSX files: loads when one is read
 
     try:
@@ -47,10 +46,63 @@ def _read_xlsx(
                 f"{', '.join(repr(s) for s in wb.sheetnames)}.{did_you_mean(sheet, wb.sheetnames)}"
                 "\nSuggestion: pass one of these names as sheet=.",
             )
-        values = list(ws.iter_rows(values_only=True))
-        sheet_index = wb.worksheets.index(ws)
+        return list(ws.iter_rows(values_only=True)), wb.worksheets.index(ws)
     finally:
         wb.close()
+
+
+def _columns(original: dict[str, str], body: list) -> dict[str, pd.Series]:
+    """Number columns as floats, everything else (and every id column) as text."""
+    columns = {}
+    for j, col in enumerate(original):
+        cells = [r[j] for r in body]
+        is_num = all(
+            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in cells
+        )
+        if is_num and any(v is not None for v in cells) and col not in _TEXT_COLUMNS:
+            columns[col] = pd.Series(cells, dtype="float64")
+        else:
+            columns[col] = pd.Series([_cell_text(v) for v in cells], dtype="str")
+    return columns
+
+
+def _warnings(
+    issues: _Issues, values: list, start: int, width: int, original: dict, body: list, rows: Any
+) -> None:
+    """Cells right of the header, and numeric ids beside zero-padded ones (Excel drops 0s)."""
+    extra = [
+        (start + 2 + i, next(v for v in r[width:] if v is not None))
+        for i, r in enumerate(values[start + 1 :])
+        if any(v is not None and str(v).strip() for v in r[width:])
+    ]
+    if extra:
+        issues.add(
+            "extra_cell", None, [r for r, _ in extra], [v for _, v in extra], severity="warning"
+        )
+    if "employee" not in original:
+        return
+    j = list(original).index("employee")
+    cells = [r[j] for r in body]
+    if any(isinstance(v, str) and re.fullmatch(r"\s*0\d+\s*", v) for v in cells):
+        numeric = [
+            (int(rows[i]), v)
+            for i, v in enumerate(cells)
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        ]
+        issues.add(
+            "numeric_id",
+            "employee",
+            [r for r, _ in numeric],
+            [_cell_text(v) for _, v in numeric],
+            severity="warning",
+        )
+
+
+def _read_xlsx(
+    path: Path, name: str, sheet: str | int | None, numeric: Callable | None = None
+) -> _Raw:
+    """A sheet as a raw table; its header is the first row with a value."""
+    values, sheet_index = _sheet_values(path, name, sheet)
     start = next(
         (i for i, r in enumerate(values) if any(v is not None and str(v).strip() for v in r)), None
     )
@@ -68,44 +120,10 @@ def _read_xlsx(
         body = [list(r) for r in body]
         for (i, j), text in formulas.items():
             body[i][j] = text
-    columns = {}
-    for j, col in enumerate(original):
-        cells = [r[j] for r in body]
-        is_num = all(
-            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in cells
-        )
-        if is_num and any(v is not None for v in cells) and col not in _TEXT_COLUMNS:
-            columns[col] = pd.Series(cells, dtype="float64")
-        else:
-            columns[col] = pd.Series([_cell_text(v) for v in cells], dtype="str")
+    columns = _columns(original, body)
     frame = pd.DataFrame(columns) if body else pd.DataFrame(columns=list(original))
     issues = _Issues(name)
-    extra = [
-        (start + 2 + i, next(v for v in r[width:] if v is not None))
-        for i, r in enumerate(values[start + 1 :])
-        if any(v is not None and str(v).strip() for v in r[width:])
-    ]
-    if extra:
-        issues.add(
-            "extra_cell", None, [r for r, _ in extra], [v for _, v in extra], severity="warning"
-        )
-    if "employee" in original:  # numeric id cells next to zero-padded text ids: warn
-        ids = "employee"
-        j = list(original).index(ids)
-        cells = [r[j] for r in body]
-        if any(isinstance(v, str) and re.fullmatch(r"\s*0\d+\s*", v) for v in cells):
-            numeric = [
-                (int(rows[i]), v)
-                for i, v in enumerate(cells)
-                if isinstance(v, int | float) and not isinstance(v, bool)
-            ]
-            issues.add(
-                "numeric_id",
-                ids,
-                [r for r, _ in numeric],
-                [_cell_text(v) for _, v in numeric],
-                severity="warning",
-            )
+    _warnings(issues, values, start, width, original, body, rows)
     raw = _finish(frame, rows, name, "xlsx", decimal_comma=True, original=original, issues=issues)
     names = list(original)
     for i, j in formulas:
