@@ -168,74 +168,90 @@ def _read_numbers(values: pd.Series, *, decimal_comma: bool) -> _Numbers:
         return _Numbers(out, np.isnan(out), np.isinf(out))
     is_text = pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
     text = values if is_text else _as_text(values)
-    missing = text.isna().to_numpy()
-    try:
-        out = pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
-        bad = (~np.isfinite(out)) & ~missing
-        if not bad.any():
-            return _Numbers(out, missing, bad)
-    except Exception:  # noqa: BLE001 - any failure: take the careful path below
-        pass
+    plain = _arrow_floats(text)
+    if plain is not None:
+        return plain
     cleaned = text.str.replace(_NUM_CLEAN, "", regex=True).str.replace("\u2212", "-", regex=False)
     missing = (cleaned.isna() | (cleaned == "")).to_numpy(dtype=bool)
     out = _to_float(_normalise_number_text(cleaned.where(~missing), decimal_comma))
-    bad = (~np.isfinite(out)) & ~missing
-    result = _Numbers(out, missing, bad)
-    if not bad.any():
-        return result
-    # only the cells that are not plain numbers: usually few
-    idx = np.flatnonzero(bad)
-    odd = cleaned.iloc[idx].reset_index(drop=True)
-    excel = odd.str.fullmatch(_EXCEL_ERROR).fillna(False).to_numpy(dtype=bool)
-    parts = _extract(odd, _DRESSED)
-    has = {k: (v != "").to_numpy() for k, v in parts.items()}
-    sign = parts["s1"].where(has["s1"], parts["s2"])
-    signed = has["s1"] | has["s2"]
-    valid = (
-        has["num"]
-        & (has["open"] == has["close"])
-        & ~(has["s1"] & has["s2"])
-        & ~(has["open"] & (signed | has["s3"]))
-        & ~(signed & has["s3"])
-        & ~(has["pre"] & has["post"])
-        & ~(has["pct"] & (has["pre"] | has["post"]))
-        & (has["open"] | has["pct"] | has["pre"] | has["post"] | has["s3"])
-    )
-    zero = (
-        has["zero"]
-        & (has["pre"] != has["post"])
-        & ~(has["open"] | has["close"] | signed | has["pct"])
-    )
-    num = _normalise_number_text(parts["num"].where(valid, None), decimal_comma)
-    exact_pct = has["pct"] & ~num.str.contains("[eE]", regex=True).fillna(False).to_numpy(bool)
-    number = _to_float(num.mask(exact_pct, num + "e-2"))  # 35.1% → 0.351 exactly as typed
-    number = np.where(has["pct"] & ~exact_pct, number / 100, number)
-    negative = has["open"] | has["s3"] | (sign == "-").to_numpy()
-    number = np.where(negative, -number, number)
-    number[zero] = 0.0
-    ok = (valid | zero) & np.isfinite(number)
-    if excel.any():
-        result.excel = np.zeros(len(out), dtype=bool)
-        result.excel[idx[excel]] = True
-        bad[idx[excel]] = False
-    if ok.any():
-        rows = idx[ok]
-        result.values = out = out.copy() if not out.flags.writeable else out
-        out[rows] = number[ok]
-        bad[rows] = False
-        result.converted = np.zeros(len(out), dtype=bool)
-        result.converted[rows] = True
-        if has["pct"][ok].any():
-            result.percent = np.zeros(len(out), dtype=bool)
-            result.percent[idx[ok & has["pct"]]] = True
-        typed = text.iloc[rows].str.strip().reset_index(drop=True)
-        result.shown = ("'" + typed + "' → " + _show_floats(number[ok])).to_numpy(dtype=object)
-        written = (parts["pre"] + parts["post"]).str.lower()[ok]
-        if (written != "").any():
-            codes = written.map(_CURRENCY_CODES).to_numpy(dtype=object)
-            result.currency = np.full(len(out), None, dtype=object)
-            result.currency[rows] = np.where(written != "", codes, None)
+    result = _Numbers(out, missing, (~np.isfinite(out)) & ~missing)
+    if result.bad.any():  # only the cells that are not plain numbers: usually few
+        idx = np.flatnonzero(result.bad)
+        _take_dressed(result, text, idx, _Dressed(cleaned.iloc[idx], decimal_comma))
     return result
+
+
+def _arrow_floats(text: pd.Series) -> _Numbers | None:
+    """A column of plain numbers, read by arrow in one pass; None when any cell is not."""
+    missing = text.isna().to_numpy()
+    try:
+        out = pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
+    except Exception:  # noqa: BLE001 - any failure: take the careful path
+        return None
+    bad = (~np.isfinite(out)) & ~missing
+    return None if bad.any() else _Numbers(out, missing, bad)
+
+
+class _Dressed:
+    """Cells that are not plain numbers, parsed as spreadsheets dress them."""
+
+    def __init__(self, odd: pd.Series, decimal_comma: bool) -> None:
+        odd = odd.reset_index(drop=True)
+        self.excel = odd.str.fullmatch(_EXCEL_ERROR).fillna(False).to_numpy(dtype=bool)
+        self.parts = parts = _extract(odd, _DRESSED)
+        self.has = has = {k: (v != "").to_numpy() for k, v in parts.items()}
+        sign = parts["s1"].where(has["s1"], parts["s2"])
+        signed = has["s1"] | has["s2"]
+        valid = (
+            has["num"]
+            & (has["open"] == has["close"])
+            & ~(has["s1"] & has["s2"])
+            & ~(has["open"] & (signed | has["s3"]))
+            & ~(signed & has["s3"])
+            & ~(has["pre"] & has["post"])
+            & ~(has["pct"] & (has["pre"] | has["post"]))
+            & (has["open"] | has["pct"] | has["pre"] | has["post"] | has["s3"])
+        )
+        zero = (
+            has["zero"]
+            & (has["pre"] != has["post"])
+            & ~(has["open"] | has["close"] | signed | has["pct"])
+        )
+        num = _normalise_number_text(parts["num"].where(valid, None), decimal_comma)
+        exact_pct = has["pct"] & ~num.str.contains("[eE]", regex=True).fillna(False).to_numpy(bool)
+        number = _to_float(num.mask(exact_pct, num + "e-2"))  # 35.1% → 0.351 exactly as typed
+        number = np.where(has["pct"] & ~exact_pct, number / 100, number)
+        negative = has["open"] | has["s3"] | (sign == "-").to_numpy()
+        self.number = number = np.where(negative, -number, number)
+        number[zero] = 0.0
+        self.ok = (valid | zero) & np.isfinite(number)
+
+
+def _take_dressed(result: _Numbers, text: pd.Series, idx: np.ndarray, d: _Dressed) -> None:
+    """Put the dressed cells that read as numbers into ``result``, noting how each read."""
+    out, bad, ok = result.values, result.bad, d.ok
+    if d.excel.any():
+        result.excel = np.zeros(len(out), dtype=bool)
+        result.excel[idx[d.excel]] = True
+        bad[idx[d.excel]] = False
+    if not ok.any():
+        return
+    rows = idx[ok]
+    result.values = out = out.copy() if not out.flags.writeable else out
+    out[rows] = d.number[ok]
+    bad[rows] = False
+    result.converted = np.zeros(len(out), dtype=bool)
+    result.converted[rows] = True
+    if d.has["pct"][ok].any():
+        result.percent = np.zeros(len(out), dtype=bool)
+        result.percent[idx[ok & d.has["pct"]]] = True
+    typed = text.iloc[rows].str.strip().reset_index(drop=True)
+    result.shown = ("'" + typed + "' → " + _show_floats(d.number[ok])).to_numpy(dtype=object)
+    written = (d.parts["pre"] + d.parts["post"]).str.lower()[ok]
+    if (written != "").any():
+        codes = written.map(_CURRENCY_CODES).to_numpy(dtype=object)
+        result.currency = np.full(len(out), None, dtype=object)
+        result.currency[rows] = np.where(written != "", codes, None)
 
 
 def _numbers(values: pd.Series, decimal_comma: bool) -> _Numbers:
