@@ -104,6 +104,40 @@ def ratio_inputs(library: Any, kpis: Iterable[str]) -> set[str]:
     return out
 
 
+def _period_kind(data: pd.DataFrame, kind: str, source: str) -> tuple[np.ndarray, str]:
+    """The rows' period ordinals and their one kind, which must not be coarser than ``kind``."""
+    kinds, ords, bad = period_ordinals(data["period"])
+    if bad:
+        rows = np.flatnonzero(np.isin(data["period"].astype(str).to_numpy(), bad))
+        raise DataValidationError(
+            f"{source}: {len(rows)} row(s) have a period that is not YYYY-MM, YYYY-Qn or "
+            f"YYYY: {', '.join(repr(str(b)) for b in bad[:5])}.\n"
+            "Suggestion: load the data with kpitools.data.load, which normalises dates.",
+            pd.DataFrame(
+                {
+                    "row": rows + 2,
+                    "column": "period",
+                    "value": data["period"].to_numpy()[rows],
+                    "problem": "not a period",
+                }
+            ),
+        )
+    present = sorted(set(kinds.tolist()), key=KINDS.index)
+    if len(present) > 1:
+        raise DataValidationError(
+            f"{source}: the periods mix {' and '.join(present)} labels.\n"
+            "Suggestion: give all rows in one kind of period (e.g. months, YYYY-MM)."
+        )
+    data_kind = present[0] if present else kind
+    if KINDS.index(data_kind) > KINDS.index(kind):
+        raise DataValidationError(
+            f"{source} has {data_kind} periods ({_LABEL[data_kind]}) but the scheme pays "
+            f"per {kind}.\n"
+            f"Suggestion: give {kind}ly data, or set the scheme's period to {data_kind}."
+        )
+    return ords, data_kind
+
+
 def roll_up(
     data: pd.DataFrame,
     kind: str,
@@ -153,35 +187,7 @@ def roll_up(
     """
     if kind not in KINDS:
         raise DefinitionError(f"period {kind!r}: use one of: {', '.join(KINDS)}.")
-    kinds, ords, bad = period_ordinals(data["period"])
-    if bad:
-        rows = np.flatnonzero(np.isin(data["period"].astype(str).to_numpy(), bad))
-        raise DataValidationError(
-            f"{source}: {len(rows)} row(s) have a period that is not YYYY-MM, YYYY-Qn or "
-            f"YYYY: {', '.join(repr(str(b)) for b in bad[:5])}.\n"
-            "Suggestion: load the data with kpitools.data.load, which normalises dates.",
-            pd.DataFrame(
-                {
-                    "row": rows + 2,
-                    "column": "period",
-                    "value": data["period"].to_numpy()[rows],
-                    "problem": "not a period",
-                }
-            ),
-        )
-    present = sorted(set(kinds.tolist()), key=KINDS.index)
-    if len(present) > 1:
-        raise DataValidationError(
-            f"{source}: the periods mix {' and '.join(present)} labels.\n"
-            "Suggestion: give all rows in one kind of period (e.g. months, YYYY-MM)."
-        )
-    data_kind = present[0] if present else kind
-    if KINDS.index(data_kind) > KINDS.index(kind):
-        raise DataValidationError(
-            f"{source} has {data_kind} periods ({_LABEL[data_kind]}) but the scheme pays "
-            f"per {kind}.\n"
-            f"Suggestion: give {kind}ly data, or set the scheme's period to {data_kind}."
-        )
+    ords, data_kind = _period_kind(data, kind, source)
     has_target = "target" in data.columns
     # Integer codes: employees and KPIs numbered in sorted order, so that every result is
     # the same whatever the order of the input rows.
@@ -204,21 +210,9 @@ def roll_up(
         e, p, k = emp, per, kpi
         months = np.full(len(data), months_in(kind), dtype=np.int64)
     else:
-        frame = pd.DataFrame(
-            {
-                "emp": emp,
-                "period": per,
-                "kpi": kpi,
-                "month": ords,
-                "actual": actual,
-                "target": target,
-            }
+        e, p, k, actual, target, months = _aggregate_months(
+            emp, per, kpi, ords, actual, target, kpi_names, library, warnings
         )
-        agg = _aggregate(frame, kpi_names, library, warnings)
-        e, p, k = (agg[c].to_numpy(dtype=np.int64) for c in ("emp", "period", "kpi"))
-        actual = agg["actual"].to_numpy(dtype=float)
-        target = agg["target"].to_numpy(dtype=float)
-        months = agg["months"].to_numpy(dtype=np.int64)
         warnings.extend(_partial_periods(emp, per, ords, data_kind, kind, employees, periods))
     order = np.lexsort((k, p, e))
     values = pd.DataFrame(
@@ -235,6 +229,23 @@ def roll_up(
     )
     attributes = _attributes(data, emp, per, ords, employees)
     return RollUp(values, attributes, kind, warnings, employees)
+
+
+def _aggregate_months(emp, per, kpi, ords, actual, target, kpi_names, library, warnings):
+    """Months rolled up into longer periods: codes, actuals, targets and months counted."""
+    frame = pd.DataFrame(
+        {"emp": emp, "period": per, "kpi": kpi, "month": ords, "actual": actual, "target": target}
+    )
+    agg = _aggregate(frame, kpi_names, library, warnings)
+    e, p, k = (agg[c].to_numpy(dtype=np.int64) for c in ("emp", "period", "kpi"))
+    return (
+        e,
+        p,
+        k,
+        agg["actual"].to_numpy(dtype=float),
+        agg["target"].to_numpy(dtype=float),
+        agg["months"].to_numpy(dtype=np.int64),
+    )
 
 
 def _partial_periods(emp, per, src, data_kind, kind, employees, periods) -> list[str]:
