@@ -1,5 +1,7 @@
-"""Historical performance data: read, validate, reshape and save the long table; the KPI
-library; event tables aggregated by measures; periods and their roll-up.
+"""Historical performance data: read, validate, reshape and save the long table.
+
+Also the KPI library (what each KPI is), event tables aggregated by measures, and periods
+with their roll-up.
 
 The canonical ("long") table has one row per employee × period × KPI::
 

@@ -96,7 +96,6 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 def _arrow_chunks(values: pd.Series) -> list:
     """The arrow chunks behind an arrow-backed text column (no copy)."""
-
     arr = values.array.__arrow_array__()
     return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
 
@@ -107,10 +106,10 @@ def _is_arrow_text(values: pd.Series) -> bool:
 
 
 def _arrow_factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` of an arrow-backed text column: int32 codes (-1 = missing), no
-    int64 copies; unique values in order of first appearance.
-    """
+    """``pd.factorize`` of an arrow-backed text column, without int64 copies.
 
+    int32 codes (-1 = missing); unique values in order of first appearance.
+    """
     encoded = pc.dictionary_encode(pa.chunked_array(_arrow_chunks(values), type=pa.large_string()))
     # the chunks share one growing dictionary; joined in arrow's pool, which reuses memory
     indices = pa.concat_arrays(

@@ -78,8 +78,9 @@ class _Columns:
     def report(
         self, issues: Any, key: str, col: str, mask: np.ndarray, text: Any, note: str
     ) -> None:
-        """Add the rows of ``mask`` not yet reported for ``key`` and ``col`` (several
-        measures may read one column: each row is counted once).
+        """Add the rows of ``mask`` not yet reported for ``key`` and ``col``.
+
+        Several measures may read one column: each row is counted once.
         """
         done = self.flagged.get((key, col))
         new = mask if done is None else mask & ~done

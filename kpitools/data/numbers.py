@@ -111,10 +111,10 @@ def _normalise_number_text(cleaned: pd.Series, decimal_comma: bool) -> pd.Series
 
 
 def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
-    """The named groups of ``pattern`` in every cell ("" where a group or the match is
-    absent); arrow's RE2 engine, not a Python loop over the cells.
-    """
+    """The named groups of ``pattern`` in every cell ("" where absent).
 
+    Arrow's RE2 engine, not a Python loop over the cells.
+    """
     flags = "(?i)" if pattern.flags & re.IGNORECASE else ""
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
@@ -129,7 +129,6 @@ def _extract(text: pd.Series, pattern: re.Pattern) -> dict[str, pd.Series]:
 
 def _show_floats(values: np.ndarray) -> pd.Series:
     """Floats as text for messages, vectorised: whole numbers without ``.0``."""
-
     whole = np.isfinite(values) & (np.abs(values) < 2**53) & (values == np.round(values))
     as_int = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.string())
     as_float = pc.cast(pa.array(values), pa.string())
@@ -143,7 +142,6 @@ _PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 def _to_float(text: pd.Series) -> np.ndarray:
     """Normalised number text -> floats; anything else -> NaN (arrow, whole column)."""
-
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
     plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
     arr = pc.if_else(plain, arr, pa.scalar(None, pa.large_string()))
@@ -278,9 +276,11 @@ def _whole_percentages(
     what: str,
     rows: Any,
 ) -> None:
-    """Warn about a percent KPI (library unit ``percent``, stored as a fraction) whose
-    plain values are mostly above 2 (200%): most likely typed as whole percentages
-    (35 for 35%). KPIs with cells written with % are left to :func:`_percent_mixed`.
+    """Warn about a percent KPI whose plain values are mostly above 2 (200%).
+
+    Percent KPIs (library unit ``percent``) are stored as fractions: such values were most
+    likely typed as whole percentages (35 for 35%). KPIs with cells written with % are
+    left to :func:`_percent_mixed`.
     """
     codes = kpi.codes
     with_pct = np.zeros(len(percent_unit), dtype=bool)
@@ -319,8 +319,10 @@ def _report_numbers(
     text: pd.Series,
     bad_key: str,
 ) -> np.ndarray | None:
-    """Report a number column's bad cells, Excel errors, uncalculated formulas and the
-    cells read from %, a currency or brackets; return the unusable rows (None: none).
+    """Report a number column's problems; return the unusable rows (None: none).
+
+    Bad cells, Excel errors, uncalculated formulas, and the cells read from %, a currency
+    or brackets.
     """
     bad = num.bad if formula is None or num.bad is None else num.bad & ~formula
     bad, excel = _some(bad), _some(num.excel)

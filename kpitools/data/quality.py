@@ -402,10 +402,12 @@ class DataQualityReport:
 
     @property
     def n_errors(self) -> int:
+        """Errors found (each problem counts its rows, at least one)."""
         return int(self.issues.loc[self.issues["severity"] == "error", "count"].clip(lower=1).sum())
 
     @property
     def n_warnings(self) -> int:
+        """Warnings found: one per kind of problem and column."""
         return int((self.issues["severity"] == "warning").sum())
 
     def _header(self) -> list[tuple[str, str]]:

@@ -264,9 +264,10 @@ def _text_dtypes(head: str, skip: int, delimiter: str, columns: list[str]) -> di
 
 
 def _fast_columns(frame: pd.DataFrame, columns: list[str], wanted: set[str]) -> list[str] | None:
-    """The text columns to check for line breaks later, or None when the careful reader
-    must read the file: text, True/False or infinities in a number column, a quoted line
-    break, an id read as a number.
+    """The text columns to check for line breaks later; None sends the file to the careful reader.
+
+    As for text, True/False or infinities in a number column, a quoted line break, or an
+    id read as a number.
     """
     break_check: list[str] = []
     for c in columns:

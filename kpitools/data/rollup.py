@@ -249,8 +249,9 @@ def _aggregate_months(emp, per, kpi, ords, actual, target, kpi_names, library, w
 
 
 def _partial_periods(emp, per, src, data_kind, kind, employees, periods) -> list[str]:
-    """Warnings for scheme periods the data covers only partly (a consultant would not pay a
-    quarter on two of its months without knowing it).
+    """Warnings for scheme periods the data covers only partly.
+
+    A consultant would not pay a quarter on two of its months without knowing it:
 
     - at the data's edges: a quarter (year) of which the data has only some months (quarters);
     - per employee, inside the periods the data covers: new hires, leavers and gaps.
