@@ -222,8 +222,8 @@ def main() -> None:
 
 def target_changes(n_employees: int, changes: int = 9) -> None:
     """Median time of a target change: prepare again vs set_targets on a kept base."""
-    from kpitools.demo import make_demo_company
     from kpitools.data import load_library
+    from kpitools.demo import make_demo_company
     from kpitools.whatif import resolve_template
 
     library = load_library()
