@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data import load
 from ..errors import DefinitionError
 from . import rules as _rules  # noqa: F401  (importing it registers the built-in rules)
 from .load import load_design
@@ -118,8 +119,6 @@ def _load_data(data: Any) -> pd.DataFrame | None:
     if data is None or isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, str | os.PathLike):
-        from ..data import load
-
         return load(data)
     raise DefinitionError(
         f"History for 'not-achievable' must be a long table or a file path, got "

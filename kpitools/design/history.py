@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from ..data import compute_formula_kpis, load_library
 from ..errors import DefinitionError
 from .rule import Context
 
@@ -94,8 +95,6 @@ def _with_formula_kpis(ctx: Context, hist: pd.DataFrame) -> pd.DataFrame:
     }
     if not wanted:
         return hist
-    from ..data import compute_formula_kpis, load_library
-
     library = load_library()
     ids = [i for i in sorted(wanted) if i in library]
     if not ids:
