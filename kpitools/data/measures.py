@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .._util.formula import Expr
+from .._util.graph import find_cycle
 from .._util.formula import parse as parse_formula
 from ..errors import DefinitionError, FormulaError, did_you_mean
 from .columns import normalise_column
@@ -312,20 +313,7 @@ def parse_measures(measures: Mapping[str, str] | Sequence[str]) -> tuple[Aggrega
 
 
 def _check_cycles(names: Mapping[str, Aggregate | Ratio]) -> None:
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = " -> ".join([*path[path.index(name) :], name])
-            raise DefinitionError(f"Measures refer to each other in a circle: {cycle}.")
-        state[name] = 1
-        measure = names[name]
-        if isinstance(measure, Ratio):
-            for ref in measure.expr.names:
-                visit(ref, [*path, name])
-        state[name] = 2
-
-    for name in names:
-        visit(name, [])
+    graph = {n: m.expr.names if isinstance(m, Ratio) else () for n, m in names.items()}
+    cycle = find_cycle(graph)
+    if cycle:
+        raise DefinitionError(f"Measures refer to each other in a circle: {' -> '.join(cycle)}.")
