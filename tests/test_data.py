@@ -98,7 +98,7 @@ def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
     path2 = tmp_path / "ok.xlsx"
     ws.delete_rows(5)
     wb.save(path2)
-    with pytest.warns(UserWarning, match="monthly and quarterly periods"):
+    with pytest.warns(UserWarning, match="periods of different lengths"):
         df = data.load(path2)
     assert df[["employee", "period", "actual"]].values.tolist() == [
         ["007", "2025-01", 10.0],
@@ -835,10 +835,10 @@ def test_mixed_monthly_and_quarterly_periods_warn(tmp_path):
     assert df["period"].tolist() == ["2025-01", "2025-02", "2025-03", "2025-Q1"]
     assert str(record[0].message) == (
         f"{path}: warnings:\n"
-        "- column 'period': monthly and quarterly periods in one table (1 row): "
-        "row 5 ('2025-Q1') (3 monthly and 1 quarterly rows)\n"
-        "  Suggestion: fine for KPIs measured quarterly; otherwise write every period the "
-        "same way (schemes roll months up to quarters, never quarters down to months)."
+        "- column 'period': periods of different lengths in one table (months, quarters, "
+        "years) (1 row): row 5 ('2025-Q1') (3 monthly and 1 quarterly rows)\n"
+        "  Suggestion: fine for KPIs measured quarterly or yearly; otherwise write every period "
+        "the same way (schemes roll months up to quarters and years, never the other way)."
     )
 
 
@@ -1472,3 +1472,34 @@ def test_amounts_of_one_kpi_in_several_currencies_are_named(tmp_path):
         f"- column 'target_revenue': {CURRENCIES} (1 row): row 3 ('EUR beside USD')",
         CURRENCIES_SUGGESTION,
     )
+
+
+def test_yearly_data_is_read_and_rolled_up(tmp_path):
+    path = write(
+        tmp_path,
+        "yearly.csv",
+        "employee,period,kpi,actual\nA,2023,revenue,100\nA,2024,revenue,120\nB,2024,revenue,90\n",
+    )
+    df = data.load(path)
+    assert df["period"].tolist() == ["2023", "2024", "2024"]
+    rolled = data.roll_up(df, "year").values
+    assert rolled[["employee", "actual"]].values.tolist() == [
+        ["A", 100.0],
+        ["A", 120.0],
+        ["B", 90.0],
+    ]
+    assert rolled["period"].tolist() == [2023, 2024, 2024]
+
+
+def test_yearly_rows_beside_monthly_ones_are_named():
+    frame = pd.DataFrame(
+        {
+            "employee": ["A", "A", "A"],
+            "period": ["2024-01", "2024-02", "2024"],
+            "kpi": ["revenue", "revenue", "nps"],
+            "actual": [1.0, 2.0, 40.0],
+        }
+    )
+    report = data.check(frame)
+    assert report.ok
+    assert "(2 monthly and 1 yearly rows)" in str(report)

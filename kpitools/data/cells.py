@@ -268,6 +268,7 @@ _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)
 
 _PERIOD_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^(\d{4})-(\d{1,2})$"), "ym"),
+    (re.compile(r"^(\d{4})(?:\.0)?$"), "y"),
     (re.compile(r"^(\d{4})\s*[-_ ]?\s*[Qq]([1-4])$"), "yq"),
     (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"), "ymd"),
     (re.compile(r"^(\d{4})[/.](\d{1,2})$"), "ym"),
@@ -282,14 +283,16 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern, str]] = [
 
 
 def _parse_one_period(text: str) -> tuple[int, str, int] | None:
-    """``(year, "M"|"Q", month_or_quarter)`` or None; validates calendar dates."""
+    """``(year, "M"|"Q"|"Y", month, quarter or 0)`` or None; validates calendar dates."""
     text = text.strip()
     for pattern, kind in _PERIOD_PATTERNS:
         m = pattern.match(text)
         if not m:
             continue
         g = m.groups()
-        if kind == "yq":
+        if kind == "y":
+            year, freq, n = int(g[0]), "Y", 0
+        elif kind == "yq":
             year, freq, n = int(g[0]), "Q", int(g[1])
         elif kind == "qy":
             year, freq, n = int(g[1]), "Q", int(g[0])
@@ -324,6 +327,8 @@ def _format_period(parsed: tuple[int, str, int] | None, freq: str | None) -> Any
     if parsed is None:
         return None
     year, kind, n = parsed
+    if kind == "Y":
+        return None if freq in ("month", "quarter") else f"{year}"
     if freq == "quarter" and kind == "M":
         return f"{year}-Q{(n - 1) // 3 + 1}"
     if freq == "month" and kind == "Q":
@@ -332,7 +337,7 @@ def _format_period(parsed: tuple[int, str, int] | None, freq: str | None) -> Any
 
 
 def parse_periods(values: Any, *, freq: str | None = None) -> pd.Series:
-    """Normalise periods to ``YYYY-MM`` / ``YYYY-Qn``; unreadable values become NaN.
+    """Normalise periods to ``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY``; unreadable values become NaN.
 
     Unique values are parsed once and mapped back, so a million rows with a few hundred
     distinct periods cost a few hundred parses.
@@ -342,15 +347,16 @@ def parse_periods(values: Any, *, freq: str | None = None) -> pd.Series:
     values : array-like
         Text such as ``2025-01``, ``2025-1``, ``2025-01-15``, ``2025-01-15 00:00:00``,
         ``01.2025``, ``15.01.2025``, ``1/15/2025`` (US order), ``Jan 2025``,
-        ``2025Q1``, ``2025-Q1``, ``2025-q1``, ``Q1 2025``; or datetimes / periods.
+        ``2025Q1``, ``2025-Q1``, ``2025-q1``, ``Q1 2025``, a year ``2025``; or datetimes /
+        periods.
     freq : {None, "month", "quarter"}
         ``None`` keeps monthly data monthly and quarterly data quarterly;
         ``"quarter"`` turns months into their quarter; ``"month"`` rejects quarters.
 
     Examples
     --------
-    >>> parse_periods(["2025-1", "2025-01-15 00:00:00", "2025q2", "13.2025"]).tolist()
-    ['2025-01', '2025-01', '2025-Q2', nan]
+    >>> parse_periods(["2025-1", "2025-01-15 00:00:00", "2025q2", "2025", "13.2025"]).tolist()
+    ['2025-01', '2025-01', '2025-Q2', '2025', nan]
     """
     return _periods(values, freq)[0]
 
@@ -370,3 +376,53 @@ def _periods(values: Any, freq: str | None) -> tuple[pd.Series, np.ndarray]:
     )
     out = mapped[codes]  # code -1 (missing) picks the trailing None
     return pd.Series(pd.array(out, dtype="str"), index=series.index), codes < 0
+
+
+_DATE_KINDS = ("ymd", "dmy", "mdy")
+
+
+def _parse_one_date(text: str) -> _dt.date | None:
+    """A calendar date written as ``2025-03-10``, ``10.03.2025`` or ``3/10/2025`` (US)."""
+    text = text.strip()
+    for pattern, kind in _PERIOD_PATTERNS:
+        if kind not in _DATE_KINDS:
+            continue
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = [int(x) for x in m.groups()]
+        year, month, day = {"ymd": (g[0], g[1], g[2]), "dmy": (g[2], g[1], g[0])}.get(
+            kind, (g[2], g[0], g[1])
+        )
+        try:
+            return _dt.date(year, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_dates(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dates of a column: ``(datetime64[D] values, missing, unreadable)``.
+
+    Unique values are parsed once. Datetimes are taken as they are (their day).
+
+    Examples
+    --------
+    >>> days, missing, bad = parse_dates(["2025-03-10", "10.03.2025", "", "soon"])
+    >>> [str(d) for d in days], missing.tolist(), bad.tolist()
+    (['2025-03-10', '2025-03-10', 'NaT', 'NaT'], [False, False, True, False], [False, False, False, True])
+    """  # noqa: E501
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        days = series.to_numpy(dtype="datetime64[D]")
+        missing = series.isna().to_numpy()
+        return days, missing, np.zeros(len(series), dtype=bool)
+    text = _as_text(series)
+    codes, uniques = pd.factorize(text)
+    parsed = [_parse_one_date(str(u)) for u in uniques]
+    table = np.array([np.datetime64(d, "D") if d else np.datetime64("NaT") for d in parsed]
+                     + [np.datetime64("NaT")], dtype="datetime64[D]")  # fmt: skip
+    days = table[codes]
+    missing = (codes < 0) | (text.fillna("").str.strip() == "").to_numpy()
+    bad = np.isnat(days) & ~missing
+    return days, missing, bad

@@ -112,9 +112,9 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "add the KPI column, or rename the target column to target_<kpi>.",
     ),
     "mixed_periods": (
-        "monthly and quarterly periods in one table",
-        "fine for KPIs measured quarterly; otherwise write every period the same way "
-        "(schemes roll months up to quarters, never quarters down to months).",
+        "periods of different lengths in one table (months, quarters, years)",
+        "fine for KPIs measured quarterly or yearly; otherwise write every period the same "
+        "way (schemes roll months up to quarters and years, never the other way).",
     ),
     "extra_cell": (
         "value right of the last header column: ignored",

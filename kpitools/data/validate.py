@@ -180,24 +180,35 @@ def _check_keys(v: _Values, issues: Any) -> np.ndarray | None:
 
 
 def _mixed_periods(v: _Values, issues: Any) -> None:
-    """Monthly and quarterly rows in one table: a warning pointing at the rarer kind."""
+    """Rows of several kinds of period in one table: a warning pointing at the rarer kinds."""
     period = v.period
-    quarterly = np.array(["-Q" in str(u) for u in period.uniques] + [False])
-    if not quarterly.any() or quarterly[:-1].all():
+    kinds = np.array([_period_kind_of(str(u)) for u in period.uniques] + [""], dtype=object)
+    present = [k for k in ("month", "quarter", "year") if (kinds == k).any()]
+    if len(present) < 2:
         return
-    is_q = quarterly[period.codes]
-    n_q = int(is_q.sum())
-    n_m = int((~is_q & ~period.missing).sum())
-    if n_q and n_m:  # point at the rarer kind: most likely the odd ones out
-        odd = is_q if n_q <= n_m else ~is_q & ~period.missing
-        issues.add(
-            "mixed_periods",
-            v.orig["period"],
-            v.rows[odd],
-            period.values(odd),
-            severity="warning",
-            note=f"({n_m:,} monthly and {n_q:,} quarterly rows)",
-        )
+    row_kinds = kinds[period.codes]
+    counts = {k: int((row_kinds == k).sum()) for k in present}
+    counts = {k: n for k, n in counts.items() if n}
+    if len(counts) < 2:
+        return
+    common = max(counts, key=counts.get)  # the odd ones out are most likely the rarer kinds
+    odd = (row_kinds != common) & (row_kinds != "")
+    shown = " and ".join(f"{n:,} {_KIND_WORD[k]}" for k, n in counts.items())
+    issues.add(
+        "mixed_periods",
+        v.orig["period"],
+        v.rows[odd],
+        period.values(odd),
+        severity="warning",
+        note=f"({shown} rows)",
+    )
+
+
+_KIND_WORD = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
+
+
+def _period_kind_of(label: str) -> str:
+    return "quarter" if "-Q" in label else "year" if len(label) == 4 else "month"
 
 
 def _check_library(v: _Values, issues: Any, library: Any, layout: str) -> None:
