@@ -16,8 +16,8 @@ from kpitools.errors import DataValidationError, DefinitionError
 
 GRAMMAR = (
     "Suggestion: a measure is NAME=count, NAME=sum(col), NAME=mean(col) or NAME=nunique(col), "
-    "optionally followed by 'where col == value' (also != < > <= >= and 'in (a, b)'), or a "
-    "ratio of other measures by name such as win_rate=won/closed."
+    "optionally followed by 'where col == value' (also != < > <= >= 'in (a, b)' and "
+    "'between a and b'), or a ratio of other measures by name such as win_rate=won/closed."
 )
 
 DEALS = (
@@ -172,7 +172,7 @@ def test_parse_ratio_uses_the_formula_parser():
         (
             "x=count where a ~ b",
             "Measure 'x=count where a ~ b', column 17: expected a comparison (== != < > <= >= "
-            "in), found '~'.\n    x=count where a ~ b\n                    ^\n" + GRAMMAR,
+            "in between), found '~'.\n    x=count where a ~ b\n                    ^\n" + GRAMMAR,
         ),
         (
             "x=count where a === b",
@@ -358,9 +358,9 @@ def test_ordering_comparison_on_text_column_is_refused():
             events, employee="rep", date="day", measures=["x=count where stage > 2"]
         )
     assert str(excinfo.value) == (
-        "Measure 'x': 'where stage > 2' compares numbers, but column 'stage' is not numeric "
-        "(row 0: 'Won').\nSuggestion: compare numeric columns with numbers, or use == / in for "
-        "text."
+        "Measure 'x': 'stage > 2' compares in order, but column 'stage' holds text, not numbers "
+        "or dates (row 0: 'Won').\nSuggestion: compare numbers with numbers and dates with dates "
+        "(2025-03-10); use == or in for text."
     )
 
 

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DefinitionError, did_you_mean
-from .cells import _as_text, _periods
+from .cells import _periods
 from .columns import normalise_column
-from .measures import Aggregate, Condition, Ratio, parse_measures
-from .numbers import _formula_mask, _read_numbers
+from .conditions import FrameColumns, condition_mask
+from .measures import Aggregate, Ratio, parse_measures
+from .numbers import _formula_mask
 from .quality import _fatal
 from .read import _read
 
@@ -51,29 +52,16 @@ def _period_text(index: np.ndarray, freq: str) -> np.ndarray:
     return np.char.add(np.char.add(year.astype(str), "-"), np.char.zfill((n + 1).astype(str), 2))
 
 
-class _Columns:
-    """Lazily parsed event columns: text and numbers, each computed once."""
+class _Columns(FrameColumns):
+    """The event table's columns, each parsed once, with what was reported about them."""
 
     def __init__(self, raw: Any):
+        super().__init__(
+            raw.frame, labels=raw.original, decimal_comma=raw.decimal_comma, rows=raw.rows
+        )
         self.raw = raw
-        self._text: dict[str, pd.Series] = {}
-        self._num: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._read: dict[str, Any] = {}
         self.reported: set[str] = set()  # columns whose converted cells were reported
         self.flagged: dict[tuple[str, str], np.ndarray] = {}  # rows reported per problem
-
-    def text(self, col: str) -> pd.Series:
-        if col not in self._text:
-            self._text[col] = _as_text(self.raw.frame[col])
-        return self._text[col]
-
-    def numbers(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(floats, missing, unusable)``; unusable includes Excel error values."""
-        if col not in self._num:
-            read = self.read(col)
-            bad = read.bad if read.excel is None else read.bad | read.excel
-            self._num[col] = (read.values, read.missing, bad)
-        return self._num[col]
 
     def report(
         self, issues: Any, key: str, col: str, mask: np.ndarray, text: Any, note: str
@@ -97,68 +85,6 @@ class _Columns:
             severity=severity,
             note=note if done is None else issues.notes.get((key, self.raw.original[col]), ""),
         )
-
-    def read(self, col: str) -> Any:
-        """The column as :func:`kpitools.data._read_numbers` reads it (with what it converted)."""
-        if col not in self._read:
-            self._read[col] = _read_numbers(
-                self.raw.frame[col], decimal_comma=self.raw.decimal_comma
-            )
-        return self._read[col]
-
-    def is_numeric(self, col: str) -> bool:
-        _, missing, bad = self.numbers(col)
-        return not bad.any() and not missing.all()
-
-
-def _as_number(value: str) -> float | None:
-    try:
-        out = float(value.replace(" ", "").replace(",", "."))
-    except ValueError:
-        return None
-    return out if np.isfinite(out) else None
-
-
-def _condition_mask(cond: Condition, cols: _Columns, measure: Aggregate, raw: Any) -> np.ndarray:
-    numbers = [_as_number(v) for v in cond.values]
-    numeric = cols.is_numeric(cond.column) and all(n is not None for n in numbers)
-    if cond.op in ("<", ">", "<=", ">="):
-        if not numeric:
-            col = raw.original[cond.column]
-            if numbers[0] is None:
-                what = f"{cond.values[0]!r} is not a number"
-            else:
-                _, _, bad = cols.numbers(cond.column)
-                first = int(raw.rows[np.flatnonzero(bad)[0]]) if bad.any() else None
-                shown = cols.text(cond.column)[bad].iloc[0] if bad.any() else ""
-                what = f"column {col!r} is not numeric (row {first}: {shown!r})"
-            raise DefinitionError(
-                f"Measure {measure.name!r}: 'where {cond.column} {cond.op} {cond.values[0]}' "
-                f"compares numbers, but {what}.\n"
-                "Suggestion: compare numeric columns with numbers, or use == / in for text."
-            )
-    if numeric:
-        values, missing, _ = cols.numbers(cond.column)
-        targets = np.array(numbers, dtype=float)
-        with np.errstate(invalid="ignore"):
-            if cond.op == "==":
-                return values == targets[0]
-            if cond.op == "!=":
-                return values != targets[0]
-            if cond.op == "<":
-                return values < targets[0]
-            if cond.op == ">":
-                return values > targets[0]
-            if cond.op == "<=":
-                return values <= targets[0]
-            if cond.op == ">=":
-                return values >= targets[0]
-            inside = np.isin(values, targets)
-            return inside if cond.op == "in" else ~inside
-    text = cols.text(cond.column)
-    if cond.op in ("==", "in"):
-        return text.isin([v.strip() for v in cond.values]).to_numpy(dtype=bool)
-    return ~text.isin([v.strip() for v in cond.values]).to_numpy(dtype=bool)
 
 
 def _resolve_columns(
@@ -315,7 +241,7 @@ def _aggregate(spec: Aggregate, cols: _Columns, raw: Any, keys: _EventKeys) -> p
     """One aggregate measure over the employee × period grid."""
     mask = keys.valid.copy()
     for cond in spec.where:
-        mask &= _condition_mask(cond, cols, spec, raw)
+        mask &= condition_mask(cond, cols, context=f"Measure {spec.name!r}")
     if spec.func in ("sum", "mean"):
         series = pd.Series(_numbers_of(spec, cols, raw, mask))
     elif spec.func == "nunique":

@@ -29,10 +29,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .._util.formula import Expr
-from .._util.graph import find_cycle
 from .._util.formula import parse as parse_formula
+from .._util.graph import find_cycle
 from ..errors import DefinitionError, FormulaError, did_you_mean
-from .columns import normalise_column
+from .conditions import Condition, ConditionParser
 
 __all__ = ["Aggregate", "Condition", "FUNCTIONS", "Ratio", "parse_measure", "parse_measures"]
 
@@ -40,25 +40,11 @@ __all__ = ["Aggregate", "Condition", "FUNCTIONS", "Ratio", "parse_measure", "par
 FUNCTIONS = ("count", "sum", "mean", "nunique")
 
 
-_OPS = ("==", "!=", "<=", ">=", "<", ">")
-
-
 _GRAMMAR = (
     "a measure is NAME=count, NAME=sum(col), NAME=mean(col) or NAME=nunique(col), "
-    "optionally followed by 'where col == value' (also != < > <= >= and 'in (a, b)'), "
+    "optionally followed by 'where col == value' (also != < > <= >= 'in (a, b)' and "
+    "'between a and b'), "
     "or a ratio of other measures by name such as win_rate=won/closed."
-)
-
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<str>'[^']*'|"[^"]*")
-  | (?P<col>`[^`]+`)
-  | (?P<op>==|!=|<=|>=|<|>|\(|\)|,)
-  | (?P<word>[^\s'"`()<>=!,]+)
-    """,
-    re.VERBOSE,
 )
 
 
@@ -66,15 +52,6 @@ _IDENT = re.compile(r"^[^\W\d]\w*$")
 
 
 _NAME = re.compile(r"^\s*([^\W\d]\w*)\s*=(?!=)\s*(.*)$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """``column op value`` (``in``/``not in`` take several values)."""
-
-    column: str
-    op: str
-    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -102,62 +79,9 @@ def _fail(text: str, pos: int, what: str) -> DefinitionError:
     )
 
 
-class _Parser:
+class _Parser(ConditionParser):
     def __init__(self, text: str, body: str, offset: int):
-        self.text = text
-        self.offset = offset
-        self.tokens: list[tuple[str, str, int]] = []
-        pos = 0
-        while pos < len(body):
-            m = _TOKEN.match(body, pos)
-            if m is None:  # only a lone '=' or '!' can fall through
-                raise _fail(text, offset + pos, f"unexpected {body[pos]!r}")
-            if m.lastgroup != "ws":
-                self.tokens.append((m.lastgroup or "", m.group(), offset + pos))
-            pos = m.end()
-        self.tokens.append(("end", "", offset + len(body)))
-        self.i = 0
-
-    @property
-    def tok(self) -> tuple[str, str, int]:
-        return self.tokens[self.i]
-
-    def take(self) -> tuple[str, str, int]:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def expect(self, text: str) -> None:
-        kind, got, pos = self.tok
-        if got != text or kind not in ("op", "word"):
-            found = "the end" if kind == "end" else repr(got)
-            raise _fail(self.text, pos, f"expected {text!r}, found {found}")
-        self.take()
-
-    def column(self) -> str:
-        kind, text, pos = self.take()
-        if kind == "col":
-            name = text[1:-1].strip()
-        elif kind == "word" and _IDENT.match(text) and not text.startswith("__"):
-            name = text
-        elif kind == "word" and "." in text:
-            raise _fail(self.text, pos, f"{text!r} is not a column name (no attribute access)")
-        elif kind == "end":
-            raise _fail(self.text, pos, "a column name is missing")
-        else:
-            raise _fail(
-                self.text, pos, f"{text!r} is not a column name (write `odd names` in backticks)"
-            )
-        return normalise_column(name)
-
-    def value(self) -> str:
-        kind, text, pos = self.take()
-        if kind == "str":
-            return text[1:-1]
-        if kind == "word":
-            return text
-        found = "the end" if kind == "end" else repr(text)
-        raise _fail(self.text, pos, f"a value is missing (found {found})")
+        super().__init__(text, body, offset, _fail)
 
     def aggregate(self, name: str) -> Aggregate:
         _, func, _ = self.take()
@@ -169,40 +93,13 @@ class _Parser:
             self.expect(")")
         elif func != "count":
             raise _fail(self.text, self.tok[2], f"{func} needs a column: {func}(column)")
-        where: list[Condition] = []
-        if self.tok[0] == "word" and self.tok[1].lower() == "where":
+        where: tuple[Condition, ...] = ()
+        if self.is_word("where"):
             self.take()
-            where.append(self.condition())
-            while self.tok[0] == "word" and self.tok[1].lower() == "and":
-                self.take()
-                where.append(self.condition())
-        kind, text, pos = self.tok
-        if kind != "end":
-            what = (
-                "only 'and' can join conditions" if text.lower() == "or" else f"unexpected {text!r}"
-            )
-            raise _fail(self.text, pos, what)
-        return Aggregate(name=name, func=func, column=column, where=tuple(where))
-
-    def condition(self) -> Condition:
-        column = self.column()
-        kind, text, pos = self.take()
-        if kind == "op" and text in _OPS:
-            return Condition(column, text, (self.value(),))
-        negate = False
-        if kind == "word" and text.lower() == "not":
-            negate = True
-            kind, text, pos = self.take()
-        if kind == "word" and text.lower() == "in":
-            self.expect("(")
-            values = [self.value()]
-            while self.tok[1] == ",":
-                self.take()
-                values.append(self.value())
-            self.expect(")")
-            return Condition(column, "not in" if negate else "in", tuple(values))
-        found = "the end" if kind == "end" else repr(text)
-        raise _fail(self.text, pos, f"expected a comparison (== != < > <= >= in), found {found}")
+            where = self.conditions()
+        elif self.tok[0] != "end":
+            raise _fail(self.text, self.tok[2], f"unexpected {self.tok[1]!r}")
+        return Aggregate(name=name, func=func, column=column, where=where)
 
 
 def parse_measure(text: str) -> Aggregate | Ratio:
