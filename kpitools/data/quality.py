@@ -142,6 +142,43 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "ratio undefined (division by zero): no row made",
         "nothing to do if there was nothing to divide; the KPI is absent for that month.",
     ),
+    "roster_duplicate": (
+        "employee listed more than once",
+        "keep one row per employee (a move between teams is a change of the row).",
+    ),
+    "roster_unknown_manager": (
+        "manager is not an employee of the roster",
+        "use the manager's employee id, and add the manager to the roster.",
+    ),
+    "roster_manager_cycle": (
+        "managers in a circle (someone manages themselves, directly or through others)",
+        "give the person at the top of the chain an empty manager.",
+    ),
+    "roster_bad_date": (
+        "cannot read the date",
+        "write dates as YYYY-MM-DD (2025-01-15), DD.MM.YYYY or M/D/YYYY; leave a leave date "
+        "empty for people still there.",
+    ),
+    "roster_leave_before_hire": (
+        "leave date before the hire date",
+        "check both dates.",
+    ),
+    "roster_fte": (
+        "FTE out of range (it is a share of full time: above 0, at most 1)",
+        "write 0.5 for half time and 1 for full time (not 50 or 100).",
+    ),
+    "roster_bad_number": (
+        "not a number",
+        "write plain numbers (1234.5) without units or text.",
+    ),
+    "roster_negative": (
+        "negative amount",
+        "check the sign: pay is never negative.",
+    ),
+    "roster_currency": (
+        "not a currency code",
+        "write the three-letter ISO 4217 code, e.g. USD, EUR, RUB.",
+    ),
     "mixed_attribute": (
         "several values in one employee × period: the most frequent one kept",
         "nothing to do if the employee moved during the period; otherwise check the column "
