@@ -19,6 +19,7 @@ from payout_cases import (
 
 from kpitools.data import load_library
 from kpitools.engine import attainment, compute, prepare, run_scheme
+from kpitools.engine.compute import applies_to, snap
 from kpitools.errors import DataValidationError
 from kpitools.scheme import load_scheme
 
@@ -261,3 +262,28 @@ def test_commission_only_scheme_weighted_attainment_is_the_mean():
     assert run.totals[["attainment", "payout"]].to_dict("records") == [
         {"attainment": 1.0, "payout": 20.0}
     ]
+
+
+def test_applies_to_names_components_by_position_or_kpi():
+    scheme = load_scheme(
+        scheme_dict(
+            [
+                curve_component("sales", {"steps": [[1, 1]]}, weight=0.5),
+                curve_component("units", {"steps": [[1, 1]]}, weight=0.5),
+            ],
+            gates=[
+                {"kpi": "margin", "min_attainment": 1, "target": 1},
+                {"kpi": "margin", "min_attainment": 1, "target": 1, "applies_to": ["units", 0]},
+            ],
+        )
+    )
+    assert applies_to(scheme, scheme.gates[0]) == [0, 1]  # all by default
+    assert applies_to(scheme, scheme.gates[1]) == [0, 1]
+
+
+def test_snap_rounds_float_noise_away_in_place():
+    x = np.array([0.6 + 0.3 + 0.1, 1.1 * 1.05, np.nan])
+    out = snap(x)
+    assert out is x  # in place: the engine snaps its own intermediate arrays
+    assert out[:2].tolist() == [1.0, 1.155] and np.isnan(out[2])
+    assert float(snap(0.1 + 0.2)) == 0.3

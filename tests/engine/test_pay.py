@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from payout_cases import (
     curve_component,
@@ -12,8 +13,9 @@ from payout_cases import (
     scheme_dict,
 )
 
-from kpitools.engine import run_scheme
+from kpitools.engine import on_target_pay_per_row, run_scheme
 from kpitools.errors import DefinitionError
+from kpitools.scheme import load_scheme
 
 
 def test_on_target_pay_role_missing_from_mapping():
@@ -62,3 +64,40 @@ def test_per_role_pay_without_an_amount_suggests_roles():
     )
     scheme["roles"] = ["sales_rep", "key_account"]
     assert payouts_by_employee(mixed_roles(), scheme) == {"r1": 750.0, "r2": 1600.0, "k1": 3000.0}
+
+
+def _keys(roles):
+    return pd.DataFrame(
+        {"employee": [f"e{i}" for i in range(len(roles))], "period": "2025-01", "role": roles}
+    )
+
+
+def _one_component(on_target_pay):
+    return load_scheme(
+        scheme_dict([curve_component("x", {"steps": [[1, 1]]})], on_target_pay=on_target_pay)
+    )
+
+
+def test_one_amount_for_every_row():
+    pay = on_target_pay_per_row(_one_component(1000), _keys([None, None]), has_role=False)
+    assert pay.tolist() == [1000.0, 1000.0]
+
+
+def test_an_amount_per_role_with_or_without_known_codes():
+    scheme = _one_component({"rep": 100, "lead": 250})
+    keys = _keys(["rep", "lead", "rep"])
+    assert on_target_pay_per_row(scheme, keys).tolist() == [100.0, 250.0, 100.0]
+    codes = pd.factorize(keys["role"].astype(object))
+    assert on_target_pay_per_row(scheme, keys, True, codes=codes).tolist() == [100.0, 250.0, 100.0]
+
+
+def test_rows_without_a_role_have_no_amount():
+    scheme = _one_component({"rep": 100})
+    with pytest.raises(DefinitionError) as info:
+        on_target_pay_per_row(scheme, _keys(["rep", None, "lead"]))
+    assert str(info.value) == (
+        "scheme 't': on_target_pay: no amount for no role (also: 'lead'): 1 employee-period(s), "
+        "e.g. employee 'e1' in 2025-01.\n"
+        "Suggestion: fill in the role column for these rows, or evaluate only the roles it pays "
+        "with roles: [rep]."
+    )

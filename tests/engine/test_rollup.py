@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from payout_cases import (
@@ -14,8 +15,10 @@ from payout_cases import (
 
 from kpitools.data import load_library
 from kpitools.demo import make_demo_company
-from kpitools.engine import prepare, run_scheme
+from kpitools.engine import prepare, prepare_base, run_scheme
+from kpitools.engine.rollup import base_signature
 from kpitools.errors import DataValidationError, DefinitionError
+from kpitools.scheme import load_scheme
 
 
 def test_kpi_missing_from_data():
@@ -220,3 +223,45 @@ def test_roles_make_a_sales_revenue_scheme_run_on_the_demo_company():
     assert set(run.totals["role"]) == {"sales_rep", "key_account_manager"}
     assert len(run.totals) == int((sales["kpi"] == "revenue").sum())
     assert set(data.loc[data["kpi"] == "revenue", "role"]) >= {"marketing"}
+
+
+def test_the_base_keys_every_employee_period_by_period_then_employee():
+    data = long_table(
+        [
+            ("b", "2025-02", "sales", 1.0),
+            ("a", "2025-02", "sales", 2.0),
+            ("b", "2025-01", "sales", 3.0),
+            ("c", "2025-01", "other", 4.0),  # no component KPI: not a row to evaluate
+        ]
+    )
+    scheme = scheme_dict([curve_component("sales", {"steps": [[1, 1]]})])
+    base = prepare_base(data, scheme, library=False)
+    assert base.n == 3 and base.kind == "month" and not base.has_role
+    assert base.rows["sales"].actual.tolist() == [3.0, 2.0, 1.0]
+    assert not base.rows["sales"].actual.flags.writeable
+    rows, keys, period_code = base.selection(np.array([], dtype=np.int64))
+    assert keys[["employee", "period"]].values.tolist() == [
+        ["b", "2025-01"],
+        ["a", "2025-02"],
+        ["b", "2025-02"],
+    ]
+    assert rows.tolist() == [0, 1, 2] and period_code.tolist() == [0, 1, 1]
+    # the same selection comes from the cache; a skipped period selects other rows
+    assert base.selection(np.array([], dtype=np.int64))[1] is keys
+    january = base.per[0]
+    assert base.selection(np.array([january]))[0].tolist() == [1, 2]
+
+
+def test_the_signature_is_what_a_roll_up_depends_on():
+    scheme = load_scheme(
+        scheme_dict([curve_component("sales", {"steps": [[1, 1]]})], revenue_kpi="revenue")
+    )
+    assert base_signature(scheme, {"sales", "revenue"}, None) == (
+        "month",
+        None,
+        "revenue",
+        frozenset({"sales", "revenue"}),
+        frozenset({"sales"}),
+    )
+    # a revenue KPI the data lacks is not rolled up
+    assert base_signature(scheme, {"sales"}, None)[3] == frozenset({"sales"})

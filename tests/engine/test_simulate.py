@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 from simulation_cases import COMMISSION, CURVE, small_history
 
-from kpitools.engine import METRICS, SimulationResult, simulate
+from kpitools.engine import (
+    METRICS,
+    PAYOUT_COLUMNS,
+    WINNERS_COLUMNS,
+    SimulationResult,
+    simulate,
+)
 from kpitools.errors import DefinitionError
 
 
@@ -65,6 +71,11 @@ def test_save_writes_both_files_atomically_with_contract_columns(small, tmp_path
     metrics = pd.read_csv(written["metrics"])
     assert list(metrics.columns) == ["scheme", *METRICS]
     payouts = pd.read_csv(written["payouts"], dtype={"employee": str})
+    # one column order for the payout table: the run's, the result's and the file's
+    assert list(payouts.columns) == list(PAYOUT_COLUMNS) == list(result.payouts.columns)
+    assert list(result.runs["C"].payouts.columns) == list(PAYOUT_COLUMNS)
+    winners = pd.read_csv(written["winners_losers"], dtype={"employee": str})
+    assert list(winners.columns) == list(WINNERS_COLUMNS)
     totals = payouts[payouts["component"] == "total"].groupby("scheme")["payout"].sum()
     np.testing.assert_allclose(
         totals.reindex(metrics["scheme"]).to_numpy(), metrics["total_cost"].to_numpy()
@@ -84,3 +95,28 @@ def test_simulate_refuses_two_schemes_with_one_name_and_an_unknown_baseline(smal
         "--baseline 'k' is not the name of a simulated scheme. Did you mean 'K'?\n"
         "Suggestion: use one of 'C', 'K'."
     )
+
+
+def test_simulate_forecasts_each_scheme_on_the_data_it_loaded(small):
+    result = simulate(small, [COMMISSION, CURVE], forecast=20, seed=4, library=False)
+    assert list(result.forecasts) == ["C", "K"]
+    assert [f.n for f in result.forecasts.values()] == [20, 20]
+    assert result.forecasts["C"].period == "2025-04"
+    with pytest.raises(DefinitionError) as err:
+        simulate(small, [COMMISSION], forecast=2.5, library=False)
+    assert str(err.value) == (
+        "forecast = 2.5: the number of simulated periods must be a whole number of at least 1."
+        "\nSuggestion: use e.g. forecast=1000."
+    )
+
+
+def test_schemes_without_a_common_period_are_compared_over_their_own_periods(small):
+    quarterly = {**CURVE, "name": "Q", "period": "quarter"}
+    result = simulate(small, [COMMISSION, quarterly], library=False)
+    assert result.warnings == (
+        "Q: With no KPI library, the monthly values of 'sales' were summed. If one of them is "
+        "an average or a ratio, give its aggregation in a KPI library file.",
+        "Q and the baseline C share no evaluated period (e.g. a monthly and a quarterly "
+        "scheme): winners and losers compare each scheme's totals over its own periods.",
+    )
+    assert result.winners_losers["periods_compared"].tolist() == [1, 1, 1, 1]

@@ -10,7 +10,10 @@ import pytest
 from payout_cases import long_table, mixed_roles, revenue_scheme, scheme_dict
 
 from kpitools.engine import run_scheme
+from kpitools.engine.items import scheme_items
+from kpitools.engine.target_checks import find_target_failures
 from kpitools.errors import DataValidationError
+from kpitools.scheme import TargetResult, load_scheme
 
 
 def test_missing_and_nonpositive_targets_name_employee_and_period():
@@ -85,3 +88,54 @@ def test_without_roles_the_marketing_rows_fail_and_the_message_suggests_roles():
         "or evaluate only the roles without these problems with roles: [key_account, "
         "sales_rep]."
     )
+
+
+def test_more_than_ten_failures_show_ten_and_count_the_rest():
+    data = long_table([(f"e{i:02d}", "2025-01", "sales", 10.0, 0.0) for i in range(12)])
+    comp = {
+        "kpi": "sales",
+        "weight": 1,
+        "target": {"method": "from_data"},
+        "curve": {"steps": [[1, 1]]},
+    }
+    with pytest.raises(DataValidationError) as info:
+        run_scheme(data, scheme_dict([comp]), library=False)
+    shown = "".join(
+        f"  components[0] (sales): the target is 0 for employee 'e{i:02d}' in 2025-01\n"
+        for i in range(10)
+    )
+    assert str(info.value) == (
+        "scheme 't': 12 employee-periods have no usable target:\n" + shown + "  … and 2 more\n"
+        "Suggestion: targets must be positive: check the data's target column."
+    )
+    assert len(info.value.failure_cases) == 12
+
+
+def test_find_target_failures_on_aligned_arrays():
+    scheme = load_scheme(
+        scheme_dict(
+            [
+                {
+                    "kpi": "nps",
+                    "weight": 1,
+                    "target": 50,
+                    "baseline": 20,
+                    "curve": {"steps": [[1, 1]]},
+                }
+            ]
+        )
+    )
+    (item,) = scheme_items(scheme)
+    keys = pd.DataFrame({"employee": ["a", "b", "c"], "period": "2025-01", "role": None})
+    found = find_target_failures(
+        item,
+        "higher",
+        keys,
+        actual=np.array([30.0, np.nan, 30.0]),
+        target=np.array([10.0, 10.0, 50.0]),  # b has no actual: nothing to check
+        pos=np.array([0.0, 1.0, 2.0]),
+        res=TargetResult(np.array([10.0, 10.0, 50.0])),
+    )
+    assert found[["employee", "problem"]].values.tolist() == [
+        ["a", "the target (10) is not above the baseline (20)"]
+    ]
