@@ -22,13 +22,13 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
 from __future__ import annotations
 
 from .arrays import PayoutArrays, PayoutInputs
-from .calibrate import CalibrationResult, calibrate, default_bounds
+from .calibrate import CalibrationResult, calibrate
 from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
 from .compute import attainment, compute
 from .describe import describe_skipped, format_metric, format_metrics_table
-from .forecast import ForecastResult, forecast, forecast_loaded
+from .forecast import ForecastResult, forecast
 from .history import fit_growth, resample_periods
-from .loading import library_for_run, load_data, load_data_with_warnings, load_schemes
+from .loading import library_for_run, load_data_with_warnings, load_schemes
 from .metrics import (
     METRICS,
     MONEY_METRICS,
@@ -67,15 +67,12 @@ __all__ = [
     "compare_schemes",
     "compute",
     "compute_metrics",
-    "default_bounds",
     "describe_skipped",
     "fit_growth",
     "forecast",
-    "forecast_loaded",
     "format_metric",
     "format_metrics_table",
     "library_for_run",
-    "load_data",
     "load_data_with_warnings",
     "load_schemes",
     "metric_arrays",

@@ -28,6 +28,7 @@ import pandas as pd
 from ..scheme import Scheme, load_scheme
 from .arrays import PayoutArrays, PayoutInputs
 from .compute import compute, snap
+from .describe import decimals
 from .prepare import prepare
 
 __all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
@@ -120,14 +121,14 @@ class SchemeRun:
     def __repr__(self) -> str:
         return (
             f"SchemeRun({self.scheme.name!r}: {len(self.totals)} employee-periods, "
-            f"total {self.total_cost:,.2f}, {len(self.skipped)} skipped periods, "
+            f"total {decimals(self.total_cost)}, {len(self.skipped)} skipped periods, "
             f"{len(self.warnings)} warnings)"
         )
 
     def _repr_html_(self) -> str:
         head = f"<p><b>{self.scheme.name}</b>: {len(self.totals)} employee-periods, "
-        head += f"total payout {self.total_cost:,.2f}</p>"
-        body = self.summary.to_html(na_rep="", float_format=lambda x: f"{x:,.2f}")
+        head += f"total payout {decimals(self.total_cost)}</p>"
+        body = self.summary.to_html(na_rep="", float_format=decimals)
         warn = "".join(f"<li>{w}</li>" for w in self.warnings)
         return head + body + (f"<ul>{warn}</ul>" if warn else "")
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from kpitools.data import Library, load_library
-from kpitools.engine import library_for_run, load_data, load_data_with_warnings, load_schemes
+from kpitools.engine import library_for_run, load_data_with_warnings, load_schemes
+from kpitools.engine.loading import load_data
 from kpitools.errors import DefinitionError
 
 SCHEME = {
