@@ -11,7 +11,8 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
   gates, modifiers, cap, pool to the cent).
 - :func:`run_scheme` (``run``): both, laid out as the payout table (:data:`PAYOUT_COLUMNS`).
 - :func:`compute_metrics` (``metrics``): the contract's metrics of a run; :func:`simulate`
-  (``simulate``, ``compare``) several schemes against a baseline; :func:`calibrate`
+  (``simulate``, ``compare``) several schemes against a baseline, :func:`compare` its
+  comparison table alone; :func:`calibrate`
   (``calibrate``) one parameter to hit a metric; :func:`forecast` (``forecast``,
   ``history``) next periods resampled from each employee's history;
   :func:`period_end_timing` (``timing``) who books results at period ends.
@@ -44,7 +45,7 @@ from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
 from .rollup import PreparedData, prepare_base
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
-from .simulate import SimulationResult, simulate, write_csv
+from .simulate import SimulationResult, compare, simulate, write_csv
 from .timing import TimingResult, period_end_timing
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "attainment",
     "calibrate",
     "check_metric_name",
+    "compare",
     "compare_schemes",
     "compute",
     "compute_metrics",

@@ -3,6 +3,7 @@
 :func:`simulate` loads the data once, runs every scheme on it (:func:`kpitools.engine.run_scheme`),
 computes their metrics, compares them with a baseline and, when asked, forecasts each one;
 :class:`SimulationResult` holds it all and writes the CSV files of ``kpitools simulate``.
+:func:`compare` is the comparison table alone.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .loading import library_for_run, load_data_with_warnings, load_schemes
 from .metrics import METRICS, compute_metrics
 from .run import SchemeRun, run_scheme
 
-__all__ = ["SimulationResult", "simulate", "write_csv"]
+__all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
 
 
 def write_csv(table: pd.DataFrame, path: Any) -> None:
@@ -240,6 +241,48 @@ def simulate(
         warnings=tuple(warnings),
         forecasts=forecasts,
     )
+
+
+def compare(
+    data: Any,
+    schemes: Any,
+    *,
+    baseline: str | None = None,
+    periods: Any = None,
+    library: Any = None,
+) -> pd.DataFrame:
+    """One row per scheme against a baseline: metrics, cost change, winners and losers.
+
+    The comparison table of :func:`simulate` (``simulate(...).compare``); keep the whole
+    :class:`SimulationResult` instead for the payouts and each employee's winnings.
+
+    Parameters
+    ----------
+    data, schemes, baseline, periods, library
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``scheme``; the metrics, then ``baseline, periods_compared, cost_change,
+        cost_change_pct, winners, losers, unchanged, share_winners, share_losers`` (see
+        :func:`kpitools.engine.compare_schemes`).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2,
+    ...                      "kpi": ["sales"] * 2, "actual": [100.0, 300.0]})
+    >>> flat = {"name": "flat", "on_target_pay": 10, "components": [
+    ...     {"kpi": "sales", "commission": {"rate": 0.1}}]}
+    >>> steep = {"name": "steep", "on_target_pay": 10, "components": [
+    ...     {"kpi": "sales", "commission": {"rate": 0.05}}]}
+    >>> table = compare(data, [flat, steep], library=False)
+    >>> row = table.loc["steep"]
+    >>> float(row["total_cost"]), float(row["cost_change"]), int(row["losers"])
+    (20.0, -20.0, 2)
+    """
+    result = simulate(data, schemes, baseline=baseline, periods=periods, library=library)
+    return result.compare
 
 
 def _check_baseline(baseline: str | None, names: list[str]) -> str:

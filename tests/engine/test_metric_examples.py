@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import kpitools
+import kpitools.engine
 from kpitools.cli import main
 from kpitools.data import roll_up
 
@@ -515,7 +516,9 @@ def test_no_target_method_looks_ahead():
         other = changed if spec.get("of") == "own" else pd.concat([changed, newcomer])
 
         def early_targets(frame, scheme=scheme):
-            run = kpitools.run_scheme(frame, scheme, library=False, periods="2024-06..2024-12")
+            run = kpitools.engine.run_scheme(
+                frame, scheme, library=False, periods="2024-06..2024-12"
+            )
             p = run.payouts[(run.payouts["component"] == "0") & (run.payouts["period"] < "2024-09")]
             return p[["employee", "period", "target"]].reset_index(drop=True)
 

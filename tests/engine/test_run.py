@@ -110,6 +110,7 @@ ENGINE_MODULES = [
     "engine.prepare",
     "engine.rollup",
     "engine.run",
+    "engine.simulate",
     "engine.stats",
     "engine.thresholds",
 ]

@@ -12,6 +12,7 @@ from kpitools.engine import (
     PAYOUT_COLUMNS,
     WINNERS_COLUMNS,
     SimulationResult,
+    compare,
     simulate,
 )
 from kpitools.errors import DefinitionError
@@ -120,3 +121,10 @@ def test_schemes_without_a_common_period_are_compared_over_their_own_periods(sma
         "scheme): winners and losers compare each scheme's totals over its own periods.",
     )
     assert result.winners_losers["periods_compared"].tolist() == [1, 1, 1, 1]
+
+
+def test_compare_is_the_comparison_table_of_a_simulation(small):
+    table = compare(small, [COMMISSION, CURVE], baseline="K", library=False)
+    want = simulate(small, [COMMISSION, CURVE], baseline="K", library=False).compare
+    pd.testing.assert_frame_equal(table, want)
+    assert table.loc["C", "winners"] == 4 and table.loc["K", "cost_change"] == 0.0

@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 import kpitools
+import kpitools.engine
 from kpitools.cli import cli
 from kpitools.data import load_library
 from kpitools.errors import KpitoolsError
@@ -36,7 +37,7 @@ def _scheme(components, **extra) -> dict:
 
 
 def _pays(data, scheme, **kw) -> list[float]:
-    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False, **kw)
+    run = kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False, **kw)
     return run.totals.sort_values(["employee", "period"])["payout"].tolist()
 
 
@@ -167,7 +168,7 @@ def test_weighted_scorecard_with_role_pay():
         ],
         role={"a": "sales", "b": "manager"},
     )
-    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False)
     # a (sales, 10,000): revenue 1.2 → 1 + 0.2/0.5 = 1.4; clients 0.9 → 0.5; nps 0.8 → 0.8
     #   10,000 × (0.5×1.4 + 0.3×0.5 + 0.2×0.8) = 10,000 × 1.01 = 10,100
     # b (manager, 20,000): revenue 0.9 → 0.5 + 0.5 × 0.1/0.2 = 0.75; clients 1.3 → 1.3;
@@ -209,7 +210,7 @@ GATE_DATA = _data(
 
 def test_missed_gate_zeroes_every_component_by_default():
     # a: 1000 × (0.6 × 1 + 0.4 × 1) = 1,000; b: gate missed → 0
-    run = kpitools.run_scheme(GATE_DATA, kpitools.load_scheme(_gated()), library=False)
+    run = kpitools.engine.run_scheme(GATE_DATA, kpitools.load_scheme(_gated()), library=False)
     assert run.totals[["employee", "gate_passed", "payout"]].to_dict("records") == [
         {"employee": "a", "gate_passed": True, "payout": 1000.0},
         {"employee": "b", "gate_passed": False, "payout": 0.0},
@@ -246,7 +247,7 @@ def test_modifier_then_cap_then_pool():
             ("c", "2024-01", "nps", 20.0),
         ]
     )
-    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False)
     t = run.totals
     # a: 2,000 × 1.2 (nps 1.0) = 2,400 ≤ cap 2,500; b: 2,500 × 1.2 (nps 1.2) = 3,000 → 2,500;
     # c: 1,000 × 0.75 (nps 0.4) = 750.  After cap: 5,650 > pool 5,000 → factor 5,000 / 5,650
@@ -262,7 +263,7 @@ def test_modifier_then_cap_then_pool():
 
 def test_pool_not_reached_leaves_payouts_alone():
     scheme = _scheme([_curve(FACTOR_IS_ATTAINMENT)], pool={"budget": 5000})
-    run = kpitools.run_scheme(
+    run = kpitools.engine.run_scheme(
         _one_kpi([200, 300]), kpitools.load_scheme(scheme), library=False
     )  # 2,000 + 3,000 = 5,000: exactly the budget, no scaling
     assert run.totals[["pool_factor", "payout"]].to_dict("records") == [
@@ -297,7 +298,7 @@ def test_zero_and_negative_targets_name_employee_and_period():
         "curve": {"points": [[0, 0], [1, 1]]},
     }
     with pytest.raises(KpitoolsError) as err:
-        kpitools.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
+        kpitools.engine.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
     assert str(err.value) == (
         "scheme 'w': 2 employee-periods have no usable target:\n"
         "  components[0] (revenue): the target is 0 for employee 'e1' in 2024-01\n"
@@ -310,7 +311,7 @@ def test_missing_target_names_employee_and_period():
     data = _one_kpi([1.0]).assign(target=[np.nan])
     comp = {"kpi": "revenue", "weight": 1, "target": {"method": "from_data"}, "curve": ACCEL_C}
     with pytest.raises(KpitoolsError) as err:
-        kpitools.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
+        kpitools.engine.run_scheme(data, kpitools.load_scheme(_scheme([comp])), library=False)
     assert str(err.value) == (
         "scheme 'w': components[0] (revenue): no target: the data's target column is empty for "
         "it (in at least one month of the period) for employee 'e0' in 2024-01.\n"
@@ -339,7 +340,7 @@ def _targets(target, **kw):
     scheme = _scheme(
         [{"kpi": "revenue", "weight": 1, "target": target, "curve": FACTOR_IS_ATTAINMENT}]
     )
-    run = kpitools.run_scheme(HISTORY, kpitools.load_scheme(scheme), library=False, **kw)
+    run = kpitools.engine.run_scheme(HISTORY, kpitools.load_scheme(scheme), library=False, **kw)
     rows = run.payouts[run.payouts["component"] != "total"]
     got = {(r.employee, r.period): round(r.target, 6) for r in rows.itertuples()}
     return run, got
@@ -448,7 +449,9 @@ def test_quarterly_scheme_on_monthly_data_sums_means_and_recomputes_ratios():
             {"kpi": "win_rate", "min_attainment": 1.0, "target": {"method": "fixed", "value": 0.4}}
         ],
     )
-    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=load_library())
+    run = kpitools.engine.run_scheme(
+        _data(rows), kpitools.load_scheme(scheme), library=load_library()
+    )
     comp = run.payouts[run.payouts["component"] != "total"]
     # revenue sum 600 → 1.2; nps mean (40 + 50 + 90) / 3 = 60 → 1.2;
     # win rate 4 / 10 = 0.4 (not the mean 0.333 of the months) → exactly 1.0 passes the gate
@@ -696,7 +699,7 @@ def test_role_cap_and_pool_per_period():
         cap=1.2,
         pool={"budget": 3000},
     )
-    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False)
     t = run.totals
     # 2024-01: a 2000 × 3 = 6,000 capped at 1.2 × 2,000 = 2,400; b 1,000; 3,400 > 3,000 →
     #   × 3,000/3,400: a 2,117.647… → 2,117.65, b 882.352… → 882.35 (sum 3,000.00)
@@ -729,7 +732,7 @@ def test_weighted_attainment_is_the_weighted_sum():
             ("a", "2024-01", "nps", 40.0),
         ]
     )
-    run = kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False)
     assert run.totals["attainment"].round(12).tolist() == [1.03]
     assert run.totals["payout"].tolist() == [1030.0]
 
@@ -745,7 +748,7 @@ def test_new_hire_without_fallback_is_an_error():
     target = {"method": "growth", "rate": 0.1, "base": "previous_period"}
     scheme = _scheme([{"kpi": "revenue", "weight": 1, "target": target, "curve": ACCEL_C}])
     with pytest.raises(KpitoolsError) as err:
-        kpitools.run_scheme(data, kpitools.load_scheme(scheme), library=False)
+        kpitools.engine.run_scheme(data, kpitools.load_scheme(scheme), library=False)
     assert str(err.value) == (
         "scheme 'w': components[0] (revenue): no target: no growth base (no actual in 2024-01) "
         "and no fallback for employee 'c' in 2024-02.\n"
@@ -763,7 +766,7 @@ def test_quarterly_and_yearly_growth_on_monthly_data():
     ]
     target = {"method": "growth", "rate": 0.1, "base": "same_period_last_year"}
     scheme = _scheme([{"kpi": "revenue", "weight": 1, "target": target, "curve": ACCEL_C}])
-    run = kpitools.run_scheme(
+    run = kpitools.engine.run_scheme(
         _data(rows), kpitools.load_scheme({**scheme, "period": "quarter"}), library=False
     )
     # 2023 quarters have no 2022 quarter: skipped; 2024-Q1 target (101+102+103) × 1.1 = 336.6
@@ -776,7 +779,7 @@ def test_quarterly_and_yearly_growth_on_monthly_data():
         [{"kpi": "revenue", "weight": 1, "target": target, "curve": FACTOR_IS_ATTAINMENT}],
         period="year",
     )
-    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(yearly), library=False)
+    run = kpitools.engine.run_scheme(_data(rows), kpitools.load_scheme(yearly), library=False)
     # 2023 = Σ 101…112 = 1,278 → 2024 target 1,405.8; actual 2,478 → 1.762698… → 1,762.70
     assert run.totals[["period", "payout"]].to_dict("records") == [
         {"period": "2024", "payout": 1762.7}
@@ -841,7 +844,7 @@ def test_two_modifiers_multiply_and_a_step_at_zero():
             },
         ],
     )
-    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
     # 1,000 × 0.75 × 1.1 = 825
     assert run.totals["modifier"].round(12).tolist() == [0.825]
     assert run.totals["payout"].tolist() == [825.0]
@@ -865,7 +868,7 @@ def test_lower_is_better_gate_and_a_kpi_gate_over_two_components():
     # revenue is both a curve (1,000 × 1.0) and a commission (0.1 × 100 = 10): the KPI id
     # names both, so b loses both
     comps = [_curve(FACTOR_IS_ATTAINMENT), {"kpi": "revenue", "commission": {"rate": 0.1}}]
-    run = kpitools.run_scheme(
+    run = kpitools.engine.run_scheme(
         _data(rows), kpitools.load_scheme(_scheme(comps, gates=[gate])), library=False
     )
     assert run.payouts[["employee", "component", "payout"]].values.tolist() == [
@@ -881,7 +884,9 @@ def test_lower_is_better_gate_and_a_kpi_gate_over_two_components():
 def test_commission_only_scheme_is_capped_on_its_on_target_pay():
     # 100,000 × 0.05 = 5,000 > cap 2 × 1,000 → 2,000
     scheme = _scheme([{"kpi": "revenue", "commission": {"rate": 0.05}}], cap=2)
-    run = kpitools.run_scheme(_one_kpi([100_000]), kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(
+        _one_kpi([100_000]), kpitools.load_scheme(scheme), library=False
+    )
     assert run.totals[["before_cap", "payout"]].values.tolist() == [[5000.0, 2000.0]]
 
 
@@ -979,7 +984,7 @@ def test_a_modifier_below_its_first_step_pays_nothing():
             }
         ],
     )
-    run = kpitools.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
+    run = kpitools.engine.run_scheme(_data(rows), kpitools.load_scheme(scheme), library=False)
     assert run.totals[["modifier", "payout"]].values.tolist() == [[0.0, 0.0]]
 
 
