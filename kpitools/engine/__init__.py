@@ -3,7 +3,7 @@
 The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
 (:mod:`kpitools.scheme`) into payouts and metrics:
 
-- :func:`prepare` (``rollup``, ``prepare``): roll the data up to the scheme's period, set and
+- :func:`prepare` (``base``, ``prepare``): roll the data up to the scheme's period, set and
   check every target, align everything as numpy arrays (:class:`PayoutInputs`);
   :func:`prepare_base` + :func:`set_targets` split it so that a target change skips the
   roll-up.
@@ -23,6 +23,7 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
 from __future__ import annotations
 
 from .arrays import PayoutArrays, PayoutInputs
+from .base import PreparedData, prepare_base
 from .calibrate import CalibrationResult, calibrate
 from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
 from .compute import attainment, compute
@@ -43,7 +44,6 @@ from .metrics import (
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
-from .rollup import PreparedData, prepare_base
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
 from .simulate import SimulationResult, compare, simulate, write_csv
 from .timing import TimingResult, period_end_timing

@@ -20,13 +20,13 @@ import pandas as pd
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
+from .base import prepare_base
 from .compute import compute
 from .describe import format_metric
 from .loading import library_for_run, load_data_with_warnings, load_schemes
 from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_from_arrays
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
-from .rollup import prepare_base
 
 __all__ = ["CalibrationResult", "calibrate", "default_bounds"]
 

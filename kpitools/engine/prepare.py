@@ -30,9 +30,9 @@ from ..data import format_periods, periods_in_scope, unique_sorted
 from ..errors import DefinitionError
 from ..scheme import TargetContext, TargetResult, compute_targets, load_scheme
 from .arrays import PayoutInputs
+from .base import PreparedData, prepare_base
 from .items import SchemeItem, kpi_direction, scheme_items
 from .pay import on_target_pay_per_row
-from .rollup import PreparedData, prepare_base
 from .target_checks import find_target_failures, raise_target_failures
 
 __all__ = ["prepare", "set_targets"]

@@ -1,6 +1,6 @@
 """Small long tables and schemes for the payout engine's tests (imported by them).
 
-Not a test module: the builders shared by ``test_compute``, ``test_rollup``,
+Not a test module: the builders shared by ``test_compute``, ``test_base``,
 ``test_prepare``, ``test_pay``, ``test_target_checks`` and ``test_run``.
 """
 

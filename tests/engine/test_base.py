@@ -1,4 +1,4 @@
-"""Reading and rolling up the data for a scheme (kpitools.engine.rollup): KPIs, roles, periods."""
+"""The prepared base (kpitools.engine.base): the data read, checked, rolled up for a scheme."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from payout_cases import (
 from kpitools.data import load_library
 from kpitools.demo import make_demo_company
 from kpitools.engine import prepare, prepare_base, run_scheme
-from kpitools.engine.rollup import base_signature
+from kpitools.engine.base import base_signature
 from kpitools.errors import DataValidationError, DefinitionError
 from kpitools.scheme import load_scheme
 

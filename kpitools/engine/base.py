@@ -1,4 +1,4 @@
-"""From the long table to the rows the engine evaluates, before any target is set.
+"""The prepared base of a run: the rows the engine evaluates, before any target is set.
 
 :func:`prepare_base` reads the data, checks that it has the scheme's KPIs (and roles),
 rolls it up to the scheme's period and aligns every KPI on the employee-periods to
