@@ -1,12 +1,12 @@
 """Benchmark of the payout engine: 1,000,000 employee-periods, 3 components, a gate, a cap.
 
-Times :func:`kpitools.engine.payout.compute` against (a) a row-by-row ``DataFrame.apply`` version of
+Times :func:`kpitools.engine.compute` against (a) a row-by-row ``DataFrame.apply`` version of
 the same scheme (timed on a sample and scaled linearly) and (b) a bare numpy floor
 (``np.interp`` / ``np.searchsorted`` per component on pre-aligned arrays, a weighted sum, the
 gate and the cap), checks that all three pay the same to the cent, and prints the figures.
-Also times :func:`kpitools.engine.payout.prepare` + ``compute`` from the long table, and a change of
+Also times :func:`kpitools.engine.prepare` + ``compute`` from the long table, and a change of
 target on the demo company (1,000 people × 36 months, the template schemes): a whole
-``prepare`` against ``set_targets`` on a kept :func:`~kpitools.engine.payout.prepare_base` (what the
+``prepare`` against ``set_targets`` on a kept :func:`~kpitools.engine.prepare_base` (what the
 what-if explorer does), checking that both give the same inputs.
 
 Run: ``.venv/bin/python benchmarks/bench_payout.py [--rows N] [--apply-rows N]
@@ -175,7 +175,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load} (shared: times vary)")
     print(f"payout engine benchmark: {n:,} employee-periods, 3 components (points with a jump,")
     print("steps, marginal commission tiers), a gate and a cap; best of 5 runs")
-    print(f"  kpitools.engine.payout.compute        {t_engine * 1000:9.1f} ms")
+    print(f"  kpitools.engine.compute               {t_engine * 1000:9.1f} ms")
     print(
         f"  bare numpy floor               {t_floor * 1000:9.1f} ms   "
         f"engine / floor = {t_engine / t_floor:.2f}x (goal <= 3x)"

@@ -1,54 +1,71 @@
-"""kpitools.engine."""
+"""kpitools.engine: what a bonus scheme pays on historical data, and what that costs.
+
+The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
+(:mod:`kpitools.scheme`) into payouts and metrics:
+
+- :func:`prepare` (``base``, ``prepare``): roll the data up to the scheme's period, set and
+  check every target, align everything as numpy arrays (:class:`PayoutInputs`);
+  :func:`prepare_base` + :func:`set_targets` split it so that a target change skips the
+  roll-up.
+- :func:`compute` (``compute``, ``money``): the vectorised payout maths (attainment, curves,
+  gates, modifiers, cap, pool to the cent).
+- :func:`run_scheme` (``run``): both, laid out as the payout table (:data:`PAYOUT_COLUMNS`).
+- :func:`compute_metrics` (``metrics``): the contract's metrics of a run; :func:`simulate`
+  (``simulate``, ``compare``) several schemes against a baseline, :func:`compare` its
+  comparison table alone; :func:`calibrate`
+  (``calibrate``) one parameter to hit a metric; :func:`forecast` (``forecast``,
+  ``history``) next periods resampled from each employee's history;
+  :func:`period_end_timing` (``timing``) who books results at period ends.
+- :func:`format_metric`, :func:`format_metrics_table`, :func:`describe_skipped`
+  (``describe``): results as text.
+"""
 
 from __future__ import annotations
 
-from .forecast import (
-    ForecastResult,
-    fit_growth,
-    forecast,
-    resample_periods,
-)
+from .arrays import PayoutArrays, PayoutInputs
+from .base import PreparedData, prepare_base
+from .calibrate import CalibrationResult, calibrate
+from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
+from .compute import attainment, compute
+from .describe import describe_skipped, format_metric, format_metrics_table
+from .forecast import ForecastResult, forecast
+from .history import fit_growth, resample_periods
+from .loading import library_for_run, load_data_with_warnings, load_schemes
 from .metrics import (
     METRICS,
-    SimulationResult,
-    calibrate,
+    MONEY_METRICS,
+    STEP_METRICS,
     check_metric_name,
-    compare_schemes,
     compute_metrics,
-    describe_skipped,
-    format_metric,
-    format_metrics_table,
     metric_arrays,
     metrics_from_arrays,
     metrics_from_totals,
-    run_calibrate_command,
-    run_simulate_command,
-    simulate,
-    winners_losers,
-    write_csv,
 )
-from .payout import (
-    PayoutInputs,
-    attainment,
-    compute,
-    prepare,
-    prepare_base,
-    round_cents,
-    run_scheme,
-    set_targets,
-)
-from .timing import (
-    period_end_timing,
-)
+from .money import round_cents
+from .pay import on_target_pay_per_row
+from .prepare import prepare, set_targets
+from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
+from .simulate import SimulationResult, compare, simulate, write_csv
+from .timing import TimingResult, period_end_timing
 
 __all__ = [
+    "CalibrationResult",
     "ForecastResult",
     "METRICS",
+    "MONEY_METRICS",
+    "PAYOUT_COLUMNS",
+    "PayoutArrays",
     "PayoutInputs",
+    "PreparedData",
+    "STEP_METRICS",
+    "SchemeRun",
     "SimulationResult",
+    "TimingResult",
+    "WINNERS_COLUMNS",
     "attainment",
     "calibrate",
     "check_metric_name",
+    "compare",
     "compare_schemes",
     "compute",
     "compute_metrics",
@@ -57,17 +74,19 @@ __all__ = [
     "forecast",
     "format_metric",
     "format_metrics_table",
+    "library_for_run",
+    "load_data_with_warnings",
+    "load_schemes",
     "metric_arrays",
     "metrics_from_arrays",
     "metrics_from_totals",
+    "on_target_pay_per_row",
     "period_end_timing",
     "prepare",
     "prepare_base",
     "resample_periods",
     "round_cents",
-    "run_calibrate_command",
     "run_scheme",
-    "run_simulate_command",
     "set_targets",
     "simulate",
     "winners_losers",

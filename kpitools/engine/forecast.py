@@ -18,7 +18,8 @@ How one draw is made (contract §5):
 - every draw is one period: ``pool`` proration works within a draw.
 
 All draws go through the payout engine at once (in chunks of ``chunk_rows`` employee-draws to
-bound memory), and every metric is computed for every draw with whole-array maths.
+bound memory), and every metric is computed for every draw with whole-array maths. The
+history a draw comes from is built in :mod:`kpitools.engine.history`.
 
 Examples
 --------
@@ -33,13 +34,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
-from .metrics import METRICS, format_metric
+from .._util.format import percent
+from ..data import format_periods, roll_up
+from ..errors import DefinitionError
+from ..scheme import Scheme
+from .arrays import PayoutInputs
+from .compute import compute
+from .describe import format_metric
+from .history import (
+    drop_partial_last_period,
+    fit_growth,
+    next_period_rows,
+    resample_periods,
+    scheme_kpis,
+)
+from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .metrics import METRICS, metric_arrays
+from .prepare import prepare
+from .thresholds import component_thresholds, near_measures
 
-__all__ = ["ForecastResult", "forecast", "forecast_loaded", "fit_growth", "resample_periods"]
+__all__ = ["ForecastResult", "forecast", "forecast_loaded"]
 
 SUMMARY_QUANTILES = (5, 50, 95)
 
@@ -60,7 +79,7 @@ class ForecastResult:
     budget : float or None
         Budget per period the overrun chance is measured against.
     draws : DataFrame
-        One row per draw, one column per metric of :data:`kpitools.engine.metrics.METRICS`.
+        One row per draw, one column per metric of :data:`kpitools.engine.METRICS`.
     employees : int
         Employees simulated in each draw.
     growth : Series
@@ -114,17 +133,16 @@ class ForecastResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per metric: ``mean, p5, p50, p95`` over the draws (NaN draws left out);
-        plus a row ``prob_over_budget`` (its value in every column).
+        """The distribution of each metric over the draws (NaN draws left out).
+
+        One row per metric: ``mean, p5, p50, p95``; plus a row ``prob_over_budget`` (its
+        value in every column).
         """
         values = self.draws[list(METRICS)].to_numpy(float)
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                q = np.nanpercentile(values, SUMMARY_QUANTILES, axis=0)
-                mean = np.nanmean(values, axis=0)
+        with np.errstate(all="ignore"), catch_warnings():
+            simplefilter("ignore", RuntimeWarning)  # a metric that is NaN in every draw
+            q = np.nanpercentile(values, SUMMARY_QUANTILES, axis=0)
+            mean = np.nanmean(values, axis=0)
         out = pd.DataFrame(
             {"mean": mean, "p5": q[0], "p50": q[1], "p95": q[2]},
             index=pd.Index(list(METRICS), name="metric"),
@@ -145,7 +163,7 @@ class ForecastResult:
         if self.budget is not None:
             lines.append(
                 f"  chance that cost exceeds the budget of "
-                f"{format_metric('total_cost', self.budget)}: {self.prob_over_budget:.1%}"
+                f"{format_metric('total_cost', self.budget)}: {percent(self.prob_over_budget, 1)}"
             )
         for w in self.warnings:
             first, *rest = w.splitlines() or [""]
@@ -154,7 +172,11 @@ class ForecastResult:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        over = "" if self.budget is None else f", P(cost > budget) = {self.prob_over_budget:.1%}"
+        over = (
+            ""
+            if self.budget is None
+            else f", P(cost > budget) = {percent(self.prob_over_budget, 1)}"
+        )
         return (
             f"<kpitools.ForecastResult: {self.scheme_name!r} {self.period}, {self.n:,} draws × "
             f"{self.employees:,} employees, total_cost p50 "
@@ -164,170 +186,6 @@ class ForecastResult:
     def _repr_html_(self) -> str:
         head = f"<p><b>Forecast</b> {self.scheme_name}: {self.period}, {self.n:,} draws</p>"
         return head + self.summary.to_html(float_format=lambda v: f"{v:,.4g}")
-
-
-def resample_periods(counts: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """For each draw and employee, the row of one of that employee's own past periods.
-
-    Parameters
-    ----------
-    counts : array of int
-        Number of past periods of each employee; employee ``e``'s rows are
-        ``start[e] … start[e] + counts[e] - 1`` in a table sorted by employee.
-    n : int
-        Number of draws.
-    rng : numpy Generator
-
-    Returns
-    -------
-    ndarray of int, shape (n, employees)
-        Row numbers into the history table.
-
-    Examples
-    --------
-    >>> idx = resample_periods(np.array([2, 1]), 3, np.random.default_rng(0))
-    >>> idx.shape, set(idx[:, 1].tolist())
-    ((3, 2), {2})
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    u = rng.random((n, len(counts)))
-    pick = np.minimum((u * counts).astype(np.int64), counts - 1)
-    return start + pick
-
-
-def fit_growth(history: pd.DataFrame) -> pd.Series:
-    """Growth per period of each KPI: exp(slope) of log(mean per employee) against period.
-
-    Parameters
-    ----------
-    history : DataFrame
-        ``period`` (integer ordinal), ``kpi``, ``actual``.
-
-    Returns
-    -------
-    Series
-        KPI → growth factor per period (1.0 where the mean is ever ≤ 0 or fewer than two
-        periods are known).
-
-    Examples
-    --------
-    >>> h = pd.DataFrame({"period": [0, 1, 2], "kpi": "x", "actual": [100.0, 110.0, 121.0]})
-    >>> round(float(fit_growth(h)["x"]), 6)
-    1.1
-    """
-    means = history.groupby(["kpi", "period"], sort=True)["actual"].mean()
-    out = {}
-    for kpi, series in means.groupby(level="kpi", sort=False):
-        y = series.to_numpy(float)
-        x = series.index.get_level_values("period").to_numpy(float)
-        if len(y) < 2 or not np.all(np.isfinite(y)) or np.any(y <= 0):
-            out[kpi] = 1.0
-            continue
-        slope = np.polyfit(x, np.log(y), 1)[0]
-        out[kpi] = float(np.exp(slope))
-    return pd.Series(out, name="growth", dtype=float)
-
-
-# --------------------------------------------------------------------------- forecast
-_ATTRIBUTES = ("role", "team", "region", "manager")
-
-
-def _scheme_kpis(scheme: Any) -> list[str]:
-    kpis = [c.kpi for c in scheme.components]
-    kpis += [g.kpi for g in scheme.gates] + [m.kpi for m in scheme.modifiers]
-    if scheme.revenue_kpi:
-        kpis.append(scheme.revenue_kpi)
-    return list(dict.fromkeys(kpis))
-
-
-def _next_period_rows(
-    table: pd.DataFrame, scheme: Any, kpis: list[str]
-) -> tuple[pd.DataFrame, int, str]:
-    """Placeholder rows for every month (or quarter) of the period after the data.
-
-    One row per employee active in the data's last scheme period × KPI × month of the next
-    period, ``actual`` 0 (only the targets are wanted from them), the last ``target`` in force
-    carried forward, and the employee's latest grouping attributes.
-    """
-    from ..data import convert, format_period, period_ordinals
-    from ..errors import DefinitionError
-
-    kinds, ords, _bad = period_ordinals(table["period"])
-    data_kind = str(kinds[0]) if len(kinds) else scheme.period
-    scheme_ords = convert(ords, data_kind, scheme.period)
-    last = int(scheme_ords.max())
-    nxt = last + 1
-    in_scope = table["kpi"].astype(str).isin(kpis).to_numpy()
-    comp_kpis = {c.kpi for c in scheme.components}
-    active_mask = (scheme_ords == last) & table["kpi"].astype(str).isin(comp_kpis).to_numpy()
-    active = pd.unique(table["employee"].astype(str).to_numpy()[active_mask])
-    if not len(active):
-        raise DefinitionError(
-            f"{scheme.source}: nobody has an actual for the scheme's KPIs in the data's last "
-            f"period ({format_period(last, scheme.period)}), so there is nobody to forecast.\n"
-            "Suggestion: check that the data reaches the latest period."
-        )
-    hist = table[in_scope].assign(_ord=ords[in_scope]).sort_values("_ord", kind="stable")
-    hist = hist[hist["employee"].astype(str).isin(active).to_numpy()]
-    last_target = (
-        hist.groupby([hist["employee"].astype(str), hist["kpi"].astype(str)])["target"].last()
-        if "target" in hist
-        else None
-    )
-    attrs = [a for a in _ATTRIBUTES if a in table.columns]
-    latest = hist.groupby(hist["employee"].astype(str))[attrs].last() if attrs else None
-    ratio = {"month": 1, "quarter": 3, "year": 12}
-    per_scheme = ratio[scheme.period] // ratio[data_kind]
-    labels = [format_period(nxt * per_scheme + k, data_kind) for k in range(per_scheme)]
-    emp = np.repeat(active, len(kpis) * len(labels))
-    kpi = np.tile(np.repeat(np.asarray(kpis, dtype=object), len(labels)), len(active))
-    period = np.tile(np.asarray(labels, dtype=object), len(active) * len(kpis))
-    rows = pd.DataFrame({"employee": emp, "period": period, "kpi": kpi, "actual": 0.0})
-    if last_target is not None:
-        idx = pd.MultiIndex.from_arrays([rows["employee"], rows["kpi"]])
-        rows["target"] = last_target.reindex(idx).to_numpy(float)
-    for a in attrs:
-        rows[a] = latest[a].reindex(rows["employee"]).to_numpy(dtype=object)
-    return rows, nxt, format_period(nxt, scheme.period)
-
-
-def _drop_partial_last_period(
-    table: pd.DataFrame, scheme: Any, kpis: list[str]
-) -> tuple[pd.DataFrame, str]:
-    """The data without its last scheme period when the data covers only part of it.
-
-    Data to the end of November under a quarterly scheme: October and November make no
-    quarter to resample (their sums are two thirds of one) nor a base for the next quarter's
-    targets. The forecast is then of that quarter itself, from the whole quarters before it.
-    """
-    from ..data import KINDS, convert, format_period, months_in, period_ordinals
-
-    kinds, ords, _bad = period_ordinals(table["period"])
-    if not len(ords):
-        return table, ""
-    data_kind = str(kinds[0])
-    if data_kind not in KINDS or KINDS.index(data_kind) >= KINDS.index(scheme.period):
-        return table, ""
-    in_scope = table["kpi"].astype(str).isin(kpis).to_numpy()
-    if not in_scope.any():
-        return table, ""
-    n_sub = months_in(scheme.period) // months_in(data_kind)
-    scheme_ords = convert(ords, data_kind, scheme.period)
-    last = int(scheme_ords[in_scope].max())
-    have = int(ords[in_scope].max())
-    earlier = in_scope & (scheme_ords < last)
-    if have >= (last + 1) * n_sub - 1 or not earlier.any():
-        return table, ""
-    first = format_period(last * n_sub, data_kind)
-    upto = format_period(have, data_kind)
-    span = first if first == upto else f"{first} to {upto}"
-    note = (
-        f"the data ends inside {format_period(last, scheme.period)} ({span} only): those "
-        f"{data_kind}s are left out, so that the forecast of "
-        f"{format_period(last, scheme.period)} resamples whole {scheme.period}s."
-    )
-    return table[scheme_ords < last], note
 
 
 def forecast(
@@ -351,14 +209,15 @@ def forecast(
     data : str, path or DataFrame
         Historical data (loaded with :func:`kpitools.data.load`).
     scheme : Scheme, path or mapping
+        The scheme.
     n : int
         Number of simulated periods (draws).
     seed : int, optional
         Seed of :func:`numpy.random.default_rng`: the same seed gives the same draws.
     trend : bool
-        Scale each KPI by its fitted growth (:func:`fit_growth`).
+        Scale each KPI by its fitted growth (:func:`kpitools.engine.fit_growth`).
     library : optional
-        KPI library, as for :func:`kpitools.engine.payout.prepare`.
+        KPI library, as for :func:`kpitools.engine.prepare`.
     budget : float, optional
         Budget per period for the overrun chance; the scheme's ``budget`` by default.
     chunk_rows : int
@@ -373,19 +232,23 @@ def forecast(
 
     Examples
     --------
-    >>> fc = forecast("data.csv", "scheme.yaml", n=10_000, seed=42)  # doctest: +SKIP
-    >>> fc.total_cost_p50, fc.prob_over_budget  # doctest: +SKIP
-    """
-    from ..errors import DefinitionError
-    from .metrics import _load_schemes, load_data_with_warnings, resolve_library
+    One employee with three months of history: each draw pays one of them again.
 
+    >>> data = pd.DataFrame({"employee": ["a"] * 3, "period": ["2025-01", "2025-02", "2025-03"],
+    ...                      "kpi": ["sales"] * 3, "actual": [80.0, 100.0, 120.0]})
+    >>> scheme = {"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "sales", "weight": 1, "target": 100, "curve": {"points": [[0, 0], [2, 2]]}}]}
+    >>> fc = forecast(data, scheme, n=1000, seed=1, library=False)
+    >>> fc.period, sorted(set(fc.draws["total_cost"])), fc.total_cost_p50
+    ('2025-04', [800.0, 1000.0, 1200.0], 1000.0)
+    """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise DefinitionError(
             f"forecast: n = {n!r}: the number of simulated periods must be a whole number of at "
             "least 1.\nSuggestion: use e.g. n=1000."
         )
-    (scheme,) = _load_schemes(scheme)
-    library = resolve_library(library)
+    (scheme,) = load_schemes(scheme)
+    library = library_for_run(library)
     table, load_warnings = load_data_with_warnings(data, library=library)
     return forecast_loaded(
         table,
@@ -403,7 +266,7 @@ def forecast(
 
 def forecast_loaded(
     table: pd.DataFrame,
-    scheme: Any,
+    scheme: Scheme,
     *,
     n: int,
     seed: int | None,
@@ -416,143 +279,35 @@ def forecast_loaded(
 ) -> ForecastResult:
     """:func:`forecast` on a long table that is already loaded and validated.
 
-    ``library`` is a resolved library or ``False``
-    (see :func:`kpitools.engine.metrics.resolve_library`);
-    ``warnings`` are carried into the result. :func:`kpitools.engine.metrics.simulate` calls this so
-    that the data is loaded once.
+    ``library`` is a resolved library or ``False`` (see
+    :func:`kpitools.engine.library_for_run`); ``warnings`` are carried into the result.
+    :func:`kpitools.engine.simulate` calls this so that the data is loaded once.
     """
-    from ..data import format_periods, roll_up
-    from ..errors import DefinitionError
-    from .metrics import _component_thresholds, _near_measures, metric_arrays
-    from .payout import compute, prepare
-
-    lib = None if library is False else library
-    load_warnings = list(warnings)
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
-    kpis = [k for k in _scheme_kpis(scheme) if k in present]
-    table, note = _drop_partial_last_period(table, scheme, kpis)
-    if note:
-        load_warnings.append(note)
-    placeholders, nxt, label = _next_period_rows(table, scheme, kpis)
+    kpis = [k for k in scheme_kpis(scheme) if k in present]
+    table, note = drop_partial_last_period(table, scheme, kpis)
+    notes = list(warnings) + ([note] if note else [])
+    placeholders, nxt, label = next_period_rows(table, scheme, kpis)
     extended = pd.concat([table, placeholders], ignore_index=True)
-    # ``lib`` is None when there is no library; prepare() reads None as "the shipped one".
-    nxt_inputs = prepare(
-        extended, scheme, periods=(label, label), library=False if lib is None else lib
-    )
-    keys = nxt_inputs.keys
-    if not len(keys):
+    nxt_inputs = prepare(extended, scheme, periods=(label, label), library=library)
+    if not len(nxt_inputs.keys):
         reasons = "; ".join(nxt_inputs.skipped["reason"].astype(str))
         raise DefinitionError(
             f"{scheme.source}: no targets can be set for {label}: {reasons or 'no data'}.\n"
             "Suggestion: check the scheme's target methods against the data's history."
         )
-    employees = keys["employee"].astype(str).to_numpy()
-
-    # History at the scheme's period, one row per employee-period, one column per KPI.
-    sub = table[table["kpi"].astype(str).isin(kpis).to_numpy()]
-    rolled = roll_up(sub, scheme.period, library=lib).values
-    wide = rolled.pivot_table(
-        index=["employee", "period"], columns="kpi", values="actual", aggfunc="first"
-    )
-    wide = wide.reindex(columns=kpis)
-    emp_level = wide.index.get_level_values("employee").astype(str)
-    position = pd.Series(np.arange(len(employees)), index=employees)
-    pos = position.reindex(emp_level).to_numpy(float)
-    keep = ~np.isnan(pos)
-    order = np.lexsort((wide.index.get_level_values("period").to_numpy()[keep], pos[keep]))
-    hist = wide[keep].iloc[order]
-    hist_pos = pos[keep][order].astype(np.int64)
-    hist_period = hist.index.get_level_values("period").to_numpy(np.int64)
-    counts = np.bincount(hist_pos, minlength=len(employees))
-    values = hist.to_numpy(float)  # (history rows, KPIs)
-    growth = pd.Series(dtype=float)
-    if trend:
-        growth = fit_growth(rolled[["period", "kpi", "actual"]]).reindex(kpis).fillna(1.0)
-        steps = (nxt - hist_period).astype(float)
-        values = values * np.power(growth.to_numpy(float)[None, :], steps[:, None])
-    col = {k: i for i, k in enumerate(kpis)}
-
+    history = _History.build(table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library)
     budget = scheme.budget if budget is None else float(budget)
-    thresholds = _component_thresholds(scheme)
+    draws = _Draws(scheme, nxt_inputs, history, budget=budget, keep_actuals=keep_actuals)
     rng = np.random.default_rng(seed)
-    n_emp = len(employees)
-    per_chunk = max(1, int(chunk_rows) // max(n_emp, 1))
-    parts: list[dict[str, np.ndarray]] = []
-    missing = np.zeros(len(scheme.components))
-    kept: list[pd.DataFrame] = []
-
-    def tile(arrays):
-        return tuple(np.tile(a, size) for a in arrays)
-
+    per_chunk = max(1, int(chunk_rows) // max(history.n_employees, 1))
     done = 0
     while done < n:
         size = min(per_chunk, n - done)
-        idx = resample_periods(counts, size, rng).reshape(-1)  # (size × employees,)
-
-        def take(kpi, idx=idx):
-            return values[idx, col[kpi]] if kpi in col else np.full(idx.size, np.nan)
-
-        actual = tuple(take(c.kpi) for c in scheme.components)
-        missing += [np.isnan(a).sum() for a in actual]
-        inputs = nxt_inputs.replace(
-            keys=pd.DataFrame(
-                {
-                    "employee": pd.Categorical.from_codes(
-                        np.tile(np.arange(n_emp), size), categories=employees
-                    ),
-                    "draw": np.repeat(np.arange(done, done + size), n_emp),
-                }
-            ),
-            actual=actual,
-            target=tile(nxt_inputs.target),
-            gate_actual=tuple(take(g.kpi) for g in scheme.gates),
-            gate_target=tile(nxt_inputs.gate_target),
-            modifier_actual=tuple(take(m.kpi) for m in scheme.modifiers),
-            modifier_target=tile(nxt_inputs.modifier_target),
-            on_target_pay=np.tile(nxt_inputs.on_target_pay, size),
-            revenue=(take(scheme.revenue_kpi) if scheme.revenue_kpi else np.full(idx.size, np.nan)),
-            period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
-        )
-        arrays = compute(scheme, inputs)
-        if keep_actuals:
-            kept.append(
-                pd.DataFrame(
-                    {
-                        "draw": inputs.keys["draw"].to_numpy(),
-                        "employee": np.tile(employees, size),
-                        "sampled_period": format_periods(hist_period[idx], scheme.period),
-                        **{k: values[idx, col[k]] for k in kpis},
-                    }
-                )
-            )
-        shape = (size, n_emp)
-        parts.append(
-            metric_arrays(
-                arrays.payout.reshape(shape),
-                inputs.on_target_pay.reshape(shape),
-                arrays.weighted_attainment.reshape(shape),
-                revenue=inputs.revenue.reshape(shape),
-                component_attainment=[
-                    a.reshape(shape)
-                    for a in _near_measures(scheme, arrays.attainment, inputs.actual)
-                ],
-                thresholds=thresholds,
-                n_employees=n_emp,
-                n_periods=1,
-                budget=budget,
-            )
-        )
+        draws.add(resample_periods(history.counts, size, rng).reshape(-1), size, done)
         done += size
-    draws = pd.DataFrame({m: np.concatenate([p[m] for p in parts]) for m in METRICS})
-    draws.index.name = "draw"
-    warnings = list(load_warnings)
-    for i, c in enumerate(scheme.components):
-        if missing[i]:
-            warnings.append(
-                f"components[{i}] ({c.kpi}): {missing[i] / (n * n_emp):.1%} of the simulated "
-                "employee-periods have no actual (the sampled past period lacks the KPI); the "
-                "component pays 0 there."
-            )
+    notes += draws.missing_notes(n)
+    keys = nxt_inputs.keys
     targets = keys[["employee", "role"]].copy()
     for i in range(len(scheme.components)):
         targets[f"target_{scheme.component_label(i)}"] = nxt_inputs.target[i]
@@ -563,10 +318,162 @@ def forecast_loaded(
         seed=seed,
         trend=bool(trend),
         budget=budget,
-        draws=draws,
-        employees=n_emp,
-        growth=growth,
+        draws=draws.table(),
+        employees=history.n_employees,
+        growth=history.growth,
         targets=targets,
-        warnings=tuple(warnings),
-        actuals=pd.concat(kept, ignore_index=True) if keep_actuals else None,
+        warnings=tuple(notes),
+        actuals=pd.concat(draws.kept, ignore_index=True) if keep_actuals else None,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _History:
+    """Each forecast employee's past periods at the scheme's period, one column per KPI."""
+
+    employees: np.ndarray  # the employees of the forecast, in the order of its keys
+    kpis: list[str]
+    values: np.ndarray  # (history rows, KPIs), sorted by employee then period; trend applied
+    period: np.ndarray  # the period (ordinal) of each history row
+    counts: np.ndarray  # history rows per employee
+    growth: pd.Series
+
+    @property
+    def n_employees(self) -> int:
+        """Employees simulated in each draw."""
+        return len(self.employees)
+
+    @classmethod
+    def build(cls, table, scheme, kpis, nxt_inputs, nxt, *, trend, library) -> _History:
+        """The history of the employees of ``nxt_inputs``, rolled up like the engine does."""
+        employees = nxt_inputs.keys["employee"].astype(str).to_numpy()
+        sub = table[table["kpi"].astype(str).isin(kpis).to_numpy()]
+        rolled = roll_up(sub, scheme.period, library=None if library is False else library).values
+        wide = rolled.pivot_table(
+            index=["employee", "period"], columns="kpi", values="actual", aggfunc="first"
+        )
+        wide = wide.reindex(columns=kpis)
+        emp_level = wide.index.get_level_values("employee").astype(str)
+        position = pd.Series(np.arange(len(employees)), index=employees)
+        pos = position.reindex(emp_level).to_numpy(float)
+        keep = ~np.isnan(pos)
+        order = np.lexsort((wide.index.get_level_values("period").to_numpy()[keep], pos[keep]))
+        hist = wide[keep].iloc[order]
+        hist_pos = pos[keep][order].astype(np.int64)
+        hist_period = hist.index.get_level_values("period").to_numpy(np.int64)
+        values = hist.to_numpy(float)
+        growth = pd.Series(dtype=float)
+        if trend:
+            growth = fit_growth(rolled[["period", "kpi", "actual"]]).reindex(kpis).fillna(1.0)
+            steps = (nxt - hist_period).astype(float)
+            values = values * np.power(growth.to_numpy(float)[None, :], steps[:, None])
+        return cls(
+            employees=employees,
+            kpis=kpis,
+            values=values,
+            period=hist_period,
+            counts=np.bincount(hist_pos, minlength=len(employees)),
+            growth=growth,
+        )
+
+    def take(self, kpi: str | None, idx: np.ndarray) -> np.ndarray:
+        """A KPI's values in the history rows ``idx`` (NaN for a KPI the data lacks)."""
+        if kpi in self.kpis:
+            return self.values[idx, self.kpis.index(kpi)]
+        return np.full(idx.size, np.nan)
+
+
+class _Draws:
+    """The draws of a forecast, chunk by chunk: every metric per draw."""
+
+    def __init__(self, scheme, nxt_inputs, history: _History, *, budget, keep_actuals):
+        self.scheme = scheme
+        self.nxt = nxt_inputs
+        self.history = history
+        self.budget = budget
+        self.keep_actuals = keep_actuals
+        self.thresholds = component_thresholds(scheme)
+        self.parts: list[dict[str, np.ndarray]] = []
+        self.missing = np.zeros(len(scheme.components))
+        self.kept: list[pd.DataFrame] = []
+
+    def inputs(self, idx: np.ndarray, size: int, done: int) -> PayoutInputs:
+        """The engine's inputs of ``size`` draws (from draw ``done`` on) of history rows."""
+        scheme, nxt, h = self.scheme, self.nxt, self.history
+        n_emp = h.n_employees
+
+        def tile(arrays):
+            return tuple(np.tile(a, size) for a in arrays)
+
+        actual = tuple(h.take(c.kpi, idx) for c in scheme.components)
+        self.missing += [np.isnan(a).sum() for a in actual]
+        return nxt.replace(
+            keys=pd.DataFrame(
+                {
+                    "employee": pd.Categorical.from_codes(
+                        np.tile(np.arange(n_emp), size), categories=h.employees
+                    ),
+                    "draw": np.repeat(np.arange(done, done + size), n_emp),
+                }
+            ),
+            actual=actual,
+            target=tile(nxt.target),
+            gate_actual=tuple(h.take(g.kpi, idx) for g in scheme.gates),
+            gate_target=tile(nxt.gate_target),
+            modifier_actual=tuple(h.take(m.kpi, idx) for m in scheme.modifiers),
+            modifier_target=tile(nxt.modifier_target),
+            on_target_pay=np.tile(nxt.on_target_pay, size),
+            revenue=h.take(scheme.revenue_kpi, idx),
+            period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
+        )
+
+    def add(self, idx: np.ndarray, size: int, done: int) -> None:
+        """Compute ``size`` more draws from the history rows ``idx`` (size × employees)."""
+        scheme, h = self.scheme, self.history
+        inputs = self.inputs(idx, size, done)
+        arrays = compute(scheme, inputs)
+        if self.keep_actuals:
+            self.kept.append(
+                pd.DataFrame(
+                    {
+                        "draw": inputs.keys["draw"].to_numpy(),
+                        "employee": np.tile(h.employees, size),
+                        "sampled_period": format_periods(h.period[idx], scheme.period),
+                        **{k: h.take(k, idx) for k in h.kpis},
+                    }
+                )
+            )
+        shape = (size, h.n_employees)
+        self.parts.append(
+            metric_arrays(
+                arrays.payout.reshape(shape),
+                inputs.on_target_pay.reshape(shape),
+                arrays.weighted_attainment.reshape(shape),
+                revenue=inputs.revenue.reshape(shape),
+                component_attainment=[
+                    a.reshape(shape)
+                    for a in near_measures(scheme, arrays.attainment, inputs.actual)
+                ],
+                thresholds=self.thresholds,
+                n_employees=h.n_employees,
+                n_periods=1,
+                budget=self.budget,
+            )
+        )
+
+    def table(self) -> pd.DataFrame:
+        """One row per draw, one column per metric."""
+        draws = pd.DataFrame({m: np.concatenate([p[m] for p in self.parts]) for m in METRICS})
+        draws.index.name = "draw"
+        return draws
+
+    def missing_notes(self, n: int) -> list[str]:
+        """A note per component whose sampled past periods lack its KPI."""
+        total = n * self.history.n_employees
+        return [
+            f"components[{i}] ({c.kpi}): {percent(self.missing[i] / total, 1)} of the simulated "
+            "employee-periods have no actual (the sampled past period lacks the KPI); the "
+            "component pays 0 there."
+            for i, c in enumerate(self.scheme.components)
+            if self.missing[i]
+        ]

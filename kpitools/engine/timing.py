@@ -23,13 +23,18 @@ Examples
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._util.format import MISSING, percent, text_table
+from ..data import period_ordinals, resolve_library
 from ..errors import DefinitionError, did_you_mean
+from .describe import signed_percent
+from .loading import load_data
 
 __all__ = ["TimingResult", "period_end_timing"]
 
@@ -77,14 +82,14 @@ class TimingResult:
         name = kpi_name or self.kpi
         if not len(self.table):
             return f"No employee has a whole {self.period} of monthly {name} to look at."
-        typical = f"{float(self.table['peer_share'].mean()):.0%}"
+        typical = percent(float(self.table["peer_share"].mean()))
         rows = self.table[self.table["flagged"]]
         if rows.empty:
             return (
                 f"Nobody books an unusual share of a {self.period}'s {name} in its last "
                 f"month (typically {typical})."
             )
-        low, high = (f"{rows['last_month_share'].agg(f):.0%}" for f in ("min", "max"))
+        low, high = (percent(rows["last_month_share"].agg(f)) for f in ("min", "max"))
         people = "person books" if len(rows) == 1 else "people book"
         return (
             f"{len(rows)} {people} {low if low == high else f'{low}–{high}'} of each "
@@ -95,16 +100,14 @@ class TimingResult:
 
     def text(self, rows: int = 10) -> str:
         """The summary and the employees nearest to a flag, as printed by the command line."""
-        from .._util.format import text_table
-
         top = self.table.head(max(int(rows), len(self.flagged)))
         body = [
             (
                 r.employee,
                 f"{r.periods:d}",
-                f"{r.last_month_share:.1%}",
-                f"{r.peer_share:.1%}",
-                f"{r.excess:+.1%}",
+                percent(r.last_month_share, 1),
+                percent(r.peer_share, 1),
+                signed_percent(r.excess, 1),
                 _p_text(r.p_value),
                 "yes" if r.flagged else "",
             )
@@ -120,8 +123,6 @@ class TimingResult:
         return f"{self.summary}\n\n{table}\n\n{rule}"
 
     def _repr_html_(self) -> str:
-        import html
-
         return f"<p>{html.escape(self.summary)}</p>" + self.table.to_html(index=False)
 
     def __repr__(self) -> str:
@@ -130,7 +131,7 @@ class TimingResult:
 
 def _p_text(p: float) -> str:
     if np.isnan(p):
-        return "n/a"
+        return MISSING
     return "<0.0001" if p < 0.0001 else f"{p:.4f}"
 
 
@@ -178,8 +179,14 @@ def period_end_timing(
     >>> period_end_timing("data.csv", "revenue").summary  # doctest: +SKIP
     '4 people book 67%–78% of a quarter's revenue in its last month against a typical 38% …'
     """
-    from scipy import stats
+    _check_settings(period, alpha, min_excess, min_periods)
+    rows, months = _monthly_rows(data, kpi, library)
+    shares = _period_shares(rows, months, _MONTHS[period])
+    table = _per_employee(shares, alpha=alpha, min_excess=min_excess, min_periods=min_periods)
+    return TimingResult(kpi, period, table, float(alpha), float(min_excess), int(min_periods))
 
+
+def _check_settings(period: str, alpha: float, min_excess: float, min_periods: int) -> None:
     if period not in _MONTHS:
         raise DefinitionError(
             f"period {period!r}: the last month of a quarter or a year can be examined."
@@ -191,9 +198,11 @@ def period_end_timing(
             "between 0 and 1, min_excess 0 or more, min_periods 2 or more.\n"
             "Suggestion: keep the defaults (0.01, 0.10, 4) unless you have a reason."
         )
-    from .metrics import load_data
 
-    lib = _library(library)
+
+def _monthly_rows(data: Any, kpi: str, library: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of a KPI that adds up, and their month ordinals (the data must be monthly)."""
+    lib = resolve_library(library)
     table = load_data(data, library=lib if lib is not None else False)
     known = sorted(table["kpi"].astype(str).unique())
     if kpi not in known:
@@ -209,8 +218,6 @@ def period_end_timing(
             "Suggestion: look at a KPI that adds up (revenue, units_sold, won_deals)."
         )
     rows = table[table["kpi"].astype(str) == kpi]
-    from ..data import period_ordinals
-
     kinds, months, _ = period_ordinals(rows["period"])
     if (kinds != "month").any():
         raise DefinitionError(
@@ -218,7 +225,14 @@ def period_end_timing(
             "periods; the last month of a quarter can only be seen in monthly data.\n"
             "Suggestion: give monthly data (periods as YYYY-MM)."
         )
-    span = _MONTHS[period]
+    return rows, months
+
+
+def _period_shares(rows: pd.DataFrame, months: np.ndarray, span: int) -> pd.DataFrame:
+    """Per employee and whole period: the last month's share, the peers' median, the excess.
+
+    Only periods with all ``span`` months, none negative, and a positive total count.
+    """
     frame = pd.DataFrame(
         {
             "employee": rows["employee"].astype(str).to_numpy(),
@@ -241,6 +255,16 @@ def period_end_timing(
     whole["share"] = whole["last"] / whole["total"]
     whole["peer_share"] = whole.groupby(["peers", "block"])["share"].transform("median")
     whole["excess"] = whole["share"] - whole["peer_share"]
+    return whole
+
+
+def _per_employee(
+    whole: pd.DataFrame, *, alpha: float, min_excess: float, min_periods: int
+) -> pd.DataFrame:
+    """Per employee: means over their whole periods, the one-sided t-test's p-value, the flag."""
+    # scipy takes seconds to import: only when timing is looked at
+    from scipy import stats
+
     per = whole.groupby("employee").agg(
         periods=("share", "size"),
         last_month_share=("share", "mean"),
@@ -261,22 +285,11 @@ def period_end_timing(
         & (per["excess"] >= min_excess)
         & (per["p_value"] < alpha)
     )
-    out = (
+    return (
         per.drop(columns="sd")
         .reset_index()
         .sort_values(["p_value", "employee"], na_position="last", ignore_index=True)
     )
-    return TimingResult(kpi, period, out, float(alpha), float(min_excess), int(min_periods))
-
-
-def _library(library: Any) -> Any:
-    if library is False:
-        return None
-    if library is None:
-        from ..data import load_library
-
-        return load_library()
-    return library
 
 
 def _aggregation(library: Any, kpi: str) -> str:

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kpitools.cli.main import main
-from kpitools.demo import make_demo_company
+from kpitools.cli import main
 from kpitools.engine import period_end_timing
 from kpitools.errors import DefinitionError
 
@@ -95,8 +94,8 @@ def test_peers_are_the_same_role():
     assert result.flagged == ["R3"]
 
 
-def test_the_demo_companys_quarter_end_timers_are_found_and_nobody_else():
-    company = make_demo_company()
+def test_the_demo_companys_quarter_end_timers_are_found_and_nobody_else(demo_company):
+    company = demo_company
     timers = company.employees.loc[company.employees["is_quarter_end_timer"], "employee"]
     result = period_end_timing(company.data, "revenue")
     assert result.flagged == sorted(timers)

@@ -18,7 +18,7 @@ import yaml
 
 import kpitools
 import kpitools.engine
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.data import roll_up
 
 

@@ -1,4 +1,4 @@
-"""Forecast: resampling whole periods, growth fit, seeds, budget overrun, the result object."""
+"""Forecast (kpitools.engine.forecast): whole periods resampled, seeds, overrun, the result."""
 
 from __future__ import annotations
 
@@ -6,41 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools.engine import METRICS, ForecastResult, fit_growth, resample_periods
-
-
-def test_resampling_picks_only_each_employees_own_rows():
-    counts = np.array([3, 1, 5])
-    idx = resample_periods(counts, 2000, np.random.default_rng(0))
-    assert idx.shape == (2000, 3)
-    assert set(idx[:, 0].tolist()) == {0, 1, 2}
-    assert set(idx[:, 1].tolist()) == {3}
-    assert set(idx[:, 2].tolist()) == {4, 5, 6, 7, 8}
-    # uniform over the employee's periods: each of 5 about 400 times
-    assert np.bincount(idx[:, 2] - 4).min() > 300
-
-
-def test_resampling_is_reproducible_with_a_seed():
-    counts = np.array([4, 7, 2])
-    a = resample_periods(counts, 50, np.random.default_rng(11))
-    b = resample_periods(counts, 50, np.random.default_rng(11))
-    c = resample_periods(counts, 50, np.random.default_rng(12))
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-
-
-def test_growth_is_the_log_linear_slope_of_the_mean_per_employee():
-    history = pd.DataFrame(
-        {
-            "period": [0, 0, 1, 1, 2, 0, 1, 2],
-            "kpi": ["x"] * 5 + ["y"] * 3,
-            # mean of x: 100, 110, 121 (two employees in periods 0 and 1)
-            "actual": [90.0, 110.0, 100.0, 120.0, 121.0, 5.0, 0.0, 7.0],
-        }
-    )
-    g = fit_growth(history)
-    assert g["x"] == pytest.approx(1.1)
-    assert g["y"] == 1.0  # a zero mean: no trend
+from kpitools.engine import METRICS, ForecastResult, forecast
+from kpitools.errors import DefinitionError
 
 
 def _result(costs, budget):
@@ -82,8 +49,6 @@ def test_result_quantiles_and_overrun_chance():
 
 
 # --------------------------------------------------------------------------- forecast()
-from kpitools.engine import forecast  # noqa: E402
-from kpitools.errors import DefinitionError  # noqa: E402
 
 
 def _history(periods=6) -> pd.DataFrame:

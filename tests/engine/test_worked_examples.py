@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import kpitools
 import kpitools.engine
-from kpitools.cli.main import cli
+from kpitools.cli import cli
 from kpitools.data import load_library
 from kpitools.errors import KpitoolsError
 

@@ -1,0 +1,135 @@
+"""The engine's arrays: what :func:`prepare` hands :func:`compute`, and what it returns.
+
+:class:`PayoutInputs` holds the actuals and targets of every component, gate and modifier,
+aligned as numpy arrays with one row per employee-period; :class:`PayoutArrays` every
+intermediate of the payout maths, aligned the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PayoutArrays", "PayoutInputs"]
+
+
+@dataclass(frozen=True, eq=False)
+class PayoutInputs:
+    """Aligned numpy inputs of :func:`compute`, one row per employee-period.
+
+    Build it with :func:`prepare`; the forecast builds variants with
+    ``dataclasses.replace(inputs, actual=…, period_code=…)``.
+
+    Attributes
+    ----------
+    keys : pandas.DataFrame
+        ``employee, period`` (label), ``role`` (and ``team, region, manager`` when present).
+    actual, target : tuple of numpy.ndarray
+        Per component, aligned with ``keys`` (NaN: no actual; target NaN where not needed).
+    gate_actual, gate_target, modifier_actual, modifier_target : tuple of numpy.ndarray
+        The same for gates and modifiers.
+    direction, gate_direction, modifier_direction : tuple of str
+        Resolved direction of each (the scheme's, else the KPI library's, else ``higher``).
+    on_target_pay : numpy.ndarray
+        Per row.
+    revenue : numpy.ndarray
+        Actual of the scheme's ``revenue_kpi`` (NaN where none).
+    period_code : numpy.ndarray
+        Integer group of each row for the pool (0 … n_periods − 1).
+    skipped : pandas.DataFrame
+        ``period, reason``: periods left out because a target method had no history.
+    warnings : tuple of str
+        Missing actuals and what the roll-up warned about.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2})
+    >>> inputs = PayoutInputs(keys=keys, actual=(np.array([11.0, np.nan]),),
+    ...     target=(np.array([10.0, 10.0]),), gate_actual=(), gate_target=(),
+    ...     modifier_actual=(), modifier_target=(), direction=("higher",), gate_direction=(),
+    ...     modifier_direction=(), on_target_pay=np.array([100.0, 100.0]),
+    ...     revenue=np.full(2, np.nan), period_code=np.zeros(2, dtype=int))
+    >>> inputs
+    PayoutInputs(2 employee-periods, 1 components, 0 skipped periods, 0 warnings)
+    >>> inputs.replace(on_target_pay=np.array([100.0, 150.0])).on_target_pay.tolist()
+    [100.0, 150.0]
+    """
+
+    keys: pd.DataFrame
+    actual: tuple[np.ndarray, ...]
+    target: tuple[np.ndarray, ...]
+    gate_actual: tuple[np.ndarray, ...]
+    gate_target: tuple[np.ndarray, ...]
+    modifier_actual: tuple[np.ndarray, ...]
+    modifier_target: tuple[np.ndarray, ...]
+    direction: tuple[str, ...]
+    gate_direction: tuple[str, ...]
+    modifier_direction: tuple[str, ...]
+    on_target_pay: np.ndarray
+    revenue: np.ndarray
+    period_code: np.ndarray
+    skipped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"period": [], "reason": []}, dtype=object)
+    )
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Number of employee-periods."""
+        return len(self.on_target_pay)
+
+    def replace(self, **changes: Any) -> PayoutInputs:
+        """A copy with some fields replaced (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return (
+            f"PayoutInputs({self.n} employee-periods, {len(self.actual)} components, "
+            f"{len(self.skipped)} skipped periods, {len(self.warnings)} warnings)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PayoutArrays:
+    """Every intermediate of :func:`compute`, numpy arrays aligned with ``inputs.keys``.
+
+    Attributes
+    ----------
+    attainment, factor : tuple of numpy.ndarray
+        Per component (factor: the curve's payout factor; the effective rate of a commission).
+    component_payout : tuple of numpy.ndarray
+        Per component, in money, after gates (cents).
+    component_gate : tuple of numpy.ndarray
+        Per component, whether every gate that applies to it passed.
+    gate_attainment, modifier_attainment, modifier_factor : tuple of numpy.ndarray
+    gate_passed : numpy.ndarray
+        Every gate passed.
+    subtotal : numpy.ndarray
+        Sum of the component payouts.
+    modifier : numpy.ndarray
+        Product of the modifier factors (1 without modifiers).
+    before_cap, cap_amount, after_cap, pool_factor, payout : numpy.ndarray
+        ``payout`` is the final amount.
+    weighted_attainment : numpy.ndarray
+    """
+
+    attainment: tuple[np.ndarray, ...]
+    factor: tuple[np.ndarray, ...]
+    component_payout: tuple[np.ndarray, ...]
+    component_gate: tuple[np.ndarray, ...]
+    gate_attainment: tuple[np.ndarray, ...]
+    modifier_attainment: tuple[np.ndarray, ...]
+    modifier_factor: tuple[np.ndarray, ...]
+    gate_passed: np.ndarray
+    subtotal: np.ndarray
+    modifier: np.ndarray
+    before_cap: np.ndarray
+    cap_amount: np.ndarray
+    after_cap: np.ndarray
+    pool_factor: np.ndarray
+    payout: np.ndarray
+    weighted_attainment: np.ndarray

@@ -1,0 +1,445 @@
+"""The prepared base of a run: the rows the engine evaluates, before any target is set.
+
+:func:`prepare_base` reads the data, checks that it has the scheme's KPIs (and roles),
+rolls it up to the scheme's period and aligns every KPI on the employee-periods to
+evaluate: one row per employee-period in which the employee has an actual for at least one
+component KPI, sorted by period then employee. The result, a :class:`PreparedData`, fits
+every scheme with the same period, KPIs and ``roles``; the what-if explorer keeps one, so
+that a target change costs only the target methods (:func:`kpitools.engine.set_targets`),
+not a new roll-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import (
+    format_periods,
+    ratio_inputs,
+    resolve_library,
+    roll_up,
+    select,
+    unique_sorted,
+)
+from ..errors import DataValidationError, DefinitionError, did_you_mean
+from ..scheme import Scheme, load_scheme
+from .items import SchemeItem, scheme_items
+from .loading import read_table
+
+__all__ = ["KpiRows", "PreparedData", "base_signature", "prepare_base"]
+
+_REQUIRED = ("employee", "period", "kpi", "actual")
+_ATTRIBUTES = ("team", "region", "manager")
+
+
+@dataclass(frozen=True, eq=False)
+class KpiRows:
+    """The rolled-up rows of one KPI, as target methods see them, and where they align.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``employee, period`` (ordinal), ``role, actual, target, emp, peer``.
+    dest : numpy.ndarray
+        Positions in the keys of the rows present there.
+    src : numpy.ndarray
+        Those rows.
+    actual : numpy.ndarray
+        Aligned with the keys (NaN: no row); read-only.
+    """
+
+    frame: pd.DataFrame
+    dest: np.ndarray
+    src: np.ndarray
+    actual: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """What :func:`kpitools.engine.prepare` does before any target is set.
+
+    Roll-up, eligibility and alignment. Build it with :func:`prepare_base`;
+    :func:`kpitools.engine.set_targets` sets a scheme's targets on it. It fits every scheme
+    with the same period, KPIs (of components, gates, modifiers and ``revenue_kpi``) and
+    ``roles``: curves, weights, pay, cap, pool and target settings may differ.
+
+    Attributes
+    ----------
+    source : str
+        How messages name the data.
+    kind : str
+        The period kind.
+    keys : pandas.DataFrame
+        ``employee, period`` (ordinal), ``role`` (and ``team, region, manager`` when
+        present): every employee-period with an actual for a component KPI, sorted by
+        period then employee, before periods are selected.
+    warnings : tuple of str
+        Those of the roll-up.
+    """
+
+    source: str
+    kind: str
+    signature: tuple
+    known: frozenset
+    library: Any
+    periods: Any
+    has_role: bool
+    has_target_column: bool
+    keys: pd.DataFrame
+    per: np.ndarray
+    in_range: np.ndarray
+    rows: Mapping[str, KpiRows]
+    revenue: np.ndarray
+    role_code: np.ndarray
+    role_names: np.ndarray
+    warnings: tuple[str, ...]
+    # selected rows per set of skipped periods (target settings rarely change it)
+    _selections: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Employee-periods before periods are selected."""
+        return len(self.keys)
+
+    def fits(self, scheme: Any) -> bool:
+        """Whether ``set_targets`` can use this for ``scheme`` (same period, KPIs, roles).
+
+        Examples
+        --------
+        >>> data = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"],
+        ...                      "actual": [1.0]})
+        >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+        ...     {"kpi": "x", "weight": 1, "target": 2, "curve": {"steps": [[1, 1]]}}]})
+        >>> base = prepare_base(data, s, library=False)
+        >>> base.fits(s.set("components.0.target.value", 3)), base.fits(s.set("period", "year"))
+        (True, False)
+        """
+        scheme = load_scheme(scheme)
+        return base_signature(scheme, self.known, self.library) == self.signature
+
+    def selection(self, skip_codes: np.ndarray) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+        """The rows kept (inside ``periods``, not skipped), their keys and period codes.
+
+        Parameters
+        ----------
+        skip_codes : numpy.ndarray
+            Ordinals of the periods a target method skipped.
+
+        Returns
+        -------
+        rows : numpy.ndarray
+            Positions in :attr:`keys`.
+        keys : pandas.DataFrame
+            ``employee, period`` (label), ``role`` (and ``team, region, manager``).
+        period_code : numpy.ndarray
+            Integer group of each row for the pool (0 … n_periods − 1).
+
+        The last few selections are cached: treat the returned objects as read-only.
+        """
+        cache_key = skip_codes.tobytes()
+        hit = self._selections.get(cache_key)
+        if hit is not None:
+            return hit
+        keep = self.in_range & ~np.isin(self.per, skip_codes)
+        rows = np.flatnonzero(keep)
+        keys = self.keys.iloc[rows].reset_index(drop=True)
+        per_kept = self.per[rows]
+        labels = format_periods(per_kept, self.kind)
+        period_code = np.searchsorted(unique_sorted(per_kept), per_kept).astype(np.int64)
+        keys["period"] = pd.Series(labels, dtype=object).astype(str)
+        columns = ["employee", "period", "role"] + [c for c in _ATTRIBUTES if c in keys.columns]
+        keys = keys[columns]
+        if len(self._selections) >= 8:
+            self._selections.pop(next(iter(self._selections)))
+        self._selections[cache_key] = out = (rows, keys, period_code)
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"PreparedData({self.n} employee-periods, {self.kind}, "
+            f"KPIs {', '.join(sorted(self.rows))})"
+        )
+
+
+def base_signature(scheme: Scheme, known: Any, library: Any) -> tuple:
+    """What a roll-up depends on in a scheme: its period, KPIs and roles.
+
+    Returns
+    -------
+    tuple
+        ``(period, roles, revenue_kpi, KPIs rolled up, component KPIs)``.
+    """
+    needed = {it.spec.kpi for it in scheme_items(scheme)}
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
+        needed.add(scheme.revenue_kpi)
+    needed |= ratio_inputs(library, needed) & known
+    comp = frozenset(c.kpi for c in scheme.components)
+    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp)
+
+
+def prepare_base(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> PreparedData:
+    """The part of :func:`kpitools.engine.prepare` that no target setting changes.
+
+    Parameters
+    ----------
+    data, scheme, periods, library
+        As for :func:`kpitools.engine.prepare`; of the scheme only its period, KPIs,
+        ``revenue_kpi`` and ``roles`` matter here.
+
+    Returns
+    -------
+    PreparedData
+
+    Examples
+    --------
+    >>> from kpitools.engine import set_targets
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+    ...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+    >>> s = load_scheme({"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "sales", "weight": 1.0, "target": 100, "curve": {"steps": [[1, 1]]}}]})
+    >>> base = prepare_base(data, s, library=False)
+    >>> [set_targets(base, s.set("components.0.target.value", v)).target[0].tolist()
+    ...  for v in (100, 120)]
+    [[100.0, 100.0], [120.0, 120.0]]
+    """
+    scheme = load_scheme(scheme)
+    library = resolve_library(library)
+    table, source = _read_table(data, library)
+    items = scheme_items(scheme)
+    known, warnings = _check_scheme_kpis(scheme, items, table, source)
+    signature = base_signature(scheme, known, library)
+    rolled = _roll_up_rows(scheme, items, table, source, signature[3], periods, library)
+    warnings.extend(rolled.warnings)
+    kind = scheme.period
+    has_role = "role" in rolled.attributes.columns
+    grid = _KeyGrid(rolled, signature[4])
+    by_kpi = {k: g for k, g in rolled.values.groupby("kpi", sort=False)}
+    rows = {kpi: _kpi_rows(by_kpi[kpi], grid) for kpi in dict.fromkeys(it.spec.kpi for it in items)}
+    per = grid.keys["period"].to_numpy(dtype=np.int64)
+    in_range = select(per, kind, periods)
+    _check_some_period_selected(per, in_range, kind, periods)
+    revenue = np.full(grid.size, np.nan)
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
+        f = by_kpi[scheme.revenue_kpi]
+        dest, src = grid.align(grid.key_of(f))
+        revenue[dest] = f["actual"].to_numpy(float)[src]
+    role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
+    return PreparedData(
+        source=source,
+        kind=kind,
+        signature=signature,
+        known=frozenset(known),
+        library=library,
+        periods=periods,
+        has_role=has_role,
+        has_target_column="target" in table.columns,
+        keys=grid.keys,
+        per=per,
+        in_range=in_range,
+        rows=rows,
+        revenue=revenue,
+        role_code=np.asarray(role_code, dtype=np.int64),
+        role_names=np.asarray(role_names, dtype=object),
+        warnings=tuple(warnings),
+    )
+
+
+def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
+    """The long table and how messages name it: a DataFrame as given, a path loaded."""
+    if not isinstance(data, pd.DataFrame):
+        return read_table(data, library), str(data)
+    missing = [c for c in _REQUIRED if c not in data.columns]
+    if missing:
+        found = ", ".join(map(str, data.columns)) or "no columns"
+        raise DataValidationError(
+            f"the data: missing column(s) {', '.join(missing)} (found: {found}).\n"
+            "Suggestion: give the long table (employee, period, kpi, actual), or load it "
+            "with kpitools.data.load, which also reads wide tables."
+        )
+    return data, "the data"
+
+
+def _check_scheme_kpis(
+    scheme: Scheme, items: list[SchemeItem], table: pd.DataFrame, source: str
+) -> tuple[set[str], list[str]]:
+    """The data's KPIs, once every KPI the scheme reads is among them; warnings so far."""
+    known = set(pd.unique(table["kpi"].astype(str)).tolist())
+    if not known:
+        raise DataValidationError(
+            f"{source}: the data has no rows.\n"
+            "Suggestion: check the file, or the filter that produced the table."
+        )
+    for item in items:
+        if item.spec.kpi not in known:
+            shown = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
+            raise DefinitionError(
+                f"{scheme.source}: {item.path}.kpi: KPI {item.spec.kpi!r} is not in "
+                f"{source}.{did_you_mean(item.spec.kpi, known)}\n"
+                f"Suggestion: add its rows to the data, or use a KPI the data has: {shown}."
+            )
+    warnings: list[str] = []
+    if scheme.revenue_kpi is not None and scheme.revenue_kpi not in known:
+        warnings.append(
+            f"revenue_kpi {scheme.revenue_kpi!r} is not in {source}: cost of sales "
+            "cannot be computed."
+        )
+    return known, warnings
+
+
+def _roll_up_rows(
+    scheme: Scheme,
+    items: list[SchemeItem],
+    table: pd.DataFrame,
+    source: str,
+    kpis: frozenset,
+    periods: Any,
+    library: Any,
+) -> Any:
+    """The rows of the KPIs ``kpis`` (and of the scheme's ``roles``), rolled up."""
+    wanted = table["kpi"].astype(str).isin(kpis).to_numpy()
+    eligible = _eligible(scheme, table, source)
+    if eligible is not None:
+        wanted = wanted & eligible
+    sub = table[wanted]
+    if eligible is not None:
+        _check_kpis_of_roles(scheme, items, sub, source)
+    return roll_up(
+        sub,
+        scheme.period,
+        library=library,
+        source=source,
+        rows=np.flatnonzero(wanted),
+        periods=periods,
+    )
+
+
+def _eligible(scheme: Scheme, table: pd.DataFrame, source: str) -> np.ndarray | None:
+    """Rows of the roles the scheme lists (``None``: the scheme has no ``roles``)."""
+    if scheme.roles is None:
+        return None
+    listed = ", ".join(scheme.roles)
+    if "role" not in table.columns:
+        raise DefinitionError(
+            f"{scheme.source}: roles: {source} has no 'role' column, so the roles to "
+            f"evaluate ({listed}) cannot be found.\n"
+            "Suggestion: add a role column to the data, or remove roles: from the scheme to "
+            "evaluate everyone."
+        )
+    role = table["role"]
+    present = sorted(pd.unique(role.dropna().astype(str)).tolist())
+    for i, r in enumerate(scheme.roles):
+        if r not in present:
+            raise DefinitionError(
+                f"{scheme.source}: roles[{i}]: role {r!r} is not in {source}."
+                f"{did_you_mean(r, present)}\n"
+                f"Suggestion: list roles the data has: {', '.join(present) or 'none'}."
+            )
+    return role.isin(scheme.roles).to_numpy(dtype=bool)
+
+
+def _check_kpis_of_roles(
+    scheme: Scheme, items: list[SchemeItem], sub: pd.DataFrame, source: str
+) -> None:
+    """Every KPI the scheme reads has rows for the roles it evaluates."""
+    have = set(pd.unique(sub["kpi"].astype(str)).tolist())
+    for item in items:
+        if item.spec.kpi not in have:
+            raise DefinitionError(
+                f"{scheme.source}: {item.path}.kpi: KPI {item.spec.kpi!r} has no rows for the "
+                f"roles the scheme evaluates ({', '.join(scheme.roles)}) in {source}.\n"
+                "Suggestion: add the roles that have it to roles:, or use a KPI these roles have."
+            )
+
+
+class _KeyGrid:
+    """The employee-periods to evaluate as one sorted integer key: (period, employee) order.
+
+    ``keys`` holds their attributes (``employee, period, role`` …), one row per key;
+    :meth:`align` finds where rows of any rolled-up frame land among them.
+    """
+
+    def __init__(self, rolled: Any, component_kpis: frozenset):
+        values = rolled.values
+        self.n_emp = max(len(rolled.employees), 1)
+        self.p0 = int(values["period"].min()) if len(values) else 0
+        in_comp = values["kpi"].isin(component_kpis).to_numpy()
+        self.sorted = unique_sorted(self.key_of(values)[in_comp])
+        attrs = rolled.attributes
+        attrs = attrs.iloc[np.argsort(self.key_of(attrs), kind="stable")].reset_index(drop=True)
+        self.attr_key = self.key_of(attrs)  # sorted; one row per employee-period
+        self.attr_roles = attrs["role"].to_numpy(dtype=object) if "role" in attrs.columns else None
+        keys = attrs.iloc[np.searchsorted(self.attr_key, self.sorted)].reset_index(drop=True)
+        if self.attr_roles is None:
+            keys["role"] = pd.Series([None] * len(keys), dtype=object)
+        self.keys = keys
+
+    @property
+    def size(self) -> int:
+        """Number of employee-periods."""
+        return self.sorted.size
+
+    def key_of(self, frame: pd.DataFrame) -> np.ndarray:
+        """The integer key of each row of a frame with ``period`` (ordinal) and ``emp``."""
+        per = frame["period"].to_numpy(dtype=np.int64)
+        return (per - self.p0) * self.n_emp + frame["emp"].to_numpy(dtype=np.int64)
+
+    def align(self, frame_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in the keys of each frame row (those present), and the rows."""
+        pos = np.searchsorted(self.sorted, frame_key)
+        pos = np.minimum(pos, max(self.sorted.size - 1, 0))
+        hit = np.flatnonzero(self.sorted[pos] == frame_key) if self.sorted.size else pos[:0]
+        return pos[hit], hit
+
+    def roles_of(self, frame_key: np.ndarray) -> np.ndarray:
+        """The role of each frame row ("" where none)."""
+        if self.attr_roles is None:
+            return np.full(len(frame_key), "", dtype=object)
+        roles = self.attr_roles[np.searchsorted(self.attr_key, frame_key)]
+        return np.where(pd.isna(roles), "", roles).astype(object)
+
+
+def _kpi_rows(frame: pd.DataFrame, grid: _KeyGrid) -> KpiRows:
+    """One KPI's rolled-up rows as target methods see them, aligned on the grid."""
+    frame = frame.reset_index(drop=True)
+    fkey = grid.key_of(frame)
+    roles = grid.roles_of(fkey)
+    ctx_frame = pd.DataFrame(
+        {
+            "employee": frame["employee"].array,  # categorical: no string copies
+            "period": frame["period"].to_numpy(dtype=np.int64),
+            "role": pd.Series(roles, dtype=object),
+            "actual": frame["actual"].to_numpy(float),
+            "target": frame["target"].to_numpy(float),
+            "emp": frame["emp"].to_numpy(dtype=np.int64),
+            "peer": pd.factorize(roles, sort=True)[0].astype(np.int64),
+        }
+    )
+    dest, src = grid.align(fkey)
+    actual = np.full(grid.size, np.nan)
+    actual[dest] = ctx_frame["actual"].to_numpy()[src]
+    actual.flags.writeable = False
+    return KpiRows(frame=ctx_frame, dest=dest, src=src, actual=actual)
+
+
+def _check_some_period_selected(
+    per: np.ndarray, in_range: np.ndarray, kind: str, periods: Any
+) -> None:
+    """``periods`` must select at least one of the data's periods."""
+    if per.size and not in_range.any():
+        lo, hi = format_periods([per.min(), per.max()], kind)
+        raise DefinitionError(
+            f"periods {periods!r}: none of the data's {kind}s is inside (the data has "
+            f"{lo} to {hi}).\nSuggestion: choose periods within the data; a {kind} counts "
+            "when it lies wholly inside FROM..TO."
+        )

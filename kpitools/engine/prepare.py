@@ -1,0 +1,267 @@
+"""From the long table to the engine's arrays: roll up, set targets, check, align.
+
+:func:`prepare` rolls the long table up to the scheme's period, sets every target
+(:func:`kpitools.scheme.compute_targets`, no look-ahead), checks them, and aligns actuals and
+targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`). It is
+:func:`kpitools.engine.prepare_base` (roll-up, ``roles``, alignment: what no target setting
+changes, a :class:`PreparedData`) followed by :func:`set_targets`; keep the base to try other
+targets in a few tens of milliseconds instead of rolling the data up again.
+
+Choices where the contract is silent:
+
+- **Rows.** One row per employee-period in which the employee has an actual for at least
+  one component KPI. Periods skipped by a target method (no history) and periods outside
+  ``periods`` are left out; targets still use all the history before them.
+- **A missing actual** (the employee has a row for another KPI of the scheme but none for
+  this one): ``warnings`` counts each case (:func:`kpitools.engine.compute` pays 0 there).
+  A missing, zero or negative *target* where an actual exists is an error naming the
+  employee and period (with a ``baseline`` b, the target must lie above b for ``higher``
+  KPIs, below it for ``lower`` ones).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import format_periods, periods_in_scope, unique_sorted
+from ..errors import DefinitionError
+from ..scheme import TargetContext, TargetResult, compute_targets, load_scheme
+from .arrays import PayoutInputs
+from .base import PreparedData, prepare_base
+from .items import SchemeItem, kpi_direction, scheme_items
+from .pay import on_target_pay_per_row
+from .target_checks import find_target_failures, raise_target_failures
+
+__all__ = ["prepare", "set_targets"]
+
+_NO_ACTUAL = {
+    "component": "that component pays 0 there",
+    "gate": "the gate counts as missed there",
+    "modifier": "the modifier is 1 (no change) there",
+}
+
+
+def prepare(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> PayoutInputs:
+    """Roll data up, set targets, check them and align everything into arrays.
+
+    The same as ``set_targets(prepare_base(data, scheme, …), scheme)``: keep the
+    :class:`PreparedData` of :func:`kpitools.engine.prepare_base` to try other targets
+    without rolling the data up again.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        The long table (contract §1); a path is read with :func:`kpitools.data.load`.
+    scheme : Scheme, mapping or path
+        The scheme.
+    periods : str or (str, str), optional
+        Periods to evaluate, inclusive: ``"2025-01..2025-12"`` or ``("2025-01",
+        "2025-12")``; a scheme period counts when it lies wholly inside.
+    library : Library, path, None or False
+        KPI library for aggregations and directions (:func:`kpitools.data.resolve_library`):
+        ``None`` uses the shipped library, ``False`` none (every KPI summed, direction
+        ``higher`` unless the scheme says).
+
+    Returns
+    -------
+    PayoutInputs
+
+    Raises
+    ------
+    DefinitionError
+        A scheme KPI that is not in the data; on-target pay with no amount for a role.
+    DataValidationError
+        A missing, zero or negative target where an actual exists, naming employee and
+        period (``failure_cases`` lists all of them).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+    ...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+    >>> inputs = prepare(data, {"name": "s", "on_target_pay": 1000, "components": [
+    ...     {"kpi": "sales", "weight": 1.0, "target": 100, "curve": {"steps": [[1, 1]]}}]},
+    ...     library=False)
+    >>> inputs.keys["employee"].tolist(), inputs.actual[0].tolist(), inputs.target[0].tolist()
+    (['a', 'b'], [90.0, 130.0], [100.0, 100.0])
+    """
+    scheme = load_scheme(scheme)
+    return set_targets(prepare_base(data, scheme, periods=periods, library=library), scheme)
+
+
+def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
+    """Set a scheme's targets on prepared data, check them, and align them into arrays.
+
+    Parameters
+    ----------
+    base : PreparedData
+        From :func:`kpitools.engine.prepare_base` (with a scheme of the same period, KPIs
+        and roles).
+    scheme : Scheme, mapping or path
+        The scheme whose targets to set.
+
+    Returns
+    -------
+    PayoutInputs
+        Identical to what :func:`prepare` returns for the same data and scheme.
+
+    Raises
+    ------
+    DefinitionError
+        ``base`` was prepared for a scheme with another period, other KPIs or roles; on-target
+        pay with no amount for a role.
+    DataValidationError
+        As :func:`prepare`.
+
+    Examples
+    --------
+    >>> from kpitools.engine import prepare_base
+    >>> data = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"],
+    ...                      "actual": [1.0]})
+    >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+    ...     {"kpi": "x", "weight": 1, "target": 2, "curve": {"steps": [[1, 1]]}}]})
+    >>> set_targets(prepare_base(data, s, library=False), s).target[0].tolist()
+    [2.0]
+    """
+    scheme = load_scheme(scheme)
+    if not base.fits(scheme):
+        raise DefinitionError(
+            f"{scheme.source}: the prepared data were made for a scheme with another period, "
+            "other KPIs or other roles.\n"
+            "Suggestion: prepare the data again with prepare_base(data, scheme)."
+        )
+    items = scheme_items(scheme)
+    results, skipped = _run_target_methods(base, items)
+    skip_codes, skipped_df = _skipped_periods(base, skipped)
+    rows, keys, period_code = base.selection(skip_codes)
+    keys, period_code = keys.copy(deep=False), period_code.copy()  # the cache stays as it was
+    # before the targets: a role without pay is the likelier slip (see roles: in schemes)
+    codes = (base.role_code[rows], base.role_names)
+    otp = on_target_pay_per_row(scheme, keys, base.has_role, codes=codes)
+    directions = {item: kpi_direction(item.spec, base.library) for item in items}
+    arrays, warnings, failures = _align(base, items, results, rows, keys, directions)
+    if failures:
+        raise_target_failures(
+            scheme,
+            pd.concat(failures, ignore_index=True),
+            results,
+            keys["role"] if base.has_role else None,
+        )
+    comps = [it for it in items if it.kind == "component"]
+    gates = [it for it in items if it.kind == "gate"]
+    mods = [it for it in items if it.kind == "modifier"]
+    return PayoutInputs(
+        keys=keys,
+        actual=tuple(arrays[it][0] for it in comps),
+        target=tuple(arrays[it][1] for it in comps),
+        gate_actual=tuple(arrays[it][0] for it in gates),
+        gate_target=tuple(arrays[it][1] for it in gates),
+        modifier_actual=tuple(arrays[it][0] for it in mods),
+        modifier_target=tuple(arrays[it][1] for it in mods),
+        direction=tuple(directions[it] for it in comps),
+        gate_direction=tuple(directions[it] for it in gates),
+        modifier_direction=tuple(directions[it] for it in mods),
+        on_target_pay=otp,
+        revenue=base.revenue[rows],
+        period_code=period_code,
+        skipped=skipped_df,
+        warnings=tuple(dict.fromkeys(list(base.warnings) + warnings)),
+    )
+
+
+def _run_target_methods(
+    base: PreparedData, items: list[SchemeItem]
+) -> tuple[dict[SchemeItem, TargetResult], dict[int, list[str]]]:
+    """Each item's targets on its KPI's rows, and the periods each method skipped, why."""
+    results: dict[SchemeItem, TargetResult] = {}
+    skipped: dict[int, list[str]] = {}
+    for item in items:
+        kpi_rows = base.rows[item.spec.kpi]
+        spec_target = item.spec.target
+        if spec_target is None:
+            res = TargetResult(np.full(len(kpi_rows.frame), np.nan))
+        else:
+            ctx = TargetContext(
+                frame=kpi_rows.frame,
+                kind=base.kind,
+                label=item.label,
+                has_target_column=base.has_target_column,
+            )
+            res = compute_targets(spec_target, ctx)
+        results[item] = res
+        for p, reason in res.skipped.items():
+            skipped.setdefault(p, []).append(reason)
+    return results, skipped
+
+
+def _skipped_periods(
+    base: PreparedData, skipped: dict[int, list[str]]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The evaluated periods to leave out, and the ``period, reason`` table of the run.
+
+    A period of the evaluation with no rows at all is reported, never left out silently.
+    """
+    kind = base.kind
+    present = unique_sorted(base.per[base.in_range])
+    in_scope = set(present.tolist())
+    skip_codes = np.array(sorted(p for p in skipped if p in in_scope), dtype=np.int64)
+    reasons = {int(p): "; ".join(dict.fromkeys(skipped[int(p)])) for p in skip_codes}
+    for p in np.setdiff1d(periods_in_scope(present, kind, base.periods), present):
+        reasons[int(p)] = "no data: nobody has a row for the scheme's KPIs in this period"
+    listed = np.array(sorted(reasons), dtype=np.int64)
+    skipped_df = pd.DataFrame(
+        {
+            "period": list(format_periods(listed, kind)) if listed.size else [],
+            "reason": [reasons[int(p)] for p in listed],
+        },
+        dtype=object,
+    )
+    return skip_codes, skipped_df
+
+
+def _align(
+    base: PreparedData,
+    items: list[SchemeItem],
+    results: dict[SchemeItem, TargetResult],
+    rows: np.ndarray,
+    keys: pd.DataFrame,
+    directions: dict[SchemeItem, str],
+) -> tuple[dict[SchemeItem, tuple[np.ndarray, np.ndarray]], list[str], list[pd.DataFrame]]:
+    """Each item's actuals and targets on the kept rows; missing actuals; target failures."""
+    arrays: dict[SchemeItem, tuple[np.ndarray, np.ndarray]] = {}
+    warnings: list[str] = []
+    failures = []
+    for item in items:
+        kpi_rows = base.rows[item.spec.kpi]
+        res = results[item]
+        actual = kpi_rows.actual[rows]
+        target = np.full(base.n, np.nan)
+        target[kpi_rows.dest] = res.values[kpi_rows.src]
+        target = target[rows]
+        arrays[item] = (actual, target)
+        have = ~np.isnan(actual)
+        n_missing = int((~have).sum())
+        if n_missing:
+            warnings.append(
+                f"{item.label}: {n_missing} employee-period(s) have no actual; "
+                f"{_NO_ACTUAL[item.kind]}."
+            )
+        if item.needs_target:
+            bad = have & ~(target > 0)  # cheap screen; the details only when something is off
+            if item.spec.baseline is not None or bad.any():
+                pos = np.full(base.n, np.nan)
+                pos[kpi_rows.dest] = kpi_rows.src
+                found = find_target_failures(
+                    item, directions[item], keys, actual, target, pos[rows], res
+                )
+                if len(found):
+                    failures.append(found)
+    return arrays, warnings, failures

@@ -1,0 +1,280 @@
+"""A scheme run on historical data: the payout table and the totals per employee-period.
+
+:func:`run_scheme` prepares the data (:func:`kpitools.engine.prepare`), computes the payouts
+(:func:`kpitools.engine.compute`) and lays them out as the payout table of contract §5
+(:class:`SchemeRun`): per employee-period one row per component and one ``total`` row,
+in the columns :data:`PAYOUT_COLUMNS`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01", "2025-01"],
+...                      "kpi": ["sales", "sales"], "actual": [90.0, 130.0]})
+>>> scheme = {"name": "s", "on_target_pay": 1000, "components": [
+...     {"kpi": "sales", "weight": 1.0, "target": {"method": "fixed", "value": 100},
+...      "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}}]}
+>>> run_scheme(data, scheme, library=False).totals["payout"].tolist()
+[750.0, 1600.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scheme import Scheme, load_scheme
+from .arrays import PayoutArrays, PayoutInputs
+from .compute import compute, snap
+from .describe import decimals
+from .prepare import prepare
+
+__all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
+
+#: The columns of the payout table, in order, wherever it is shown or written
+#: (:attr:`SchemeRun.payouts`, ``payouts.csv``): contract §5's first, then the other steps.
+PAYOUT_COLUMNS: tuple[str, ...] = (
+    "scheme",
+    "employee",
+    "period",
+    "component",
+    "kpi",
+    "actual",
+    "target",
+    "attainment",
+    "factor",
+    "payout",
+    "gate_passed",
+    "modifier",
+    "before_cap",
+    "pool_factor",
+    "role",
+    "subtotal",
+    "after_cap",
+    "on_target_pay",
+)
+
+# The steps of the total, shown on its row of the payout table (NaN on component rows).
+_STEPS = ("subtotal", "modifier", "before_cap", "after_cap", "pool_factor")
+
+
+@dataclass(frozen=True, eq=False)
+class SchemeRun:
+    """One scheme run on one data set.
+
+    Attributes
+    ----------
+    payouts : pandas.DataFrame
+        Contract §5 payout table (columns :data:`PAYOUT_COLUMNS`): per employee-period one
+        row per component (``component`` = the component's name or index) and one ``total``
+        row whose ``payout`` is final and whose ``gate_passed, subtotal, modifier,
+        before_cap, after_cap, pool_factor`` show each step. On component rows ``payout`` is
+        after the gates (``gate_passed`` tells).
+    totals : pandas.DataFrame
+        One row per employee-period: ``scheme, employee, period, role, on_target_pay,
+        attainment`` (weighted), ``gate_passed, subtotal, modifier, before_cap, after_cap,
+        pool_factor, payout, revenue``.
+    skipped : pandas.DataFrame
+        ``period, reason``.
+    warnings : tuple of str
+        What the roll-up and the alignment warned about.
+    scheme, inputs, arrays
+        What the run was made of.
+    """
+
+    scheme: Scheme
+    inputs: PayoutInputs
+    arrays: PayoutArrays
+    payouts: pd.DataFrame
+    totals: pd.DataFrame
+    skipped: pd.DataFrame
+    warnings: tuple[str, ...]
+
+    @property
+    def total_cost(self) -> float:
+        """Sum of the final payouts."""
+        return float(np.round(self.totals["payout"].sum(), 2))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The run per period: employees, money and shares of employees.
+
+        Columns ``employees, on_target_pay, payout, payout_ratio, at_target, gate_missed``
+        (sums of money; shares of employees).
+        """
+        t = self.totals
+        g = t.groupby("period", sort=True)
+        out = pd.DataFrame(
+            {
+                "employees": g.size(),
+                "on_target_pay": g["on_target_pay"].sum(),
+                "payout": g["payout"].sum().round(2),
+                "at_target": g["attainment"].apply(lambda a: float((a >= 1).mean())),
+                "gate_missed": g["gate_passed"].apply(lambda p: float((~p).mean())),
+            }
+        )
+        out.insert(3, "payout_ratio", out["payout"] / out["on_target_pay"])
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"SchemeRun({self.scheme.name!r}: {len(self.totals)} employee-periods, "
+            f"total {decimals(self.total_cost)}, {len(self.skipped)} skipped periods, "
+            f"{len(self.warnings)} warnings)"
+        )
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{self.scheme.name}</b>: {len(self.totals)} employee-periods, "
+        head += f"total payout {decimals(self.total_cost)}</p>"
+        body = self.summary.to_html(na_rep="", float_format=decimals)
+        warn = "".join(f"<li>{w}</li>" for w in self.warnings)
+        return head + body + (f"<ul>{warn}</ul>" if warn else "")
+
+
+def _text(values: Any) -> Any:
+    """A pandas string array (missing stays missing) of any labels."""
+    return pd.array(np.asarray(values, dtype=object), dtype="str")
+
+
+def payout_tables(
+    scheme: Scheme, inputs: PayoutInputs, arrays: PayoutArrays
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The payout table and the totals table of computed payouts.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The scheme run.
+    inputs : PayoutInputs
+        What :func:`kpitools.engine.compute` was given.
+    arrays : PayoutArrays
+        What it returned.
+
+    Returns
+    -------
+    payouts, totals : pandas.DataFrame
+        See :class:`SchemeRun`.
+    """
+    keys = inputs.keys
+    labels = {c: _text(keys[c].to_numpy(dtype=object)) for c in ("employee", "period", "role")}
+    return _payout_table(scheme, inputs, arrays, labels), _totals_table(
+        scheme, inputs, arrays, labels
+    )
+
+
+def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
+    n = len(inputs.keys)
+    return pd.DataFrame(
+        {
+            "scheme": _text([scheme.name]).take(np.zeros(n, dtype=np.intp)),
+            **labels,
+            "on_target_pay": np.asarray(inputs.on_target_pay, dtype=float),
+            "attainment": arr.weighted_attainment,
+            "gate_passed": arr.gate_passed,
+            **{step: getattr(arr, step) for step in _STEPS},
+            "payout": arr.payout,
+            "revenue": inputs.revenue,
+        }
+    )
+
+
+def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
+    n = len(inputs.keys)
+    k = len(scheme.components)
+    m = k + 1
+    nan = np.full(n, np.nan)
+    blocks = [
+        {
+            "actual": inputs.actual[i],
+            "target": inputs.target[i],
+            "attainment": arr.attainment[i],
+            "factor": snap(np.array(arr.factor[i], dtype=float)),  # 1.4, not 1.4000000000000001
+            "payout": arr.component_payout[i],
+            "gate_passed": arr.component_gate[i],
+            **{step: nan for step in _STEPS},
+        }
+        for i in range(k)
+    ]
+    blocks.append(
+        {
+            "actual": nan,
+            "target": nan,
+            "attainment": arr.weighted_attainment,
+            "factor": nan,
+            "payout": arr.payout,
+            "gate_passed": arr.gate_passed,
+            **{step: getattr(arr, step) for step in _STEPS},
+        }
+    )
+    # Interleave: for each employee-period its components, then its total.
+    row_of = np.repeat(np.arange(n), m)
+    block_of = np.tile(np.arange(m), n)
+    columns: dict[str, Any] = {
+        "scheme": _text([scheme.name]).take(np.zeros(n * m, dtype=np.intp)),
+        "employee": labels["employee"].take(row_of),
+        "period": labels["period"].take(row_of),
+        "role": labels["role"].take(row_of),
+        "component": _text([scheme.component_label(i) for i in range(k)] + ["total"]).take(
+            block_of
+        ),
+        "kpi": _text([c.kpi for c in scheme.components] + [""]).take(block_of),
+    }
+    for col in blocks[0]:
+        columns[col] = np.stack([np.asarray(b[col]) for b in blocks], axis=1).reshape(-1)
+    columns["on_target_pay"] = np.repeat(np.asarray(inputs.on_target_pay, dtype=float), m)
+    payouts = pd.DataFrame(columns)[list(PAYOUT_COLUMNS)]
+    payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
+    return payouts
+
+
+def run_scheme(
+    data: Any,
+    scheme: Any,
+    *,
+    periods: Any = None,
+    library: Any = None,
+) -> SchemeRun:
+    """Run a scheme on historical data: the payout table of every employee-period.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        The long table (contract §1).
+    scheme : Scheme, mapping or path
+        The scheme.
+    periods : str or (str, str), optional
+        ``"2025-01..2025-12"``: the periods to evaluate (inclusive).
+    library : Library, path, None or False
+        See :func:`kpitools.engine.prepare`.
+
+    Returns
+    -------
+    SchemeRun
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"employee": ["007"], "period": ["2025-01"], "kpi": ["revenue"],
+    ...                      "actual": [150_000.0], "target": [100_000.0]})
+    >>> run = run_scheme(data, {"name": "c", "on_target_pay": 20000, "components": [
+    ...     {"kpi": "revenue", "target": {"method": "from_data"},
+    ...      "commission": {"tiers": [[0, 0.10], [1.0, 0.15]], "mode": "marginal"}}]},
+    ...     library=False)
+    >>> run.payouts[["component", "attainment", "payout"]].to_dict("records")
+    [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
+    """  # noqa: E501
+    scheme = load_scheme(scheme)
+    inputs = prepare(data, scheme, periods=periods, library=library)
+    arrays = compute(scheme, inputs)
+    payouts, totals = payout_tables(scheme, inputs, arrays)
+    return SchemeRun(
+        scheme=scheme,
+        inputs=inputs,
+        arrays=arrays,
+        payouts=payouts,
+        totals=totals,
+        skipped=inputs.skipped,
+        warnings=inputs.warnings,
+    )

@@ -1,0 +1,346 @@
+"""Simulating several schemes on the same history: payouts, metrics and a comparison.
+
+:func:`simulate` loads the data once, runs every scheme on it (:func:`kpitools.engine.run_scheme`),
+computes their metrics, compares them with a baseline and, when asked, forecasts each one;
+:class:`SimulationResult` holds it all and writes the CSV files of ``kpitools simulate``.
+:func:`compare` is the comparison table alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._util.files import atomic_path
+from ..errors import DefinitionError
+from ..scheme import Scheme
+from .compare import compare_schemes, winners_losers
+from .describe import describe_skipped, format_metric, format_metrics_table
+from .forecast import ForecastResult, forecast_loaded
+from .hints import suggest_name
+from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .metrics import METRICS, compute_metrics
+from .run import SchemeRun, run_scheme
+
+__all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
+
+
+def write_csv(table: pd.DataFrame, path: Any) -> None:
+    """Write a table as UTF-8 CSV with pyarrow's writer.
+
+    An order of magnitude faster than ``DataFrame.to_csv`` on a payout table: text quoted,
+    NaN as an empty field, booleans as ``true``/``false``; pandas reads it back unchanged.
+
+    Examples
+    --------
+    >>> write_csv(pd.DataFrame({"employee": ["007"], "payout": [1.5]}), "out.csv")  # doctest: +SKIP
+    """
+    # pyarrow takes a second to import: only when a file is written
+    import pyarrow as pa
+    from pyarrow import csv
+
+    frame = table.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype(str).where(frame[col].notna())
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    csv.write_csv(arrow, str(path), write_options=csv.WriteOptions(quoting_style="needed"))
+
+
+def _first(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    """The table with the columns ``first`` (those it has) moved to the front."""
+    head = [c for c in first if c in df.columns]
+    return df[head + [c for c in df.columns if c not in head]]
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SimulationResult:
+    """Several schemes run on the same history: payouts, metrics and a comparison.
+
+    Attributes
+    ----------
+    runs : dict
+        Scheme name → :class:`kpitools.engine.SchemeRun`.
+    baseline : str
+        The scheme the others are compared with.
+    metrics : DataFrame
+        One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`.
+    payouts, totals : DataFrame
+        The payout tables (contract §5) and the per-employee-period totals of every scheme.
+    winners_losers : DataFrame
+        Per employee and scheme: total against the baseline (see :func:`winners_losers`).
+    compare : DataFrame
+        One row per scheme: metrics, cost change and winners/losers against the baseline.
+    skipped : DataFrame
+        ``scheme, period, reason`` for every period a scheme could not evaluate.
+    warnings : tuple of str
+        What the data loader and the engine warned about.
+    forecasts : dict
+        Scheme name → :class:`kpitools.engine.ForecastResult`, when asked for.
+    """
+
+    runs: dict[str, SchemeRun]
+    baseline: str
+    metrics: pd.DataFrame
+    payouts: pd.DataFrame
+    totals: pd.DataFrame
+    winners_losers: pd.DataFrame
+    compare: pd.DataFrame
+    skipped: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    forecasts: dict[str, ForecastResult] = field(default_factory=dict)
+
+    @property
+    def schemes(self) -> list[str]:
+        """Scheme names in the order they were given."""
+        return list(self.runs)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The comparison table: metrics plus winners and losers against the baseline."""
+        return self.compare
+
+    def metrics_table(self) -> str:
+        """The metrics as printed by ``kpitools simulate``: schemes as columns."""
+        return format_metrics_table(self.metrics)
+
+    def save(self, out_dir: str | Any) -> dict[str, Any]:
+        """Write the result's CSV files into ``out_dir``, atomically.
+
+        ``payouts.csv`` and ``metrics.csv``; with more than one scheme
+        ``winners_losers.csv``; with a forecast ``forecast.csv``.
+
+        Returns
+        -------
+        dict
+            File kind → path written.
+
+        Examples
+        --------
+        >>> result.save("out")  # doctest: +SKIP
+        {'payouts': PosixPath('out/payouts.csv'), 'metrics': PosixPath('out/metrics.csv')}
+        """
+        out = Path(out_dir)
+        tables: dict[str, pd.DataFrame] = {
+            "payouts": self.payouts,
+            "metrics": self.metrics.reset_index(),
+        }
+        if len(self.runs) > 1:
+            tables["winners_losers"] = self.winners_losers
+        if self.forecasts:
+            tables["forecast"] = pd.concat(
+                [f.summary.reset_index().assign(scheme=name) for name, f in self.forecasts.items()],
+                ignore_index=True,
+            )
+            tables["forecast"] = _first(tables["forecast"], ["scheme"])
+        written = {kind: out / f"{kind}.csv" for kind in tables}
+        # Every file goes to a temporary name first; all are renamed only when all are written.
+        with contextlib.ExitStack() as stack:
+            for kind, table in tables.items():
+                tmp = stack.enter_context(atomic_path(written[kind]))
+                write_csv(table, tmp)
+        return written
+
+    def __repr__(self) -> str:
+        costs = ", ".join(
+            f"{name}: {format_metric('total_cost', cost)}"
+            for name, cost in self.metrics["total_cost"].items()
+        )
+        return (
+            f"<kpitools.SimulationResult: {len(self.runs)} scheme(s), baseline {self.baseline!r}, "
+            f"{len(self.totals):,} employee-periods, total cost {{{costs}}}, "
+            f"{len(self.skipped)} skipped period(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        shown = self.compare.drop(columns=["baseline"], errors="ignore").T
+        body = shown.apply(
+            lambda col: [format_metric(name, v) for name, v in col.items()]
+        ).to_html()
+        parts = [f"<p><b>Simulation</b>: baseline <code>{self.baseline}</code></p>", body]
+        if not self.skipped.empty:
+            text = describe_skipped(self.skipped).replace("\n", "<br>")
+            parts.append(f"<p>Skipped periods:<br>{text}</p>")
+        if self.warnings:
+            parts.append("<ul>" + "".join(f"<li>{w}</li>" for w in self.warnings) + "</ul>")
+        return "\n".join(parts)
+
+
+def simulate(
+    data: Any,
+    schemes: Any,
+    *,
+    baseline: str | None = None,
+    periods: Any = None,
+    library: Any = None,
+    forecast: int | None = None,
+    seed: int | None = None,
+    trend: bool = False,
+) -> SimulationResult:
+    """Run one or more schemes on the same history and compare them.
+
+    Parameters
+    ----------
+    data : str, path or DataFrame
+        Historical performance data, loaded with :func:`kpitools.data.load`.
+    schemes : scheme, path, mapping or a list of them
+        The schemes (:class:`kpitools.scheme.Scheme` objects or YAML files).
+    baseline : str, optional
+        Name of the scheme the others are compared with; the first scheme by default.
+    periods : optional
+        Periods to evaluate, passed to :func:`kpitools.engine.run_scheme` (``"FROM..TO"``).
+    library : Library, optional
+        KPI library (directions, aggregations): see :func:`kpitools.data.resolve_library`.
+    forecast : int, optional
+        Also forecast this many simulated next periods per scheme
+        (:func:`kpitools.engine.forecast`).
+    seed : int, optional
+        Seed of the forecast.
+    trend : bool
+        Forecast with each KPI's fitted growth.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from kpitools.demo import make_demo_company  # doctest: +SKIP
+    >>> result = simulate(make_demo_company().data, "templates/schemes/linear_commission.yaml")
+    ... # doctest: +SKIP
+    >>> result.metrics.loc[:, ["total_cost", "pct_at_target"]]  # doctest: +SKIP
+    """
+    loaded = load_schemes(schemes)
+    names = [s.name for s in loaded]
+    baseline = _check_baseline(baseline, names)
+    library = library_for_run(library)
+    table, warnings = load_data_with_warnings(data, library=library)
+    runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
+    for name, run in runs.items():
+        warnings.extend(f"{name}: {w}" for w in run.warnings)
+    metrics = pd.DataFrame([compute_metrics(run) for run in runs.values()], columns=list(METRICS))
+    metrics.index = pd.Index(names, name="scheme")
+    totals = [run.totals for run in runs.values()]
+    all_totals = pd.concat(totals, ignore_index=True)
+    wl = winners_losers(all_totals, baseline)
+    warnings.extend(_no_common_period(names, totals, baseline))
+    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
+    return SimulationResult(
+        runs=runs,
+        baseline=baseline,
+        metrics=metrics,
+        payouts=pd.concat([run.payouts for run in runs.values()], ignore_index=True),
+        totals=all_totals,
+        winners_losers=wl,
+        compare=compare_schemes(metrics, wl, baseline),
+        skipped=_skipped_table(runs),
+        warnings=tuple(warnings),
+        forecasts=forecasts,
+    )
+
+
+def compare(
+    data: Any,
+    schemes: Any,
+    *,
+    baseline: str | None = None,
+    periods: Any = None,
+    library: Any = None,
+) -> pd.DataFrame:
+    """One row per scheme against a baseline: metrics, cost change, winners and losers.
+
+    The comparison table of :func:`simulate` (``simulate(...).compare``); keep the whole
+    :class:`SimulationResult` instead for the payouts and each employee's winnings.
+
+    Parameters
+    ----------
+    data, schemes, baseline, periods, library
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``scheme``; the metrics, then ``baseline, periods_compared, cost_change,
+        cost_change_pct, winners, losers, unchanged, share_winners, share_losers`` (see
+        :func:`kpitools.engine.compare_schemes`).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2,
+    ...                      "kpi": ["sales"] * 2, "actual": [100.0, 300.0]})
+    >>> flat = {"name": "flat", "on_target_pay": 10, "components": [
+    ...     {"kpi": "sales", "commission": {"rate": 0.1}}]}
+    >>> steep = {"name": "steep", "on_target_pay": 10, "components": [
+    ...     {"kpi": "sales", "commission": {"rate": 0.05}}]}
+    >>> table = compare(data, [flat, steep], library=False)
+    >>> row = table.loc["steep"]
+    >>> float(row["total_cost"]), float(row["cost_change"]), int(row["losers"])
+    (20.0, -20.0, 2)
+    """
+    result = simulate(data, schemes, baseline=baseline, periods=periods, library=library)
+    return result.compare
+
+
+def _check_baseline(baseline: str | None, names: list[str]) -> str:
+    """The baseline scheme's name: the first scheme's by default, else one of ``names``."""
+    if baseline is None:
+        return names[0]
+    if baseline not in names:
+        raise DefinitionError(
+            f"--baseline {baseline!r} is not the name of a simulated scheme."
+            f"{suggest_name(baseline, names)}\n"
+            f"Suggestion: use one of {', '.join(repr(n) for n in names)}."
+        )
+    return baseline
+
+
+def _skipped_table(runs: dict[str, SchemeRun]) -> pd.DataFrame:
+    """``scheme, period, reason`` of every period a scheme skipped."""
+    skipped = [
+        run.skipped.assign(scheme=name)
+        for name, run in runs.items()
+        if run.skipped is not None and len(run.skipped)
+    ]
+    if not skipped:
+        return pd.DataFrame({"scheme": [], "period": [], "reason": []}, dtype=str)
+    return _first(pd.concat(skipped, ignore_index=True), ["scheme", "period", "reason"])
+
+
+def _no_common_period(names: list[str], totals: list[pd.DataFrame], baseline: str) -> list[str]:
+    """A warning for each scheme that shares no evaluated period with the baseline."""
+    periods_of = {n: frozenset(t["period"].astype(str)) for n, t in zip(names, totals, strict=True)}
+    return [
+        f"{name} and the baseline {baseline} share no evaluated period (e.g. a monthly "
+        "and a quarterly scheme): winners and losers compare each scheme's totals over "
+        "its own periods."
+        for name in names
+        if name != baseline and not periods_of[name] & periods_of[baseline]
+    ]
+
+
+def _forecasts(
+    table: pd.DataFrame,
+    schemes: list[Scheme],
+    n: int | None,
+    *,
+    seed: int | None,
+    trend: bool,
+    library: Any,
+) -> dict[str, ForecastResult]:
+    """Each scheme's forecast of ``n`` draws on the loaded data (none when ``n`` is not set)."""
+    if not n:
+        return {}
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise DefinitionError(
+            f"forecast = {n!r}: the number of simulated periods must be a whole "
+            "number of at least 1.\nSuggestion: use e.g. forecast=1000."
+        )
+    # The data is loaded once; its warnings are already in the result's.
+    return {
+        s.name: forecast_loaded(table, s, n=n, seed=seed, trend=trend, library=library)
+        for s in schemes
+    }
