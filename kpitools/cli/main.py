@@ -376,7 +376,7 @@ def simulate(
       kpitools simulate --data data.csv --scheme templates/schemes/linear_commission.yaml \\
           --scheme templates/schemes/weighted_scorecard.yaml --out out --forecast 1000 --seed 1
     """
-    from ..engine import run_simulate_command
+    from .glue import run_simulate_command
 
     run_simulate_command(
         data_file,
@@ -426,7 +426,7 @@ def calibrate(
       kpitools calibrate --data data.csv --scheme s.yaml --param on_target_pay \\
           --metric total_cost --to budget
     """
-    from ..engine import run_calibrate_command
+    from .glue import run_calibrate_command
 
     run_calibrate_command(
         data_file,
