@@ -38,7 +38,7 @@ def message(excinfo) -> str:
 
 # --------------------------------------------------------------------------- loaders
 def test_long_csv_keeps_ids_as_text_and_file_order(tmp_path):
-    df = data.load(write(tmp_path, "long.csv", LONG))
+    df = data.load(write(tmp_path, "long.csv", LONG), library=False)
     assert df.columns.tolist() == ["employee", "period", "kpi", "actual", "target", "team"]
     assert df["employee"].tolist() == ["007", "007", "008"]
     assert df["kpi"].tolist() == ["revenue", "deals", "revenue"]
@@ -54,7 +54,7 @@ def test_semicolon_decimal_comma_bom_and_case_insensitive_names(tmp_path):
         "001;2025-01;revenue;1 234,5;1\u00a0000,25\n"
         "002;2025-01;revenue;-7,5;\n"
     )
-    df = data.load(write(tmp_path, "semi.csv", text))
+    df = data.load(write(tmp_path, "semi.csv", text), library=False)
     assert df["employee"].tolist() == ["001", "002"]
     assert df["actual"].tolist() == [1234.5, -7.5]
     assert df["target"].iloc[0] == 1000.25 and np.isnan(df["target"].iloc[1])
@@ -62,19 +62,19 @@ def test_semicolon_decimal_comma_bom_and_case_insensitive_names(tmp_path):
 
 def test_quoted_thousands_in_comma_file(tmp_path):
     text = 'employee,period,kpi,actual\nA,2025-03,revenue,"1,234.5"\n'
-    assert data.load(write(tmp_path, "q.csv", text))["actual"].tolist() == [1234.5]
+    assert data.load(write(tmp_path, "q.csv", text), library=False)["actual"].tolist() == [1234.5]
 
 
 def test_cp1251_file(tmp_path):
     text = "employee;period;kpi;actual;team\nИванов;2025-01;выручка;10,5;Север\n"
-    df = data.load(write(tmp_path, "cp.csv", text, encoding="cp1251"))
+    df = data.load(write(tmp_path, "cp.csv", text, encoding="cp1251"), library=False)
     assert df[["employee", "kpi", "team"]].values.tolist() == [["Иванов", "выручка", "Север"]]
 
 
 def test_blank_lines_are_skipped_and_row_numbers_stay_exact(tmp_path):
     text = "employee,period,kpi,actual\n\nA,2025-01,x,1\n\nB,2025-01,x,oops\n"
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(write(tmp_path, "blank.csv", text))
+        data.load(write(tmp_path, "blank.csv", text), library=False)
     assert excinfo.value.failure_cases[["row", "column", "value"]].values.tolist() == [
         [5, "actual", "oops"]
     ]
@@ -90,7 +90,7 @@ def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
     ws.append([8, "2025-Q1", "deals", 2.5])
     ws.append(["009", "2025-02", "deals", "n/a"])
     wb.save(path)
-    report = data.check(path)
+    report = data.check(path, library=False)
     errors = report.failure_cases[report.failure_cases["severity"] == "error"]
     assert errors[["row", "column", "value", "problem"]].values.tolist() == [
         [5, "Actual", "n/a", "not a number"]
@@ -99,7 +99,7 @@ def test_xlsx_spreadsheet_rows_dates_and_text_ids(tmp_path):
     ws.delete_rows(5)
     wb.save(path2)
     with pytest.warns(UserWarning, match="periods of different lengths"):
-        df = data.load(path2)
+        df = data.load(path2, library=False)
     assert df[["employee", "period", "actual"]].values.tolist() == [
         ["007", "2025-01", 10.0],
         ["8", "2025-Q1", 2.5],
@@ -114,9 +114,9 @@ def test_xlsx_named_sheet_and_unknown_sheet(tmp_path):
     ws.append(["employee", "period", "kpi", "actual"])
     ws.append(["A", "2025-01", "deals", 1])
     wb.save(path)
-    assert data.load(path, sheet="kpis")["actual"].tolist() == [1.0]
+    assert data.load(path, sheet="kpis", library=False)["actual"].tolist() == [1.0]
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path, sheet="kpi")
+        data.load(path, sheet="kpi", library=False)
     assert message(excinfo) == (
         f"{path}: no sheet 'kpi'; the sheets are 'notes', 'kpis'. Did you mean 'kpis'?\n"
         "Suggestion: pass one of these names as sheet=."
@@ -133,7 +133,7 @@ def test_parquet_with_numeric_ids_and_datetime_periods(tmp_path):
             "actual": [1, -2],
         }
     ).to_parquet(path)
-    df = data.load(path)
+    df = data.load(path, library=False)
     assert df[["employee", "period", "actual"]].values.tolist() == [
         ["7", "2025-01", 1.0],
         ["8", "2025-02", -2.0],
@@ -146,7 +146,7 @@ def test_dataframe_source_uses_index_labels_as_rows():
         index=[10, 11],
     )
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(frame)
+        data.load(frame, library=False)
     assert message(excinfo) == (
         "<DataFrame>: 1 problem in 1 row; nothing was loaded.\n"
         "- column 'actual': no actual value (1 row): row 11\n"
@@ -208,7 +208,7 @@ def test_every_problem_is_collected_with_rows_and_values(tmp_path):
     )
     path = write(tmp_path, "bad.csv", text)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 8 problems in 9 rows; nothing was loaded.\n"
         "- duplicate employee × period × KPI (2 rows): row 2 ('A × 2025-01 × revenue'), "
@@ -242,7 +242,7 @@ def test_many_bad_rows_list_ten_and_count_the_rest(tmp_path):
     rows = "".join(f"E{i},2025-01,deals,n/a\n" for i in range(1236))
     path = write(tmp_path, "many.csv", "employee,period,kpi,actual\n" + rows)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     examples = ", ".join(f"row {r} ('n/a')" for r in range(2, 12))
     assert message(excinfo) == (
         f"{path}: 1 problem in 1,236 rows; nothing was loaded.\n"
@@ -256,7 +256,7 @@ def test_many_bad_rows_list_ten_and_count_the_rest(tmp_path):
 def test_missing_columns_name_what_was_found(tmp_path):
     path = write(tmp_path, "cols.csv", "Employe,month,kpi,actual\nA,2025-01,x,1\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: missing columns 'employee', 'period' for a long table.\n"
         "Found columns: 'Employe', 'month', 'kpi', 'actual'.\n"
@@ -272,7 +272,7 @@ def test_missing_columns_name_what_was_found(tmp_path):
 def test_wide_without_kpi_columns(tmp_path):
     path = write(tmp_path, "w.csv", "employee,period,name\nA,2025-01,Ann\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: no KPI columns with numbers; found columns: 'employee', 'period', 'name'.\n"
         "A wide table needs employee, period and one column per KPI; a long table needs "
@@ -284,7 +284,7 @@ def test_wide_without_kpi_columns(tmp_path):
 def test_duplicate_column_names_after_normalising(tmp_path):
     path = write(tmp_path, "d.csv", "employee,Period,period ,kpi,actual\nA,1,2,x,1\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: columns 'Period' and 'period' both mean 'period' (names are matched "
         "ignoring case and spaces).\nSuggestion: rename or delete one of them."
@@ -350,7 +350,7 @@ def test_unreadable_files(tmp_path, name, content, expected):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == expected.format(p=path)
     assert excinfo.value.failure_cases["file"].tolist() == [str(path)]
 
@@ -358,7 +358,7 @@ def test_unreadable_files(tmp_path, name, content, expected):
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.csv"
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert (
         message(excinfo) == f"{path}: file not found.\nSuggestion: check the path and its spelling."
     )
@@ -368,7 +368,7 @@ def test_wrong_number_of_fields_is_reported_with_line_numbers(tmp_path):
     text = "employee,period,kpi,actual\nA,2025-01,x,1\nB,2025-01,x\nC,2025-01,x,1,9\n"
     path = write(tmp_path, "f.csv", text)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 1 problem in 2 rows; nothing was loaded.\n"
         "- wrong number of fields (2 rows): row 3 ('3 of 4 fields: B,2025-01,x'), "
@@ -385,7 +385,7 @@ def test_duplicates_can_be_summed_with_a_warning(tmp_path):
     )
     path = write(tmp_path, "dup.csv", text)
     with pytest.warns(UserWarning) as record:
-        df = data.load(path, duplicates="sum")
+        df = data.load(path, duplicates="sum", library=False)
     assert df.values.tolist() == [
         ["A", "2025-01", "revenue", 15.0, 100.0],
         ["B", "2025-01", "revenue", 1.0, 2.0],
@@ -401,12 +401,12 @@ def test_duplicates_can_be_summed_with_a_warning(tmp_path):
 def test_bad_options():
     frame = pd.DataFrame({"employee": ["a"], "period": ["2025-01"], "kpi": ["x"], "actual": [1]})
     with pytest.raises(DefinitionError) as excinfo:
-        data.load(frame, duplicates="sums")
+        data.load(frame, duplicates="sums", library=False)
     assert message(excinfo) == (
         "Unknown duplicates option 'sums'; use 'error' or 'sum'. Did you mean 'sum'?"
     )
     with pytest.raises(DefinitionError) as excinfo:
-        data.load(frame, layout="longg")
+        data.load(frame, layout="longg", library=False)
     assert (
         message(excinfo)
         == "Unknown layout 'longg'; use one of auto, long, wide. Did you mean 'long'?"
@@ -451,7 +451,7 @@ def test_library_unknown_kpi_warns_and_negative_count_is_an_error(tmp_path):
 def test_error_pickles_with_failure_cases(tmp_path):
     path = write(tmp_path, "p.csv", "employee,period,kpi,actual\nA,2025-01,x,zz\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     clone = pickle.loads(pickle.dumps(excinfo.value))
     assert str(clone) == str(excinfo.value)
     pd.testing.assert_frame_equal(clone.failure_cases, excinfo.value.failure_cases)
@@ -469,7 +469,7 @@ WIDE = (
 def test_wide_table_is_detected_and_melted_with_warnings(tmp_path):
     path = write(tmp_path, "wide.csv", WIDE.replace(",x,", ",1,"))
     with pytest.warns(UserWarning) as record:
-        df = data.load(path)
+        df = data.load(path, library=False)
     assert df.columns.tolist() == ["employee", "period", "kpi", "actual", "target", "team"]
     assert df.astype(object).where(df.notna(), None).values.tolist() == [
         ["007", "2025-01", "revenue", 100.0, 90.0, "North"],
@@ -491,7 +491,7 @@ def test_wide_table_is_detected_and_melted_with_warnings(tmp_path):
 def test_wide_bad_cell_names_the_wide_column(tmp_path):
     path = write(tmp_path, "wide.csv", WIDE)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 1 problem in 1 row; nothing was loaded.\n"
         "- column 'Deals': not a number (1 row): row 4 ('x')\n"
@@ -503,7 +503,7 @@ def test_wide_bad_cell_names_the_wide_column(tmp_path):
 def test_layout_override(tmp_path):
     path = write(tmp_path, "w.csv", "employee,period,kpi,actual,deals\nA,2025-01,x,4,3\n")
     with pytest.warns(UserWarning) as record:
-        df = data.load(path, layout="wide")
+        df = data.load(path, layout="wide", library=False)
     assert df[["kpi", "actual"]].values.tolist() == [["deals", 3.0]]
     assert str(record[0].message) == (
         f"{path}: warnings:\n"
@@ -518,7 +518,9 @@ def test_layout_override(tmp_path):
     )
     with pytest.raises(DataValidationError) as excinfo:
         data.load(
-            write(tmp_path, "wide.csv", "employee,period,deals\nA,2025-01,3\n"), layout="long"
+            write(tmp_path, "wide.csv", "employee,period,deals\nA,2025-01,3\n"),
+            layout="long",
+            library=False,
         )
     assert message(excinfo).splitlines()[0] == (
         f"{tmp_path / 'wide.csv'}: missing columns 'kpi', 'actual' for a long table."
@@ -579,10 +581,10 @@ def test_long_wide_long_round_trip_property(rows):
 # --------------------------------------------------------------------------- save
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
 def test_save_round_trips_through_load(tmp_path, ext):
-    df = data.load(write(tmp_path, "long.csv", LONG))
+    df = data.load(write(tmp_path, "long.csv", LONG), library=False)
     out = data.save(df, tmp_path / "sub" / f"out.{ext}")
     assert out.exists()
-    pd.testing.assert_frame_equal(data.load(out), df)
+    pd.testing.assert_frame_equal(data.load(out, library=False), df)
     assert [p.name for p in (tmp_path / "sub").iterdir()] == [f"out.{ext}"]
 
 
@@ -629,7 +631,7 @@ def test_check_output_path_refuses_before_writing(tmp_path):
     ],
 )
 def test_excel_sep_line_sets_the_delimiter(tmp_path, first, body, actual):
-    df = data.load(write(tmp_path, "excel.csv", f"\ufeff{first}\n{body}"))
+    df = data.load(write(tmp_path, "excel.csv", f"\ufeff{first}\n{body}"), library=False)
     assert df.to_dict("list") == {
         "employee": ["007"],
         "period": ["2025-01"],
@@ -648,7 +650,7 @@ def test_sep_line_counts_in_row_numbers(tmp_path):
         "009;2025-01;deals;2;a,b;extra\n"
     )
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(write(tmp_path, "excel.csv", text))
+        data.load(write(tmp_path, "excel.csv", text), library=False)
     assert message(excinfo) == (
         f"{tmp_path / 'excel.csv'}: 3 problems in 2 rows; nothing was loaded.\n"
         "- column 'actual': not a number (1 row): row 4 ('x')\n"
@@ -666,7 +668,7 @@ def test_sep_line_counts_in_row_numbers(tmp_path):
 def test_sep_line_with_an_unsupported_delimiter(tmp_path):
     path = write(tmp_path, "pipe.csv", "sep=|\nemployee|period|kpi|actual\n1|2025-01|x|1\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: line 1 ('sep=|') asks for the delimiter '|', which is not supported.\n"
         "Suggestion: save the file with ',', ';' or tab as the delimiter."
@@ -676,14 +678,14 @@ def test_sep_line_with_an_unsupported_delimiter(tmp_path):
 def test_sep_line_alone_is_an_empty_file(tmp_path):
     path = write(tmp_path, "empty.csv", "sep=;\n\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == f"{path}: the file is empty.\nSuggestion: export the data again."
 
 
 # --------------------------------------------------------------------------- report
 def test_clean_report_and_html(tmp_path):
     path = write(tmp_path, "long.csv", LONG)
-    report = data.check(path)
+    report = data.check(path, library=False)
     assert report.ok and report.rows_read == 3 and report.rows_kept == 3
     assert str(report) == (
         "Data quality report\n"
@@ -704,21 +706,21 @@ def test_clean_report_and_html(tmp_path):
 
 def test_report_html_escapes_values(tmp_path):
     path = write(tmp_path, "x.csv", "employee,period,kpi,actual\nA,2025-01,x,<b>\n")
-    html = data.check(path)._repr_html_()
+    html = data.check(path, library=False)._repr_html_()
     assert "&lt;b&gt;" in html and "<b>" not in html
 
 
 def test_load_does_not_warn_when_clean(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data.load(write(tmp_path, "long.csv", LONG))
+        data.load(write(tmp_path, "long.csv", LONG), library=False)
 
 
 # --------------------------------------------------------------------------- more sources
 def test_cp1251_bytes_after_the_first_64_kb(tmp_path):
     filler = "".join(f"E{i},2025-01,deals,1\n" for i in range(5000))  # ASCII, > 64 KB
     body = "employee,period,kpi,actual\n" + filler + "Пётр,2025-01,deals,2\n"
-    df = data.load(write(tmp_path, "late.csv", body, encoding="cp1251"))
+    df = data.load(write(tmp_path, "late.csv", body, encoding="cp1251"), library=False)
     assert len(df) == 5001
     assert df["employee"].iloc[-1] == "Пётр"
 
@@ -728,7 +730,7 @@ def test_undecodable_bytes_after_the_first_64_kb(tmp_path):
     path = tmp_path / "junk.csv"
     path.write_bytes(("employee,period,kpi,actual\n" + filler).encode() + b"\x98,2025-01,x,1\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: cannot read the text: it is neither UTF-8 nor cp1251 (byte 0x98 is not "
         "valid in either).\nSuggestion: save the file as CSV UTF-8."
@@ -744,7 +746,7 @@ def test_xlsx_header_below_a_blank_row_and_stray_cells(tmp_path):
     ws.append(["A", "2025-01", "deals", 1, None, "stray"])
     ws.append(["B", "2025-01", "deals", "x"])
     wb.save(path)
-    report = data.check(path)
+    report = data.check(path, library=False)
     cases = report.failure_cases[["row", "column", "value", "problem", "severity"]]
     assert cases.astype(object).where(cases.notna(), None).values.tolist() == [
         [3, None, "stray", "value right of the last header column: ignored", "warning"],
@@ -763,7 +765,7 @@ def test_parquet_categorical_text_and_missing_employee(tmp_path):
         }
     ).to_parquet(path)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 1 problem in 1 row; nothing was loaded.\n"
         "- column 'employee': no employee id (1 row): row 2\n"
@@ -780,7 +782,7 @@ def test_dataframe_with_datetime_periods_and_padded_text():
             "actual": [1, 2],
         }
     )
-    df = data.load(frame)
+    df = data.load(frame, library=False)
     assert df[["employee", "period", "kpi"]].values.tolist() == [
         ["007", "2025-01", "deals"],
         ["008", "2025-03", "deals"],
@@ -812,7 +814,7 @@ def test_event_table_is_pointed_to_aggregate(tmp_path):
         tmp_path, "deals.csv", "deal_id,sales_agent,close_date,close_value\nD1,A,2025-01-02,5\n"
     )
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: missing columns 'employee', 'period' for a wide table.\n"
         "Found columns: 'deal_id', 'sales_agent', 'close_date', 'close_value'.\n"
@@ -831,7 +833,7 @@ def test_mixed_monthly_and_quarterly_periods_warn(tmp_path):
     )
     path = write(tmp_path, "mixed.csv", text)
     with pytest.warns(UserWarning) as record:
-        df = data.load(path)
+        df = data.load(path, library=False)
     assert df["period"].tolist() == ["2025-01", "2025-02", "2025-03", "2025-Q1"]
     assert str(record[0].message) == (
         f"{path}: warnings:\n"
@@ -867,7 +869,7 @@ def test_save_then_load_is_exact(tmp_path_factory, rows, ext):
     long.insert(2, "kpi", "revenue")
     path = tmp_path_factory.mktemp("rt") / f"t.{ext}"
     data.save(long, path)
-    back = data.load(path)
+    back = data.load(path, library=False)
     assert back["employee"].tolist() == long["employee"].tolist()
     assert back["actual"].tolist() == long["actual"].tolist()
 
@@ -942,10 +944,10 @@ FAST_CASES = {
 
 
 def _both_readers(path: Path) -> tuple[data.DataQualityReport, data.DataQualityReport]:
-    fast = data.check(path)
+    fast = data.check(path, library=False)
     read._FAST_CSV = False
     try:
-        careful = data.check(path)
+        careful = data.check(path, library=False)
     finally:
         read._FAST_CSV = True
     return fast, careful
@@ -1025,7 +1027,7 @@ def test_fast_reader_matches_the_careful_one_property(tmp_path_factory, rows, se
         read._FAST_CSV = False
         try:
             with pytest.raises(DataValidationError) as excinfo:
-                data.check(path)
+                data.check(path, library=False)
         finally:
             read._FAST_CSV = True
         assert str(excinfo.value) == str(err)
@@ -1080,7 +1082,7 @@ MIXED = (
 def load_warning(path: Path, **kwargs) -> tuple[pd.DataFrame, str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        df = data.load(path, **kwargs)
+        df = data.load(path, **kwargs, library=False)
     assert len(caught) == 1
     return df, str(caught[0].message)
 
@@ -1144,7 +1146,7 @@ def test_cp1251_file_with_roubles_and_percent(tmp_path):
         "x;2025-01;конверсия;35%;0,4;Иванов\n"
     )
     path = write(tmp_path, "cp.csv", text, encoding="cp1251")
-    report = data.check(path)
+    report = data.check(path, library=False)
     assert report.data["actual"].tolist() == [1234.0, 0.35]
     assert report.data["target"].tolist() == [1000.0, 0.4]
     assert report.data["employee"].tolist() == ["Иванов", "Иванов"]
@@ -1171,7 +1173,7 @@ def test_excel_error_values_have_their_own_message(tmp_path):
     )
     path = write(tmp_path, "err.csv", text, encoding="cp1251")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 3 problems in 5 rows; nothing was loaded.\n"
         f"- column 'actual': {EXCEL} (4 rows): row 2 ('#N/A'), row 3 ('#VALUE!'), "
@@ -1228,7 +1230,7 @@ def test_wide_table_reads_percent_cells_and_names_mixed_ones(tmp_path):
         "C;2025-01;#N/A;0,4;3000\n"
     )
     path = write(tmp_path, "wide.csv", text)
-    report = data.check(path)
+    report = data.check(path, library=False)
     assert not report.ok
     assert report._lines == (
         f"- column 'conversion': {EXCEL} (1 row): row 4 ('#N/A')",
@@ -1245,7 +1247,7 @@ def test_wide_table_reads_percent_cells_and_names_mixed_ones(tmp_path):
 def test_wide_column_of_excel_errors_is_a_kpi_with_errors_not_an_ignored_column(tmp_path):
     path = write(tmp_path, "w.csv", "employee,period,deals,calls\nA,2025-01,#N/A,3\n")
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 1 problem in 1 row; nothing was loaded.\n"
         f"- column 'deals': {EXCEL} (1 row): row 2 ('#N/A')\n{EXCEL_SUGGESTION}"
@@ -1263,7 +1265,7 @@ def test_decorated_cells_that_stay_unreadable(tmp_path):
     )
     path = write(tmp_path, "odd.csv", text)
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 1 problem in 5 rows; nothing was loaded.\n"
         "- column 'actual': not a number (5 rows): row 2 ('$3$'), row 3 ('(3'), "
@@ -1294,7 +1296,7 @@ def test_xlsx_text_cells_with_percent_currency_and_excel_errors(tmp_path):
         ],
     )
     assert openpyxl.load_workbook(path)["Sheet"]["D4"].data_type == "e"  # a real error cell
-    report = data.check(path)
+    report = data.check(path, library=False)
     assert report._lines == (
         f"- column 'actual': {EXCEL} (1 row): row 4 ('#N/A')",
         EXCEL_SUGGESTION,
@@ -1319,7 +1321,7 @@ def test_xlsx_formulas_excel_never_calculated_are_errors_not_empty_cells(tmp_pat
         ],
     )
     with pytest.raises(DataValidationError) as excinfo:
-        data.load(path)
+        data.load(path, library=False)
     assert message(excinfo) == (
         f"{path}: 3 problems in 3 rows; nothing was loaded.\n"
         f"- column 'target': {FORMULA} (1 row): row 2 ('=D2*2')\n"
@@ -1343,7 +1345,7 @@ def test_xlsx_wide_formulas_are_errors_not_empty_cells(tmp_path):
             ["C", "2025-01", "=1+2", None, None],  # only a formula: not a blank row
         ],
     )
-    report = data.check(path, layout="wide")
+    report = data.check(path, layout="wide", library=False)
     assert report._lines == (
         f"- column 'target_deals': {FORMULA} (1 row): row 4 ('=C4*2')",
         FORMULA_SUGGESTION,
@@ -1362,7 +1364,7 @@ def test_xlsx_formula_in_a_text_column_is_not_looked_up(tmp_path):
         tmp_path / "t.xlsx",
         [["employee", "period", "kpi", "actual"], ['="A"', "2025-01", "deals", 3]],
     )
-    assert data.check(path)._lines == (
+    assert data.check(path, library=False)._lines == (
         "- column 'employee': no employee id (1 row): row 2",
         "  Suggestion: fill in the employee id or delete the row.",
     )
@@ -1400,7 +1402,7 @@ def test_percent_kpi_typed_as_whole_percentages_is_named(tmp_path):
         "row 3 ('gross_margin_pct = 30')",
         WHOLE_SUGGESTION,
     )
-    assert data.check(path)._lines == ()  # without a library units are unknown
+    assert data.check(path, library=False)._lines == ()  # without a library units are unknown
 
 
 def test_percent_kpi_typed_as_whole_percentages_in_a_wide_table(tmp_path):
@@ -1427,7 +1429,7 @@ def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
         "C;2025-01;revenue;-;1\n"  # a bare dash stays unreadable: zero or no value?
     )
     path = write(tmp_path, "sap.csv", text)
-    report = data.check(path)
+    report = data.check(path, library=False)
     assert report._lines == (
         "- column 'actual': not a number (1 row): row 4 ('-')",
         "  Suggestion: write plain numbers (1234.5, or 1234,5 in a ';' file) without units "
@@ -1438,7 +1440,9 @@ def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
         f"- column 'target': {CONVERTED} (2 rows): row 2 ('$ -' → 0), row 3 ('100-' → -100)",
         CONVERTED_SUGGESTION,
     )
-    good = data.check(write(tmp_path, "sap2.csv", text.replace("C;2025-01;revenue;-;1\n", "")))
+    good = data.check(
+        write(tmp_path, "sap2.csv", text.replace("C;2025-01;revenue;-;1\n", "")), library=False
+    )
     assert good.data["actual"].tolist() == [-1234.5, 0.0]
     assert good.data["target"].tolist() == [0.0, -100.0]
 
@@ -1459,7 +1463,7 @@ def test_amounts_of_one_kpi_in_several_currencies_are_named(tmp_path):
         "D,2025-01,margin,100 руб.,₽ 90\n"  # руб. and ₽ are one currency; another KPI
         "E,2025-01,revenue,100,90\n"  # no currency written: nothing to compare
     )
-    report = data.check(write(tmp_path, "cur.csv", text))
+    report = data.check(write(tmp_path, "cur.csv", text), library=False)
     assert report.ok
     assert report._lines[4:] == (
         f"- column 'target': {CURRENCIES} (1 row): row 3 ('revenue: EUR beside USD')",
@@ -1468,7 +1472,7 @@ def test_amounts_of_one_kpi_in_several_currencies_are_named(tmp_path):
         CURRENCIES_SUGGESTION,
     )
     wide = "employee,period,revenue,target_revenue\nA,2025-01,$100,$90\nB,2025-01,$100,EUR 90\n"
-    assert data.check(write(tmp_path, "curw.csv", wide))._lines[4:] == (
+    assert data.check(write(tmp_path, "curw.csv", wide), library=False)._lines[4:] == (
         f"- column 'target_revenue': {CURRENCIES} (1 row): row 3 ('EUR beside USD')",
         CURRENCIES_SUGGESTION,
     )
@@ -1480,7 +1484,7 @@ def test_yearly_data_is_read_and_rolled_up(tmp_path):
         "yearly.csv",
         "employee,period,kpi,actual\nA,2023,revenue,100\nA,2024,revenue,120\nB,2024,revenue,90\n",
     )
-    df = data.load(path)
+    df = data.load(path, library=False)
     assert df["period"].tolist() == ["2023", "2024", "2024"]
     rolled = data.roll_up(df, "year").values
     assert rolled[["employee", "actual"]].values.tolist() == [
@@ -1500,6 +1504,6 @@ def test_yearly_rows_beside_monthly_ones_are_named():
             "actual": [1.0, 2.0, 40.0],
         }
     )
-    report = data.check(frame)
+    report = data.check(frame, library=False)
     assert report.ok
     assert "(2 monthly and 1 yearly rows)" in str(report)

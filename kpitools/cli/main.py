@@ -94,7 +94,7 @@ def data_check(
     """
     from ..data import check
 
-    library = None
+    library = False
     if not no_library:
         from ..data import load_library
 

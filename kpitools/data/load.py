@@ -9,6 +9,7 @@ import pandas as pd
 
 from .columns import _LAYOUTS
 from .layout import _detect_layout, _numeric_hint
+from .library import resolve_library
 from .quality import DataQualityReport, _CarefulNeeded, _Issues
 from .read import _read
 from .validate import _validate
@@ -21,6 +22,7 @@ def _run(
 ) -> tuple[DataQualityReport, _Issues]:
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
+    library = resolve_library(library)
     raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
     try:
         table, used, stats = _validate(raw, layout, duplicates, library)
@@ -67,8 +69,10 @@ def check(
         ``"auto"``: long if there are ``kpi`` and ``actual`` columns, else wide.
     duplicates : {"error", "sum"}
         Duplicate employee × period × KPI rows are an error, or summed (a warning).
-    library : object with ``get(kpi) -> KPI | None``, optional
-        Unknown KPIs become warnings; negative values of ``nonnegative`` KPIs errors.
+    library : Library, path, or False, optional
+        The KPI library (:func:`resolve_library`: the shipped one by default, ``False`` for
+        none): unknown KPIs become warnings, negative values of KPIs that cannot be negative
+        errors.
     sheet : str or int, optional
         XLSX sheet (default: the first).
 

@@ -77,7 +77,7 @@ def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
     >>> from_wide(wide)[["employee", "kpi", "actual"]].values.tolist()
     [['007', 'deals', 3.0]]
     """
-    report, issues = _run(wide, layout="wide", duplicates="error", library=None, sheet=None)
+    report, issues = _run(wide, layout="wide", duplicates="error", library=False, sheet=None)
     if not report.ok:
         raise issues.error(f"{report.file}: the wide table has problems; nothing was converted.")
     assert report.data is not None

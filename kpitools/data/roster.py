@@ -59,8 +59,8 @@ _CURRENCY = re.compile(r"[A-Z]{3}\Z")
 class Roster:
     """A validated roster: ``table`` has one row per employee, in file order.
 
-    Text columns (``employee``, attributes, ``manager``, ``currency``) are text with
-    missing values as ``None``; ``hire_date``/``leave_date`` are ``datetime64[D]``
+    Text columns (``employee``, attributes, ``manager``, ``currency``) are text (a missing
+    value is pandas' missing text); ``hire_date``/``leave_date`` are ``datetime64[D]``
     (``NaT`` when not given); ``fte`` is 1 where not given; pay columns are floats.
     """
 
@@ -169,12 +169,13 @@ def _numbers(raw: _Raw, check: _Checker) -> dict[str, np.ndarray]:
         bad = num.bad if num.excel is None else num.bad | num.excel
         check.add("roster_bad_number", col, bad, raw.frame[col].to_numpy(dtype=object))
         values = np.where(bad, np.nan, num.values)
+        written = raw.frame[col].to_numpy(dtype=object)
         with np.errstate(invalid="ignore"):
             if col == "fte":
                 wrong = ~np.isnan(values) & ((values <= 0) | (values > 1))
-                check.add("roster_fte", col, wrong, values)
+                check.add("roster_fte", col, wrong, written)
             else:
-                check.add("roster_negative", col, ~np.isnan(values) & (values < 0), values)
+                check.add("roster_negative", col, ~np.isnan(values) & (values < 0), written)
         out[col] = values
     return out
 

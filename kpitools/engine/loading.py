@@ -55,7 +55,7 @@ def read_table(data: Any, library: Any) -> pd.DataFrame:
     library : Library or None
         A library from :func:`kpitools.data.resolve_library`; ``None``: no library.
     """
-    return load(data) if library is None else load(data, library=library)
+    return load(data, library=False if library is None else library)
 
 
 def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
