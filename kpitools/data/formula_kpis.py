@@ -100,16 +100,13 @@ def _library(library: Any) -> Library:
     return found
 
 
-def _quoted(values: Iterable[str]) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
 def _check_columns(long: pd.DataFrame) -> None:
     missing = [c for c in (*_KEYS, "kpi", "actual") if c not in long.columns]
     if missing:
         raise DefinitionError(
             f"compute_formula_kpis needs the columns employee, period, kpi, actual; "
-            f"missing {_quoted(missing)} (found {_quoted(map(str, long.columns))}).\n"
+            f"missing {', '.join(map(repr, missing))} "
+            f"(found {', '.join(repr(str(c)) for c in long.columns)}).\n"
             "Suggestion: load the data with kpitools.data.load first."
         )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["reached"]
+__all__ = ["FEW_EDGES", "reached"]
 
 #: Above this many edges a binary search beats one comparison per edge.
 FEW_EDGES = 48

@@ -498,6 +498,8 @@ def target_input(v: Any) -> Any:
         return v
     if isinstance(v, int | float) and not isinstance(v, bool):
         return {"method": "fixed", "value": v}
+    if isinstance(v, Mapping) and v.get("method") in TARGET_METHODS:
+        return v
     methods = ", ".join(TARGET_METHODS)
     if not isinstance(v, Mapping):
         raise spec_error(
@@ -506,14 +508,11 @@ def target_input(v: Any) -> Any:
         )
     if "method" not in v:
         raise spec_error("the target has no 'method'", f"add method: with one of: {methods}.")
-    method = v["method"]
-    if method not in TARGET_METHODS:
-        raise spec_error(
-            f"unknown target method {str(method)!r}."
-            f"{did_you_mean(str(method), TARGET_METHODS.names())}",
-            f"use one of: {methods}.",
-        )
-    return v
+    method = str(v["method"])
+    raise spec_error(
+        f"unknown target method {method!r}.{did_you_mean(method, TARGET_METHODS.names())}",
+        f"use one of: {methods}.",
+    )
 
 
 #: The type of a ``target:`` field: the registered target method named by ``method:``.
