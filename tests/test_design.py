@@ -341,13 +341,13 @@ INJECTIONS = [
         "units.__class__",
         "design: goals[0].formula: Formula 'units.__class__': attribute access '.' is not "
         "allowed at column 6.\n    units.__class__\n         ^\n"
-        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
+        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses.",
     ),
     (
         "units(2)",
         "design: goals[0].formula: Formula 'units(2)': function calls are not allowed at "
         "column 6.\n    units(2)\n         ^\n"
-        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
+        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses.",
     ),
     (
         "lambda: 1",
@@ -360,7 +360,7 @@ INJECTIONS = [
         "2**10**10",
         "design: goals[0].formula: Formula '2**10**10': operator '**' is not allowed at "
         "column 2.\n    2**10**10\n     ^\n"
-        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses",
+        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses.",
     ),
 ]
 
@@ -845,7 +845,7 @@ def test_inline_kpi_formula_is_parsed_safely():
     assert str(info.value) == (
         "design: roles[0].kpis[0].formula: Formula 'a.__class__': attribute access '.' is not "
         "allowed at column 2.\n    a.__class__\n     ^\n"
-        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses"
+        "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses."
     )
 
 

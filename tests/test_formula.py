@@ -84,7 +84,7 @@ def test_missing_value_names_it():
     assert str(err.value) == "Formula 'a * b + c': no value for 'b', 'c'."
 
 
-ALLOWED = "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses"
+ALLOWED = "Suggestion: a formula may only use numbers, KPI/goal ids, + - * / and parentheses."
 
 
 @pytest.mark.parametrize(

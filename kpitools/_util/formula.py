@@ -58,7 +58,7 @@ def _fail(source: str, pos: int, what: str, hint: str = "") -> FormulaError:
     return FormulaError(message)
 
 
-_ALLOWED = "numbers, KPI/goal ids, + - * / and parentheses"
+_ALLOWED = "numbers, KPI/goal ids, + - * / and parentheses."
 
 
 def tokenize(source: str) -> list[Token]:

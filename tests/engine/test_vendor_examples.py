@@ -715,33 +715,33 @@ CURVE = "weight: 1, target: {method: from_data}, curve: {steps: [[1, 1]]}"
             GOOD_CSV,
             "components: [{kpi: revenue, weight: 1, target: 100, "
             "curve: {points: [[1.0, 1.0], [0.8, 0.5]]}}]",
-            "DIR/scheme0.yaml: components[0].curve.points: attainments must not decrease (1 is "
-            "followed by 0.8).\nSuggestion: list the points in order of attainment.",
+            "DIR/scheme0.yaml: line 3 (components[0].curve.points): attainments must not decrease "
+            "(1 is followed by 0.8).\nSuggestion: list the points in order of attainment.",
         ),
         (
             GOOD_CSV,
             "components: [{kpi: revenue, commission: {rate: -0.05}}]",
-            "DIR/scheme0.yaml: components[0].commission.rate: a commission rate must not be "
-            "negative, got -0.05.\nSuggestion: use 0 or more.",
+            "DIR/scheme0.yaml: line 3 (components[0].commission.rate): a commission rate must not "
+            "be negative, got -0.05.\nSuggestion: use 0 or more.",
         ),
         (
             GOOD_CSV,
             "components: [{kpi: revenue, target: 100, "
             "commission: {tiers: [[0, 0.05], [1.0, -0.1]]}}]",
-            "DIR/scheme0.yaml: components[0].commission.tiers: commission rates must not be "
-            "negative (-0.1 in tier 1).\nSuggestion: use 0 or more.",
+            "DIR/scheme0.yaml: line 3 (components[0].commission.tiers): commission rates must not "
+            "be negative (-0.1 in tier 1).\nSuggestion: use 0 or more.",
         ),
         (
             GOOD_CSV,
             f"components: [{{kpi: revenue, {CURVE.replace('weight: 1', 'weight: 0.6')}}}, "
             f"{{kpi: revenue, name: again, {CURVE.replace('weight: 1', 'weight: 0.3')}}}]",
-            "DIR/scheme0.yaml: components: the weights of the curve components sum to 0.9 "
+            "DIR/scheme0.yaml: line 3 (components): the weights of the curve components sum to 0.9 "
             "(0.6 + 0.3), not 1.\nSuggestion: make the weights add up to 1 (e.g. 0.6 and 0.4).",
         ),
         (
             GOOD_CSV,
             f"components: [{{kpi: revenue, {CURVE.replace('weight', 'wieght')}}}]",
-            "DIR/scheme0.yaml: components[0].wieght: unknown key. Did you mean 'weight'?\n"
+            "DIR/scheme0.yaml: line 3 (components[0].wieght): unknown key. Did you mean 'weight'?\n"
             "Suggestion: use one of: kpi, target, direction, baseline, name, weight, curve, "
             "commission.",
         ),
@@ -749,16 +749,16 @@ CURVE = "weight: 1, target: {method: from_data}, curve: {steps: [[1, 1]]}"
             GOOD_CSV,
             f"components: [{{kpi: revenue, {CURVE}}}]\n"
             "gates: [{kpi: revenue, min_attainment: 0.9, target: 100, applies_to: [revenu]}]",
-            "DIR/scheme0.yaml: gates[0].applies_to[0]: no component pays on KPI 'revenu'. Did "
-            "you mean 'revenue'?\nSuggestion: name a component by its index (from 0) or its KPI "
-            "id: revenue.",
+            "DIR/scheme0.yaml: line 4 (gates[0].applies_to[0]): no component pays on KPI "
+            "'revenu'. Did you mean 'revenue'?\nSuggestion: name a component by its index (from "
+            "0) or its KPI id: revenue.",
         ),
         (
             GOOD_CSV,
             f"components: [{{kpi: revenue, {CURVE}}}]\n"
             "modifiers: [{kpi: revenue, target: 100, curve: {step: [[1, 1]]}}]",
-            "DIR/scheme0.yaml: modifiers[0].curve: unknown curve type (got 'step'). Did you mean "
-            "'steps'?\nSuggestion: use one of: points, steps, linear.",
+            "DIR/scheme0.yaml: line 4 (modifiers[0].curve): unknown curve type (got 'step'). "
+            "Did you mean 'steps'?\nSuggestion: use one of: points, steps, linear.",
         ),
     ],
     ids=[

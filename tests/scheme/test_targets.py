@@ -384,12 +384,12 @@ def test_percentile_all_periods_at_once_equals_period_by_period(cells, q, of, wi
         ctx.frame["peer"] = pd.factorize(ctx.frame["role"], sort=True)[0]
     spec = PercentileTarget(q=q, of=of, window=window)
     table = compute_targets(spec, ctx)
-    saved = targets._WINDOW_CELLS
-    targets._WINDOW_CELLS = 0  # force the period-by-period loop
+    saved = targets.WINDOW_CELLS
+    targets.WINDOW_CELLS = 0  # force the period-by-period loop
     try:
         loop = compute_targets(spec, ctx)
     finally:
-        targets._WINDOW_CELLS = saved
+        targets.WINDOW_CELLS = saved
     np.testing.assert_array_equal(table.values, loop.values)
     assert table.skipped == loop.skipped
     pd.testing.assert_series_equal(table.reasons, loop.reasons)

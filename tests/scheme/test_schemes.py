@@ -6,19 +6,10 @@ import copy
 import os
 import pickle
 
-import numpy as np
 import pytest
 
 from kpitools.errors import DefinitionError
 from kpitools.scheme import (
-    CURVE_TYPES,
-    TARGET_SPECS,
-    Commission,
-    LinearCurve,
-    PointsCurve,
-    StepsCurve,
-    get_curve_type,
-    get_target_spec,
     load_scheme,
 )
 
@@ -546,8 +537,32 @@ def test_bad_file_messages(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_scheme(path)
     assert str(info.value) == (
-        f"{path}: components: the weights of the curve components sum to 0.9 (0.6 + 0.3), "
-        "not 1.\nSuggestion: make the weights add up to 1 (e.g. 0.6 and 0.4)."
+        f"{path}: line 6 (components): the weights of the curve components sum to 0.9 "
+        "(0.6 + 0.3), not 1.\nSuggestion: make the weights add up to 1 (e.g. 0.6 and 0.4)."
+    )
+
+
+def test_a_file_reports_every_problem_at_once_with_its_line(tmp_path):
+    path = tmp_path / "many.yaml"
+    text = (
+        CONTRACT_YAML.replace("weight: 0.6", "wieght: 0.6")
+        .replace("value: 12}", "value: -12}")
+        .replace("cap: 2.5", "cap: -1")
+        .replace("period: quarter ", "period: qtr ")
+    )
+    path.write_text(text)
+    with pytest.raises(DefinitionError) as info:
+        load_scheme(path)
+    assert str(info.value) == (
+        f"{path}: line 2 (period): 'qtr' is not allowed.\n"
+        "Suggestion: use one of: month, quarter, year.\n"
+        f"{path}: line 7 (components[0].wieght): unknown key. Did you mean 'weight'?\n"
+        "Suggestion: use one of: kpi, target, direction, baseline, name, weight, curve, "
+        "commission.\n"
+        f"{path}: line 12 (components[1].target.value): must be greater than 0, got -12.\n"
+        "Suggestion: use a number greater than 0.\n"
+        f"{path}: line 21 (cap): must be greater than 0, got -1.\n"
+        "Suggestion: use a number greater than 0."
     )
 
 
@@ -576,129 +591,6 @@ def test_a_key_given_twice_is_refused(tmp_path):
         f"twice (first on line {line}).\n"
         "Suggestion: keep only one of them (YAML would silently use the last)."
     )
-
-
-# --------------------------------------------------------------------------- registries
-def test_registries_list_known_names():
-    assert list(CURVE_TYPES) == ["points", "steps", "linear"]
-    assert list(TARGET_SPECS) == ["fixed", "from_data", "growth", "percentile", "allocate"]
-    assert get_curve_type("linear") is LinearCurve
-    with pytest.raises(DefinitionError) as info:
-        get_curve_type("step")
-    assert str(info.value) == (
-        "Unknown curve type 'step'. Did you mean 'steps'?\n"
-        "Suggestion: use one of: points, steps, linear."
-    )
-    with pytest.raises(DefinitionError) as info:
-        get_target_spec("percentil")
-    assert str(info.value) == (
-        "Unknown target method 'percentil'. Did you mean 'percentile'?\n"
-        "Suggestion: use one of: fixed, from_data, growth, percentile, allocate."
-    )
-
-
-# --------------------------------------------------------------------------- curves
-POINTS = PointsCurve(points=((0.8, 0.5), (1.0, 1.0), (1.0, 1.2), (1.5, 2.0)))
-
-
-@pytest.mark.parametrize(
-    ("att", "factor"),
-    [
-        (0.79, 0.0),  # below a1: 0
-        (0.8, 0.5),  # exactly at the threshold: p1
-        (0.9, 0.75),  # halfway 0.8→1.0: 0.5 + 0.5 × (1.0 − 0.5)
-        (0.999, 0.9975),  # 0.5 + 0.995 × 0.5 (just below the jump)
-        (1.0, 1.2),  # on the jump: the later point applies
-        (1.25, 1.6),  # 1.2 + 0.25 × (2.0 − 1.2) / 0.5
-        (1.5, 2.0),  # last point
-        (3.0, 2.0),  # beyond: capped at pn
-    ],
-)
-def test_points_curve_worked_examples(att, factor):
-    assert POINTS.evaluate(np.array([att]))[0] == pytest.approx(factor, abs=1e-12)
-
-
-def test_points_curve_extrapolate_continues_last_slope():
-    curve = PointsCurve(points=((0.8, 0.5), (1.0, 1.0), (1.5, 2.0)), extrapolate=True)
-    # last segment slope: (2.0 − 1.0) / (1.5 − 1.0) = 2 → at 2.0: 2.0 + 0.5 × 2 = 3.0
-    assert curve.evaluate([2.0, 1.5, 0.5]).tolist() == [3.0, 2.0, 0.0]
-    with_jump = PointsCurve(points=((1.0, 1.0), (2.0, 2.0), (2.0, 3.0)), extrapolate=True)
-    # the last segment of positive length has slope 1: at 3.0 → 3.0 + 1 × 1 = 4.0
-    assert with_jump.evaluate([3.0, 2.0, 1.999]).tolist() == pytest.approx([4.0, 3.0, 1.999])
-
-
-def test_curves_keep_nan():
-    for curve in (POINTS, StepsCurve(steps=((1, 1),)), LinearCurve(linear={"slope": 1})):
-        assert np.isnan(curve.evaluate([np.nan])[0])
-
-
-def test_steps_curve_exact_edges():
-    curve = StepsCurve(steps=((0.9, 0.5), (1.0, 1.0), (1.2, 1.3)))
-    got = curve.evaluate([0.8999, 0.9, 0.9999, 1.0, 1.1999, 1.2, 5.0]).tolist()
-    assert got == [0.0, 0.5, 0.5, 1.0, 1.0, 1.3, 1.3]
-
-
-def test_linear_curve_threshold_and_cap():
-    curve = LinearCurve(linear={"slope": 1.5, "threshold": 0.6, "cap": 2.0})
-    # 0.59 < threshold → 0; 0.6 → 0.9; 1.0 → 1.5; 1.4 → 2.1 capped at 2.0
-    assert curve.evaluate([0.59, 0.6, 1.0, 1.4]).tolist() == pytest.approx([0, 0.9, 1.5, 2.0])
-    assert curve.thresholds == (0.6,)
-    assert curve.max_attainment == pytest.approx(2.0 / 1.5)
-
-
-def test_thresholds_and_key_points():
-    assert POINTS.thresholds == (0.8, 1.0)
-    assert POINTS.key_points == {"threshold": 0.8, "target": 1.0, "cap": 1.5}
-    steps = StepsCurve(steps=((0, 0.75), (0.6, 1.0)))
-    assert steps.thresholds == (0.0, 0.6)
-    assert PointsCurve(points=((0.5, 0.0), (1.0, 1.0))).thresholds == ()
-    assert Commission(tiers=((0, 0.1), (1.0, 0.15)), mode="retroactive").thresholds == (1.0,)
-    assert Commission(tiers=((0, 0.1), (1.0, 0.15))).thresholds == ()
-
-
-# --------------------------------------------------------------------------- commission
-def test_commission_contract_example():
-    tiers = ((0, 0.10), (1.0, 0.15))
-    actual, target = np.array([150_000.0]), np.array([100_000.0])
-    # marginal: 100,000 × 0.10 + 50,000 × 0.15 = 10,000 + 7,500 = 17,500
-    assert Commission(tiers=tiers, mode="marginal").evaluate(actual, target)[0] == 17_500.0
-    # retroactive: 150,000 × 0.15 = 22,500
-    assert Commission(tiers=tiers, mode="retroactive").evaluate(actual, target)[0] == 22_500.0
-
-
-def test_commission_value_basis_and_edges():
-    value_tiers = ((0, 0.10), (100_000, 0.15))
-    marginal = Commission(tiers=value_tiers, basis="value")
-    retro = Commission(tiers=value_tiers, basis="value", mode="retroactive")
-    a = np.array([80_000.0, 100_000.0, 150_000.0, -5.0])
-    # 80,000 × 0.10 = 8,000; exactly on the edge 100,000 × 0.10 = 10,000 (marginal);
-    # 10,000 + 50,000 × 0.15 = 17,500; a negative actual pays nothing
-    assert marginal.evaluate(a).tolist() == [8_000.0, 10_000.0, 17_500.0, 0.0]
-    # retroactive: the edge amount takes the higher tier: 100,000 × 0.15 = 15,000
-    assert retro.evaluate(a).tolist() == [8_000.0, 15_000.0, 22_500.0, 0.0]
-    assert Commission(rate=0.05).evaluate([200.0]).tolist() == [10.0]
-
-
-def test_commission_below_first_tier_pays_nothing():
-    c = Commission(tiers=((0.5, 0.1), (1.0, 0.2)), mode="marginal")
-    # target 100: below 50 nothing; 80 → (80 − 50) × 0.1 = 3; 120 → 50 × 0.1 + 20 × 0.2 = 9
-    got = c.evaluate([40.0, 80.0, 120.0], [100.0, 100.0, 100.0]).tolist()
-    assert got == pytest.approx([0.0, 3.0, 9.0])
-
-
-def test_extrapolated_falling_curve_stops_at_zero():
-    curve = PointsCurve(points=((1.0, 2.0), (2.0, 1.0)), extrapolate=True)
-    # slope −1: at 2.5 → 0.5; at 4.0 → 1 − 2 = −1 → 0
-    assert curve.evaluate([2.5, 4.0]).tolist() == [0.5, 0.0]
-
-
-def test_commission_key_points():
-    assert Commission(tiers=((0.5, 0.1), (1.0, 0.2))).key_points == {
-        "threshold": 0.5,
-        "target": 1.0,
-        "cap": None,
-    }
-    assert Commission(rate=0.1).key_points == {"threshold": None, "target": 1.0, "cap": None}
 
 
 def test_schemes_compare_and_pickle_after_their_curves_ran():

@@ -12,7 +12,7 @@ from kpitools.demo import make_demo_company
 from kpitools.engine import forecast, simulate
 from kpitools.scheme import load_scheme
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 FILES = sorted(TEMPLATES.glob("*.yaml"))
 DEMO_KPIS = {
     "revenue",
@@ -63,8 +63,9 @@ def test_each_kind_has_its_defining_features():
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return make_demo_company().data
+def demo(demo_company):
+    """The demo company's long table, shared (not changed) by this module's tests."""
+    return demo_company.data
 
 
 @pytest.fixture(scope="module")
