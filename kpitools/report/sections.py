@@ -8,6 +8,10 @@ from its parameters and shows each section. The sections live in modules by them
 :mod:`~kpitools.report.history`, :mod:`~kpitools.report.schemes` and
 :mod:`~kpitools.report.quality`.
 
+A notebook of its own can follow the shipped one: ``from kpitools.report import sections as
+rs``, then ``rs.build_context``, ``rs.show`` of each section and ``rs.write_workbook``; these
+names are here for it.
+
 Examples
 --------
 >>> [section.__name__ for section in SECTIONS][:3]
@@ -16,24 +20,39 @@ Examples
 
 from __future__ import annotations
 
+from .blocks import Figure, esc, money, pct, render_blocks, show
+from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context
 from .goals import goals_and_cascade, kpi_set_check
 from .history import deal_timing, history_and_weak_spots
 from .quality import data_quality, method_and_assumptions
 from .schemes import forecast_risk, recommendation, scheme_comparison
 from .summary import executive_summary
+from .xlsx import workbook_tables, write_workbook
 
 __all__ = [
+    "DEMO_DESIGN",
+    "DEMO_SCHEMES",
+    "Figure",
+    "ReportContext",
     "SECTIONS",
+    "build_context",
     "data_quality",
     "deal_timing",
+    "esc",
     "executive_summary",
     "forecast_risk",
     "goals_and_cascade",
     "history_and_weak_spots",
     "kpi_set_check",
     "method_and_assumptions",
+    "money",
+    "pct",
     "recommendation",
+    "render_blocks",
     "scheme_comparison",
+    "show",
+    "workbook_tables",
+    "write_workbook",
 ]
 
 #: The report's sections, in order.

@@ -322,3 +322,22 @@ def test_deal_timing_names_who_books_the_quarter_in_its_last_month():
         data=quarterly.drop_duplicates(["employee", "period"]),
     )
     assert deal_timing(ctx) == []  # quarterly data has no last month to look at
+
+
+def test_the_sections_module_serves_a_notebook_of_its_own():
+    # a consultant's copy of the report notebook: `from kpitools.report import sections as rs`
+    from kpitools.report import sections as rs
+
+    names = ("build_context", "show", "write_workbook", "executive_summary", "SECTIONS")
+    assert all(callable(getattr(rs, n)) or n == "SECTIONS" for n in names)
+    assert [s.__name__ for s in rs.SECTIONS] == [
+        "executive_summary",
+        "goals_and_cascade",
+        "kpi_set_check",
+        "history_and_weak_spots",
+        "scheme_comparison",
+        "recommendation",
+        "forecast_risk",
+        "data_quality",
+        "method_and_assumptions",
+    ]
