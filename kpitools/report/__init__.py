@@ -34,7 +34,7 @@ from .branding import BRANDING_DEFAULTS, validate_branding
 from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context
 from .executors import EXECUTORS, get_executor, register_executor
 from .folders import clean_stale_temp
-from .formats import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, check_formats
+from .formats import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, Rendering, check_formats
 from .job import ReportJob, default_notebook_path, prepare_job
 from .manifest import BatchManifest, load_manifest
 from .params import parse_param_options, validate_parameters
@@ -70,6 +70,7 @@ __all__ = [
     "OUTPUT_FORMATS",
     "OutputFormat",
     "REPORT_FORMATS",
+    "Rendering",
     "ReportContext",
     "ReportFailedError",
     "ReportJob",

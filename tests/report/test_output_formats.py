@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from kpitools.errors import DefinitionError, KpitoolsError
-from kpitools.report import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, check_formats
-from kpitools.report.formats import Rendering
+from kpitools.report import (
+    OUTPUT_FORMATS,
+    REPORT_FORMATS,
+    OutputFormat,
+    Rendering,
+    check_formats,
+)
 
 
 def test_formats_are_parsed_and_pdf_brings_html():
