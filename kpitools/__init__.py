@@ -20,8 +20,8 @@ calibrate           solve one scheme parameter so that a metric hits a value
 forecast            the cost distribution of the next period, by resampling history
 SchemeExplorer      live what-if on a scheme (ipywidgets)
 GoalExplorer        live what-if on a design's assumptions (ipywidgets)
-report              a client-ready report: HTML, PDF, XLSX, the executed notebook
-batch               reports for every client of a manifest, in parallel
+make_report         a client-ready report: HTML, PDF, XLSX, the executed notebook
+run_batch           reports for every client of a manifest, in parallel
 make_demo_company   the bundled demo company (deterministic)
 plots               every plot, each taking ``ax=None`` and returning the axes
 ==================  ==============================================================
@@ -67,8 +67,8 @@ _VERBS = {
     "forecast": ("engine", "forecast"),
     "SchemeExplorer": ("whatif", "SchemeExplorer"),
     "GoalExplorer": ("whatif", "GoalExplorer"),
-    "report": ("report", "make_report"),
-    "batch": ("report", "run_batch"),
+    "make_report": ("report", "make_report"),
+    "run_batch": ("report", "run_batch"),
     "make_demo_company": ("demo", "make_demo_company"),
 }
 

@@ -110,7 +110,7 @@ def test_a_command_that_exits_with_a_code_keeps_it():
 _INSTALLED = """\
 import json, kpitools
 from kpitools.data import library
-from kpitools.report import run as report
+from kpitools import report
 from kpitools.whatif import app
 print(json.dumps({
     "package": kpitools.__file__,

@@ -33,7 +33,17 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ..errors import DefinitionError, did_you_mean
 from .yamlfile import YamlDocument
 
-__all__ = ["Spec", "spec_error", "validate", "as_written", "TAG", "Problems"]
+__all__ = [
+    "Spec",
+    "spec_error",
+    "validate",
+    "translate",
+    "as_written",
+    "TAG",
+    "Problems",
+    "unknown_key",
+    "again",
+]
 
 #: Prefix of discriminated-union tags; dropped from key paths in messages.
 TAG = "@"
@@ -61,12 +71,30 @@ def as_written(x: float) -> str:
 _OURS = ("kpitools", "unknown_key")  # the error types raised here, rebuilt by type name
 
 
-def _again(err: Any) -> Any:
-    """One pydantic error as it can be raised again, with the others of its model."""
-    if err["type"] in _OURS:
-        kind = PydanticCustomError(err["type"], err["msg"], err.get("ctx"))
-        return InitErrorDetails(type=kind, loc=err["loc"], input=err.get("input"))
-    return err
+def again(exc: ValidationError) -> list[Any]:
+    """The errors of ``exc`` as they can be raised again, together with others.
+
+    For a validator that adds its own problems to those pydantic found
+    (``ValidationError.from_exception_data(title, again(exc) + mine)``).
+    """
+    out = []
+    for err in exc.errors(include_url=False):
+        if err["type"] in _OURS:
+            kind = PydanticCustomError(err["type"], err["msg"], err.get("ctx"))
+            err = InitErrorDetails(type=kind, loc=err["loc"], input=err.get("input"))
+        out.append(err)
+    return out
+
+
+def unknown_key(key: Any, known: Sequence[str], loc: tuple = ()) -> Any:
+    """An unknown key at ``loc``, with a "did you mean" and the known keys."""
+    ctx = {
+        "key": str(key),
+        "what": "unknown key." + did_you_mean(str(key), known),
+        "suggestion": "use one of: " + ", ".join(known) + ".",
+    }
+    kind = PydanticCustomError("unknown_key", "unknown key", ctx)
+    return InitErrorDetails(type=kind, loc=(*loc, str(key)), input=key)
 
 
 class Spec(BaseModel):
@@ -84,27 +112,11 @@ class Spec(BaseModel):
         if not isinstance(data, Mapping):
             return handler(data)
         known = list(cls.model_fields)
-        errors = [
-            InitErrorDetails(
-                type=PydanticCustomError(
-                    "unknown_key",
-                    "unknown key",
-                    {
-                        "key": str(key),
-                        "what": "unknown key." + did_you_mean(str(key), known),
-                        "suggestion": "use one of: " + ", ".join(known) + ".",
-                    },
-                ),
-                loc=(str(key),),
-                input=data[key],
-            )
-            for key in data
-            if key not in cls.model_fields
-        ]
+        errors = [unknown_key(key, known) for key in data if key not in cls.model_fields]
         try:
             model = handler({k: v for k, v in data.items() if k in cls.model_fields})
         except ValidationError as exc:
-            errors = [_again(e) for e in exc.errors()] + errors
+            errors = again(exc) + errors
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return model

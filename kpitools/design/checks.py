@@ -119,7 +119,7 @@ def _load_data(data: Any) -> pd.DataFrame | None:
     if data is None or isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, str | os.PathLike):
-        return load(data)
+        return load(data, library=False)
     raise DefinitionError(
         f"History for 'not-achievable' must be a long table or a file path, got "
         f"{type(data).__name__}.\nSuggestion: pass a DataFrame or a .csv/.xlsx/.parquet path."

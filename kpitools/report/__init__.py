@@ -1,53 +1,81 @@
-"""kpitools.report."""
+"""kpitools.report: client reports made by running the report notebook, one client or a batch.
+
+What happens where:
+
+- the report's content: :func:`build_context` (:mod:`.context`) checks the data, solves the
+  design and simulates the schemes once; the sections (:mod:`.sections`, by theme in
+  :mod:`.summary`, :mod:`.goals`, :mod:`.history`, :mod:`.schemes`, :mod:`.quality`) turn
+  it into blocks (:mod:`.blocks`); :func:`recommend` picks the scheme; ``payouts.xlsx``
+  comes from :func:`write_workbook` (:mod:`.xlsx`);
+- one report: :func:`make_report` checks its settings (:mod:`.params`, :mod:`.branding`,
+  :mod:`.job`), runs the notebook with papermill (:mod:`.run`, :mod:`.kernel`) and writes
+  each output format registered in :data:`OUTPUT_FORMATS` (:mod:`.formats`: HTML and PDF
+  through :mod:`.render`), atomically (:mod:`.folders`), with a ``manifest.json``
+  (:mod:`.provenance`);
+- a batch: :func:`run_batch` reads the manifest (:mod:`.manifest`), plans and runs every
+  client (:mod:`.batch`) on an executor registered in :data:`EXECUTORS`
+  (:mod:`.executors`, with warm kernels from :mod:`.zygote`), skipping up-to-date
+  reports with ``resume=True`` (:mod:`.resume`).
+
+Examples
+--------
+>>> from kpitools.report import make_report, run_batch
+>>> make_report("Acme", data="data.csv", design="design.yaml",
+...             schemes=["scheme.yaml"], out="reports")  # doctest: +SKIP
+>>> run_batch("templates/batch/manifest.yaml", "reports/batch").ok  # doctest: +SKIP
+True
+"""
 
 from __future__ import annotations
 
-from .batch import (
-    BatchResult,
-    get_executor,
-    is_up_to_date,
-    load_manifest,
-    plan_batch,
-    run_batch,
-    stale_reason,
-)
-from .run import (
-    ReportFailedError,
-    ReportResult,
-    check_formats,
-    clean_stale_temp,
-    default_notebook_path,
-    default_template_dir,
-    file_sha256,
-    make_report,
-    parse_param_options,
-    validate_branding,
-    validate_parameters,
-    write_xlsx,
-)
+from .batch import BatchInterruptedError, BatchResult, plan_batch, run_batch
+from .blocks import Figure, esc, money, pct, render_blocks, show
+from .branding import BRANDING_DEFAULTS, validate_branding
+from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context
+from .executors import EXECUTORS, get_executor, register_executor
+from .folders import clean_stale_temp
+from .formats import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, Rendering, check_formats
+from .job import ReportJob, default_notebook_path, prepare_job
+from .manifest import BatchManifest, load_manifest
+from .params import parse_param_options, validate_parameters
+from .provenance import file_sha256, kpitools_sha256
+from .recommend import recommend
+from .render import default_template_dir, render_html, write_pdf
+from .resume import is_up_to_date, stale_reason
+from .run import ReportFailedError, ReportResult, make_report, run_job
 from .sections import (
-    DEMO_DESIGN,
-    Figure,
-    ReportContext,
-    build_context,
+    SECTIONS,
     data_quality,
     deal_timing,
-    esc,
     executive_summary,
+    forecast_risk,
     goals_and_cascade,
-    money,
-    pct,
-    render_blocks,
+    history_and_weak_spots,
+    kpi_set_check,
+    method_and_assumptions,
+    recommendation,
     scheme_comparison,
 )
+from .xlsx import workbook_tables, write_workbook, write_xlsx
 
 __all__ = [
+    "BRANDING_DEFAULTS",
+    "BatchInterruptedError",
+    "BatchManifest",
     "BatchResult",
     "DEMO_DESIGN",
+    "DEMO_SCHEMES",
+    "EXECUTORS",
     "Figure",
+    "OUTPUT_FORMATS",
+    "OutputFormat",
+    "REPORT_FORMATS",
+    "Rendering",
     "ReportContext",
     "ReportFailedError",
+    "ReportJob",
     "ReportResult",
+    "SECTIONS",
     "build_context",
     "check_formats",
     "clean_stale_temp",
@@ -58,20 +86,35 @@ __all__ = [
     "esc",
     "executive_summary",
     "file_sha256",
+    "forecast_risk",
     "get_executor",
     "goals_and_cascade",
+    "history_and_weak_spots",
     "is_up_to_date",
+    "kpi_set_check",
+    "kpitools_sha256",
     "load_manifest",
     "make_report",
+    "method_and_assumptions",
     "money",
     "parse_param_options",
     "pct",
     "plan_batch",
+    "prepare_job",
+    "recommend",
+    "recommendation",
+    "register_executor",
     "render_blocks",
+    "render_html",
     "run_batch",
+    "run_job",
     "scheme_comparison",
+    "show",
     "stale_reason",
     "validate_branding",
     "validate_parameters",
+    "workbook_tables",
+    "write_pdf",
+    "write_workbook",
     "write_xlsx",
 ]

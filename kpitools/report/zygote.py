@@ -21,11 +21,16 @@ output pipe (through multiprocessing's fork server) open for ever.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib
+import io
 import json
 import os
 import signal
 import socket
+import subprocess
 import sys
+import time
 from typing import Any
 
 #: Imported once by the zygote. Not matplotlib_inline.backend_inline: it hooks itself into
@@ -95,16 +100,13 @@ def current() -> Zygote | None:
 
 
 def _serve(sock: socket.socket, preload: tuple[str, ...]) -> None:  # pragma: no cover
-    import importlib
-
     # As ipykernel does before matplotlib is imported: figures go to the notebook.
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     for name in preload:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     with contextlib.suppress(Exception):  # load fonts and glyph caches once, for every kernel
-        import io
-
+        # after MPLBACKEND is set, and never in the worker itself
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -145,7 +147,7 @@ def _become_kernel(request: dict[str, Any]) -> None:  # pragma: no cover - runs 
         if request.get("cwd"):
             os.chdir(request["cwd"])
         sys.argv = ["ipykernel_launcher", *request["argv"]]
-        from ipykernel.kernelapp import IPKernelApp
+        from ipykernel.kernelapp import IPKernelApp  # preloaded by the zygote: costs nothing
 
         app = IPKernelApp.instance()
         # Its default was read from the environment when the zygote imported ipykernel.
@@ -160,8 +162,6 @@ def _become_kernel(request: dict[str, Any]) -> None:  # pragma: no cover - runs 
 def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in a forked child
     """Be killed when ``parent`` dies (Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``)."""
     with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(0)
@@ -185,6 +185,7 @@ class ForkedProcess:
         self.stdin = self.stdout = self.stderr = None  # the kernel writes to /dev/null
 
     def poll(self) -> int | None:
+        """The exit code once the kernel has ended (0: it is gone), else None."""
         if self.returncode is None:
             try:
                 os.kill(self.pid, 0)
@@ -195,25 +196,25 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        import time
-
+        """Wait for the kernel to end; ``subprocess.TimeoutExpired`` after ``timeout`` s."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
-                import subprocess
-
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
             time.sleep(0.02)
         return self.returncode or 0
 
     def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel, if it still runs."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signum)
 
     def terminate(self) -> None:
+        """Ask the kernel to stop (SIGTERM)."""
         self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
+        """Kill the kernel (SIGKILL)."""
         self.send_signal(signal.SIGKILL)
 
 

@@ -1,17 +1,13 @@
-"""Tests for kpitools.report.sections: formatting, tables and the recommendation rule.
+"""Tests for the report's sections (kpitools.report.sections and the modules by theme).
 
-The sections themselves run end to end in tests/test_report.py (the shipped notebook).
+The sections run end to end in test_report_notebook.py (the shipped notebook).
 """
 
 from __future__ import annotations
 
-import base64
-import re
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import matplotlib
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -20,195 +16,11 @@ from kpitools.report import (
     Figure,
     ReportContext,
     esc,
-    money,
-    pct,
-    render_blocks,
     scheme_comparison,
-    write_xlsx,
 )
-from kpitools.report.sections import _recommend, _skipped_table, _table_html
+from kpitools.report.quality import _skipped_table
 
 matplotlib.use("Agg")
-
-
-def test_formatting_has_separators_and_no_raw_floats():
-    assert money(1234567.4, "RUB") == "1,234,567 RUB"
-    assert money(-0.4, "") == "-0"
-    assert money(float("nan"), "RUB") == "n/a"
-    assert money(5, "<b>") == "5 &lt;b&gt;"
-    assert pct(0.6549) == "65%" and pct(0.6549, 1) == "65.5%" and pct(float("nan")) == "n/a"
-    assert esc("A & <script>") == "A &amp; &lt;script&gt;"
-
-
-def test_table_is_escaped_and_numbers_right_aligned():
-    frame = pd.DataFrame({"Name": ["<i>x</i>", "y"], "Cost": ["1,234 RUB", "n/a"]})
-    assert _table_html(frame) == (
-        '<table class="kpi-table">\n<thead><tr><th>Name</th><th class="num">Cost</th></tr>'
-        "</thead>\n<tbody>\n"
-        '<tr><td>&lt;i&gt;x&lt;/i&gt;</td><td class="num">1,234 RUB</td></tr>\n'
-        '<tr><td>y</td><td class="num">n/a</td></tr>\n</tbody>\n</table>'
-    )
-
-
-def _context(metrics: pd.DataFrame) -> ReportContext:
-    periods = ["2025-01", "2025-02"]
-    totals = pd.DataFrame(
-        {
-            "scheme": [s for s in metrics.index for _ in periods],
-            "period": periods * len(metrics),
-            "payout": [100.0, 300.0] * len(metrics),
-        }
-    )
-    return ReportContext(
-        client="Acme",
-        currency="EUR",
-        data_source="test",
-        quality=None,
-        data=pd.DataFrame({"period": periods}),
-        simulation=SimpleNamespace(metrics=metrics, totals=totals),
-    )
-
-
-def _metrics(**columns) -> pd.DataFrame:
-    base = {
-        "total_cost": 400.0,
-        "cost_of_sales": 0.05,
-        "pct_at_target": 0.5,
-        "payout_p90": 1.5,
-        "leverage": 2.0,
-        "near_threshold_share": 0.0,
-        "budget_variance": float("nan"),
-        "pay_performance_corr": 0.5,
-    }
-    names = ["A", "B", "C"]
-    data = {k: [columns.get(k, [v] * 3)[i] for i in range(3)] for k, v in base.items()}
-    return pd.DataFrame(data, index=pd.Index(names, name="scheme"))
-
-
-def test_recommendation_prefers_pay_for_performance_within_budget():
-    metrics = _metrics(
-        pay_performance_corr=[0.9, 0.7, float("nan")],
-        budget_variance=[0.10, -0.05, -0.30],
-        near_threshold_share=[0.0, 0.062, 0.0],
-        pct_at_target=[0.5, 0.5, float("nan")],  # C is a commission: no targets
-    )
-    chosen, reasons = _recommend(_context(metrics))
-    # A pays for performance best but is 10% over budget: B is the best within budget.
-    # The reasons compare B only with the schemes it competed with (C, not A, which is
-    # out) and show every number as the scheme comparison table does (+10.0%, 5.00%).
-    assert chosen == "B"
-    assert reasons == [
-        "Left out for going over the budget: A (+10.0%).",
-        "Of the schemes within budget, it ties pay to performance most closely: the rank "
-        "correlation between attainment and payout is 0.70 (other schemes within budget: "
-        "C n/a, as it sets no targets).",
-        "It costs 200 EUR per period on average, 5.00% of revenue.",
-        "It stays 5.0% under the budget.",
-        "50.0% of employee-periods reach target; the top earners (p90) get 1.50× on-target "
-        "pay, leverage (p90/p50) 2.00.",
-        "Watch gaming: 6.2% of results sit just below a payout threshold, where holding back or "
-        "pulling forward a deal pays.",
-    ]
-
-
-def test_recommendation_breaks_ties_on_gaming_then_cost():
-    metrics = _metrics(
-        near_threshold_share=[0.1, 0.0, 0.0],
-        cost_of_sales=[0.01, 0.06, 0.05],
-    )
-    chosen, _ = _recommend(_context(metrics))
-    assert chosen == "C"
-
-
-def test_recommendation_of_a_scheme_without_targets_has_no_na_share_at_target():
-    metrics = _metrics(
-        pay_performance_corr=[float("nan"), 0.8, 0.9],
-        pct_at_target=[float("nan"), 0.6, 0.7],
-        budget_variance=[-0.5, 0.2, 0.1],
-    )
-    chosen, reasons = _recommend(_context(metrics))
-    # B and C are over budget: the commission A is the only scheme left.
-    assert chosen == "A"
-    assert reasons == [
-        "Left out for going over the budget: B (+20.0%), C (+10.0%).",
-        "It costs 200 EUR per period on average, 5.00% of revenue.",
-        "It stays 50.0% under the budget.",
-        "The top earners (p90) get 1.50× on-target pay, leverage (p90/p50) 2.00.",
-    ]
-
-
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def test_caption_figure_and_alt_text_stay_together():
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1])
-    table = pd.DataFrame({"KPI": ["Revenue"], "On target": ["56%"]})
-    page = render_blocks(
-        [
-            "## History\n\nHow often & why.",
-            table,
-            Figure(fig, caption="Share <on> target:", alt='Bar chart: "revenue" 56%'),
-            "Closing words.",
-        ]
-    )
-    assert not plt.get_fignums()  # the figure is closed once embedded
-    shown = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,PNG", page)
-    # The heading and its lead text are kept on the page of the table after them; the
-    # caption is inside the figure, above the image; the alt text is escaped.
-    assert shown == (
-        '<div class="kpi-section"><div class="kpi-keep"><h2 id="History">History'
-        '<a class="anchor-link" href="#History">&#182;</a></h2><p>How often &amp; why.</p>\n'
-        + _table_html(table)
-        + "</div>\n"
-        '<figure class="kpi-figure"><figcaption>Share <on> target:</figcaption>'
-        '<img src="data:image/png;base64,PNG" alt="Bar chart: &quot;revenue&quot; 56%">'
-        "</figure>\n"
-        '<div class="kpi-keep"><p>Closing words.</p></div></div>'
-    )
-    parser = _Tags()
-    parser.feed(page)
-    images = [attrs for tag, attrs in parser.tags if tag == "img"]
-    assert [a["alt"] for a in images] == ['Bar chart: "revenue" 56%']
-    assert base64.b64decode(images[0]["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_workbook_with_an_all_empty_text_column_and_ratio_columns(tmp_path):
-    # A client without roles: the 'role' column is empty. It used to stop the whole
-    # report (int(NaN) while sizing the column).
-    frame = pd.DataFrame(
-        {
-            "scheme": ["Commission", "Tiered"],
-            "role": pd.Series([None, None], dtype=object),
-            "budget_variance": [-0.694, 0.097],
-            "subtotal": [1234.5, 0.0],
-            "after_cap": [1234.5, 0.0],
-        }
-    )
-    write_xlsx({"metrics": frame}, tmp_path / "w.xlsx", currency="USD")
-    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["metrics"]
-    assert [ws.cell(2, j).value for j in range(1, 6)] == [
-        "Commission",
-        None,
-        -0.694,
-        1234.5,
-        1234.5,
-    ]
-    # budget_variance is a ratio (-69.4%), not an amount of money
-    assert [ws.cell(2, j).number_format for j in range(3, 6)] == [
-        "0.0%",
-        '#,##0.00 "USD"',
-        '#,##0.00 "USD"',
-    ]
-    assert ws.column_dimensions["B"].width == len("role") + 3
 
 
 def test_skipped_periods_name_the_kpi_not_the_key_path():
@@ -315,7 +127,7 @@ def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
     ("n", "widths"), [(1, [1]), (4, [4]), (5, [3, 2]), (6, [3, 3]), (8, [3, 3, 2])]
 )
 def test_scheme_comparison_is_split_so_no_table_runs_off_the_page(n, widths):
-    from kpitools.report.sections import _column_chunks
+    from kpitools.report.schemes import _column_chunks
 
     # Six schemes in one table ran off an A4 page: four of them were cut from the PDF.
     table = pd.DataFrame(
@@ -382,7 +194,7 @@ def test_payout_curves_have_room_and_client_names(three_schemes):
 
 def test_kpi_check_messages_name_kpis_and_roles_as_the_client_does():
     from kpitools.design import load_design
-    from kpitools.report.sections import _plain_ids
+    from kpitools.report.goals import plain_ids
 
     ctx = ReportContext(
         client="Acme",
@@ -397,7 +209,7 @@ def test_kpi_check_messages_name_kpis_and_roles_as_the_client_does():
         "order into several), and the role has no counter KPI. Suggestion: add one of its "
         "counter KPIs (avg_price, cac, gross_margin_pct), even at a small weight."
     )
-    assert _plain_ids(ctx, message) == (
+    assert plain_ids(ctx, message) == (
         "KPI 'Units sold' of role 'Sales department' is paid and can be gamed (splitting one "
         "order into several), and the role has no counter KPI. Suggestion: add one of its "
         "counter KPIs (Average price per unit, Customer acquisition cost, Gross margin %), "
@@ -510,3 +322,22 @@ def test_deal_timing_names_who_books_the_quarter_in_its_last_month():
         data=quarterly.drop_duplicates(["employee", "period"]),
     )
     assert deal_timing(ctx) == []  # quarterly data has no last month to look at
+
+
+def test_the_sections_module_serves_a_notebook_of_its_own():
+    # a consultant's copy of the report notebook: `from kpitools.report import sections as rs`
+    from kpitools.report import sections as rs
+
+    names = ("build_context", "show", "write_workbook", "executive_summary", "SECTIONS")
+    assert all(callable(getattr(rs, n)) or n == "SECTIONS" for n in names)
+    assert [s.__name__ for s in rs.SECTIONS] == [
+        "executive_summary",
+        "goals_and_cascade",
+        "kpi_set_check",
+        "history_and_weak_spots",
+        "scheme_comparison",
+        "recommendation",
+        "forecast_risk",
+        "data_quality",
+        "method_and_assumptions",
+    ]

@@ -1,0 +1,227 @@
+"""The report's context: the data checked, the design solved, the schemes simulated, once.
+
+:func:`build_context` computes everything the sections need from the report's parameters
+and returns a :class:`ReportContext`; each section function reads it. The context knows
+nothing of notebooks or papermill jobs: a caller gives it data (a file or a table). The
+report notebook passes the demo company when its ``data`` parameter is empty, with the
+demo design and template schemes (:data:`DEMO_DESIGN`, :data:`DEMO_SCHEMES`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._util.files import shipped
+from ..data import check as check_data
+from ..data import load_library
+from ..design import cascade, load_design, run_checks, sensitivity
+from ..engine import period_end_timing, simulate
+from ..errors import DataValidationError, DefinitionError, KpitoolsError
+from ..plots import scheme_palette
+from ..scheme import load_scheme
+from .recommend import recommend
+
+__all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
+
+#: The design and schemes a report of the demo company uses unless others are given.
+DEMO_DESIGN = shipped("templates", "designs", "b2b_sales.yaml")
+DEMO_SCHEMES = tuple(
+    shipped("templates", "schemes", f"{name}.yaml")
+    for name in ("linear_commission", "tiered_accelerator", "weighted_scorecard")
+)
+
+
+@dataclass(kw_only=True)
+class ReportContext:
+    """Everything the sections need, computed once by :func:`build_context`."""
+
+    client: str
+    currency: str
+    data_source: str
+    quality: Any
+    data: pd.DataFrame
+    design: Any = None
+    cascade: Any = None
+    checks: Any = None
+    sensitivity: Any = None
+    simulation: Any = None
+    budget: float | None = None
+    forecast_draws: int = 0
+    seed: int | None = None
+    periods: str | None = None
+    scheme_files: tuple[str, ...] = ()
+    palette: dict[str, Any] = field(default_factory=dict)
+    chosen: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def schemes(self) -> list[str]:
+        """Scheme names in the order given."""
+        return list(self.simulation.runs) if self.simulation is not None else []
+
+    @property
+    def period_range(self) -> str:
+        """First and last period of the data."""
+        periods = sorted(self.data["period"].astype(str).unique())
+        return f"{periods[0]} to {periods[-1]}" if periods else "no periods"
+
+    def kpi_name(self, kpi: Any) -> str:
+        """The KPI's name as a client reads it (``Gross margin``), not its id."""
+        kpi = str(kpi)
+        if kpi in self.kpi_names:
+            return self.kpi_names[kpi]
+        found = load_library().get(kpi)
+        return found.name if found is not None else kpi
+
+    @functools.cached_property
+    def kpi_names(self) -> dict[str, str]:
+        """KPI id to name: from the design's roles, then the KPI library."""
+        names: dict[str, str] = {}
+        if self.design is not None:
+            for role in self.design.roles:
+                for item in role.kpis:
+                    names.setdefault(item.kpi, getattr(item.definition, "name", item.kpi))
+        library = load_library()
+        for kpi in self.data["kpi"].astype(str).unique() if "kpi" in self.data else ():
+            found = library.get(kpi)
+            if found is not None:
+                names.setdefault(kpi, found.name)
+        return names
+
+    @functools.cached_property
+    def timing(self) -> Any:
+        """Deal timing of the schemes' revenue KPI (:mod:`kpitools.engine.timing`), or None.
+
+        None when the data is not monthly, has no such KPI, or the KPI does not add up.
+        """
+        kpis = set(self.data["kpi"].astype(str).unique())
+        wanted = [
+            getattr(run.scheme, "revenue_kpi", None)
+            for run in (self.simulation.runs.values() if self.simulation is not None else ())
+        ]
+        kpi = next((k for k in [*wanted, "revenue"] if k in kpis), None)
+        if kpi is None:
+            return None
+        try:
+            result = period_end_timing(self.data, kpi)
+        except KpitoolsError:  # quarterly data, or a KPI that does not add up
+            return None
+        return result if len(result.table) else None
+
+    def cost_per_period(self) -> pd.Series:
+        """Average total payout per evaluated period, per scheme."""
+        totals = self.simulation.totals
+        per_period = totals.groupby(["scheme", "period"], sort=False)["payout"].sum()
+        return per_period.groupby(level="scheme", sort=False).mean()
+
+
+def _data_label(data: str | os.PathLike | pd.DataFrame, label: str | None) -> str:
+    if label:
+        return label
+    # The file name only: a client report does not show the consultant's folders
+    # (manifest.json keeps the full path and its sha256).
+    return "the given table" if isinstance(data, pd.DataFrame) else Path(data).name
+
+
+def build_context(
+    *,
+    client: str,
+    data: str | os.PathLike | pd.DataFrame,
+    design: str | os.PathLike | None = "",
+    schemes: Sequence[str | os.PathLike] = (),
+    baseline: str | None = None,
+    periods: str | None = None,
+    budget: float | None = None,
+    currency: str = "RUB",
+    forecast_draws: int = 1000,
+    seed: int | None = 42,
+    branding: dict | None = None,
+    data_label: str | None = None,
+) -> ReportContext:
+    """Check the data, solve the design, run the schemes and the forecast.
+
+    Parameters
+    ----------
+    client : str
+        The client's name.
+    data : path or DataFrame
+        The historical data (see :func:`kpitools.data.check`).
+    design : path, optional
+        The design file; without it the design sections are left out.
+    schemes : sequence of paths
+        The scheme files to compare; without them the scheme sections are left out.
+    baseline, periods, budget, forecast_draws, seed
+        As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
+    currency : str
+        The currency money is shown in.
+    branding : dict, optional
+        Unused here: the page's branding is applied when it is rendered.
+    data_label : str, optional
+        How the report names the data (default: the file's name, or "the given table").
+
+    Raises
+    ------
+    DefinitionError
+        No data given.
+    DataValidationError
+        The data has errors: the report stops with the data quality report.
+
+    Examples
+    --------
+    >>> ctx = build_context(client="Acme", data="data.csv", forecast_draws=0)  # doctest: +SKIP
+    """
+    if not isinstance(data, pd.DataFrame) and not data:
+        raise DefinitionError(
+            "No data given for the report.\n"
+            "Suggestion: pass a data file or table (the report notebook uses the demo "
+            "company when its 'data' parameter is empty)."
+        )
+    quality = check_data(data, library=False)  # as the notebook always read it: no library
+    if not quality.ok:
+        raise DataValidationError(str(quality), quality.failure_cases)
+    ctx = ReportContext(
+        client=client,
+        currency=currency,
+        data_source=_data_label(data, data_label),
+        quality=quality,
+        data=quality.data,
+        budget=budget,
+        forecast_draws=int(forecast_draws or 0),
+        seed=seed,
+        periods=periods,
+        scheme_files=tuple(str(s) for s in schemes),
+    )
+    if design:
+        ctx.design = load_design(design)
+        ctx.cascade = cascade(ctx.design)
+        ctx.checks = run_checks(ctx.design, ctx.data)
+        ctx.sensitivity = sensitivity(ctx.design)
+    if schemes:
+        _simulate(ctx, schemes, baseline=baseline)
+    return ctx
+
+
+def _simulate(
+    ctx: ReportContext, schemes: Sequence[str | os.PathLike], *, baseline: str | None
+) -> None:
+    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
+    loaded = [load_scheme(s) for s in schemes]
+    if ctx.budget is not None:
+        loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
+    ctx.simulation = simulate(
+        ctx.data,
+        loaded,
+        baseline=baseline,
+        periods=ctx.periods,
+        forecast=ctx.forecast_draws or None,
+        seed=ctx.seed,
+    )
+    ctx.palette = scheme_palette(ctx.schemes)
+    ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)

@@ -1,0 +1,104 @@
+"""The report's closing sections: data quality, and the method and assumptions."""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pandas as pd
+
+from .blocks import esc, money
+from .context import ReportContext
+from .goals import plain_ids
+
+__all__ = ["data_quality", "method_and_assumptions"]
+
+_COMPONENT = re.compile(r"components\[\d+\] \(([^)]*)\): ")
+
+
+def _issues_table(issues: pd.DataFrame) -> pd.DataFrame:
+    issues = issues.copy()
+    if "count" in issues:  # 1,234 rows, not 1234
+        issues["count"] = issues["count"].map(lambda n: f"{int(n):,}")
+    if "severity" in issues:
+        issues["severity"] = issues["severity"].astype(str).str.capitalize()
+    return issues.rename(columns=str.capitalize)
+
+
+def _skipped_table(ctx: ReportContext) -> pd.DataFrame:
+    """Skipped periods per scheme and reason, with KPI names instead of key paths."""
+    skipped = ctx.simulation.skipped
+    cols = ["scheme", "reason"] if "scheme" in skipped else ["reason"]
+    rows = []
+    for key, group in skipped.groupby(cols, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        periods = list(dict.fromkeys(group["period"].astype(str)))
+        shown = ", ".join(periods) if len(periods) <= 3 else f"{periods[0]} to {periods[-1]}"
+        reason = _COMPONENT.sub(lambda m: f"{ctx.kpi_name(m.group(1))}: ", str(key[-1]))
+        rows.append(
+            {
+                **({"Scheme": str(key[0])} if len(cols) == 2 else {}),
+                "Periods": f"{shown} ({len(periods)})",
+                "Why": reason,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _calculation_notes(ctx: ReportContext) -> str:
+    """The payout calculation's warnings, with KPI names instead of key paths."""
+    notes = [
+        plain_ids(ctx, _COMPONENT.sub(lambda m: f"{ctx.kpi_name(m.group(1))}: ", f"{w} "))
+        for w in ctx.simulation.warnings
+    ]
+    return "Notes from the payout calculation:\n\n" + "\n".join(
+        f"- {esc(n.strip())}" for n in notes
+    )
+
+
+def data_quality(ctx: ReportContext) -> list[Any]:
+    """Rows read and kept, each issue, and periods a scheme could not evaluate."""
+    q = ctx.quality
+    blocks: list[Any] = [
+        "## Data quality\n\n"
+        f"Source: {esc(ctx.data_source)}. {q.rows_read:,} rows read, {q.rows_kept:,} kept; "
+        f"{q.employees:,} employees, {len(q.periods):,} periods, {len(q.kpis)} KPIs."
+    ]
+    blocks.append(_issues_table(q.issues) if len(q.issues) else "No issue found.")
+    if ctx.simulation is not None and len(ctx.simulation.skipped):
+        blocks.append(
+            "Periods not evaluated: a target set from history needs data from before them."
+        )
+        blocks.append(_skipped_table(ctx))
+    if ctx.simulation is not None and ctx.simulation.warnings:
+        blocks.append(_calculation_notes(ctx))
+    return blocks
+
+
+def _kpitools_version() -> str:
+    try:
+        return version("kpitools")
+    except PackageNotFoundError:  # pragma: no cover - source tree
+        return "unknown"
+
+
+def method_and_assumptions(ctx: ReportContext) -> list[Any]:
+    """How the numbers were made: inputs, rules and settings."""
+    schemes = ", ".join(esc(s) for s in ctx.schemes) or "none"
+    budget = money(ctx.budget, ctx.currency) if ctx.budget is not None else "the schemes' own"
+    skipped = ctx.simulation is not None and len(ctx.simulation.skipped)
+    items = [
+        f"Data: {esc(ctx.data_source)}, {esc(ctx.period_range)}.",
+        f"Schemes compared: {schemes}; periods: "
+        + (esc(ctx.periods) if ctx.periods else "all in the data")
+        + (" (some not evaluated, see Data quality)." if skipped else "."),
+        "Payouts follow each scheme file: component payouts, then gates, sum, modifiers, cap "
+        "and pool proration; reaching a threshold exactly counts as reaching it.",
+        "Targets set from history use only data from before the period they apply to.",
+        f"Budget per period: {budget}. Money in {esc(ctx.currency)}.",
+        f"Forecast: {ctx.forecast_draws:,} draws, seed {esc(ctx.seed)}.",
+        f"Made with kpitools {esc(_kpitools_version())}; every input file's sha256 is in "
+        "manifest.json next to this report.",
+    ]
+    return ["## Method and assumptions\n\n" + "\n".join(f"- {i}" for i in items)]

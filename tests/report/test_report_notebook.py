@@ -1,0 +1,279 @@
+"""Tests of the shipped report notebook (notebooks/03_client_report.ipynb), end to end.
+
+The demo company's history, the b2b design and two template schemes make a real report
+(papermill, a real kernel); its HTML, PDF and workbook are read back.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpitools.report import make_report
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+# --------------------------------------------------------------------------- shipped notebook
+SECTION_TITLES = [
+    "Executive summary",
+    "Goals and cascade",
+    "KPI set check",
+    "History and weak spots",
+    "Scheme comparison",
+    "Recommendation",
+    "Forecast risk",
+    "Data quality",
+    "Method and assumptions",
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    from kpitools.demo import write_demo
+
+    root = tmp_path_factory.mktemp("real")
+    files = write_demo(root / "demo", n_employees=6, months=15)
+    return make_report(
+        "Northstar & <Partners>",
+        data=files["data"],
+        design=ROOT / "templates" / "designs" / "b2b_sales.yaml",
+        schemes=[
+            ROOT / "templates" / "schemes" / "linear_commission.yaml",
+            ROOT / "templates" / "schemes" / "weighted_scorecard.yaml",
+        ],
+        out=root / "out",
+        forecast_draws=100,
+        budget=150000,
+        currency="EUR",
+    )
+
+
+def test_shipped_notebook_makes_every_section(real_report):
+    assert real_report.status == "ok", real_report.error
+    page = (Path(real_report.folder) / "report.html").read_text(encoding="utf-8")
+    contents = re.search(r'<nav class="kpi-toc">(.*?)</nav>', page, re.S).group(1)
+    assert re.findall(r'<a href="#[^"]+">([^<]+)</a>', contents) == SECTION_TITLES
+    parser = _Tags()
+    parser.feed(page)
+    text = "".join(parser.text)
+    assert "Northstar & <Partners>" in text and "<Partners>" not in page
+    for marker in ("Traceback", "Warning:", "rs.show", "build_context", "DeprecationWarning"):
+        assert marker not in text
+    assert not re.findall(r"\d\.\d{5,}", text)  # no raw floats
+    assert re.search(r"\d{1,3}(,\d{3})+ EUR", text)  # money with separators and currency
+    figures = [a["src"] for t, a in parser.tags if t == "img" and a["src"].startswith("data:")]
+    assert len(figures) >= 8
+
+
+def test_shipped_notebook_pdf_reads_as_the_report(real_report):
+    from pypdf import PdfReader
+
+    reader = PdfReader(Path(real_report.folder) / "report.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    n = len(pages)
+    assert 4 <= n <= 30
+    assert "Northstar & <Partners>" in pages[0]  # the title page
+    text = "\n".join(pages)
+    for title in SECTION_TITLES:
+        assert title in text, title
+    # every page but the title page carries the footer with its number
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {n}" in page, number
+    for marker in ("Traceback", "Warning:", "rs.show", "build_context"):
+        assert marker not in text
+    box = reader.pages[1].mediabox  # A4 portrait
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_shipped_notebook_workbook(real_report):
+    wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
+    assert wb.sheetnames == ["payouts", "metrics", "employees"]
+    payouts = wb["payouts"]
+    header = [c.value for c in payouts[1]]
+    assert header[:10] == [
+        "scheme",
+        "employee",
+        "period",
+        "component",
+        "kpi",
+        "actual",
+        "target",
+        "attainment",
+        "factor",
+        "payout",
+    ]
+    assert payouts.cell(2, header.index("payout") + 1).number_format == '#,##0.00 "EUR"'
+    assert payouts.cell(2, header.index("attainment") + 1).number_format == "0.0%"
+    metrics = wb["metrics"]
+    names = [c.value for c in metrics[1]]
+    assert metrics.cell(2, names.index("budget_variance") + 1).number_format == "0.0%"
+    assert metrics.cell(2, names.index("total_cost") + 1).number_format == '#,##0.00 "EUR"'
+    assert metrics.freeze_panes == "A2"
+    employees = wb["employees"]
+    assert [c.value for c in employees[1]] == [
+        "scheme",
+        "employee",
+        "role",
+        "periods",
+        "total_payout",
+        "mean_payout",
+        "mean_attainment",
+    ]
+
+
+def _rows(table_html: str) -> list[list[str]]:
+    """The cells of an HTML table, header row first, as text."""
+    rows = re.findall(r"<tr>(.*?)</tr>", table_html, re.S)
+    return [
+        [
+            re.sub(r"<[^>]+>", "", c).replace("&amp;", "&")
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+def _section(page: str, title: str) -> str:
+    """The HTML of one report section, from its heading to the next h2."""
+    start = page.index(f">{title}<a")
+    end = page.find("<h2", start)
+    return page[start : end if end > 0 else len(page)]
+
+
+@pytest.fixture(scope="module")
+def real_page(real_report):
+    return (Path(real_report.folder) / "report.html").read_text(encoding="utf-8")
+
+
+def test_executive_summary_reconciles_with_the_tables_and_the_workbook(real_report, real_page):
+    wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
+    metrics = {
+        row[0]: dict(zip([c.value for c in wb["metrics"][1]], row, strict=True))
+        for row in wb["metrics"].iter_rows(min_row=2, values_only=True)
+    }
+    chosen = re.search(r"<strong>Recommended scheme: (.*?)</strong>", real_page).group(1)
+    header = [c.value for c in wb["payouts"][1]]
+    scheme_col, period_col, comp_col = (header.index(c) for c in ("scheme", "period", "component"))
+    periods = {
+        row[period_col]
+        for row in wb["payouts"].iter_rows(min_row=2, values_only=True)
+        if row[scheme_col] == chosen and row[comp_col] == "total"
+    }
+    total = metrics[chosen]["total_cost"]
+    variance = metrics[chosen]["budget_variance"]
+    side = "under" if variance <= 0 else "over"
+    # cost per period = total cost / periods evaluated; against budget as in the table
+    expected = (
+        f"<li><strong>Recommended scheme: {chosen}</strong>, about "
+        f"{total / len(periods):,.0f} EUR per period ({total:,.0f} EUR over the "
+        f"{len(periods)} periods evaluated), {abs(variance):.1%} {side} its budget.</li>"
+    )
+    assert expected in real_page
+    table = _rows(
+        re.search(r"<table.*?</table>", _section(real_page, "Scheme comparison"), re.S).group(0)
+    )
+    column = table[0].index(chosen)
+    by_metric = {row[0]: row[column] for row in table[1:]}
+    assert by_metric["Periods evaluated"] == f"{len(periods)}"
+    assert by_metric["Total cost"] == f"{total:,.0f} EUR"
+    assert by_metric["Against budget"] == f"{variance:+.1%}"
+    # the recommendation repeats the same figures
+    assert f"<li>It stays {abs(variance):.1%} {side} the budget.</li>" in real_page
+
+
+def test_every_figure_has_alt_text_and_its_caption_inside(real_page):
+    main = real_page[real_page.index("<main>") :]
+    figures = re.findall(r'<figure class="kpi-figure">(.*?)</figure>', main, re.S)
+    images = re.findall(r"<img [^>]*>", main)
+    assert len(figures) == len(images) >= 8  # every image is in a figure
+    for figure in figures:
+        alt = re.search(r'alt="([^"]*)"', figure).group(1)
+        assert len(alt) > 25 and not alt.startswith("Figure"), alt
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", main)
+    assert "How payouts spread, as multiples of on-target pay:" in captions
+    assert "Cost per period:" in captions
+    # no caption left as a loose paragraph before its figure
+    assert "<p>Cost per period:</p>" not in main
+
+
+def test_client_text_names_kpis_and_hides_paths_and_key_paths(real_page):
+    parser = _Tags()
+    parser.feed(real_page)
+    text = "".join(parser.text)
+    for jargon in ("roles[", "components[", "pct_at_target", "cost_of_sales", "pytest-of"):
+        assert jargon not in text, jargon
+    assert "Source: data.csv. " in text
+    history = _rows(
+        re.search(r"<table.*?</table>", _section(real_page, "History and weak spots"), re.S).group(
+            0
+        )
+    )
+    assert history[0] == [
+        "KPI",
+        "Employee-periods with a target",
+        "On target",
+        "Median attainment",
+        "Status",
+    ]
+    kpis = {row[0] for row in history[1:]}
+    assert kpis and kpis <= {"Revenue", "Units sold", "Leads"}, kpis
+    assert {row[4] for row in history[1:]} <= {"OK", "Chronic miss"}
+    glossary = _section(real_page, "Scheme comparison")
+    assert "<li><strong>Leverage</strong>: p90 ÷ p50: how much more the top earners get" in glossary
+
+
+def _pdf_layout(pdf_page) -> tuple[list[tuple[float, str]], list[float]]:
+    """Text runs with their height on the page, and the top of every image drawn."""
+    texts: list[tuple[float, str]] = []
+    tops: list[float] = []
+
+    def text(run, cm, tm, font, size):
+        if run.strip():  # WeasyPrint draws with a flipped, scaled matrix
+            texts.append((cm[1] * tm[4] + cm[3] * tm[5] + cm[5], run.strip()))
+
+    def operator(op, args, cm, tm):
+        if op == b"Do":
+            tops.append(cm[5] + max(cm[3], 0))
+
+    pdf_page.extract_text(visitor_text=text, visitor_operand_before=operator)
+    return texts, tops
+
+
+def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_page):
+    from pypdf import PdfReader
+
+    captions = {html.unescape(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", real_page)}
+    reader = PdfReader(Path(real_report.folder) / "report.pdf")
+    seen_titles, seen_captions = set(), 0
+    for number, pdf_page in enumerate(reader.pages[2:], start=3):
+        texts, tops = _pdf_layout(pdf_page)
+        for y, run in texts:
+            if run in SECTION_TITLES:
+                seen_titles.add(run)
+                # a heading has its lead text and table or figure under it, not one line
+                below = [1 for yy, _ in texts if 60 < yy < y] + [1 for top in tops if top < y]
+                assert len(below) >= 3, (number, run)
+            if run in captions:
+                seen_captions += 1
+                # the figure starts right under its caption, on the same page
+                assert any(y - 40 < top <= y for top in tops), (number, run)
+    # six captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 5
