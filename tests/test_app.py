@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.errors import DefinitionError
 from kpitools.whatif import app
 

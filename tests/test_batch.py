@@ -19,7 +19,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.errors import DefinitionError
 from kpitools.report import (
     clean_stale_temp,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import kpitools
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.data import roll_up
 
 

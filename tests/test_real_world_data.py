@@ -27,7 +27,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.data import aggregate_events, check, load
 from kpitools.errors import DataValidationError
 

@@ -729,7 +729,7 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
 
 # --------------------------------------------------------------------------- command line
 def test_report_command_makes_the_report_and_prints_its_files(inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",
@@ -761,7 +761,7 @@ def test_report_command_makes_the_report_and_prints_its_files(inputs, tmp_path, 
 
 
 def test_report_command_exits_1_when_the_notebook_fails(inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",
@@ -789,7 +789,7 @@ def test_report_command_exits_1_when_the_notebook_fails(inputs, tmp_path, capsys
 
 
 def test_report_command_rejects_bad_options_before_any_work(inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",

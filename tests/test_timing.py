@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.demo import make_demo_company
 from kpitools.engine import period_end_timing
 from kpitools.errors import DefinitionError

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 
 
 def _write(tmp_path: Path, csv: str, *schemes: str) -> tuple[Path, list[Path]]:

@@ -444,7 +444,7 @@ def test_saved_scheme_simulates_to_the_same_cost_to_the_cent(ex, company, tmp_pa
 
 
 def test_saved_scheme_gives_the_same_cost_through_kpitools_simulate(ex, company, tmp_path):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
     from kpitools.data import save
 
     ex.controls["components.1.target"].value = 5.0

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 import kpitools
-from kpitools.cli.main import cli
+from kpitools.cli import cli
 from kpitools.data import load_library
 from kpitools.errors import KpitoolsError
 

@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from kpitools.cli.main import main
-from kpitools.demo import make_demo_company
+from kpitools.cli import main
 from kpitools.engine import METRICS
 from kpitools.scheme import load_scheme
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 
 
 @pytest.fixture
@@ -269,9 +268,8 @@ def test_calibrate_unknown_metric_and_unreachable_goal(files, capsys):
     )
 
 
-def test_simulate_the_templates_on_the_demo_company(tmp_path, capsys):
-    data = tmp_path / "demo.csv"
-    make_demo_company().data.to_csv(data, index=False)
+def test_simulate_the_templates_on_the_demo_company(demo_csv, tmp_path, capsys):
+    data = demo_csv
     out_dir = tmp_path / "out"
     schemes = [str(TEMPLATES / "weighted_scorecard.yaml"), str(TEMPLATES / "team_pool.yaml")]
     code, out, err = run(
