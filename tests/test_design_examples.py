@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.design import gap_analysis, load_design, run_checks, sensitivity, suggest
 
 

@@ -293,7 +293,7 @@ def test_worked_example_with_zero_fill_ratio_and_attribute(tmp_path):
         "that month."
     )
     # the result is a valid long table
-    assert len(data.load(out)) == len(out)
+    assert len(data.load(out, library=False)) == len(out)
 
 
 def test_quarterly_aggregation(tmp_path):

@@ -28,7 +28,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.data import aggregate_events
 from kpitools.data import check as _check
 from kpitools.data import load as _load

@@ -1,5 +1,5 @@
 """``python -m kpitools.cli``: the ``kpitools`` command."""
 
-from .main import main
+from . import main
 
 raise SystemExit(main())

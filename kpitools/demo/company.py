@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -49,95 +48,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .._util.files import atomic_path
-from .._util.format import text_table
-from ..data import DataQualityReport, load_library
-from ..data import check as check_data
-from ..errors import DefinitionError, KpitoolsError
+from ..errors import DefinitionError
+from .activity import simulate_activity
+from .model import COMPANY_DESCRIPTION, COMPANY_NAME, CURRENCY, DEFAULT_SEED, PRE_HISTORY
+from .roster import make_roster, roster_frame
+from .summary import fixed, kpi_summary
+from .write import write_frames
 
-__all__ = [
-    "COMPANY_NAME",
-    "CURRENCY",
-    "DEFAULT_SEED",
-    "MARKETING_KPIS",
-    "SALES_KPIS",
-    "DemoCompany",
-    "demo_data",
-    "format_summary",
-    "make_demo_company",
-    "run_demo",
-    "write_demo",
-]
+__all__ = ["DemoCompany", "demo_data", "make_demo_company", "write_demo"]
 
-COMPANY_NAME = "Northstar Components"
-COMPANY_DESCRIPTION = "B2B distributor of industrial components"
-CURRENCY = "RUB"
-DEFAULT_SEED = 2027
-
-#: KPIs of the sales roles, in the order their rows appear per employee and month.
-SALES_KPIS = (
-    "revenue",
-    "units_sold",
-    "new_clients",
-    "leads",
-    "meetings",
-    "won_deals",
-    "closed_deals",
-    "gross_margin",
-    "nps",
-)
-#: KPIs of the marketing role (``revenue`` is the revenue attributed to campaigns).
-MARKETING_KPIS = ("marketing_cost", "leads", "mql", "revenue")
-ROLES = ("sales_rep", "key_account_manager", "marketing")
-SALES_ROLES = ("sales_rep", "key_account_manager")
-REGIONS = ("North", "Central", "South")
-_REGION_EFFECT = np.array([0.93, 1.08, 1.00])
-
-# Jan..Dec; weak January and August, strong March, November and December.
-_SEASON_RAW = np.array([0.80, 0.93, 1.10, 0.99, 0.98, 0.96, 0.91, 0.78, 1.02, 1.05, 1.14, 1.30])
-SEASONALITY = _SEASON_RAW / _SEASON_RAW.mean()
-TREND = 0.08  # yearly growth of the underlying business
-_TARGET_GROWTH = 1.05  # the yearly plan: last year + 5% ...
-_NEGOTIATED = 0.88  # ... which managers negotiate down (sandbagging): about 55% of rows hit
-_PRE_HISTORY = 12  # months simulated before the window: last year's actuals set year 1 targets
-
-# Product catalogue: list price per unit (RUB) and gross margin at list price.
-PRODUCTS = ("Bearings", "Fasteners", "Hydraulics", "Sensors", "Drives")
-_LIST_PRICE = np.array([4_500.0, 1_200.0, 18_000.0, 9_500.0, 42_000.0])
-_LIST_MARGIN = np.array([0.31, 0.38, 0.27, 0.34, 0.26])
-_PRODUCT_MIX = np.array(
-    [
-        [0.30, 0.30, 0.15, 0.15, 0.10],  # sales_rep
-        [0.15, 0.10, 0.25, 0.20, 0.30],  # key_account_manager
-        [0.20, 0.20, 0.20, 0.20, 0.20],  # marketing (no deals)
-    ]
-)
-
-
-@dataclass(frozen=True)
-class _RoleModel:
-    meetings: float  # mean meetings per month at skill 1, no season, no trend
-    close_rate: float  # share of meetings that end in a decision (won or lost) that month
-    win_rate: float  # win rate at skill 1
-    deal_value: float  # mean value of a deal at list price (RUB)
-    new_client_rate: float  # share of won deals with a new client
-    leads: float  # leads worked per month
-
-
-_ROLE_MODELS = {
-    "sales_rep": _RoleModel(30.0, 0.50, 0.45, 60_000.0, 0.20, 48.0),
-    "key_account_manager": _RoleModel(16.0, 0.45, 0.50, 400_000.0, 0.08, 12.0),
-    "marketing": _RoleModel(0.0, 0.0, 0.5, 0.0, 0.0, 0.0),
-}
-
-_TIMER_SHIFT = 0.5  # share of a quarter-end timer's deals held back to the quarter's last month
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-# --------------------------------------------------------------------------- the result
 @dataclass(frozen=True, kw_only=True)
 class DemoCompany:
     """The generated demo company.
@@ -198,7 +121,23 @@ class DemoCompany:
         ``share_at_target`` is the share of rows with a target whose actual reaches
         it (actual >= target); NaN where the KPI has no targets.
         """
-        return _kpi_summary(self.data)
+        return kpi_summary(self.data)
+
+    def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+        """Write ``data.csv``, ``deals.csv`` and ``employees.csv`` into ``out_dir``, atomically.
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            ``{"data": .../data.csv, "deals": .../deals.csv, "employees": .../employees.csv}``.
+
+        Raises
+        ------
+        KpitoolsError
+            If ``out_dir`` is a file.
+        """
+        frames = {"data": self.data, "deals": self.deals, "employees": self.employees}
+        return write_frames(frames, out_dir)
 
     def _repr_html_(self) -> str:
         emp = self.employees
@@ -209,40 +148,9 @@ class DemoCompany:
             f"({int(emp['hired'].sum())} hired, {int(emp['left'].sum())} left); "
             f"{len(self.deals):,} deals; seed {self.seed}.</p>"
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:,.2f}")
+        return head + self.summary.to_html(index=False, float_format=lambda x: fixed(x, 2))
 
 
-def _kpi_summary(data: pd.DataFrame) -> pd.DataFrame:
-    library = load_library()
-    df = data.assign(
-        has_target=data["target"].notna(),
-        hit=data["target"].notna() & (data["actual"] >= data["target"]),
-    )
-    order = {kpi: i for i, kpi in enumerate(dict.fromkeys(SALES_KPIS + MARKETING_KPIS))}
-    grouped = df.groupby(["role", "kpi"], sort=False)
-    out = grouped.agg(
-        rows=("actual", "size"),
-        total=("actual", "sum"),
-        mean=("actual", "mean"),
-        with_target=("has_target", "sum"),
-        at_target=("hit", "sum"),
-    ).reset_index()
-    out["aggregation"] = out["kpi"].map(lambda kpi: library[kpi].aggregation)
-    out["unit"] = out["kpi"].map(lambda kpi: library[kpi].unit)
-    out["value"] = np.where(out["aggregation"] == "mean", out["mean"], out["total"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_at_target"] = np.where(
-            out["with_target"] > 0, out["at_target"] / out["with_target"], np.nan
-        )
-    out["_r"] = out["role"].map({r: i for i, r in enumerate(ROLES)})
-    out["_k"] = out["kpi"].map(order)
-    out = out.sort_values(["_r", "_k"], kind="stable").reset_index(drop=True)
-    return out[
-        ["role", "kpi", "unit", "aggregation", "rows", "value", "with_target", "share_at_target"]
-    ]
-
-
-# --------------------------------------------------------------------------- generation
 def make_demo_company(
     seed: int = DEFAULT_SEED,
     *,
@@ -286,16 +194,15 @@ def make_demo_company(
     """
     seed, n_employees, months, start_month = _check_arguments(seed, n_employees, months, start)
     rng = np.random.default_rng(seed)
-    roster = _make_roster(rng, n_employees, months)
-    sim = _simulate(rng, roster, months, start_month)
-    data = _long_table(roster, sim, months)
-    periods = tuple(sim["periods"][_PRE_HISTORY:])
+    roster = make_roster(rng, n_employees, months)
+    activity = simulate_activity(rng, roster, months, start_month)
+    periods = tuple(activity.periods[PRE_HISTORY:])
     return DemoCompany(
         seed=seed,
         periods=periods,
-        data=data,
-        deals=sim["deals"],
-        employees=_roster_frame(roster, periods),
+        data=activity.long_table(roster),
+        deals=activity.deals,
+        employees=roster_frame(roster, periods),
     )
 
 
@@ -347,455 +254,6 @@ def _check_arguments(seed, n_employees, months, start) -> tuple[int, int, int, i
     return int(seed), int(n_employees), int(months), start_month
 
 
-def _make_roster(rng: np.random.Generator, n: int, months: int) -> dict[str, Any]:
-    """People, roles, teams, hire and leave months; ids are issued in hiring order."""
-    n_mkt = max(1, round(n * 0.10))
-    n_kam = max(1, round(n * 0.135))
-    n_rep = n - n_mkt - n_kam
-    n_rep_teams = max(1, round(n_rep / 9))
-    n_kam_teams = max(1, round(n_kam / 10))
-    n_mkt_teams = max(1, round(n_mkt / 10))
-
-    role = np.repeat(np.arange(3), [n_rep, n_kam, n_mkt])
-    within = np.concatenate([np.arange(n_rep), np.arange(n_kam), np.arange(n_mkt)])
-    team = np.concatenate(
-        [
-            np.arange(n_rep) % n_rep_teams,
-            n_rep_teams + np.arange(n_kam) % n_kam_teams,
-            n_rep_teams + n_kam_teams + np.arange(n_mkt) % n_mkt_teams,
-        ]
-    )
-    n_teams = n_rep_teams + n_kam_teams + n_mkt_teams
-    team_region = np.concatenate(
-        [np.arange(n_rep_teams) % 3, np.zeros(n_kam_teams, int), np.ones(n_mkt_teams, int)]
-    )
-    region = team_region[team]
-    region[role == 1] = within[role == 1] % 3  # key account managers cover every region
-    team_names = (
-        [f"{REGIONS[k % 3]} {k // 3 + 1}" for k in range(n_rep_teams)]
-        + _numbered("Key Accounts", n_kam_teams)
-        + _numbered("Marketing", n_mkt_teams)
-    )
-
-    # Hires and leavers: never the first person of a role, so every role has history.
-    first_of_role = within == 0
-    hired = np.zeros(n, bool)
-    left = np.zeros(n, bool)
-    start = np.zeros(n, int)  # first active month, 0-based in the window
-    end = np.full(n, months - 1)  # last active month
-    if months >= 12:
-        n_hires = round(n / 6)
-        n_leavers = round(n * 0.135)
-        pool = np.flatnonzero(~first_of_role)
-        hires = rng.choice(pool, size=min(n_hires, pool.size), replace=False)
-        hired[hires] = True
-        start[hires] = rng.integers(2, months - 5, size=hires.size)
-        pool = np.flatnonzero(~first_of_role & ~hired)
-        leavers = rng.choice(pool, size=min(n_leavers, pool.size), replace=False)
-        left[leavers] = True
-        end[leavers] = rng.integers(5, months - 2, size=leavers.size)
-    ramp = np.where(hired, rng.integers(3, 7, size=n), 0)
-
-    skill = rng.lognormal(0.0, 0.30, size=n)
-    discount = 0.03 + 0.10 * rng.beta(2.0, 3.0, size=n)
-    team_effect = rng.lognormal(0.0, 0.07, size=n_teams)
-
-    # Quarter-end timers: sales people present the whole window, about 7% of sales.
-    sales = role < 2
-    candidates = np.flatnonzero(sales & ~hired & ~left)
-    n_timers = min(candidates.size, max(1, round(0.07 * sales.sum())))
-    timer = np.zeros(n, bool)
-    timer[rng.choice(candidates, size=n_timers, replace=False)] = True
-    discount = np.where(timer, discount + 0.03, discount)  # they buy deals forward with discounts
-
-    # Employee ids in hiring order: the people already there, by role and team, then hires.
-    tiebreak = rng.permutation(n)
-    order = np.lexsort((tiebreak, team, role, start, hired))
-    width = max(3, len(str(n)))
-    manager_width = max(2, len(str(n_teams)))
-    roster = {
-        "role": role,
-        "team": team,
-        "region": region,
-        "hired": hired,
-        "left": left,
-        "start": start,
-        "end": end,
-        "ramp": ramp,
-        "skill": skill,
-        "discount": discount,
-        "timer": timer,
-    }
-    roster = {key: value[order] for key, value in roster.items()}
-    roster["team_effect"] = team_effect[roster["team"]]
-    roster["ids"] = [f"E{i:0{width}d}" for i in range(1, n + 1)]
-    roster["team_labels"] = team_names
-    roster["manager_labels"] = [f"M{k:0{manager_width}d}" for k in range(1, n_teams + 1)]
-    return roster
-
-
-def _numbered(name: str, count: int) -> list[str]:
-    return [name] if count == 1 else [f"{name} {k}" for k in range(1, count + 1)]
-
-
-def _simulate(
-    rng: np.random.Generator, roster: dict[str, Any], months: int, start_month: int
-) -> dict[str, Any]:
-    """Monthly KPIs over people x months arrays, with a year of pre-history for targets."""
-    n = roster["role"].size
-    n_ext = months + _PRE_HISTORY
-    col = np.arange(n_ext)  # column j is window month j - 12
-    month_index = start_month - _PRE_HISTORY + col  # months since 1970-01
-    month_of_year = month_index % 12  # 0 = January
-    month_dates = month_index.astype("datetime64[M]")
-    periods = _iso(month_dates, "M")
-    days_in_month = (
-        (month_dates + 1).astype("datetime64[D]") - month_dates.astype("datetime64[D]")
-    ).astype(int)
-
-    role = roster["role"]
-    first = np.where(roster["hired"], roster["start"] + _PRE_HISTORY, 0)
-    last = roster["end"] + _PRE_HISTORY
-    active = (col >= first[:, None]) & (col <= last[:, None])
-    tenure = col - first[:, None]
-    ramp_len = roster["ramp"][:, None]
-    ramp = np.where(roster["hired"][:, None], np.clip((tenure + 1) / (ramp_len + 1), 0.0, 1.0), 1.0)
-    fading = np.where(roster["left"][:, None] & (last[:, None] - col < 2), 0.8, 1.0)
-    season = SEASONALITY[month_of_year]
-    trend = (1.0 + TREND) ** ((col - _PRE_HISTORY) / 12.0)
-    shock = rng.gamma(16.0, 1.0 / 16.0, size=(n, n_ext))
-    effort = (
-        season
-        * trend
-        * ramp
-        * fading
-        * shock
-        * roster["team_effect"][:, None]
-        * _REGION_EFFECT[roster["region"]][:, None]
-    )
-    skill = roster["skill"]
-
-    # ---- sales funnel: meetings -> closed -> won (skill-dependent win rate)
-    params = [_ROLE_MODELS[r] for r in ROLES]
-    meet_base = np.array([p.meetings for p in params])[role]
-    close_rate = np.array([p.close_rate for p in params])[role]
-    win_base = np.array([p.win_rate for p in params])[role]
-    deal_value = np.array([p.deal_value for p in params])[role]
-    new_rate = np.array([p.new_client_rate for p in params])[role]
-    leads_base = np.array([p.leads for p in params])[role]
-    sales = (role < 2)[:, None] & active
-
-    leads_sales = rng.poisson(leads_base[:, None] * skill[:, None] ** 0.3 * effort) * sales
-    meetings = rng.poisson(meet_base[:, None] * skill[:, None] ** 0.5 * effort) * sales
-    closed = rng.binomial(meetings, close_rate[:, None])
-    logit = np.log(win_base / (1.0 - win_base)) + 0.9 * np.log(skill)
-    p_win = 1.0 / (1.0 + np.exp(-logit))
-    won = rng.binomial(closed, p_win[:, None])
-    lost = closed - won
-
-    # ---- quarter-end timers hold deals back to the last month of the quarter
-    to_quarter_end = 2 - month_of_year % 3  # months until the quarter's last month
-    movable = (
-        roster["timer"][:, None]
-        & active
-        & (to_quarter_end > 0)
-        & (col + to_quarter_end < n_ext)
-        & np.take(active, np.minimum(col + to_quarter_end, n_ext - 1), axis=1)
-    )
-    moved_won = rng.binomial(won, _TIMER_SHIFT * movable)
-    moved_lost = rng.binomial(lost, _TIMER_SHIFT * movable)
-    won = won - moved_won
-    lost = lost - moved_lost
-    for shift in (1, 2):
-        src = np.flatnonzero((to_quarter_end == shift) & (col + shift < n_ext))
-        won[:, src + shift] += moved_won[:, src]
-        lost[:, src + shift] += moved_lost[:, src]
-    closed = won + lost
-
-    # ---- deals, one by one: won deals first within each person-month
-    cells = np.repeat(np.arange(n * n_ext), closed.ravel())
-    n_deals = cells.size
-    cell_start = np.repeat(np.cumsum(closed.ravel()) - closed.ravel(), closed.ravel())
-    is_won = (np.arange(n_deals) - cell_start) < won.ravel()[cells]
-    person = cells // n_ext
-    month = cells % n_ext
-    u = rng.random(n_deals)
-    product = (u[:, None] > np.cumsum(_PRODUCT_MIX, axis=1)[role[person]][:, :-1]).sum(axis=1)
-    mean_units = deal_value[person] * skill[person] ** 0.3 / _LIST_PRICE[product]
-    units = 1 + np.rint(rng.gamma(4.0, np.maximum(mean_units - 1.0, 0.05) / 4.0)).astype(np.int64)
-    price = (
-        _LIST_PRICE[product]
-        * (1.0 - roster["discount"][person])
-        * np.clip(rng.lognormal(0.0, 0.05, size=n_deals), 0.9, 1.1)
-    )
-    value_cents = np.round(units * price * 100.0)
-    cost_cents = np.round(units * _LIST_PRICE[product] * (1.0 - _LIST_MARGIN[product]) * 100.0)
-    margin_cents = value_cents - cost_cents
-    new_client = rng.random(n_deals) < np.where(is_won, new_rate[person], 0.5)
-    day = 1 + np.floor(rng.random(n_deals) * days_in_month[month]).astype(int)
-    late = roster["timer"][person] & (to_quarter_end[month] == 0) & (rng.random(n_deals) < 0.6)
-    day = np.where(late, days_in_month[month] - np.floor(rng.random(n_deals) * 7), day)
-    book = rng.integers(0, 40, size=n_deals)  # each person's book of existing clients
-
-    size = n * n_ext
-    won_cells = cells[is_won]
-    units_sold = np.bincount(won_cells, weights=units[is_won], minlength=size)
-    revenue_cents = np.bincount(won_cells, weights=value_cents[is_won], minlength=size)
-    margin = np.bincount(won_cells, weights=margin_cents[is_won], minlength=size)
-    new_clients = np.bincount(cells[is_won & new_client], minlength=size)
-
-    # ---- NPS from a small monthly survey of the person's clients
-    aggressiveness = (roster["discount"] - 0.07) / 0.04 + 1.5 * roster["timer"]
-    p_promoter = np.clip(0.50 + 0.10 * np.log(skill) - 0.05 * aggressiveness, 0.15, 0.85)
-    p_detractor = np.clip(0.18 - 0.03 * np.log(skill) + 0.04 * aggressiveness, 0.03, 0.6)
-    p_detractor = np.minimum(p_detractor, 0.95 - p_promoter)
-    respondents = np.maximum(5, rng.poisson(6.0 + won)) * sales
-    promoters = rng.binomial(respondents, p_promoter[:, None])
-    detractors = rng.binomial(respondents - promoters, (p_detractor / (1 - p_promoter))[:, None])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        nps = np.round(100.0 * (promoters - detractors) / respondents, 1)
-
-    # ---- marketing: spend -> leads -> MQL -> attributed revenue
-    mkt = (role == 2)[:, None] & active
-    cost = np.round(380_000.0 * season * trend * ramp * rng.gamma(25.0, 1 / 25.0, (n, n_ext)), 2)
-    cost_per_lead = 1_900.0 / skill[:, None] ** 0.5
-    leads_mkt = rng.poisson(cost / cost_per_lead * shock) * mkt
-    mql = rng.binomial(leads_mkt, np.clip(0.30 * skill**0.3, 0.05, 0.9)[:, None])
-    attributed = np.round(mql * 0.06 * 140_000.0 * rng.lognormal(0.0, 0.3, (n, n_ext)), 2)
-
-    shape = (n, n_ext)
-    values = {
-        "revenue": np.where(mkt, attributed, revenue_cents.reshape(shape) / 100.0),
-        "units_sold": units_sold.reshape(shape),
-        "new_clients": new_clients.reshape(shape).astype(float),
-        "leads": np.where(mkt, leads_mkt, leads_sales).astype(float),
-        "meetings": meetings.astype(float),
-        "won_deals": won.astype(float),
-        "closed_deals": closed.astype(float),
-        "gross_margin": margin.reshape(shape) / 100.0,
-        "nps": nps,
-        "marketing_cost": np.where(mkt, cost, 0.0),
-        "mql": mql.astype(float),
-    }
-    targets = {
-        "revenue": _targets(rng, values["revenue"], active, roster, 1_000.0, sales),
-        "units_sold": _targets(rng, values["units_sold"], active, roster, 1.0, sales),
-        "leads": _targets(rng, values["leads"], active, roster, 1.0, mkt),
-    }
-
-    # ---- the deal table (window only), in date order
-    keep = month >= _PRE_HISTORY
-    deals = _deal_table(
-        roster=roster,
-        person=person[keep],
-        date=month_dates[month[keep]].astype("datetime64[D]") + (day[keep] - 1).astype(int),
-        won=is_won[keep],
-        value_cents=value_cents[keep],
-        product=product[keep],
-        new_client=new_client[keep],
-        book=book[keep],
-        units=units[keep],
-    )
-    return {
-        "periods": periods,
-        "active": active,
-        "values": values,
-        "targets": targets,
-        "deals": deals,
-    }
-
-
-def _targets(
-    rng: np.random.Generator,
-    actual: np.ndarray,
-    active: np.ndarray,
-    roster: dict[str, Any],
-    step: float,
-    applies: np.ndarray,
-) -> np.ndarray:
-    """Targets as a company sets them: a yearly plan from last year, phased by month.
-
-    Each plan year (12 months from the window's start) a person's monthly target is
-    their average month of the previous 12 months x the growth plan x a negotiated
-    factor (managers talk the plan down by about 12% on average), phased by last
-    year's company profile for that calendar month (a strong December last year
-    means a high December target). People with fewer than 3 months last year (new
-    hires) get the median target of their role that month times a standard 4-month
-    ramp plan (25%, 50%, 75%, 100%). Targets are rounded to ``step`` (RUB 1,000 for
-    money, 1 for counts). About 55% of the rows reach their target.
-    """
-    n, n_ext = actual.shape
-    target = np.full((n, n_ext), np.nan)
-    window = np.arange(_PRE_HISTORY, n_ext)
-    plan_year = (window - _PRE_HISTORY) // 12
-    monthly_noise = rng.lognormal(0.0, 0.03, size=(n, window.size))
-    from_history = np.full((n, window.size), np.nan)
-    for year in range(int(plan_year.max()) + 1):  # one plan per year, not per row
-        last_year = slice(12 * year, 12 * year + 12)
-        seen = active[:, last_year] & applies[:, last_year]
-        values = np.where(seen, actual[:, last_year], 0.0)
-        months_seen = seen.sum(axis=1)
-        average = values.sum(axis=1) / np.maximum(months_seen, 1)
-        per_head = values.sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
-        phase = per_head / per_head.mean() if per_head.mean() > 0 else np.ones(12)
-        negotiated = _NEGOTIATED * rng.lognormal(0.0, 0.06, size=n)
-        cols = np.flatnonzero(plan_year == year)
-        base = average * _TARGET_GROWTH * negotiated
-        from_history[:, cols] = np.where(
-            ((months_seen >= 3) & (average > 0))[:, None],
-            base[:, None] * phase[cols - 12 * year][None, :] * monthly_noise[:, cols],
-            np.nan,
-        )
-    has_base = np.isfinite(from_history) & applies[:, window]
-    from_history = np.where(has_base, from_history, np.nan)
-
-    role = roster["role"]
-    peer_median = np.full((n, window.size), np.nan)
-    for r in np.unique(role[applies.any(axis=1)]):
-        rows = role == r
-        values = from_history[rows]
-        by_month = np.full(window.size, np.nan)
-        observed = np.isfinite(values).any(axis=0)
-        by_month[observed] = np.nanmedian(values[:, observed], axis=0)
-        fallback = np.nanmedian(values) if np.isfinite(values).any() else step
-        peer_median[rows] = np.where(np.isfinite(by_month), by_month, fallback)
-    first = np.where(roster["hired"], roster["start"], -_PRE_HISTORY)
-    tenure = (window - _PRE_HISTORY)[None, :] - first[:, None]
-    ramp_plan = np.minimum(1.0, (tenure + 1) / 4.0)
-    result = np.where(has_base, from_history, peer_median * ramp_plan)
-    result = np.maximum(step, np.round(result / step) * step)
-    target[:, window] = np.where(applies[:, window], result, np.nan)
-    return target
-
-
-def _deal_table(
-    *,
-    roster: dict[str, Any],
-    person: np.ndarray,
-    date: np.ndarray,
-    won: np.ndarray,
-    value_cents: np.ndarray,
-    product: np.ndarray,
-    new_client: np.ndarray,
-    book: np.ndarray,
-    units: np.ndarray,
-) -> pd.DataFrame:
-    order = np.lexsort((np.arange(person.size), person, date))
-    person, date, won = person[order], date[order], won[order]
-    value_cents, product, units = value_cents[order], product[order], units[order]
-    new_client, book = new_client[order], book[order]
-
-    n_people = roster["role"].size
-    # Existing clients come from each person's book; new clients get fresh ids in date order.
-    account_no = np.where(new_client, n_people * 40 + np.cumsum(new_client), person * 40 + book + 1)
-    first_day = date.min() if date.size else np.datetime64("1970-01-01")
-    days = np.arange(first_day, (date.max() if date.size else first_day) + 1)
-    return pd.DataFrame(
-        {
-            "deal_id": _numbered_ids("D", np.arange(1, person.size + 1), 6),
-            "sales_agent": _text(person, roster["ids"]),
-            "close_date": _text((date - first_day).astype(np.int64), _iso(days, "D")),
-            "deal_stage": _text(won.astype(np.int64), ["Lost", "Won"]),
-            "close_value": value_cents / 100.0,
-            "product": _text(product, PRODUCTS),
-            "account": _numbered_ids("C", account_no, 5),
-            "client_type": _text(new_client.astype(np.int64), ["existing", "new"]),
-            "units": units.astype(np.int64),
-        }
-    )
-
-
-def _text(codes: np.ndarray, labels) -> pd.Series:
-    """A text column from integer codes into ``labels`` (fast: built by pyarrow)."""
-    array = pa.DictionaryArray.from_arrays(
-        pa.array(np.asarray(codes, dtype=np.int64)), pa.array(list(labels), pa.string())
-    )
-    return pd.Series(array.cast(pa.large_string()).to_pandas())
-
-
-def _numbered_ids(prefix: str, numbers: np.ndarray, min_width: int) -> pd.Series:
-    """``prefix`` + zero-padded numbers, e.g. ``D000001``."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    width = max(min_width, len(str(int(numbers.max()))) if numbers.size else min_width)
-    digits = pc.utf8_lpad(pa.array(numbers).cast(pa.string()), width=width, padding="0")
-    return pd.Series(pc.binary_join_element_wise(prefix, digits, "").to_pandas())
-
-
-def _iso(dates: np.ndarray, unit: str) -> list[str]:
-    return [str(x) for x in np.datetime_as_string(dates, unit=unit)]
-
-
-def _long_table(roster: dict[str, Any], sim: dict[str, Any], months: int) -> pd.DataFrame:
-    """Stack the people x months arrays into the canonical long table, active rows only."""
-    window = slice(_PRE_HISTORY, _PRE_HISTORY + months)
-    active = sim["active"][:, window]
-    kpi_names = list(dict.fromkeys(SALES_KPIS + MARKETING_KPIS))
-    is_mkt = roster["role"] == 2
-    parts = []
-    for code, kpi in enumerate(kpi_names):
-        # rank: the KPI's position in its role's list, so rows read in a natural order
-        rank = np.where(
-            is_mkt,
-            MARKETING_KPIS.index(kpi) if kpi in MARKETING_KPIS else -1,
-            SALES_KPIS.index(kpi) if kpi in SALES_KPIS else -1,
-        )
-        people, month = np.nonzero(active & (rank >= 0)[:, None])
-        target = sim["targets"].get(kpi)
-        parts.append(
-            (
-                people,
-                month,
-                np.full(people.size, code),
-                rank[people],
-                sim["values"][kpi][:, window][people, month],
-                target[:, window][people, month]
-                if target is not None
-                else np.full(people.size, np.nan),
-            )
-        )
-    people, month, kpi_code, rank, actual, target = (
-        np.concatenate(x) for x in zip(*parts, strict=True)
-    )
-    order = np.lexsort((rank, month, people))
-    people, month, kpi_code = people[order], month[order], kpi_code[order]
-    team = roster["team"][people]
-    return pd.DataFrame(
-        {
-            "employee": _text(people, roster["ids"]),
-            "period": _text(month, sim["periods"][_PRE_HISTORY:]),
-            "kpi": _text(kpi_code, kpi_names),
-            "actual": actual[order].astype(float),
-            "target": target[order].astype(float),
-            "role": _text(roster["role"][people], ROLES),
-            "team": _text(team, roster["team_labels"]),
-            "region": _text(roster["region"][people], REGIONS),
-            "manager": _text(team, roster["manager_labels"]),
-        }
-    )
-
-
-def _roster_frame(roster: dict[str, Any], periods: tuple[str, ...]) -> pd.DataFrame:
-    n = roster["role"].size
-    return pd.DataFrame(
-        {
-            "employee": _text(np.arange(n), roster["ids"]),
-            "role": _text(roster["role"], ROLES),
-            "team": _text(roster["team"], roster["team_labels"]),
-            "region": _text(roster["region"], REGIONS),
-            "manager": _text(roster["team"], roster["manager_labels"]),
-            "first_period": _text(roster["start"], periods),
-            "last_period": _text(roster["end"], periods),
-            "hired": roster["hired"],
-            "left": roster["left"],
-            "ramp_months": roster["ramp"],
-            "skill": np.round(roster["skill"], 4),
-            "discount": np.round(roster["discount"], 4),
-            "is_quarter_end_timer": roster["timer"],
-        }
-    )
-
-
-# --------------------------------------------------------------------------- files
 def write_demo(
     out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, **kwargs: Any
 ) -> dict[str, Path]:
@@ -821,214 +279,4 @@ def write_demo(
     >>> paths["data"].name  # doctest: +SKIP
     'data.csv'
     """
-    return _write(make_demo_company(seed, **kwargs), out_dir)
-
-
-_FILES = {"data": "data.csv", "deals": "deals.csv", "employees": "employees.csv"}
-
-
-def _write(company: DemoCompany, out_dir: str | os.PathLike) -> dict[str, Path]:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise KpitoolsError(
-            f"Cannot write the demo company into {str(out)!r}: it is a file, not a folder.\n"
-            "Suggestion: pass a folder name, e.g. --out reports/demo."
-        )
-    frames = {"data": company.data, "deals": company.deals, "employees": company.employees}
-    paths = {}
-    for key, name in _FILES.items():
-        path = out / name
-        with atomic_path(path) as tmp:
-            # 15 significant digits: exact for cents, and counts print as "12", not "12.0"
-            frames[key].to_csv(tmp, index=False, float_format="%.15g", lineterminator="\n")
-        paths[key] = path
-    return paths
-
-
-# --------------------------------------------------------------------------- make demo
-def run_demo(
-    out: str | os.PathLike = "reports/demo",
-    *,
-    echo: Callable[[str], Any] = print,
-    seed: int = DEFAULT_SEED,
-) -> dict[str, Any]:
-    """Generate the demo company, write its files, check the data and print a summary.
-
-    This is what ``make demo`` and ``kpitools demo`` run.
-
-    Parameters
-    ----------
-    out : path, default "reports/demo"
-        Output folder.
-    echo : callable, default print
-        Where the summary lines go (``click.echo`` from the CLI).
-    seed : int, default 2027
-        Random seed.
-
-    Returns
-    -------
-    dict
-        ``company`` (:class:`DemoCompany`), ``files`` (name -> path), ``check``
-        (the :class:`kpitools.data.DataQualityReport` of ``data.csv``, checked against
-        the KPI library), ``summary`` (the printed text), ``out`` (the folder).
-
-    Raises
-    ------
-    KpitoolsError
-        If ``out`` is a file, or (a bug) the generated data fails its check.
-
-    Examples
-    --------
-    >>> result = run_demo("reports/demo")  # doctest: +SKIP
-    Northstar Components - demo company (seed 2027)
-    ...
-    Output folder: reports/demo
-    >>> result["check"].ok  # doctest: +SKIP
-    True
-    """
-    company = make_demo_company(seed)
-    files = _write(company, out)
-    report = _check(files["data"])
-    text = format_summary(company, files=files, out=out, report=report)
-    for line in text.splitlines():
-        echo(line)
-    if not report.ok:
-        raise KpitoolsError(
-            f"The demo company's data failed its own check ({files['data']}).\n"
-            "This is a bug in kpitools: please report it with the output above."
-        )
-    return {"company": company, "files": files, "check": report, "summary": text, "out": Path(out)}
-
-
-def _check(path: Path) -> DataQualityReport:
-    return check_data(path, library=load_library())
-
-
-def format_summary(
-    company: DemoCompany,
-    *,
-    files: dict[str, Path] | None = None,
-    out: str | os.PathLike | None = None,
-    report: DataQualityReport | None = None,
-) -> str:
-    """Return the readable, terminal-friendly summary of the demo company.
-
-    Examples
-    --------
-    >>> print(format_summary(make_demo_company()).splitlines()[0])
-    Northstar Components - demo company (seed 2027)
-    """
-    data, emp = company.data, company.employees
-    periods = company.periods
-    lines = [
-        f"{company.name} - demo company (seed {company.seed})",
-        f"{company.description}, currency {company.currency}",
-        f"Months: {len(periods)} ({periods[0]} to {periods[-1]})",
-        "",
-    ]
-    at_start = int((emp["first_period"] == periods[0]).sum())
-    at_end = int((emp["last_period"] == periods[-1]).sum())
-    lines.append(
-        f"People: {len(emp)} on the roster ({at_start} at the start, {int(emp['hired'].sum())} "
-        f"hired, {int(emp['left'].sum())} left, {at_end} at the end)"
-    )
-    teams = (
-        emp.groupby(["role", "team", "region", "manager"], sort=False)
-        .agg(people=("employee", "size"), hired=("hired", "sum"), left=("left", "sum"))
-        .reset_index()
-    )
-    lines += _table(
-        ["role", "team", "region", "manager", "people", "hired", "left"],
-        teams.itertuples(index=False),
-        right={"people", "hired", "left"},
-    )
-    lines.append("")
-    summary = company.summary
-    rows = []
-    for r in summary.itertuples(index=False):
-        value = _fmt_value(r.value, r.unit, company.currency)
-        if r.aggregation == "mean":
-            value = f"{value} (mean)"
-        share = "" if np.isnan(r.share_at_target) else f"{r.share_at_target:.0%}"
-        with_target = f"{int(r.with_target):,}" if r.with_target else ""
-        rows.append((r.role, r.kpi, f"{int(r.rows):,}", value, with_target, share))
-    lines.append("KPIs (totals over all months):")
-    lines += _table(
-        ["role", "kpi", "rows", "total", "targets", "at target"],
-        rows,
-        right={"rows", "total", "targets", "at target"},
-    )
-    lines.append("")
-    lines.append("Sales roles by year:")
-    lines += _table(
-        ["year", "months", "revenue", "growth", "won deals", "win rate"],
-        _by_year(data, company.currency),
-        right={"months", "revenue", "growth", "won deals", "win rate"},
-    )
-    lines.append("")
-    lines.append("Planted in the data (ground truth in employees.csv):")
-    lines.append(
-        f"  {int(emp['is_quarter_end_timer'].sum())} quarter-end timers, "
-        f"{int(emp['hired'].sum())} new hires ramping up, {int(emp['left'].sum())} leavers."
-    )
-    lines.append("")
-    if report is not None:
-        verdict = "OK" if report.ok else "FAILED"
-        n_issues = len(report.issues)
-        lines.append(
-            f"Data check: {verdict} - {report.rows_read:,} rows read, "
-            f"{report.rows_kept:,} kept, {n_issues} issue{'s' if n_issues != 1 else ''}"
-        )
-        if not report.ok:
-            lines += str(report).splitlines()
-    if files:
-        lines.append("")
-        lines.append("Files:")
-        counts = {"data": len(data), "deals": len(company.deals), "employees": len(emp)}
-        lines += _table(
-            ["file", "rows"],
-            [(str(path), f"{counts.get(key, 0):,}") for key, path in files.items()],
-            right={"rows"},
-            header=False,
-        )
-    if out is not None:
-        lines.append(f"Output folder: {out}")
-    return "\n".join(lines)
-
-
-def _by_year(data: pd.DataFrame, currency: str) -> list[tuple[str, ...]]:
-    sales = data[data["role"].isin(SALES_ROLES)]
-    sales = sales.assign(year=sales["period"].str[:4])
-    totals = sales.pivot_table(index="year", columns="kpi", values="actual", aggfunc="sum")
-    months = sales.groupby("year")["period"].nunique()
-    rows = []
-    previous = None
-    for year in totals.index:
-        revenue = totals.loc[year, "revenue"]
-        full = months[year] == 12 and previous is not None and previous[1] == 12
-        growth = f"{revenue / previous[0] - 1:+.1%}" if full and previous[0] > 0 else ""
-        won, closed = totals.loc[year, "won_deals"], totals.loc[year, "closed_deals"]
-        rows.append(
-            (
-                year,
-                str(months[year]),
-                _fmt_value(revenue, "currency", currency),
-                growth,
-                f"{won:,.0f}",
-                f"{won / closed:.1%}" if closed > 0 else "",
-            )
-        )
-        previous = (revenue, months[year])
-    return rows
-
-
-def _fmt_value(value: float, unit: str, currency: str) -> str:
-    if unit == "currency":
-        return f"{value:,.2f} {currency}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def _table(headers, rows, *, right=frozenset(), header: bool = True) -> list[str]:
-    return text_table(headers, rows, right=right, indent=2, header=header).splitlines()
+    return make_demo_company(seed, **kwargs).write(out_dir)

@@ -2,7 +2,7 @@
 
 Each example is a tiny long-format CSV and a hand-written scheme YAML, as a consultant would
 type them, run with ``kpitools simulate --data D --scheme S --out OUT`` (the console
-script's own entry point, :func:`kpitools.cli.main`, and once the installed binary), and
+script's own entry point, :func:`kpitools.cli`, and once the installed binary), and
 checked cent by cent against ``payouts.csv``. Every expected number is derived by hand in the
 comment next to it, from contract §4–§5, not from the code.
 

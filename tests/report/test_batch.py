@@ -18,7 +18,7 @@ import time
 import nbformat
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.errors import DefinitionError
 from kpitools.report import (
     BatchResult,

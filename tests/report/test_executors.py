@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.errors import DefinitionError
 from kpitools.report import (
     EXECUTORS,

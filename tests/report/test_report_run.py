@@ -217,7 +217,7 @@ def test_failed_notebook_keeps_its_error_and_no_report(report_inputs, tmp_path):
 
 # --------------------------------------------------------------------------- command line
 def test_report_command_makes_the_report_and_prints_its_files(report_inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",
@@ -249,7 +249,7 @@ def test_report_command_makes_the_report_and_prints_its_files(report_inputs, tmp
 
 
 def test_report_command_exits_1_when_the_notebook_fails(report_inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",
@@ -277,7 +277,7 @@ def test_report_command_exits_1_when_the_notebook_fails(report_inputs, tmp_path,
 
 
 def test_report_command_rejects_bad_options_before_any_work(report_inputs, tmp_path, capsys):
-    from kpitools.cli.main import main
+    from kpitools.cli import main
 
     args = [
         "report",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.data import save
 from kpitools.demo import make_demo_company
 from kpitools.engine import compute_metrics, prepare, run_scheme

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 from kpitools.errors import KpitoolsError
 from kpitools.whatif import DEFAULT_SCHEME, app, serve
 

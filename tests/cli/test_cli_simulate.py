@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from kpitools.cli.main import main
-from kpitools.demo import make_demo_company
+from kpitools.cli import main
+from kpitools.cli.simulate import bullets, check_periods_option, naming_the_file
 from kpitools.engine import METRICS
+from kpitools.errors import DefinitionError, KpitoolsError
 from kpitools.scheme import load_scheme
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "schemes"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 
 
 @pytest.fixture
@@ -269,9 +270,8 @@ def test_calibrate_unknown_metric_and_unreachable_goal(files, capsys):
     )
 
 
-def test_simulate_the_templates_on_the_demo_company(tmp_path, capsys):
-    data = tmp_path / "demo.csv"
-    make_demo_company().data.to_csv(data, index=False)
+def test_simulate_the_templates_on_the_demo_company(demo_csv, tmp_path, capsys):
+    data = demo_csv
     out_dir = tmp_path / "out"
     schemes = [str(TEMPLATES / "weighted_scorecard.yaml"), str(TEMPLATES / "team_pool.yaml")]
     code, out, err = run(
@@ -392,3 +392,34 @@ def test_a_partial_quarter_left_out_by_periods_is_not_warned_about(tmp_path, cap
     )
     assert code == 0, err
     assert "Warnings:" not in out and "2024-Q4" not in out
+
+
+# --------------------------------------------------------------------------- the glue
+def test_bullets_keep_a_message_of_several_lines_together():
+    assert bullets(["one", "two\n  more", ""]) == "  - one\n  - two\n    more\n  - "
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "expected"),
+    [
+        ("sales.csv", "the data: no rows.", "sales.csv: no rows."),
+        ("sales.csv", "the data has no 'kpi' column.", "sales.csv has no 'kpi' column."),
+        ("sales.csv", "scheme.yaml: bad key.", "scheme.yaml: bad key."),
+        (None, "the data: no rows.", "the data: no rows."),
+    ],
+)
+def test_errors_about_the_data_name_the_file_given(data, message, expected):
+    with pytest.raises(KpitoolsError) as info, naming_the_file(data):
+        raise KpitoolsError(message)
+    assert (str(info.value), info.value.args) == (expected, (expected,))
+
+
+def test_a_bad_periods_option_names_the_option():
+    check_periods_option(None)
+    check_periods_option("2025-01..2025-03")
+    with pytest.raises(DefinitionError) as info:
+        check_periods_option("2025-03..2025-01")
+    assert str(info.value) == (
+        "--periods '2025-03..2025-01': 2025-03 comes after 2025-01.\n"
+        "Suggestion: write the earlier period first (FROM..TO)."
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 
 LONG = (
     "employee,period,kpi,actual,target\n"

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kpitools.cli.main import main
+from kpitools.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "designs"
 SALES = str(TEMPLATES / "sales_generator.yaml")
 

@@ -1,0 +1,131 @@
+"""``kpitools report`` and ``kpitools batch``: client reports, one or many in parallel."""
+
+from __future__ import annotations
+
+import click
+
+from ..report import ReportFailedError, make_report, parse_param_options, run_batch
+from .options import CONTEXT
+
+__all__ = ["batch", "report"]
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--client", required=True, help="Client name shown in the report.")
+@click.option("--data", "data_file", required=True, help="Historical data.")
+@click.option("--design", "design_file", required=True, help="Design YAML.")
+@click.option("--scheme", "schemes", required=True, multiple=True, help="Scheme YAML (repeat).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--format", "formats", default="html,pdf,xlsx", show_default=True)
+@click.option("--baseline", help="Scheme name the others are compared with.")
+@click.option("--periods", help="Periods to evaluate, FROM..TO.")
+@click.option("--budget", type=float, help="Bonus budget per period.")
+@click.option("--currency", help="Currency of money amounts (default: the notebook's).")
+@click.option("--forecast", "forecast_draws", type=int, help="Simulated next periods.")
+@click.option("--seed", type=int, help="Random seed of the forecast.")
+@click.option(
+    "--template",
+    type=click.Path(file_okay=False, exists=True),
+    help="Your own nbconvert template folder (a copy of templates/report).",
+)
+@click.option("--logo", type=click.Path(dir_okay=False, exists=True), help="Logo (SVG/PNG/JPEG).")
+@click.option(
+    "--notebook",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Your own report notebook (default: notebooks/03_client_report.ipynb).",
+)
+@click.option(
+    "--param",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any other report parameter; VALUE is read as YAML (repeat).",
+)
+def report(
+    client: str,
+    data_file: str,
+    design_file: str,
+    schemes: tuple[str, ...],
+    out: str,
+    formats: str,
+    template: str | None,
+    logo: str | None,
+    notebook: str | None,
+    extra: tuple[str, ...],
+    **options,
+) -> None:
+    """Make a client-ready report (HTML, PDF, XLSX) through papermill.
+
+    Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, the executed
+    report.ipynb and manifest.json. Exit code 1 when the notebook fails (its
+    executed notebook with the error is kept).
+
+    \b
+    Example:
+      kpitools report --client "Demo Co" --data data.csv --design d.yaml --scheme s.yaml --out out
+    """
+    params = {k: v for k, v in options.items() if v is not None}
+    params.update(parse_param_options(extra))
+    if logo:
+        params["branding"] = {**params.get("branding", {}), "logo": logo}
+    result = make_report(
+        client,
+        data=data_file,
+        design=design_file,
+        schemes=list(schemes),
+        out=out,
+        formats=formats,
+        template=template,
+        notebook=notebook,
+        **params,
+    )
+    if result.status != "ok":
+        raise ReportFailedError(
+            f"the report of {client} failed: {result.error}\n"
+            f"Suggestion: open {result.folder}/report.ipynb to see the error in context."
+        )
+    for name in result.outputs:
+        click.echo(f"{result.folder}/{name}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("manifest", metavar="MANIFEST.yaml")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--jobs", type=int, help="Parallel jobs (default: number of cores).")
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    metavar="local|dask",
+    help="Where the reports run: local processes or a Dask cluster.",
+)
+@click.option("--scheduler", help="Dask scheduler address (default: a local cluster).")
+@click.option("--resume", is_flag=True, help="Skip clients whose inputs are unchanged.")
+def batch(
+    manifest: str,
+    out: str,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    resume: bool,
+) -> None:
+    """Make reports for every client of a batch manifest, in parallel.
+
+    The manifest has 'defaults:' and 'clients:' (each with client, data, design,
+    schemes and any report parameter; paths relative to the manifest). Prints a
+    summary table; exit code 1 when any client failed.
+
+    \b
+    Example:
+      kpitools batch templates/batch/manifest.yaml --out reports/batch --jobs 2
+    """
+    result = run_batch(
+        manifest, out, jobs=jobs, executor=executor, scheduler=scheduler, resume=resume
+    )
+    click.echo(result.format_summary())
+    if not result.ok:
+        names = ", ".join(r.client for r in result.failed)
+        raise ReportFailedError(
+            f"{len(result.failed)} of {len(result.results)} reports failed: {names}.\n"
+            "Suggestion: open report.ipynb in their folders to see each error in context."
+        )
