@@ -32,11 +32,11 @@ from kpitools.cli import main
 from kpitools.data import aggregate_events
 from kpitools.data import check as _check
 from kpitools.data import load as _load
+from kpitools.errors import DataValidationError
 
 # these tests are about reading exports: without the KPI library unless a test gives one
 check = partial(_check, library=False)
 load = partial(_load, library=False)
-from kpitools.errors import DataValidationError
 
 SHARED = Path(__file__).parents[2] / "shared" / "data"
 GARMENT = SHARED / "uci_garment_productivity" / "garments_worker_productivity.csv"

@@ -1,6 +1,8 @@
-"""The one place where numbers become text for people: the terminal, result objects, the
-report, the what-if explorer and plots all format through these functions, so a figure reads
-the same everywhere and a missing one is always ``n/a``.
+"""The one place where numbers become text for people.
+
+The terminal, result objects, the report, the what-if explorer and plots all format
+through these functions, so a figure reads the same everywhere and a missing one is always
+``n/a``.
 
 Examples
 --------

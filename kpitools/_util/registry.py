@@ -1,5 +1,7 @@
-"""One registry mechanism for every kind of plug-in: curve types, target methods, component
-kinds, design checks, batch executors, output formats.
+"""One registry mechanism for every kind of plug-in.
+
+Curve types, target methods, component kinds, design checks, batch executors and output
+formats are each a :class:`Registry`.
 
 A registry maps a name to an object; ``register`` adds one (as a decorator or directly, as
 papermill registers its engines) and ``get`` finds one, or raises a

@@ -1,5 +1,7 @@
-"""The one YAML reader of kpitools: every YAML file (design, scheme, KPI library, batch
-manifest) is read here, with ``yaml.safe_load`` only, and every way it can be wrong gives one
+"""The one YAML reader of kpitools.
+
+Every YAML file (design, scheme, KPI library, batch manifest) is read here, with
+``yaml.safe_load`` only, and every way it can be wrong gives one
 :class:`~kpitools.errors.DefinitionError` naming the file, the line and column (and the key path
 where known), what is wrong and a "Suggestion:".
 

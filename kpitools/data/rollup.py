@@ -214,8 +214,15 @@ def roll_up(
             emp, per, kpi, ords, actual, target, kpi_names, library, warnings
         )
         warnings.extend(_partial_periods(emp, per, ords, data_kind, kind, employees, periods))
+    values = _values_frame(e, p, k, actual, target, months, employees, kpi_names)
+    attributes = _attributes(data, emp, per, ords, employees)
+    return RollUp(values, attributes, kind, warnings, employees)
+
+
+def _values_frame(e, p, k, actual, target, months, employees, kpi_names) -> pd.DataFrame:
+    """The rolled-up values, ordered by employee, period and KPI."""
     order = np.lexsort((k, p, e))
-    values = pd.DataFrame(
+    return pd.DataFrame(
         {
             # categoricals: no per-row string conversion of large tables
             "employee": pd.Categorical.from_codes(e[order], categories=employees),
@@ -227,8 +234,6 @@ def roll_up(
             "months": months[order],
         }
     )
-    attributes = _attributes(data, emp, per, ords, employees)
-    return RollUp(values, attributes, kind, warnings, employees)
 
 
 def _aggregate_months(emp, per, kpi, ords, actual, target, kpi_names, library, warnings):

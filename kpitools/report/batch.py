@@ -243,6 +243,34 @@ def _run_todo(
         bar.close()
 
 
+def _run_guarded(
+    planned: Any,
+    todo: Any,
+    results: dict,
+    run: Any,
+    out_dir: str | os.PathLike,
+    created: bool,
+    **options: Any,
+) -> None:
+    """Run the reports still to make; on Ctrl-C or an error, leave nothing half-written."""
+    try:
+        _run_todo(planned, todo, results, run, **options)
+    except KeyboardInterrupt:
+        raise BatchInterruptedError(
+            f"batch interrupted: the reports already finished are kept in {out_dir}; "
+            "unfinished ones left nothing behind.\n"
+            "Suggestion: run the same command with --resume to make only the missing reports."
+        ) from None
+    except KpitoolsError:
+        if created and not results:  # e.g. no Dask scheduler: leave nothing behind
+            clean_stale_temp(out_dir)
+            with contextlib.suppress(OSError):
+                Path(out_dir).rmdir()
+        raise
+    finally:
+        clean_stale_temp(out_dir)
+
+
 def run_batch(
     manifest: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -301,24 +329,10 @@ def run_batch(
     clean_stale_temp(out_dir)
     results, todo, reasons = _sort_out(planned, resume)
     n_jobs = max(1, min(n_jobs, len(todo) or 1))
-    try:
-        _run_todo(
-            planned, todo, results, run, n_jobs=n_jobs, scheduler=scheduler, progress=progress
-        )
-    except KeyboardInterrupt:
-        raise BatchInterruptedError(
-            f"batch interrupted: the reports already finished are kept in {out_dir}; "
-            "unfinished ones left nothing behind.\n"
-            "Suggestion: run the same command with --resume to make only the missing reports."
-        ) from None
-    except KpitoolsError:
-        if created and not results:  # e.g. no Dask scheduler: leave nothing behind
-            clean_stale_temp(out_dir)
-            with contextlib.suppress(OSError):
-                Path(out_dir).rmdir()
-        raise
-    finally:
-        clean_stale_temp(out_dir)
+    _run_guarded(
+        planned, todo, results, run, out_dir, created, n_jobs=n_jobs, scheduler=scheduler,
+        progress=progress,
+    )  # fmt: skip
     return BatchResult(
         results=tuple(results[i] for i in range(len(planned)) if i in results),
         seconds=round(time.perf_counter() - started, 3),

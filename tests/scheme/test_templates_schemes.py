@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from kpitools.data import load_library
-from kpitools.demo import make_demo_company
 from kpitools.engine import forecast, simulate
 from kpitools.scheme import load_scheme
 
