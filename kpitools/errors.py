@@ -6,6 +6,7 @@ path) and how to fix it. All of them pickle, so batch workers can send them back
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported when an error needs it, not by every command
@@ -62,7 +63,7 @@ class DataValidationError(KpitoolsError):
     def __init__(self, message: str, failure_cases: pd.DataFrame | None = None):
         super().__init__(message)
         if failure_cases is None:
-            import pandas as pd
+            import pandas as pd  # only for failure cases: errors stay light
 
             failure_cases = pd.DataFrame(columns=["file", "row", "column", "value", "problem"])
         self.failure_cases = failure_cases
@@ -79,8 +80,6 @@ def did_you_mean(name: str, choices, *, n: int = 3) -> str:
     >>> did_you_mean("revnue", ["revenue", "units"])
     " Did you mean 'revenue'?"
     """
-    import difflib
-
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=n, cutoff=0.6)
     if not close:
         return ""

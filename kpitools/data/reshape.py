@@ -155,7 +155,7 @@ def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
 
 def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:
     import openpyxl  # only for XLSX files: loads when one is written
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell  # only for XLSX files
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("data")

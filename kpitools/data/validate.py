@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +51,6 @@ def _key_texts(frame: pd.DataFrame, kpi: pd.Series) -> tuple[_Text, _Text, _Text
     specs += [(frame[a], True) for a in attrs]
     workers = min(len(specs), os.cpu_count() or 1, 4)
     if workers > 1 and len(frame) >= _PARALLEL_ROWS:
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=workers) as pool:
             texts = list(pool.map(lambda spec: _Text(spec[0], lazy=spec[1]), specs))
     else:

@@ -165,7 +165,7 @@ def _brentq(expr: Expr, x: str, t: float, env: Mapping[str, float]) -> float:
 
     Picks the smallest positive root, else the negative root closest to zero.
     """
-    from scipy.optimize import brentq
+    from scipy.optimize import brentq  # scipy loads only when an unknown appears twice
 
     env = dict(env)
 

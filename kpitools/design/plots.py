@@ -114,7 +114,7 @@ def plot_weight_matrix(design: Design | str, ax: Any = None) -> Any:
     --------
     >>> ax = plot_weight_matrix("templates/designs/b2b_sales.yaml")  # doctest: +SKIP
     """
-    import seaborn as sns
+    import seaborn as sns  # seaborn loads only when a plot is drawn
 
     design = load_design(design)
     df = design.role_kpis()

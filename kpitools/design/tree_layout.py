@@ -62,7 +62,7 @@ class _Measure:
     ) -> tuple[float, float]:
         key = (text, size, weight, style)
         if key not in self.cache:
-            from matplotlib.text import Text
+            from matplotlib.text import Text  # matplotlib loads only to draw
 
             t = Text(0, 0, text, fontsize=size, fontweight=weight, fontstyle=style)
             t.set_figure(self.fig)

@@ -459,7 +459,7 @@ def _narrow(
         _bisect(f, a, b, goal, tol, xtol=width * 1e-5)
     else:
         # scipy takes seconds to import: only when a continuous metric is calibrated
-        from scipy import optimize
+        from scipy import optimize  # scipy loads only when calibrating
 
         optimize.brentq(
             lambda x: f(x) - goal, a, b, xtol=width * 1e-12, rtol=4 * np.finfo(float).eps

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv
 
 from .._util.files import atomic_path
 from ..errors import DefinitionError
@@ -39,10 +41,6 @@ def write_csv(table: pd.DataFrame, path: Any) -> None:
     --------
     >>> write_csv(pd.DataFrame({"employee": ["007"], "payout": [1.5]}), "out.csv")  # doctest: +SKIP
     """
-    # pyarrow takes a second to import: only when a file is written
-    import pyarrow as pa
-    from pyarrow import csv
-
     frame = table.copy()
     for col in frame.columns:
         if frame[col].dtype == object:

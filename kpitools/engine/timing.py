@@ -263,7 +263,7 @@ def _per_employee(
 ) -> pd.DataFrame:
     """Per employee: means over their whole periods, the one-sided t-test's p-value, the flag."""
     # scipy takes seconds to import: only when timing is looked at
-    from scipy import stats
+    from scipy import stats  # scipy loads only for the timing test
 
     per = whole.groupby("employee").agg(
         periods=("share", "size"),

@@ -118,7 +118,7 @@ def _default_alt(fig: Any) -> str:
 def _block_html(block: Any) -> tuple[str, str]:
     """(kind, HTML) of one block: ``text``, ``table``, ``figure`` or ``other``."""
     # nbconvert's markdown filter: heavy, and only needed inside the report's kernel
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune  # heavy; inside a kernel o
 
     if isinstance(block, str):
         return "text", markdown2html_mistune(block).strip()

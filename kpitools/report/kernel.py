@@ -23,7 +23,7 @@ __all__ = ["quiet_kernel_manager"]
 def quiet_kernel_manager() -> type:
     """The kernel manager class papermill runs report notebooks with (built once)."""
     # heavy (zmq, tornado): loaded only when a notebook runs
-    from jupyter_client.manager import AsyncKernelManager, KernelManager
+    from jupyter_client.manager import AsyncKernelManager, KernelManager  # heavy; only when a repor
 
     class QuietKernelManager(AsyncKernelManager):
         """A kernel manager whose kernels write nothing to our terminal."""

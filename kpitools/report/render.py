@@ -152,8 +152,8 @@ def html_exporter(template_dir: str) -> Any:
     True
     """
     # heavy (Jinja, mistune, bleach): loaded only when a report is rendered
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbconvert import HTMLExporter  # heavy; only when HTML is made
+    from nbconvert.preprocessors import TagRemovePreprocessor  # heavy; only when HTML is made
 
     tdir = Path(template_dir)
     exporter = HTMLExporter(

@@ -74,7 +74,7 @@ def _column_kind(name: str, series: pd.Series, overrides: Mapping[str, str]) -> 
 
 def _style_header(ws: Any, color: str) -> None:
     # heavy, and only needed when a workbook is written
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill  # only when a workbook is written
 
     fill = PatternFill("solid", fgColor=color.lstrip("#").upper().rjust(6, "0")[:6])
     for cell in ws[1]:

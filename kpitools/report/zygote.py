@@ -107,8 +107,8 @@ def _serve(sock: socket.socket, preload: tuple[str, ...]) -> None:  # pragma: no
             importlib.import_module(name)
     with contextlib.suppress(Exception):  # load fonts and glyph caches once, for every kernel
         # after MPLBACKEND is set, and never in the worker itself
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # warmed in the zygote only
+        from matplotlib.figure import Figure  # warmed in the zygote only
 
         figure = Figure(figsize=(2, 1))
         figure.subplots().plot([0, 1], [0, 1], label="warm-up 0123456789")
