@@ -13,7 +13,7 @@ import pytest
 from kpitools.design import RULES, CheckSettings, Finding, get_rule, load_design, run_checks
 from kpitools.errors import DefinitionError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "designs" / "sales_generator.yaml"
 
 UNITS = {

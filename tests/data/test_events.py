@@ -30,7 +30,7 @@ DEALS = (
     "Bob,Lost,2017-04-11,,B2,West\n"
 )
 
-NORTHWIND = Path(__file__).parents[2] / "shared" / "data" / "northwind"
+NORTHWIND = Path(__file__).parents[3] / "shared" / "data" / "northwind"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -16,7 +16,7 @@ from kpitools.design import (
 )
 from kpitools.errors import DefinitionError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "designs"
 
 

@@ -28,7 +28,7 @@ from kpitools.design import (
 )
 from kpitools.design.tree_layout import _wrap_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "designs"
 
 

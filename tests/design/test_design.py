@@ -21,7 +21,7 @@ from kpitools.design import (
 )
 from kpitools.errors import DefinitionError, FormulaError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "designs" / "sales_generator.yaml"
 
 

@@ -38,7 +38,7 @@ from kpitools.errors import DataValidationError
 check = partial(_check, library=False)
 load = partial(_load, library=False)
 
-SHARED = Path(__file__).parents[2] / "shared" / "data"
+SHARED = Path(__file__).parents[3] / "shared" / "data"
 GARMENT = SHARED / "uci_garment_productivity" / "garments_worker_productivity.csv"
 NORTHWIND = SHARED / "northwind"
 needs_garment = pytest.mark.skipif(not GARMENT.exists(), reason="shared UCI garment data absent")
