@@ -9,7 +9,7 @@ DEMO_OUT ?= reports/demo
 help:
 	@echo "make demo   - install into $(VENV) and run the whole pipeline on the demo company"
 	@echo "make test   - install the test extras into $(VENV) and run the whole test suite"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and import-linter"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 
 $(BIN)/python:
@@ -46,6 +46,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check kpitools tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-test
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

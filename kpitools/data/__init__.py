@@ -82,8 +82,9 @@ Examples
 
 from __future__ import annotations
 
-from .cells import parse_periods
+from .cells import parse_dates, parse_periods
 from .columns import ATTRIBUTES, CANONICAL_COLUMNS, normalise_column
+from .conditions import Condition, apply_filter, parse_conditions
 from .events import aggregate_events, run_aggregation
 from .library import (
     AGGREGATIONS,
@@ -119,11 +120,13 @@ from .periods import (
 from .quality import DataQualityReport
 from .reshape import check_output_path, from_wide, save, to_wide
 from .rollup import RollUp, ratio_inputs, roll_up
+from .roster import Roster, join_roster, load_roster
 
 __all__ = [
     "Aggregate",
     "aggregate_events",
     "AGGREGATIONS",
+    "apply_filter",
     "AREAS",
     "ATTRIBUTES",
     "CANONICAL_COLUMNS",
@@ -138,6 +141,7 @@ __all__ = [
     "format_period",
     "format_periods",
     "from_wide",
+    "join_roster",
     "KINDS",
     "KPI",
     "lag_year",
@@ -145,9 +149,12 @@ __all__ = [
     "Library",
     "load",
     "load_library",
+    "load_roster",
     "months_in",
     "normalise_column",
     "Override",
+    "parse_conditions",
+    "parse_dates",
     "parse_measure",
     "parse_measures",
     "parse_period",
@@ -160,6 +167,7 @@ __all__ = [
     "resolve_library",
     "roll_up",
     "RollUp",
+    "Roster",
     "run_aggregation",
     "save",
     "select",

@@ -1,4 +1,20 @@
-"""kpitools.design."""
+"""kpitools.design: strategic goals → driver formulas → KPIs per role, and their checks.
+
+A design file (:func:`load_design`, validated through :mod:`.schema`) says what the company
+wants, how each goal breaks down into drivers, and which KPIs each role is paid on
+(:mod:`.model`). The maths on the goal tree: :func:`cascade` (targets flow down the
+formulas), :func:`coverage` (do role targets add up to the goals?), :func:`sensitivity` (each
+driver's elasticity, a ±10% tornado) and :func:`gap_analysis` (why a goal was missed). The
+rules of a good KPI set run with :func:`run_checks` (a registry of rules, :data:`RULES`;
+add your own with :func:`register_rule`); :func:`suggest` proposes KPIs from the library.
+The charts (:func:`plot_goal_tree`, :func:`plot_tornado`, …) take ``ax=None`` and return it.
+
+Examples
+--------
+>>> from kpitools.design import cascade, load_design
+>>> cascade(load_design("templates/designs/sales_generator.yaml")).values["units_sold"]
+200.0
+"""
 
 from __future__ import annotations
 

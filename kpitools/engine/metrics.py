@@ -1,4 +1,4 @@
-"""Scheme metrics, simulation of several schemes, comparison and calibration.
+"""Scheme metrics: what a run cost, how many hit target, how pay tracks performance.
 
 Every metric of contract §5 is computed here, once, from whole arrays:
 
