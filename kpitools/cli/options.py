@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["CONTEXT", "library_option"]
+__all__ = ["CONTEXT", "by_option", "library_option", "roster_option", "where_option"]
 
 #: click context settings of every command: ``-h`` as well as ``--help``, 100 columns.
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -20,4 +20,25 @@ library_option = click.option(
     multiple=True,
     type=click.Path(dir_okay=False),
     help="Your own KPI library file, added to the built-in one (repeat).",
+)
+
+#: ``--roster FILE``: who is who (team, region, manager, hire and leave dates, FTE, pay).
+roster_option = click.option(
+    "--roster",
+    type=click.Path(dir_okay=False),
+    help="Roster (CSV/XLSX, one row per employee): joined to the data by employee.",
+)
+
+#: ``--where EXPR``: only the rows where a filter holds.
+where_option = click.option(
+    "--where",
+    help='Only rows where this holds, e.g. "region == East" or "team in [A, B]".',
+)
+
+#: ``--by COLUMN`` (repeatable): metrics per group value.
+by_option = click.option(
+    "--by",
+    "by",
+    multiple=True,
+    help="Also the metrics per value of this column (team, region, a roster column; repeat).",
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .._util.format import number
+from .._util.format import number, text_table
 from ..data import parse_range
 from ..engine import (
     SimulationResult,
@@ -25,7 +25,7 @@ from ..engine import (
     simulate,
 )
 from ..errors import DefinitionError, KpitoolsError
-from .options import CONTEXT
+from .options import CONTEXT, by_option, roster_option, where_option
 
 __all__ = [
     "bullets",
@@ -128,9 +128,25 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
         lines += ["", "Skipped periods:", *(f"  {line}" for line in skipped)]
     if result.warnings:
         lines += ["", "Warnings:", bullets(result.warnings)]
+    for column, table in result.by.items():
+        lines += ["", *_group_lines(column, table)]
     for fc in result.forecasts.values():
         lines += ["", fc.describe()]
     return lines
+
+
+_GROUP_METRICS = ("total_cost", "cost_per_employee", "pct_at_target", "payout_p50")
+
+
+def _group_lines(column: str, table: Any) -> list[str]:
+    """The metrics per group value as a table: one row per scheme and value."""
+    rows = [
+        [r["scheme"], r[column], number(r["employees"])]
+        + [format_metric(m, r[m]) for m in _GROUP_METRICS]
+        for r in table.to_dict("records")
+    ]
+    headers = ["scheme", column, "employees", *_GROUP_METRICS]
+    return [f"By {column}:", text_table(headers, rows, right=headers[2:], indent=2)]
 
 
 @click.command("simulate", context_settings=CONTEXT)
@@ -144,6 +160,9 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
 @click.option("--forecast", type=int, help="Number of simulated next periods.")
 @click.option("--seed", type=int, help="Random seed for the forecast.")
 @click.option("--trend", is_flag=True, help="Forecast with each KPI's fitted growth.")
+@roster_option
+@where_option
+@by_option
 def simulate_command(
     data_file: str,
     schemes: tuple[str, ...],
@@ -153,16 +172,21 @@ def simulate_command(
     forecast: int | None,
     seed: int | None,
     trend: bool,
+    roster: str | None,
+    where: str | None,
+    by: tuple[str, ...],
 ) -> None:
     """Run bonus schemes against historical data; print and save their metrics.
 
     Writes payouts.csv and metrics.csv into --out (and winners_losers.csv with several
-    schemes, forecast.csv with --forecast).
+    schemes, metrics_by_<column>.csv with --by, forecast.csv with --forecast).
 
     \b
     Example:
       kpitools simulate --data data.csv --scheme templates/schemes/linear_commission.yaml \\
           --scheme templates/schemes/weighted_scorecard.yaml --out out --forecast 1000 --seed 1
+      kpitools simulate --data deals_kpis.csv --roster roster.csv --where "region == East" \\
+          --scheme s.yaml --by team --out out
     """
     check_periods_option(periods)
     _check_forecast_option(forecast)
@@ -175,6 +199,9 @@ def simulate_command(
             forecast=forecast,
             seed=seed,
             trend=trend,
+            roster=roster,
+            where=where,
+            by=list(by),
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)
@@ -198,6 +225,8 @@ def simulate_command(
 @click.option("--bounds", nargs=2, type=float, help="Lower and upper bound of the parameter.")
 @click.option("--periods", help=_PERIODS_HELP)
 @click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
+@roster_option
+@where_option
 def calibrate_command(
     data_file: str,
     scheme: str,
@@ -207,6 +236,8 @@ def calibrate_command(
     bounds: tuple[float, float] | None,
     periods: str | None,
     out_file: str | None,
+    roster: str | None,
+    where: str | None,
 ) -> None:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -222,7 +253,10 @@ def calibrate_command(
     check_metric_name(metric)
     check_periods_option(periods)
     with naming_the_file(data_file):
-        result = calibrate(data_file, scheme, param, metric, value, bounds or None, periods=periods)
+        result = calibrate(
+            data_file, scheme, param, metric, value, bounds or None, periods=periods,
+            roster=roster, where=where,
+        )  # fmt: skip
     click.echo(result.describe())
     low, high = result.bounds
     click.echo(

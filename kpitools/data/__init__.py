@@ -102,7 +102,7 @@ from .library import (
     resolve_library,
 )
 from .load import check, load
-from .measures import Aggregate, Condition, Ratio, parse_measure, parse_measures
+from .measures import Aggregate, Ratio, parse_measure, parse_measures
 from .periods import (
     KINDS,
     convert,

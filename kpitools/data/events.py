@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import DefinitionError, did_you_mean
 from .cells import _periods
 from .columns import normalise_column
-from .conditions import FrameColumns, condition_mask
+from .conditions import FrameColumns, condition_mask, parse_conditions
 from .measures import Aggregate, Ratio, parse_measures
 from .numbers import _formula_mask
 from .quality import _fatal
@@ -142,8 +142,12 @@ def run_aggregation(
     freq: str = "month",
     attributes: Sequence[str] = (),
     sheet: str | int | None = None,
+    where: str | None = None,
 ) -> tuple[pd.DataFrame, Any]:
-    """Aggregate events; return the long table and the collected issues (warnings)."""
+    """Aggregate events; return the long table and the collected issues (warnings).
+
+    ``where`` keeps only the events where a filter holds (before any measure counts them).
+    """
     if freq not in ("month", "quarter"):
         raise DefinitionError(
             f"Unknown period {freq!r}; use 'month' or 'quarter'."
@@ -154,7 +158,7 @@ def run_aggregation(
     raw = _read(events, sheet=sheet)
     emp_col, date_col = _resolve_columns(raw, employee, date, specs, attrs)
     cols = _Columns(raw)
-    keys = _EventKeys(raw, cols, emp_col, date_col, freq)
+    keys = _EventKeys(raw, cols, emp_col, date_col, freq, where)
     values = {
         spec.name: _aggregate(spec, cols, raw, keys)
         for spec in specs
@@ -183,7 +187,9 @@ class _EventKeys:
     period without events is a 0 (or absent, for means and ratios), not a gap.
     """
 
-    def __init__(self, raw: Any, cols: _Columns, emp_col: str, date_col: str, freq: str):
+    def __init__(
+        self, raw: Any, cols: _Columns, emp_col: str, date_col: str, freq: str, where: Any = None
+    ):
         issues, rows = raw.issues, raw.rows
         self.emp = emp = cols.text(emp_col)
         period, d_missing = _periods(raw.frame[date_col], freq)
@@ -196,6 +202,8 @@ class _EventKeys:
         if d_bad.any():
             issues.add("bad_date", raw.original[date_col], rows[d_bad], raw.frame[date_col][d_bad])
         self.valid = valid = ~(e_missing | d_missing | d_bad)
+        if where:
+            _filter_events(self, cols, raw, where)
         self.pidx = np.full(len(rows), -1, dtype=np.int64)
         if valid.any():
             self.pidx[valid] = _period_index(period[valid], freq)
@@ -206,6 +214,17 @@ class _EventKeys:
         grid_p = np.repeat(span["min"].to_numpy(), lengths) + (np.arange(lengths.sum()) - starts)
         self.grid = pd.MultiIndex.from_arrays(
             [np.repeat(span.index.to_numpy(), lengths), grid_p], names=["employee", "_p"]
+        )
+
+
+def _filter_events(keys: _EventKeys, cols: _Columns, raw: Any, where: str) -> None:
+    """Only the events where ``where`` holds count; none left is an error."""
+    for cond in parse_conditions(where):
+        keys.valid &= condition_mask(cond, cols, context=f"{raw.name}: --where")
+    if not keys.valid.any():
+        raise DefinitionError(
+            f"{raw.name}: --where '{where}' keeps no event of {len(raw.rows):,}.\n"
+            "Suggestion: check the values, or combine fewer conditions."
         )
 
 
@@ -375,6 +394,7 @@ def aggregate_events(
     freq: str = "month",
     attributes: Sequence[str] = (),
     sheet: str | int | None = None,
+    where: str | None = None,
 ) -> pd.DataFrame:
     """Build per-employee monthly (or quarterly) KPIs from an event table.
 
@@ -397,6 +417,7 @@ def aggregate_events(
         freq=freq,
         attributes=attributes,
         sheet=sheet,
+        where=where,
     )
     lines = issues.lines(severity="warning")
     if lines:

@@ -8,10 +8,12 @@ from typing import Any
 import pandas as pd
 
 from .columns import _LAYOUTS
+from .conditions import apply_filter
 from .layout import _detect_layout, _numeric_hint
 from .library import resolve_library
-from .quality import DataQualityReport, _CarefulNeeded, _Issues
+from .quality import DataQualityReport, _CarefulNeeded, _Issues, kpi_values
 from .read import _read
+from .roster import join_roster, load_roster
 from .validate import _validate
 
 __all__ = ["check", "load"]
@@ -43,6 +45,7 @@ def _run(
         employees=stats["employees"],
         periods=stats["periods"],
         kpis=stats["kpis"],
+        values=kpi_values(table, library),
         _lines=tuple(issues.lines()),
     )
     return report, issues
@@ -94,11 +97,22 @@ def load(
     duplicates: str = "error",
     library: Any = None,
     sheet: str | int | None = None,
+    roster: Any = None,
+    where: str | None = None,
 ) -> pd.DataFrame:
     """Load a long or wide table as the validated canonical long table.
 
-    Parameters are those of :func:`check`. Warnings (unknown KPIs, summed duplicates,
-    empty wide cells, ignored columns) are issued with :func:`warnings.warn`.
+    Parameters are those of :func:`check`, and:
+
+    roster : path, DataFrame or Roster, optional
+        Its attributes (team, region, manager, any other column) join the table by
+        employee (:func:`kpitools.data.join_roster`).
+    where : str, optional
+        Only the rows where this filter holds (:func:`kpitools.data.apply_filter`), applied
+        after the roster is joined.
+
+    Warnings (unknown KPIs, summed duplicates, empty wide cells, ignored columns, employees
+    in one of data and roster only) are issued with :func:`warnings.warn`.
 
     Returns
     -------
@@ -127,4 +141,12 @@ def load(
         text = "\n".join([f"{report.file}: warnings:", *issues.lines(severity="warning")])
         warnings.warn(text, UserWarning, stacklevel=2)
     assert report.data is not None
-    return report.data
+    table = report.data
+    if roster is not None:
+        loaded = load_roster(roster)
+        table, notes = join_roster(table, loaded, source=report.file)
+        for note in [*loaded.warnings, *notes]:
+            warnings.warn(note, UserWarning, stacklevel=2)
+    if where:
+        table = apply_filter(table, where, source=report.file)
+    return table

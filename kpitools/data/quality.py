@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util.format import number, text_table
 from ..errors import DataValidationError
 
 __all__ = ["DataQualityReport"]
@@ -418,6 +419,10 @@ class DataQualityReport:
         Every bad row: ``file, row, column, value, problem, severity``.
     data : pandas.DataFrame or None
         The clean long table, or None when there are errors.
+    values : pandas.DataFrame
+        Per KPI of the rows kept: ``kpi, unit, rows, employees, min, median, max`` (the unit
+        from the KPI library, where it knows the KPI): what was read, to see at a glance a
+        decimal comma misread as thousands or a column in the wrong unit.
     """
 
     file: str
@@ -430,6 +435,7 @@ class DataQualityReport:
     employees: int = 0
     periods: tuple[str, ...] = ()
     kpis: tuple[str, ...] = ()
+    values: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _lines: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -467,6 +473,8 @@ class DataQualityReport:
     def __str__(self) -> str:
         out = ["Data quality report"]
         out += [f"  {k + ':':<17}{v}" for k, v in self._header()]
+        if len(self.values):
+            out += ["Values per KPI:", *("  " + line for line in _values_table(self.values))]
         n_err = int((self.issues["severity"] == "error").sum())
         if self.issues.empty:
             out.append("Issues: none")
@@ -506,3 +514,32 @@ class DataQualityReport:
             f"<span style='color:{colour}'>{status}</span></h4>"
             f"<table>{head}</table>{issues}</div>"
         )
+
+
+def kpi_values(table: pd.DataFrame, library: Any = None) -> pd.DataFrame:
+    """Per KPI: ``kpi, unit, rows, employees, min, median, max`` of the actuals kept."""
+    if table is None or table.empty:
+        return pd.DataFrame(columns=["kpi", "unit", "rows", "employees", "min", "median", "max"])
+    grouped = table.groupby("kpi", sort=False, observed=True)
+    out = grouped["actual"].agg(["count", "min", "median", "max"]).reset_index()
+    out["employees"] = grouped["employee"].nunique().to_numpy()
+    get = getattr(library, "get", None) if library is not None else None
+    out["unit"] = [getattr(get(str(k)), "unit", None) if get else None for k in out["kpi"]]
+    out = out.rename(columns={"count": "rows"})
+    out["rows"] = out["rows"].astype("int64")
+    return out[["kpi", "unit", "rows", "employees", "min", "median", "max"]]
+
+
+def _values_table(values: pd.DataFrame) -> list[str]:
+    rows = [
+        [
+            r["kpi"],
+            r["unit"] if isinstance(r["unit"], str) and r["unit"] else "-",
+            number(r["rows"]),
+            number(r["employees"]),
+            *(number(r[c], r["unit"]) for c in ("min", "median", "max")),
+        ]
+        for r in values.to_dict("records")
+    ]
+    headers = ["kpi", "unit", "rows", "employees", "min", "median", "max"]
+    return text_table(headers, rows, right=headers[2:]).splitlines()

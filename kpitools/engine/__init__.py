@@ -29,8 +29,9 @@ from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
 from .compute import attainment, compute
 from .describe import describe_skipped, format_metric, format_metrics_table
 from .forecast import ForecastResult, forecast
+from .groups import NO_GROUP, group_columns, metrics_by_group
 from .history import fit_growth, resample_periods
-from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .loading import library_for_run, load_data_with_warnings, load_inputs, load_schemes
 from .metrics import (
     METRICS,
     MONEY_METRICS,
@@ -49,21 +50,9 @@ from .simulate import SimulationResult, compare, simulate, write_csv
 from .timing import TimingResult, period_end_timing
 
 __all__ = [
-    "CalibrationResult",
-    "ForecastResult",
-    "METRICS",
-    "MONEY_METRICS",
-    "PAYOUT_COLUMNS",
-    "PayoutArrays",
-    "PayoutInputs",
-    "PreparedData",
-    "STEP_METRICS",
-    "SchemeRun",
-    "SimulationResult",
-    "TimingResult",
-    "WINNERS_COLUMNS",
     "attainment",
     "calibrate",
+    "CalibrationResult",
     "check_metric_name",
     "compare",
     "compare_schemes",
@@ -72,23 +61,39 @@ __all__ = [
     "describe_skipped",
     "fit_growth",
     "forecast",
+    "ForecastResult",
     "format_metric",
     "format_metrics_table",
+    "group_columns",
     "library_for_run",
     "load_data_with_warnings",
+    "load_inputs",
     "load_schemes",
     "metric_arrays",
+    "METRICS",
+    "metrics_by_group",
     "metrics_from_arrays",
     "metrics_from_totals",
+    "MONEY_METRICS",
+    "NO_GROUP",
     "on_target_pay_per_row",
+    "PAYOUT_COLUMNS",
+    "PayoutArrays",
+    "PayoutInputs",
     "period_end_timing",
     "prepare",
     "prepare_base",
+    "PreparedData",
     "resample_periods",
     "round_cents",
     "run_scheme",
+    "SchemeRun",
     "set_targets",
     "simulate",
+    "SimulationResult",
+    "STEP_METRICS",
+    "TimingResult",
+    "WINNERS_COLUMNS",
     "winners_losers",
     "write_csv",
 ]

@@ -23,7 +23,7 @@ from .arrays import PayoutInputs
 from .base import prepare_base
 from .compute import compute
 from .describe import format_metric
-from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_from_arrays
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
@@ -225,6 +225,8 @@ def calibrate(
     periods: Any = None,
     library: Any = None,
     grid: int = 9,
+    roster: Any = None,
+    where: str | None = None,
 ) -> CalibrationResult:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -250,6 +252,8 @@ def calibrate(
         As for :func:`simulate`.
     grid : int
         Number of values tried first across the bounds.
+    roster, where : optional
+        As for :func:`kpitools.engine.simulate`.
 
     Returns
     -------
@@ -278,8 +282,9 @@ def calibrate(
     lo, hi = _search_bounds(base, param, bounds, original)
     to_budget = _is_budget_goal(to, metric, base)  # before any work: a clear message
     objective, warnings = _Objective.on_data(
-        data, base, param, metric, (lo, hi), periods=periods, library=library
-    )
+        data, base, param, metric, (lo, hi), periods=periods, library=library, roster=roster,
+        where=where,
+    )  # fmt: skip
     # the budget is per period: over the periods the scheme evaluates
     goal = float(base.budget) * objective.n_periods() if to_budget else float(to)
     start = original if original is not None else (lo + hi) / 2
@@ -321,10 +326,12 @@ class _Objective:
         self._rolled: Any = None  # the roll-up of a target search
 
     @classmethod
-    def on_data(cls, data, base, param, metric, bounds, *, periods, library):
+    def on_data(
+        cls, data, base, param, metric, bounds, *, periods, library, roster=None, where=None
+    ):
         """The objective on ``data`` (loaded once), and the warnings of loading and preparing."""
         library = library_for_run(library)
-        table, warnings = load_data_with_warnings(data, library=library)
+        table, warnings, _ = load_inputs(data, library=library, roster=roster, where=where)
         objective = cls(table, base, param, metric, bounds, periods=periods, library=library)
         if objective.fixed is not None:
             warnings.extend(objective.fixed.warnings)

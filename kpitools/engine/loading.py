@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..data import load, resolve_library
+from ..data import Roster, apply_filter, join_roster, load, load_roster, resolve_library
 from ..errors import DefinitionError
 from ..scheme import Scheme, load_scheme
 
 __all__ = [
+    "load_inputs",
     "library_for_run",
     "load_data",
     "load_data_with_warnings",
@@ -88,6 +89,48 @@ def load_data_with_warnings(data: Any, *, library: Any = None) -> tuple[pd.DataF
         if not issubclass(w.category, UserWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return table, messages
+
+
+def load_inputs(
+    data: Any,
+    *,
+    library: Any = None,
+    roster: Any = None,
+    where: str | None = None,
+) -> tuple[pd.DataFrame, list[str], Roster | None]:
+    """The data of a run: loaded, joined with the roster, filtered; and what was warned.
+
+    The roster's attributes (team, region, manager, any other column) join the long table
+    by employee before ``where`` selects rows, so a filter may use them
+    (``region == East``).
+
+    Parameters
+    ----------
+    data : path or DataFrame
+        The long (or wide) table.
+    library : optional
+        See :func:`kpitools.data.resolve_library`.
+    roster : path, DataFrame or Roster, optional
+        See :func:`kpitools.data.load_roster`.
+    where : str, optional
+        A filter (:func:`kpitools.data.apply_filter`).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    warnings : list of str
+    roster : Roster or None
+    """
+    table, messages = load_data_with_warnings(data, library=library)
+    source = os.fspath(data) if isinstance(data, str | os.PathLike) else "the data"
+    loaded = None
+    if roster is not None:
+        loaded = load_roster(roster)
+        table, notes = join_roster(table, loaded, source=source)
+        messages += [*loaded.warnings, *notes]
+    if where:
+        table = apply_filter(table, where, source=source)
+    return table, messages, loaded
 
 
 def load_schemes(schemes: Any) -> list[Scheme]:

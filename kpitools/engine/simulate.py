@@ -9,6 +9,7 @@ computes their metrics, compares them with a baseline and, when asked, forecasts
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from ..scheme import Scheme
 from .compare import compare_schemes, winners_losers
 from .describe import describe_skipped, format_metric, format_metrics_table
 from .forecast import ForecastResult, forecast_loaded
+from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
-from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import METRICS, compute_metrics
 from .run import SchemeRun, run_scheme
 
@@ -79,6 +81,11 @@ class SimulationResult:
         What the data loader and the engine warned about.
     forecasts : dict
         Scheme name → :class:`kpitools.engine.ForecastResult`, when asked for.
+    by : dict
+        Group column → one row per scheme × group value: ``scheme, <column>, employees`` and
+        the metrics of that group (see :mod:`kpitools.engine.groups`), when asked for.
+    roster : Roster or None
+        The roster the data was joined with.
     """
 
     runs: dict[str, SchemeRun]
@@ -91,6 +98,8 @@ class SimulationResult:
     skipped: pd.DataFrame
     warnings: tuple[str, ...] = ()
     forecasts: dict[str, ForecastResult] = field(default_factory=dict)
+    by: dict[str, pd.DataFrame] = field(default_factory=dict)
+    roster: Any = None
 
     @property
     def schemes(self) -> list[str]:
@@ -110,7 +119,8 @@ class SimulationResult:
         """Write the result's CSV files into ``out_dir``, atomically.
 
         ``payouts.csv`` and ``metrics.csv``; with more than one scheme
-        ``winners_losers.csv``; with a forecast ``forecast.csv``.
+        ``winners_losers.csv``; per group column ``metrics_by_<column>.csv``; with a forecast
+        ``forecast.csv``.
 
         Returns
         -------
@@ -129,6 +139,8 @@ class SimulationResult:
         }
         if len(self.runs) > 1:
             tables["winners_losers"] = self.winners_losers
+        for column, table in self.by.items():
+            tables[f"metrics_by_{column}"] = table
         if self.forecasts:
             tables["forecast"] = pd.concat(
                 [f.summary.reset_index().assign(scheme=name) for name, f in self.forecasts.items()],
@@ -178,6 +190,9 @@ def simulate(
     forecast: int | None = None,
     seed: int | None = None,
     trend: bool = False,
+    roster: Any = None,
+    where: str | None = None,
+    by: str | Sequence[str] | None = None,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -200,6 +215,15 @@ def simulate(
         Seed of the forecast.
     trend : bool
         Forecast with each KPI's fitted growth.
+    roster : path, DataFrame or Roster, optional
+        Who is who (:func:`kpitools.data.load_roster`): its attributes join the data by
+        employee, for filters and groups.
+    where : str, optional
+        Only the rows where this filter holds (``region == East``; see
+        :func:`kpitools.data.apply_filter`).
+    by : str or list of str, optional
+        Group columns (``team``, ``region``, any roster column): the metrics per group value
+        in ``result.by`` and ``metrics_by_<column>.csv``.
 
     Returns
     -------
@@ -216,17 +240,27 @@ def simulate(
     names = [s.name for s in loaded]
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
-    table, warnings = load_data_with_warnings(data, library=library)
+    groups = group_columns(by)
+    table, warnings, roster = load_inputs(data, library=library, roster=roster, where=where)
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
+    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
+    by_group = {column: _by_group(runs, column, table) for column in groups}
+    return _result(runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster)
+
+
+def _result(
+    runs: dict[str, SchemeRun], baseline: str, warnings: list[str], **extra: Any
+) -> SimulationResult:
+    """The metrics, totals and comparison of the runs, as a :class:`SimulationResult`."""
+    names = list(runs)
     metrics = pd.DataFrame([compute_metrics(run) for run in runs.values()], columns=list(METRICS))
     metrics.index = pd.Index(names, name="scheme")
     totals = [run.totals for run in runs.values()]
     all_totals = pd.concat(totals, ignore_index=True)
     wl = winners_losers(all_totals, baseline)
     warnings.extend(_no_common_period(names, totals, baseline))
-    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
     return SimulationResult(
         runs=runs,
         baseline=baseline,
@@ -237,8 +271,14 @@ def simulate(
         compare=compare_schemes(metrics, wl, baseline),
         skipped=_skipped_table(runs),
         warnings=tuple(warnings),
-        forecasts=forecasts,
+        **extra,
     )
+
+
+def _by_group(runs: dict[str, SchemeRun], column: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The metrics of every scheme per value of a group column, one table."""
+    parts = [metrics_by_group(run, column, table).assign(scheme=name) for name, run in runs.items()]
+    return _first(pd.concat(parts, ignore_index=True), ["scheme"])
 
 
 def compare(
@@ -248,6 +288,9 @@ def compare(
     baseline: str | None = None,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
+    where: str | None = None,
+    by: str | None = None,
 ) -> pd.DataFrame:
     """One row per scheme against a baseline: metrics, cost change, winners and losers.
 
@@ -256,8 +299,11 @@ def compare(
 
     Parameters
     ----------
-    data, schemes, baseline, periods, library
+    data, schemes, baseline, periods, library, roster, where
         As for :func:`simulate`.
+    by : str, optional
+        A group column: then one row per scheme × group value with that group's metrics
+        (the comparison against the baseline is for the whole population).
 
     Returns
     -------
@@ -279,7 +325,12 @@ def compare(
     >>> float(row["total_cost"]), float(row["cost_change"]), int(row["losers"])
     (20.0, -20.0, 2)
     """
-    result = simulate(data, schemes, baseline=baseline, periods=periods, library=library)
+    result = simulate(
+        data, schemes, baseline=baseline, periods=periods, library=library, roster=roster,
+        where=where, by=by,
+    )  # fmt: skip
+    if by is not None:
+        return result.by[group_columns(by)[0]]
     return result.compare
 
 
