@@ -32,7 +32,8 @@ demo: $(VENV)/.installed-base
 	$(BIN)/kpitools demo --out $(DEMO_OUT)
 	$(BIN)/kpitools design check templates/designs/b2b_sales.yaml --data $(DEMO_OUT)/data.csv
 	$(BIN)/kpitools data timing $(DEMO_OUT)/data.csv --kpi revenue
-	$(BIN)/kpitools simulate --data $(DEMO_OUT)/data.csv --out $(DEMO_OUT)/simulation \
+	$(BIN)/kpitools simulate --data $(DEMO_OUT)/data.csv --roster $(DEMO_OUT)/roster.csv \
+		--by team --by region --out $(DEMO_OUT)/simulation \
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1
 	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \
 		--design templates/designs/b2b_sales.yaml \

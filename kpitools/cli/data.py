@@ -7,7 +7,7 @@ import click
 from .._util.format import number
 from ..data import check, check_output_path, load_library, run_aggregation, save
 from ..engine import period_end_timing
-from .options import CONTEXT, library_option
+from .options import CONTEXT, library_option, roster_option, where_option
 
 __all__ = ["data"]
 
@@ -30,6 +30,8 @@ def data() -> None:
 @click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
 @library_option
 @click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")
+@roster_option
+@where_option
 def data_check(
     file: str,
     layout: str,
@@ -37,16 +39,21 @@ def data_check(
     sheet: str | None,
     library_files: tuple[str, ...],
     no_library: bool,
+    roster: str | None,
+    where: str | None,
 ) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
 
     Unknown KPIs (not in the KPI library) are warnings; negative values of KPIs that
-    cannot be negative are errors. Warnings alone exit 0.
+    cannot be negative are errors. Warnings alone exit 0. The report shows, per KPI, the
+    unit, rows, employees and the smallest, median and largest value read. With --roster
+    the roster is checked and joined (who is in one file only); with --where, the values
+    are those of the rows the filter keeps.
 
     \b
     Example:
-      kpitools data check reports/demo/data.csv
-      kpitools data check sales.xlsx --sheet 2025 --sum-duplicates
+      kpitools data check reports/demo/data.csv --roster reports/demo/roster.csv
+      kpitools data check sales.xlsx --sheet 2025 --sum-duplicates --where "region == East"
     """
     library = False if no_library else load_library(*library_files)
     report = check(
@@ -55,6 +62,8 @@ def data_check(
         duplicates="sum" if sum_duplicates else "error",
         library=library,
         sheet=sheet,
+        roster=roster,
+        where=where,
     )
     click.echo(str(report))
     if not report.ok:
@@ -90,6 +99,10 @@ def data_check(
     help="Period of the KPIs.",
 )
 @click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
+@click.option(
+    "--where",
+    help='Only the events where this holds, e.g. "close_date >= 2025-03-10" (before counting).',
+)
 def data_aggregate(
     events: str,
     employee: str,
@@ -99,12 +112,14 @@ def data_aggregate(
     attributes: tuple[str, ...],
     freq: str,
     sheet: str | None,
+    where: str | None,
 ) -> None:
     """Build monthly KPIs per employee from an event table (deals, orders, shifts).
 
     \b
     Measures: NAME=count | sum(col) | mean(col) | nunique(col) [where col == value],
-    conditions also != < > <= >= and 'in (a, b)', joined with 'and'; or a ratio of
+    conditions also != < > <= >= 'in [a, b]' and 'between a and b' (dates compare as
+    dates), joined with 'and'; a value that never occurs in its column is an error; or a ratio of
     other measures: win_rate=won/closed. Months with no events inside an employee's
     first..last event month count 0 for count/sum/nunique.
 
@@ -123,6 +138,7 @@ def data_aggregate(
         freq=freq,
         attributes=attributes,
         sheet=sheet,
+        where=where,
     )
     for line in issues.lines(severity="warning"):
         click.echo(f"Warning: {line[2:]}" if line.startswith("- ") else line, err=True)

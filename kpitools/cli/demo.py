@@ -112,7 +112,12 @@ def check_lines(report: DataQualityReport) -> list[str]:
 
 def file_lines(company: DemoCompany, files: Mapping[str, Path]) -> list[str]:
     """``Files:`` and one line per file written, with its number of rows."""
-    frames = {"data": company.data, "deals": company.deals, "employees": company.employees}
+    frames = {
+        "data": company.data,
+        "deals": company.deals,
+        "employees": company.employees,
+        "roster": company.roster,
+    }
     counts = {key: len(frame) for key, frame in frames.items()}
     rows = [(str(path), number(counts.get(key, 0))) for key, path in files.items()]
     table = text_table(["file", "rows"], rows, right={"rows"}, indent=2, header=False)

@@ -101,7 +101,7 @@ from .library import (
     load_library,
     resolve_library,
 )
-from .load import check, load
+from .load import check, join_and_filter, load
 from .measures import Aggregate, Ratio, parse_measure, parse_measures
 from .periods import (
     KINDS,
@@ -141,6 +141,7 @@ __all__ = [
     "format_period",
     "format_periods",
     "from_wide",
+    "join_and_filter",
     "join_roster",
     "KINDS",
     "KPI",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -13,10 +14,10 @@ from .layout import _detect_layout, _numeric_hint
 from .library import resolve_library
 from .quality import DataQualityReport, _CarefulNeeded, _Issues, kpi_values
 from .read import _read
-from .roster import join_roster, load_roster
+from .roster import Roster, join_roster, load_roster
 from .validate import _validate
 
-__all__ = ["check", "load"]
+__all__ = ["check", "join_and_filter", "load"]
 
 
 def _run(
@@ -58,6 +59,8 @@ def check(
     duplicates: str = "error",
     library: Any = None,
     sheet: str | int | None = None,
+    roster: Any = None,
+    where: str | None = None,
 ) -> DataQualityReport:
     """Read and validate a data file; report every problem instead of raising.
 
@@ -78,6 +81,18 @@ def check(
         errors.
     sheet : str or int, optional
         XLSX sheet (default: the first).
+    roster : path, DataFrame or Roster, optional
+        Checked too, and joined to the clean table (:func:`join_and_filter`): the report's
+        notes say what it holds and which employees are in one file only.
+    where : str, optional
+        A filter applied to the clean table: the notes say how many rows it keeps, and the
+        values per KPI are those of the rows kept.
+
+    Raises
+    ------
+    DataValidationError, DefinitionError
+        A file that cannot be read; a roster with problems; a filter that does not parse,
+        names a value that never occurs, or keeps no rows.
 
     Examples
     --------
@@ -87,7 +102,63 @@ def check(
     (True, 1200)
     """
     report, _ = _run(source, layout=layout, duplicates=duplicates, library=library, sheet=sheet)
-    return report
+    if not report.ok or (roster is None and not where):
+        return report
+    assert report.data is not None
+    table, notes, loaded = join_and_filter(
+        report.data, roster=roster, where=where, source=report.file
+    )
+    if loaded is not None:
+        attributes = ", ".join(loaded.attributes) or "none"
+        notes.insert(
+            0, f"roster {loaded.file}: {len(loaded.table):,} employees; attributes: {attributes}."
+        )
+    if where:
+        notes.append(
+            f"where {where}: kept {len(table):,} of {len(report.data):,} rows "
+            f"({_count(table['employee'].nunique(), 'employee')})."
+        )
+    return replace(report, data=table, values=kpi_values(table, library), notes=tuple(notes))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def join_and_filter(
+    table: pd.DataFrame, *, roster: Any = None, where: str | None = None, source: str = "the data"
+) -> tuple[pd.DataFrame, list[str], Roster | None]:
+    """Join a clean long table with a roster, then keep the rows where a filter holds.
+
+    The roster comes first, so a filter may use its columns (``region == East``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The canonical long table (:func:`load`).
+    roster : path, DataFrame or Roster, optional
+        :func:`kpitools.data.load_roster`.
+    where : str, optional
+        :func:`kpitools.data.apply_filter`.
+    source : str
+        The data's name in messages.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    warnings : list of str
+        The roster's warnings and the employees in one of the two only.
+    roster : Roster or None
+    """
+    notes: list[str] = []
+    loaded = None
+    if roster is not None:
+        loaded = load_roster(roster)
+        table, joined = join_roster(table, loaded, source=source)
+        notes += [*loaded.warnings, *joined]
+    if where:
+        table = apply_filter(table, where, source=source)
+    return table, notes, loaded
 
 
 def load(
@@ -141,12 +212,7 @@ def load(
         text = "\n".join([f"{report.file}: warnings:", *issues.lines(severity="warning")])
         warnings.warn(text, UserWarning, stacklevel=2)
     assert report.data is not None
-    table = report.data
-    if roster is not None:
-        loaded = load_roster(roster)
-        table, notes = join_roster(table, loaded, source=report.file)
-        for note in [*loaded.warnings, *notes]:
-            warnings.warn(note, UserWarning, stacklevel=2)
-    if where:
-        table = apply_filter(table, where, source=report.file)
+    table, notes, _ = join_and_filter(report.data, roster=roster, where=where, source=report.file)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     return table

@@ -423,6 +423,8 @@ class DataQualityReport:
         Per KPI of the rows kept: ``kpi, unit, rows, employees, min, median, max`` (the unit
         from the KPI library, where it knows the KPI): what was read, to see at a glance a
         decimal comma misread as thousands or a column in the wrong unit.
+    notes : tuple of str
+        What the roster and the filter did (:func:`check` with ``roster`` or ``where``).
     """
 
     file: str
@@ -436,6 +438,7 @@ class DataQualityReport:
     periods: tuple[str, ...] = ()
     kpis: tuple[str, ...] = ()
     values: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    notes: tuple[str, ...] = ()
     _lines: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -473,6 +476,8 @@ class DataQualityReport:
     def __str__(self) -> str:
         out = ["Data quality report"]
         out += [f"  {k + ':':<17}{v}" for k, v in self._header()]
+        if self.notes:
+            out += ["Roster and filter:", *(f"  - {note}" for note in self.notes)]
         if len(self.values):
             out += ["Values per KPI:", *("  " + line for line in _values_table(self.values))]
         n_err = int((self.issues["severity"] == "error").sum())

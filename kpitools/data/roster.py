@@ -230,7 +230,8 @@ def load_roster(source: Any, *, sheet: str | int | None = None) -> Roster:
         table["fte"] = table["fte"].fillna(1.0)
     order = [c for c in raw.frame.columns if c in table.columns]
     lines = tuple(raw.issues.lines(severity="warning"))
-    return Roster(table=table[order], file=raw.name, warnings=lines)
+    name = "the roster" if raw.name == "<DataFrame>" else raw.name
+    return Roster(table=table[order], file=name, warnings=lines)
 
 
 def join_roster(
@@ -280,7 +281,7 @@ def _coverage_warnings(in_data: set[str], roster: Roster, source: str) -> list[s
     if missing:
         out.append(
             f"{len(missing):,} employee{'s' if len(missing) != 1 else ''} of {source} "
-            f"{'are' if len(missing) != 1 else 'is'} not in {roster.file} (kept, without its "
+            f"{'are' if len(missing) != 1 else 'is'} not in {roster.file} (kept, without roster "
             f"attributes): {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}."
         )
     idle = [e for e in roster.employees if e not in in_data]

@@ -6,16 +6,18 @@ over 36 months) that every example, notebook and test shares. Entry points:
 :func:`demo_data` (only its long table), :func:`write_demo` (its CSV files) and
 :func:`format_summary` (the text ``kpitools demo`` prints).
 
-Modules: ``model`` (the company's parameters), ``roster`` (its people), ``activity`` (the
-months simulated), ``deals`` (deal by deal), ``targets`` (historical targets), ``columns``
-(fast text columns), ``company`` (assembling the :class:`DemoCompany`), ``write`` (its
-files), ``summary`` and ``describe`` (its figures as tables and text).
+Modules: ``model`` (the company's parameters), ``roster`` (its people), ``hr`` (the
+roster file a client's HR would export), ``activity`` (the months simulated), ``deals``
+(deal by deal), ``targets`` (historical targets), ``columns`` (fast text columns),
+``company`` (assembling the :class:`DemoCompany`), ``write`` (its files), ``summary`` and
+``describe`` (its figures as tables and text).
 """
 
 from __future__ import annotations
 
 from .company import DemoCompany, demo_data, make_demo_company, write_demo
 from .describe import format_summary
+from .hr import hr_roster
 from .model import COMPANY_NAME, CURRENCY, DEFAULT_SEED, MARKETING_KPIS, SALES_KPIS
 from .write import DEMO_FILES
 
@@ -29,6 +31,7 @@ __all__ = [
     "SALES_KPIS",
     "demo_data",
     "format_summary",
+    "hr_roster",
     "make_demo_company",
     "write_demo",
 ]

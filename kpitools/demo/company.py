@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..errors import DefinitionError
 from .activity import simulate_activity
+from .hr import hr_roster
 from .model import COMPANY_DESCRIPTION, COMPANY_NAME, CURRENCY, DEFAULT_SEED, PRE_HISTORY
 from .roster import make_roster, roster_frame
 from .summary import fixed, kpi_summary
@@ -86,6 +87,10 @@ class DemoCompany:
         The roster with the ground truth: ``employee, role, team, region, manager,
         first_period, last_period, hired, left, ramp_months, skill, discount,
         is_quarter_end_timer``.
+    roster : pandas.DataFrame
+        The HR roster a client would export (``roster.csv``; see :func:`kpitools.demo.hr_roster`):
+        ``employee, role, team, region, manager, hire_date, leave_date, fte, salary``, the
+        team managers included.
 
     Examples
     --------
@@ -123,20 +128,30 @@ class DemoCompany:
         """
         return kpi_summary(self.data)
 
+    @property
+    def roster(self) -> pd.DataFrame:
+        """The HR roster (``roster.csv``), derived from :attr:`employees`."""
+        return hr_roster(self.employees)
+
     def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
-        """Write ``data.csv``, ``deals.csv`` and ``employees.csv`` into ``out_dir``, atomically.
+        """Write ``data.csv``, ``deals.csv``, ``employees.csv`` and ``roster.csv``, atomically.
 
         Returns
         -------
         dict of str to pathlib.Path
-            ``{"data": .../data.csv, "deals": .../deals.csv, "employees": .../employees.csv}``.
+            File name without ``.csv`` → its path in ``out_dir``.
 
         Raises
         ------
         KpitoolsError
             If ``out_dir`` is a file.
         """
-        frames = {"data": self.data, "deals": self.deals, "employees": self.employees}
+        frames = {
+            "data": self.data,
+            "deals": self.deals,
+            "employees": self.employees,
+            "roster": self.roster,
+        }
         return write_frames(frames, out_dir)
 
     def _repr_html_(self) -> str:
@@ -271,7 +286,7 @@ def write_demo(
     Returns
     -------
     dict of str to pathlib.Path
-        ``{"data": .../data.csv, "deals": .../deals.csv, "employees": .../employees.csv}``.
+        ``data``, ``deals``, ``employees``, ``roster`` → the file written.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Writing the demo company's files: ``data.csv``, ``deals.csv``, ``employees.csv``.
+"""Writing the demo company's files: ``data.csv``, ``deals.csv``, ``employees.csv``, ``roster.csv``.
 
 Each file is written atomically, with 15 significant digits: exact for cents, and counts
 print as ``12``, not ``12.0``. The same company always gives byte-identical files.
@@ -18,7 +18,12 @@ from ..errors import KpitoolsError
 __all__ = ["DEMO_FILES", "write_frames"]
 
 #: The demo company's files: frame name -> file name.
-DEMO_FILES = {"data": "data.csv", "deals": "deals.csv", "employees": "employees.csv"}
+DEMO_FILES = {
+    "data": "data.csv",
+    "deals": "deals.csv",
+    "employees": "employees.csv",
+    "roster": "roster.csv",
+}
 
 
 def write_frames(frames: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike) -> dict[str, Path]:
@@ -27,7 +32,7 @@ def write_frames(frames: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike)
     Parameters
     ----------
     frames : mapping of str to pandas.DataFrame
-        ``data``, ``deals`` and ``employees``.
+        ``data``, ``deals``, ``employees`` and ``roster``.
     out_dir : path
         The folder.
 

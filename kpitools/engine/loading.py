@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data import Roster, apply_filter, join_roster, load, load_roster, resolve_library
+from ..data import Roster, join_and_filter, load, resolve_library
 from ..errors import DefinitionError
 from ..scheme import Scheme, load_scheme
 
@@ -123,14 +123,8 @@ def load_inputs(
     """
     table, messages = load_data_with_warnings(data, library=library)
     source = os.fspath(data) if isinstance(data, str | os.PathLike) else "the data"
-    loaded = None
-    if roster is not None:
-        loaded = load_roster(roster)
-        table, notes = join_roster(table, loaded, source=source)
-        messages += [*loaded.warnings, *notes]
-    if where:
-        table = apply_filter(table, where, source=source)
-    return table, messages, loaded
+    table, notes, loaded = join_and_filter(table, roster=roster, where=where, source=source)
+    return table, messages + notes, loaded
 
 
 def load_schemes(schemes: Any) -> list[Scheme]:

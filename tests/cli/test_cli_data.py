@@ -437,3 +437,71 @@ def test_aggregate_names_formulas_excel_never_calculated(tmp_path, capsys):
         "  Suggestion: open the workbook in Excel (or LibreOffice) and save it, so that the "
         "formulas are calculated, or export the sheet to CSV; then load it again.",
     ]
+
+
+def test_check_with_a_roster_and_a_filter_says_what_each_did(tmp_path, capsys):
+    path = write(tmp_path, "long.csv", LONG)
+    roster = write(
+        tmp_path, "roster.csv", "employee,team,region\n007,A,East\n008,B,West\n009,B,West\n"
+    )
+    code, out, err = run(
+        ["data", "check", str(path), "--roster", str(roster), "--where", "region == East"], capsys
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index("Roster and filter:")
+    assert lines[start : start + 8] == [
+        "Roster and filter:",
+        f"  - roster {roster}: 3 employees; attributes: team, region.",
+        f"  - 1 employee of {roster} has no rows in {path} (not paid, not invented): 009.",
+        "  - where region == East: kept 2 of 3 rows (1 employee).",
+        "Values per KPI:",
+        "  kpi      unit      rows  employees  min    median      max",
+        "  revenue  currency     2          1  900  1,050.25  1,200.5",
+        "Issues: none",
+    ]
+
+
+def test_check_with_a_filter_on_a_value_that_never_occurs_exits_2(tmp_path, capsys):
+    path = write(tmp_path, "long.csv", LONG)
+    roster = write(tmp_path, "roster.csv", "employee,region\n007,East\n008,West\n")
+    code, out, err = run(
+        ["data", "check", str(path), "--roster", str(roster), "--where", "region == east"], capsys
+    )
+    assert code == 2
+    assert "the value 'east' never occurs in column 'region'. Did you mean 'East'" in err
+
+
+def test_aggregate_where_keeps_only_the_events_of_a_date_window(tmp_path, capsys):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "kpis.csv"
+    code, out, err = run(
+        ["data", "aggregate", str(events), "--employee", "sales_agent", "--date", "close_date",
+         "--measure", "won=count where deal_stage == Won", "--where",
+         "close_date between 2017-03-02 and 2017-04-30", "--out", str(out_file)],
+        capsys,
+    )  # fmt: skip
+    assert (code, err) == (
+        0,
+        "Warning: column 'close_date': no date: event skipped (1 row): row 4\n"
+        "  Suggestion: fill in the date if the event counts.\n",
+    )
+    table = pd.read_csv(out_file)
+    # Anna's only deal in the window is lost (2017-03-05): 0 won in March; Bob's win in April
+    assert table[["employee", "period", "kpi", "actual"]].values.tolist() == [
+        ["Anna", "2017-03", "won", 0],
+        ["Bob", "2017-04", "won", 1],
+    ]
+
+
+def test_aggregate_measure_with_a_value_in_the_wrong_case_is_an_error_not_zeros(tmp_path, capsys):
+    events = write(tmp_path, "deals.csv", DEALS)
+    out_file = tmp_path / "kpis.csv"
+    code, out, err = run(
+        ["data", "aggregate", str(events), "--employee", "sales_agent", "--date", "close_date",
+         "--measure", "won=count where deal_stage == won", "--out", str(out_file)],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and out == "" and not out_file.exists()
+    assert "'won' never occurs in column 'deal_stage'" in err
+    assert "Did you mean 'Won'?" in err

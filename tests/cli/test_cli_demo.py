@@ -30,7 +30,7 @@ def demo_run(tmp_path_factory):
 def test_run_demo_prints_a_summary_of_the_data(demo_run, company):
     out, lines, result = demo_run
     data, emp = company.data, company.employees
-    assert sorted(result["files"]) == ["data", "deals", "employees"]
+    assert sorted(result["files"]) == ["data", "deals", "employees", "roster"]
     assert all(path.is_file() for path in result["files"].values())
     assert result["summary"] == "\n".join(lines)
     assert lines[0] == "Northstar Components - demo company (seed 2027)"
@@ -133,7 +133,12 @@ def test_cli_demo_writes_the_files(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "Northstar Components - demo company (seed 2027)"
     assert printed[-1] == f"Output folder: {out}"
-    assert sorted(p.name for p in out.iterdir()) == ["data.csv", "deals.csv", "employees.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "data.csv",
+        "deals.csv",
+        "employees.csv",
+        "roster.csv",
+    ]
 
 
 def test_run_demo_refuses_a_file_as_output_folder(tmp_path):
@@ -157,3 +162,17 @@ def test_cli_demo_refuses_a_file_as_output_folder(tmp_path, capsys):
         f"Error: Invalid value for '--out': Directory {str(target)!r} is a file."
     )
     assert target.read_text() == "x"
+
+
+def test_run_demo_lists_every_file_with_its_rows(demo_run, company):
+    _, lines, result = demo_run
+    files = lines[lines.index("Files:") + 1 : -1]
+    expected = {
+        "data": len(company.data),
+        "deals": len(company.deals),
+        "employees": len(company.employees),
+        "roster": len(company.employees) + company.employees["manager"].nunique(),
+    }
+    assert [line.split() for line in files] == [
+        [str(result["files"][key]), f"{n:,}"] for key, n in expected.items()
+    ]

@@ -107,8 +107,8 @@ def test_join_adds_attributes_and_lists_who_is_in_one_file_only():
     assert joined[["team", "office"]].iloc[3].isna().all()
     assert joined["actual"].tolist() == DATA["actual"].tolist()  # nothing dropped
     assert notes == [
-        "1 employee of deals.csv is not in <DataFrame> (kept, without its attributes): X9.",
-        "1 employee of <DataFrame> has no rows in deals.csv (not paid, not invented): E3.",
+        "1 employee of deals.csv is not in the roster (kept, without roster attributes): X9.",
+        "1 employee of the roster has no rows in deals.csv (not paid, not invented): E3.",
     ]
 
 
@@ -118,8 +118,8 @@ def test_join_refuses_an_attribute_the_two_files_disagree_on():
     with pytest.raises(DataValidationError) as err:
         join_roster(data, roster, source="deals.csv")
     assert str(err.value) == (
-        "deals.csv and <DataFrame> disagree on 1 employee attribute:\n"
-        "- employee 'E2': team 'East' in deals.csv, 'South' in <DataFrame>\n"
+        "deals.csv and the roster disagree on 1 employee attribute:\n"
+        "- employee 'E2': team 'East' in deals.csv, 'South' in the roster\n"
         "Suggestion: correct one of the two files, or drop the column from the data and let the "
         "roster say it."
     )

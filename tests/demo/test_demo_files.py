@@ -16,11 +16,13 @@ def test_write_demo_writes_csvs_that_read_back_equal(tmp_path, company):
         "data": "data.csv",
         "deals": "deals.csv",
         "employees": "employees.csv",
+        "roster": "roster.csv",
     }
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "data.csv",
         "deals.csv",
         "employees.csv",
+        "roster.csv",
     ]
     data = pd.read_csv(paths["data"], dtype={"employee": str})
     pd.testing.assert_frame_equal(data, company.data, check_exact=True)
@@ -33,7 +35,7 @@ def test_write_demo_writes_csvs_that_read_back_equal(tmp_path, company):
 def test_the_company_writes_its_own_files_byte_identical_to_write_demo(tmp_path, company):
     written = company.write(tmp_path / "a")
     again = write_demo(tmp_path / "b")
-    assert list(written) == list(DEMO_FILES) == ["data", "deals", "employees"]
+    assert list(written) == list(DEMO_FILES) == ["data", "deals", "employees", "roster"]
     for key, path in written.items():
         assert path.read_bytes() == again[key].read_bytes()
     # 15 significant digits: cents exact, counts without ".0", Unix line ends
