@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from kpitools.cli import main
-from kpitools.engine import NO_GROUP, compare, simulate
+from kpitools.engine import NO_GROUP, calibrate, compare, simulate
 from kpitools.errors import DefinitionError
 
 SCHEME = {"name": "Commission", "on_target_pay": 10, "components": [
@@ -120,8 +121,6 @@ def test_an_unknown_group_column_is_an_error_with_the_columns_there_are():
 
 
 def test_cli_by_team_writes_metrics_by_team_and_prints_the_table(tmp_path, capsys):
-    import yaml  # test-only helper
-
     data = tmp_path / "data.csv"
     _data().to_csv(data, index=False)
     roster = tmp_path / "roster.csv"
@@ -141,3 +140,13 @@ def test_cli_by_team_writes_metrics_by_team_and_prints_the_table(tmp_path, capsy
         "payout_p50",
     ]  # fmt: skip
     assert block[2].split()[:4] == ["Commission", "T1", "2", "40"]
+
+
+def test_calibrate_solves_on_the_filtered_population_only():
+    # East is a (100 + 200) and c (300 + 0): 600 of sales; a total cost of 30 needs a 5% rate
+    result = calibrate(
+        _data(), SCHEME, "components.0.commission.rate", "total_cost", 30.0,
+        library=False, roster=ROSTER, where="region == East",
+    )  # fmt: skip
+    assert round(result.value, 6) == 0.05
+    assert result.achieved == pytest.approx(30.0)
