@@ -1,6 +1,6 @@
 """A KPI and a library of KPIs: what each KPI means, how it aggregates, how it can be gamed.
 
-:class:`KPI` is one library entry (contract §2), :class:`Library` a validated, read-only
+:class:`KPI` is one library entry (docs/designs.md), :class:`Library` a validated, read-only
 set of them keyed by id. Both are plain values: reading library files is
 :mod:`kpitools.data.library_files`, checking them :mod:`kpitools.data.library_spec`.
 
@@ -77,7 +77,7 @@ def _quoted(values: Iterable[str]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class KPI:
-    """One library entry (contract §2), immutable.
+    """One library entry (docs/designs.md), immutable.
 
     ``counter_kpi`` and ``tags`` are tuples; ``nonnegative`` says whether a negative
     actual is a data error (defaults to True for ``count`` and ``days`` units).

@@ -63,7 +63,7 @@ _LIST_FIX = {"kpis": "write each KPI as a list item starting with '- id: ...'."}
 
 
 class KpiSpec(Spec):
-    """One entry of a library file, as written (contract §2); :meth:`to_kpi` builds the KPI."""
+    """One entry of a library file, as written (docs/designs.md); :meth:`to_kpi` builds the KPI."""
 
     id: Text
     name: Text

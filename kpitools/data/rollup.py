@@ -1,6 +1,6 @@
 """Rolling the long table up to a scheme's periods, each KPI by its own aggregation.
 
-:func:`roll_up` turns the long table (contract §1) into one row per employee × scheme
+:func:`roll_up` turns the long table (docs/data.md) into one row per employee × scheme
 period × KPI, aggregating each KPI its own way (the KPI library's ``aggregation``):
 
 - ``sum``: added up (rounded to 10 decimals, so that sums of cents that should reach a

@@ -1,4 +1,4 @@
-"""The rules of a good KPI set, read from the design alone (contract §3)."""
+"""The rules of a good KPI set, read from the design alone (docs/designs.md)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
 - :func:`compute` (``compute``, ``money``): the vectorised payout maths (attainment, curves,
   gates, modifiers, cap, pool to the cent).
 - :func:`run_scheme` (``run``): both, laid out as the payout table (:data:`PAYOUT_COLUMNS`).
-- :func:`compute_metrics` (``metrics``): the contract's metrics of a run; :func:`simulate`
+- :func:`compute_metrics` (``metrics``): the metrics of a run; :func:`simulate`
   (``simulate``, ``compare``) several schemes against a baseline, :func:`compare` its
   comparison table alone; :func:`calibrate`
   (``calibrate``) one parameter to hit a metric; :func:`forecast` (``forecast``,

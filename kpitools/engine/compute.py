@@ -4,7 +4,7 @@
 (:class:`PayoutArrays`). The forecast and the what-if explorer call it again and again, so it
 only does arithmetic on whole arrays.
 
-Order of operations per employee and period (contract §4): component payouts → gates →
+Order of operations per employee and period (docs/schemes.md): component payouts → gates →
 sum → modifiers (multiply) → cap → pool proration across the employees of the period.
 
 - **A missing actual**: the component pays 0, a gate counts as missed, a modifier is 1

@@ -1,6 +1,6 @@
 """Forecast a scheme's cost: simulated next periods resampled from each employee's history.
 
-How one draw is made (contract §5):
+How one draw is made:
 
 - the employees are those active in the last period of the data;
 - for each draw and employee, one of that employee's own past periods (at the scheme's

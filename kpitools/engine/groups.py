@@ -1,4 +1,4 @@
-"""Metrics per group: the §5 metrics of a run for each team, region, office … (``--by``).
+"""Metrics per group: the metrics of a run for each team, region, office … (``--by``).
 
 A group column is any attribute of the data or the roster. Each employee-period belongs to
 the group its row says for that period (an employee who moved team in June counts for the

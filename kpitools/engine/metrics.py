@@ -1,6 +1,6 @@
 """Scheme metrics: what a run cost, how many hit target, how pay tracks performance.
 
-Every metric of contract §5 is computed here, once, from whole arrays:
+Every metric (docs/commands.md) is computed here, once, from whole arrays:
 
 ``total_cost``
     Sum of the final payouts (after gates, modifiers, cap and pool) over every evaluated
@@ -263,7 +263,7 @@ def metrics_from_totals(
     thresholds: Sequence[Sequence[float]] = (),
     budget: float | None = None,
 ) -> pd.Series:
-    """Contract §5 metrics from a totals table (one row per employee-period).
+    """The metrics (docs/commands.md) from a totals table (one row per employee-period).
 
     Parameters
     ----------
@@ -314,7 +314,7 @@ def metrics_from_totals(
 def metrics_from_arrays(
     scheme: Any, inputs: Any, arrays: Any, *, budget: float | None = None
 ) -> pd.Series:
-    """Contract §5 metrics straight from the engine's arrays (no payout table needed).
+    """The metrics (docs/commands.md) straight from the engine's arrays (no payout table needed).
 
     Parameters
     ----------
@@ -358,7 +358,7 @@ def metrics_from_arrays(
 
 
 def compute_metrics(run: Any, *, budget: float | None = None) -> pd.Series:
-    """Contract §5 metrics of one scheme run (:class:`kpitools.engine.SchemeRun`).
+    """The metrics (docs/commands.md) of one scheme run (:class:`kpitools.engine.SchemeRun`).
 
     Parameters
     ----------

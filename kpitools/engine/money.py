@@ -1,6 +1,6 @@
 """Money to the cent: rounding half up, rounding down, and pool proration.
 
-Money is computed in float64 and rounded to cents at each traced step (contract §4):
+Money is computed in float64 and rounded to cents at each traced step (docs/schemes.md):
 
 - :func:`round_cents` rounds half up; a value within a millionth of a cent of a half cent
   counts as the half, so 2.675 pays 2.68.

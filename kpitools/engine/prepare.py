@@ -7,7 +7,7 @@ targets into numpy arrays, one row per employee-period (:class:`PayoutInputs`). 
 changes, a :class:`PreparedData`) followed by :func:`set_targets`; keep the base to try other
 targets in a few tens of milliseconds instead of rolling the data up again.
 
-Choices where the contract is silent:
+Choices kpitools makes:
 
 - **Rows.** One row per employee-period in which the employee has an actual for at least
   one component KPI. Periods skipped by a target method (no history) and periods outside
@@ -60,7 +60,7 @@ def prepare(
     Parameters
     ----------
     data : DataFrame or path
-        The long table (contract §1); a path is read with :func:`kpitools.data.load`.
+        The long table (docs/data.md); a path is read with :func:`kpitools.data.load`.
     scheme : Scheme, mapping or path
         The scheme.
     periods : str or (str, str), optional

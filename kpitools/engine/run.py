@@ -1,7 +1,7 @@
 """A scheme run on historical data: the payout table and the totals per employee-period.
 
 :func:`run_scheme` prepares the data (:func:`kpitools.engine.prepare`), computes the payouts
-(:func:`kpitools.engine.compute`) and lays them out as the payout table of contract §5
+(:func:`kpitools.engine.compute`) and lays them out as the payout table (docs/commands.md)
 (:class:`SchemeRun`): per employee-period one row per component and one ``total`` row,
 in the columns :data:`PAYOUT_COLUMNS`.
 
@@ -34,7 +34,7 @@ from .prepare import prepare
 __all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
 
 #: The columns of the payout table, in order, wherever it is shown or written
-#: (:attr:`SchemeRun.payouts`, ``payouts.csv``): contract §5's first, then the other steps.
+#: (:attr:`SchemeRun.payouts`, ``payouts.csv``): the documented ones first, then the other steps.
 PAYOUT_COLUMNS: tuple[str, ...] = (
     "scheme",
     "employee",
@@ -67,7 +67,7 @@ class SchemeRun:
     Attributes
     ----------
     payouts : pandas.DataFrame
-        Contract §5 payout table (columns :data:`PAYOUT_COLUMNS`): per employee-period one
+        The payout table (columns :data:`PAYOUT_COLUMNS`; docs/commands.md): per employee-period one
         row per component (``component`` = the component's name or index) and one ``total``
         row whose ``payout`` is final and whose ``gate_passed, subtotal, modifier,
         before_cap, after_cap, pool_factor`` show each step. On component rows ``payout`` is
@@ -241,7 +241,7 @@ def run_scheme(
     Parameters
     ----------
     data : DataFrame or path
-        The long table (contract §1).
+        The long table (docs/data.md).
     scheme : Scheme, mapping or path
         The scheme.
     periods : str or (str, str), optional

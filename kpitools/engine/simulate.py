@@ -70,7 +70,7 @@ class SimulationResult:
     metrics : DataFrame
         One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`.
     payouts, totals : DataFrame
-        The payout tables (contract §5) and the per-employee-period totals of every scheme.
+        The payout tables (docs/commands.md) and the per-employee-period totals of every scheme.
     winners_losers : DataFrame
         Per employee and scheme: total against the baseline (see :func:`winners_losers`).
     compare : DataFrame

@@ -1,6 +1,6 @@
 """The bonus scheme: what a scheme file says, as one frozen, checked :class:`Scheme`.
 
-A scheme file (contract §4) is loaded with :func:`load_scheme` into a :class:`Scheme`:
+A scheme file (docs/schemes.md) is loaded with :func:`load_scheme` into a :class:`Scheme`:
 components (a KPI, a target method, and a payout curve or a commission), gates,
 modifiers, a cap and a pool. Every object is a frozen pydantic model, checked when
 built; bad input raises one :class:`~kpitools.errors.DefinitionError` listing every
@@ -19,7 +19,7 @@ target: one above :data:`~kpitools.scheme.pairs.MAX_ATTAINMENT` (20) in a curve,
 threshold, a gate or an attainment tier is refused as a percentage (80 for 80%) or an
 amount (a tier in money without ``basis: value``) typed where a multiple belongs.
 
-Extension of the contract: ``roles: [sales_rep, key_account_manager]`` (optional) says who
+``roles: [sales_rep, key_account_manager]`` (optional) says who
 is eligible. Only the data's rows whose ``role`` is listed are evaluated: rows of other
 roles (and rows without a role) are left out *before* targets are set, so ``allocate``
 splits its total among the listed roles only and a history under another role is not used.
@@ -88,14 +88,14 @@ LIST_FIX = {
 
 
 class Scheme(Spec):
-    """A whole bonus scheme (contract §4). Build it with :func:`load_scheme`.
+    """A whole bonus scheme (docs/schemes.md). Build it with :func:`load_scheme`.
 
     Attributes
     ----------
     name, period, on_target_pay, revenue_kpi, components, gates, modifiers, cap, budget, pool
         As in the scheme file.
     roles : tuple of str or None
-        Extension of the contract: only employees with one of these roles are evaluated
+        Only employees with one of these roles are evaluated
         (``None``: everyone).
     """
 

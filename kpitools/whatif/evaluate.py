@@ -64,7 +64,7 @@ class Evaluation:
     arrays : PayoutArrays
         Every intermediate of :func:`kpitools.engine.compute`.
     metrics : pandas.Series
-        Contract §5 metrics.
+        The metrics (docs/commands.md).
     by_employee : numpy.ndarray
         Total payout per employee of the evaluator's list.
     evaluated : numpy.ndarray

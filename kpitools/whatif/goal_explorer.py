@@ -79,7 +79,7 @@ class GoalExplorer(Explorer):
     Parameters
     ----------
     design : Design or path
-        The design file (contract §3).
+        The design file (docs/designs.md).
     data : DataFrame or path, optional
         History for the ``not-achievable`` check.
     library : Library, optional

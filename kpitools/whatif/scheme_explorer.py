@@ -83,7 +83,7 @@ class SchemeExplorer(Explorer):
     start_scheme : Scheme
         The scheme the explorer started from (winners and losers are counted against it).
     metrics : pandas.Series
-        Contract §5 metrics of :attr:`scheme` (``metrics["total_cost"]`` …).
+        The metrics (docs/commands.md) of :attr:`scheme` (``metrics["total_cost"]`` …).
     start_metrics : pandas.Series
         The same for :attr:`start_scheme`.
     error : str or None
@@ -133,12 +133,12 @@ class SchemeExplorer(Explorer):
 
     @property
     def metrics(self) -> Any:
-        """Contract §5 metrics of the current scheme (a copy)."""
+        """The metrics (docs/commands.md) of the current scheme (a copy)."""
         return self._now.metrics.copy()
 
     @property
     def start_metrics(self) -> Any:
-        """Contract §5 metrics of the scheme the explorer started from (a copy)."""
+        """The metrics (docs/commands.md) of the scheme the explorer started from (a copy)."""
         return self._start.metrics.copy()
 
     @property
