@@ -103,6 +103,11 @@ def data_check(
     "--where",
     help='Only the events where this holds, e.g. "close_date >= 2025-03-10" (before counting).',
 )
+@click.option(
+    "--credit",
+    metavar="EVENT_COLUMN:SHARE_COLUMN",
+    help="Split credit: rows with one event id share it by their share column (0-1).",
+)
 def data_aggregate(
     events: str,
     employee: str,
@@ -113,6 +118,7 @@ def data_aggregate(
     freq: str,
     sheet: str | None,
     where: str | None,
+    credit: str | None,
 ) -> None:
     """Build monthly KPIs per employee from an event table (deals, orders, shifts).
 
@@ -139,6 +145,7 @@ def data_aggregate(
         attributes=attributes,
         sheet=sheet,
         where=where,
+        credit=credit,
     )
     for line in issues.lines(severity="warning"):
         click.echo(f"Warning: {line[2:]}" if line.startswith("- ") else line, err=True)

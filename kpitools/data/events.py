@@ -26,6 +26,7 @@ from ..errors import DefinitionError, did_you_mean
 from .cells import _periods
 from .columns import normalise_column
 from .conditions import FrameColumns, condition_mask, parse_conditions
+from .credit import credit_shares, parse_credit
 from .measures import Aggregate, Ratio, parse_measures
 from .numbers import _formula_mask
 from .quality import _fatal
@@ -88,7 +89,12 @@ class _Columns(FrameColumns):
 
 
 def _resolve_columns(
-    raw: Any, employee: str, date: str, specs: Sequence[Aggregate | Ratio], attrs: list
+    raw: Any,
+    employee: str,
+    date: str,
+    specs: Sequence[Aggregate | Ratio],
+    attrs: list,
+    credit: tuple[str, str] | None = None,
 ) -> tuple[str, str]:
     wanted: list[tuple[str, str]] = [
         (normalise_column(employee), "the employee"),
@@ -100,6 +106,8 @@ def _resolve_columns(
                 wanted.append((spec.column, f"measure {spec.name!r}"))
             wanted += [(c.column, f"measure {spec.name!r}") for c in spec.where]
     wanted += [(col, "an attribute") for _, col in attrs]
+    if credit is not None:
+        wanted += [(credit[0], "the credit's event id"), (credit[1], "the credit's share")]
     cols = list(raw.frame.columns)
     missing = [(c, who) for c, who in wanted if c not in cols]
     if missing:
@@ -143,10 +151,13 @@ def run_aggregation(
     attributes: Sequence[str] = (),
     sheet: str | int | None = None,
     where: str | None = None,
+    credit: str | tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Aggregate events; return the long table and the collected issues (warnings).
 
-    ``where`` keeps only the events where a filter holds (before any measure counts them).
+    ``where`` keeps only the events where a filter holds (before any measure counts them);
+    ``credit`` (``"deal_id:share"``) splits events between employees
+    (:mod:`kpitools.data.credit`).
     """
     if freq not in ("month", "quarter"):
         raise DefinitionError(
@@ -155,10 +166,14 @@ def run_aggregation(
         )
     specs = parse_measures(measures)
     attrs = _parse_attrs(attributes)
+    split = parse_credit(credit)
     raw = _read(events, sheet=sheet)
-    emp_col, date_col = _resolve_columns(raw, employee, date, specs, attrs)
+    emp_col, date_col = _resolve_columns(raw, employee, date, specs, attrs, split)
     cols = _Columns(raw)
     keys = _EventKeys(raw, cols, emp_col, date_col, freq, where)
+    if split is not None:
+        summed = [s.column for s in specs if isinstance(s, Aggregate) and s.func in ("sum", "mean")]
+        keys.share = credit_shares(raw, cols, keys.valid, split, list(dict.fromkeys(summed)))
     values = {
         spec.name: _aggregate(spec, cols, raw, keys)
         for spec in specs
@@ -202,6 +217,7 @@ class _EventKeys:
         if d_bad.any():
             issues.add("bad_date", raw.original[date_col], rows[d_bad], raw.frame[date_col][d_bad])
         self.valid = valid = ~(e_missing | d_missing | d_bad)
+        self.share: np.ndarray | None = None  # each event's credit share (split credit)
         if where:
             _filter_events(self, cols, raw, where)
         self.pidx = np.full(len(rows), -1, dtype=np.int64)
@@ -261,6 +277,7 @@ def _aggregate(spec: Aggregate, cols: _Columns, raw: Any, keys: _EventKeys) -> p
     mask = keys.valid.copy()
     for cond in spec.where:
         mask &= condition_mask(cond, cols, context=f"Measure {spec.name!r}")
+    weight = None if keys.share is None else keys.share[mask]
     if spec.func in ("sum", "mean"):
         series = pd.Series(_numbers_of(spec, cols, raw, mask))
     elif spec.func == "nunique":
@@ -273,20 +290,36 @@ def _aggregate(spec: Aggregate, cols: _Columns, raw: Any, keys: _EventKeys) -> p
             else cols.text(spec.column).notna().to_numpy()
         )
         series = pd.Series(present[mask].astype(float))
-    grouped = series.groupby([keys.emp[mask].to_numpy(), keys.pidx[mask]], sort=False)
-    if spec.func == "count":
-        result = grouped.sum()
-    elif spec.func == "sum":
-        # summing binary floats leaves noise (474112.16000000003): money and counts
-        # never need more than 10 decimals
-        result = grouped.sum(min_count=0).round(10)
-    elif spec.func == "mean":
-        result = grouped.mean().round(10)
+    by = [keys.emp[mask].to_numpy(), keys.pidx[mask]]
+    if weight is not None and spec.func != "nunique":
+        result = _weighted(spec.func, series, pd.Series(weight), by)
     else:
-        result = grouped.nunique().astype(float)
+        result = _plain(spec.func, series.groupby(by, sort=False))
     result.index.names = ["employee", "_p"]
     fill = np.nan if spec.func == "mean" else 0.0
     return result.reindex(keys.grid, fill_value=fill).astype(float)
+
+
+def _plain(func: str, grouped: Any) -> pd.Series:
+    if func == "count":
+        return grouped.sum()
+    if func == "sum":
+        # summing binary floats leaves noise (474112.16000000003): money and counts
+        # never need more than 10 decimals
+        return grouped.sum(min_count=0).round(10)
+    if func == "mean":
+        return grouped.mean().round(10)
+    return grouped.nunique().astype(float)
+
+
+def _weighted(func: str, series: pd.Series, weight: pd.Series, by: list) -> pd.Series:
+    """Split credit: each value (or event, for ``count``) counted by its share."""
+    present = series.notna()
+    amount = (series.fillna(0.0) * weight).groupby(by, sort=False).sum()
+    if func != "mean":
+        return amount.round(10)
+    shares = weight.where(present, 0.0).groupby(by, sort=False).sum()
+    return (amount / shares.where(shares > 0)).round(10)
 
 
 def _ratio(spec: Ratio, values: Mapping[str, pd.Series], grid: pd.MultiIndex) -> pd.Series:
@@ -395,10 +428,12 @@ def aggregate_events(
     attributes: Sequence[str] = (),
     sheet: str | int | None = None,
     where: str | None = None,
+    credit: str | tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Build per-employee monthly (or quarterly) KPIs from an event table.
 
-    See :mod:`kpitools.data.measures` for the measure grammar. Rows are warned about
+    See :mod:`kpitools.data.measures` for the measure grammar and
+    :mod:`kpitools.data.credit` for ``credit`` (split deals). Rows are warned about
     (empty dates: skipped; empty summed values; undefined ratios) with
     :func:`warnings.warn`; bad rows (no employee, unreadable dates or numbers) raise
     :class:`DataValidationError`.
@@ -418,6 +453,7 @@ def aggregate_events(
         attributes=attributes,
         sheet=sheet,
         where=where,
+        credit=credit,
     )
     lines = issues.lines(severity="warning")
     if lines:

@@ -180,6 +180,22 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "not a currency code",
         "write the three-letter ISO 4217 code, e.g. USD, EUR, RUB.",
     ),
+    "bad_share": (
+        "credit share is not a number from 0 to 1",
+        "write each employee's part of the event as 0.6 or 60%.",
+    ),
+    "missing_share": (
+        "empty credit share on an event with several rows",
+        "write each row's share; the shares of an event add up to 1.",
+    ),
+    "share_total": (
+        "credit shares of an event do not add up to 1",
+        "correct the shares so that each event's rows add up to 1 (100%).",
+    ),
+    "split_value": (
+        "rows of one split event give different values",
+        "write the whole event's value on each of its rows; the share says each one's part.",
+    ),
     "mixed_attribute": (
         "several values in one employee × period: the most frequent one kept",
         "nothing to do if the employee moved during the period; otherwise check the column "
