@@ -15,7 +15,8 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
   comparison table alone; :func:`calibrate`
   (``calibrate``) one parameter to hit a metric; :func:`forecast` (``forecast``,
   ``history``) next periods resampled from each employee's history;
-  :func:`period_end_timing` (``timing``) who books results at period ends.
+  :func:`period_end_timing` (``timing``) who books results at period ends;
+  :func:`recommend_simulation` (``recommend``) the decision rule that picks a scheme.
 - :func:`format_metric`, :func:`format_metrics_table`, :func:`describe_skipped`
   (``describe``): results as text.
 """
@@ -45,6 +46,13 @@ from .metrics import (
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
+from .recommend import (
+    Recommendation,
+    RecommendationRule,
+    pool_usage,
+    recommend_scheme,
+    recommend_simulation,
+)
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
 from .simulate import SimulationResult, compare, simulate, write_csv
 from .timing import TimingResult, period_end_timing
@@ -81,9 +89,14 @@ __all__ = [
     "PayoutArrays",
     "PayoutInputs",
     "period_end_timing",
+    "pool_usage",
     "prepare",
     "prepare_base",
     "PreparedData",
+    "recommend_scheme",
+    "recommend_simulation",
+    "Recommendation",
+    "RecommendationRule",
     "resample_periods",
     "round_cents",
     "run_scheme",

@@ -1,0 +1,403 @@
+"""One decision rule for recommending a scheme, written down with its figures.
+
+A scheme is **eligible** when it passes every test of the rule that its figures allow:
+
+============================  ===============================================================
+``within_budget``             backtest cost at most ``max_budget_overrun`` over the budget
+``forecast_risk``             forecast chance of going over the budget at most
+                              ``max_p_over_budget``
+``share_at_target``           share of employee-periods at or above target between
+                              ``min_pct_at_target`` and ``max_pct_at_target``
+``pay_follows_performance``   rank correlation of attainment and payout at least
+                              ``min_pay_performance_corr``
+``gaming_cost``               extra pay from shifting results between periods at most
+                              ``max_gaming_cost_pct`` of the honest cost
+============================  ===============================================================
+
+A test without its figure (no budget, no forecast, a scheme without targets, no stress test)
+is *not tested*: it neither passes nor fails, and says why. A pool keeps a scheme within its
+budget by construction, so for a pooled scheme ``within_budget`` is marked as such — never a
+merit — and what the pool cost (how often and how much it scaled pay down) is recorded.
+
+Among the eligible schemes, the one whose pay follows performance most closely is
+recommended, then the cheaper one. Differences smaller than the data can resolve are ties,
+not reasons: two correlations tie when their Fisher-z difference is within 1.96 standard
+errors for the number of employee-periods evaluated, two costs when they are within
+``cost_tie`` of each other. When no scheme is eligible, none is recommended and the one with
+the fewest and smallest breaches is named as the closest.
+
+Examples
+--------
+>>> import pandas as pd
+>>> metrics = pd.DataFrame({"total_cost": [100.0, 99.95], "budget_variance": [-0.1, -0.1005],
+...     "pct_at_target": [0.6, 0.6], "pay_performance_corr": [0.8, 0.8]}, index=["A", "B"])
+>>> rec = recommend_scheme(metrics, n_observations=1000)
+>>> rec.recommended, rec.choice
+('A', 'A and B tie on pay for performance (0.80 and 0.80) and on cost (within 1%): the first listed is kept.')
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from .._util.spec import Spec
+
+__all__ = [
+    "Recommendation",
+    "RecommendationRule",
+    "pool_usage",
+    "recommend_scheme",
+    "recommend_simulation",
+]
+
+_Z95 = 1.96
+
+
+class RecommendationRule(Spec):
+    """The thresholds of the decision rule (``recommendation:`` in a design file)."""
+
+    max_budget_overrun: float = Field(0.0, ge=0)
+    max_p_over_budget: float = Field(0.2, ge=0, le=1)
+    min_pct_at_target: float = Field(0.4, ge=0, le=1)
+    max_pct_at_target: float = Field(0.9, ge=0, le=1)
+    min_pay_performance_corr: float = Field(0.5, ge=-1, le=1)
+    max_gaming_cost_pct: float = Field(0.05, ge=0)
+    cost_tie: float = Field(0.01, ge=0)
+
+    def text(self) -> str:
+        """The rule in words, with its thresholds."""
+        over = (
+            "within the budget"
+            if self.max_budget_overrun == 0
+            else f"within {_pct(self.max_budget_overrun)} over the budget"
+        )
+        return (
+            f"A scheme is eligible when its backtest cost stays {over}, its forecast chance "
+            "of going over "
+            f"the budget is at most {_pct(self.max_p_over_budget)}, "
+            f"{_pct(self.min_pct_at_target)} to {_pct(self.max_pct_at_target)} of "
+            "employee-periods reach target, the rank correlation of attainment and pay is at "
+            f"least {self.min_pay_performance_corr:.2f}, and shifting results between periods "
+            f"would add at most {_pct(self.max_gaming_cost_pct)} to its cost. Among eligible "
+            "schemes the one whose pay follows performance most closely is recommended, then "
+            f"the cheaper; correlations within the data's resolution and costs within "
+            f"{_pct(self.cost_tie)} of each other are ties."
+        )
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.3g}%"
+
+
+def _num(x: Any) -> float | None:
+    """A JSON number, or None for a missing one."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+@dataclass(frozen=True)
+class _Test:
+    name: str
+    passed: bool | None  # None: not tested
+    figure: float | None
+    threshold: Any
+    text: str
+    breach: float = 0.0  # how far past the threshold, relative
+    by_construction: bool = False  # holds whatever happens (a pool and its budget)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.name,
+            "passed": self.passed,
+            "by_construction": self.by_construction,
+            "figure": self.figure,
+            "threshold": self.threshold,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The outcome of the rule: what is recommended, and every scheme's tests.
+
+    Attributes
+    ----------
+    recommended : str or None
+        The scheme recommended; None when no scheme is eligible.
+    closest : str or None
+        When none is eligible, the scheme with the fewest and smallest breaches.
+    choice : str
+        Why the recommended scheme was preferred to the other eligible ones (ties named).
+    rule : RecommendationRule
+    schemes : dict
+        Scheme → ``total_cost, budget, p_over_budget, pct_at_target, pay_performance_corr,
+        gaming_cost_pct, eligible, reasons`` (and ``pool`` for pooled schemes).
+    """
+
+    recommended: str | None
+    closest: str | None
+    choice: str
+    rule: RecommendationRule
+    schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contents of ``recommendation.json``."""
+        return {
+            "recommended": self.recommended,
+            "closest": self.closest,
+            "choice": self.choice,
+            "rule": {"text": self.rule.text(), "thresholds": self.rule.model_dump()},
+            "schemes": self.schemes,
+        }
+
+    def to_json(self) -> str:
+        """``recommendation.json`` as text (UTF-8, indented, no NaN)."""
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def failed(self, scheme: str) -> list[dict[str, Any]]:
+        """The tests a scheme failed."""
+        return [r for r in self.schemes[scheme]["reasons"] if r["passed"] is False]
+
+
+def pool_usage(pool_factor: pd.Series, periods: pd.Series) -> dict[str, Any]:
+    """How often and how much a pool scaled pay down (one factor per period)."""
+    per_period = pd.Series(np.asarray(pool_factor, float)).groupby(np.asarray(periods)).min()
+    scaled = per_period[per_period < 1 - 1e-9]
+    return {
+        "periods": int(len(per_period)),
+        "periods_scaled_down": int(len(scaled)),
+        "mean_scale_down": _num(1 - scaled.mean()) if len(scaled) else 0.0,
+        "max_scale_down": _num(1 - scaled.min()) if len(scaled) else 0.0,
+    }
+
+
+def _budget_test(row: Mapping[str, Any], rule: RecommendationRule, pool: Any) -> _Test:
+    variance = _num(row.get("budget_variance"))
+    if pool is not None:
+        scaled, n = pool["periods_scaled_down"], pool["periods"]
+        text = (
+            "Within budget by construction (a pool scales pay down to fit): it scaled pay "
+            f"down in {scaled} of {n} periods"
+            + (f", by {_pct(pool['mean_scale_down'])} on average." if scaled else ".")
+        )
+        return _Test(
+            "within_budget", None, variance, rule.max_budget_overrun, text, by_construction=True
+        )
+    if variance is None:
+        return _Test("within_budget", None, None, rule.max_budget_overrun, "No budget given.")
+    passed = variance <= rule.max_budget_overrun + 1e-12
+    side = "under" if variance <= 0 else "over"
+    text = f"Backtest cost {_pct(abs(variance))} {side} the budget"
+    if passed or rule.max_budget_overrun == 0:
+        text += "."
+    else:
+        text += f", more than the {_pct(rule.max_budget_overrun)} over it the rule allows."
+    return _Test(
+        "within_budget", passed, variance, rule.max_budget_overrun, text,
+        breach=max(0.0, variance - rule.max_budget_overrun),
+    )  # fmt: skip
+
+
+def _risk_test(p_over: float | None, rule: RecommendationRule, pooled: bool) -> _Test:
+    limit = rule.max_p_over_budget
+    if pooled:
+        text = "Never over the budget in the forecast by construction: the pool scales pay down."
+        return _Test("forecast_risk", None, p_over, limit, text, by_construction=True)
+    if p_over is None:
+        return _Test("forecast_risk", None, None, limit, "No forecast against a budget.")
+    passed = p_over <= limit + 1e-12
+    text = f"Forecast chance of going over the budget: {_pct(p_over)}"
+    text += "." if passed else f", above the {_pct(limit)} the rule allows."
+    return _Test("forecast_risk", passed, p_over, limit, text, breach=max(0.0, p_over - limit))
+
+
+def _target_test(share: float | None, rule: RecommendationRule) -> _Test:
+    low, high = rule.min_pct_at_target, rule.max_pct_at_target
+    if share is None:
+        return _Test("share_at_target", None, None, [low, high], "The scheme sets no targets.")
+    passed = low - 1e-12 <= share <= high + 1e-12
+    text = f"{_pct(share)} of employee-periods reach target"
+    if share < low:
+        text += f", fewer than the {_pct(low)} the rule asks."
+    elif share > high:
+        text += f", more than {_pct(high)}: targets too easy to motivate."
+    else:
+        text += "."
+    breach = max(0.0, low - share, share - high)
+    return _Test("share_at_target", passed, share, [low, high], text, breach=breach)
+
+
+def _corr_test(corr: float | None, rule: RecommendationRule) -> _Test:
+    limit = rule.min_pay_performance_corr
+    if corr is None:
+        text = "No attainment to compare pay with (the scheme sets no targets)."
+        return _Test("pay_follows_performance", None, None, limit, text)
+    passed = corr >= limit - 1e-12
+    text = f"Rank correlation of attainment and pay: {corr:.2f}"
+    text += "." if passed else f", below the {limit:.2f} the rule asks."
+    return _Test(
+        "pay_follows_performance", passed, corr, limit, text, breach=max(0.0, limit - corr)
+    )
+
+
+def _gaming_test(gaming: float | None, rule: RecommendationRule) -> _Test:
+    limit = rule.max_gaming_cost_pct
+    if gaming is None:
+        return _Test("gaming_cost", None, None, limit, "No gaming stress test was run.")
+    passed = gaming <= limit + 1e-12
+    text = f"Shifting results between periods would add {_pct(gaming)} to the cost"
+    text += "." if passed else f", more than the {_pct(limit)} the rule allows."
+    return _Test("gaming_cost", passed, gaming, limit, text, breach=max(0.0, gaming - limit))
+
+
+def _corr_tie(a: float, b: float, n: int) -> bool:
+    """Two rank correlations the data cannot tell apart (Fisher z, 95%)."""
+    if n <= 3:
+        return True
+    za, zb = (math.atanh(max(-0.999999, min(0.999999, x))) for x in (a, b))
+    return abs(za - zb) < _Z95 * math.sqrt(2.0) * 1.03 / math.sqrt(n - 3)
+
+
+def _pick(eligible: list[str], table: pd.DataFrame, rule: RecommendationRule, n: int):
+    """The best eligible scheme, and the sentence saying why (ties named)."""
+    corr = {s: _num(table.loc[s, "pay_performance_corr"]) for s in eligible}
+    cost = {s: float(table.loc[s, "total_cost"]) for s in eligible}
+    best = eligible[0]
+    notes = []
+    for other in eligible[1:]:
+        cb, co = corr[best], corr[other]
+        if cb is not None and co is not None and not _corr_tie(cb, co, n):
+            if co > cb:
+                notes.append(f"{other} ties pay to performance more closely than {best} "
+                             f"({co:.2f} against {cb:.2f})")  # fmt: skip
+                best = other
+            else:
+                notes.append(f"{best} ties pay to performance more closely than {other} "
+                             f"({cb:.2f} against {co:.2f})")  # fmt: skip
+            continue
+        if co is not None and cb is None:
+            notes.append(f"{other} ties pay to performance ({co:.2f}); {best} sets no targets")
+            best = other
+            continue
+        on_corr = (
+            f"tie on pay for performance ({cb:.2f} and {co:.2f})"
+            if cb is not None and co is not None
+            else "cannot be compared on pay for performance"
+        )
+        low, high = sorted((cost[best], cost[other]))
+        if high > 0 and (high - low) / high > rule.cost_tie:
+            cheaper = best if cost[best] <= cost[other] else other
+            dearer = other if cheaper == best else best
+            notes.append(
+                f"{best} and {other} {on_corr}; {cheaper} costs "
+                f"{_pct((cost[dearer] - cost[cheaper]) / cost[dearer])} less than {dearer}"
+            )
+            best = cheaper
+        else:
+            notes.append(
+                f"{best} and {other} {on_corr} and on cost (within {_pct(rule.cost_tie)}): "
+                "the first listed is kept"
+            )
+    return best, "; ".join(notes) + "." if notes else f"{best} is the only eligible scheme."
+
+
+def recommend_scheme(
+    metrics: pd.DataFrame,
+    *,
+    p_over_budget: Mapping[str, float] | None = None,
+    pools: Mapping[str, dict[str, Any]] | None = None,
+    budgets: Mapping[str, float] | None = None,
+    rule: RecommendationRule | Mapping[str, Any] | None = None,
+    n_observations: int = 0,
+) -> Recommendation:
+    """Apply the decision rule to the schemes' metrics.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        One row per scheme (``SimulationResult.metrics``), in the order given by the user.
+    p_over_budget : mapping, optional
+        Scheme → the forecast's chance of going over the budget.
+    pools : mapping, optional
+        Scheme → :func:`pool_usage` for the schemes with a pool.
+    budgets : mapping, optional
+        Scheme → its budget over the periods evaluated.
+    rule : RecommendationRule or mapping, optional
+        The thresholds (the defaults when not given).
+    n_observations : int
+        Employee-periods evaluated: the resolution of the correlation comparison.
+    """
+    rule = rule if isinstance(rule, RecommendationRule) else RecommendationRule(**(rule or {}))
+    p_over_budget, pools = dict(p_over_budget or {}), dict(pools or {})
+    budgets = dict(budgets or {})
+    schemes, breaches = {}, {}
+    for name in metrics.index:
+        row = metrics.loc[name]
+        pool = pools.get(name)
+        p_over = _num(p_over_budget.get(name))
+        gaming = _num(row.get("gaming_cost_pct"))
+        tests = [
+            _budget_test(row, rule, pool),
+            _risk_test(p_over, rule, pool is not None),
+            _target_test(_num(row.get("pct_at_target")), rule),
+            _corr_test(_num(row.get("pay_performance_corr")), rule),
+            _gaming_test(gaming, rule),
+        ]
+        failed = [t for t in tests if t.passed is False]
+        breaches[name] = (len(failed), sum(t.breach for t in failed))
+        schemes[str(name)] = {
+            "total_cost": _num(row.get("total_cost")),
+            "budget": _num(budgets.get(name)),
+            "p_over_budget": p_over,
+            "pct_at_target": _num(row.get("pct_at_target")),
+            "pay_performance_corr": _num(row.get("pay_performance_corr")),
+            "gaming_cost_pct": gaming,
+            "eligible": not failed,
+            "reasons": [t.as_dict() for t in tests],
+            **({"pool": pool} if pool is not None else {}),
+        }
+    eligible = [str(s) for s in metrics.index if schemes[str(s)]["eligible"]]
+    if eligible:
+        chosen, choice = _pick(eligible, metrics, rule, n_observations)
+        return Recommendation(chosen, None, choice, rule, schemes)
+    if not schemes:
+        return Recommendation(None, None, "No schemes were compared.", rule, schemes)
+    closest = str(min(breaches, key=lambda s: breaches[s]))
+    failed = "; ".join(
+        r["text"].rstrip(".") for r in schemes[closest]["reasons"] if r["passed"] is False
+    )
+    choice = f"No scheme passes every test of the rule. The closest is {closest}: {failed}."
+    return Recommendation(None, closest, choice, rule, schemes)
+
+
+def recommend_simulation(result: Any, rule: Any = None) -> Recommendation:
+    """:func:`recommend_scheme` on a :class:`kpitools.engine.SimulationResult`."""
+    p_over, pools, budgets = {}, {}, {}
+    for name, run in result.runs.items():
+        periods = run.totals["period"]
+        budget = getattr(run.scheme, "budget", None)
+        if budget is not None:
+            budgets[name] = float(budget) * periods.nunique()
+        if getattr(run.scheme, "pool", None) is not None:
+            pools[name] = pool_usage(run.totals["pool_factor"], periods)
+        forecast = result.forecasts.get(name)
+        if forecast is not None:
+            p_over[name] = forecast.prob_over_budget
+    return recommend_scheme(
+        result.metrics,
+        p_over_budget=p_over,
+        pools=pools,
+        budgets=budgets,
+        rule=rule,
+        n_observations=int(len(result.totals) / max(1, len(result.runs))),
+    )
