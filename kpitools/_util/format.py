@@ -22,7 +22,16 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["MISSING", "text_table", "frame_table", "money", "number", "percent", "short_number"]
+__all__ = [
+    "MISSING",
+    "text_table",
+    "frame_table",
+    "money",
+    "money_cents",
+    "number",
+    "percent",
+    "short_number",
+]
 
 #: What a missing or non-finite figure reads as, everywhere.
 MISSING = "n/a"
@@ -180,3 +189,17 @@ def short_number(value: Any, unit: str | None = None, currency: str | None = Non
             text = f"{r / scale:.3g}" + suffix
             return f"{text} {currency}" if unit == "currency" and currency else text
     return number(value, unit, currency)
+
+
+def money_cents(value: Any, currency: str = "") -> str:
+    """An amount to the cent, as on a pay statement: ``money_cents(6555.555, "USD")``.
+
+    Examples
+    --------
+    >>> money_cents(6555.556, "USD"), money_cents(-12.5), money_cents(None)
+    ('6,555.56 USD', '-12.50', 'n/a')
+    """
+    if _missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    text = f"{float(value):,.2f}"
+    return f"{text} {currency}" if currency else text
