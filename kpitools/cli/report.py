@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..report import ReportFailedError, make_report, parse_param_options, run_batch
-from .options import CONTEXT
+from .options import CONTEXT, by_option, roster_option, where_option
 
 __all__ = ["batch", "report"]
 
@@ -23,6 +23,9 @@ __all__ = ["batch", "report"]
 @click.option("--currency", help="Currency of money amounts (default: the notebook's).")
 @click.option("--forecast", "forecast_draws", type=int, help="Simulated next periods.")
 @click.option("--seed", type=int, help="Random seed of the forecast.")
+@roster_option
+@where_option
+@by_option
 @click.option(
     "--template",
     type=click.Path(file_okay=False, exists=True),
@@ -52,19 +55,25 @@ def report(
     logo: str | None,
     notebook: str | None,
     extra: tuple[str, ...],
+    by: tuple[str, ...],
     **options,
 ) -> None:
     """Make a client-ready report (HTML, PDF, XLSX) through papermill.
 
     Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, the executed
     report.ipynb and manifest.json. Exit code 1 when the notebook fails (its
-    executed notebook with the error is kept).
+    executed notebook with the error is kept). With --roster the report shows cost
+    and attainment by team and region (or by each --by column).
 
     \b
     Example:
       kpitools report --client "Demo Co" --data data.csv --design d.yaml --scheme s.yaml --out out
+      kpitools report --client "East" --data data.csv --roster roster.csv \\
+          --where "region == East" --by team --design d.yaml --scheme s.yaml --out out
     """
     params = {k: v for k, v in options.items() if v is not None}
+    if by:
+        params["by"] = list(by)
     params.update(parse_param_options(extra))
     if logo:
         params["branding"] = {**params.get("branding", {}), "logo": logo}

@@ -2,11 +2,12 @@
 
 What happens where:
 
-- the report's content: :func:`build_context` (:mod:`.context`) checks the data, solves the
-  design and simulates the schemes once; the sections (:mod:`.sections`, by theme in
-  :mod:`.summary`, :mod:`.goals`, :mod:`.history`, :mod:`.schemes`, :mod:`.quality`) turn
-  it into blocks (:mod:`.blocks`); :func:`recommend` picks the scheme; ``payouts.xlsx``
-  comes from :func:`write_workbook` (:mod:`.xlsx`);
+- the report's content: :func:`build_context` (:mod:`.context`) checks the data (joined
+  with a roster, filtered), solves the design and simulates the schemes once (roster,
+  filter, groups and scheme overrides: :mod:`.scope`); the sections (:mod:`.sections`, by
+  theme in :mod:`.summary`, :mod:`.goals`, :mod:`.history`, :mod:`.schemes`,
+  :mod:`.groups`, :mod:`.quality`) turn it into blocks (:mod:`.blocks`); :func:`recommend`
+  picks the scheme; ``payouts.xlsx`` comes from :func:`write_workbook` (:mod:`.xlsx`);
 - one report: :func:`make_report` checks its settings (:mod:`.params`, :mod:`.branding`,
   :mod:`.job`), runs the notebook with papermill (:mod:`.run`, :mod:`.kernel`) and writes
   each output format registered in :data:`OUTPUT_FORMATS` (:mod:`.formats`: HTML and PDF
@@ -45,6 +46,7 @@ from .resume import is_up_to_date, stale_reason
 from .run import ReportFailedError, ReportResult, make_report, run_job
 from .sections import (
     SECTIONS,
+    cost_by_group,
     data_quality,
     deal_timing,
     executive_summary,
@@ -79,6 +81,7 @@ __all__ = [
     "build_context",
     "check_formats",
     "clean_stale_temp",
+    "cost_by_group",
     "data_quality",
     "deal_timing",
     "default_notebook_path",

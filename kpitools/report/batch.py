@@ -5,12 +5,15 @@ starts (:func:`plan_batch`), then each runs in its own process with its own kern
 (:mod:`kpitools.report.executors`). A failing client never stops the others: it keeps its
 executed notebook with the error and shows in the closing summary. With ``resume=True`` a
 client is skipped when its folder holds a complete report made from the same inputs
-(:mod:`kpitools.report.resume`).
+(:mod:`kpitools.report.resume`). The batch ends by writing ``OUT/batch.json``: each
+client's status, inputs, roster, filter, groups and overrides
+(:func:`kpitools.report.provenance.batch_record`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
@@ -21,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._util.files import atomic_write
 from .._util.format import text_table
 from ..errors import DefinitionError, KpitoolsError
 from .executors import get_executor
@@ -29,6 +33,7 @@ from .formats import REPORT_FORMATS
 from .job import ReportJob, check_job
 from .manifest import JOB_OPTIONS, load_manifest, manifest_error, read_manifest, setting_path
 from .problems import Problem
+from .provenance import BATCH_RECORD, batch_record
 from .resume import stale_reason
 from .run import ReportResult
 
@@ -289,7 +294,8 @@ def run_batch(
     manifest : path
         The batch manifest (``defaults:`` + ``clients:``).
     out_dir : path
-        Each client's report goes to ``out_dir/<safe client name>/``.
+        Each client's report goes to ``out_dir/<safe client name>/``; ``out_dir/batch.json``
+        records the batch (each client's status, inputs, roster, filter, groups, overrides).
     jobs : int, optional
         Parallel reports; default the number of cores.
     executor : {"local", "dask"}
@@ -333,9 +339,14 @@ def run_batch(
         planned, todo, results, run, out_dir, created, n_jobs=n_jobs, scheduler=scheduler,
         progress=progress,
     )  # fmt: skip
+    seconds = round(time.perf_counter() - started, 3)
+    record = batch_record(
+        manifest, planned, results, seconds=seconds, executor=executor, n_jobs=n_jobs, resume=resume
+    )
+    atomic_write(Path(out_dir) / BATCH_RECORD, json.dumps(record, indent=2, default=str) + "\n")
     return BatchResult(
         results=tuple(results[i] for i in range(len(planned)) if i in results),
-        seconds=round(time.perf_counter() - started, 3),
+        seconds=seconds,
         executor=executor,
         n_jobs=n_jobs,
         out_dir=str(out_dir),

@@ -19,14 +19,15 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import shipped
+from ..data import apply_filter, join_roster, load_library, load_roster
 from ..data import check as check_data
-from ..data import load_library
 from ..design import cascade, load_design, run_checks, sensitivity
 from ..engine import period_end_timing, simulate
 from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
 from .recommend import recommend
+from .scope import apply_overrides, default_groups
 
 __all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
 
@@ -60,6 +61,10 @@ class ReportContext:
     palette: dict[str, Any] = field(default_factory=dict)
     chosen: str | None = None
     reasons: list[str] = field(default_factory=list)
+    roster: Any = None
+    where: str | None = None
+    groups: tuple[str, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def schemes(self) -> list[str]:
@@ -144,6 +149,10 @@ def build_context(
     seed: int | None = 42,
     branding: dict | None = None,
     data_label: str | None = None,
+    roster: str | os.PathLike | pd.DataFrame | None = None,
+    where: str | None = None,
+    by: Sequence[str] | str | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -165,6 +174,10 @@ def build_context(
         Unused here: the page's branding is applied when it is rendered.
     data_label : str, optional
         How the report names the data (default: the file's name, or "the given table").
+    roster, where, by, overrides : optional
+        What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee,
+        a filter of the rows, the group columns (with a roster, its team and region by
+        default) and scheme parameters changed, ``{scheme: {dotted.path: value}}``.
 
     Raises
     ------
@@ -177,15 +190,7 @@ def build_context(
     --------
     >>> ctx = build_context(client="Acme", data="data.csv", forecast_draws=0)  # doctest: +SKIP
     """
-    if not isinstance(data, pd.DataFrame) and not data:
-        raise DefinitionError(
-            "No data given for the report.\n"
-            "Suggestion: pass a data file or table (the report notebook uses the demo "
-            "company when its 'data' parameter is empty)."
-        )
-    quality = check_data(data, library=False)  # as the notebook always read it: no library
-    if not quality.ok:
-        raise DataValidationError(str(quality), quality.failure_cases)
+    quality = _checked(data)
     ctx = ReportContext(
         client=client,
         currency=currency,
@@ -197,7 +202,11 @@ def build_context(
         seed=seed,
         periods=periods,
         scheme_files=tuple(str(s) for s in schemes),
+        roster=_load_roster(roster),
+        where=where or None,
+        overrides=dict(overrides or {}),
     )
+    _narrow(ctx, by)
     if design:
         ctx.design = load_design(design)
         ctx.cascade = cascade(ctx.design)
@@ -208,6 +217,36 @@ def build_context(
     return ctx
 
 
+def _checked(data: str | os.PathLike | pd.DataFrame) -> Any:
+    """The data quality report of the data (its ``data`` is the table), or what is wrong."""
+    if not isinstance(data, pd.DataFrame) and not data:
+        raise DefinitionError(
+            "No data given for the report.\n"
+            "Suggestion: pass a data file or table (the report notebook uses the demo "
+            "company when its 'data' parameter is empty)."
+        )
+    quality = check_data(data, library=False)  # as the notebook always read it: no library
+    if not quality.ok:
+        raise DataValidationError(str(quality), quality.failure_cases)
+    return quality
+
+
+def _load_roster(roster: Any) -> Any:
+    """The roster, read and checked; None when there is none (``""`` from the notebook)."""
+    if roster is None or (isinstance(roster, str | os.PathLike) and not os.fspath(roster)):
+        return None
+    return load_roster(roster)
+
+
+def _narrow(ctx: ReportContext, by: Sequence[str] | str | None) -> None:
+    """The context's data joined with the roster and filtered; its group columns."""
+    if ctx.roster is not None:
+        ctx.data, _ = join_roster(ctx.data, ctx.roster, source=ctx.data_source)
+    if ctx.where:
+        ctx.data = apply_filter(ctx.data, ctx.where, source=ctx.data_source)
+    ctx.groups = default_groups(by, ctx.roster)
+
+
 def _simulate(
     ctx: ReportContext, schemes: Sequence[str | os.PathLike], *, baseline: str | None
 ) -> None:
@@ -215,13 +254,17 @@ def _simulate(
     loaded = [load_scheme(s) for s in schemes]
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
+    loaded = apply_overrides(loaded, ctx.overrides)
     ctx.simulation = simulate(
-        ctx.data,
+        ctx.quality.data,  # the engine joins the roster and filters, as kpitools simulate does
         loaded,
         baseline=baseline,
         periods=ctx.periods,
         forecast=ctx.forecast_draws or None,
         seed=ctx.seed,
+        roster=ctx.roster,
+        where=ctx.where,
+        by=ctx.groups,
     )
     ctx.palette = scheme_palette(ctx.schemes)
     ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)

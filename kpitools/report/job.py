@@ -30,6 +30,7 @@ from .params import (
 from .problems import Problem, problems_message
 from .provenance import dir_sha256, file_sha256, kpitools_sha256
 from .render import check_template, default_template_dir
+from .scope import scope_problems
 
 __all__ = [
     "ReportJob",
@@ -202,7 +203,9 @@ def check_job(
         The job, when nothing is wrong.
     problems : list of Problem
         In the order of the checks: client name, template, formats, notebook, parameters,
-        input files, branding. Parameters are checked only when the notebook was found.
+        input files, the roster, filter, groups and scheme overrides
+        (:func:`kpitools.report.scope.scope_problems`), branding. Parameters are
+        checked only when the notebook was found.
     """
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     problems = [p for p in (client_name_problem(client),) if p is not None]
@@ -215,7 +218,7 @@ def check_job(
     )
     inputs = _Inputs(base)
     params = inputs.resolve_all(params)
-    problems += wrong + inputs.problems
+    problems += wrong + inputs.problems + scope_problems(params)
     if "branding" in params:
         missing = {p.key for p in inputs.problems}
         problems += [p for p in branding_problems(params["branding"])[1] if p.key not in missing]
@@ -249,7 +252,7 @@ def prepare_job(
 ) -> ReportJob:
     """Check one report's parameters and inputs and return a :class:`ReportJob`.
 
-    Input paths (``data``, ``design``, ``schemes``, ``branding.logo``) are resolved
+    Input paths (``data``, ``design``, ``roster``, ``schemes``, ``branding.logo``) are resolved
     against ``base_dir`` (default: the current folder), must exist, and are hashed:
     the hash of inputs, parameters, notebook and template decides ``--resume``.
 

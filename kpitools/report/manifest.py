@@ -3,7 +3,10 @@
 A manifest names, for each client, its ``client`` name, its ``data``, ``design`` and
 ``schemes`` files and any other report parameter, plus the batch options ``formats``,
 ``template`` and ``notebook``; ``defaults:`` apply to every client, each client overrides
-them (a ``branding`` mapping key by key). Paths are relative to the manifest.
+them (a ``branding`` mapping key by key). Paths are relative to the manifest. A client's
+``roster`` (a file), ``where`` (a filter: one data file split per client), ``by`` (group
+columns) and ``overrides`` (``{scheme: {dotted.path: value}}``) say what its report covers
+(:mod:`kpitools.report.scope`).
 
 Every problem is reported at once, in the one message shape of kpitools' YAML files
 (:mod:`kpitools._util.spec`): the file, the line, the key path, what is wrong and the fix::
@@ -13,8 +16,10 @@ Every problem is reported at once, in the one message shape of kpitools' YAML fi
     Suggestion: rename one of them.
 
 Report parameters are checked against the report notebook when the batch is planned
-(:func:`kpitools.report.plan_batch`), as the notebook decides which exist; their problems
-are named the same way (:func:`manifest_error`).
+(:func:`kpitools.report.plan_batch`), as the notebook decides which exist, and so are the
+files and what they hold: input files exist, each filter parses and keeps rows of its
+client's data, each override names a scheme, a path and a value it takes. Their problems,
+of every client at once, are named the same way (:func:`manifest_error`).
 """
 
 from __future__ import annotations
@@ -74,6 +79,17 @@ class ClientSettings(Spec):
     template: str | None = None
     notebook: str | None = None
     branding: dict[str, Any] | None = None
+    roster: str | None = None
+    where: str | None = None
+    by: list[str] | None = None
+    overrides: dict[str, dict[str, Any]] | None = None
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _by_list(cls, by: Any) -> Any:
+        if isinstance(by, str):
+            raise spec_error(f"expected a list of column names, got {by!r}", f"write by: [{by}].")
+        return by
 
     @model_validator(mode="before")
     @classmethod

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Parameters that name input files: checked to exist, made absolute and hashed.
-PATH_PARAMETERS = ("data", "design")
+PATH_PARAMETERS = ("data", "design", "roster")
 PATH_LIST_PARAMETERS = ("schemes",)
 #: Parameters kpitools sets itself; a user may not pass them.
 INTERNAL_PARAMETERS = ("xlsx_path",)

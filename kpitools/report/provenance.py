@@ -1,5 +1,9 @@
 """How a report was made, for its ``manifest.json``: hashes, package versions, timings.
 
+A batch also leaves ``batch.json`` (:func:`batch_record`): the manifest with its sha256 and,
+per client, its status, its input files with their sha256 and what its report covers (the
+roster, the filter, the group columns and the scheme overrides).
+
 Files count by their contents (sha256), folders by the hashes of their files, kpitools by
 the hash of all its code; a report made from other inputs or other code is not up to date
 (see :mod:`kpitools.report.resume`).
@@ -17,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "BATCH_RECORD",
     "PACKAGES",
+    "batch_record",
     "dir_sha256",
     "file_sha256",
     "kpitools_sha256",
     "notebook_timings",
     "package_versions",
 ]
+
+#: The file a batch writes into its output folder: how each client's report was made.
+BATCH_RECORD = "batch.json"
 
 #: Packages whose versions every manifest records.
 PACKAGES = (
@@ -141,3 +150,47 @@ def notebook_timings(nb: Any) -> dict[str, float]:
         out["execution"] = round((max(ends) - min(starts)).total_seconds(), 3)
         out["cells"] = round(sum(float(c.get("duration") or 0.0) for c in cells), 3)
     return out
+
+
+def _client_record(job: Any, result: Any) -> dict[str, Any]:
+    """One client of ``batch.json``: status, input files, roster, filter, groups, overrides."""
+    params = job.parameters
+    inputs = [{"name": n, "path": p, "sha256": h} for n, p, h in job.inputs]
+    roster = next((item for item in inputs if item["name"] == "roster"), None)
+    return {
+        "client": job.client,
+        "folder": str(job.folder),
+        "status": result.status if result is not None else "not run",
+        "error": result.error if result is not None else None,
+        "data": params.get("data") or "",  # empty: the demo company
+        "roster": roster,
+        "where": params.get("where") or None,
+        "by": list(params.get("by") or []),
+        "overrides": dict(params.get("overrides") or {}),
+        "inputs": inputs,
+    }
+
+
+def batch_record(
+    manifest: str | os.PathLike, jobs: Any, results: Any, **fields: Any
+) -> dict[str, Any]:
+    """The contents of ``batch.json``: the manifest, then each client in manifest order.
+
+    Parameters
+    ----------
+    manifest : path
+        The batch manifest (recorded with its sha256).
+    jobs : sequence of ReportJob
+        The planned jobs.
+    results : mapping of int to ReportResult
+        The result of each job, by its index in ``jobs``.
+    **fields
+        Recorded as they are (seconds, executor, n_jobs, resume).
+    """
+    return {
+        "kpitools_batch": 1,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "manifest": {"path": str(Path(manifest).resolve()), "sha256": file_sha256(manifest)},
+        **fields,
+        "clients": [_client_record(job, results.get(i)) for i, job in enumerate(jobs)],
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .._util.format import number
 from .blocks import esc, money
 from .context import ReportContext
 from .goals import plain_ids
@@ -83,6 +85,31 @@ def _kpitools_version() -> str:
         return "unknown"
 
 
+def _scope_items(ctx: ReportContext) -> list[str]:
+    """The roster, the filter and the scheme parameters changed for this report, if any."""
+    items = []
+    if ctx.roster is not None:
+        items.append(
+            f"Roster: {esc(Path(ctx.roster.file).name)}, {len(ctx.roster):,} employees; its "
+            f"{esc(', '.join(ctx.roster.attributes) or 'columns')} joined to the data by employee."
+        )
+    if ctx.where:
+        rows = len(ctx.data)
+        items.append(
+            f"Filter: only the rows where {esc(ctx.where)}: {rows:,} of "
+            f"{ctx.quality.rows_kept:,} rows, {ctx.data['employee'].nunique():,} employees."
+        )
+    for scheme, changes in ctx.overrides.items():
+        shown = "; ".join(
+            f"{esc(path)} = "
+            + (number(value) if isinstance(value, int | float) and not isinstance(value, bool)
+               else esc(value))
+            for path, value in changes.items()
+        )  # fmt: skip
+        items.append(f"Changed for this report in {esc(scheme)}: {shown}.")
+    return items
+
+
 def method_and_assumptions(ctx: ReportContext) -> list[Any]:
     """How the numbers were made: inputs, rules and settings."""
     schemes = ", ".join(esc(s) for s in ctx.schemes) or "none"
@@ -90,6 +117,7 @@ def method_and_assumptions(ctx: ReportContext) -> list[Any]:
     skipped = ctx.simulation is not None and len(ctx.simulation.skipped)
     items = [
         f"Data: {esc(ctx.data_source)}, {esc(ctx.period_range)}.",
+        *_scope_items(ctx),
         f"Schemes compared: {schemes}; periods: "
         + (esc(ctx.periods) if ctx.periods else "all in the data")
         + (" (some not evaluated, see Data quality)." if skipped else "."),

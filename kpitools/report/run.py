@@ -225,13 +225,18 @@ def make_report(
     template: str | os.PathLike | None = None,
     notebook: str | os.PathLike | None = None,
     kernel_name: str = "python3",
+    roster: str | os.PathLike | None = None,
+    by: str | Sequence[str] = (),
     **parameters: Any,
 ) -> ReportResult:
     """Make one client report into ``out/<safe client name>/``.
 
     Parameters are checked before any work (see :func:`kpitools.report.validate_parameters`);
     other report parameters (``budget``, ``currency``, ``forecast_draws``, ``seed``,
-    ``branding``, ...) pass as keywords.
+    ``branding``, ``where``, ``overrides``, ...) pass as keywords. A ``roster`` file adds the
+    section "Cost and attainment by …" per team and region, or per ``by`` column; the roster,
+    ``where`` and ``overrides`` are checked against the files before any work
+    (:mod:`kpitools.report.scope`).
 
     Returns
     -------
@@ -246,7 +251,8 @@ def make_report(
     Examples
     --------
     >>> make_report("Acme", data="data.csv", design="design.yaml",
-    ...             schemes=["scheme.yaml"], out="reports")  # doctest: +SKIP
+    ...             schemes=["scheme.yaml"], out="reports", roster="roster.csv",
+    ...             where="region == East", by=["team"])  # doctest: +SKIP
     ReportResult('Acme', ok, 9.8 s: manifest.json, payouts.xlsx, report.html, ...)
     """
     params = {
@@ -255,6 +261,10 @@ def make_report(
         "design": str(design),
         "schemes": [str(s) for s in schemes],
     }
+    if roster is not None:
+        params["roster"] = os.fspath(roster)
+    if by:
+        params["by"] = [by] if isinstance(by, str) else list(by)
     job = prepare_job(
         client,
         params,

@@ -5,8 +5,8 @@ list of blocks (:mod:`kpitools.report.blocks`); an empty list leaves the section
 report notebook (``notebooks/03_client_report.ipynb``) stays thin: it builds the context
 from its parameters and shows each section. The sections live in modules by theme:
 :mod:`~kpitools.report.summary`, :mod:`~kpitools.report.goals`,
-:mod:`~kpitools.report.history`, :mod:`~kpitools.report.schemes` and
-:mod:`~kpitools.report.quality`.
+:mod:`~kpitools.report.history`, :mod:`~kpitools.report.schemes`,
+:mod:`~kpitools.report.groups` and :mod:`~kpitools.report.quality`.
 
 A notebook of its own can follow the shipped one: ``from kpitools.report import sections as
 rs``, then ``rs.build_context``, ``rs.show`` of each section and ``rs.write_workbook``; these
@@ -23,6 +23,7 @@ from __future__ import annotations
 from .blocks import Figure, esc, money, pct, render_blocks, show
 from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context
 from .goals import goals_and_cascade, kpi_set_check
+from .groups import cost_by_group
 from .history import deal_timing, history_and_weak_spots
 from .quality import data_quality, method_and_assumptions
 from .schemes import forecast_risk, recommendation, scheme_comparison
@@ -36,6 +37,7 @@ __all__ = [
     "ReportContext",
     "SECTIONS",
     "build_context",
+    "cost_by_group",
     "data_quality",
     "deal_timing",
     "esc",
@@ -62,6 +64,7 @@ SECTIONS = (
     kpi_set_check,
     history_and_weak_spots,
     scheme_comparison,
+    cost_by_group,
     recommendation,
     forecast_risk,
     data_quality,

@@ -186,7 +186,9 @@ def write_xlsx(
 
 
 def workbook_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The tables of ``payouts.xlsx``: payouts, metrics, a per-employee summary.
+    """The tables of ``payouts.xlsx``: payouts, metrics, a per-employee summary, groups.
+
+    With group columns (``by``, or a roster's team and region) a sheet ``By <column>`` each.
 
     Parameters
     ----------
@@ -217,6 +219,8 @@ def workbook_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         "payouts": sim.payouts,
         "metrics": sim.metrics.reset_index(),
         "employees": employees,
+        # a sheet per group column (``By team``): the metrics per group value and scheme
+        **{f"By {column}": sim.by[column] for column in ctx.groups if column in sim.by},
     }
 
 

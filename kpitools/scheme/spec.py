@@ -243,9 +243,30 @@ class Scheme(Spec):
         >>> s.set("cap", 2.0).cap
         2.0
         """
+        return self.set_many({path: value})
+
+    def set_many(self, changes: Mapping[str, Any]) -> Scheme:
+        """A new validated scheme with several values changed at once, checked together.
+
+        For changes that only make sense together (two weights that must still sum to 1);
+        :meth:`set` is the one-value case.
+
+        Parameters
+        ----------
+        changes : mapping
+            Dotted path (as for :meth:`set`) to its new value, applied in order.
+
+        Examples
+        --------
+        >>> s = load_scheme({"name": "s", "on_target_pay": 100, "components": [
+        ...     {"kpi": "x", "weight": 1, "target": 5, "curve": {"steps": [[1, 1]]}}]})
+        >>> s.set_many({"cap": 2.0, "budget": 500}).budget
+        500.0
+        """
         data = self.to_dict()
-        set_path(data, path, value, source=self.source)
-        return _build(data, self._source, f"{self.source} (after setting {path})")
+        for path, value in changes.items():
+            set_path(data, path, value, source=self.source)
+        return _build(data, self._source, f"{self.source} (after setting {', '.join(changes)})")
 
 
 def _build(data: Any, source: str, label: str | YamlDocument) -> Scheme:

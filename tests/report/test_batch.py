@@ -148,7 +148,7 @@ def batch_run(tmp_path_factory, batch_inputs):
 def test_batch_with_a_broken_client_exits_1_and_keeps_the_others(batch_run, complete_report):
     assert batch_run["code"] == 1
     out = batch_run["out"]
-    assert sorted(p.name for p in out.iterdir()) == ["Alpha", "Broken-Co", "Gamma"]
+    assert sorted(p.name for p in out.iterdir()) == ["Alpha", "Broken-Co", "Gamma", "batch.json"]
     for name in ("Alpha", "Gamma"):
         assert sorted(p.name for p in (out / name).iterdir()) == [
             "manifest.json",
@@ -167,6 +167,14 @@ def test_batch_with_a_broken_client_exits_1_and_keeps_the_others(batch_run, comp
     assert manifest["error"] == (
         "ValueError: column 'actual' of the data is not numeric (notebook cell [3])"
     )
+    record = json.loads((out / "batch.json").read_text())
+    assert record["manifest"]["path"] == str(batch_run["manifest"].resolve())
+    assert [(c["client"], c["status"], c["where"], c["overrides"]) for c in record["clients"]] == [
+        ("Alpha", "ok", None, {}),
+        ("Broken & Co", "failed", None, {}),
+        ("Gamma", "ok", None, {}),
+    ]
+    assert record["clients"][1]["error"] == manifest["error"]
 
 
 def test_batch_summary_names_the_failed_client(batch_run):
@@ -355,6 +363,8 @@ def test_a_killed_worker_costs_only_a_rerun(tmp_path, batch_inputs, complete_rep
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, stdout
-    assert sorted(p.name for p in out.iterdir()) == [f"Client-{i}" for i in range(4)]
+    assert sorted(p.name for p in out.iterdir()) == [f"Client-{i}" for i in range(4)] + [
+        "batch.json"
+    ]
     assert all(complete_report(out / f"Client-{i}") for i in range(4))
     assert stdout.splitlines()[-1].startswith("4 ok, 0 skipped, 0 failed")

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from kpitools.report import make_report
@@ -37,6 +38,7 @@ SECTION_TITLES = [
     "KPI set check",
     "History and weak spots",
     "Scheme comparison",
+    "Cost and attainment by team",
     "Recommendation",
     "Forecast risk",
     "Data quality",
@@ -51,9 +53,17 @@ def real_report(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("real")
     files = write_demo(root / "demo", n_employees=6, months=15)
+    # who is in which team, as a client's HR export says it (the demo's managers are not
+    # employees of its own, so the roster leaves them out)
+    roster = root / "demo" / "roster.csv"
+    pd.read_csv(files["employees"], dtype=str)[["employee", "team", "region"]].to_csv(
+        roster, index=False
+    )
     return make_report(
         "Northstar & <Partners>",
         data=files["data"],
+        roster=roster,
+        by=["team"],
         design=ROOT / "templates" / "designs" / "b2b_sales.yaml",
         schemes=[
             ROOT / "templates" / "schemes" / "linear_commission.yaml",
@@ -105,7 +115,7 @@ def test_shipped_notebook_pdf_reads_as_the_report(real_report):
 
 def test_shipped_notebook_workbook(real_report):
     wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
-    assert wb.sheetnames == ["payouts", "metrics", "employees"]
+    assert wb.sheetnames == ["payouts", "metrics", "employees", "By team"]
     payouts = wb["payouts"]
     header = [c.value for c in payouts[1]]
     assert header[:10] == [
@@ -275,5 +285,49 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
                 seen_captions += 1
                 # the figure starts right under its caption, on the same page
                 assert any(y - 40 < top <= y for top in tops), (number, run)
-    # six captions; the payout curves one wraps over two lines and is not matched
-    assert seen_titles == set(SECTION_TITLES) and seen_captions == 5
+    # seven captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 6
+
+
+def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_report, real_page):
+    wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
+    sheet = wb["By team"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["scheme", "team", "employees", "total_cost", "cost_per_employee"]
+    assert sheet.cell(2, 3).number_format == "#,##0"
+    assert sheet.cell(2, 4).number_format == '#,##0.00 "EUR"'
+    assert sheet.cell(2, header.index("pct_at_target") + 1).number_format == "0.0%"
+    by_team = [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    metrics = {
+        row[0]: dict(zip([c.value for c in wb["metrics"][1]], row, strict=True))
+        for row in wb["metrics"].iter_rows(min_row=2, values_only=True)
+    }
+    # every employee has a team: the teams' costs add up to each scheme's total cost
+    for scheme, row in metrics.items():
+        teams = [r["total_cost"] for r in by_team if r["scheme"] == scheme]
+        assert sum(teams) == pytest.approx(row["total_cost"], abs=0.01), scheme
+    section = _section(real_page, "Cost and attainment by team")
+    assert "as the roster (roster.csv) gives them" in section
+    table = _rows(re.search(r"<table.*?</table>", section, re.S).group(0))
+    assert table[0] == [
+        "Team",
+        "Scheme",
+        "Employees",
+        "Total cost",
+        "Cost per employee",
+        "At or above target",
+        "Median payout (× on-target)",
+    ]
+    shown = {(row[0], row[1]): row for row in table[1:]}
+    assert len(shown) == len(by_team)
+    for r in by_team:
+        row = shown[(r["team"], r["scheme"])]
+        assert row[2:5] == [
+            f"{r['employees']:,}",
+            f"{r['total_cost']:,.0f} EUR",
+            f"{r['cost_per_employee']:,.0f} EUR",
+        ]
+        assert row[6] == f"{r['payout_p50']:.2f}"
+    assert "<figcaption>Total cost by team:</figcaption>" in section

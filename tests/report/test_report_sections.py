@@ -336,6 +336,7 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "kpi_set_check",
         "history_and_weak_spots",
         "scheme_comparison",
+        "cost_by_group",
         "recommendation",
         "forecast_risk",
         "data_quality",
