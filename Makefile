@@ -36,7 +36,7 @@ demo: $(VENV)/.installed-base
 		--by team --by region --out $(DEMO_OUT)/simulation \
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1
 	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \
-		--design templates/designs/b2b_sales.yaml \
+		--roster $(DEMO_OUT)/roster.csv --design templates/designs/b2b_sales.yaml \
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --out $(DEMO_OUT)/report
 	@echo
 	@echo "The demo company's report: $(DEMO_OUT)/report/Northstar-Components/report.html"
