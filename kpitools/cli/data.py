@@ -7,7 +7,13 @@ import click
 from .._util.format import number
 from ..data import check, check_output_path, load_library, run_aggregation, save
 from ..engine import period_end_timing
-from .options import CONTEXT, library_option, roster_option, where_option
+from .options import (
+    CONTEXT,
+    library_option,
+    raw_csv_option,
+    roster_option,
+    where_option,
+)
 
 __all__ = ["data"]
 
@@ -108,6 +114,7 @@ def data_check(
     metavar="EVENT_COLUMN:SHARE_COLUMN",
     help="Split credit: rows with one event id share it by their share column (0-1).",
 )
+@raw_csv_option
 def data_aggregate(
     events: str,
     employee: str,
@@ -119,6 +126,7 @@ def data_aggregate(
     sheet: str | None,
     where: str | None,
     credit: str | None,
+    raw_csv: bool,
 ) -> None:
     """Build monthly KPIs per employee from an event table (deals, orders, shifts).
 
@@ -149,7 +157,7 @@ def data_aggregate(
     )
     for line in issues.lines(severity="warning"):
         click.echo(f"Warning: {line[2:]}" if line.startswith("- ") else line, err=True)
-    save(table, out)
+    save(table, out, raw_csv=raw_csv)
     click.echo(
         f"Wrote {number(len(table))} rows ({number(table['employee'].nunique())} employees, "
         f"{number(table['period'].nunique())} periods, {number(table['kpi'].nunique())} KPIs) "
