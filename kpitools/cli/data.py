@@ -12,6 +12,7 @@ from .options import (
     library_option,
     raw_csv_option,
     roster_option,
+    strict_option,
     where_option,
 )
 
@@ -38,6 +39,7 @@ def data() -> None:
 @click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")
 @roster_option
 @where_option
+@strict_option
 def data_check(
     file: str,
     layout: str,
@@ -47,12 +49,15 @@ def data_check(
     no_library: bool,
     roster: str | None,
     where: str | None,
+    strict: bool,
 ) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
 
     Unknown KPIs (not in the KPI library) are warnings; negative values of KPIs that
     cannot be negative are errors. Warnings alone exit 0. The report shows, per KPI, the
-    unit, rows, employees and the smallest, median and largest value read. With --roster
+    unit, rows, employees and the smallest, median and largest value read. Implausible
+    values (outside a KPI's stated limits, far outliers per KPI and role) are warnings,
+    errors with --strict; values of 10^15 or more are errors. With --roster
     the roster is checked and joined (who is in one file only); with --where, the values
     are those of the rows the filter keeps.
 
@@ -70,6 +75,7 @@ def data_check(
         sheet=sheet,
         roster=roster,
         where=where,
+        strict=strict,
     )
     click.echo(str(report))
     if not report.ok:

@@ -174,6 +174,7 @@ def simulate(
     roster: Any = None,
     where: str | None = None,
     by: str | Sequence[str] | None = None,
+    strict: bool = False,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -205,6 +206,9 @@ def simulate(
     by : str or list of str, optional
         Group columns (``team``, ``region``, any roster column): the metrics per group value
         in ``result.by`` and ``metrics_by_<column>.csv``.
+    strict : bool, default False
+        Implausible values in the data (outside a KPI's stated limits, far outliers per KPI
+        and role) are errors, not warnings (:func:`kpitools.data.check`).
 
     Returns
     -------
@@ -222,7 +226,9 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    table, warnings, roster = load_inputs(data, library=library, roster=roster, where=where)
+    table, warnings, roster = load_inputs(
+        data, library=library, roster=roster, where=where, strict=strict
+    )
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
