@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zlib
+
+import openpyxl
+import pytest
 
 from kpitools.data import check
+from kpitools.errors import DataValidationError
 
 
 def stray_byte_file(tmp_path, n: int = 6000):
@@ -46,3 +52,33 @@ def test_a_stray_byte_on_the_command_line(tmp_path):
         "contain the delimiter.",
         "Result: errors found: fix them and check again (nothing was loaded).",
     ]
+
+
+def damaged_workbook(tmp_path, at: int):
+    """A valid workbook whose sheet's compressed XML has one byte flipped."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["employee", "period", "kpi", "actual"])
+    for i in range(300):
+        ws.append([f"E{i % 17}", f"2025-{1 + i % 12:02d}", "revenue", 1000 + i * 37])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = bytearray(buf.getvalue())
+    start = data.index(b"xl/worksheets/sheet1.xml") + len(b"xl/worksheets/sheet1.xml")
+    data[start + at] ^= 0x5A
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("at", [40, 200, 700, 1500])
+def test_a_damaged_workbook_is_a_located_error_not_an_internal_one(tmp_path, at):
+    path = damaged_workbook(tmp_path, at)
+    with pytest.raises(DataValidationError) as excinfo:
+        check(path, library=False)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: not a readable XLSX workbook (")
+    assert message.endswith(
+        ").\nSuggestion: open it in Excel and save it again as .xlsx, or export CSV."
+    )
+    assert isinstance(excinfo.value.__cause__, zlib.error | OSError | ValueError | SyntaxError)
