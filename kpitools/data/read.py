@@ -172,6 +172,10 @@ def _sniff_header(text: str, name: str) -> tuple[str, list[str], int]:
     if not lines:
         raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
     header = lines[0]
+    # blank lines above the header (some exports start with one) are skipped with it
+    raw_lines = text.split("\n")
+    while skip < len(raw_lines) and not raw_lines[skip].strip():
+        skip += 1
     if sep:
         delimiter = sep.group(1)
     else:

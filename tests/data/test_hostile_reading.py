@@ -82,3 +82,22 @@ def test_a_damaged_workbook_is_a_located_error_not_an_internal_one(tmp_path, at)
         ").\nSuggestion: open it in Excel and save it again as .xlsx, or export CSV."
     )
     assert isinstance(excinfo.value.__cause__, zlib.error | OSError | ValueError | SyntaxError)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("\nemployee,period,kpi,actual\n1,2025-01,revenue,10\n2,2025-01,revenue,10,5\n",
+         "row 4 ('5 of 4 fields: 2,2025-01,revenue,10,5')"),
+        ("sep=;\n\n \nemployee;period;kpi;actual\n1;2025-01;revenue;10\n2;2025-01;revenue;x\n",
+         "row 6 ('x')"),
+        ("\r\n\r\nemployee,period,kpi,actual\r\n1,2025-01,revenue,10\r\n2,2025-01,revenue,\r\n",
+         "row 5"),
+    ],
+)  # fmt: skip
+def test_blank_lines_above_the_header_keep_row_numbers(tmp_path, text, problem):
+    path = tmp_path / "lead.csv"
+    path.write_bytes(text.encode())
+    report = check(path, library=False)
+    assert report.issues["rows"].tolist() == [problem]
+    assert report.rows_kept == 1
