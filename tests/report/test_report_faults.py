@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +68,58 @@ def test_aggregate_into_a_folder_that_is_a_file(tmp_path, capsys):
     out = tmp_path / "a-file" / "kpis.csv"
     assert main([*args, "date", "--measure", "deals=count", "--out", str(out)]) == 2
     assert capsys.readouterr().err.splitlines()[0] == f"Error: {tmp_path / 'a-file'}: File exists."
+
+
+def _batch(manifest: Path, out: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "kpitools.cli", "batch", str(manifest), "--out", str(out)]
+    return subprocess.Popen(
+        [*command, "--jobs", "1", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_a_batch_killed_with_sigkill_is_finished_by_resume(tmp_path, batch_inputs, complete_report):
+    clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(3)]
+    manifest = batch_inputs(tmp_path / "in", clients, formats="html")
+    out = tmp_path / "out"
+    proc = _batch(manifest, out)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:  # one report done, the next one being written
+            done = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
+            if done and list(out.glob(".kpitools-tmp/*/report.ipynb")):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the batch ended before it could be killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    finished = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert 1 <= len(finished) < 3 and all(complete_report(out / name) for name in finished)
+    resumed = _batch(manifest, out, "--resume")
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    folders = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert folders == ["Client-0", "Client-1", "Client-2"]
+    assert all(complete_report(out / name) for name in folders)
+    assert not list(out.glob(".kpitools-tmp/*"))
+
+
+def test_two_batches_writing_to_one_folder_both_end_with_valid_files(
+    tmp_path, batch_inputs, complete_report
+):
+    clients = [{"client": f"Client {i}", "data": "data/good.csv"} for i in range(2)]
+    manifest = batch_inputs(tmp_path / "in", clients, formats="html")
+    out = tmp_path / "out"
+    first, second = _batch(manifest, out), _batch(manifest, out)
+    for proc in (first, second):
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+    folders = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert folders == ["Client-0", "Client-1"]
+    for name in folders:
+        assert complete_report(out / name)
+        assert json.loads((out / name / "manifest.json").read_text())["status"] == "ok"
