@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyarrow import csv
 
 __all__ = [
@@ -210,18 +211,44 @@ def write_csv(
     >>> table = pd.DataFrame({"employee": ["=cmd"], "payout": [1.5]})
     >>> write_csv(table, "out.csv")  # doctest: +SKIP
     """
-    frame = table if raw else formula_safe(table)
     if plain:
+        frame = table if raw else formula_safe(table)
         _plain_numbers(frame).to_csv(path, index=False, lineterminator="\n")
         return Path(path)
-    frame = frame.copy()
+    frame = table.copy()
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
         if col.dtype == object:
             frame.isetitem(i, col.astype(str).where(col.notna()))
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    if not raw:  # in arrow's kernels: a payout table of a million rows costs milliseconds
+        arrow = _arrow_formula_safe(arrow)
     csv.write_csv(arrow, str(path), write_options=csv.WriteOptions(quoting_style="needed"))
     return Path(path)
+
+
+def _arrow_formula_safe(table: pa.Table) -> pa.Table:
+    """:func:`formula_safe` on an arrow table: text columns and column names."""
+    columns = []
+    for col in table.columns:
+        kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(kind)
+            first = pc.utf8_slice_codeunits(col, 0, 1)
+            starts = pc.is_in(first, value_set=pa.array(FORMULA_START))
+            if pc.any(starts).as_py():  # rare: only then look for plain numbers
+                number = pc.match_substring_regex(col, f"^(?:{_PLAIN_NUMBER})$")
+                risky = pc.and_(starts, pc.invert(number))
+                quote, empty = pa.scalar("'", col.type), pa.scalar("", col.type)
+                col = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
+        columns.append(col)
+    names = [f"'{n}" if _is_formula(n) else n for n in table.column_names]
+    return pa.table(columns, names=names)
+
+
+def _is_formula(text: str) -> bool:
+    return text.startswith(FORMULA_START) and re.fullmatch(_PLAIN_NUMBER, text) is None
 
 
 def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:

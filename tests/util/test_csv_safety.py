@@ -130,3 +130,11 @@ def test_data_aggregate_escapes_unless_raw_csv(tmp_path, raw):
         f"{name},2025-01,deals,2",
         "Bo,2025-01,deals,1",
     ]
+
+
+def test_the_fast_writer_keeps_numbers_written_as_text(tmp_path):
+    table = pd.DataFrame({"=id": ["-5", "+1.5e3", "-x", "\tx"], "v": [1, 2, 3, 4]})
+    write_csv(table, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == (
+        '"\'=id","v"\n"-5",1\n"+1.5e3",2\n"\'-x",3\n"\'\tx",4\n'
+    )
