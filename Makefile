@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= reports/demo
 
-.PHONY: demo test lint bench clean help
+.PHONY: demo test fuzz lint bench clean help
 
 help:
 	@echo "make demo   - install into $(VENV) and run the whole pipeline on the demo company"
 	@echo "make test   - install the test extras into $(VENV) and run the whole test suite"
+	@echo "make fuzz   - the hostile-input harness with many more cases and a new seed"
 	@echo "make lint   - ruff and import-linter"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 
@@ -44,6 +45,12 @@ demo: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A new seed each run (printed; KPITOOLS_FUZZ_SEED=N make fuzz reruns one), FUZZ_CASES per kind.
+FUZZ_CASES ?= 400
+fuzz: $(VENV)/.installed-test
+	KPITOOLS_FUZZ_SEED=$${KPITOOLS_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
+	KPITOOLS_FUZZ_CASES=$(FUZZ_CASES) $(BIN)/python -m pytest tests/hostile -p no:cacheprovider
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check kpitools tests benchmarks

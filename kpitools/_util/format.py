@@ -150,6 +150,8 @@ def _plain(v: float) -> str:
         return "inf" if v > 0 else "-inf"
     if v == 0:
         return "0"
+    if abs(v) >= 1e15:  # beyond any amount: 1e+308, not 309 digits
+        return f"{v:.3g}"
     if abs(v) >= 100 or float(v).is_integer():
         if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
             return f"{round(v):,}"

@@ -7,7 +7,10 @@ where known), what is wrong and a "Suggestion:".
 
 Refused: a missing file, a folder, bytes that are not UTF-8 (a UTF-8 byte-order mark is
 accepted), a YAML tag that would build a Python object (``!!python/object/apply:os.system``),
-invalid YAML, and a key given twice in one mapping (YAML itself would silently keep the last).
+invalid YAML, a key given twice in one mapping (YAML itself would silently keep the last),
+and a document nested more than :data:`MAX_DEPTH` levels deep or that expands, through
+aliases, to more than :data:`MAX_NODES` values (a "billion laughs" bomb would otherwise
+hang every step that walks the data).
 
 Examples
 --------
@@ -31,7 +34,21 @@ import yaml
 
 from ..errors import DefinitionError
 
-__all__ = ["YamlDocument", "key_lines", "parse_yaml", "read_text", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "YamlDocument",
+    "key_lines",
+    "parse_yaml",
+    "read_text",
+    "read_yaml",
+]
+
+#: Deepest nesting accepted: kpitools files nest a few levels; hundreds is an attack or an error.
+MAX_DEPTH = 64
+
+#: Most values a document may hold once its aliases are expanded (the largest library: ~3,000).
+MAX_NODES = 200_000
 
 # compose() builds the node tree only (no object is constructed), so it is as safe as
 # safe_load; libyaml's parser, where installed, makes it several times cheaper. Its marks
@@ -173,6 +190,9 @@ def parse_yaml(text: str, *, file: str, what: str) -> YamlDocument:
     """
     try:
         data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_COMPOSE_LOADER)  # what safe_load read: no new error
+    except RecursionError:
+        raise _too_deep(file) from None
     except yaml.constructor.ConstructorError as err:
         raise DefinitionError(_constructor_message(text, file, what, err)) from None
     except yaml.MarkedYAMLError as err:
@@ -196,8 +216,56 @@ def parse_yaml(text: str, *, file: str, what: str) -> YamlDocument:
         raise DefinitionError(
             f"{file}: invalid YAML: {err}.\nSuggestion: check the file's syntax."
         ) from None
-    _check_duplicate_keys(text, file)
+    _check_shape(root, file)
+    _check_duplicate_keys(root, file)
     return YamlDocument(data, text, file)
+
+
+def _too_deep(file: str) -> DefinitionError:
+    return DefinitionError(
+        f"{file}: the YAML is nested more than {MAX_DEPTH} levels deep.\n"
+        "Suggestion: check for unbalanced brackets '[' and '{'; kpitools files nest only a "
+        "few levels (a list of goals, each with a few keys)."
+    )
+
+
+def _check_shape(root: yaml.Node | None, file: str) -> None:
+    """Refuse deep nesting and alias bombs, in time linear in the composed node graph."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not done:
+            if len(stack) > 4 * MAX_DEPTH * 1000:  # pragma: no cover - guarded by the depth
+                raise _too_deep(file)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+        depths[id(node)] = 1 + max((depths[id(c)] for c in children), default=0)
+        if depths[id(node)] > MAX_DEPTH:
+            raise _too_deep(file)
+        if sizes[id(node)] > MAX_NODES:
+            raise DefinitionError(
+                f"{file}: {_at(node.start_mark)}: the YAML expands to more than "
+                f"{MAX_NODES:,} values through its aliases ('*name').\n"
+                "Suggestion: write the values out instead of nesting aliases of aliases; "
+                "a file that multiplies itself this way is not a kpitools file."
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -288,12 +356,11 @@ def _path_at(text: str, mark: yaml.Mark | None) -> str | None:
     return None
 
 
-def _check_duplicate_keys(text: str, file: str) -> None:
+def _check_duplicate_keys(root: yaml.Node | None, file: str) -> None:
     """A key given twice in one mapping is an error (YAML would keep the last silently).
 
     The repeat that comes first in the file is reported.
     """
-    root = yaml.compose(text, Loader=_COMPOSE_LOADER)
     stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
     first: tuple[tuple[int, int], str] | None = None
     while stack:

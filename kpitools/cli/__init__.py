@@ -89,6 +89,17 @@ def _internal_error(exc: Exception) -> int:
     return 3
 
 
+def _os_error(exc: OSError) -> str:
+    """An error of the file system as one clear message naming the path."""
+    where = exc.filename if exc.filename is not None else "a file"
+    what = exc.strerror or str(exc)
+    return (
+        f"Error: {where}: {what}.\n"
+        "Suggestion: check that the output folder's parent exists and is a folder you can "
+        "write to (not a file), and that the disk has room; nothing was written there."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: clear messages instead of tracebacks.
 
@@ -119,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except KpitoolsError as exc:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
+    except OSError as exc:  # a folder that cannot be made or written, a disk that is full
+        click.echo(_os_error(exc), err=True)
+        return 2
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130

@@ -7,7 +7,14 @@ import click
 from .._util.format import number
 from ..data import check, check_output_path, load_library, run_aggregation, save
 from ..engine import period_end_timing
-from .options import CONTEXT, library_option, roster_option, where_option
+from .options import (
+    CONTEXT,
+    library_option,
+    raw_csv_option,
+    roster_option,
+    strict_option,
+    where_option,
+)
 
 __all__ = ["data"]
 
@@ -32,6 +39,7 @@ def data() -> None:
 @click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")
 @roster_option
 @where_option
+@strict_option
 def data_check(
     file: str,
     layout: str,
@@ -41,12 +49,15 @@ def data_check(
     no_library: bool,
     roster: str | None,
     where: str | None,
+    strict: bool,
 ) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
 
     Unknown KPIs (not in the KPI library) are warnings; negative values of KPIs that
     cannot be negative are errors. Warnings alone exit 0. The report shows, per KPI, the
-    unit, rows, employees and the smallest, median and largest value read. With --roster
+    unit, rows, employees and the smallest, median and largest value read. Implausible
+    values (outside a KPI's stated limits, far outliers per KPI and role) are warnings,
+    errors with --strict; values of 10^15 or more are errors. With --roster
     the roster is checked and joined (who is in one file only); with --where, the values
     are those of the rows the filter keeps.
 
@@ -64,6 +75,7 @@ def data_check(
         sheet=sheet,
         roster=roster,
         where=where,
+        strict=strict,
     )
     click.echo(str(report))
     if not report.ok:
@@ -108,6 +120,7 @@ def data_check(
     metavar="EVENT_COLUMN:SHARE_COLUMN",
     help="Split credit: rows with one event id share it by their share column (0-1).",
 )
+@raw_csv_option
 def data_aggregate(
     events: str,
     employee: str,
@@ -119,6 +132,7 @@ def data_aggregate(
     sheet: str | None,
     where: str | None,
     credit: str | None,
+    raw_csv: bool,
 ) -> None:
     """Build monthly KPIs per employee from an event table (deals, orders, shifts).
 
@@ -149,7 +163,7 @@ def data_aggregate(
     )
     for line in issues.lines(severity="warning"):
         click.echo(f"Warning: {line[2:]}" if line.startswith("- ") else line, err=True)
-    save(table, out)
+    save(table, out, raw_csv=raw_csv)
     click.echo(
         f"Wrote {number(len(table))} rows ({number(table['employee'].nunique())} employees, "
         f"{number(table['period'].nunique())} periods, {number(table['kpi'].nunique())} KPIs) "

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["CONTEXT", "by_option", "library_option", "roster_option", "where_option"]
+__all__ = [
+    "CONTEXT",
+    "by_option",
+    "library_option",
+    "raw_csv_option",
+    "roster_option",
+    "strict_option",
+    "where_option",
+]
 
 #: click context settings of every command: ``-h`` as well as ``--help``, 100 columns.
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -41,4 +49,18 @@ by_option = click.option(
     "by",
     multiple=True,
     help="Also the metrics per value of this column (team, region, a roster column; repeat).",
+)
+
+#: ``--raw-csv``: CSV cells exactly as they are, without the formula escaping.
+raw_csv_option = click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="Write CSV cells as they are (for scripts): no leading ' before = + - @ in text.",
+)
+
+#: ``--strict``: implausible values are errors, not warnings.
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat implausible values (outliers, values beyond a KPI's limits) as errors.",
 )

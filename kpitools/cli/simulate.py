@@ -25,7 +25,14 @@ from ..engine import (
     simulate,
 )
 from ..errors import DefinitionError, KpitoolsError
-from .options import CONTEXT, by_option, roster_option, where_option
+from .options import (
+    CONTEXT,
+    by_option,
+    raw_csv_option,
+    roster_option,
+    strict_option,
+    where_option,
+)
 
 __all__ = [
     "bullets",
@@ -163,6 +170,8 @@ def _group_lines(column: str, table: Any) -> list[str]:
 @roster_option
 @where_option
 @by_option
+@strict_option
+@raw_csv_option
 def simulate_command(
     data_file: str,
     schemes: tuple[str, ...],
@@ -175,6 +184,8 @@ def simulate_command(
     roster: str | None,
     where: str | None,
     by: tuple[str, ...],
+    strict: bool,
+    raw_csv: bool,
 ) -> None:
     """Run bonus schemes against historical data; print and save their metrics.
 
@@ -202,11 +213,12 @@ def simulate_command(
             roster=roster,
             where=where,
             by=list(by),
+            strict=strict,
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)
     if out:
-        written = result.save(out)
+        written = result.save(out, raw_csv=raw_csv)
         click.echo("")
         click.echo("Wrote " + ", ".join(str(p) for p in written.values()))
 

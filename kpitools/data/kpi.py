@@ -80,7 +80,9 @@ class KPI:
     """One library entry (docs/designs.md), immutable.
 
     ``counter_kpi`` and ``tags`` are tuples; ``nonnegative`` says whether a negative
-    actual is a data error (defaults to True for ``count`` and ``days`` units).
+    actual is a data error (defaults to True for ``count`` and ``days`` units); ``limits``
+    (low, high; ``None`` for no limit on a side) is the range outside which a value is
+    implausible (``(0, 1)`` for a share, ``(1, 5)`` for a rating): a data warning.
 
     Examples
     --------
@@ -107,6 +109,7 @@ class KPI:
     counter_kpi: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     nonnegative: bool = False
+    limits: tuple[float | None, float | None] | None = None
 
     def __post_init__(self) -> None:
         # KPIs built in code (inline design KPIs, notebooks) get the same checks as files

@@ -23,6 +23,7 @@ Suggestion: use one of: id, name, area, ...
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
@@ -80,6 +81,7 @@ class KpiSpec(Spec):
     counter_kpi: tuple[Text, ...] | None = None
     tags: tuple[Text, ...] | None = None
     nonnegative: StrictBool | None = None
+    limits: tuple[float | None, float | None] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -127,6 +129,22 @@ class KpiSpec(Spec):
     @classmethod
     def _once_each(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
         return None if v is None else tuple(dict.fromkeys(v))
+
+    @field_validator("limits", mode="after")
+    @classmethod
+    def _limits(cls, v: tuple[float | None, float | None] | None) -> Any:
+        if v is None:
+            return v
+        lo, hi = v
+        finite = all(b is None or math.isfinite(b) for b in v)
+        ordered = lo is None or hi is None or lo < hi
+        if not finite or not ordered or v == (None, None):
+            raise spec_error(
+                f"limits {list(v)!r} are not a range",
+                "write [low, high] with low < high, e.g. [0, 1] for a share or [1, 5] for a "
+                "rating; null for no limit on one side.",
+            )
+        return v
 
     def to_kpi(self) -> KPI:
         """The :class:`~kpitools.data.KPI` this entry defines (with its defaults filled in)."""

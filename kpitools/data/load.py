@@ -21,17 +21,23 @@ __all__ = ["check", "join_and_filter", "load"]
 
 
 def _run(
-    source: Any, *, layout: str, duplicates: str, library: Any, sheet: str | int | None
+    source: Any,
+    *,
+    layout: str,
+    duplicates: str,
+    library: Any,
+    sheet: str | int | None,
+    strict: bool = False,
 ) -> tuple[DataQualityReport, _Issues]:
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
     library = resolve_library(library)
     raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout))
     try:
-        table, used, stats = _validate(raw, layout, duplicates, library)
+        table, used, stats = _validate(raw, layout, duplicates, library, strict)
     except _CarefulNeeded:  # a quoted line break: only the careful reader counts lines right
         raw = _read(source, sheet=sheet, numeric=_numeric_hint(layout), careful=True)
-        table, used, stats = _validate(raw, layout, duplicates, library)
+        table, used, stats = _validate(raw, layout, duplicates, library, strict)
     issues = raw.issues
     ok = issues.n_errors == 0
     summary = issues.summary()
@@ -61,6 +67,7 @@ def check(
     sheet: str | int | None = None,
     roster: Any = None,
     where: str | None = None,
+    strict: bool = False,
 ) -> DataQualityReport:
     """Read and validate a data file; report every problem instead of raising.
 
@@ -87,6 +94,10 @@ def check(
     where : str, optional
         A filter applied to the clean table: the notes say how many rows it keeps, and the
         values per KPI are those of the rows kept.
+    strict : bool, default False
+        Implausible values (:mod:`kpitools.data.plausible`: values outside a KPI's stated
+        limits, far outliers per KPI and role) are errors instead of warnings. A magnitude
+        of 10^15 or more is always an error.
 
     Raises
     ------
@@ -101,7 +112,9 @@ def check(
     >>> report.ok, report.rows_kept  # doctest: +SKIP
     (True, 1200)
     """
-    report, _ = _run(source, layout=layout, duplicates=duplicates, library=library, sheet=sheet)
+    report, _ = _run(
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet, strict=strict
+    )
     if not report.ok or (roster is None and not where):
         return report
     assert report.data is not None
@@ -170,6 +183,7 @@ def load(
     sheet: str | int | None = None,
     roster: Any = None,
     where: str | None = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Load a long or wide table as the validated canonical long table.
 
@@ -181,6 +195,8 @@ def load(
     where : str, optional
         Only the rows where this filter holds (:func:`kpitools.data.apply_filter`), applied
         after the roster is joined.
+    strict : bool, default False
+        Implausible values are errors, not warnings (see :func:`check`).
 
     Warnings (unknown KPIs, summed duplicates, empty wide cells, ignored columns, employees
     in one of data and roster only) are issued with :func:`warnings.warn`.
@@ -204,7 +220,7 @@ def load(
     ['employee', 'period', 'kpi', 'actual', 'target', 'team']
     """
     report, issues = _run(
-        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet, strict=strict
     )
     if not report.ok:
         raise issues.error(issues.headline("loaded"))

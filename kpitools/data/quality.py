@@ -87,6 +87,22 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "negative value for a KPI that cannot be negative",
         "check the sign; a negative count or duration is a data entry error.",
     ),
+    "implausible_size": (
+        "value of 10^15 or more: beyond anything one person does in a period, and too big "
+        "to compute pay from",
+        "check the cell in the source (an export error, a unit mix-up, digits pasted twice) "
+        "and correct it or delete the row.",
+    ),
+    "beyond_limits": (
+        "value outside the KPI's stated limits (a share above 1, a rating off its scale)",
+        "check the value and its unit (a share is 0.35 or 35%, not 35).",
+    ),
+    "implausible_outlier": (
+        "value far outside the KPI's other values for the same role (over 10 robust "
+        "standard deviations from their median; amounts on a log scale)",
+        "check the value in the source (extra zeros, another unit or currency); nothing to "
+        "do if it is right.",
+    ),
     "unknown_kpi": (
         "KPI not in the library",
         "check the spelling, or add the KPI to your own library file.",

@@ -7,8 +7,11 @@ import csv
 import mmap
 import os
 import re
+import sys
+import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +172,10 @@ def _sniff_header(text: str, name: str) -> tuple[str, list[str], int]:
     if not lines:
         raise _fatal(name, f"{name}: the file is empty.\nSuggestion: export the data again.")
     header = lines[0]
+    # blank lines above the header (some exports start with one) are skipped with it
+    raw_lines = text.split("\n")
+    while skip < len(raw_lines) and not raw_lines[skip].strip():
+        skip += 1
     if sep:
         delimiter = sep.group(1)
     else:
@@ -325,6 +332,35 @@ def _empty_last_cells(path: Path, frame: pd.DataFrame, skip: int, delimiter: str
         mapped.close()
 
 
+_HOOK_LOCK = threading.Lock()
+
+
+@contextmanager
+def _undecodable_rows() -> Iterator[list[UnicodeDecodeError]]:
+    """Collect the decoding errors of arrow's invalid-row handler instead of printing them.
+
+    A row with the wrong number of fields and a byte that is not UTF-8 cannot be handed to
+    the handler: arrow fails to decode it, Python prints "Exception ignored in …" with a
+    traceback through the unraisable hook, and the read fails. The errors are collected
+    here, so that the caller reads the file again in another encoding, silently.
+    """
+    caught: list[UnicodeDecodeError] = []
+    with _HOOK_LOCK:
+        previous = sys.unraisablehook
+
+        def hook(unraisable: Any) -> None:
+            if isinstance(unraisable.exc_value, UnicodeDecodeError):
+                caught.append(unraisable.exc_value)
+            else:
+                previous(unraisable)
+
+        sys.unraisablehook = hook
+        try:
+            yield caught
+        finally:
+            sys.unraisablehook = previous
+
+
 def _arrow_attempt(
     path: Path,
     name: str,
@@ -354,23 +390,29 @@ def _arrow_attempt(
         bad.append(row)
         return "skip"
 
-    table = pcsv.read_csv(
-        path,
-        read_options=pcsv.ReadOptions(
-            encoding="utf8" if encoding == "utf-8" else encoding,
-            use_threads=use_threads,
-            skip_rows=skip,
-        ),
-        parse_options=pcsv.ParseOptions(
-            delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types=types,
-            strings_can_be_null=True,
-            null_values=[""],
-            decimal_point="," if delimiter != "," else ".",
-        ),
-    )
+    with _undecodable_rows() as undecodable:
+        try:
+            table = pcsv.read_csv(
+                path,
+                read_options=pcsv.ReadOptions(
+                    encoding="utf8" if encoding == "utf-8" else encoding,
+                    use_threads=use_threads,
+                    skip_rows=skip,
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=handler
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types,
+                    strings_can_be_null=True,
+                    null_values=[""],
+                    decimal_point="," if delimiter != "," else ".",
+                ),
+            )
+        except pa.ArrowInvalid:
+            if undecodable:  # a bad row that is not UTF-8: the caller tries cp1251
+                raise undecodable[0] from None
+            raise
     return table, bad, delimiter, header, original, wanted, skip
 
 

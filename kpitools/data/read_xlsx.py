@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,18 +21,31 @@ from .raw import _check_names, _finish, _Raw
 __all__ = []
 
 
+# What a damaged workbook raises, from opening it to its last cell: a broken zip, a
+# compressed part that does not inflate, a part cut short, XML that does not parse.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError, SyntaxError)
+
+
+def _damaged(name: str, err: BaseException) -> Exception:
+    return _fatal(
+        name,
+        f"{name}: not a readable XLSX workbook ({type(err).__name__}: {err}).\n"
+        "Suggestion: open it in Excel and save it again as .xlsx, or export CSV.",
+    )
+
+
 def _sheet_values(path: Path, name: str, sheet: str | int | None) -> tuple[list[tuple], int]:
     """Every row of the sheet as Excel shows it (calculated values), and the sheet's index."""
+    try:
+        return _sheet_values_of(path, name, sheet)
+    except _DAMAGED as err:
+        raise _damaged(name, err) from err
+
+
+def _sheet_values_of(path: Path, name: str, sheet: str | int | None) -> tuple[list[tuple], int]:
     import openpyxl  # only for XLSX files: loads when one is read
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise _fatal(
-            name,
-            f"{name}: not a readable XLSX workbook ({type(err).__name__}: {err}).\n"
-            "Suggestion: open it in Excel and save it again as .xlsx, or export CSV.",
-        ) from err
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         if sheet is None:
             ws = wb.worksheets[0]
@@ -115,7 +129,10 @@ def _read_xlsx(
     width = len(header)
     body = [tuple(r[:width]) + (None,) * (width - len(r[:width])) for r in values[start + 1 :]]
     rows = np.arange(start + 2, start + 2 + len(body), dtype=np.int64)
-    formulas = _uncalculated_formulas(path, sheet_index, body, start, original, numeric)
+    try:
+        formulas = _uncalculated_formulas(path, sheet_index, body, start, original, numeric)
+    except _DAMAGED as err:
+        raise _damaged(name, err) from err
     if formulas:  # the formula text stands in the cell: the row is not blank, nor the cell
         body = [list(r) for r in body]
         for (i, j), text in formulas.items():

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.files import atomic_path
+from .._util.files import FORMULA_START, atomic_path, write_csv
 from ..errors import DefinitionError, KpitoolsError
 from .columns import _LONG_REQUIRED, ATTRIBUTES
 from .load import _run
@@ -85,7 +85,6 @@ def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- save
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 _SAVE_EXT = (".csv", ".xlsx", ".parquet")
@@ -111,11 +110,13 @@ def check_output_path(path: str | os.PathLike) -> str:
     return ext
 
 
-def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+def save(df: pd.DataFrame, path: str | os.PathLike, *, raw_csv: bool = False) -> Path:
     """Write a table atomically; the format follows the extension.
 
-    ``.csv`` (UTF-8, no index), ``.xlsx`` or ``.parquet``. CSV keeps every cell
-    as it is (it is for machines: no formula escaping); numbers are written in the
+    ``.csv`` (UTF-8, no index), ``.xlsx`` or ``.parquet``. In CSV, text cells that
+    begin with ``= + - @``, a tab or a carriage return get a leading ``'`` so that a
+    spreadsheet shows them as typed (``raw_csv=True`` keeps every cell as it is, for
+    scripts); numbers are written in the
     shortest form that reads back to the same float, and whole numbers without a
     decimal point (``11``, not ``11.0``). In XLSX, text
     cells that start with ``= + - @`` are written as text with Excel's quote prefix
@@ -129,28 +130,12 @@ def save(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     ext = check_output_path(path)
     with atomic_path(path) as tmp:
         if ext == ".csv":
-            _plain_numbers(df).to_csv(tmp, index=False, lineterminator="\n")
+            write_csv(df, tmp, raw=raw_csv, plain=True)
         elif ext == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
             _write_xlsx(df, tmp)
     return path
-
-
-def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """Float columns as text: whole numbers without ``.0``, others in shortest round-trip form."""
-    out = df.copy()
-    for name in df.columns:
-        if not pd.api.types.is_float_dtype(df[name].dtype):
-            continue
-        values = df[name].to_numpy(dtype=float, na_value=np.nan)
-        finite = np.isfinite(values)
-        whole = finite & (np.abs(values) < 2**53) & (values == np.round(values))
-        text = values.astype(str)  # numpy's shortest repr: reads back to the same float
-        text[whole] = values[whole].astype(np.int64).astype(str)
-        text[np.isnan(values)] = ""
-        out[name] = text
-    return out
 
 
 def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:
@@ -167,7 +152,7 @@ def _write_xlsx(df: pd.DataFrame, tmp: Path) -> None:
             value = value.item()
         if isinstance(value, str):
             c = WriteOnlyCell(ws, value=value)
-            if value.startswith(_FORMULA_START):
+            if value.startswith(FORMULA_START):
                 c.data_type = "s"
                 c.quotePrefix = True
             return c

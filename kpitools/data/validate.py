@@ -26,6 +26,7 @@ from .numbers import (
     _union,
     _whole_percentages,
 )
+from .plausible import check_plausible, flagged_value
 from .quality import _CarefulNeeded
 from .raw import _LazyRows, _Raw
 
@@ -258,6 +259,40 @@ def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:
     v.bad = _union(v.bad, negative)
 
 
+_PLAUSIBLE_KEYS = {
+    "size": "implausible_size",
+    "limits": "beyond_limits",
+    "outlier": "implausible_outlier",
+}
+
+
+def _check_plausible(v: _Values, issues: Any, library: Any, layout: str, strict: bool) -> None:
+    """Implausible actuals (:mod:`.plausible`): warnings, or errors when ``strict``.
+
+    A size of 10^15 or more is always an error: no payout can be computed from it.
+    """
+    role = v.attrs.get("role")
+    found = check_plausible(
+        kpi_codes=v.kpi.codes,
+        kpi_ids=v.kpi.uniques,
+        role_codes=None if role is None else role.codes,
+        actual=v.actual,
+        skip=v.bad,
+        library=library,
+    )
+    column = v.orig["actual"] if layout == "long" else None
+    for kind, mask in found.items():
+        shown = [
+            flagged_value(kind, str(k), float(a), library)
+            for k, a in zip(v.kpi.values(mask), v.actual[mask], strict=True)
+        ]
+        error = strict or kind == "size"
+        severity = "error" if error else "warning"
+        issues.add(_PLAUSIBLE_KEYS[kind], column, v.rows[mask], shown, severity=severity)
+        if error:
+            v.bad = _union(v.bad, mask)
+
+
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
     """Rows whose employee × period × KPI is given more than once (among readable keys)."""
     ok_key = slice(None) if key_bad is None else ~key_bad
@@ -326,7 +361,7 @@ def _table(
 
 
 def _validate(
-    raw: _Raw, layout: str, duplicates: str, library: Any
+    raw: _Raw, layout: str, duplicates: str, library: Any, strict: bool = False
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Return the clean long table, the layout used and what it holds."""
     if duplicates not in _DUPLICATES:
@@ -339,6 +374,7 @@ def _validate(
     key_bad = _check_keys(v, raw.issues)
     if library is not None:
         _check_library(v, raw.issues, library, layout)
+    _check_plausible(v, raw.issues, library, layout, strict)
     dup = _check_duplicates(v, raw.issues, key_bad, duplicates)
     has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(v.target).any()
     table, stats = _table(v, has_target, duplicates, dup)

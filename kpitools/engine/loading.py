@@ -46,7 +46,7 @@ def library_for_run(library: Any) -> Any:
     return False if lib is None else lib
 
 
-def read_table(data: Any, library: Any) -> pd.DataFrame:
+def read_table(data: Any, library: Any, *, strict: bool = False) -> pd.DataFrame:
     """Read a long table with :func:`kpitools.data.load`, checked against a resolved library.
 
     Parameters
@@ -55,8 +55,10 @@ def read_table(data: Any, library: Any) -> pd.DataFrame:
         The data.
     library : Library or None
         A library from :func:`kpitools.data.resolve_library`; ``None``: no library.
+    strict : bool, default False
+        Implausible values are errors (see :func:`kpitools.data.check`).
     """
-    return load(data, library=False if library is None else library)
+    return load(data, library=False if library is None else library, strict=strict)
 
 
 def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
@@ -67,7 +69,9 @@ def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
     return load_data_with_warnings(data, library=library)[0]
 
 
-def load_data_with_warnings(data: Any, *, library: Any = None) -> tuple[pd.DataFrame, list[str]]:
+def load_data_with_warnings(
+    data: Any, *, library: Any = None, strict: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Load ``data`` like :func:`load_data`, and return the loader's warnings as text.
 
     The warnings (unknown KPIs, summed duplicates, …) go into results and the command line
@@ -83,7 +87,7 @@ def load_data_with_warnings(data: Any, *, library: Any = None) -> tuple[pd.DataF
     lib = resolve_library(library)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = read_table(data, lib)
+        table = read_table(data, lib, strict=strict)
     messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     for w in caught:  # anything else goes on as usual
         if not issubclass(w.category, UserWarning):
@@ -97,6 +101,7 @@ def load_inputs(
     library: Any = None,
     roster: Any = None,
     where: str | None = None,
+    strict: bool = False,
 ) -> tuple[pd.DataFrame, list[str], Roster | None]:
     """The data of a run: loaded, joined with the roster, filtered; and what was warned.
 
@@ -114,6 +119,8 @@ def load_inputs(
         See :func:`kpitools.data.load_roster`.
     where : str, optional
         A filter (:func:`kpitools.data.apply_filter`).
+    strict : bool, default False
+        Implausible values are errors, not warnings (see :func:`kpitools.data.check`).
 
     Returns
     -------
@@ -121,7 +128,7 @@ def load_inputs(
     warnings : list of str
     roster : Roster or None
     """
-    table, messages = load_data_with_warnings(data, library=library)
+    table, messages = load_data_with_warnings(data, library=library, strict=strict)
     source = os.fspath(data) if isinstance(data, str | os.PathLike) else "the data"
     table, notes, loaded = join_and_filter(table, roster=roster, where=where, source=source)
     return table, messages + notes, loaded

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-from pyarrow import csv
 
-from .._util.files import atomic_path
+from .._util.files import atomic_path, write_csv
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .compare import compare_schemes, winners_losers
@@ -31,24 +29,6 @@ from .metrics import METRICS, compute_metrics
 from .run import SchemeRun, run_scheme
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
-
-
-def write_csv(table: pd.DataFrame, path: Any) -> None:
-    """Write a table as UTF-8 CSV with pyarrow's writer.
-
-    An order of magnitude faster than ``DataFrame.to_csv`` on a payout table: text quoted,
-    NaN as an empty field, booleans as ``true``/``false``; pandas reads it back unchanged.
-
-    Examples
-    --------
-    >>> write_csv(pd.DataFrame({"employee": ["007"], "payout": [1.5]}), "out.csv")  # doctest: +SKIP
-    """
-    frame = table.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].astype(str).where(frame[col].notna())
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    csv.write_csv(arrow, str(path), write_options=csv.WriteOptions(quoting_style="needed"))
 
 
 def _first(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:
@@ -115,12 +95,13 @@ class SimulationResult:
         """The metrics as printed by ``kpitools simulate``: schemes as columns."""
         return format_metrics_table(self.metrics)
 
-    def save(self, out_dir: str | Any) -> dict[str, Any]:
+    def save(self, out_dir: str | Any, *, raw_csv: bool = False) -> dict[str, Any]:
         """Write the result's CSV files into ``out_dir``, atomically.
 
         ``payouts.csv`` and ``metrics.csv``; with more than one scheme
         ``winners_losers.csv``; per group column ``metrics_by_<column>.csv``; with a forecast
-        ``forecast.csv``.
+        ``forecast.csv``. Text cells that a spreadsheet would run as a formula get a
+        leading ``'`` unless ``raw_csv`` (see :func:`kpitools._util.files.formula_safe`).
 
         Returns
         -------
@@ -152,7 +133,7 @@ class SimulationResult:
         with contextlib.ExitStack() as stack:
             for kind, table in tables.items():
                 tmp = stack.enter_context(atomic_path(written[kind]))
-                write_csv(table, tmp)
+                write_csv(table, tmp, raw=raw_csv)
         return written
 
     def __repr__(self) -> str:
@@ -193,6 +174,7 @@ def simulate(
     roster: Any = None,
     where: str | None = None,
     by: str | Sequence[str] | None = None,
+    strict: bool = False,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -224,6 +206,9 @@ def simulate(
     by : str or list of str, optional
         Group columns (``team``, ``region``, any roster column): the metrics per group value
         in ``result.by`` and ``metrics_by_<column>.csv``.
+    strict : bool, default False
+        Implausible values in the data (outside a KPI's stated limits, far outliers per KPI
+        and role) are errors, not warnings (:func:`kpitools.data.check`).
 
     Returns
     -------
@@ -241,7 +226,9 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    table, warnings, roster = load_inputs(data, library=library, roster=roster, where=where)
+    table, warnings, roster = load_inputs(
+        data, library=library, roster=roster, where=where, strict=strict
+    )
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)

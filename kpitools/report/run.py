@@ -82,6 +82,13 @@ def _error_text(exc: BaseException) -> str:
         count = getattr(exc, "exec_count", None)
         where = f" (notebook cell [{count}])" if count is not None else ""
         return f"{ename}: {evalue}{where}"
+    if type(exc).__name__ == "NoSuchKernel":  # jupyter_client's: the kernel is not installed
+        name = getattr(exc, "name", "") or str(exc).rsplit(" ", 1)[-1]
+        return (
+            f"NoSuchKernel: no Jupyter kernel named {name!r} is installed.\n"
+            f"Suggestion: install it in the environment the report runs in "
+            f"(python -m ipykernel install --user --name {name}), or use the 'python3' kernel."
+        )
     return f"{type(exc).__name__}: {exc}".strip()
 
 

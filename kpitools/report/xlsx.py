@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._util.files import atomic_path
+from .._util.files import FORMULA_START, atomic_path
 from .branding import BRANDING_DEFAULTS
 from .context import ReportContext
 
@@ -48,7 +48,7 @@ PERCENT_COLUMNS = frozenset(
         "budget_variance",
     }
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 _NUMBER_FORMATS = {
     "integer": "#,##0",
     "number": "#,##0.00",
@@ -86,7 +86,7 @@ def _style_header(ws: Any, color: str) -> None:
 def _text_column(cells: Any, col: pd.Series) -> int:
     """Store text that looks like a formula as text (quote prefix); return the widest text."""
     text = col.astype(str)
-    risky = col.notna() & text.str.startswith(_FORMULA_START)
+    risky = col.notna() & text.str.startswith(FORMULA_START)
     for (cell,), flag in zip(cells, risky.to_numpy(), strict=True):
         if flag:
             cell.value = str(cell.value)

@@ -592,7 +592,7 @@ def test_save_round_trips_through_load(tmp_path, ext):
     assert [p.name for p in (tmp_path / "sub").iterdir()] == [f"out.{ext}"]
 
 
-def test_save_escapes_formulas_only_in_xlsx(tmp_path):
+def test_save_escapes_formulas_in_xlsx_and_csv(tmp_path):
     df = pd.DataFrame({"employee": ["=HYPERLINK(1)", "+1", "@x", "ok"], "actual": [-1.0, 2, 3, 4]})
     data.save(df, tmp_path / "x.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "x.xlsx").active
@@ -602,7 +602,15 @@ def test_save_escapes_formulas_only_in_xlsx(tmp_path):
     assert [c.quotePrefix for c in cells] == [True, True, True, False]
     assert ws.cell(row=2, column=2).value == -1
     data.save(df, tmp_path / "x.csv")
-    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "=HYPERLINK(1),-1"
+    assert (tmp_path / "x.csv").read_text().splitlines() == [
+        "employee,actual",
+        "'=HYPERLINK(1),-1",
+        "+1,2",
+        "'@x,3",
+        "ok,4",
+    ]
+    data.save(df, tmp_path / "raw.csv", raw_csv=True)
+    assert (tmp_path / "raw.csv").read_text().splitlines()[1:3] == ["=HYPERLINK(1),-1", "+1,2"]
 
 
 def test_save_unknown_extension(tmp_path):

@@ -1,0 +1,185 @@
+"""Implausible values: readable numbers that are very unlikely to be what the client meant.
+
+A value can be a perfectly good number and still be wrong: an extra three zeros, a
+revenue typed in kopecks, a share written as 140, a cell pasted from another column.
+Three checks, each over whole arrays:
+
+- **size**: a magnitude of 10^15 or more, which no KPI of one person in one period
+  reaches (and which breaks sums: 1e308 + 1e308 is infinite);
+- **limits**: outside the limits a library KPI states (``limits: [0, 1]`` for a share,
+  ``[1, 5]`` for a rating);
+- **outliers**: far from the KPI's other values for the same role, measured robustly
+  (median and MAD, so that the outliers themselves do not widen the yardstick). Amounts
+  and counts (KPIs whose values are never negative, and not a percent or a score) are
+  compared on a log scale, where "ten times the usual" is the same distance for a junior
+  and a key-account manager; zeros are plausible there (nothing sold that month).
+
+Limits and outliers are warnings with their rows, errors with ``strict=True``. A size of
+10^15 or more is always an error, like a non-finite value (those are errors of reading,
+:mod:`.numbers`): payouts computed from it overflow or mean nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.format import number
+
+__all__ = ["MAX_MAGNITUDE", "OUTLIER_Z", "check_plausible", "flagged_value"]
+
+#: A magnitude no KPI value reaches: amounts of 10^15 or more are errors of entry or export.
+MAX_MAGNITUDE = 1e15
+
+#: How many robust standard deviations (1.4826 × MAD) from the median make an outlier.
+OUTLIER_Z = 10.0
+
+#: Fewest values of a KPI for one role before outliers are looked for.
+MIN_VALUES = 12
+
+# The smallest robust spread used, so that a KPI whose values are nearly all equal does
+# not flag every small difference: a factor of e^(10 × 0.25) ≈ 12 on the log scale, and
+# 5% of the median (plus an absolute floor) on the linear scale.
+_LOG_FLOOR = 0.25
+_LINEAR_FLOOR = 0.05
+
+_LINEAR_UNITS = frozenset({"percent", "score", "ratio"})
+
+
+def check_plausible(
+    *,
+    kpi_codes: np.ndarray,
+    kpi_ids: Any,
+    role_codes: np.ndarray | None,
+    actual: np.ndarray,
+    skip: np.ndarray | None,
+    library: Any,
+) -> dict[str, np.ndarray]:
+    """Flag implausible actuals; return ``{check: row mask}`` for the checks that found some.
+
+    Parameters
+    ----------
+    kpi_codes : array of int
+        Each row's KPI as a code into ``kpi_ids`` (``-1``: none).
+    kpi_ids : sequence of str
+        The KPI ids.
+    role_codes : array of int, optional
+        Each row's role as a code (``-1``: none); ``None`` when the data has no role.
+    actual : array of float
+        The values.
+    skip : array of bool, optional
+        Rows already known to be bad (not judged, not used as a yardstick).
+    library : Library or None
+        For each KPI's unit, whether it can be negative, and its stated limits.
+
+    Returns
+    -------
+    dict
+        ``"size"``, ``"limits"`` and ``"outlier"`` → boolean row masks (only non-empty ones);
+        a row is in one mask at most.
+
+    Examples
+    --------
+    >>> codes = np.zeros(20, dtype=int)
+    >>> values = np.r_[np.linspace(900, 1100, 19), 1e308]
+    >>> found = check_plausible(kpi_codes=codes, kpi_ids=["revenue"], role_codes=None,
+    ...                         actual=values, skip=None, library=None)
+    >>> {k: np.flatnonzero(v).tolist() for k, v in found.items()}
+    {'size': [19]}
+    """
+    valid = np.isfinite(actual) & (kpi_codes >= 0)
+    if skip is not None:
+        valid &= ~skip
+    found: dict[str, np.ndarray] = {}
+    size = valid & (np.abs(np.where(valid, actual, 0.0)) >= MAX_MAGNITUDE)
+    if size.any():
+        found["size"] = size
+    valid &= ~size
+    lows, highs = _limits(kpi_ids, library)
+    if np.isfinite(lows).any() or np.isfinite(highs).any():
+        low, high = np.append(lows, -np.inf)[kpi_codes], np.append(highs, np.inf)[kpi_codes]
+        beyond = valid & ((actual < low) | (actual > high))
+        if beyond.any():
+            found["limits"] = beyond
+            valid &= ~beyond
+    outlier = _outliers(kpi_codes, kpi_ids, role_codes, actual, valid, library)
+    if outlier is not None:
+        found["outlier"] = outlier
+    return found
+
+
+def _limits(kpi_ids: Any, library: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each KPI's stated lower and upper limit (infinite where none)."""
+    lows = np.full(len(kpi_ids), -np.inf)
+    highs = np.full(len(kpi_ids), np.inf)
+    if library is None:
+        return lows, highs
+    for i, k in enumerate(kpi_ids):
+        limits = getattr(library.get(str(k)), "limits", None)
+        if limits is not None:
+            lo, hi = limits
+            lows[i] = -np.inf if lo is None else lo
+            highs[i] = np.inf if hi is None else hi
+    return lows, highs
+
+
+def _log_scale(kpi_codes: np.ndarray, kpi_ids: Any, actual: np.ndarray, valid: np.ndarray,
+               library: Any) -> np.ndarray:  # fmt: skip
+    """Per KPI: compared on a log scale (amounts and counts never below zero)."""
+    n = len(kpi_ids)
+    negative = np.bincount(kpi_codes[valid & (actual < 0)], minlength=n) > 0
+    linear_unit = np.array(
+        [
+            library is not None and getattr(library.get(str(k)), "unit", None) in _LINEAR_UNITS
+            for k in kpi_ids
+        ],
+        dtype=bool,
+    )
+    return ~negative & ~linear_unit
+
+
+def _outliers(
+    kpi_codes: np.ndarray,
+    kpi_ids: Any,
+    role_codes: np.ndarray | None,
+    actual: np.ndarray,
+    valid: np.ndarray,
+    library: Any,
+) -> np.ndarray | None:
+    """Rows far from their KPI × role median, in robust standard deviations."""
+    log = np.append(_log_scale(kpi_codes, kpi_ids, actual, valid, library), False)[kpi_codes]
+    judged = valid & (~log | (actual > 0))
+    if judged.sum() < MIN_VALUES:
+        return None
+    x = actual[judged]
+    on_log = log[judged]
+    y = np.where(on_log, np.log(np.where(on_log, x, 1.0)), x)
+    group = kpi_codes[judged].astype(np.int64)
+    if role_codes is not None:
+        group = group * (int(role_codes.max(initial=0)) + 2) + role_codes[judged] + 1
+    frame = pd.DataFrame({"g": group, "y": y})
+    by = frame.groupby("g", sort=False)["y"]
+    median = by.transform("median").to_numpy()
+    distance = np.abs(y - median)
+    mad = pd.Series(distance).groupby(group, sort=False).transform("median").to_numpy()
+    count = by.transform("size").to_numpy()
+    floor = np.where(on_log, _LOG_FLOOR, _LINEAR_FLOOR * np.abs(median) + 1e-9)
+    spread = np.maximum(1.4826 * mad, floor)
+    far = (count >= MIN_VALUES) & (distance > OUTLIER_Z * spread)
+    if not far.any():
+        return None
+    out = np.zeros(len(actual), dtype=bool)
+    out[np.flatnonzero(judged)[far]] = True
+    return out
+
+
+def flagged_value(kind: str, kpi: str, value: float, library: Any) -> str:
+    """One flagged value as shown in the report: ``revenue = 1e+308``, with its limits."""
+    text = f"{kpi} = {number(value)}"
+    if kind == "limits" and library is not None:
+        lo, hi = getattr(library.get(kpi), "limits", None) or (None, None)
+        shown = " to ".join(number(v) if v is not None else "any" for v in (lo, hi))
+        text += f" (limits {shown})"
+    return text

@@ -1,0 +1,242 @@
+"""Implausible values (``kpitools.data.plausible``): flagged with rows, errors with --strict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpitools.cli import main
+from kpitools.data import check, load, load_library
+from kpitools.data.plausible import MAX_MAGNITUDE, check_plausible
+from kpitools.engine import simulate
+from kpitools.errors import DataValidationError
+from kpitools.report import build_context, data_quality
+
+LIB = load_library()
+
+
+def long_table(values: dict[str, list[float]], kpi: str = "revenue", **extra) -> pd.DataFrame:
+    """One row per employee × month, the values of each employee in month order."""
+    rows = [
+        {"employee": e, "period": f"2025-{m + 1:02d}", "kpi": kpi, "actual": v, **extra}
+        for e, series in values.items()
+        for m, v in enumerate(series)
+    ]
+    return pd.DataFrame(rows)
+
+
+def revenue_with(value: float, at: tuple[str, int] = ("b", 3)) -> pd.DataFrame:
+    """Three sales reps over six months, revenue about 100,000; one cell replaced."""
+    values = {
+        "a": [100_000.0, 110_000, 95_000, 120_000, 105_000, 98_000],
+        "b": [80_000.0, 90_000, 85_000, 70_000, 88_000, 92_000],
+        "c": [130_000.0, 125_000, 0, 140_000, 135_000, 128_000],
+    }
+    values[at[0]][at[1]] = value
+    return long_table(values)
+
+
+def write_csv(tmp_path: Path, table: pd.DataFrame, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    table.to_csv(path, index=False)
+    return path
+
+
+def flagged(table: pd.DataFrame, library=LIB) -> dict[str, list[int]]:
+    codes, ids = pd.factorize(table["kpi"])
+    role = pd.factorize(table["role"])[0] if "role" in table else None
+    found = check_plausible(
+        kpi_codes=codes,
+        kpi_ids=list(ids),
+        role_codes=role,
+        actual=table["actual"].to_numpy(dtype=float),
+        skip=None,
+        library=library,
+    )
+    return {kind: np.flatnonzero(mask).tolist() for kind, mask in found.items()}
+
+
+# --------------------------------------------------------------------------- the checks
+def test_ordinary_data_and_zero_months_are_not_flagged():
+    assert flagged(revenue_with(88_000)) == {}
+
+
+def test_a_value_of_1e308_is_flagged_even_alone():
+    assert flagged(long_table({"a": [1e308]})) == {"size": [0]}
+    assert flagged(long_table({"a": [-MAX_MAGNITUDE]}), library=None) == {"size": [0]}
+    assert flagged(long_table({"a": [MAX_MAGNITUDE / 10]}), library=None) == {}
+
+
+def test_extra_zeros_are_an_outlier_on_the_log_scale():
+    # b's April: 88,000 typed as 88,000,000 (three extra zeros) is row 9
+    assert flagged(revenue_with(88_000_000)) == {"outlier": [9]}
+    # a tenth of the usual is still plausible (a bad month); a thousandth is not
+    assert flagged(revenue_with(8_800)) == {}
+    assert flagged(revenue_with(88)) == {"outlier": [9]}
+
+
+def test_outliers_are_judged_within_each_role():
+    juniors = long_table({e: [1_000.0 + i * 37 + m * 11 for m in range(6)] for i, e in
+                          enumerate("abc")}, role="junior")  # fmt: skip
+    seniors = long_table({e: [1_000_000.0 + i * 37_000 + m * 11_000 for m in range(6)] for i, e in
+                          enumerate("xyz")}, role="senior")  # fmt: skip
+    both = pd.concat([juniors, seniors], ignore_index=True)
+    assert flagged(both) == {}  # a thousand times apart, but each role is consistent
+    both.loc[0, "actual"] = 1_000_000.0  # a junior with a senior's revenue
+    assert flagged(both) == {"outlier": [0]}
+
+
+def test_too_few_values_are_not_judged():
+    assert flagged(long_table({"a": [100.0, 110, 90], "b": [95.0, 1e9, 105]})) == {}
+
+
+def test_equal_values_do_not_make_every_difference_an_outlier():
+    values = {e: [10.0] * 6 for e in "abc"}
+    values["a"][2] = 30.0  # three times the usual: plausible
+    assert flagged(long_table(values, kpi="units_sold")) == {}
+    values["a"][2] = 10_000.0
+    assert flagged(long_table(values, kpi="units_sold")) == {"outlier": [2]}
+
+
+def test_stated_limits_of_shares_and_ratings():
+    rates = long_table({"a": [0.3, 0.35, 1.4, 0.0, 1.0, 0.25]}, kpi="win_rate")
+    assert flagged(rates) == {"limits": [2]}
+    ratings = long_table({"a": [4.5, 0.0, 5.0, 1.0, 6.0, 3.5]}, kpi="csat")
+    assert flagged(ratings) == {"limits": [1, 4]}
+    assert flagged(ratings, library=None) == {}  # no library, no stated limits
+
+
+def test_kpis_with_negative_values_are_compared_on_a_linear_scale():
+    margins = {e: [1000.0 + 50 * m - 300 * i for m in range(6)] for i, e in enumerate("abcd")}
+    margins["d"][5] = -900.0
+    assert flagged(long_table(margins, kpi="my_margin"), library=None) == {}
+    margins["d"][5] = -500_000.0
+    assert flagged(long_table(margins, kpi="my_margin"), library=None) == {"outlier": [23]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.floats(1.0, 1e9),
+    spread=st.lists(st.floats(0.5, 2.0), min_size=18, max_size=18),
+    typo=st.sampled_from([1e4, 1e5, 1e-4]),
+    at=st.integers(0, 17),
+)
+def test_within_a_factor_of_two_nothing_is_flagged_and_a_typo_always_is(base, spread, typo, at):
+    values = {e: [base * f for f in spread[i * 6 : i * 6 + 6]] for i, e in enumerate("abc")}
+    table = long_table(values, kpi="my_amount")
+    assert flagged(table, library=None) == {}
+    table.loc[at, "actual"] *= typo
+    expected = "size" if abs(table.loc[at, "actual"]) >= MAX_MAGNITUDE else "outlier"
+    assert flagged(table, library=None) == {expected: [at]}
+
+
+# --------------------------------------------------------------------------- where they show
+def test_data_check_warns_with_the_row_and_strict_makes_it_an_error(tmp_path, capsys):
+    path = write_csv(tmp_path, revenue_with(88_000_000))
+    assert main(["data", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.split("Issues: ")[1] == (
+        "0 error(s), 1 warning(s)\n"
+        "  - column 'actual': value far outside the KPI's other values for the same role "
+        "(over 10 robust standard deviations from their median; amounts on a log scale) "
+        "(1 row): row 11 ('revenue = 88,000,000')\n"
+        "    Suggestion: check the value in the source (extra zeros, another unit or "
+        "currency); nothing to do if it is right.\n"
+        "Result: OK (with warnings)\n"
+    )
+    with pytest.raises(SystemExit) as exited:
+        main(["data", "check", str(path), "--strict"])
+    assert exited.value.code == 2
+    out = capsys.readouterr().out
+    assert out.split("Issues: ")[1].splitlines()[0] == "1 error(s), 0 warning(s)"
+    assert out.splitlines()[-1] == (
+        "Result: errors found: fix them and check again (nothing was loaded)."
+    )
+
+
+def test_a_value_of_1e308_is_an_error_with_its_row(tmp_path, capsys):
+    path = write_csv(tmp_path, revenue_with(1e308))
+    with pytest.raises(SystemExit) as exited:
+        main(["data", "check", str(path)])
+    assert exited.value.code == 2
+    assert capsys.readouterr().out.split("Issues: ")[1] == (
+        "1 error(s), 0 warning(s)\n"
+        "  - column 'actual': value of 10^15 or more: beyond anything one person does in a "
+        "period, and too big to compute pay from (1 row): row 11 ('revenue = 1e+308')\n"
+        "    Suggestion: check the cell in the source (an export error, a unit mix-up, digits "
+        "pasted twice) and correct it or delete the row.\n"
+        "Result: errors found: fix them and check again (nothing was loaded).\n"
+    )
+
+
+def test_load_warns_and_strict_load_raises(tmp_path):
+    path = write_csv(tmp_path, revenue_with(88_000_000))
+    with pytest.warns(UserWarning) as caught:
+        table = load(path)
+    assert str(caught[0].message) == (
+        f"{path}: warnings:\n"
+        "- column 'actual': value far outside the KPI's other values for the same role (over "
+        "10 robust standard deviations from their median; amounts on a log scale) (1 row): "
+        "row 11 ('revenue = 88,000,000')\n"
+        "  Suggestion: check the value in the source (extra zeros, another unit or currency); "
+        "nothing to do if it is right."
+    )
+    assert len(table) == 18
+    with pytest.raises(DataValidationError) as excinfo:
+        load(path, strict=True)
+    assert str(excinfo.value).splitlines()[0] == (
+        f"{path}: 1 problem in 1 row; nothing was loaded."
+    )
+    assert excinfo.value.failure_cases["row"].tolist() == [11]
+
+
+def test_wide_tables_are_checked_too(tmp_path):
+    wide = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2, "win_rate": [0.4, 7]})
+    report = check(write_csv(tmp_path, wide))
+    assert report.issues[["severity", "problem", "rows"]].to_dict("records")[1:] == [
+        {
+            "severity": "warning",
+            "problem": "value outside the KPI's stated limits (a share above 1, a rating off "
+            "its scale)",
+            "rows": "row 3 ('win_rate = 7 (limits 0 to 1)')",
+        }
+    ]
+
+
+SCHEME = "name: C\non_target_pay: 10\ncomponents:\n  - kpi: revenue\n    commission: {rate: 0.1}\n"
+
+
+def test_simulate_warns_and_strict_stops_it(tmp_path, capsys):
+    data = write_csv(tmp_path, revenue_with(88_000_000))
+    (tmp_path / "s.yaml").write_text(SCHEME)
+    result = simulate(data, tmp_path / "s.yaml")
+    assert any("row 11 ('revenue = 88,000,000')" in w for w in result.warnings)
+    args = ["simulate", "--data", str(data), "--scheme", str(tmp_path / "s.yaml")]
+    assert main([*args, "--out", str(tmp_path / "out"), "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == f"Error: {data}: 1 problem in 1 row; nothing was loaded."
+    assert not (tmp_path / "out").exists()
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert "row 11 ('revenue = 88,000,000')" in capsys.readouterr().out
+
+
+def test_the_report_shows_implausible_values(tmp_path):
+    data = write_csv(tmp_path, revenue_with(88_000_000))
+    ctx = build_context(client="Acme", data=data, forecast_draws=0)
+    table = data_quality(ctx)[1]
+    assert table.to_dict("records") == [
+        {
+            "Severity": "Warning",
+            "Column": "actual",
+            "Problem": "value far outside the KPI's other values for the same role (over 10 "
+            "robust standard deviations from their median; amounts on a log scale)",
+            "Count": "1",
+            "Rows": "row 11 ('revenue = 88,000,000')",
+            "Note": "",
+        }
+    ]
