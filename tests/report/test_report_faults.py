@@ -102,8 +102,12 @@ def test_a_batch_killed_with_sigkill_is_finished_by_resume(tmp_path, batch_input
     resumed = _batch(manifest, out, "--resume")
     stdout, stderr = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, stderr
-    folders = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert folders == ["Client-0", "Client-1", "Client-2"]
+    record = json.loads((out / "batch.json").read_text())  # the batch's own record, complete
+    statuses = [c["status"] for c in record["clients"]]
+    # the reports finished before the kill are kept (skipped), the others made now
+    assert statuses.count("skipped") == len(finished) and statuses.count("ok") == 3 - len(finished)
     assert all(complete_report(out / name) for name in folders)
     assert not list(out.glob(".kpitools-tmp/*"))
 
@@ -118,8 +122,9 @@ def test_two_batches_writing_to_one_folder_both_end_with_valid_files(
     for proc in (first, second):
         _, stderr = proc.communicate(timeout=300)
         assert proc.returncode == 0, stderr
-    folders = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert folders == ["Client-0", "Client-1"]
+    json.loads((out / "batch.json").read_text())  # whole, whichever batch wrote it last
     for name in folders:
         assert complete_report(out / name)
         assert json.loads((out / name / "manifest.json").read_text())["status"] == "ok"
