@@ -71,7 +71,9 @@ def _code_field(value: Any) -> Any:
     try:
         return check_code(value)
     except ValueError as err:
-        raise spec_error(str(err).rstrip("."), "write an ISO 4217 code such as USD, EUR or RUB.")
+        raise spec_error(
+            str(err).rstrip("."), "write an ISO 4217 code such as USD, EUR or RUB."
+        ) from err
 
 
 def _rates_field(value: Any) -> Any:
