@@ -7,7 +7,7 @@ import click
 from .._util.format import number
 from ..data import check, check_output_path, load_library, run_aggregation, save
 from ..engine import period_end_timing
-from .options import CONTEXT, library_option
+from .options import CONTEXT, currency_option, library_option
 
 __all__ = ["data"]
 
@@ -30,6 +30,7 @@ def data() -> None:
 @click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
 @library_option
 @click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")
+@currency_option
 def data_check(
     file: str,
     layout: str,
@@ -37,6 +38,7 @@ def data_check(
     sheet: str | None,
     library_files: tuple[str, ...],
     no_library: bool,
+    currency: str | None,
 ) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
 
@@ -55,6 +57,7 @@ def data_check(
         duplicates="sum" if sum_duplicates else "error",
         library=library,
         sheet=sheet,
+        currency=currency,
     )
     click.echo(str(report))
     if not report.ok:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["CONTEXT", "by_option", "library_option", "roster_option", "where_option"]
+__all__ = [
+    "CONTEXT",
+    "by_option",
+    "currency_option",
+    "library_option",
+    "roster_option",
+    "where_option",
+]
 
 #: click context settings of every command: ``-h`` as well as ``--help``, 100 columns.
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -41,4 +48,12 @@ by_option = click.option(
     "by",
     multiple=True,
     help="Also the metrics per value of this column (team, region, a roster column; repeat).",
+)
+
+#: ``--currency CODE``: the run's currency, over the ``currency:`` of its scheme and design files.
+currency_option = click.option(
+    "--currency",
+    metavar="CODE",
+    help="The run's currency (ISO 4217, e.g. USD): overrides currency: in the scheme and "
+    "design files; every money figure carries it.",
 )

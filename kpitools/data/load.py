@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._util.currency import check_code
+from ..errors import DefinitionError
 from .columns import _LAYOUTS
 from .conditions import apply_filter
 from .layout import _detect_layout, _numeric_hint
@@ -20,7 +22,13 @@ __all__ = ["check", "load"]
 
 
 def _run(
-    source: Any, *, layout: str, duplicates: str, library: Any, sheet: str | int | None
+    source: Any,
+    *,
+    layout: str,
+    duplicates: str,
+    library: Any,
+    sheet: str | int | None,
+    currency: str | None = None,
 ) -> tuple[DataQualityReport, _Issues]:
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
@@ -45,7 +53,7 @@ def _run(
         employees=stats["employees"],
         periods=stats["periods"],
         kpis=stats["kpis"],
-        values=kpi_values(table, library),
+        values=kpi_values(table, library, currency),
         _lines=tuple(issues.lines()),
     )
     return report, issues
@@ -58,6 +66,7 @@ def check(
     duplicates: str = "error",
     library: Any = None,
     sheet: str | int | None = None,
+    currency: str | None = None,
 ) -> DataQualityReport:
     """Read and validate a data file; report every problem instead of raising.
 
@@ -78,6 +87,9 @@ def check(
         errors.
     sheet : str or int, optional
         XLSX sheet (default: the first).
+    currency : str, optional
+        The run's currency (ISO 4217): the values of money KPIs whose amounts name no
+        currency are shown in it (amounts written ``$1,100`` keep their own).
 
     Examples
     --------
@@ -86,7 +98,17 @@ def check(
     >>> report.ok, report.rows_kept  # doctest: +SKIP
     (True, 1200)
     """
-    report, _ = _run(source, layout=layout, duplicates=duplicates, library=library, sheet=sheet)
+    if currency is not None:
+        try:
+            currency = check_code(currency)
+        except ValueError as err:
+            raise DefinitionError(
+                f"--currency: {err}\nSuggestion: write an ISO 4217 code such as USD, EUR or RUB."
+            ) from err
+    report, _ = _run(
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet,
+        currency=currency,
+    )  # fmt: skip
     return report
 
 
