@@ -25,7 +25,7 @@ from ..engine import (
     simulate,
 )
 from ..errors import DefinitionError, KpitoolsError
-from .options import CONTEXT, by_option, roster_option, where_option
+from .options import CONTEXT, by_option, currency_option, roster_option, where_option
 
 __all__ = [
     "bullets",
@@ -102,7 +102,7 @@ def _comparison_lines(result: SimulationResult) -> list[str]:
         row = result.compare.loc[name]
         winners = int(row["winners"])
         lines.append(
-            f"  {name}: cost {format_metric('cost_change', row['cost_change'])} "
+            f"  {name}: cost {format_metric('cost_change', row['cost_change'], result.currency)} "
             f"({format_metric('cost_change_pct', row['cost_change_pct'])}); "
             f"{winners} employee{'s win' if winners != 1 else ' wins'}, "
             f"{int(row['losers'])} lose, {int(row['unchanged'])} unchanged"
@@ -129,7 +129,7 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
     if result.warnings:
         lines += ["", "Warnings:", bullets(result.warnings)]
     for column, table in result.by.items():
-        lines += ["", *_group_lines(column, table)]
+        lines += ["", *_group_lines(column, table, result.currency)]
     for fc in result.forecasts.values():
         lines += ["", fc.describe()]
     return lines
@@ -138,11 +138,11 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
 _GROUP_METRICS = ("total_cost", "cost_per_employee", "pct_at_target", "payout_p50")
 
 
-def _group_lines(column: str, table: Any) -> list[str]:
+def _group_lines(column: str, table: Any, currency: str | None = None) -> list[str]:
     """The metrics per group value as a table: one row per scheme and value."""
     rows = [
         [r["scheme"], r[column], number(r["employees"])]
-        + [format_metric(m, r[m]) for m in _GROUP_METRICS]
+        + [format_metric(m, r[m], currency) for m in _GROUP_METRICS]
         for r in table.to_dict("records")
     ]
     headers = ["scheme", column, "employees", *_GROUP_METRICS]
@@ -163,6 +163,7 @@ def _group_lines(column: str, table: Any) -> list[str]:
 @roster_option
 @where_option
 @by_option
+@currency_option
 def simulate_command(
     data_file: str,
     schemes: tuple[str, ...],
@@ -175,6 +176,7 @@ def simulate_command(
     roster: str | None,
     where: str | None,
     by: tuple[str, ...],
+    currency: str | None,
 ) -> None:
     """Run bonus schemes against historical data; print and save their metrics.
 
@@ -202,6 +204,7 @@ def simulate_command(
             roster=roster,
             where=where,
             by=list(by),
+            currency=currency,
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)
@@ -227,6 +230,7 @@ def simulate_command(
 @click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
 @roster_option
 @where_option
+@currency_option
 def calibrate_command(
     data_file: str,
     scheme: str,
@@ -238,6 +242,7 @@ def calibrate_command(
     out_file: str | None,
     roster: str | None,
     where: str | None,
+    currency: str | None,
 ) -> None:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -255,7 +260,7 @@ def calibrate_command(
     with naming_the_file(data_file):
         result = calibrate(
             data_file, scheme, param, metric, value, bounds or None, periods=periods,
-            roster=roster, where=where,
+            roster=roster, where=where, currency=currency,
         )  # fmt: skip
     click.echo(result.describe())
     low, high = result.bounds

@@ -22,6 +22,7 @@ from .._util.files import atomic_path
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .compare import compare_schemes, winners_losers
+from .currency import RunCurrency, run_currency
 from .describe import describe_skipped, format_metric, format_metrics_table
 from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
@@ -85,7 +86,10 @@ class SimulationResult:
         Group column → one row per scheme × group value: ``scheme, <column>, employees`` and
         the metrics of that group (see :mod:`kpitools.engine.groups`), when asked for.
     roster : Roster or None
-        The roster the data was joined with.
+        The roster the data was joined with (its pay in the run's currency).
+    currency : str or None
+        The run's currency (contract §8): every amount was converted into it, and money
+        figures carry it; None when no input gives one.
     """
 
     runs: dict[str, SchemeRun]
@@ -100,6 +104,7 @@ class SimulationResult:
     forecasts: dict[str, ForecastResult] = field(default_factory=dict)
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     roster: Any = None
+    currency: str | None = None
 
     @property
     def schemes(self) -> list[str]:
@@ -113,7 +118,7 @@ class SimulationResult:
 
     def metrics_table(self) -> str:
         """The metrics as printed by ``kpitools simulate``: schemes as columns."""
-        return format_metrics_table(self.metrics)
+        return format_metrics_table(self.metrics, self.currency)
 
     def save(self, out_dir: str | Any) -> dict[str, Any]:
         """Write the result's CSV files into ``out_dir``, atomically.
@@ -157,7 +162,7 @@ class SimulationResult:
 
     def __repr__(self) -> str:
         costs = ", ".join(
-            f"{name}: {format_metric('total_cost', cost)}"
+            f"{name}: {format_metric('total_cost', cost, self.currency)}"
             for name, cost in self.metrics["total_cost"].items()
         )
         return (
@@ -169,7 +174,7 @@ class SimulationResult:
     def _repr_html_(self) -> str:
         shown = self.compare.drop(columns=["baseline"], errors="ignore").T
         body = shown.apply(
-            lambda col: [format_metric(name, v) for name, v in col.items()]
+            lambda col: [format_metric(name, v, self.currency) for name, v in col.items()]
         ).to_html()
         parts = [f"<p><b>Simulation</b>: baseline <code>{self.baseline}</code></p>", body]
         if not self.skipped.empty:
@@ -193,6 +198,7 @@ def simulate(
     roster: Any = None,
     where: str | None = None,
     by: str | Sequence[str] | None = None,
+    currency: str | RunCurrency | None = None,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -224,6 +230,10 @@ def simulate(
     by : str or list of str, optional
         Group columns (``team``, ``region``, any roster column): the metrics per group value
         in ``result.by`` and ``metrics_by_<column>.csv``.
+    currency : str or RunCurrency, optional
+        The run's currency over the schemes' ``currency:`` (``--currency``), or one already
+        resolved (:func:`kpitools.engine.run_currency`, e.g. with a design). The schemes
+        must agree otherwise; amounts in other currencies are converted with their ``fx:``.
 
     Returns
     -------
@@ -241,13 +251,22 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    table, warnings, roster = load_inputs(data, library=library, roster=roster, where=where)
+    money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
+    table, warnings, roster = load_inputs(
+        data, library=library, roster=roster, where=where, currency=money
+    )
+    warnings[:0] = money.notes
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
-    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
+    forecasts = _forecasts(
+        table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code
+    )
     by_group = {column: _by_group(runs, column, table) for column in groups}
-    return _result(runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster)
+    return _result(
+        runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
+        currency=money.code,
+    )  # fmt: skip
 
 
 def _result(
@@ -291,6 +310,7 @@ def compare(
     roster: Any = None,
     where: str | None = None,
     by: str | None = None,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """One row per scheme against a baseline: metrics, cost change, winners and losers.
 
@@ -299,7 +319,7 @@ def compare(
 
     Parameters
     ----------
-    data, schemes, baseline, periods, library, roster, where
+    data, schemes, baseline, periods, library, roster, where, currency
         As for :func:`simulate`.
     by : str, optional
         A group column: then one row per scheme × group value with that group's metrics
@@ -327,7 +347,7 @@ def compare(
     """
     result = simulate(
         data, schemes, baseline=baseline, periods=periods, library=library, roster=roster,
-        where=where, by=by,
+        where=where, by=by, currency=currency,
     )  # fmt: skip
     if by is not None:
         return result.by[group_columns(by)[0]]
@@ -379,6 +399,7 @@ def _forecasts(
     seed: int | None,
     trend: bool,
     library: Any,
+    currency: str | None = None,
 ) -> dict[str, ForecastResult]:
     """Each scheme's forecast of ``n`` draws on the loaded data (none when ``n`` is not set)."""
     if not n:
@@ -390,6 +411,8 @@ def _forecasts(
         )
     # The data is loaded once; its warnings are already in the result's.
     return {
-        s.name: forecast_loaded(table, s, n=n, seed=seed, trend=trend, library=library)
+        s.name: forecast_loaded(
+            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency
+        )
         for s in schemes
     }
