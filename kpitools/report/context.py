@@ -9,6 +9,7 @@ demo design and template schemes (:data:`DEMO_DESIGN`, :data:`DEMO_SCHEMES`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from .._util.files import shipped
 from ..data import check as check_data
 from ..data import load_library
 from ..design import cascade, load_design, run_checks, sensitivity
-from ..engine import period_end_timing, simulate
+from ..engine import RunCurrency, load_inputs, period_end_timing, run_currency, simulate
 from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
@@ -43,7 +44,7 @@ class ReportContext:
     """Everything the sections need, computed once by :func:`build_context`."""
 
     client: str
-    currency: str
+    currency: str | None
     data_source: str
     quality: Any
     data: pd.DataFrame
@@ -60,6 +61,8 @@ class ReportContext:
     palette: dict[str, Any] = field(default_factory=dict)
     chosen: str | None = None
     reasons: list[str] = field(default_factory=list)
+    money: Any = field(default_factory=RunCurrency)  # the run's currency and rates
+    currency_notes: list[str] = field(default_factory=list)  # what was converted, overridden
 
     @property
     def schemes(self) -> list[str]:
@@ -139,7 +142,7 @@ def build_context(
     baseline: str | None = None,
     periods: str | None = None,
     budget: float | None = None,
-    currency: str = "RUB",
+    currency: str | None = None,
     forecast_draws: int = 1000,
     seed: int | None = 42,
     branding: dict | None = None,
@@ -159,8 +162,11 @@ def build_context(
         The scheme files to compare; without them the scheme sections are left out.
     baseline, periods, budget, forecast_draws, seed
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
-    currency : str
-        The currency money is shown in.
+    currency : str, optional
+        The run's currency (ISO 4217) over the design's and schemes' ``currency:``; by
+        default theirs, which must agree (contract §8). None anywhere: money is shown
+        without a code and the assumptions say so. Amounts in other currencies (written
+        ``$1,100``) are converted with the files' ``fx:``.
     branding : dict, optional
         Unused here: the page's branding is applied when it is rendered.
     data_label : str, optional
@@ -171,7 +177,8 @@ def build_context(
     DefinitionError
         No data given.
     DataValidationError
-        The data has errors: the report stops with the data quality report.
+        The data has errors: the report stops with the data quality report; or amounts in
+        a currency without a rate.
 
     Examples
     --------
@@ -186,33 +193,43 @@ def build_context(
     quality = check_data(data, library=False)  # as the notebook always read it: no library
     if not quality.ok:
         raise DataValidationError(str(quality), quality.failure_cases)
+    loaded_design = load_design(design) if design else None
+    loaded = [load_scheme(s) for s in schemes]
+    run = run_currency(loaded, loaded_design, currency or None)
+    # every amount in the run's currency once, for every section (contract §8); the units
+    # of the KPIs come from the library the simulation checks the data against anyway
+    table, notes, _ = load_inputs(quality.data, library=None if loaded else False, currency=run)
     ctx = ReportContext(
         client=client,
-        currency=currency,
+        currency=run.code,
+        money=run,
+        currency_notes=[*run.notes, *(n for n in notes if n.startswith(_CURRENCY_NOTES))],
         data_source=_data_label(data, data_label),
         quality=quality,
-        data=quality.data,
+        data=table,
         budget=budget,
         forecast_draws=int(forecast_draws or 0),
         seed=seed,
         periods=periods,
         scheme_files=tuple(str(s) for s in schemes),
     )
-    if design:
-        ctx.design = load_design(design)
+    if loaded_design is not None:
+        # the goals are shown in the run's currency (the design's own, or the override)
+        ctx.design = dataclasses.replace(loaded_design, currency=run.code)
         ctx.cascade = cascade(ctx.design)
         ctx.checks = run_checks(ctx.design, ctx.data)
         ctx.sensitivity = sensitivity(ctx.design)
     if schemes:
-        _simulate(ctx, schemes, baseline=baseline)
+        _simulate(ctx, loaded, baseline=baseline)
     return ctx
 
 
-def _simulate(
-    ctx: ReportContext, schemes: Sequence[str | os.PathLike], *, baseline: str | None
-) -> None:
+#: Notes of the conversion into the run's currency, kept for the assumptions.
+_CURRENCY_NOTES = ("Converted to ", "The amounts are in ")
+
+
+def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
     """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
-    loaded = [load_scheme(s) for s in schemes]
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     ctx.simulation = simulate(
@@ -222,6 +239,7 @@ def _simulate(
         periods=ctx.periods,
         forecast=ctx.forecast_draws or None,
         seed=ctx.seed,
+        currency=ctx.money,
     )
     ctx.palette = scheme_palette(ctx.schemes)
     ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)
