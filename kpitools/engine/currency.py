@@ -211,18 +211,57 @@ def run_currency(
 
 
 # --------------------------------------------------------------------------- conversion
-def _units(kpis: np.ndarray, library: Any) -> dict[str, str | None]:
-    get = getattr(library, "get", None) if library not in (None, False) else None
-    return {str(k): getattr(get(str(k)), "unit", None) if get else None for k in kpis}
+@dataclass(frozen=True)
+class _Rows:
+    """Each row's currency as a code into ``labels`` (-1: none named), in whole arrays."""
+
+    labels: list[str]  # the currencies named by the data and the roster
+    code: np.ndarray  # per row: the currency its amounts are in
+    written: np.ndarray  # per row: the data names it ($1,100 or the currency column)
+    pay: np.ndarray  # per row: the employee's pay currency (-1: not given)
+    emp: np.ndarray  # per row: the employee's code into ``employees``
+    employees: np.ndarray
+    kpi: np.ndarray  # per row: the KPI's code into ``kpis``
+    kpis: np.ndarray
+    units: dict[str, str | None]
+
+    def who(self, mask: np.ndarray) -> list[str]:
+        """The employees of the rows in ``mask``, in order of first appearance."""
+        return [str(e) for e in self.employees[pd.unique(self.emp[mask])]]
 
 
-def _pay_currency(table: pd.DataFrame, roster: Any) -> np.ndarray:
-    """Each row's employee's pay currency from the roster (None: not given)."""
+def _codes(values: Any, labels: dict[str, int]) -> np.ndarray:
+    """Codes of currency values into ``labels`` (extended as needed); missing → -1."""
+    out = np.full(len(values), -1, dtype=np.int32)
+    for i, v in enumerate(values):
+        if isinstance(v, str) and v:
+            out[i] = labels.setdefault(v, len(labels))
+    return out
+
+
+def _rows(table: pd.DataFrame, roster: Any, library: Any) -> _Rows:
+    labels: dict[str, int] = {}
+    emp, employees = pd.factorize(table["employee"])
+    kpi, kpis = pd.factorize(table["kpi"])
     n = len(table)
-    if roster is None or "currency" not in roster.table.columns:
-        return np.full(n, None, dtype=object)
-    paid = roster.table.set_index("employee")["currency"].astype(object)
-    return table["employee"].astype(str).map(paid).astype(object).to_numpy()
+    written = np.full(n, -1, dtype=np.int32)
+    if "currency" in table.columns:
+        w, named = pd.factorize(table["currency"])
+        written = np.append(_codes(list(named), labels), -1).astype(np.int32)[w]
+    pay = np.full(n, -1, dtype=np.int32)
+    if roster is not None and "currency" in roster.table.columns:
+        paid = roster.table.set_index("employee")["currency"]
+        by_emp = _codes(list(paid.reindex(pd.Index(employees).astype(str))), labels)
+        pay = np.append(by_emp, -1).astype(np.int32)[emp]
+    get = getattr(library, "get", None) if library not in (None, False) else None
+    units = {str(k): getattr(get(str(k)), "unit", None) if get else None for k in kpis}
+    money = np.array([units[str(k)] == "currency" for k in kpis] + [False], dtype=bool)[kpi]
+    code = np.where(written >= 0, written, np.where(money, pay, -1))
+    return _Rows(
+        labels=list(labels), code=code, written=written >= 0, pay=pay, emp=emp,
+        employees=np.asarray(employees, dtype=object), kpi=kpi, kpis=np.asarray(kpis),
+        units=units,
+    )  # fmt: skip
 
 
 def convert_inputs(
@@ -269,24 +308,14 @@ def convert_inputs(
         roster is None or "currency" not in roster.table.columns
     ):
         return table, roster, []  # no amount names a currency: nothing to convert
-    pay = _pay_currency(table, roster)
-    written = (
-        table["currency"].astype(object).to_numpy()
-        if "currency" in table.columns
-        else np.full(len(table), None, dtype=object)
-    )
-    written = np.where(pd.isna(written), None, written)
-    codes, kpis = pd.factorize(table["kpi"].astype(str))
-    units = _units(kpis, library)
-    money = np.array([units[str(k)] == "currency" for k in kpis] + [False], dtype=bool)[codes]
-    row_cur = np.where(pd.notna(written), written, np.where(money, pay, None))
-    row_cur = np.where(pd.isna(row_cur), None, row_cur)
-    notes = _unknown_units(table, written, pay, units, run)
+    rows = _rows(table, roster, library)
+    notes = _unknown_units(rows, run)
     if run.code is None:
-        _no_run_currency(table, row_cur, roster, source, notes)
+        _no_run_currency(rows, roster, source, notes)
         return table.drop(columns="currency", errors="ignore"), roster, notes
-    rates, missing = _rates(row_cur, run)
-    problems = _missing_rates(table, row_cur, written, missing, source)
+    rate_of = np.array([_rate(run, c) for c in rows.labels] + [1.0])
+    rates = rate_of[rows.code]
+    problems = _missing_rates(rows, np.isnan(rates) & rows.written, source)
     new_roster, roster_problems, roster_note = _convert_roster(roster, run)
     problems += roster_problems
     if problems:
@@ -303,19 +332,15 @@ def convert_inputs(
         for col in ("actual", "target"):
             if col in out.columns:
                 out[col] = out[col].to_numpy(dtype=float) * rates
-        notes.append(_converted_note(table, row_cur, changed, run))
+        notes.append(_converted_note(rows, changed, run))
     if roster_note:
         notes.append(roster_note)
     return out, new_roster, notes
 
 
-def _rates(row_cur: np.ndarray, run: RunCurrency) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's rate into the run's currency (1 where none is needed), and rows without."""
-    codes, uniques = pd.factorize(pd.Series(row_cur, dtype=object))
-    per_code = np.array([run.rate(str(u)) for u in uniques] + [1.0], dtype=object)
-    rate = per_code[codes]
-    missing = np.array([r is None for r in rate], dtype=bool)
-    return np.where(missing, np.nan, rate).astype(float), missing
+def _rate(run: RunCurrency, code: str) -> float:
+    rate = run.rate(code)
+    return np.nan if rate is None else float(rate)
 
 
 def _shown_currency(code: str) -> str:
@@ -326,27 +351,22 @@ def _list(names: Sequence[str], limit: int = 10) -> str:
     return ", ".join(names[:limit]) + (" …" if len(names) > limit else "")
 
 
-def _missing_rates(
-    table: pd.DataFrame, row_cur: np.ndarray, written: np.ndarray, missing: np.ndarray, source: str
-) -> list[tuple[str, str]]:
+def _missing_rates(rows: _Rows, missing: np.ndarray, source: str) -> list[tuple[str, str]]:
     """(currency, message) for each currency written in the data that has no rate.
 
     Rows in an employee's pay currency are left to the roster's check (one message per
     currency, naming the roster).
     """
-    missing = missing & pd.notna(written)
-    if not missing.any():
-        return []
     out = []
-    employees = table["employee"].astype(str).to_numpy()
-    for code in dict.fromkeys(row_cur[missing].tolist()):
-        rows = missing & (row_cur == code)
-        who = list(dict.fromkeys(employees[rows].tolist()))
-        n = int(rows.sum())
+    if not missing.any():
+        return out
+    for c in pd.unique(rows.code[missing]):
+        mask = missing & (rows.code == c)
+        code, who, n = rows.labels[c], rows.who(mask), int(mask.sum())
         out.append(
             (
-                str(code),
-                f"No rate for {_shown_currency(str(code))}: {n:,} amount{'s' if n != 1 else ''} "
+                code,
+                f"No rate for {_shown_currency(code)}: {n:,} amount{'s' if n != 1 else ''} "
                 f"written in {code} in {source}, of employee{'s' if len(who) != 1 else ''} "
                 f"{_list(who)}.",
             )
@@ -360,10 +380,10 @@ def _convert_roster(roster: Any, run: RunCurrency) -> tuple[Any, list[tuple[str,
         return roster, [], ""
     frame = roster.table
     cur = frame["currency"].astype(object).to_numpy()
-    cur = np.where(pd.isna(cur), None, cur)
-    rates, missing = _rates(cur, run)
+    rates = np.array([1.0 if pd.isna(c) else _rate(run, c) for c in cur], dtype=float)
+    missing = np.isnan(rates)
     problems = []
-    for code in dict.fromkeys(cur[missing].tolist()):
+    for code in pd.unique(cur[missing]):
         who = frame["employee"].astype(str).to_numpy()[missing & (cur == code)].tolist()
         problems.append(
             (
@@ -374,12 +394,12 @@ def _convert_roster(roster: Any, run: RunCurrency) -> tuple[Any, list[tuple[str,
             )
         )
     pay = [c for c in _PAY_COLUMNS if c in frame.columns]
-    changed = (rates != 1.0) & ~missing
+    changed = rates != 1.0
     if problems or not pay or not changed.any():
         return roster, problems, ""
     table = frame.copy()
     for col in pay:
-        table[col] = frame[col].to_numpy(dtype=float) * np.where(missing, 1.0, rates)
+        table[col] = frame[col].to_numpy(dtype=float) * rates
     n = int((changed & frame[pay].notna().any(axis=1).to_numpy()).sum())
     note = (
         f"{roster.file}: {' and '.join(pay)} of {n:,} employee{'s' if n != 1 else ''} paid in "
@@ -388,38 +408,31 @@ def _convert_roster(roster: Any, run: RunCurrency) -> tuple[Any, list[tuple[str,
     return dataclasses.replace(roster, table=table), [], note
 
 
-def _converted_note(
-    table: pd.DataFrame, row_cur: np.ndarray, changed: np.ndarray, run: RunCurrency
-) -> str:
+def _converted_note(rows: _Rows, changed: np.ndarray, run: RunCurrency) -> str:
     parts = []
-    employees = table["employee"].astype(str).to_numpy()
-    for code in dict.fromkeys(row_cur[changed].tolist()):
-        rows = changed & (row_cur == code)
-        n_emp = len(set(employees[rows].tolist()))
+    counts = np.bincount(rows.code[changed], minlength=len(rows.labels))
+    for c in pd.unique(rows.code[changed]):
+        code, n = rows.labels[c], int(counts[c])
+        n_emp = len(pd.unique(rows.emp[changed & (rows.code == c)]))
         parts.append(
-            f"{int(rows.sum()):,} amount{'s' if rows.sum() != 1 else ''} in {code} "
+            f"{n:,} amount{'s' if n != 1 else ''} in {code} "
             f"({n_emp:,} employee{'s' if n_emp != 1 else ''}) at 1 {code} = "
             f"{number(run.rate(code))} {run.code}"
         )
     return f"Converted to {run.code} before anything was summed: " + "; ".join(parts) + "."
 
 
-def _unknown_units(
-    table: pd.DataFrame,
-    written: np.ndarray,
-    pay: np.ndarray,
-    units: Mapping[str, str | None],
-    run: RunCurrency,
-) -> list[str]:
+def _unknown_units(rows: _Rows, run: RunCurrency) -> list[str]:
     """KPIs of unknown unit of employees paid in another currency: said, not guessed."""
-    foreign = pd.notna(pay) & (pay != run.code) & pd.isna(written)
+    own = rows.labels.index(run.code) if run.code in rows.labels else -2
+    foreign = (rows.pay >= 0) & (rows.pay != own) & ~rows.written
     if not foreign.any():
         return []
-    kpi = table["kpi"].astype(str).to_numpy()
-    unknown = [k for k in pd.unique(kpi[foreign]).tolist() if units.get(k) is None]
+    found = [str(rows.kpis[k]) for k in pd.unique(rows.kpi[foreign])]
+    unknown = [k for k in found if rows.units.get(k) is None]
     if not unknown:
         return []
-    n = len(set(table["employee"].astype(str).to_numpy()[foreign].tolist()))
+    n = len(pd.unique(rows.emp[foreign]))
     return [
         f"{_list(unknown)}: not in the KPI library, so kpitools cannot tell whether "
         f"{'they are' if len(unknown) != 1 else 'it is'} money; the amounts of the {n:,} "
@@ -429,11 +442,9 @@ def _unknown_units(
     ]
 
 
-def _no_run_currency(
-    table: pd.DataFrame, row_cur: np.ndarray, roster: Any, source: str, notes: list[str]
-) -> None:
+def _no_run_currency(rows: _Rows, roster: Any, source: str, notes: list[str]) -> None:
     """Without a run currency: one currency in the inputs is noted, several are an error."""
-    found = [c for c in dict.fromkeys(row_cur.tolist()) if c is not None]
+    found = [rows.labels[c] for c in pd.unique(rows.code[rows.code >= 0])]
     if roster is not None and "currency" in roster.table.columns:
         found += [c for c in roster.table["currency"].dropna().unique() if c not in found]
     if not found:
