@@ -231,9 +231,8 @@ def simulate(
         Group columns (``team``, ``region``, any roster column): the metrics per group value
         in ``result.by`` and ``metrics_by_<column>.csv``.
     currency : str or RunCurrency, optional
-        The run's currency over the schemes' ``currency:`` (``--currency``), or one already
-        resolved (:func:`kpitools.engine.run_currency`, e.g. with a design). The schemes
-        must agree otherwise; amounts in other currencies are converted with their ``fx:``.
+        Over the schemes' ``currency:`` (which must agree otherwise), or a resolved
+        :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
 
     Returns
     -------
@@ -252,10 +251,9 @@ def simulate(
     library = library_for_run(library)
     groups = group_columns(by)
     money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
-    table, warnings, roster = load_inputs(
-        data, library=library, roster=roster, where=where, currency=money
-    )
-    warnings[:0] = money.notes
+    table, notes, roster = load_inputs(data, library=library, roster=roster, where=where,
+                                       currency=money)  # fmt: skip
+    warnings = [*money.notes, *notes]
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)

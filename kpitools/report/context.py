@@ -163,10 +163,7 @@ def build_context(
     baseline, periods, budget, forecast_draws, seed
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
     currency : str, optional
-        The run's currency (ISO 4217) over the design's and schemes' ``currency:``; by
-        default theirs, which must agree (contract §8). None anywhere: money is shown
-        without a code and the assumptions say so. Amounts in other currencies (written
-        ``$1,100``) are converted with the files' ``fx:``.
+        Over the design's and schemes' ``currency:`` (else theirs, which must agree: §8).
     branding : dict, optional
         Unused here: the page's branding is applied when it is rendered.
     data_label : str, optional
@@ -177,8 +174,7 @@ def build_context(
     DefinitionError
         No data given.
     DataValidationError
-        The data has errors: the report stops with the data quality report; or amounts in
-        a currency without a rate.
+        The data has errors: the report stops with the data quality report.
 
     Examples
     --------
@@ -193,17 +189,12 @@ def build_context(
     quality = check_data(data, library=False)  # as the notebook always read it: no library
     if not quality.ok:
         raise DataValidationError(str(quality), quality.failure_cases)
-    loaded_design = load_design(design) if design else None
-    loaded = [load_scheme(s) for s in schemes]
-    run = run_currency(loaded, loaded_design, currency or None)
-    # every amount in the run's currency once, for every section (contract §8); the units
-    # of the KPIs come from the library the simulation checks the data against anyway
-    table, notes, _ = load_inputs(quality.data, library=None if loaded else False, currency=run)
+    run, table, notes, (found, loaded) = _in_one_currency(quality.data, design, schemes, currency)
     ctx = ReportContext(
         client=client,
         currency=run.code,
         money=run,
-        currency_notes=[*run.notes, *(n for n in notes if n.startswith(_CURRENCY_NOTES))],
+        currency_notes=notes,
         data_source=_data_label(data, data_label),
         quality=quality,
         data=table,
@@ -213,9 +204,8 @@ def build_context(
         periods=periods,
         scheme_files=tuple(str(s) for s in schemes),
     )
-    if loaded_design is not None:
-        # the goals are shown in the run's currency (the design's own, or the override)
-        ctx.design = dataclasses.replace(loaded_design, currency=run.code)
+    if found is not None:
+        ctx.design = found
         ctx.cascade = cascade(ctx.design)
         ctx.checks = run_checks(ctx.design, ctx.data)
         ctx.sensitivity = sensitivity(ctx.design)
@@ -226,6 +216,25 @@ def build_context(
 
 #: Notes of the conversion into the run's currency, kept for the assumptions.
 _CURRENCY_NOTES = ("Converted to ", "The amounts are in ")
+
+
+def _in_one_currency(
+    data: pd.DataFrame, design: Any, schemes: Sequence[Any], currency: str | None
+) -> tuple[RunCurrency, pd.DataFrame, list[str], tuple[Any, list[Any]]]:
+    """The report's currency (contract §8), its data with every amount converted once.
+
+    Returns the currency, the data, the notes for the assumptions, and the design (its
+    goals shown in the run's currency: its own, or the override) and schemes loaded. The
+    units of the KPIs come from the library the simulation checks the data against.
+    """
+    loaded_design = load_design(design) if design else None
+    loaded = [load_scheme(s) for s in schemes]
+    run = run_currency(loaded, loaded_design, currency or None)
+    table, notes, _ = load_inputs(data, library=None if loaded else False, currency=run)
+    if loaded_design is not None:
+        loaded_design = dataclasses.replace(loaded_design, currency=run.code)
+    kept = [*run.notes, *(n for n in notes if n.startswith(_CURRENCY_NOTES))]
+    return run, table, kept, (loaded_design, loaded)
 
 
 def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
