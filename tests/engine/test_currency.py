@@ -314,3 +314,24 @@ def test_conversion_is_each_amount_times_its_rate_in_any_row_order(amounts, eur,
     assert out["actual"].tolist() == pytest.approx(expected)
     shuffled, _, _ = convert_inputs(table[::-1].reset_index(drop=True), None, run, library=False)
     assert shuffled["actual"].tolist() == pytest.approx(expected[::-1])
+
+
+def test_calibration_shows_money_parameters_and_metrics_in_the_run_currency():
+    from kpitools.engine import CalibrationResult
+
+    def result(param, currency):
+        return CalibrationResult(
+            param=param, metric="total_cost", goal=4000.0, value=795.4545, achieved=4000.0,
+            original=1000.0, bounds=(0.0, 3000.0), method="brentq", scheme=None,
+            evaluations=pd.DataFrame({"param": [], "metric": []}), currency=currency,
+        )  # fmt: skip
+
+    assert result("on_target_pay", "USD").describe() == (
+        "on_target_pay = 795.455 USD (was 1000 USD)\ntotal_cost = 4,000 USD (goal 4,000 USD)"
+    )
+    assert result("components.0.commission.rate", "USD").describe().splitlines()[0] == (
+        "components.0.commission.rate = 795.455 (was 1000)"
+    )
+    assert result("on_target_pay", None).describe() == (
+        "on_target_pay = 795.455 (was 1000)\ntotal_cost = 4,000 (goal 4,000)"
+    )
