@@ -20,6 +20,7 @@ TINY = {
     "bench_forecast.py": ["--draws", "100", "--employees", "20"],
     "bench_design.py": ["--regions", "5"],
     "bench_widgets.py": ["--changes", "2", "--sizes", "60"],
+    "bench_currency.py": ["--rows", "20000", "--repeats", "1", "--loop-rows", "2000"],
 }
 
 

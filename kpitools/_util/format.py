@@ -27,7 +27,7 @@ __all__ = [
     "text_table",
     "frame_table",
     "money",
-    "money_cents",
+    "money_format",
     "number",
     "percent",
     "short_number",
@@ -109,17 +109,34 @@ def _missing(value: Any) -> bool:
         return True
 
 
-def money(value: Any, currency: str = "") -> str:
-    """An amount rounded to whole units with thousands separators, then the currency.
+def money(value: Any, currency: str | None = "", *, digits: int = 0, signed: bool = False) -> str:
+    """An amount with thousands separators, then the run's currency code when there is one.
+
+    Every money figure kpitools shows as text comes from here, so an amount always carries
+    the currency of its run (contract §8); with no currency (``None`` or ``""``) the
+    amount stands alone: no currency is ever invented.
+
+    Parameters
+    ----------
+    value : number
+        The amount (None, NaN or infinite: ``n/a``).
+    currency : str, optional
+        An ISO 4217 code, written after the amount.
+    digits : int
+        Decimals (0: whole units, as totals are shown; 2: to the cent).
+    signed : bool
+        Always show the sign (a change: ``+2,441,351 USD``).
 
     Examples
     --------
-    >>> money(1234567.4, "RUB"), money(float("nan"))
-    ('1,234,567 RUB', 'n/a')
+    >>> money(1234567.4, "RUB"), money(float("nan")), money(1080, "USD", digits=2)
+    ('1,234,567 RUB', 'n/a', '1,080.00 USD')
+    >>> money(-9325.4, "EUR", signed=True), money(12.5, None)
+    ('-9,325 EUR', '12')
     """
     if value is None or not math.isfinite(float(value)):
         return MISSING
-    text = f"{float(value):,.0f}"
+    text = f"{float(value):{'+' if signed else ''},.{int(digits)}f}"
     return f"{text} {currency}" if currency else text
 
 
@@ -193,15 +210,18 @@ def short_number(value: Any, unit: str | None = None, currency: str | None = Non
     return number(value, unit, currency)
 
 
-def money_cents(value: Any, currency: str = "") -> str:
-    """An amount to the cent, as on a pay statement: ``money_cents(6555.555, "USD")``.
+def money_format(currency: str | None = "", *, digits: int = 2) -> str:
+    """The spreadsheet number format of money in a currency: ``#,##0.00 "USD"``.
+
+    The same figure as :func:`money` in a cell that stays a number: thousands separators,
+    ``digits`` decimals, then the code (quoted, so Excel shows it as text); with no
+    currency, the amount alone.
 
     Examples
     --------
-    >>> money_cents(6555.556, "USD"), money_cents(-12.5), money_cents(None)
-    ('6,555.56 USD', '-12.50', 'n/a')
+    >>> money_format("USD"), money_format(None), money_format("EUR", digits=0)
+    ('#,##0.00 "USD"', '#,##0.00', '#,##0 "EUR"')
     """
-    if _missing(value) or not math.isfinite(float(value)):
-        return MISSING
-    text = f"{float(value):,.2f}"
-    return f"{text} {currency}" if currency else text
+    fmt = "#,##0" + ("." + "0" * int(digits) if digits else "")
+    code = "".join(ch for ch in str(currency or "") if ch not in '"\\').strip()
+    return f'{fmt} "{code}"' if code else fmt

@@ -9,6 +9,7 @@ from ..data import check, check_output_path, load_library, run_aggregation, save
 from ..engine import period_end_timing
 from .options import (
     CONTEXT,
+    currency_option,
     library_option,
     raw_csv_option,
     roster_option,
@@ -40,6 +41,7 @@ def data() -> None:
 @roster_option
 @where_option
 @strict_option
+@currency_option
 def data_check(
     file: str,
     layout: str,
@@ -50,6 +52,7 @@ def data_check(
     roster: str | None,
     where: str | None,
     strict: bool,
+    currency: str | None,
 ) -> None:
     """Print a data quality report for a long or wide table (exit 2 on errors).
 
@@ -76,6 +79,7 @@ def data_check(
         roster=roster,
         where=where,
         strict=strict,
+        currency=currency,
     )
     click.echo(str(report))
     if not report.ok:

@@ -11,6 +11,7 @@ import click
 __all__ = [
     "CONTEXT",
     "by_option",
+    "currency_option",
     "library_option",
     "raw_csv_option",
     "roster_option",
@@ -63,4 +64,12 @@ strict_option = click.option(
     "--strict",
     is_flag=True,
     help="Treat implausible values (outliers, values beyond a KPI's limits) as errors.",
+)
+
+#: ``--currency CODE``: the run's currency, over the ``currency:`` of its scheme and design files.
+currency_option = click.option(
+    "--currency",
+    metavar="CODE",
+    help="The run's currency (ISO 4217, e.g. USD): overrides currency: in the scheme and "
+    "design files; every money figure carries it.",
 )

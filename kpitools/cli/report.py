@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..report import ReportFailedError, make_report, parse_param_options, run_batch
-from .options import CONTEXT, by_option, roster_option, where_option
+from .options import CONTEXT, by_option, currency_option, roster_option, where_option
 
 __all__ = ["batch", "report"]
 
@@ -20,7 +20,7 @@ __all__ = ["batch", "report"]
 @click.option("--baseline", help="Scheme name the others are compared with.")
 @click.option("--periods", help="Periods to evaluate, FROM..TO.")
 @click.option("--budget", type=float, help="Bonus budget per period.")
-@click.option("--currency", help="Currency of money amounts (default: the notebook's).")
+@currency_option
 @click.option("--forecast", "forecast_draws", type=int, help="Simulated next periods.")
 @click.option("--seed", type=int, help="Random seed of the forecast.")
 @roster_option
@@ -110,6 +110,7 @@ def report(
 )
 @click.option("--scheduler", help="Dask scheduler address (default: a local cluster).")
 @click.option("--resume", is_flag=True, help="Skip clients whose inputs are unchanged.")
+@currency_option
 def batch(
     manifest: str,
     out: str,
@@ -117,6 +118,7 @@ def batch(
     executor: str,
     scheduler: str | None,
     resume: bool,
+    currency: str | None,
 ) -> None:
     """Make reports for every client of a batch manifest, in parallel.
 
@@ -129,8 +131,9 @@ def batch(
       kpitools batch templates/batch/manifest.yaml --out reports/batch --jobs 2
     """
     result = run_batch(
-        manifest, out, jobs=jobs, executor=executor, scheduler=scheduler, resume=resume
-    )
+        manifest, out, jobs=jobs, executor=executor, scheduler=scheduler, resume=resume,
+        currency=currency,
+    )  # fmt: skip
     click.echo(result.format_summary())
     if not result.ok:
         names = ", ".join(r.client for r in result.failed)

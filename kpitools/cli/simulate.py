@@ -28,6 +28,7 @@ from ..errors import DefinitionError, KpitoolsError
 from .options import (
     CONTEXT,
     by_option,
+    currency_option,
     raw_csv_option,
     roster_option,
     strict_option,
@@ -109,7 +110,7 @@ def _comparison_lines(result: SimulationResult) -> list[str]:
         row = result.compare.loc[name]
         winners = int(row["winners"])
         lines.append(
-            f"  {name}: cost {format_metric('cost_change', row['cost_change'])} "
+            f"  {name}: cost {format_metric('cost_change', row['cost_change'], result.currency)} "
             f"({format_metric('cost_change_pct', row['cost_change_pct'])}); "
             f"{winners} employee{'s win' if winners != 1 else ' wins'}, "
             f"{int(row['losers'])} lose, {int(row['unchanged'])} unchanged"
@@ -136,7 +137,7 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
     if result.warnings:
         lines += ["", "Warnings:", bullets(result.warnings)]
     for column, table in result.by.items():
-        lines += ["", *_group_lines(column, table)]
+        lines += ["", *_group_lines(column, table, result.currency)]
     for fc in result.forecasts.values():
         lines += ["", fc.describe()]
     return lines
@@ -145,11 +146,11 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
 _GROUP_METRICS = ("total_cost", "cost_per_employee", "pct_at_target", "payout_p50")
 
 
-def _group_lines(column: str, table: Any) -> list[str]:
+def _group_lines(column: str, table: Any, currency: str | None = None) -> list[str]:
     """The metrics per group value as a table: one row per scheme and value."""
     rows = [
         [r["scheme"], r[column], number(r["employees"])]
-        + [format_metric(m, r[m]) for m in _GROUP_METRICS]
+        + [format_metric(m, r[m], currency) for m in _GROUP_METRICS]
         for r in table.to_dict("records")
     ]
     headers = ["scheme", column, "employees", *_GROUP_METRICS]
@@ -172,6 +173,7 @@ def _group_lines(column: str, table: Any) -> list[str]:
 @by_option
 @strict_option
 @raw_csv_option
+@currency_option
 def simulate_command(
     data_file: str,
     schemes: tuple[str, ...],
@@ -186,6 +188,7 @@ def simulate_command(
     by: tuple[str, ...],
     strict: bool,
     raw_csv: bool,
+    currency: str | None,
 ) -> None:
     """Run bonus schemes against historical data; print and save their metrics.
 
@@ -214,6 +217,7 @@ def simulate_command(
             where=where,
             by=list(by),
             strict=strict,
+            currency=currency,
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)
@@ -239,6 +243,7 @@ def simulate_command(
 @click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
 @roster_option
 @where_option
+@currency_option
 def calibrate_command(
     data_file: str,
     scheme: str,
@@ -250,6 +255,7 @@ def calibrate_command(
     out_file: str | None,
     roster: str | None,
     where: str | None,
+    currency: str | None,
 ) -> None:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -267,7 +273,7 @@ def calibrate_command(
     with naming_the_file(data_file):
         result = calibrate(
             data_file, scheme, param, metric, value, bounds or None, periods=periods,
-            roster=roster, where=where,
+            roster=roster, where=where, currency=currency,
         )  # fmt: skip
     click.echo(result.describe())
     low, high = result.bounds

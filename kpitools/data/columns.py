@@ -11,7 +11,9 @@ __all__ = ["ATTRIBUTES", "CANONICAL_COLUMNS", "normalise_column"]
 ATTRIBUTES: tuple[str, ...] = ("role", "team", "region", "manager")
 
 
-CANONICAL_COLUMNS: tuple[str, ...] = ("employee", "period", "kpi", "actual", "target", *ATTRIBUTES)
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "employee", "period", "kpi", "actual", "target", *ATTRIBUTES, "currency",
+)  # fmt: skip
 
 
 _LONG_REQUIRED = ("employee", "period", "kpi", "actual")
@@ -40,4 +42,4 @@ def normalise_column(name: Any) -> str:
     return _WS.sub("_", str(name).replace("\ufeff", "").strip().lower())
 
 
-_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}
+_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES, "currency"}

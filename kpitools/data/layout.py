@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import DefinitionError, did_you_mean
 from .columns import _LAYOUTS, _TEXT_COLUMNS, _WIDE_REQUIRED, ATTRIBUTES, normalise_column
 from .numbers import (
+    _currency_column,
     _formula_mask,
     _mask,
     _mixed_currencies,
@@ -19,6 +20,7 @@ from .numbers import (
     _percent_mixed,
     _read_numbers,
     _report_numbers,
+    _row_currency,
 )
 from .quality import _fatal
 from .raw import _Raw
@@ -132,7 +134,7 @@ def _wide_columns(raw: _Raw) -> tuple[list[str], dict[str, str], list[str]]:
     kpis = [
         c
         for c in frame.columns
-        if c not in ("employee", "period", *attrs)
+        if c not in ("employee", "period", "currency", *attrs)
         and not c.startswith("target_")
         and c not in ("kpi", "actual", "target")
     ]
@@ -192,8 +194,13 @@ def _target_of(raw: _Raw, tcol: str | None, n: int) -> tuple[Any, np.ndarray, np
     return t_num.values, t_bad, _mask(t_num.percent, n), t_num
 
 
-def _melt_one(raw: _Raw, k: int, c: str, num: _Numbers, tcol: str | None) -> pd.DataFrame:
-    """The rows of one KPI column (empty cells are no row: a warning)."""
+def _melt_one(
+    raw: _Raw, k: int, c: str, num: _Numbers, tcol: str | None, given: Any = None
+) -> pd.DataFrame:
+    """The rows of one KPI column (empty cells are no row: a warning).
+
+    ``given``: the ``currency`` column read (codes, its name), or None.
+    """
     frame, issues, n = raw.frame, raw.issues, len(raw.frame)
     if num.missing.any():
         issues.add("empty_cell", raw.original[c], raw.rows[num.missing], severity="warning")
@@ -207,6 +214,9 @@ def _melt_one(raw: _Raw, k: int, c: str, num: _Numbers, tcol: str | None) -> pd.
         entries.append((t_num, raw.original[tcol]))
     _percent_mixed(issues, None, entries, raw.rows)
     _mixed_currencies(issues, None, entries, raw.rows)
+    currency, c_bad = _row_currency(issues, entries, raw.rows, given)
+    if c_bad is not None:
+        bad = bad | c_bad
     idx = np.flatnonzero(~num.missing)
     return pd.DataFrame(
         {
@@ -223,6 +233,7 @@ def _melt_one(raw: _Raw, k: int, c: str, num: _Numbers, tcol: str | None) -> pd.
             "_target_bad": t_bad[idx],
             "_target_text": frame[tcol].to_numpy(dtype=object)[idx] if tcol else None,
             "_target_col": raw.original.get(tcol or "", "target"),
+            "_currency": None if currency is None else currency[idx],
         }
     )
 
@@ -233,8 +244,14 @@ def _wide_to_long_raw(raw: _Raw) -> pd.DataFrame:
     frame = raw.frame
     attrs, targets, kpis = _wide_columns(raw)
     numbers = _kpi_numbers(raw, kpis, targets)
+    given = None
+    if "currency" in frame.columns:
+        codes, _ = _currency_column(raw.issues, frame["currency"], raw.original["currency"],
+                                        raw.rows)  # fmt: skip
+        given = (codes, raw.original["currency"])
     parts = [
-        _melt_one(raw, k, c, num, targets.get(c)) for k, (c, num) in enumerate(numbers.items())
+        _melt_one(raw, k, c, num, targets.get(c), given)
+        for k, (c, num) in enumerate(numbers.items())
     ]
     melted = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_k"], kind="stable")
     pos = melted["_pos"].to_numpy()

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._util.currency import check_code
+from ..errors import DefinitionError
 from .columns import _LAYOUTS
 from .conditions import apply_filter
 from .layout import _detect_layout, _numeric_hint
@@ -28,6 +30,7 @@ def _run(
     library: Any,
     sheet: str | int | None,
     strict: bool = False,
+    currency: str | None = None,
 ) -> tuple[DataQualityReport, _Issues]:
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
@@ -52,7 +55,7 @@ def _run(
         employees=stats["employees"],
         periods=stats["periods"],
         kpis=stats["kpis"],
-        values=kpi_values(table, library),
+        values=kpi_values(table, library, currency),
         _lines=tuple(issues.lines()),
     )
     return report, issues
@@ -68,6 +71,7 @@ def check(
     roster: Any = None,
     where: str | None = None,
     strict: bool = False,
+    currency: str | None = None,
 ) -> DataQualityReport:
     """Read and validate a data file; report every problem instead of raising.
 
@@ -104,6 +108,9 @@ def check(
     DataValidationError, DefinitionError
         A file that cannot be read; a roster with problems; a filter that does not parse,
         names a value that never occurs, or keeps no rows.
+    currency : str, optional
+        The run's currency (ISO 4217): the values of money KPIs whose amounts name no
+        currency are shown in it (amounts written ``$1,100`` keep their own).
 
     Examples
     --------
@@ -112,9 +119,17 @@ def check(
     >>> report.ok, report.rows_kept  # doctest: +SKIP
     (True, 1200)
     """
+    if currency is not None:
+        try:
+            currency = check_code(currency)
+        except ValueError as err:
+            raise DefinitionError(
+                f"--currency: {err}\nSuggestion: write an ISO 4217 code such as USD, EUR or RUB."
+            ) from err
     report, _ = _run(
-        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet, strict=strict
-    )
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet,
+        strict=strict, currency=currency,
+    )  # fmt: skip
     if not report.ok or (roster is None and not where):
         return report
     assert report.data is not None
@@ -131,7 +146,8 @@ def check(
             f"where {where}: kept {len(table):,} of {len(report.data):,} rows "
             f"({_count(table['employee'].nunique(), 'employee')})."
         )
-    return replace(report, data=table, values=kpi_values(table, library), notes=tuple(notes))
+    values = kpi_values(table, library, currency)
+    return replace(report, data=table, values=values, notes=tuple(notes))
 
 
 def _count(n: int, noun: str) -> str:

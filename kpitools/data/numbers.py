@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._util.currency import check_code
 from .cells import _as_text, _str_mapper, _Text
 from .quality import _Issues, _show_many
 from .raw import _Raw
@@ -376,6 +377,67 @@ def _mixed_currencies(
         if kpi is not None:
             text = pd.Series(kpi.values(pos), dtype="str") + ": " + text
         issues.add("mixed_currency", column, rows[pos], text.array, severity="warning")
+
+
+def _currency_column(
+    issues: _Issues, given: pd.Series, column: str, rows: Any
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """A ``currency`` column read: ISO 4217 codes per row (None: empty), and its bad rows."""
+    text = _as_text(given).str.strip()
+    codes, uniques = pd.factorize(text.where(text != ""))
+    known = []
+    for u in uniques:
+        try:
+            known.append(check_code(u))
+        except ValueError:
+            known.append("")
+    lookup = np.array([*known, None], dtype=object)
+    out = lookup[codes]
+    bad = _some(out == "")
+    if bad is not None:
+        issues.add("bad_currency", column, rows[bad], text[bad].array)
+        out[bad] = None
+    return out, bad
+
+
+def _row_currency(
+    issues: _Issues,
+    entries: Sequence[tuple[_Numbers, str]],
+    rows: Any,
+    given: tuple[np.ndarray, str] | None = None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each row's currency, and the rows whose amounts name two (an error).
+
+    The currency a row's amounts are in: written beside them (``$1,100`` is USD, contract
+    §8: never silently the run's) or given by the ``currency`` column (``given``: its
+    codes and its name). None for the whole table when no row names one; a row without
+    one is None (the employee's currency, else the run's, decides later).
+    """
+    out = None if given is None else given[0].copy()
+    source = None if given is None else np.where(pd.notna(out), given[1], None)
+    bad = None
+    for num, column in entries:
+        if num.currency is None:
+            continue
+        written = pd.notna(num.currency)
+        if out is None:
+            out = np.full(len(num.currency), None, dtype=object)
+            source = out.copy()
+        clash = _some(written & pd.notna(out) & (out != num.currency))
+        if clash is not None:
+            shown = (
+                pd.Series(num.currency[clash], dtype="str")
+                + ", but "
+                + pd.Series(out[clash], dtype="str")
+                + " in "
+                + pd.Series(source[clash], dtype="str")
+            )
+            issues.add("currency_conflict", column, rows[clash], shown.array)
+            bad = _union(bad, clash)
+        fill = written & pd.isna(out)
+        out = np.where(fill, num.currency, out)
+        source = np.where(fill, column, source)
+    return out, bad
 
 
 def _percent_mixed(

@@ -68,9 +68,22 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "that is 1,200%; if it means 12%, write 12% or 0.12).",
     ),
     "mixed_currency": (
-        "amounts in another currency than the KPI's other amounts: not converted",
-        "convert the amounts to one currency before loading (kpitools never converts "
-        "currencies); nothing to do if each employee is paid in the currency of the amounts.",
+        "amounts in another currency than the KPI's other amounts: kept with their currency",
+        "give the run a currency and rates (currency: USD, fx: {EUR: 1.08} in the scheme or "
+        "design): simulate and report convert every amount before anything is summed.",
+    ),
+    "bad_currency": (
+        "not a currency code",
+        "write the three-letter ISO 4217 code, e.g. USD, EUR, RUB, or leave the cell empty.",
+    ),
+    "currency_conflict": (
+        "two currencies for one row's amounts",
+        "write the row's amounts in one currency (the currency column, the actual and the "
+        "target must agree).",
+    ),
+    "currency_sum": (
+        "duplicate rows in different currencies: they cannot be summed",
+        "convert the amounts to one currency, or keep one row per employee, period and KPI.",
     ),
     "whole_percent": (
         "percent KPI written as whole percentages (its values are mostly above 2, that is "
@@ -553,30 +566,52 @@ class DataQualityReport:
         )
 
 
-def kpi_values(table: pd.DataFrame, library: Any = None) -> pd.DataFrame:
-    """Per KPI: ``kpi, unit, rows, employees, min, median, max`` of the actuals kept."""
+def kpi_values(
+    table: pd.DataFrame, library: Any = None, currency: str | None = None
+) -> pd.DataFrame:
+    """Per KPI: ``kpi, unit, rows, employees, min, median, max`` of the actuals kept.
+
+    Where amounts name their currency (a ``currency`` column: written ``$1,100`` or given)
+    there is one row per KPI and currency, with a ``currency`` column after ``unit``: amounts
+    in different currencies are never mixed. ``currency`` (the run's, when known) labels the
+    money KPIs' amounts that name none.
+    """
+    columns = ["kpi", "unit", "rows", "employees", "min", "median", "max"]
     if table is None or table.empty:
-        return pd.DataFrame(columns=["kpi", "unit", "rows", "employees", "min", "median", "max"])
-    grouped = table.groupby("kpi", sort=False, observed=True)
+        return pd.DataFrame(columns=columns)
+    get = getattr(library, "get", None) if library is not None else None
+    kpis = pd.unique(table["kpi"].astype(str))
+    units = {k: getattr(get(k), "unit", None) if get else None for k in kpis}
+    keys: list[Any] = ["kpi"]
+    if "currency" in table.columns or currency:
+        own = table.get("currency", pd.Series(pd.NA, index=table.index)).astype(object)
+        money = table["kpi"].astype(str).map(units).to_numpy() == "currency"
+        run = pd.Series(np.where(money, currency or "", ""), index=table.index)
+        keys.append(own.fillna(run).rename("currency"))
+        columns.insert(2, "currency")
+    grouped = table.groupby(keys, sort=False, observed=True)
     out = grouped["actual"].agg(["count", "min", "median", "max"]).reset_index()
     out["employees"] = grouped["employee"].nunique().to_numpy()
-    get = getattr(library, "get", None) if library is not None else None
-    out["unit"] = [getattr(get(str(k)), "unit", None) if get else None for k in out["kpi"]]
+    out["unit"] = [units[str(k)] for k in out["kpi"]]
     out = out.rename(columns={"count": "rows"})
     out["rows"] = out["rows"].astype("int64")
-    return out[["kpi", "unit", "rows", "employees", "min", "median", "max"]]
+    return out[columns]
+
+
+_STATS = ("min", "median", "max")
 
 
 def _values_table(values: pd.DataFrame) -> list[str]:
+    codes = values["currency"] if "currency" in values.columns else pd.Series("", values.index)
     rows = [
         [
             r["kpi"],
             r["unit"] if isinstance(r["unit"], str) and r["unit"] else "-",
             number(r["rows"]),
             number(r["employees"]),
-            *(number(r[c], r["unit"]) for c in ("min", "median", "max")),
+            *(number(r[c], r["unit"] or ("currency" if code else None), code) for c in _STATS),
         ]
-        for r in values.to_dict("records")
+        for r, code in zip(values.to_dict("records"), codes.fillna("").tolist(), strict=True)
     ]
     headers = ["kpi", "unit", "rows", "employees", "min", "median", "max"]
     return text_table(headers, rows, right=headers[2:]).splitlines()

@@ -17,11 +17,13 @@ from .cells import _format_period, _has_line_break, _parse_one_period, _Text, pa
 from .columns import _DUPLICATES, _LONG_REQUIRED, ATTRIBUTES, CANONICAL_COLUMNS
 from .layout import _detect_layout, _require, _wide_to_long_raw
 from .numbers import (
+    _currency_column,
     _formula_mask,
     _mixed_currencies,
     _numbers,
     _percent_mixed,
     _report_numbers,
+    _row_currency,
     _some,
     _union,
     _whole_percentages,
@@ -78,6 +80,7 @@ class _Values:
     value_cols: tuple[str | None, str | None]  # actual, target column (long tables)
     orig: dict[str, str]  # canonical → the column's name in the file
     period: _Text | None = None
+    currency: np.ndarray | None = None  # each row's currency (None: none named; contract §8)
 
 
 def _long_values(raw: _Raw) -> _Values:
@@ -112,6 +115,12 @@ def _long_values(raw: _Raw) -> _Values:
     entries = [(a_num, actual_col)] + ([(t_num, target_col)] if t_num is not None else [])
     _percent_mixed(issues, kpi, entries, rows)
     _mixed_currencies(issues, kpi, entries, rows)
+    given = None
+    if "currency" in frame.columns:
+        codes, c_given_bad = _currency_column(issues, frame["currency"], orig["currency"], rows)
+        given = (codes, orig["currency"])
+        t_bad = _union(t_bad, c_given_bad)
+    currency, c_bad = _row_currency(issues, entries, rows, given)
     return _Values(
         rows=rows,
         employee=employee,
@@ -120,10 +129,11 @@ def _long_values(raw: _Raw) -> _Values:
         attrs=attrs,
         actual=a_num.values,
         target=t_num.values if t_num is not None else np.full(len(frame), np.nan),
-        bad=_union(a_missing, a_bad, t_bad),
+        bad=_union(a_missing, a_bad, t_bad, c_bad),
         percent=(a_num.percent, t_num.percent if t_num is not None else None),
         value_cols=(actual_col, target_col),
         orig=orig,
+        currency=currency,
     )
 
 
@@ -135,6 +145,7 @@ def _wide_values(raw: _Raw) -> _Values:
     employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
     a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
     t_bad = melted["_target_bad"].to_numpy(dtype=bool)
+    currency = melted["_currency"].to_numpy(dtype=object)
     return _Values(
         rows=melted["_row"].to_numpy(),
         employee=employee,
@@ -150,6 +161,7 @@ def _wide_values(raw: _Raw) -> _Values:
         ),
         value_cols=(None, None),
         orig={**raw.original, "kpi": "kpi"},
+        currency=currency if pd.notna(currency).any() else None,
     )
 
 
@@ -330,7 +342,31 @@ def _check_duplicates(
         v.bad = _union(v.bad, dup)
     else:
         issues.add("summed", None, v.rows[dup], labels, severity="warning")
+        _mixed_sums(v, issues, dup)
     return dup
+
+
+def _mixed_sums(v: _Values, issues: Any, dup: np.ndarray) -> None:
+    """Duplicates to be summed whose amounts are in different currencies: an error."""
+    if v.currency is None:
+        return
+    idx = np.flatnonzero(dup)
+    key = _combine_codes([v.employee, v.period, v.kpi])[idx]
+    cur = pd.Series(v.currency[idx], dtype=object).fillna("")
+    mixed = cur.groupby(key).transform("nunique").to_numpy() > 1
+    if not mixed.any():
+        return
+    mask = np.zeros(len(dup), dtype=bool)
+    mask[idx[mixed]] = True
+    shown = [
+        f"{e} × {p} × {k}: {c or 'no currency'}"
+        for e, p, k, c in zip(
+            v.employee.values(mask), v.period.values(mask), v.kpi.values(mask),
+            v.currency[mask], strict=True,
+        )
+    ]  # fmt: skip
+    issues.add("currency_sum", None, v.rows[mask], shown)
+    v.bad = _union(v.bad, mask)
 
 
 def _table(
@@ -349,6 +385,8 @@ def _table(
         columns["target"] = v.target if keep_all else v.target[keep]
     for a, values in v.attrs.items():
         columns[a] = values.series(keep)
+    if v.currency is not None:
+        columns["currency"] = pd.array(v.currency if keep_all else v.currency[keep], dtype="str")
     table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
     if duplicates == "sum" and dup is not None and (keep_all or dup[keep].any()):
         table = _sum_duplicates(table)
@@ -396,7 +434,7 @@ def _sum_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     agg: dict[str, Any] = {"actual": "sum"}
     if "target" in table.columns:
         agg["target"] = "first"
-    for a in ATTRIBUTES:
+    for a in (*ATTRIBUTES, "currency"):
         if a in table.columns:
             agg[a] = "first"
     out = table.groupby(["employee", "period", "kpi"], sort=False, dropna=False).agg(agg)

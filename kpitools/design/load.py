@@ -252,6 +252,7 @@ def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
         client=spec.client,
         period=spec.period,
         currency=spec.currency,
+        fx=dict(spec.fx or {}),
         description=spec.description,
         goals=goals,
         roles=roles,

@@ -189,6 +189,7 @@ class Design:
     client: str | None = None
     period: str | None = None
     currency: str | None = None
+    fx: Mapping[str, float] = field(default_factory=dict)
     description: str | None = None
     goals: tuple[Goal, ...] = ()
     roles: tuple[Role, ...] = ()

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from .._util.currency import CurrencyCode, FxRates
 from .._util.format import number
 from .._util.formula import parse
 from .._util.spec import Spec, spec_error
@@ -239,7 +240,8 @@ class DesignSpec(Spec):
 
     client: Text | None = None
     period: Period | None = None
-    currency: Text | None = None
+    currency: CurrencyCode = None
+    fx: FxRates = None
     description: Text | None = None
     goals: list[GoalSpec] = []
     roles: list[RoleSpec] = []

@@ -9,6 +9,8 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
   roll-up.
 - :func:`compute` (``compute``, ``money``): the vectorised payout maths (attainment, curves,
   gates, modifiers, cap, pool to the cent).
+- :func:`run_currency` and :func:`convert_inputs` (``currency``): the run's one currency
+  (contract §8) and every amount converted into it, once, in :func:`load_inputs`.
 - :func:`run_scheme` (``run``): both, laid out as the payout table (:data:`PAYOUT_COLUMNS`).
 - :func:`compute_metrics` (``metrics``): the metrics of a run; :func:`simulate`
   (``simulate``, ``compare``) several schemes against a baseline, :func:`compare` its
@@ -28,6 +30,7 @@ from .base import PreparedData, prepare_base
 from .calibrate import CalibrationResult, calibrate
 from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
 from .compute import attainment, compute
+from .currency import RunCurrency, convert_inputs, resolve_currency, run_currency
 from .describe import describe_skipped, format_metric, format_metrics_table
 from .forecast import ForecastResult, forecast
 from .groups import NO_GROUP, group_columns, metrics_by_group
@@ -66,6 +69,7 @@ __all__ = [
     "compare_schemes",
     "compute",
     "compute_metrics",
+    "convert_inputs",
     "describe_skipped",
     "fit_growth",
     "forecast",
@@ -86,6 +90,9 @@ __all__ = [
     "NO_GROUP",
     "on_target_pay_per_row",
     "PAYOUT_COLUMNS",
+    "resolve_currency",
+    "RunCurrency",
+    "run_currency",
     "PayoutArrays",
     "PayoutInputs",
     "period_end_timing",

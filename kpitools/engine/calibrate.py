@@ -22,6 +22,7 @@ from ..scheme import Scheme
 from .arrays import PayoutInputs
 from .base import prepare_base
 from .compute import compute
+from .currency import run_currency
 from .describe import format_metric
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_from_arrays
@@ -58,6 +59,8 @@ class CalibrationResult:
         Every parameter value tried and its metric (``param``, ``metric`` columns).
     warnings : tuple of str
         What the data loader and the engine warned about.
+    currency : str or None
+        The run's currency (contract §8): money metrics and money parameters carry it.
     """
 
     param: str
@@ -71,6 +74,7 @@ class CalibrationResult:
     scheme: Any
     evaluations: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    currency: str | None = None
 
     @property
     def exact(self) -> bool:
@@ -96,13 +100,20 @@ class CalibrationResult:
             ]
         )
 
+    def _param_text(self, value: float) -> str:
+        """A parameter value as solved (6 digits); money (on-target pay, a budget) with the code."""
+        parts = self.param.split(".")
+        if self.currency and (parts[0] == "on_target_pay" or parts[-1] == "budget"):
+            return f"{value:.6g} {self.currency}"
+        return f"{value:.6g}"
+
     def describe(self) -> str:
         """The result in two lines, as ``kpitools calibrate`` prints it."""
-        first = f"{self.param} = {self.value:.6g}"
+        first = f"{self.param} = {self._param_text(self.value)}"
         if self.original is not None:
-            first += f" (was {self.original:.6g})"
-        achieved = format_metric(self.metric, self.achieved)
-        goal = format_metric(self.metric, self.goal)
+            first += f" (was {self._param_text(self.original)})"
+        achieved = format_metric(self.metric, self.achieved, self.currency)
+        goal = format_metric(self.metric, self.goal, self.currency)
         second = f"{self.metric} = {achieved} (goal {goal}"
         second += ")" if self.exact else "; the closest reachable: the metric jumps over the goal)"
         return f"{first}\n{second}"
@@ -110,9 +121,9 @@ class CalibrationResult:
     def __repr__(self) -> str:
         return (
             f"<kpitools.CalibrationResult: {self.param} = {self.value:.6g} gives {self.metric} = "
-            f"{format_metric(self.metric, self.achieved)} (goal "
-            f"{format_metric(self.metric, self.goal)}, {len(self.evaluations)} evaluations, "
-            f"{self.method})>"
+            f"{format_metric(self.metric, self.achieved, self.currency)} (goal "
+            f"{format_metric(self.metric, self.goal, self.currency)}, "
+            f"{len(self.evaluations)} evaluations, {self.method})>"
         )
 
     def _repr_html_(self) -> str:
@@ -227,6 +238,7 @@ def calibrate(
     grid: int = 9,
     roster: Any = None,
     where: str | None = None,
+    currency: str | None = None,
 ) -> CalibrationResult:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -252,7 +264,7 @@ def calibrate(
         As for :func:`simulate`.
     grid : int
         Number of values tried first across the bounds.
-    roster, where : optional
+    roster, where, currency : optional
         As for :func:`kpitools.engine.simulate`.
 
     Returns
@@ -283,7 +295,7 @@ def calibrate(
     to_budget = _is_budget_goal(to, metric, base)  # before any work: a clear message
     objective, warnings = _Objective.on_data(
         data, base, param, metric, (lo, hi), periods=periods, library=library, roster=roster,
-        where=where,
+        where=where, currency=currency,
     )  # fmt: skip
     # the budget is per period: over the periods the scheme evaluates
     goal = float(base.budget) * objective.n_periods() if to_budget else float(to)
@@ -322,17 +334,24 @@ class _Objective:
         self.table, self.base, self.param, self.metric = table, base, param, metric
         self.bounds, self.periods, self.library = bounds, periods, library
         self.cache: dict[float, float] = {}
+        self.currency: str | None = None  # the run's, set by :meth:`on_data`
         self.fixed: PayoutInputs | None = None if _changes_inputs(param) else self._prepare(base)
         self._rolled: Any = None  # the roll-up of a target search
 
     @classmethod
     def on_data(
-        cls, data, base, param, metric, bounds, *, periods, library, roster=None, where=None
-    ):
+        cls, data, base, param, metric, bounds, *, periods, library, roster=None, where=None,
+        currency=None,
+    ):  # fmt: skip
         """The objective on ``data`` (loaded once), and the warnings of loading and preparing."""
         library = library_for_run(library)
-        table, warnings, _ = load_inputs(data, library=library, roster=roster, where=where)
+        run = run_currency([base], override=currency)
+        table, warnings, _ = load_inputs(
+            data, library=library, roster=roster, where=where, currency=run
+        )
+        warnings[:0] = run.notes
         objective = cls(table, base, param, metric, bounds, periods=periods, library=library)
+        objective.currency = run.code
         if objective.fixed is not None:
             warnings.extend(objective.fixed.warnings)
         return objective, warnings
@@ -394,6 +413,7 @@ class _Objective:
             scheme=self.base.set(self.param, value),
             evaluations=self.tried().sort_values("param", ignore_index=True),
             warnings=tuple(dict.fromkeys(warnings)),
+            currency=self.currency,
         )
 
     def tried(self) -> pd.DataFrame:
@@ -411,13 +431,15 @@ def _search(objective: _Objective, goal: float, *, start: float, grid: int) -> p
     xs = np.linspace(lo, hi, max(int(grid), 2))
     ys = np.array([objective(x) for x in xs])
     tol = _tolerance(objective.metric, goal)
-    _check_reachable(objective.metric, objective.param, (lo, hi), ys, goal, tol)
+    _check_reachable(objective.metric, objective.param, (lo, hi), ys, goal, tol, objective.currency)
     step = objective.metric in STEP_METRICS
     _narrow(objective, xs, ys, goal, tol, start=start, step=step)
     return _closest(objective.tried(), goal, tol, start)
 
 
-def _check_reachable(metric, param, bounds, ys: np.ndarray, goal: float, tol: float) -> None:
+def _check_reachable(
+    metric, param, bounds, ys: np.ndarray, goal: float, tol: float, currency: str | None = None
+) -> None:
     """The metric must be defined somewhere in the bounds, and the goal within its range."""
     lo, hi = bounds
     if not np.isfinite(ys).any():
@@ -428,9 +450,9 @@ def _check_reachable(metric, param, bounds, ys: np.ndarray, goal: float, tol: fl
     y_min, y_max = float(np.nanmin(ys)), float(np.nanmax(ys))
     if goal < y_min - tol or goal > y_max + tol:
         raise DefinitionError(
-            f"{metric} ranges from {format_metric(metric, y_min)} to "
-            f"{format_metric(metric, y_max)} for {param} in [{lo:g}, {hi:g}]; "
-            f"{format_metric(metric, goal)} is outside.\n"
+            f"{metric} ranges from {format_metric(metric, y_min, currency)} to "
+            f"{format_metric(metric, y_max, currency)} for {param} in [{lo:g}, {hi:g}]; "
+            f"{format_metric(metric, goal, currency)} is outside.\n"
             "Suggestion: widen --bounds, or aim for a value inside that range."
         )
 

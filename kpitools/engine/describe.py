@@ -44,17 +44,15 @@ _PERCENT_DIGITS = {
 _SIGNED_PERCENT = frozenset({"budget_variance", "cost_change_pct"})
 
 
-def signed_money(value: Any) -> str:
+def signed_money(value: Any, currency: str | None = "") -> str:
     """A change of money in whole units, always with its sign: ``+2,441,351``, ``-9,325``.
 
     Examples
     --------
-    >>> signed_money(2441351.2), signed_money(-0.4), signed_money(None)
-    ('+2,441,351', '-0', 'n/a')
+    >>> signed_money(2441351.2), signed_money(-0.4), signed_money(None), signed_money(5, "USD")
+    ('+2,441,351', '-0', 'n/a', '+5 USD')
     """
-    if _missing(value):
-        return MISSING
-    return f"{float(value):+,.0f}"
+    return money(value, currency, signed=True)
 
 
 def signed_percent(value: Any, digits: int = 1) -> str:
@@ -87,8 +85,8 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_metric(name: str, value: float) -> str:
-    """One metric value as a person reads it: ``1,234,567``, ``65.0%``, ``+3.2%``, ``1.25``.
+def format_metric(name: str, value: float, currency: str | None = "") -> str:
+    """One metric value as a person reads it: ``1,234,567 USD``, ``65.0%``, ``+3.2%``, ``1.25``.
 
     Parameters
     ----------
@@ -97,6 +95,8 @@ def format_metric(name: str, value: float) -> str:
         (``cost_change``, ``winners``, ``share_losers`` …).
     value : float
         Its value (None or NaN: ``n/a``).
+    currency : str, optional
+        The run's currency, written after money figures (none: the amount alone).
 
     Returns
     -------
@@ -106,13 +106,17 @@ def format_metric(name: str, value: float) -> str:
     --------
     >>> format_metric("total_cost", 1234567.4), format_metric("pct_at_target", 0.65)
     ('1,234,567', '65.0%')
+    >>> format_metric("total_cost", 1080, "USD"), format_metric("winners", 3, "USD")
+    ('1,080 USD', '3')
     """
     if _missing(value):
         return MISSING
     value = float(value)
     if name == "cost_change":
-        return signed_money(value)
-    if name in MONEY_METRICS or name in _COUNTS:
+        return signed_money(value, currency)
+    if name in MONEY_METRICS:
+        return money(value, currency)
+    if name in _COUNTS:
         return money(value)  # whole units with thousands separators
     if name in _PERCENT_DIGITS:
         return percent(value, _PERCENT_DIGITS[name])
@@ -121,19 +125,21 @@ def format_metric(name: str, value: float) -> str:
     return decimals(value, 2)
 
 
-def format_metrics_table(metrics: pd.DataFrame) -> str:
+def format_metrics_table(metrics: pd.DataFrame, currency: str | None = "") -> str:
     """The metrics as a text table: one row per metric, one column per scheme.
+
+    Money metrics carry ``currency`` (the run's), when there is one.
 
     Examples
     --------
     >>> m = pd.DataFrame({"total_cost": [1500000.0]}, index=pd.Index(["A"], name="scheme"))
-    >>> print(format_metrics_table(m))
-    metric               A
-    total_cost   1,500,000
+    >>> print(format_metrics_table(m, "USD"))
+    metric                   A
+    total_cost   1,500,000 USD
     """
     names = [str(s) for s in metrics.index]
     rows = [
-        [str(col), *(format_metric(col, v) for v in metrics[col].tolist())]
+        [str(col), *(format_metric(col, v, currency) for v in metrics[col].tolist())]
         for col in metrics.columns
         if col != "baseline"
     ]

@@ -45,6 +45,7 @@ from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
 from .compute import compute
+from .currency import run_currency
 from .describe import format_metric
 from .history import (
     drop_partial_last_period,
@@ -53,7 +54,7 @@ from .history import (
     resample_periods,
     scheme_kpis,
 )
-from .loading import library_for_run, load_data_with_warnings, load_schemes
+from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import METRICS, metric_arrays
 from .prepare import prepare
 from .thresholds import component_thresholds, near_measures
@@ -91,6 +92,8 @@ class ForecastResult:
     actuals : DataFrame or None
         With ``keep_actuals=True``: every simulated employee-period (``draw, employee,
         sampled_period`` and one column per KPI, trend applied).
+    currency : str or None
+        The run's currency (contract §8): shown after money figures.
     """
 
     scheme_name: str
@@ -105,6 +108,7 @@ class ForecastResult:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[str, ...] = ()
     actuals: pd.DataFrame | None = None
+    currency: str | None = None
 
     def _cost_quantile(self, q: float) -> float:
         return float(np.percentile(self.draws["total_cost"].to_numpy(float), q))
@@ -156,14 +160,15 @@ class ForecastResult:
             f"Forecast of {self.period} for {self.scheme_name}: {self.n:,} draws × "
             f"{self.employees:,} employees (seed {self.seed}, "
             f"{'with' if self.trend else 'no'} trend)",
-            f"  total_cost p5 {format_metric('total_cost', self.total_cost_p5)}, "
-            f"p50 {format_metric('total_cost', self.total_cost_p50)}, "
-            f"p95 {format_metric('total_cost', self.total_cost_p95)}",
+            f"  total_cost p5 {format_metric('total_cost', self.total_cost_p5, self.currency)}, "
+            f"p50 {format_metric('total_cost', self.total_cost_p50, self.currency)}, "
+            f"p95 {format_metric('total_cost', self.total_cost_p95, self.currency)}",
         ]
         if self.budget is not None:
             lines.append(
                 f"  chance that cost exceeds the budget of "
-                f"{format_metric('total_cost', self.budget)}: {percent(self.prob_over_budget, 1)}"
+                f"{format_metric('total_cost', self.budget, self.currency)}: "
+                f"{percent(self.prob_over_budget, 1)}"
             )
         for w in self.warnings:
             first, *rest = w.splitlines() or [""]
@@ -180,7 +185,7 @@ class ForecastResult:
         return (
             f"<kpitools.ForecastResult: {self.scheme_name!r} {self.period}, {self.n:,} draws × "
             f"{self.employees:,} employees, total_cost p50 "
-            f"{format_metric('total_cost', self.total_cost_p50)}{over}>"
+            f"{format_metric('total_cost', self.total_cost_p50, self.currency)}{over}>"
         )
 
     def _repr_html_(self) -> str:
@@ -199,6 +204,7 @@ def forecast(
     budget: float | None = None,
     chunk_rows: int = 1_000_000,
     keep_actuals: bool = False,
+    currency: str | None = None,
 ) -> ForecastResult:
     """Simulate ``n`` next periods of a scheme from each employee's own history.
 
@@ -225,6 +231,9 @@ def forecast(
     keep_actuals : bool
         Keep every simulated employee-period's KPIs in ``ForecastResult.actuals`` (for
         small ``n``: it holds n × employees rows).
+    currency : str, optional
+        The run's currency over the scheme's ``currency:`` (contract §8); amounts in other
+        currencies are converted with the scheme's ``fx:``.
 
     Returns
     -------
@@ -249,7 +258,8 @@ def forecast(
         )
     (scheme,) = load_schemes(scheme)
     library = library_for_run(library)
-    table, load_warnings = load_data_with_warnings(data, library=library)
+    run = run_currency([scheme], override=currency)
+    table, load_warnings, _ = load_inputs(data, library=library, currency=run)
     return forecast_loaded(
         table,
         scheme,
@@ -260,7 +270,8 @@ def forecast(
         budget=budget,
         chunk_rows=chunk_rows,
         keep_actuals=keep_actuals,
-        warnings=load_warnings,
+        warnings=[*run.notes, *load_warnings],
+        currency=run.code,
     )
 
 
@@ -276,11 +287,13 @@ def forecast_loaded(
     chunk_rows: int = 1_000_000,
     keep_actuals: bool = False,
     warnings: Sequence[str] = (),
+    currency: str | None = None,
 ) -> ForecastResult:
     """:func:`forecast` on a long table that is already loaded and validated.
 
     ``library`` is a resolved library or ``False`` (see
-    :func:`kpitools.engine.library_for_run`); ``warnings`` are carried into the result.
+    :func:`kpitools.engine.library_for_run`); ``warnings`` are carried into the result, and
+    ``currency`` (the run's, its amounts already converted) labels its money.
     :func:`kpitools.engine.simulate` calls this so that the data is loaded once.
     """
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
@@ -324,6 +337,7 @@ def forecast_loaded(
         targets=targets,
         warnings=tuple(notes),
         actuals=pd.concat(draws.kept, ignore_index=True) if keep_actuals else None,
+        currency=currency,
     )
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..data import Roster, join_and_filter, load, resolve_library
+from ..data import Roster, apply_filter, join_and_filter, load, resolve_library
 from ..errors import DefinitionError
 from ..scheme import Scheme, load_scheme
+from .currency import RunCurrency, convert_inputs
 
 __all__ = [
     "load_inputs",
@@ -102,12 +103,16 @@ def load_inputs(
     roster: Any = None,
     where: str | None = None,
     strict: bool = False,
+    currency: RunCurrency | None = None,
 ) -> tuple[pd.DataFrame, list[str], Roster | None]:
-    """The data of a run: loaded, joined with the roster, filtered; and what was warned.
+    """The data of a run: loaded, joined with the roster, in one currency, filtered.
 
     The roster's attributes (team, region, manager, any other column) join the long table
     by employee before ``where`` selects rows, so a filter may use them
-    (``region == East``).
+    (``region == East``). Then every amount is converted into the run's currency
+    (:func:`kpitools.engine.convert_inputs`, contract §8): the data's money rows of
+    employees paid in other currencies or written in them (``$1,100``), and the roster's
+    ``on_target_pay`` and ``salary``; the table that comes back has no ``currency`` column.
 
     Parameters
     ----------
@@ -121,17 +126,26 @@ def load_inputs(
         A filter (:func:`kpitools.data.apply_filter`).
     strict : bool, default False
         Implausible values are errors, not warnings (see :func:`kpitools.data.check`).
+    currency : RunCurrency, optional
+        The run's currency and rates (:func:`kpitools.engine.run_currency`); none given:
+        amounts are kept as they are, and amounts in several currencies are an error.
 
     Returns
     -------
     table : pandas.DataFrame
     warnings : list of str
     roster : Roster or None
+        Its pay columns in the run's currency.
     """
     table, messages = load_data_with_warnings(data, library=library, strict=strict)
     source = os.fspath(data) if isinstance(data, str | os.PathLike) else "the data"
-    table, notes, loaded = join_and_filter(table, roster=roster, where=where, source=source)
-    return table, messages + notes, loaded
+    table, notes, loaded = join_and_filter(table, roster=roster, source=source)
+    table, loaded, converted = convert_inputs(
+        table, loaded, currency or RunCurrency(), library=resolve_library(library), source=source
+    )
+    if where:
+        table = apply_filter(table, where, source=source)
+    return table, [*messages, *notes, *converted], loaded
 
 
 def load_schemes(schemes: Any) -> list[Scheme]:

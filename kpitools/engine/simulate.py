@@ -20,6 +20,7 @@ from .._util.files import atomic_path, write_csv
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .compare import compare_schemes, winners_losers
+from .currency import RunCurrency, run_currency
 from .describe import describe_skipped, format_metric, format_metrics_table
 from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
@@ -65,7 +66,10 @@ class SimulationResult:
         Group column → one row per scheme × group value: ``scheme, <column>, employees`` and
         the metrics of that group (see :mod:`kpitools.engine.groups`), when asked for.
     roster : Roster or None
-        The roster the data was joined with.
+        The roster the data was joined with (its pay in the run's currency).
+    currency : str or None
+        The run's currency (contract §8): every amount was converted into it, and money
+        figures carry it; None when no input gives one.
     """
 
     runs: dict[str, SchemeRun]
@@ -80,6 +84,7 @@ class SimulationResult:
     forecasts: dict[str, ForecastResult] = field(default_factory=dict)
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     roster: Any = None
+    currency: str | None = None
 
     @property
     def schemes(self) -> list[str]:
@@ -93,7 +98,7 @@ class SimulationResult:
 
     def metrics_table(self) -> str:
         """The metrics as printed by ``kpitools simulate``: schemes as columns."""
-        return format_metrics_table(self.metrics)
+        return format_metrics_table(self.metrics, self.currency)
 
     def save(self, out_dir: str | Any, *, raw_csv: bool = False) -> dict[str, Any]:
         """Write the result's CSV files into ``out_dir``, atomically.
@@ -138,7 +143,7 @@ class SimulationResult:
 
     def __repr__(self) -> str:
         costs = ", ".join(
-            f"{name}: {format_metric('total_cost', cost)}"
+            f"{name}: {format_metric('total_cost', cost, self.currency)}"
             for name, cost in self.metrics["total_cost"].items()
         )
         return (
@@ -150,7 +155,7 @@ class SimulationResult:
     def _repr_html_(self) -> str:
         shown = self.compare.drop(columns=["baseline"], errors="ignore").T
         body = shown.apply(
-            lambda col: [format_metric(name, v) for name, v in col.items()]
+            lambda col: [format_metric(name, v, self.currency) for name, v in col.items()]
         ).to_html()
         parts = [f"<p><b>Simulation</b>: baseline <code>{self.baseline}</code></p>", body]
         if not self.skipped.empty:
@@ -175,6 +180,7 @@ def simulate(
     where: str | None = None,
     by: str | Sequence[str] | None = None,
     strict: bool = False,
+    currency: str | RunCurrency | None = None,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -209,6 +215,9 @@ def simulate(
     strict : bool, default False
         Implausible values in the data (outside a KPI's stated limits, far outliers per KPI
         and role) are errors, not warnings (:func:`kpitools.data.check`).
+    currency : str or RunCurrency, optional
+        Over the schemes' ``currency:`` (which must agree otherwise), or a resolved
+        :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
 
     Returns
     -------
@@ -226,15 +235,22 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    table, warnings, roster = load_inputs(
-        data, library=library, roster=roster, where=where, strict=strict
+    money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
+    table, notes, roster = load_inputs(
+        data, library=library, roster=roster, where=where, strict=strict, currency=money
     )
+    warnings = [*money.notes, *notes]
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
-    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
+    forecasts = _forecasts(
+        table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code
+    )
     by_group = {column: _by_group(runs, column, table) for column in groups}
-    return _result(runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster)
+    return _result(
+        runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
+        currency=money.code,
+    )  # fmt: skip
 
 
 def _result(
@@ -278,6 +294,7 @@ def compare(
     roster: Any = None,
     where: str | None = None,
     by: str | None = None,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """One row per scheme against a baseline: metrics, cost change, winners and losers.
 
@@ -286,7 +303,7 @@ def compare(
 
     Parameters
     ----------
-    data, schemes, baseline, periods, library, roster, where
+    data, schemes, baseline, periods, library, roster, where, currency
         As for :func:`simulate`.
     by : str, optional
         A group column: then one row per scheme × group value with that group's metrics
@@ -314,7 +331,7 @@ def compare(
     """
     result = simulate(
         data, schemes, baseline=baseline, periods=periods, library=library, roster=roster,
-        where=where, by=by,
+        where=where, by=by, currency=currency,
     )  # fmt: skip
     if by is not None:
         return result.by[group_columns(by)[0]]
@@ -366,6 +383,7 @@ def _forecasts(
     seed: int | None,
     trend: bool,
     library: Any,
+    currency: str | None = None,
 ) -> dict[str, ForecastResult]:
     """Each scheme's forecast of ``n`` draws on the loaded data (none when ``n`` is not set)."""
     if not n:
@@ -377,6 +395,8 @@ def _forecasts(
         )
     # The data is loaded once; its warnings are already in the result's.
     return {
-        s.name: forecast_loaded(table, s, n=n, seed=seed, trend=trend, library=library)
+        s.name: forecast_loaded(
+            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency
+        )
         for s in schemes
     }

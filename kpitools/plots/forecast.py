@@ -19,7 +19,7 @@ def plot_cost_forecast(
     budget: float | None = None,
     ax: Any = None,
     color: Any = None,
-    currency: str = "RUB",
+    currency: str | None = None,
 ) -> Any:
     """Histogram of the forecast's total cost per period, with the budget line and p5/p50/p95.
 
@@ -33,8 +33,9 @@ def plot_cost_forecast(
         Where to draw; a new figure when not given.
     color : optional
         Bar colour (the scheme's colour).
-    currency : str
-        Shown on the axis label.
+    currency : str, optional
+        The run's currency: on the axis label and the amounts (default: the forecast's;
+        none: amounts without a code).
 
     Returns
     -------
@@ -44,20 +45,22 @@ def plot_cost_forecast(
     --------
     >>> plot_cost_forecast(forecast(data, scheme, n=1000, seed=1))  # doctest: +SKIP
     """
+    currency = currency or getattr(forecast, "currency", None)
     cost = forecast.draws["total_cost"].to_numpy(float)
     budget = forecast.budget if budget is None else budget
     ax = axes_or_new(ax)
     ax.hist(cost, bins=40, color=color, alpha=0.75, label=f"{number(len(cost))} simulated periods")
     for q, style in ((5, ":"), (50, "--"), (95, ":")):
         value = float(np.percentile(cost, q))
-        ax.axvline(value, color="0.35", linestyle=style, linewidth=1, label=f"p{q} {money(value)}")
+        label = f"p{q} {money(value, currency)}"
+        ax.axvline(value, color="0.35", linestyle=style, linewidth=1, label=label)
     title = f"{forecast.scheme_name}: cost of {forecast.period}"
     if budget is not None:
         over = float(np.mean(cost > budget))
-        ax.axvline(budget, color="tab:red", linewidth=2, label=f"budget {money(budget)}")
+        ax.axvline(budget, color="tab:red", linewidth=2, label=f"budget {money(budget, currency)}")
         title += f" (chance over budget {percent(over)})"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
-    ax.set_xlabel(f"total cost per period, {currency}")
+    ax.set_xlabel("total cost per period" + (f", {currency}" if currency else ""))
     ax.set_ylabel("simulated periods")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize="small")

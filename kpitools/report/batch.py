@@ -73,6 +73,7 @@ def plan_batch(
     out_dir: str | os.PathLike,
     *,
     kernel_name: str = "python3",
+    currency: str | None = None,
 ) -> list[ReportJob]:
     """Check every client of a manifest and return their jobs, before any work.
 
@@ -95,6 +96,7 @@ def plan_batch(
     jobs: list[ReportJob] = []
     problems: list[tuple[str, Problem]] = []
     for i, settings in enumerate(clients):
+        settings = {**settings, "currency": currency} if currency else settings
         job, found = _check_client(settings, out_dir, base, kernel_name)
         problems += [(setting_path(doc, i, p.key), p) for p in found]
         if job is not None:
@@ -286,6 +288,7 @@ def run_batch(
     resume: bool = False,
     progress: bool = True,
     kernel_name: str = "python3",
+    currency: str | None = None,
 ) -> BatchResult:
     """Make the report of every client of a batch manifest.
 
@@ -308,6 +311,8 @@ def run_batch(
         Show a tqdm progress bar on stderr.
     kernel_name : str
         The Jupyter kernel that runs the notebooks.
+    currency : str, optional
+        Every client's currency, over the manifest's and the files' (``--currency``).
 
     Returns
     -------
@@ -329,7 +334,7 @@ def run_batch(
     started = time.perf_counter()
     run = get_executor(executor)
     n_jobs = _n_jobs(jobs, executor, scheduler)
-    planned = plan_batch(manifest, out_dir, kernel_name=kernel_name)
+    planned = plan_batch(manifest, out_dir, kernel_name=kernel_name, currency=currency)
     created = not Path(out_dir).exists()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     clean_stale_temp(out_dir)

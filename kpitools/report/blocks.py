@@ -36,15 +36,17 @@ def esc(text: Any) -> str:
     return html.escape(str(text))
 
 
-def money(value: float, currency: str = "") -> str:
+def money(value: float, currency: str | None = "") -> str:
     """An amount as the report shows it: :func:`kpitools._util.format.money`, escaped currency.
+
+    No currency (None or ""): the amount alone, never a made-up code.
 
     Examples
     --------
-    >>> money(1234567.4, "RUB"), money(float("nan"), "RUB")
-    ('1,234,567 RUB', 'n/a')
+    >>> money(1234567.4, "RUB"), money(float("nan"), "RUB"), money(5, None)
+    ('1,234,567 RUB', 'n/a', '5')
     """
-    return _money(value, esc(currency))
+    return _money(value, esc(currency) if currency else "")
 
 
 #: A share as a percentage (:func:`kpitools._util.format.percent`), the report's old name.

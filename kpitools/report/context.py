@@ -9,6 +9,7 @@ demo design and template schemes (:data:`DEMO_DESIGN`, :data:`DEMO_SCHEMES`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Sequence
@@ -19,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import shipped
-from ..data import apply_filter, join_roster, load_library, load_roster
 from ..data import check as check_data
+from ..data import load_library, load_roster
 from ..design import cascade, load_design, run_checks, sensitivity
-from ..engine import period_end_timing, simulate
+from ..engine import RunCurrency, load_inputs, period_end_timing, run_currency, simulate
 from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
@@ -44,7 +45,7 @@ class ReportContext:
     """Everything the sections need, computed once by :func:`build_context`."""
 
     client: str
-    currency: str
+    currency: str | None
     data_source: str
     quality: Any
     data: pd.DataFrame
@@ -65,6 +66,8 @@ class ReportContext:
     where: str | None = None
     groups: tuple[str, ...] = ()
     overrides: dict[str, Any] = field(default_factory=dict)
+    money: Any = field(default_factory=RunCurrency)  # the run's currency and rates
+    currency_notes: list[str] = field(default_factory=list)  # what was converted, overridden
 
     @property
     def schemes(self) -> list[str]:
@@ -144,7 +147,7 @@ def build_context(
     baseline: str | None = None,
     periods: str | None = None,
     budget: float | None = None,
-    currency: str = "RUB",
+    currency: str | None = None,
     forecast_draws: int = 1000,
     seed: int | None = 42,
     branding: dict | None = None,
@@ -168,8 +171,8 @@ def build_context(
         The scheme files to compare; without them the scheme sections are left out.
     baseline, periods, budget, forecast_draws, seed
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
-    currency : str
-        The currency money is shown in.
+    currency : str, optional
+        Over the design's and schemes' ``currency:`` (else theirs, which must agree: §8).
     branding : dict, optional
         Unused here: the page's branding is applied when it is rendered.
     data_label : str, optional
@@ -191,29 +194,35 @@ def build_context(
     >>> ctx = build_context(client="Acme", data="data.csv", forecast_draws=0)  # doctest: +SKIP
     """
     quality = _checked(data)
+    loaded_roster = _load_roster(roster)
+    run, table, notes, (found, loaded) = _in_one_currency(
+        quality.data, design, schemes, currency, roster=loaded_roster, where=where or None
+    )
     ctx = ReportContext(
         client=client,
-        currency=currency,
+        currency=run.code,
+        money=run,
+        currency_notes=notes,
         data_source=_data_label(data, data_label),
         quality=quality,
-        data=quality.data,
+        data=table,
         budget=budget,
         forecast_draws=int(forecast_draws or 0),
         seed=seed,
         periods=periods,
         scheme_files=tuple(str(s) for s in schemes),
-        roster=_load_roster(roster),
+        roster=loaded_roster,
         where=where or None,
         overrides=dict(overrides or {}),
+        groups=default_groups(by, loaded_roster),
     )
-    _narrow(ctx, by)
-    if design:
-        ctx.design = load_design(design)
+    if found is not None:
+        ctx.design = found
         ctx.cascade = cascade(ctx.design)
         ctx.checks = run_checks(ctx.design, ctx.data)
         ctx.sensitivity = sensitivity(ctx.design)
     if schemes:
-        _simulate(ctx, schemes, baseline=baseline)
+        _simulate(ctx, loaded, baseline=baseline)
     return ctx
 
 
@@ -238,25 +247,44 @@ def _load_roster(roster: Any) -> Any:
     return load_roster(roster)
 
 
-def _narrow(ctx: ReportContext, by: Sequence[str] | str | None) -> None:
-    """The context's data joined with the roster and filtered; its group columns."""
-    if ctx.roster is not None:
-        ctx.data, _ = join_roster(ctx.data, ctx.roster, source=ctx.data_source)
-    if ctx.where:
-        ctx.data = apply_filter(ctx.data, ctx.where, source=ctx.data_source)
-    ctx.groups = default_groups(by, ctx.roster)
+#: Notes of the conversion into the run's currency, kept for the assumptions.
+_CURRENCY_NOTES = ("Converted to ", "The amounts are in ")
 
 
-def _simulate(
-    ctx: ReportContext, schemes: Sequence[str | os.PathLike], *, baseline: str | None
-) -> None:
-    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
+def _in_one_currency(
+    data: pd.DataFrame,
+    design: Any,
+    schemes: Sequence[Any],
+    currency: str | None,
+    *,
+    roster: Any = None,
+    where: str | None = None,
+) -> tuple[RunCurrency, pd.DataFrame, list[str], tuple[Any, list[Any]]]:
+    """The report's currency, its data joined with the roster, converted once and filtered.
+
+    Returns the currency, the data, the notes for the assumptions, and the design (its
+    goals shown in the run's currency: its own, or the override) and schemes loaded. The
+    units of the KPIs come from the library the simulation checks the data against.
+    """
+    loaded_design = load_design(design) if design else None
     loaded = [load_scheme(s) for s in schemes]
+    run = run_currency(loaded, loaded_design, currency or None)
+    table, notes, _ = load_inputs(
+        data, library=None if loaded else False, roster=roster, where=where, currency=run
+    )
+    if loaded_design is not None:
+        loaded_design = dataclasses.replace(loaded_design, currency=run.code)
+    kept = [*run.notes, *(n for n in notes if n.startswith(_CURRENCY_NOTES))]
+    return run, table, kept, (loaded_design, loaded)
+
+
+def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
+    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     loaded = apply_overrides(loaded, ctx.overrides)
     ctx.simulation = simulate(
-        ctx.quality.data,  # the engine joins the roster and filters, as kpitools simulate does
+        ctx.quality.data,  # the engine joins the roster, converts and filters, as simulate does
         loaded,
         baseline=baseline,
         periods=ctx.periods,
@@ -265,6 +293,7 @@ def _simulate(
         roster=ctx.roster,
         where=ctx.where,
         by=ctx.groups,
+        currency=ctx.money,
     )
     ctx.palette = scheme_palette(ctx.schemes)
     ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)

@@ -48,16 +48,10 @@ def goals_and_cascade(ctx: ReportContext) -> list[Any]:
         return []
     design = ctx.design
     top = design.goal(design.top_goal).name
-    other_currency = (
-        f" Goal amounts are in {esc(design.currency)}, as in the design; bonus amounts in "
-        f"{esc(ctx.currency)}."
-        if design.currency and design.currency != ctx.currency
-        else ""
-    )
     blocks: list[Any] = [
         "## Goals and cascade\n\n"
         f"The top goal, **{esc(top)}**, breaks down into drivers; "
-        "targets flow down the tree from the assumptions held fixed." + other_currency,
+        "targets flow down the tree from the assumptions held fixed.",
         _goal_table(ctx),
     ]
     fig, ax = new_figure(7.5, 4.2)

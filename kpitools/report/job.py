@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import safe_name, shipped
-from ..errors import DefinitionError
+from ..design import load_design
+from ..engine import run_currency
+from ..errors import DefinitionError, KpitoolsError
+from ..scheme import load_scheme
 from .branding import branding_problems
 from .formats import REPORT_FORMATS, check_formats
 from .params import (
@@ -222,6 +225,8 @@ def check_job(
     if "branding" in params:
         missing = {p.key for p in inputs.problems}
         problems += [p for p in branding_problems(params["branding"])[1] if p.key not in missing]
+    if not problems:
+        problems += currency_problems(params)
     if problems or template_dir is None:
         return None, problems
     job = ReportJob(
@@ -236,6 +241,30 @@ def check_job(
         input_hash=_input_hash(notebook_path, template_dir, inputs.found, params, fmts),
     )
     return job, []
+
+
+def currency_problems(params: Mapping[str, Any]) -> list[Problem]:
+    """The report's one currency (contract §8), checked before any work.
+
+    The design's and the schemes' ``currency:`` must agree unless the ``currency``
+    parameter overrides them; a bad code is a problem too. Files that do not load are left
+    to the report itself, which shows their errors in context.
+
+    Examples
+    --------
+    >>> currency_problems({"currency": "USD"})
+    []
+    """
+    try:
+        schemes = [load_scheme(s) for s in params.get("schemes") or ()]
+        design = load_design(params["design"]) if params.get("design") else None
+    except KpitoolsError:
+        return []
+    try:
+        run_currency(schemes, design, params.get("currency") or None)
+    except DefinitionError as err:
+        return [Problem.from_error("currency", err)]
+    return []
 
 
 def prepare_job(

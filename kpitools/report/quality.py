@@ -13,6 +13,7 @@ from .._util.format import number
 from .blocks import esc, money
 from .context import ReportContext
 from .goals import plain_ids
+from .problems import SUGGESTION
 
 __all__ = ["data_quality", "method_and_assumptions"]
 
@@ -124,7 +125,9 @@ def method_and_assumptions(ctx: ReportContext) -> list[Any]:
         "Payouts follow each scheme file: component payouts, then gates, sum, modifiers, cap "
         "and pool proration; reaching a threshold exactly counts as reaching it.",
         "Targets set from history use only data from before the period they apply to.",
-        f"Budget per period: {budget}. Money in {esc(ctx.currency)}.",
+        f"Budget per period: {budget}.",
+        esc(ctx.money.describe()),
+        *(esc(note.split(SUGGESTION)[0]) for note in ctx.currency_notes),
         f"Forecast: {ctx.forecast_draws:,} draws, seed {esc(ctx.seed)}.",
         f"Made with kpitools {esc(_kpitools_version())}; every input file's sha256 is in "
         "manifest.json next to this report.",

@@ -173,7 +173,7 @@ def _cost_figure(ctx: ReportContext) -> Figure:
                 color=ctx.palette.get(name),
             )
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:,.0f}")
-    ax.set_ylabel(f"Cost per period ({ctx.currency})")
+    ax.set_ylabel("Cost per period" + (f" ({ctx.currency})" if ctx.currency else ""))
     ticks = per_period.index.astype(str)
     step = max(1, len(ticks) // 8)
     ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, ha="right")

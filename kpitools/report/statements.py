@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import safe_name
-from .._util.format import MISSING, money_cents, number, percent
+from .._util.format import MISSING, money, number, percent
 from ..errors import DefinitionError
 from .blocks import esc
 from .render import write_pdf
@@ -72,6 +72,11 @@ def _rows(payouts: pd.DataFrame, employee: str, period: str) -> pd.DataFrame:
     return rows
 
 
+def _cents(value: Any, currency: str = "") -> str:
+    """An amount to the cent, as on a pay statement."""
+    return money(value, currency, digits=2)
+
+
 def _num(value: Any) -> float:
     try:
         return float(value)
@@ -85,7 +90,7 @@ def payment_steps(
     """The path from the components to the payment, one sentence per step."""
     rows = _rows(payouts, employee, period)
     total = rows[rows["component"] == "total"].iloc[0]
-    cur = lambda v: money_cents(v, currency)  # noqa: E731 - one line, read as a verb
+    cur = lambda v: _cents(v, currency)  # noqa: E731 - one line, read as a verb
     steps = [f"The components add up to {cur(total['subtotal'])}."]
     if not bool(total.get("gate_passed", True)):
         steps.append("A gate was not passed: the bonus is not paid this period.")
@@ -124,7 +129,7 @@ def _component_table(rows: pd.DataFrame, currency: str) -> str:
             f"<td>{esc(_label(r))}</td><td>{esc(r.get('kpi') or '')}</td>"
             f"<td>{number(r.get('actual'))}</td><td>{number(r.get('target'))}</td>"
             f"<td>{MISSING if math.isnan(attainment) else percent(attainment, 1)}</td>"
-            f"<td>{number(r.get('factor'))}</td><td>{money_cents(r['payout'], esc(currency))}</td>"
+            f"<td>{number(r.get('factor'))}</td><td>{_cents(r['payout'], esc(currency))}</td>"
             "</tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
@@ -139,7 +144,7 @@ def _page(result: Any, scheme: str, employee: str, period: str, client: str, cur
     steps = "".join(
         f"<li>{esc(s)}</li>" for s in payment_steps(payouts, employee, period, currency)
     )
-    otp = money_cents(total.get("on_target_pay"), currency)
+    otp = _cents(total.get("on_target_pay"), currency)
     return (
         f"<section><h1>Pay statement — {esc(scheme)}</h1>"
         f"<p class='meta'>{who} · period {esc(period)} · on-target pay {esc(otp)}"

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import FORMULA_START, atomic_path
+from .._util.format import money_format
 from .branding import BRANDING_DEFAULTS
 from .context import ReportContext
 
@@ -118,7 +119,7 @@ def _write_sheet(
     values = frame.astype(object).where(frame.notna(), None)
     for row in values.itertuples(index=False, name=None):
         ws.append([v.item() if hasattr(v, "item") else v for v in row])
-    money = "#,##0.00" + (f' "{currency}"' if currency else "")
+    money = money_format(currency)
     for j, kind in enumerate(kinds, start=1):
         col = frame.iloc[:, j - 1]
         cells = ws.iter_rows(min_row=2, min_col=j, max_col=j, values_only=False)
@@ -139,7 +140,7 @@ def write_xlsx(
     tables: Mapping[str, pd.DataFrame],
     path: str | os.PathLike,
     *,
-    currency: str = "",
+    currency: str | None = "",
     column_kinds: Mapping[str, str] | None = None,
     header_color: str = BRANDING_DEFAULTS["primary_color"],
 ) -> Path:
@@ -170,7 +171,7 @@ def write_xlsx(
     """
     from openpyxl import Workbook  # heavy, and only needed when a workbook is written
 
-    currency = re.sub(r'["\\]', "", str(currency)).strip()
+    currency = re.sub(r'["\\]', "", str(currency or "")).strip()
     wb = Workbook()
     wb.remove(wb.active)
     for sheet_name, frame in tables.items():

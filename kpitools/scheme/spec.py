@@ -62,6 +62,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from .._util.currency import CurrencyCode, FxRates
 from .._util.files import atomic_write
 from .._util.spec import Spec, spec_error, validate
 from .._util.yamlfile import YamlDocument, read_yaml
@@ -94,6 +95,11 @@ class Scheme(Spec):
     ----------
     name, period, on_target_pay, revenue_kpi, components, gates, modifiers, cap, budget, pool
         As in the scheme file.
+    currency : str or None
+        The ISO 4217 code of the scheme's amounts (``usd`` is read as ``USD``).
+    fx : dict or None
+        Currency code → units of ``currency`` per unit of it, for employees paid (or
+        amounts written) in other currencies (contract §8).
     roles : tuple of str or None
         Only employees with one of these roles are evaluated
         (``None``: everyone).
@@ -103,7 +109,10 @@ class Scheme(Spec):
     period: Literal["month", "quarter", "year"] = "month"
     on_target_pay: float | dict[str, float]
     roles: tuple[str, ...] | None = None
-    currency: str | None = None
+    # contract §8: the currency of every amount (ISO 4217) and the rates of other currencies
+    # (units of this one per unit of each other), for employees paid in them
+    currency: CurrencyCode = None
+    fx: FxRates = None
     description: str | None = None
     revenue_kpi: str | None = None
     components: tuple[Component, ...]

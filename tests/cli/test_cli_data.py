@@ -317,8 +317,9 @@ def test_check_reads_spreadsheet_numbers_and_says_so(tmp_path, capsys):
         "  periods:         2025-01 .. 2025-01 (1)\n"
         "  KPIs:            revenue\n"
         "Values per KPI:\n"
-        "  kpi      unit  rows  employees   min  median      max\n"
-        "  revenue  -        2          2  -200  500.25  1,200.5\n"
+        "  kpi      unit  rows  employees          min       median          max\n"
+        "  revenue  -        1          1  1,200.5 USD  1,200.5 USD  1,200.5 USD\n"
+        "  revenue  -        1          1         -200         -200         -200\n"
         "Issues: 0 error(s), 2 warning(s)\n"
         "  - column 'actual': written with %, a currency or accounting brackets: read as "
         "numbers (2 rows): row 2 ('$1,200.50' → 1200.5), row 3 ('(200)' → -200)\n"
@@ -505,3 +506,31 @@ def test_aggregate_measure_with_a_value_in_the_wrong_case_is_an_error_not_zeros(
     assert code == 2 and out == "" and not out_file.exists()
     assert "'won' never occurs in column 'deal_stage'" in err
     assert "Did you mean 'Won'?" in err
+
+
+def test_check_shows_money_values_in_their_currency(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "usd_eur.csv",
+        "employee,period,kpi,actual\n"
+        'a,2025-01,revenue,"$1,100"\n'
+        'b,2025-01,revenue,"€1.100,50"\n'
+        "c,2025-01,revenue,900\n"
+        "c,2025-01,new_clients,3\n",
+    )
+    code, out, err = run(["data", "check", str(path), "--currency", "usd"], capsys)
+    assert (code, err) == (0, "")
+    values = out[out.index("Values per KPI:") : out.index("Issues:")]
+    assert values == (
+        "Values per KPI:\n"
+        "  kpi          unit      rows  employees          min       median          max\n"
+        "  revenue      currency     2          2      900 USD    1,000 USD    1,100 USD\n"
+        "  revenue      currency     1          1  1,100.5 EUR  1,100.5 EUR  1,100.5 EUR\n"
+        "  new_clients  count        1          1            3            3            3\n"
+    )
+    code, out, err = run(["data", "check", str(path), "--currency", "dollars"], capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        "Error: --currency: 'dollars' is not an ISO 4217 currency code.\n"
+        "Suggestion: write an ISO 4217 code such as USD, EUR or RUB.\n"
+    )

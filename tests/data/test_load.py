@@ -1463,10 +1463,10 @@ def test_sap_trailing_minus_and_excel_accounting_zero(tmp_path):
     assert good.data["target"].tolist() == [0.0, -100.0]
 
 
-CURRENCIES = "amounts in another currency than the KPI's other amounts: not converted"
+CURRENCIES = "amounts in another currency than the KPI's other amounts: kept with their currency"
 CURRENCIES_SUGGESTION = (
-    "  Suggestion: convert the amounts to one currency before loading (kpitools never converts "
-    "currencies); nothing to do if each employee is paid in the currency of the amounts."
+    "  Suggestion: give the run a currency and rates (currency: USD, fx: {EUR: 1.08} in the "
+    "scheme or design): simulate and report convert every amount before anything is summed."
 )
 
 
@@ -1474,22 +1474,21 @@ def test_amounts_of_one_kpi_in_several_currencies_are_named(tmp_path):
     text = (
         "employee,period,kpi,actual,target\n"
         "A,2025-01,revenue,$100,$90\n"
-        "B,2025-01,revenue,$100,EUR 90\n"  # the target in euros: USD is the KPI's currency
-        "C,2025-01,revenue,€100,90\n"
+        "B,2025-01,revenue,$100,90\n"
+        "C,2025-01,revenue,€100,90\n"  # in euros: USD is the KPI's most frequent currency
         "D,2025-01,margin,100 руб.,₽ 90\n"  # руб. and ₽ are one currency; another KPI
         "E,2025-01,revenue,100,90\n"  # no currency written: nothing to compare
     )
     report = data.check(write(tmp_path, "cur.csv", text), library=False)
     assert report.ok
     assert report._lines[4:] == (
-        f"- column 'target': {CURRENCIES} (1 row): row 3 ('revenue: EUR beside USD')",
-        CURRENCIES_SUGGESTION,
         f"- column 'actual': {CURRENCIES} (1 row): row 4 ('revenue: EUR beside USD')",
         CURRENCIES_SUGGESTION,
     )
-    wide = "employee,period,revenue,target_revenue\nA,2025-01,$100,$90\nB,2025-01,$100,EUR 90\n"
+    assert report.data["currency"].fillna("-").tolist() == ["USD", "USD", "EUR", "RUB", "-"]
+    wide = "employee,period,revenue,target_revenue\nA,2025-01,$100,$90\nB,2025-01,€100,\n"
     assert data.check(write(tmp_path, "curw.csv", wide), library=False)._lines[4:] == (
-        f"- column 'target_revenue': {CURRENCIES} (1 row): row 3 ('EUR beside USD')",
+        f"- column 'revenue': {CURRENCIES} (1 row): row 3 ('EUR beside USD')",
         CURRENCIES_SUGGESTION,
     )
 
@@ -1523,3 +1522,59 @@ def test_yearly_rows_beside_monthly_ones_are_named():
     report = data.check(frame, library=False)
     assert report.ok
     assert "(2 monthly and 1 yearly rows)" in str(report)
+
+
+def test_a_currency_column_and_written_symbols_give_each_row_its_currency(tmp_path):
+    text = (
+        "employee,period,kpi,actual,target,currency\n"
+        "A,2025-01,revenue,100,90,usd\n"  # the column: read as an ISO code
+        "B,2025-01,revenue,€100,90,EUR\n"  # symbol and column agree
+        "C,2025-01,revenue,100,90,\n"  # neither: the employee's or the run's
+    )
+    with pytest.warns(UserWarning, match="read as numbers"):
+        table = data.load(write(tmp_path, "c.csv", text), library=False)
+    assert table["currency"].fillna("-").tolist() == ["USD", "EUR", "-"]
+    bad = (
+        "employee,period,kpi,actual,target,currency\n"
+        "A,2025-01,revenue,$100,90,EUR\n"
+        "B,2025-01,revenue,100,90,dollars\n"
+        "C,2025-01,revenue,$100,€90,\n"
+    )
+    report = data.check(write(tmp_path, "bad.csv", bad), library=False)
+    assert not report.ok
+    assert [line for line in report._lines if not line.startswith("  Suggestion")] == [
+        "- column 'actual': two currencies for one row's amounts (1 row): row 2 "
+        "('USD, but EUR in currency')",
+        "- column 'currency': not a currency code (1 row): row 3 ('dollars')",
+        "- column 'target': two currencies for one row's amounts (1 row): row 4 "
+        "('EUR, but USD in actual')",
+        f"- column 'actual': {CONVERTED} (2 rows): row 2 ('$100' → 100), row 4 ('$100' → 100)",
+        f"- column 'target': {CONVERTED} (1 row): row 4 ('€90' → 90)",
+        f"- column 'target': {CURRENCIES} (1 row): row 4 ('revenue: EUR beside USD')",
+    ]
+
+
+def test_duplicates_in_different_currencies_are_not_summed(tmp_path):
+    text = (
+        "employee,period,kpi,actual\n"
+        "A,2025-01,revenue,$100\n"
+        "A,2025-01,revenue,€50\n"
+        "B,2025-01,revenue,$10\n"
+        "B,2025-01,revenue,$20\n"
+    )
+    report = data.check(write(tmp_path, "d.csv", text), library=False, duplicates="sum")
+    assert not report.ok
+    assert report._lines[:2] == (
+        "- duplicate rows in different currencies: they cannot be summed (2 rows): "
+        "row 2 ('A × 2025-01 × revenue: USD'), row 3 ('A × 2025-01 × revenue: EUR')",
+        "  Suggestion: convert the amounts to one currency, or keep one row per employee, "
+        "period and KPI.",
+    )
+    with pytest.warns(UserWarning, match="duplicate rows summed"):
+        summed = data.load(
+            write(tmp_path, "ok.csv", text.replace("€50", "$50")), library=False, duplicates="sum"
+        )
+    assert summed[["employee", "actual", "currency"]].values.tolist() == [
+        ["A", 150.0, "USD"],
+        ["B", 30.0, "USD"],
+    ]

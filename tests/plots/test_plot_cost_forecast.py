@@ -24,11 +24,24 @@ def test_cost_forecast_shows_budget_and_quantiles():
         budget=800_000.0,
         draws=draws,
         employees=10,
+        currency="RUB",
     )
     ax = plot_cost_forecast(fc)
     labels = [line.get_label() for line in ax.lines]
-    assert labels == ["p5 59,500", "p50 505,000", "p95 950,500", "budget 800,000"]
+    assert labels == ["p5 59,500 RUB", "p50 505,000 RUB", "p95 950,500 RUB", "budget 800,000 RUB"]
     assert ax.lines[-1].get_xdata()[0] == 800_000.0
     assert sum(p.get_height() for p in ax.patches) == 100
     assert ax.get_title() == "Scorecard: cost of 2027-01 (chance over budget 20%)"
     assert ax.get_xlabel() == "total cost per period, RUB"
+
+
+def test_cost_forecast_without_a_currency_invents_none():
+    draws = pd.DataFrame({"total_cost": [1000.0, 2000.0]})
+    fc = ForecastResult(
+        scheme_name="s", period="2027-01", n=2, seed=1, trend=False, budget=None, draws=draws,
+        employees=1,
+    )  # fmt: skip
+    ax = plot_cost_forecast(fc)
+    assert ax.get_xlabel() == "total cost per period"
+    assert [line.get_label() for line in ax.lines][1] == "p50 1,500"
+    assert plot_cost_forecast(fc, currency="EUR").get_xlabel() == "total cost per period, EUR"

@@ -56,11 +56,15 @@ def test_skipped_periods_name_the_kpi_not_the_key_path():
     ]
 
 
-def test_goals_table_shows_names_and_says_when_the_design_has_another_currency():
+def test_goals_table_shows_names_in_the_run_currency():
+    import dataclasses
+
     from kpitools.design import cascade, load_design
     from kpitools.report import DEMO_DESIGN, goals_and_cascade
 
     design = load_design(DEMO_DESIGN.parent / "sales_generator.yaml")  # in RUB
+    # --currency USD over the design's RUB: build_context shows the goals in USD too (§8)
+    design = dataclasses.replace(design, currency="USD")
     ctx = ReportContext(
         client="Northwind",
         currency="USD",
@@ -73,15 +77,14 @@ def test_goals_table_shows_names_and_says_when_the_design_has_another_currency()
     blocks = goals_and_cascade(ctx)
     assert blocks[0] == (
         "## Goals and cascade\n\nThe top goal, **Earn 2 million rubles in February**, breaks "
-        "down into drivers; targets flow down the tree from the assumptions held fixed. Goal "
-        "amounts are in RUB, as in the design; bonus amounts in USD."
+        "down into drivers; targets flow down the tree from the assumptions held fixed."
     )
-    # 2,000,000 RUB = 200 units × 10,000 RUB per unit
+    # 2,000,000 USD = 200 units × 10,000 USD per unit
     assert blocks[1].to_dict("records") == [
         {"Goal": "Earn 2 million rubles in February", "Set as": "Given target",
-         "Value": "2,000,000 RUB"},
+         "Value": "2,000,000 USD"},
         {"Goal": "Units sold", "Set as": "Worked out", "Value": "200"},
-        {"Goal": "Average price per unit", "Set as": "Assumption", "Value": "10,000 RUB"},
+        {"Goal": "Average price per unit", "Set as": "Assumption", "Value": "10,000 USD"},
     ]  # fmt: skip
     assert isinstance(blocks[2], Figure) and blocks[2].alt.startswith("Goal tree: Earn 2")
 

@@ -205,7 +205,8 @@ BAD = {
     "unknown top-level key": (
         lambda d: d.update(caps=2),
         "scheme 'Accelerated quarterly bonus': caps: unknown key. Did you mean 'cap'?\n"
-        "Suggestion: use one of: name, period, on_target_pay, roles, currency, description, "
+        "Suggestion: use one of: name, period, on_target_pay, roles, currency, fx, "
+        "description, "
         "revenue_kpi, components, gates, modifiers, cap, budget, pool.",
     ),
     "unsorted points": (

@@ -55,3 +55,35 @@ def test_money_rounds_to_whole_units_and_percent_takes_digits():
 )
 def test_short_number_abbreviates_from_a_hundred_thousand(value, text):
     assert short_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "text"),
+    [
+        ((1080, "USD"), {"digits": 2}, "1,080.00 USD"),
+        ((1079.996, "USD"), {"digits": 2}, "1,080.00 USD"),
+        ((1080, None), {}, "1,080"),
+        ((1080, ""), {}, "1,080"),
+        ((2441351.2, "EUR"), {"signed": True}, "+2,441,351 EUR"),
+        ((-9325.4, None), {"signed": True}, "-9,325"),
+        ((None, "USD"), {"signed": True}, "n/a"),
+    ],
+)
+def test_money_carries_the_currency_when_there_is_one(args, kwargs, text):
+    assert money(*args, **kwargs) == text
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits", "fmt"),
+    [
+        ("USD", 2, '#,##0.00 "USD"'),
+        (None, 2, "#,##0.00"),
+        ("", 2, "#,##0.00"),
+        ("EUR", 0, '#,##0 "EUR"'),
+        ('U"S\\D', 2, '#,##0.00 "USD"'),  # quotes and backslashes cannot break the format
+    ],
+)
+def test_money_format_is_the_spreadsheet_twin_of_money(currency, digits, fmt):
+    from kpitools._util.format import money_format
+
+    assert money_format(currency, digits=digits) == fmt
