@@ -94,7 +94,7 @@ def test_every_problem_of_every_client_at_once(inputs):
         f"Suggestion: {OVERRIDE_FIX}\n"
         f"{manifest}: line 11 (clients[0].overrides.two.budgt): {two} (after setting budgt): "
         "budgt: unknown key. Did you mean 'budget'?\n"
-        "Suggestion: use one of: name, period, on_target_pay, roles, currency, description, "
+        "Suggestion: use one of: name, period, on_target_pay, roles, currency, fx, description, "
         "revenue_kpi, components, gates, modifiers, cap, budget, pool.\n"
         f"{manifest}: line 12 (clients[0].overrides.two.on_target_pay): {two} (after setting "
         "on_target_pay): on_target_pay: expected a positive number or a mapping "
