@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -309,7 +310,6 @@ def _gaming(ctx: Context) -> Iterator[Finding]:
 def _not_achievable(ctx: Context) -> Iterator[Finding]:
     if ctx.data is None:
         return
-    s = ctx.settings
     targets = pd.DataFrame(
         [
             {
@@ -340,7 +340,7 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
             severity="info",
         )
         return
-    hist = _history(ctx)
+    hist, partial = _history(ctx)
     hist = hist[hist["actual"].notna()]
     m = targets.merge(hist, on="kpi", how="left")
     if "role" in m:
@@ -354,8 +354,8 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
     counts, hits = stats["n"].to_dict(), stats["hits"].to_dict()
     for row in targets.itertuples(index=False):
         n = int(counts.get(row.location, 0))
-        shown = number(row.target_, row.unit, ctx.design.currency)
         if n == 0:
+            shown = number(row.target_, row.unit, ctx.design.currency)
             yield ctx.finding(
                 "not-achievable",
                 f"No history for KPI {row.kpi!r}: the chance of reaching {shown} in role "
@@ -364,28 +364,46 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
                 severity="info",
             )
             continue
-        share = int(hits[row.location]) / n
-        reach = "at or below" if row.lower else "at or above"
-        base = (
-            f"KPI {row.kpi!r} of role {row.role_id!r}: "
-            f"{_pct(share, s.achievable_low if share < s.achievable_low else s.achievable_high)} "
-            f"of {n} past "
-            f"employee-periods were {reach} the target {shown}"
+        yield from _achievable(ctx, row, n, int(hits[row.location]), partial.get(row.kpi))
+
+
+def _achievable(
+    ctx: Context, row: Any, n: int, hits: int, partial: str | None
+) -> Iterator[Finding]:
+    """The finding on one target's share of past hits (none when it is in range)."""
+    s = ctx.settings
+    share = hits / n
+    shown = number(row.target_, row.unit, ctx.design.currency)
+    reach = "at or below" if row.lower else "at or above"
+    kind = _period_kind(ctx.design.period)
+    on = f", on partial history ({partial}, scaled up to a whole {kind})" if partial else ""
+    base = (
+        f"KPI {row.kpi!r} of role {row.role_id!r}{on}: "
+        f"{_pct(share, s.achievable_low if share < s.achievable_low else s.achievable_high)} "
+        f"of {n} past employee-periods were {reach} the target {shown}"
+    )
+    if share < s.achievable_low:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}, under {_pct(s.achievable_low)}: almost nobody will reach it. "
+            "Suggestion: lower the target or add support (leads, training).",
+            row.location,
         )
-        if share < s.achievable_low:
-            yield ctx.finding(
-                "not-achievable",
-                f"{base}, under {_pct(s.achievable_low)}: almost nobody will reach it. "
-                "Suggestion: lower the target or add support (leads, training).",
-                row.location,
-            )
-        elif share > s.achievable_high:
-            yield ctx.finding(
-                "not-achievable",
-                f"{base}, over {_pct(s.achievable_high)}: it pays for business as usual. "
-                "Suggestion: raise the target.",
-                row.location,
-            )
+    elif share > s.achievable_high:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}, over {_pct(s.achievable_high)}: it pays for business as usual. "
+            "Suggestion: raise the target.",
+            row.location,
+        )
+    elif partial:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}: within {_pct(s.achievable_low)}–{_pct(s.achievable_high)}, as far as a "
+            f"partial {kind} can tell. Suggestion: check again with a whole {kind} of history.",
+            row.location,
+            severity="info",
+        )
 
 
 @register_rule("not-time-bound", "warning", "the design has no period")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kpitools.cli import main
@@ -259,3 +260,83 @@ def test_a_missing_roster_file_is_named_with_its_line(tmp_path, capsys):
     )
     assert run(["design", "check", str(path)]) == 2
     assert capsys.readouterr().err == f"Error: {err.value}\n"
+
+
+# --------------------------------------------------------------------------- goal history
+ANNUAL = """\
+client: Acme
+period: 2027
+goals:
+  - {id: units_sold, target: 2400}
+roles:
+  - id: rep
+    headcount: 2
+    on_target_pay: 12000
+    kpis:
+      - {kpi: units_sold, goal: units_sold, weight: 0.8, target: 1200}
+      - {kpi: meetings, goal: units_sold, weight: 0.2, target: 100}
+"""
+
+
+def ten_months(units: dict[str, float], meetings: float = 10.0) -> pd.DataFrame:
+    months = [f"2026-{m:02d}" for m in range(1, 11)]
+    rows = [
+        {"employee": e, "period": p, "kpi": k, "actual": v}
+        for e, per_month in units.items()
+        for p in months
+        for k, v in (("units_sold", per_month), ("meetings", meetings))
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_an_annual_goal_with_ten_months_of_history_uses_them_and_says_so(tmp_path):
+    design = load_design(write(tmp_path, ANNUAL))
+    # a: 110 a month → 1,100 in 10 months → 1,320 a year ≥ 1,200; b: 90 → 1,080 < 1,200;
+    # meetings 10 a month → 120 a year ≥ 100 for both
+    report = run_checks(design, ten_months({"a": 110.0, "b": 90.0}))
+    found = [(f.severity, f.message) for f in report.findings if f.rule == "not-achievable"]
+    assert found == [
+        (
+            "warning",
+            "KPI 'meetings' of role 'rep', on partial history (10 of the 12 months of a year, "
+            "2026-01 to 2026-10, scaled up to a whole year): 100% of 2 past employee-periods "
+            "were at or above the target 100, over 95%: it pays for business as usual. "
+            "Suggestion: raise the target.",
+        ),
+        (
+            "info",
+            "KPI 'units_sold' of role 'rep', on partial history (10 of the 12 months of a "
+            "year, 2026-01 to 2026-10, scaled up to a whole year): 50% of 2 past "
+            "employee-periods were at or above the target 1,200: within 10%–95%, as far as a "
+            "partial year can tell. Suggestion: check again with a whole year of history.",
+        ),
+    ]
+    assert not any(f.message.startswith("No history") for f in report.findings)
+
+
+def test_whole_periods_are_still_preferred_to_partial_ones(tmp_path):
+    # 2025 whole (100 a month = 1,200: reached), 2026 ten months only: only 2025 counts
+    design = load_design(write(tmp_path, ANNUAL))
+    rows = [
+        {"employee": "a", "period": f"{y}-{m:02d}", "kpi": "units_sold", "actual": 100.0}
+        for y, months in ((2025, range(1, 13)), (2026, range(1, 11)))
+        for m in months
+    ]
+    report = run_checks(design, pd.DataFrame(rows), rules=["not-achievable"])
+    assert [f.message for f in report.findings] == [
+        "KPI 'units_sold' of role 'rep': 100% of 1 past employee-periods were at or above the "
+        "target 1,200, over 95%: it pays for business as usual. Suggestion: raise the target.",
+        "No history for KPI 'meetings': the chance of reaching 100 in role 'rep' was not "
+        "checked. Suggestion: add its past actuals to the data.",
+    ]
+
+
+def test_design_check_on_ten_months_prints_the_partial_finding(tmp_path, capsys):
+    data = tmp_path / "history.csv"
+    ten_months({"a": 110.0, "b": 90.0}).to_csv(data, index=False)
+    code, findings = check(tmp_path, ANNUAL, capsys, "--data", str(data))
+    assert code == 0
+    assert [f["severity"] for f in findings if f["rule"] == "not-achievable"] == [
+        "warning",
+        "info",
+    ]
