@@ -387,3 +387,43 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "data_quality",
         "method_and_assumptions",
     ]
+
+
+def test_forecast_risk_says_what_a_short_history_limits():
+    from kpitools.engine import simulate
+    from kpitools.report import forecast_risk
+
+    data = pd.DataFrame(
+        {"employee": ["a", "b"], "period": "2025-01", "kpi": "sales", "actual": [80.0, 120.0]}
+    )
+    scheme = {
+        "name": "S",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 1,
+                "target": {"method": "fixed", "value": 100},
+                "curve": {"points": [[0, 0], [2, 2]]},
+            }
+        ],
+    }
+    result = simulate(data, scheme, forecast=50, seed=1, trend=True, library=False)
+    ctx = ReportContext(
+        client="Acme",
+        currency="EUR",
+        data_source="d.csv",
+        quality=None,
+        data=data,
+        simulation=result,
+        forecast_draws=50,
+        seed=1,
+    )
+    blocks = forecast_risk(ctx)
+    assert blocks[-1] == (
+        "Notes on the forecast:\n\n"
+        "- S: trend of sales: fitting a growth needs at least 2 months of history; found 1, so "
+        "no trend is applied to it.\n"
+        "- S: 2 of 2 employees have only 1 past month to resample (a, b): every draw repeats "
+        "it, so their pay has no spread."
+    )
