@@ -201,5 +201,7 @@ def data_timing(file: str, kpi: str, period: str, as_json: bool) -> None:
     result = period_end_timing(file, kpi, period=period)
     if as_json:
         click.echo(result.table.to_json(orient="records", indent=2))
+        for line in result.limits:  # the JSON stays a list; what it cannot judge goes to stderr
+            click.echo(f"Note: {line}", err=True)
     else:
         click.echo(result.text())

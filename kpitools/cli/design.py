@@ -41,35 +41,34 @@ def _load_design(design_file: str, library_files: tuple[str, ...]) -> tuple[Desi
 @click.option(
     "--max-kpis",
     type=click.IntRange(min=1),
-    default=7,
-    show_default=True,
-    help="KPIs per role at most.",
+    help="KPIs per role at most (default: the design's checks:, else 7).",
 )
 @click.option(
     "--min-weight",
     type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="Smallest weight (share, 0.05 = 5%).",
+    help="Smallest weight, a share (default: the design's checks:, else 0.05 = 5%).",
 )
 @library_option
 def design_check(
     design_file: str,
     data_file: str | None,
     as_json: bool,
-    max_kpis: int,
-    min_weight: float,
+    max_kpis: int | None,
+    min_weight: float | None,
     library_files: tuple[str, ...],
 ) -> None:
     """Check a design's KPI sets against the rules (exit 1 on errors).
+
+    Thresholds come from the design's 'checks:' (max_kpis, min_weight, achievable_low,
+    achievable_high, coverage_tolerance), else the defaults; the options override them.
 
     \b
     Example:
       kpitools design check templates/designs/sales_generator.yaml
       kpitools design check templates/designs/b2b_sales.yaml --data data.csv --json
     """
-    settings = CheckSettings(max_kpis=max_kpis, min_weight=min_weight)
     design_obj, _ = _load_design(design_file, library_files)
+    settings = CheckSettings.for_design(design_obj, max_kpis=max_kpis, min_weight=min_weight)
     history = load(data_file, library=False) if data_file else None
     report_ = run_checks(design_obj, data=history, settings=settings)
     click.echo(report_.to_json() if as_json else str(report_))
@@ -106,13 +105,11 @@ def design_cascade(design_file: str, as_json: bool, library_files: tuple[str, ..
 @click.option(
     "--max-kpis",
     type=click.IntRange(min=1),
-    default=7,
-    show_default=True,
-    help="KPIs per role at most.",
+    help="KPIs per role at most (default: the design's checks:, else 7).",
 )
 @library_option
 def design_suggest(
-    design_file: str, role: str | None, max_kpis: int, library_files: tuple[str, ...]
+    design_file: str, role: str | None, max_kpis: int | None, library_files: tuple[str, ...]
 ) -> None:
     """Suggest candidate KPIs per role from the KPI library.
 
@@ -120,7 +117,7 @@ def design_suggest(
     Example:
       kpitools design suggest templates/designs/sales_generator.yaml --role sales_department
     """
-    settings = CheckSettings(max_kpis=max_kpis)
     design_obj, library = _load_design(design_file, library_files)
+    settings = CheckSettings.for_design(design_obj, max_kpis=max_kpis)
     table = suggest(design_obj, library=library, role=role, settings=settings)
     click.echo(format_suggestions(design_obj, table, role=role, settings=settings))

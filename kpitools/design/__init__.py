@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from .cascade import CascadeResult, cascade
 from .checks import CheckReport, run_checks
-from .coverage import coverage, format_coverage
+from .coverage import COVERAGE_TOLERANCE, coverage, covering, format_coverage
 from .gap import GapResult, gap_analysis
 from .load import load_design
-from .model import Design, Goal, KPIDef, Role, RoleKPI
+from .model import UNKNOWN_TYPE, Design, Goal, KPIDef, Role, RoleKPI
 from .plots import plot_gap, plot_tornado, plot_weight_matrix
 from .rule import RULES, CheckSettings, Context, Finding, Rule, get_rule, register_rule
 from .sensitivity import SensitivityResult, sensitivity
@@ -42,6 +42,8 @@ __all__ = [
     "CheckSettings",
     "Context",
     "coverage",
+    "COVERAGE_TOLERANCE",
+    "covering",
     "Design",
     "Finding",
     "format_coverage",
@@ -67,4 +69,5 @@ __all__ = [
     "SensitivityResult",
     "suggest",
     "SUGGESTION_COLUMNS",
+    "UNKNOWN_TYPE",
 ]

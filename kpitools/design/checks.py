@@ -144,7 +144,9 @@ def run_checks(
         The long history table (``employee, period, kpi, actual`` [, ``role``]);
         enables ``not-achievable``.
     settings : CheckSettings, optional
-        Thresholds (defaults: 7 KPIs, 5% weight, 10% / 95% achievability).
+        Thresholds; by default those of the design's ``checks:``, each key it leaves out
+        at its default (7 KPIs, 5% weight, 10% / 95% achievability, 0.1% coverage
+        tolerance). Settings given here replace the design's.
     rules : iterable of str, optional
         Rule ids to run (default: all registered rules).
 
@@ -155,7 +157,7 @@ def run_checks(
     True
     """
     design = load_design(design)
-    settings = settings or CheckSettings()
+    settings = settings or CheckSettings.for_design(design)
     chosen = (
         [get_rule(r) for r in rules] if rules is not None else [rule for _, rule in RULES.items()]
     )

@@ -1,9 +1,22 @@
-"""Coverage: whether role targets × headcount add up to the goal they serve."""
+"""Coverage: whether role targets × headcount add up to the goal they serve.
+
+The role KPIs counted against a goal (:func:`covering`): in each role, the KPI that
+measures the goal itself (its id is the goal's ``kpi:``, else the goal's id) when the role
+has it; otherwise every KPI — from the library or inline — that names the goal in its
+``goal:`` and has the goal's unit and kind of aggregation (summed amounts add up to a
+summed goal; means and ratios are compared as a headcount-weighted mean). An activity (a
+``leading`` KPI: calls, meetings) moves a goal but does not add up to it, so it is not
+counted even in the goal's unit.
+
+A total within a relative ``tolerance`` of the goal (:data:`COVERAGE_TOLERANCE`, 0.1%, or
+the design's ``checks: {coverage_tolerance: …}``) is ``covered``: targets rounded to
+whole currency units or people are not a shortfall.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -13,7 +26,10 @@ from ..errors import DefinitionError, did_you_mean
 from .cascade import cascade
 from .model import Design, Goal, Role, RoleKPI
 
-__all__ = ["coverage", "format_coverage"]
+__all__ = ["COVERAGE_TOLERANCE", "coverage", "covering", "format_coverage", "goal_is_summed"]
+
+#: Relative gap between role targets and a goal that still counts as covered (0.1%).
+COVERAGE_TOLERANCE = 0.001
 
 
 def _same(a: float, b: float) -> bool:
@@ -51,42 +67,77 @@ _ROLE_COVERAGE_COLUMNS = [
 ]
 
 
-def _status(covered: float, goal_value: float, direction: str) -> str:
+def _status(covered: float, goal_value: float, direction: str, tolerance: float) -> str:
     if math.isnan(goal_value):
         return "no goal value"
-    if _same(covered, goal_value):
+    if _same(covered, goal_value) or abs(covered - goal_value) <= tolerance * abs(goal_value):
         return "covered"
     return "short" if (covered < goal_value) == (direction == "higher") else "over"
 
 
-def _goal_row(g: Goal, gv: float, entries: Iterable[tuple[Role, RoleKPI]]) -> dict[str, Any]:
-    """One goal against the role KPIs that measure it (one row of :func:`coverage`)."""
-    parts, total, heads, agg, direction = [], 0.0, 0.0, None, "higher"
-    missing_target = False
+def _summed(aggregation: str | None) -> bool:
+    return (aggregation or "sum") == "sum"
+
+
+def goal_is_summed(design: Design, g: Goal) -> bool:
+    """Whether the goal adds up over people: its measuring KPI is summed (or unknown)."""
+    for r in design.roles:
+        for k in r.kpis:
+            if k.kpi == g.measure:
+                return _summed(k.definition.aggregation)
+    return _summed(g.aggregation)
+
+
+def covering(design: Design, g: Goal) -> list[tuple[Role, RoleKPI]]:
+    """The role KPIs whose targets add up to goal ``g``, role by role (see the module)."""
+    unit, summed = design.unit_of(g.id), goal_is_summed(design, g)
+    found = []
+    for r in design.roles:
+        own = [k for k in r.kpis if k.kpi == g.measure and k.goal in (None, g.id)]
+        found += [(r, k) for k in own or r.kpis if own or _adds_up(k, g.id, unit, summed)]
+    return found
+
+
+def _adds_up(k: RoleKPI, goal_id: str, unit: str | None, summed: bool) -> bool:
+    """A KPI other than the goal's own measure that serves it in its unit and kind."""
+    d = k.definition
+    return (
+        k.goal == goal_id
+        and unit is not None
+        and d.unit == unit
+        and _summed(d.aggregation) == summed
+        and d.type != "leading"
+    )
+
+
+def _goal_row(
+    g: Goal, gv: float, entries: list[tuple[Role, RoleKPI]], summed: bool, tolerance: float
+) -> dict[str, Any]:
+    """One goal against the role KPIs that add up to it (one row of :func:`coverage`)."""
+    parts, total, heads, missing_target = [], 0.0, 0.0, False
     for r, k in entries:
-        if k.goal is not None and k.goal != g.id:
-            continue
-        agg = k.definition.aggregation or "sum"
-        direction = k.definition.direction
         if k.target is None:
             missing_target = True
             continue
-        parts.append(f"{r.id}: {number(r.headcount)} × {number(k.target)}")
+        which = "" if k.kpi == g.measure else f" ({k.kpi})"
+        parts.append(f"{r.id}: {number(r.headcount)} × {number(k.target)}{which}")
         total += k.target * r.headcount
         heads += r.headcount
-    if agg is None:
+    direction = next((k.definition.direction for _, k in entries if k.kpi == g.measure), None)
+    direction = direction or (entries[0][1].definition.direction if entries else g.direction)
+    if not entries:
         status, covered = "not measured", math.nan
     elif not parts:
         status, covered = "no target", math.nan
     else:
-        covered = total if agg == "sum" else total / heads
-        status = _status(covered, gv, direction)
+        covered = total if summed else total / heads
+        status = _status(covered, gv, direction, tolerance)
     if missing_target and parts:
         parts.append("(some without target)")
     return {
         "goal": g.id,
         "name": g.name,
-        "kpi": g.measure if agg is not None else None,
+        "kpi": ", ".join(dict.fromkeys(k.kpi for _, k in entries)) or None,
         "goal_value": gv,
         "covered": covered,
         "gap": covered - gv,
@@ -96,15 +147,35 @@ def _goal_row(g: Goal, gv: float, entries: Iterable[tuple[Role, RoleKPI]]) -> di
     }
 
 
+def _tolerance(design: Design, tolerance: float | None) -> float:
+    """The tolerance asked for, else the design's ``checks:``, else the default."""
+    if tolerance is None:
+        tolerance = design.checks.get("coverage_tolerance", COVERAGE_TOLERANCE)
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, int | float)
+        or not (0 <= tolerance < 1)
+    ):
+        raise DefinitionError(
+            f"coverage: tolerance={tolerance!r} must be a share from 0 up to 1.\n"
+            "Suggestion: e.g. tolerance=0.001 (0.1%), or 0 for an exact match."
+        )
+    return float(tolerance)
+
+
 def coverage(
-    design: Design, values: Mapping[str, float] | None = None, by: str = "goal"
+    design: Design,
+    values: Mapping[str, float] | None = None,
+    by: str = "goal",
+    *,
+    tolerance: float | None = None,
 ) -> pd.DataFrame:
     """What the roles' targets add up to if everyone hits target, against each goal.
 
-    A role KPI covers a goal when it measures the goal itself (its id is the goal's
-    ``kpi:``, or the goal's id). Summed KPIs (units, revenue, leads) add up as
-    target × headcount over the roles; mean and ratio KPIs compare the
-    headcount-weighted mean target with the goal.
+    The role KPIs counted are those of :func:`covering`: the KPI measuring the goal
+    itself, else any KPI serving the goal in its unit (inline ones too). Summed KPIs
+    (units, revenue, leads) add up as target × headcount over the roles; mean and ratio
+    KPIs compare the headcount-weighted mean target with the goal.
 
     Parameters
     ----------
@@ -112,13 +183,17 @@ def coverage(
         Goal values (default: the cascade).
     by : {"goal", "role"}
         One row per goal, or one row per role × goal it covers.
+    tolerance : float, optional
+        Relative gap still ``covered`` (default: the design's ``checks:
+        {coverage_tolerance}``, else 0.001).
 
     Returns
     -------
     DataFrame
         ``by="goal"``: ``goal, name, kpi, goal_value, covered, gap`` (covered − goal),
         ``share`` (covered / goal), ``status`` (``covered``, ``short``, ``over``,
-        ``no target``, ``not measured``), ``by_role`` (e.g. ``sales_department: 4 × 50``).
+        ``no target``, ``not measured``), ``by_role`` (e.g. ``sales_department: 4 × 50``;
+        a KPI other than the goal's own is named: ``reps: 3 × 50 (units_closed)``).
         ``by="role"``: ``role, goal, kpi, headcount, target, contribution`` (target ×
         headcount for summed KPIs, the target for mean and ratio KPIs),
         ``goal_value, share_of_goal`` (summed KPIs only), ``location``.
@@ -132,16 +207,20 @@ def coverage(
             f"coverage: by={by!r} is not known.{did_you_mean(str(by), ['goal', 'role'])}\n"
             "Suggestion: use by='goal' or by='role'."
         )
+    tolerance = _tolerance(design, tolerance)
     if values is None:
         values = cascade(design).values
-    by_kpi: dict[str, list[tuple[Role, RoleKPI]]] = {}
-    for r in design.roles:
-        for k in r.kpis:
-            by_kpi.setdefault(k.kpi, []).append((r, k))
     if by == "role":
-        return _coverage_by_role(design, values, by_kpi)
+        return _coverage_by_role(design, values)
     rows = [
-        _goal_row(g, values.get(g.id, math.nan), by_kpi.get(g.measure, ())) for g in design.goals
+        _goal_row(
+            g,
+            values.get(g.id, math.nan),
+            covering(design, g),
+            goal_is_summed(design, g),
+            tolerance,
+        )
+        for g in design.goals
     ]
     df = pd.DataFrame(rows, columns=_COVERAGE_COLUMNS)
     for c in ("goal_value", "covered", "gap", "share"):
@@ -177,14 +256,12 @@ def format_coverage(design: Design, table: pd.DataFrame | None = None) -> str:
     )
 
 
-def _coverage_by_role(design: Design, values: Mapping[str, float], by_kpi) -> pd.DataFrame:
+def _coverage_by_role(design: Design, values: Mapping[str, float]) -> pd.DataFrame:
     rows = []
     for g in design.goals:
         gv = values.get(g.id, math.nan)
-        for r, k in by_kpi.get(g.measure, ()):
-            if k.goal is not None and k.goal != g.id:
-                continue
-            summed = (k.definition.aggregation or "sum") == "sum"
+        summed = goal_is_summed(design, g)
+        for r, k in covering(design, g):
             target = math.nan if k.target is None else k.target
             contribution = target * r.headcount if summed else target
             rows.append(

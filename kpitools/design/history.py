@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..data import compute_formula_kpis, load_library
@@ -44,8 +45,15 @@ def _history_kind(data: pd.DataFrame) -> str | None:
     return None
 
 
-def _history(ctx: Context) -> pd.DataFrame:
-    """Past actuals per employee × period × KPI at the design's period length."""
+def _history(ctx: Context) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Past actuals per employee × period × KPI at the design's period length.
+
+    Monthly history of a quarterly or yearly design is rolled up. A summed KPI counts only
+    whole periods (a quarter with a month missing would read as a miss), unless it has no
+    whole period at all (10 months of an annual goal): then its partial periods are used,
+    each scaled up pro rata to the whole period, and the second value names the KPI with
+    what was found (``10 of the 12 months of a year, 2026-01 to 2026-10``).
+    """
     data = ctx.data
     need = {"employee", "period", "kpi", "actual"}
     missing = need - set(data.columns)
@@ -59,6 +67,7 @@ def _history(ctx: Context) -> pd.DataFrame:
     hist = data[cols]
     kind = _period_kind(ctx.design.period)
     periods = hist["period"].astype(str)
+    partial: dict[str, str] = {}
     if kind in ("quarter", "year") and periods.str.match(_MONTH).all():
         month = periods.str.slice(5, 7).astype(int)
         year = periods.str.slice(0, 4)
@@ -70,15 +79,36 @@ def _history(ctx: Context) -> pd.DataFrame:
         summed = hist["kpi"].map(agg).fillna("sum").eq("sum")
         parts = []
         if summed.any():
-            g = hist[summed].groupby(by, sort=False, dropna=False)
-            total, months = g["actual"].sum(), g["month"].nunique()
-            # a quarter (year) with months missing (data starting or ending inside it, a
-            # hire or a leaver) would count as a miss: only whole periods are history
-            parts.append(total[months == (3 if kind == "quarter" else 12)])
+            rolled, partial = _summed_periods(hist[summed], by, kind)
+            parts.append(rolled)
         if (~summed).any():
             parts.append(hist[~summed].groupby(by, sort=False, dropna=False)["actual"].mean())
         hist = pd.concat(parts).rename("actual").reset_index()
-    return _with_formula_kpis(ctx, hist)
+    return _with_formula_kpis(ctx, hist), partial
+
+
+def _summed_periods(
+    hist: pd.DataFrame, by: list[str], kind: str
+) -> tuple[pd.Series, dict[str, str]]:
+    """Monthly sums rolled up to whole periods, or scaled partial ones where none is whole."""
+    span = 3 if kind == "quarter" else 12
+    g = hist.groupby(by, sort=False, dropna=False)
+    total, months = g["actual"].sum(), g["month"].nunique()
+    kpi = total.index.get_level_values("kpi").to_numpy()
+    whole = (months == span).to_numpy()
+    has_whole = pd.Series(whole).groupby(kpi).transform("any").to_numpy()
+    # no whole period for a KPI: use what there is, scaled to the period, and say so
+    scaled = np.where(whole, total.to_numpy(float), total.to_numpy(float) * span / months)
+    partial = {}
+    for k in pd.unique(kpi[~has_whole]):
+        found = months.to_numpy()[kpi == k]
+        rows = hist["month"][hist["kpi"].to_numpy() == k]
+        low, high = int(found.min()), int(found.max())
+        partial[str(k)] = (
+            f"{low if low == high else f'{low}–{high}'} of the {span} months of a {kind}, "
+            f"{rows.min()} to {rows.max()}"
+        )
+    return pd.Series(scaled, index=total.index)[whole | ~has_whole], partial
 
 
 def _with_formula_kpis(ctx: Context, hist: pd.DataFrame) -> pd.DataFrame:

@@ -3,13 +3,20 @@
 Two passes, each reporting every problem it finds at once, in the one message shape of
 :mod:`kpitools._util.spec`: the file's keys and values (:mod:`.schema`), then what needs
 the whole file — ids given twice, formulas over unknown goals or in a cycle, roles' KPIs
-that are neither in the KPI library nor defined inline, unknown goals served.
+that are neither in the KPI library nor defined inline, unknown goals served, a
+``roster:`` file that is not there. The roster is then read with
+:func:`kpitools.data.load_roster`.
+
+An inline KPI's ``type`` (leading or lagging) is what the design gives, else that of the
+library KPI of the same name (case and spacing aside), else ``"unknown"``: a KPI is never
+called lagging for want of a word.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +24,9 @@ from .._util.formula import parse
 from .._util.graph import find_cycle
 from .._util.spec import Problems, validate
 from .._util.yamlfile import YamlDocument, read_yaml
-from ..data import resolve_library
+from ..data import load_roster, resolve_library
 from ..errors import DefinitionError, did_you_mean
-from .model import Design, Goal, KPIDef, Role, RoleKPI
+from .model import UNKNOWN_TYPE, Design, Goal, KPIDef, Role, RoleKPI
 from .schema import KPI_FIELDS, DesignSpec, GoalSpec, RoleKPISpec, RoleSpec
 
 __all__ = ["load_design"]
@@ -42,6 +49,25 @@ class _Library:
         if isinstance(self.library, Mapping):
             return list(self.library)
         return list(getattr(self.library, "ids", []))
+
+    def by_name(self, name: Any) -> Any:
+        """The library KPI named ``name`` (case and spacing aside), or None."""
+        return self._names.get(_name_key(name))
+
+    @cached_property
+    def _names(self) -> dict[str, Any]:
+        if self.library is None:
+            return {}
+        entries = self.library.values() if isinstance(self.library, Mapping) else self.library
+        out: dict[str, Any] = {}
+        for kpi in entries:
+            out.setdefault(_name_key(getattr(kpi, "name", None)), kpi)
+        out.pop("", None)
+        return out
+
+
+def _name_key(name: Any) -> str:
+    return " ".join(str(name or "").split()).casefold()
 
 
 def _goals(specs: list[GoalSpec], library: _Library, problems: Problems) -> tuple[Goal, ...]:
@@ -66,6 +92,7 @@ def _goals(specs: list[GoalSpec], library: _Library, problems: Problems) -> tupl
                 unit=g.unit or getattr(measured_by, "unit", None),
                 kpi=g.kpi,
                 direction=getattr(measured_by, "direction", None) or "higher",
+                aggregation=getattr(measured_by, "aggregation", None),
                 description=g.description,
                 index=i,
             )
@@ -126,6 +153,8 @@ def _definition(
     fields = {f: getattr(base, f, None) for f in KPI_FIELDS} if base is not None else {}
     fields = {f: v for f, v in fields.items() if v is not None} | given
     source = "library" if not given else ("inline" if base is None else "library+inline")
+    if fields.get("type") is None:
+        fields["type"] = getattr(library.by_name(fields.get("name")), "type", None) or UNKNOWN_TYPE
     return KPIDef(
         id=k.kpi,
         name=str(fields.get("name", k.kpi)),
@@ -229,6 +258,24 @@ def _check_goal_kpis(
         )
 
 
+def _roster_path(given: str | None, source: YamlDocument | str, problems: Problems) -> Path | None:
+    """The ``roster:`` file, relative to the design file (to the working folder for a mapping)."""
+    if given is None:
+        return None
+    folder = Path(source.file).parent if isinstance(source, YamlDocument) else Path()
+    path = folder / Path(given).expanduser()
+    if not path.is_file():
+        where = f" (looked for {path})" if path != Path(given) else ""
+        problems.add(
+            "roster",
+            f"roster file {given!r} does not exist{where}",
+            "give the roster's path relative to the design file, e.g. 'roster: roster.csv' "
+            "for a file beside it.",
+        )
+        return None
+    return path
+
+
 def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
     """Validate ``data`` (a design file's content) and build the :class:`Design`."""
     label = source.file if isinstance(source, YamlDocument) else source
@@ -247,6 +294,7 @@ def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
     goals = _goals(spec.goals, kpis, problems)
     roles = _roles(spec.roles, goals, kpis, problems)
     _check_goal_kpis(goals, roles, kpis, problems)
+    roster = _roster_path(spec.roster, source, problems)
     problems.raise_any()
     return Design(
         client=spec.client,
@@ -256,6 +304,9 @@ def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
         description=spec.description,
         goals=goals,
         roles=roles,
+        checks=spec.checks.given() if spec.checks is not None else {},
+        roster_file=str(roster) if roster is not None else None,
+        roster=load_roster(roster) if roster is not None else None,
         source=label,
         lines=dict(lines),
     )
@@ -268,6 +319,10 @@ def load_design(source: str | os.PathLike | Mapping | Design, library: Any = Non
     ----------
     source : path, mapping or Design
         A YAML file (read with ``yaml.safe_load`` only), or its content as a mapping.
+        Besides goals and roles it may give ``checks:`` (thresholds of the design checks,
+        :class:`~kpitools.design.CheckSettings`) and ``roster:`` (a roster file, relative
+        to the design file; read with :func:`kpitools.data.load_roster` into
+        ``design.roster``).
     library : Library, mapping or False, optional
         KPI library used to resolve role KPIs; the shipped library by default
         (:func:`kpitools.data.resolve_library`). ``{}`` or ``False`` for none: every KPI must

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +32,7 @@ __all__ = [
     "RoleKPI",
     "TYPES",
     "UNITS",
+    "UNKNOWN_TYPE",
 ]
 
 
@@ -44,6 +46,10 @@ AGGREGATIONS = ("sum", "mean", "last", "ratio")
 
 
 TYPES = ("leading", "lagging")
+
+#: The type of an inline KPI whose design gives none and that no library KPI matches by
+#: id or name: neither leading nor lagging, and the checks say so.
+UNKNOWN_TYPE = "unknown"
 
 
 LEVELS = ("individual", "team", "company")
@@ -78,6 +84,7 @@ class Goal:
     unit: str | None = None
     kpi: str | None = None
     direction: str = "higher"
+    aggregation: str | None = None
     description: str | None = None
     index: int = 0
 
@@ -113,7 +120,7 @@ class KPIDef:
     direction: str = "higher"
     aggregation: str | None = None
     formula: str | None = None
-    type: str | None = None
+    type: str = UNKNOWN_TYPE  # "leading" | "lagging" | "unknown"
     quantitative: bool = True
     level: str = "individual"
     description: str | None = None
@@ -184,7 +191,12 @@ class Role:
 
 @dataclass(frozen=True, kw_only=True)
 class Design:
-    """A validated design file. Build it with :func:`load_design`."""
+    """A validated design file. Build it with :func:`load_design`.
+
+    ``checks`` holds the thresholds the file's ``checks:`` sets (the others keep their
+    defaults); ``roster`` the roster its ``roster:`` names (a
+    :class:`kpitools.data.Roster`, read from ``roster_file``), or None.
+    """
 
     client: str | None = None
     period: str | None = None
@@ -193,6 +205,9 @@ class Design:
     description: str | None = None
     goals: tuple[Goal, ...] = ()
     roles: tuple[Role, ...] = ()
+    checks: Mapping[str, float] = field(default_factory=dict)
+    roster_file: str | None = None
+    roster: Any = field(default=None, compare=False, repr=False)
     source: str = "design"
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from .._util.format import number
 from .._util.registry import Registry
 from ..errors import DefinitionError
 from .cascade import cascade
+from .coverage import COVERAGE_TOLERANCE
 from .model import Design, RoleKPI
 
 __all__ = ["CheckSettings", "Finding", "RULES", "Rule", "SEVERITIES", "get_rule", "register_rule"]
@@ -42,7 +44,10 @@ class CheckSettings:
     weight_tolerance : float
         How far from 1 the weights of a role may add up (rounding).
     coverage_tolerance : float
-        Relative shortfall of targets × headcount against a goal still accepted (0).
+        Relative gap between targets × headcount and a goal still counted as covered
+        (0.001 = 0.1%).
+
+    A design file sets any of them under ``checks:`` (:meth:`for_design`).
     """
 
     max_kpis: int = 7
@@ -50,7 +55,7 @@ class CheckSettings:
     achievable_low: float = 0.10
     achievable_high: float = 0.95
     weight_tolerance: float = 1e-6
-    coverage_tolerance: float = 0.0
+    coverage_tolerance: float = COVERAGE_TOLERANCE
 
     def __post_init__(self) -> None:
         problems = []
@@ -73,6 +78,11 @@ class CheckSettings:
                 "Suggestion: e.g. CheckSettings(max_kpis=7, min_weight=0.05, "
                 "achievable_low=0.1, achievable_high=0.95)."
             )
+
+    @classmethod
+    def for_design(cls, design: Design, **given: Any) -> CheckSettings:
+        """The design's ``checks:`` thresholds, with those ``given`` (not None) on top."""
+        return cls(**{**design.checks, **{k: v for k, v in given.items() if v is not None}})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._util.format import number
-from .coverage import coverage
+from .coverage import coverage, covering, goal_is_summed
 from .history import _KINDS, _history, _history_kind, _period_kind
-from .model import Design
+from .model import UNKNOWN_TYPE, Design
 from .rule import Context, Finding, _ids, _pay_linked, _pct, register_rule
 
 __all__ = []
@@ -114,22 +115,17 @@ def _weights(ctx: Context) -> Iterator[Finding]:
 
 
 def _measured_by(design: Design, goal_id: str) -> tuple[bool, bool, list]:
-    """(summed, lower, [(role, role KPI) with a target]) for the KPIs measuring a goal.
+    """(summed, lower, [(role, role KPI) with a target]) for the KPIs covering a goal.
 
     As :func:`coverage` counts them.
     """
     g = design.goal(goal_id)
-    found = [
-        (r, k)
-        for r in design.roles
-        for k in r.kpis
-        if k.kpi == g.measure and k.goal in (None, g.id)
-    ]
+    found = covering(design, g)
     if not found:
         return True, False, []
-    k = found[0][1]
-    summed = (k.definition.aggregation or "sum") == "sum"
-    return summed, k.definition.direction == "lower", [(r, k) for r, k in found if k.target]
+    own = [k for _, k in found if k.kpi == g.measure]
+    lower = (own or [found[0][1]])[0].definition.direction == "lower"
+    return goal_is_summed(design, g), lower, [(r, k) for r, k in found if k.target]
 
 
 def _team_total_hint(ctx: Context, goal_value: float, parts: list, unit) -> str:
@@ -150,13 +146,19 @@ def _team_total_hint(ctx: Context, goal_value: float, parts: list, unit) -> str:
     )
 
 
+def _off_by(ctx: Context, gap: float, goal_value: float, unit: str | None) -> str:
+    """How far role targets are from a goal: ``10 USD (0.001%)``."""
+    amount = number(abs(gap), unit, ctx.design.currency)
+    return f"{amount} ({_pct(abs(gap) / abs(goal_value), 0.0)})" if goal_value else amount
+
+
 @register_rule("coverage", "error", "targets × headcount do not add up to the goal they serve")
 def _coverage(ctx: Context) -> Iterator[Finding]:
     d = ctx.design
-    cov = coverage(d, ctx.values)
     tol = ctx.settings.coverage_tolerance
+    cov = coverage(d, ctx.values, tolerance=tol)
     for row in cov.itertuples(index=False):
-        if row.status not in ("short", "over"):
+        if row.status not in ("short", "over", "covered") or row.gap == 0:
             continue
         g = d.goal(row.goal)
         unit = d.unit_of(g.id)
@@ -165,14 +167,26 @@ def _coverage(ctx: Context) -> Iterator[Finding]:
         goal_v = number(row.goal_value, unit, d.currency)
         got = number(row.covered, unit, d.currency)
         needs = f"needs at most {goal_v}" if lower else f"needs {goal_v}"
+        off = _off_by(ctx, row.gap, row.goal_value, unit)
+        side = "above it" if row.gap > 0 else ("below it" if lower else "short of it")
         # summed KPIs add up over the people; means and ratios are a headcount-weighted mean
         if summed:
             total = f"add up to {got} ({row.by_role})"
         else:
             total = f"average {got} ({row.by_role}, weighted by headcount)"
-        if row.status == "short":
-            if not math.isnan(row.share) and abs(1 - row.share) <= tol:
-                continue
+        if row.status == "covered":
+            if math.isclose(row.covered, row.goal_value, rel_tol=1e-9, abs_tol=1e-12):
+                continue  # floating-point rounding, not a gap worth a word
+            yield ctx.finding(
+                "coverage",
+                f"Goal {g.id!r} {needs} and the role targets {total}, {off} {side}: within "
+                f"the coverage tolerance of {_pct(tol, 0.0)}, so the goal counts as covered. "
+                "Suggestion: none needed; set 'checks: {coverage_tolerance: 0}' in the design "
+                "to require an exact match.",
+                g.location,
+                severity="info",
+            )
+        elif row.status == "short":
             if lower:
                 fix = "lower the targets, or raise the goal"
             elif summed:
@@ -181,17 +195,17 @@ def _coverage(ctx: Context) -> Iterator[Finding]:
                 fix = "raise the targets, or lower the goal"
             yield ctx.finding(
                 "coverage",
-                f"Goal {g.id!r} {needs} but the role targets {total}: "
+                f"Goal {g.id!r} {needs} but the role targets {total}, {off} {side}: "
                 f"the goal will not be reached even if everyone hits target.{hint} "
                 f"Suggestion: {fix}.",
                 g.location,
             )
         else:
-            side = "below" if lower else "above"
+            buffer = "below" if lower else "above"
             yield ctx.finding(
                 "coverage",
-                f"Goal {g.id!r} {needs} and the role targets {total}: a buffer {side} the "
-                f"goal, so bonuses start later than the goal requires.{hint}"
+                f"Goal {g.id!r} {needs} and the role targets {total}, {off} {side}: a buffer "
+                f"{buffer} the goal, so bonuses start later than the goal requires.{hint}"
                 + (" Suggestion: make the per-person figure the target." if hint else ""),
                 g.location,
                 # a whole-goal target per person is a slip, not a buffer
@@ -215,7 +229,10 @@ def _no_qualitative(ctx: Context) -> Iterator[Finding]:
 @register_rule("lagging-only", "warning", "a role has no leading indicator")
 def _lagging_only(ctx: Context) -> Iterator[Finding]:
     for r in ctx.design.roles:
-        if r.kpis and not any(k.definition.type == "leading" for k in r.kpis):
+        if not r.kpis or any(k.definition.type == "leading" for k in r.kpis):
+            continue
+        unknown = [k.kpi for k in r.kpis if k.definition.type == UNKNOWN_TYPE]
+        if not unknown:
             yield ctx.finding(
                 "lagging-only",
                 f"Role {r.id!r} has no leading indicator ({_ids(r.kpi_ids)} only "
@@ -224,6 +241,24 @@ def _lagging_only(ctx: Context) -> Iterator[Finding]:
                 "day to day (meetings, calls, pipeline).",
                 r.location,
             )
+            continue
+        # unknown is its own category: neither called lagging nor counted as leading
+        lagging = [k.kpi for k in r.kpis if k.definition.type == "lagging"]
+        them = "it" if len(unknown) == 1 else "them"
+        yield ctx.finding(
+            "lagging-only",
+            f"Role {r.id!r} has no KPI known to be a leading indicator: "
+            f"{_ids(unknown)} {'has' if len(unknown) == 1 else 'have'} no type (unknown: "
+            "neither given in the design nor found in the KPI library by id or name)"
+            + (
+                f", {_ids(lagging)} {'is' if len(lagging) == 1 else 'are'} lagging"
+                if lagging
+                else ""
+            )
+            + f". Suggestion: add 'type: leading' or 'type: lagging' to {them}.",
+            r.location,
+            severity="info",
+        )
 
 
 @register_rule("not-controllable", "warning", "a company-level KPI is paid to an individual")
@@ -275,7 +310,6 @@ def _gaming(ctx: Context) -> Iterator[Finding]:
 def _not_achievable(ctx: Context) -> Iterator[Finding]:
     if ctx.data is None:
         return
-    s = ctx.settings
     targets = pd.DataFrame(
         [
             {
@@ -306,7 +340,7 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
             severity="info",
         )
         return
-    hist = _history(ctx)
+    hist, partial = _history(ctx)
     hist = hist[hist["actual"].notna()]
     m = targets.merge(hist, on="kpi", how="left")
     if "role" in m:
@@ -320,8 +354,8 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
     counts, hits = stats["n"].to_dict(), stats["hits"].to_dict()
     for row in targets.itertuples(index=False):
         n = int(counts.get(row.location, 0))
-        shown = number(row.target_, row.unit, ctx.design.currency)
         if n == 0:
+            shown = number(row.target_, row.unit, ctx.design.currency)
             yield ctx.finding(
                 "not-achievable",
                 f"No history for KPI {row.kpi!r}: the chance of reaching {shown} in role "
@@ -330,28 +364,46 @@ def _not_achievable(ctx: Context) -> Iterator[Finding]:
                 severity="info",
             )
             continue
-        share = int(hits[row.location]) / n
-        reach = "at or below" if row.lower else "at or above"
-        base = (
-            f"KPI {row.kpi!r} of role {row.role_id!r}: "
-            f"{_pct(share, s.achievable_low if share < s.achievable_low else s.achievable_high)} "
-            f"of {n} past "
-            f"employee-periods were {reach} the target {shown}"
+        yield from _achievable(ctx, row, n, int(hits[row.location]), partial.get(row.kpi))
+
+
+def _achievable(
+    ctx: Context, row: Any, n: int, hits: int, partial: str | None
+) -> Iterator[Finding]:
+    """The finding on one target's share of past hits (none when it is in range)."""
+    s = ctx.settings
+    share = hits / n
+    shown = number(row.target_, row.unit, ctx.design.currency)
+    reach = "at or below" if row.lower else "at or above"
+    kind = _period_kind(ctx.design.period)
+    on = f", on partial history ({partial}, scaled up to a whole {kind})" if partial else ""
+    base = (
+        f"KPI {row.kpi!r} of role {row.role_id!r}{on}: "
+        f"{_pct(share, s.achievable_low if share < s.achievable_low else s.achievable_high)} "
+        f"of {n} past employee-periods were {reach} the target {shown}"
+    )
+    if share < s.achievable_low:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}, under {_pct(s.achievable_low)}: almost nobody will reach it. "
+            "Suggestion: lower the target or add support (leads, training).",
+            row.location,
         )
-        if share < s.achievable_low:
-            yield ctx.finding(
-                "not-achievable",
-                f"{base}, under {_pct(s.achievable_low)}: almost nobody will reach it. "
-                "Suggestion: lower the target or add support (leads, training).",
-                row.location,
-            )
-        elif share > s.achievable_high:
-            yield ctx.finding(
-                "not-achievable",
-                f"{base}, over {_pct(s.achievable_high)}: it pays for business as usual. "
-                "Suggestion: raise the target.",
-                row.location,
-            )
+    elif share > s.achievable_high:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}, over {_pct(s.achievable_high)}: it pays for business as usual. "
+            "Suggestion: raise the target.",
+            row.location,
+        )
+    elif partial:
+        yield ctx.finding(
+            "not-achievable",
+            f"{base}: within {_pct(s.achievable_low)}–{_pct(s.achievable_high)}, as far as a "
+            f"partial {kind} can tell. Suggestion: check again with a whole {kind} of history.",
+            row.location,
+            severity="info",
+        )
 
 
 @register_rule("not-time-bound", "warning", "the design has no period")

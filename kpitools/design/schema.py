@@ -21,7 +21,15 @@ from .._util.formula import parse
 from .._util.spec import Spec, spec_error
 from ..errors import FormulaError
 
-__all__ = ["DesignSpec", "GoalSpec", "RoleSpec", "RoleKPISpec", "KPI_FIELDS", "FORMULA_HINT"]
+__all__ = [
+    "ChecksSpec",
+    "DesignSpec",
+    "GoalSpec",
+    "RoleSpec",
+    "RoleKPISpec",
+    "KPI_FIELDS",
+    "FORMULA_HINT",
+]
 
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
@@ -235,6 +243,41 @@ class RoleSpec(Spec):
         return data
 
 
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise spec_error(f"must be a whole number, got {_show(value)}", "write e.g. 7.")
+    return int(value)
+
+
+class ChecksSpec(Spec):
+    """``checks:``: thresholds of the design checks; a key not given keeps its default.
+
+    ``max_kpis`` (7), ``min_weight`` (0.05), ``achievable_low`` / ``achievable_high``
+    (0.10 / 0.95) and ``coverage_tolerance`` (0.001: a goal covered to within 0.1% counts
+    as covered), as in :class:`kpitools.design.CheckSettings`.
+    """
+
+    max_kpis: Annotated[int, BeforeValidator(_whole)] | None = Field(default=None, ge=1)
+    min_weight: Number | None = Field(default=None, ge=0, le=1)
+    achievable_low: Number | None = Field(default=None, ge=0, le=1)
+    achievable_high: Number | None = Field(default=None, ge=0, le=1)
+    coverage_tolerance: Number | None = Field(default=None, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> ChecksSpec:
+        low, high = self.achievable_low, self.achievable_high
+        if low is not None and high is not None and low >= high:
+            raise spec_error(
+                f"achievable_low ({number(low)}) must be below achievable_high ({number(high)})",
+                "e.g. achievable_low: 0.1 and achievable_high: 0.95.",
+            )
+        return self
+
+    def given(self) -> dict[str, Any]:
+        """The thresholds this file sets (not left out)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class DesignSpec(Spec):
     """A design file: the client, its period and currency, goals and roles."""
 
@@ -245,6 +288,8 @@ class DesignSpec(Spec):
     description: Text | None = None
     goals: list[GoalSpec] = []
     roles: list[RoleSpec] = []
+    checks: ChecksSpec | None = None
+    roster: Text | None = None
 
     @field_validator("goals", "roles", mode="before")
     @classmethod

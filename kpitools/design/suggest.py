@@ -7,7 +7,9 @@ KPIs that **measure goal X** of the design, score 4, then the two below):
   one the role already serves (score 4 for a direct driver, 3 deeper down);
 - **counters the gaming risk of Z**: a counter KPI of a paid KPI that can be
   gamed and has no counter in the role (3);
-- **adds the missing leading indicator**: the role has only lagging KPIs (2);
+- **adds the missing leading indicator**: the role has only lagging KPIs (2); when some
+  of its KPIs are of unknown type (inline, no ``type:``), **adds a known leading
+  indicator** (2);
 - **adds a quality measure**: every KPI of the role is a volume count (1.5).
 
 A KPI with several reasons adds their scores; candidates that are counters of, or
@@ -32,7 +34,7 @@ from .._util.format import frame_table
 from ..data import resolve_library
 from .checks import CheckSettings
 from .load import load_design
-from .model import Design, KPIDef, Role
+from .model import UNKNOWN_TYPE, Design, KPIDef, Role
 
 __all__ = ["suggest", "format_suggestions", "SUGGESTION_COLUMNS"]
 
@@ -124,7 +126,7 @@ def suggest(
     """
     library = resolve_library(library)
     design = load_design(design, library=library)
-    settings = settings or CheckSettings()
+    settings = settings or CheckSettings.for_design(design)
     roles = [design.role(role)] if role is not None else list(design.roles)
     rows: list[dict[str, Any]] = []
     for r in roles:
@@ -196,10 +198,16 @@ def _add_missing_kinds(cands: _Candidates, library: Any, r: Role) -> None:
     areas = {d.area for d in current if d.area}
     pool = [kpi for kpi in library if getattr(kpi, "area", None) in areas]
     if not any(d.type == "leading" for d in current):
+        unknown = [d.id for d in current if d.type == UNKNOWN_TYPE]
+        reason = (
+            f"adds a known leading indicator ({', '.join(unknown)}: type unknown)"
+            if unknown
+            else "adds the missing leading indicator"
+        )
         for kpi in pool:
             if getattr(kpi, "type", None) == "leading":
                 bonus = 0.5 if kpi.id in related else 0.0
-                cands.add(kpi.id, 2.0 + bonus, "adds the missing leading indicator")
+                cands.add(kpi.id, 2.0 + bonus, reason)
     if all(d.is_volume for d in current):
         for kpi in pool:
             if _definition(kpi).is_quality:
@@ -214,7 +222,7 @@ def format_suggestions(
     settings: CheckSettings | None = None,
 ) -> str:
     """The suggestions as readable text, one table per role (what the CLI prints)."""
-    settings = settings or CheckSettings()
+    settings = settings or CheckSettings.for_design(design)
     roles = [design.role(role)] if role is not None else list(design.roles)
     blocks = []
     for r in roles:

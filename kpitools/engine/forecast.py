@@ -310,6 +310,7 @@ def forecast_loaded(
             "Suggestion: check the scheme's target methods against the data's history."
         )
     history = _History.build(table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library)
+    notes += history.limits(scheme.period)
     budget = scheme.budget if budget is None else float(budget)
     draws = _Draws(scheme, nxt_inputs, history, budget=budget, keep_actuals=keep_actuals)
     rng = np.random.default_rng(seed)
@@ -351,6 +352,7 @@ class _History:
     period: np.ndarray  # the period (ordinal) of each history row
     counts: np.ndarray  # history rows per employee
     growth: pd.Series
+    fitted_on: pd.Series  # with a trend: periods each KPI's growth was fitted on
 
     @property
     def n_employees(self) -> int:
@@ -377,8 +379,10 @@ class _History:
         hist_period = hist.index.get_level_values("period").to_numpy(np.int64)
         values = hist.to_numpy(float)
         growth = pd.Series(dtype=float)
+        fitted_on = pd.Series(dtype="int64")
         if trend:
             growth = fit_growth(rolled[["period", "kpi", "actual"]]).reindex(kpis).fillna(1.0)
+            fitted_on = rolled.groupby("kpi")["period"].nunique().reindex(kpis).dropna()
             steps = (nxt - hist_period).astype(float)
             values = values * np.power(growth.to_numpy(float)[None, :], steps[:, None])
         return cls(
@@ -388,7 +392,26 @@ class _History:
             period=hist_period,
             counts=np.bincount(hist_pos, minlength=len(employees)),
             growth=growth,
+            fitted_on=fitted_on.astype("int64"),
         )
+
+    def limits(self, period: str) -> list[str]:
+        """What the history is too short for: a trend fit, a spread of draws."""
+        notes = [
+            f"trend of {kpi}: fitting a growth needs at least 2 {period}s of history; found "
+            f"{n}, so no trend is applied to it."
+            for kpi, n in self.fitted_on.items()
+            if n < 2
+        ]
+        single = self.employees[self.counts == 1]
+        if single.size:
+            shown = ", ".join(sorted(single.astype(str))[:6])
+            more = f" and {single.size - 6} more" if single.size > 6 else ""
+            notes.append(
+                f"{single.size} of {self.n_employees} employees have only 1 past {period} to "
+                f"resample ({shown}{more}): every draw repeats it, so their pay has no spread."
+            )
+        return notes
 
     def take(self, kpi: str | None, idx: np.ndarray) -> np.ndarray:
         """A KPI's values in the history rows ``idx`` (NaN for a KPI the data lacks)."""

@@ -242,6 +242,7 @@ def simulate(
     warnings = [*money.notes, *notes]
     runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
     for name, run in runs.items():
+        _check_evaluated(run, table)
         warnings.extend(f"{name}: {w}" for w in run.warnings)
     forecasts = _forecasts(
         table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code
@@ -349,6 +350,20 @@ def _check_baseline(baseline: str | None, names: list[str]) -> str:
             f"Suggestion: use one of {', '.join(repr(n) for n in names)}."
         )
     return baseline
+
+
+def _check_evaluated(run: SchemeRun, table: pd.DataFrame) -> None:
+    """A scheme whose target methods had history for no period at all: what they needed."""
+    if len(run.totals) or run.skipped is None or run.skipped.empty:
+        return
+    periods = sorted(table["period"].astype(str).unique())
+    why = describe_skipped(run.skipped).replace("\n", "\n  ")
+    raise DefinitionError(
+        f"{run.scheme.source}: no period can be evaluated: the data ({periods[0]} to "
+        f"{periods[-1]}) is too short for its target methods:\n  {why}\n"
+        "Suggestion: give more history before the periods to evaluate, or use a target "
+        "method that needs none (fixed, from_data)."
+    )
 
 
 def _skipped_table(runs: dict[str, SchemeRun]) -> pd.DataFrame:

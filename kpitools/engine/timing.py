@@ -11,7 +11,10 @@ and consistent: a one-sided one-sample t-test of the per-quarter excesses gives 
 under ``alpha`` (0.01), over at least ``min_periods`` quarters (4).
 
 Only quarters in which the employee has all months, none negative, and a positive total
-count: a new hire's first part-quarter says nothing about timing.
+count: a new hire's first part-quarter says nothing about timing. An employee with fewer
+whole quarters than ``min_periods`` is not judged, and the result says so
+(:attr:`TimingResult.limits`: "needs 4 whole quarters per employee; found 3 (employees …)"):
+a short history is never read as an all-clear.
 
 Examples
 --------
@@ -24,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +61,9 @@ class TimingResult:
         The thresholds used.
     min_periods : int
         Fewest whole periods for a verdict.
+    too_short : pandas.Series
+        Employee → whole periods found, for every employee of the KPI with fewer than
+        ``min_periods`` (0 when none is whole): they are not judged (see :attr:`limits`).
     """
 
     kpi: str
@@ -66,6 +72,36 @@ class TimingResult:
     alpha: float
     min_excess: float
     min_periods: int
+    too_short: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+
+    @property
+    def judged(self) -> pd.DataFrame:
+        """The rows of :attr:`table` with enough whole periods for a verdict."""
+        return self.table[self.table["periods"] >= self.min_periods]
+
+    @property
+    def needs(self) -> str:
+        """What the rule needs and what the data has, or ``""`` when every employee has enough.
+
+        ``needs 4 whole quarters per employee; found 3 (employees A, B)``.
+        """
+        if self.too_short.empty:
+            return ""
+        return (
+            f"needs {self.min_periods} whole {self.period}s per employee; found "
+            f"{_found(self.too_short)}"
+        )
+
+    @property
+    def limits(self) -> tuple[str, ...]:
+        """What the data is too short for, one sentence each (empty: nothing)."""
+        if not self.needs:
+            return ()
+        who = len(self.too_short)
+        return (
+            f"Deal timing of {self.kpi}: {who} employee{'s' * (who != 1)} not judged: the "
+            f"rule {self.needs}.",
+        )
 
     @property
     def flagged(self) -> list[str]:
@@ -80,23 +116,34 @@ class TimingResult:
     def sentence(self, kpi_name: str | None = None) -> str:
         """The finding in a client's words, naming the KPI as ``kpi_name`` (its id by default)."""
         name = kpi_name or self.kpi
-        if not len(self.table):
-            return f"No employee has a whole {self.period} of monthly {name} to look at."
+        if self.judged.empty:
+            return (
+                f"Whether {name} is held back to {self.period} ends cannot be judged: the rule "
+                f"{self.needs or f'needs {self.min_periods} whole {self.period}s per employee'}."
+            )
         typical = percent(float(self.table["peer_share"].mean()))
         rows = self.table[self.table["flagged"]]
         if rows.empty:
-            return (
+            text = (
                 f"Nobody books an unusual share of a {self.period}'s {name} in its last "
                 f"month (typically {typical})."
             )
-        low, high = (percent(rows["last_month_share"].agg(f)) for f in ("min", "max"))
-        people = "person books" if len(rows) == 1 else "people book"
-        return (
-            f"{len(rows)} {people} {low if low == high else f'{low}–{high}'} of each "
-            f"{self.period}'s {name} in its last month, against a typical {typical} "
-            f"({', '.join(self.flagged)}): results held back to {self.period} ends, which a "
-            f"{self.period}ly scheme with thresholds would reward."
-        )
+        else:
+            low, high = (percent(rows["last_month_share"].agg(f)) for f in ("min", "max"))
+            people = "person books" if len(rows) == 1 else "people book"
+            text = (
+                f"{len(rows)} {people} {low if low == high else f'{low}–{high}'} of each "
+                f"{self.period}'s {name} in its last month, against a typical {typical} "
+                f"({', '.join(self.flagged)}): results held back to {self.period} ends, which "
+                f"a {self.period}ly scheme with thresholds would reward."
+            )
+        if self.needs:
+            who = len(self.too_short)
+            text += (
+                f" {who} employee{'s are' if who != 1 else ' is'} not judged: the rule "
+                f"{self.needs}."
+            )
+        return text
 
     def text(self, rows: int = 10) -> str:
         """The summary and the employees nearest to a flag, as printed by the command line."""
@@ -127,6 +174,17 @@ class TimingResult:
 
     def __repr__(self) -> str:
         return f"TimingResult({self.summary!r})"
+
+
+def _found(counts: pd.Series, shown: int = 6) -> str:
+    """``3 (employees A, B), 2 (employee C) and 0 (employees D, E and 4 more)``."""
+    parts = []
+    for m in sorted(set(counts.tolist()), reverse=True):
+        ids = sorted(counts.index[counts == m].astype(str))
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        names = ", ".join(ids[:shown]) + more
+        parts.append(f"{m} (employee{'s' * (len(ids) != 1)} {names})")
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _p_text(p: float) -> str:
@@ -183,7 +241,18 @@ def period_end_timing(
     rows, months = _monthly_rows(data, kpi, library)
     shares = _period_shares(rows, months, _MONTHS[period])
     table = _per_employee(shares, alpha=alpha, min_excess=min_excess, min_periods=min_periods)
-    return TimingResult(kpi, period, table, float(alpha), float(min_excess), int(min_periods))
+    found = table.set_index("employee")["periods"].reindex(
+        pd.unique(rows["employee"].astype(str)), fill_value=0
+    )
+    return TimingResult(
+        kpi,
+        period,
+        table,
+        float(alpha),
+        float(min_excess),
+        int(min_periods),
+        too_short=found[found < int(min_periods)].astype("int64"),
+    )
 
 
 def _check_settings(period: str, alpha: float, min_excess: float, min_periods: int) -> None:

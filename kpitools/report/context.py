@@ -103,12 +103,23 @@ class ReportContext:
                 names.setdefault(kpi, found.name)
         return names
 
-    @functools.cached_property
+    @property
     def timing(self) -> Any:
         """Deal timing of the schemes' revenue KPI (:mod:`kpitools.engine.timing`), or None.
 
-        None when the data is not monthly, has no such KPI, or the KPI does not add up.
+        None when it cannot be looked at (the data is not monthly, has no such KPI, or the
+        KPI does not add up): :attr:`timing_limit` says why. A result whose employees have
+        too few whole quarters is kept: it says so itself (``result.limits``).
         """
+        return self._timing[0]
+
+    @property
+    def timing_limit(self) -> str:
+        """Why deal timing could not be looked at (``""`` when it was)."""
+        return self._timing[1]
+
+    @functools.cached_property
+    def _timing(self) -> tuple[Any, str]:
         kpis = set(self.data["kpi"].astype(str).unique())
         wanted = [
             getattr(run.scheme, "revenue_kpi", None)
@@ -116,12 +127,12 @@ class ReportContext:
         ]
         kpi = next((k for k in [*wanted, "revenue"] if k in kpis), None)
         if kpi is None:
-            return None
+            names = " or ".join(repr(k) for k in dict.fromkeys([*filter(None, wanted), "revenue"]))
+            return None, f"the data has no {names} KPI whose monthly timing could be looked at."
         try:
-            result = period_end_timing(self.data, kpi)
-        except KpitoolsError:  # quarterly data, or a KPI that does not add up
-            return None
-        return result if len(result.table) else None
+            return period_end_timing(self.data, kpi), ""
+        except KpitoolsError as err:  # quarterly data, or a KPI that does not add up
+            return None, err.message.partition("\nSuggestion:")[0]
 
     def cost_per_period(self) -> pd.Series:
         """Average total payout per evaluated period, per scheme."""

@@ -81,7 +81,12 @@ def history_and_weak_spots(ctx: ReportContext) -> list[Any]:
     """How often each KPI and team reached its historical targets; the chronic misses."""
     by_kpi = hit_rates(ctx, "kpi")
     if by_kpi is None:
-        return []
+        # no targets to count hits against: the section stays for what can be said
+        return [
+            "## History and weak spots\n\n"
+            "The data has no targets, so how often they were reached cannot be shown.",
+            *deal_timing(ctx),
+        ]
     blocks: list[Any] = [
         "## History and weak spots\n\n"
         f"How often each KPI reached the target in force, {esc(ctx.period_range)}, counted "
@@ -108,7 +113,7 @@ def deal_timing(ctx: ReportContext) -> list[Any]:
     """Who books an unusual share of each quarter in its last month (kpitools.engine.timing)."""
     result = ctx.timing
     if result is None:
-        return []
+        return [f"**Deal timing.** Not looked at: {esc(ctx.timing_limit)}"]
     text = timing_sentence(ctx)
     blocks: list[Any] = [
         "**Deal timing.** "

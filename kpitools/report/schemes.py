@@ -241,6 +241,8 @@ def forecast_risk(ctx: ReportContext) -> list[Any]:
     plot_cost_forecast(
         forecasts[name], budget=budget, ax=ax, color=ctx.palette.get(name), currency=ctx.currency
     )
+    notes = [f"- {esc(n)}: {esc(w)}" for n, f in forecasts.items() for w in f.warnings]
+    limits = ["Notes on the forecast:\n\n" + "\n".join(notes)] if notes else []
     return [
         "## Forecast risk\n\n"
         f"{ctx.forecast_draws:,} simulated next periods, each resampled from every employee's own "
@@ -256,4 +258,5 @@ def forecast_risk(ctx: ReportContext) -> list[Any]:
             + (" and the budget" if budget is not None else "")
             + " marked.",
         ),
+        *limits,
     ]

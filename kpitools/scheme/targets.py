@@ -44,7 +44,7 @@ Examples
 >>> ctx = TargetContext(frame=frame, kind="month", label="components[0] (sales)")
 >>> res = compute_targets(GrowthTarget(rate=0.1), ctx)
 >>> res.values.round(6).tolist(), res.skipped
-([nan, 110.0], {24300: 'components[0] (sales): growth (base previous_period) has no history: nobody has an actual in 2024-12'})
+([nan, 110.0], {24300: 'components[0] (sales): growth (base previous_period) has no history: nobody has an actual in 2024-12 (it needs 1 month of history before 2025-01; the data has none)'})
 """  # noqa: E501
 
 from __future__ import annotations
@@ -287,6 +287,7 @@ class GrowthTarget(TargetMethod):
                 int(p): (
                     f"{ctx.label}: growth (base {self.base}) has no history: nobody has an "
                     f"actual in {format_period(int(p) - lag, ctx.kind)}"
+                    + _too_short(int(p), int(uniq[0]), lag, ctx.kind)
                 )
                 for p in uniq[~any_base]
             }
@@ -323,6 +324,21 @@ class GrowthTarget(TargetMethod):
                 text += " and no fallback"
             out.append(text)
         return out
+
+
+def _too_short(period: int, first: int, lag: int, kind: str) -> str:
+    """`` (it needs 4 quarters of history before 2024-Q3; the data has 2, from 2024-Q1)``.
+
+    Empty when the data reaches back far enough (the base period is a gap in it).
+    """
+    if period - lag >= first:
+        return ""
+    has = period - first
+    found = "none" if has == 0 else f"{has}, from {format_period(first, kind)}"
+    return (
+        f" (it needs {lag} {kind}{'s' * (lag != 1)} of history before "
+        f"{format_period(period, kind)}; the data has {found})"
+    )
 
 
 def _growth_base(frame: pd.DataFrame, per: np.ndarray, lag: int) -> np.ndarray:

@@ -238,27 +238,38 @@ def test_coverage_short_is_an_error_and_over_is_info():
     assert findings("coverage", lambda r: kpi(r, 0).update(target=40)) == [
         (
             "error",
-            "Goal 'units' needs 100 but the role targets add up to 80 (sales: 2 × 40): the "
-            "goal will not be reached even if everyone hits target. Suggestion: raise the "
-            "targets or the headcount, or lower the goal.",
+            "Goal 'units' needs 100 but the role targets add up to 80 (sales: 2 × 40), 20 "
+            "(20%) short of it: the goal will not be reached even if everyone hits target. "
+            "Suggestion: raise the targets or the headcount, or lower the goal.",
             "goals[1]",
         )
     ]
     assert findings("coverage", lambda r: kpi(r, 0).update(target=60)) == [
         (
             "info",
-            "Goal 'units' needs 100 and the role targets add up to 120 (sales: 2 × 60): a "
-            "buffer above the goal, so bonuses start later than the goal requires.",
+            "Goal 'units' needs 100 and the role targets add up to 120 (sales: 2 × 60), 20 "
+            "(20%) above it: a buffer above the goal, so bonuses start later than the goal "
+            "requires.",
             "goals[1]",
         )
     ]
-    # within the tolerance setting
+    # within the tolerance setting: covered, and the note says by how much it is off
     short = findings(
         "coverage",
         lambda r: kpi(r, 0).update(target=49.9),
         settings=CheckSettings(coverage_tolerance=0.01),
     )
-    assert short == []
+    assert short == [
+        (
+            "info",
+            "Goal 'units' needs 100 and the role targets add up to 99.8 (sales: 2 × 49.9), "
+            "0.2 (0.2%) short of it: within the coverage tolerance of 1%, so the goal counts "
+            "as covered. Suggestion: none needed; set 'checks: {coverage_tolerance: 0}' in "
+            "the design to require an exact match.",
+            "goals[1]",
+        )
+    ]
+    assert findings("coverage", lambda r: kpi(r, 0).update(target=49.9))[0][0] == "error"
 
 
 def test_no_qualitative():

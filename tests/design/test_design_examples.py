@@ -440,12 +440,15 @@ def test_coverage_exact_and_one_short(tmp_path, capsys):
     # 4 × 500,000 = 2,000,000 = the goal
     exact = coverage_design("2000000", "500000")
     assert rules_of(check(tmp_path, exact, capsys)[1], "coverage") == []
-    # 4 × 499,999.75 = 1,999,999: one unit short of two million is still short
+    # 4 × 499,999.75 = 1,999,999: one unit short of two million is within the 0.1%
+    # tolerance: covered, with a note of the gap, not an error (exit 0)
     short = coverage_design("2000000", "499999.75")
+    assert check(tmp_path, short, capsys)[0] == 0
     assert check_messages(tmp_path, short, capsys, "coverage") == [
-        "Goal 'units_sold' needs 2,000,000 but the role targets add up to 1,999,999 "
-        "(rep: 4 × 499,999.75): the goal will not be reached even if everyone hits target. "
-        "Suggestion: raise the targets or the headcount, or lower the goal."
+        "Goal 'units_sold' needs 2,000,000 and the role targets add up to 1,999,999 "
+        "(rep: 4 × 499,999.75), 1 (0.00005%) short of it: within the coverage tolerance of "
+        "0.1%, so the goal counts as covered. Suggestion: none needed; set 'checks: "
+        "{coverage_tolerance: 0}' in the design to require an exact match."
     ]
     # 3 × 1/3 = 1 to rounding: covered
     third = coverage_design("1", "0.3333333333333333").replace("headcount: 4", "headcount: 3")
@@ -462,14 +465,15 @@ def test_coverage_of_a_lower_is_better_ratio(tmp_path, capsys):
     # CAC is a ratio (mean over people) and lower is better: 550 misses a 500 ceiling
     assert check_messages(tmp_path, cac(550), capsys, "coverage") == [
         "Goal 'acquisition' needs at most 500 but the role targets average 550 "
-        "(rep: 2 × 550, weighted by headcount): the goal will not be reached even if everyone "
-        "hits target. Suggestion: lower the targets, or raise the goal."
+        "(rep: 2 × 550, weighted by headcount), 50 (10%) above it: the goal will not be "
+        "reached even if everyone hits target. Suggestion: lower the targets, or raise the "
+        "goal."
     ]
     # 450 is stricter than the goal: a buffer
     assert check_messages(tmp_path, cac(450), capsys, "coverage") == [
         "Goal 'acquisition' needs at most 500 and the role targets average 450 "
-        "(rep: 2 × 450, weighted by headcount): a buffer below the goal, so bonuses start "
-        "later than the goal requires."
+        "(rep: 2 × 450, weighted by headcount), 50 (10%) below it: a buffer below the goal, "
+        "so bonuses start later than the goal requires."
     ]
 
 
@@ -736,10 +740,11 @@ def test_a_per_person_target_equal_to_the_whole_goal_is_named(tmp_path, capsys):
             "rule": "coverage",
             "severity": "warning",
             "message": "Goal 'units_sold' needs 200 and the role targets add up to 800 "
-            "(sales_department: 4 × 200): a buffer above the goal, so bonuses start later than "
-            "the goal requires. Targets are per person: 'sales_department' has 4 people, so a "
-            "target equal to the whole goal asks each of them for all of it; per person the "
-            "goal is 50. Suggestion: make the per-person figure the target.",
+            "(sales_department: 4 × 200), 600 (300%) above it: a buffer above the goal, so "
+            "bonuses start later than the goal requires. Targets are per person: "
+            "'sales_department' has 4 people, so a target equal to the whole goal asks each of "
+            "them for all of it; per person the goal is 50. Suggestion: make the per-person "
+            "figure the target.",
             "location": "goals[1]",
         }
     ]
@@ -747,7 +752,8 @@ def test_a_per_person_target_equal_to_the_whole_goal_is_named(tmp_path, capsys):
     text = CONTRACT.replace("weight: 0.7, target: 50}", "weight: 0.7, target: 60}")
     assert check_messages(tmp_path, text, capsys, "coverage") == [
         "Goal 'units_sold' needs 200 and the role targets add up to 240 (sales_department: "
-        "4 × 60): a buffer above the goal, so bonuses start later than the goal requires."
+        "4 × 60), 40 (20%) above it: a buffer above the goal, so bonuses start later than the "
+        "goal requires."
     ]
 
 

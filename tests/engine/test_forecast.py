@@ -198,3 +198,42 @@ def test_bad_number_of_draws_is_a_clear_error():
         "forecast: n = 0: the number of simulated periods must be a whole number of at least 1."
         "\nSuggestion: use e.g. n=1000."
     )
+
+
+def test_too_short_a_history_to_fit_a_trend_or_spread_the_draws_says_so(tmp_path, capsys):
+    # one month of history: no trend can be fitted, and every draw repeats that month
+    one = _history(periods=1)[lambda d: d["employee"] != "e3"]
+    fc = forecast(one, SCHEME, n=20, seed=0, trend=True, library=False)
+    assert fc.growth.tolist() == [1.0, 1.0]
+    assert fc.draws["total_cost"].nunique() == 1
+    assert fc.warnings == (
+        "trend of a: fitting a growth needs at least 2 months of history; found 1, so no trend "
+        "is applied to it.",
+        "trend of b: fitting a growth needs at least 2 months of history; found 1, so no trend "
+        "is applied to it.",
+        "2 of 2 employees have only 1 past month to resample (e1, e2): every draw repeats it, "
+        "so their pay has no spread.",
+    )
+    # the command line prints them under the forecast
+    path = tmp_path / "one.csv"
+    one.to_csv(path, index=False)
+    scheme = tmp_path / "f.yaml"
+    scheme.write_text(
+        "name: F\non_target_pay: 1000\ncomponents:\n"
+        "  - {kpi: a, weight: 1, target: {method: fixed, value: 100}, "
+        "curve: {points: [[0, 0], [2, 2]]}}\n",
+        encoding="utf-8",
+    )
+    from kpitools.cli import main
+
+    args = ["simulate", "--data", str(path), "--scheme", str(scheme), "--out", str(tmp_path)]
+    assert main([*args, "--forecast", "10", "--seed", "1", "--trend"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  note: trend of a: fitting a growth needs at least 2 months of history; found 1, so "
+        "no trend is applied to it.\n"
+        "  note: 2 of 2 employees have only 1 past month to resample (e1, e2): every draw "
+        "repeats it, so their pay has no spread.\n"
+    ) in out
+    # two months or more: nothing to say
+    assert forecast(_history(), SCHEME, n=20, seed=0, trend=True, library=False).warnings == ()

@@ -128,3 +128,65 @@ def test_compare_is_the_comparison_table_of_a_simulation(small):
     want = simulate(small, [COMMISSION, CURVE], baseline="K", library=False).compare
     pd.testing.assert_frame_equal(table, want)
     assert table.loc["C", "winners"] == 4 and table.loc["K", "cost_change"] == 0.0
+
+
+def test_a_scheme_whose_targets_need_more_history_than_the_data_has_says_what_it_needs(
+    tmp_path, capsys
+):
+    import yaml
+
+    from kpitools.cli import main
+
+    # ten months, a quarterly growth target on the same quarter last year: no quarter has
+    # a base (before: "Baseline scheme 'G' is not among the simulated schemes")
+    data = pd.DataFrame(
+        {
+            "employee": ["a"] * 10,
+            "period": [f"2024-{m:02d}" for m in range(1, 11)],
+            "kpi": "sales",
+            "actual": 100.0,
+        }
+    )
+    scheme = {
+        "name": "G",
+        "period": "quarter",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 1,
+                "target": {"method": "growth", "rate": 0.1, "base": "same_period_last_year"},
+                "curve": {"points": [[0, 0], [2, 2]]},
+            }
+        ],
+    }
+    expected = (
+        "scheme 'G': no period can be evaluated: the data (2024-01 to 2024-10) is too short "
+        "for its target methods:\n"
+        + "".join(
+            f"  2024-Q{q} (1 period): components[0] (sales): growth (base same_period_last_year) "
+            f"has no history: nobody has an actual in 2023-Q{q} (it needs 4 quarters of history "
+            f"before 2024-Q{q}; the data has {found})\n"
+            for q, found in (
+                (1, "none"),
+                (2, "1, from 2024-Q1"),
+                (3, "2, from 2024-Q1"),
+                (4, "3, from 2024-Q1"),
+            )
+        )
+        + "Suggestion: give more history before the periods to evaluate, or use a target "
+        "method that needs none (fixed, from_data)."
+    )
+    with pytest.raises(DefinitionError) as err:
+        simulate(data, scheme, library=False)
+    assert str(err.value) == expected
+    path, scheme_file = tmp_path / "d.csv", tmp_path / "g.yaml"
+    data.to_csv(path, index=False)
+    scheme_file.write_text(yaml.safe_dump(scheme), encoding="utf-8")
+    code = main(["simulate", "--data", str(path), "--scheme", str(scheme_file), "--out",
+                 str(tmp_path / "out")])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "Error: " + expected.replace("scheme 'G':", f"{scheme_file}:", 1) + "\n"
+    )
+    assert not (tmp_path / "out").exists()

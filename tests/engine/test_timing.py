@@ -69,12 +69,45 @@ def test_part_quarters_negative_months_and_empty_quarters_do_not_count():
     assert periods == {"L": 3, "N": 3, "Z": 3, "B": 4}
 
 
-def test_too_few_quarters_or_too_small_an_excess_is_not_flagged():
+def test_too_few_quarters_say_so_instead_of_an_all_clear():
+    # three whole quarters each; the rule needs four: no verdict, and the result says why
     few = period_end_timing(_long({"A": A[:9], "B": FLAT[:9], "C": FLAT[:9]}), "revenue")
     assert few.table.set_index("employee").loc["A", "periods"] == 3 and few.flagged == []
+    assert few.judged.empty
+    assert few.too_short.to_dict() == {"A": 3, "B": 3, "C": 3}
     assert few.summary == (
-        "Nobody books an unusual share of a quarter's revenue in its last month (typically 33%)."
+        "Whether revenue is held back to quarter ends cannot be judged: the rule needs 4 whole "
+        "quarters per employee; found 3 (employees A, B, C)."
     )
+    assert few.limits == (
+        "Deal timing of revenue: 3 employees not judged: the rule needs 4 whole quarters per "
+        "employee; found 3 (employees A, B, C).",
+    )
+
+
+def test_employees_with_too_few_quarters_are_named_beside_the_verdict_on_the_others():
+    # L joined in May (2 whole quarters), N in October (none whole): B, C, D are judged
+    late = [None] * 4 + FLAT[4:]
+    newest = [None] * 9 + [100, 100, 100]
+    newest[9] = None  # October missing: Q4 is not whole
+    values = {"B": FLAT, "C": FLAT, "D": FLAT, "L": late, "N": newest}
+    result = period_end_timing(_long(values), "revenue")
+    assert result.too_short.to_dict() == {"L": 2, "N": 0}
+    assert sorted(result.judged["employee"]) == ["B", "C", "D"]
+    assert result.summary == (
+        "Nobody books an unusual share of a quarter's revenue in its last month (typically "
+        "33%). 2 employees are not judged: the rule needs 4 whole quarters per employee; found "
+        "2 (employee L) and 0 (employee N)."
+    )
+    many = {f"E{i:02d}": FLAT[:6] for i in range(9)}
+    assert period_end_timing(_long(many), "revenue").needs == (
+        "needs 4 whole quarters per employee; found 2 (employees E00, E01, E02, E03, E04, E05 "
+        "and 3 more)"
+    )
+    assert period_end_timing(_long({"A": A, "B": FLAT}), "revenue").limits == ()
+
+
+def test_too_small_an_excess_is_not_flagged():
     # 0.4 and 0.38 against 1/3: consistent, but under 10 points on average
     small = [100, 80, 120, 100, 86, 114, 100, 80, 120, 100, 86, 114]
     assert period_end_timing(_long({"S": small, "B": FLAT, "C": FLAT}), "revenue").flagged == []
@@ -170,8 +203,27 @@ def test_the_command_prints_the_table_and_json(tmp_path, capsys):
         ("B", False),
         ("C", False),
     ]
+    assert capsys.readouterr().err == ""
     assert main(["data", "timing", str(path), "--kpi", "nps"]) == 2
     assert capsys.readouterr().err == (
         "Error: KPI 'nps' is not in the data.\n"
         "Suggestion: name a KPI that adds up over months, one of: revenue.\n"
+    )
+
+
+def test_the_command_says_what_a_short_history_cannot_show(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    _long({"A": A[:9], "B": FLAT[:9], "C": FLAT[:9]}).to_csv(path, index=False)
+    assert main(["data", "timing", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "Whether revenue is held back to quarter ends cannot be judged: the rule needs 4 whole "
+        "quarters per employee; found 3 (employees A, B, C)."
+    )
+    assert main(["data", "timing", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [r["periods"] for r in json.loads(captured.out)] == [3, 3, 3]
+    assert captured.err == (
+        "Note: Deal timing of revenue: 3 employees not judged: the rule needs 4 whole quarters "
+        "per employee; found 3 (employees A, B, C).\n"
     )

@@ -324,7 +324,52 @@ def test_deal_timing_names_who_books_the_quarter_in_its_last_month():
         quality=quality,
         data=quarterly.drop_duplicates(["employee", "period"]),
     )
-    assert deal_timing(ctx) == []  # quarterly data has no last month to look at
+    # quarterly data has no last month to look at: the section says so, not silence
+    assert deal_timing(ctx) == [
+        "**Deal timing.** Not looked at: KPI &#x27;revenue&#x27;: the data has quarter periods; "
+        "the last month of a quarter can only be seen in monthly data."
+    ]
+
+
+def test_deal_timing_on_too_short_a_history_says_why_it_cannot_conclude():
+    from kpitools.report import deal_timing, executive_summary, history_and_weak_spots
+
+    months = [f"2024-{m:02d}" for m in range(1, 10)]  # three whole quarters
+    data = pd.DataFrame(
+        [
+            {"employee": e, "period": p, "kpi": "revenue", "actual": 100.0}
+            for e in ("A", "B")
+            for p in months
+        ]
+    )
+    quality = SimpleNamespace(kpis=["revenue"], rows_kept=18, rows_read=18, issues=[])
+    ctx = ReportContext(
+        client="Acme", currency="EUR", data_source="d.csv", quality=quality, data=data
+    )
+    sentence = (
+        "Whether revenue is held back to quarter ends cannot be judged: the rule needs 4 whole "
+        "quarters per employee; found 3 (employees A, B)."
+    )
+    (text,) = deal_timing(ctx)
+    assert text.endswith("quarters.\n\n" + sentence)
+    # no targets in the data: the section stays, with what it can say
+    assert history_and_weak_spots(ctx) == [
+        "## History and weak spots\n\n"
+        "The data has no targets, so how often they were reached cannot be shown.",
+        text,
+    ]
+    assert "Deal timing" not in executive_summary(ctx)[0]  # no finding to summarise
+    ctx = ReportContext(
+        client="Acme",
+        currency="EUR",
+        data_source="d.csv",
+        quality=quality,
+        data=data.assign(kpi="calls"),
+    )
+    assert deal_timing(ctx) == [
+        "**Deal timing.** Not looked at: the data has no &#x27;revenue&#x27; KPI whose monthly "
+        "timing could be looked at."
+    ]
 
 
 def test_the_sections_module_serves_a_notebook_of_its_own():
@@ -345,3 +390,43 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "data_quality",
         "method_and_assumptions",
     ]
+
+
+def test_forecast_risk_says_what_a_short_history_limits():
+    from kpitools.engine import simulate
+    from kpitools.report import forecast_risk
+
+    data = pd.DataFrame(
+        {"employee": ["a", "b"], "period": "2025-01", "kpi": "sales", "actual": [80.0, 120.0]}
+    )
+    scheme = {
+        "name": "S",
+        "on_target_pay": 1000,
+        "components": [
+            {
+                "kpi": "sales",
+                "weight": 1,
+                "target": {"method": "fixed", "value": 100},
+                "curve": {"points": [[0, 0], [2, 2]]},
+            }
+        ],
+    }
+    result = simulate(data, scheme, forecast=50, seed=1, trend=True, library=False)
+    ctx = ReportContext(
+        client="Acme",
+        currency="EUR",
+        data_source="d.csv",
+        quality=None,
+        data=data,
+        simulation=result,
+        forecast_draws=50,
+        seed=1,
+    )
+    blocks = forecast_risk(ctx)
+    assert blocks[-1] == (
+        "Notes on the forecast:\n\n"
+        "- S: trend of sales: fitting a growth needs at least 2 months of history; found 1, so "
+        "no trend is applied to it.\n"
+        "- S: 2 of 2 employees have only 1 past month to resample (a, b): every draw repeats "
+        "it, so their pay has no spread."
+    )

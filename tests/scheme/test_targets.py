@@ -81,7 +81,8 @@ def test_growth_previous_period_with_peer_median_for_a_new_hire():
     assert np.isnan(got[("a", 1)])  # January: nobody has a December actual
     assert res.skipped == {
         JAN: "components[0] (sales): growth (base previous_period) has no history: nobody "
-        "has an actual in 2024-12"
+        "has an actual in 2024-12 (it needs 1 month of history before 2025-01; the data has "
+        "none)"
     }
 
 
@@ -119,7 +120,8 @@ def test_growth_same_period_last_year_quarterly():
     assert sorted(res.skipped) == [q, q + 1, q + 2, q + 3]
     assert res.skipped[q + 3] == (
         "components[0] (sales): growth (base same_period_last_year) has no history: nobody "
-        "has an actual in 2023-Q4"
+        "has an actual in 2023-Q4 (it needs 4 quarters of history before 2024-Q4; the data "
+        "has 3, from 2024-Q1)"
     )
 
 
@@ -206,7 +208,8 @@ def test_engine_reports_skipped_periods_and_uses_peer_median():
         {
             "period": "2025-01",
             "reason": "components[0] (sales): growth (base previous_period) has no history: "
-            "nobody has an actual in 2024-12",
+            "nobody has an actual in 2024-12 (it needs 1 month of history before 2025-01; the "
+            "data has none)",
         }
     ]
     c = run.payouts[(run.payouts["employee"] == "c") & (run.payouts["component"] == "0")]

@@ -48,7 +48,8 @@ def test_a_lower_price_needs_more_units_than_the_targets_cover(goals):
     pd.testing.assert_frame_equal(goals.checks.to_frame(), direct.to_frame())
     assert goals.checks.errors[0].message == (
         "Goal 'units_sold' needs 250 but the role targets add up to 200 (sales_department: "
-        "4 × 50): the goal will not be reached even if everyone hits target. Suggestion: raise "
+        "4 × 50), 50 (20%) short of it: the goal will not be reached even if everyone hits "
+        "target. Suggestion: raise "
         "the targets or the headcount, or lower the goal."
     )
     assert "coverage: 1 goal(s) short, 0 over" in goals._headline.value
