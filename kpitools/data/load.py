@@ -14,10 +14,11 @@ from .columns import _LAYOUTS
 from .conditions import apply_filter
 from .layout import _detect_layout, _numeric_hint
 from .library import resolve_library
-from .quality import DataQualityReport, _CarefulNeeded, _Issues, kpi_values
+from .quality import DataQualityReport, _CarefulNeeded, _Issues
 from .read import _read
 from .roster import Roster, join_roster, load_roster
 from .validate import _validate
+from .values import kpi_values
 
 __all__ = ["check", "join_and_filter", "load"]
 
@@ -132,6 +133,13 @@ def check(
     )  # fmt: skip
     if not report.ok or (roster is None and not where):
         return report
+    return _narrowed(report, roster, where, library, currency)
+
+
+def _narrowed(
+    report: DataQualityReport, roster: Any, where: str | None, library: Any, currency: Any
+) -> DataQualityReport:
+    """The report of the clean table joined with the roster and filtered, with notes."""
     assert report.data is not None
     table, notes, loaded = join_and_filter(
         report.data, roster=roster, where=where, source=report.file

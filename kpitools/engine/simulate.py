@@ -235,15 +235,8 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
-    table, notes, roster = load_inputs(
-        data, library=library, roster=roster, where=where, strict=strict, currency=money
-    )
-    warnings = [*money.notes, *notes]
-    runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
-    for name, run in runs.items():
-        _check_evaluated(run, table)
-        warnings.extend(f"{name}: {w}" for w in run.warnings)
+    money, table, warnings, roster = _inputs(data, loaded, library, roster, where, strict, currency)
+    runs = _runs(table, loaded, periods, library, warnings)
     forecasts = _forecasts(
         table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code
     )
@@ -252,6 +245,34 @@ def simulate(
         runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
         currency=money.code,
     )  # fmt: skip
+
+
+def _inputs(
+    data: Any,
+    loaded: list[Scheme],
+    library: Any,
+    roster: Any,
+    where: Any,
+    strict: bool,
+    currency: Any,
+) -> tuple[RunCurrency, pd.DataFrame, list[str], Any]:
+    """The run's currency, its data (joined, converted, filtered), warnings and roster."""
+    money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
+    table, notes, roster = load_inputs(
+        data, library=library, roster=roster, where=where, strict=strict, currency=money
+    )
+    return money, table, [*money.notes, *notes], roster
+
+
+def _runs(
+    table: pd.DataFrame, loaded: list[Scheme], periods: Any, library: Any, warnings: list[str]
+) -> dict[str, SchemeRun]:
+    """Every scheme run on the table; their warnings added to ``warnings``."""
+    runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
+    for name, run in runs.items():
+        _check_evaluated(run, table)
+        warnings.extend(f"{name}: {w}" for w in run.warnings)
+    return runs
 
 
 def _result(

@@ -183,9 +183,9 @@ def build_context(
     baseline, periods, budget, forecast_draws, seed
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
     currency : str, optional
-        Over the design's and schemes' ``currency:`` (else theirs, which must agree: §8).
+        Over the design's and schemes' ``currency:`` (else theirs, which must agree).
     branding : dict, optional
-        Unused here: the page's branding is applied when it is rendered.
+        Unused here (applied when the page is rendered).
     data_label : str, optional
         How the report names the data (default: the file's name, or "the given table").
     roster, where, by, overrides : optional
@@ -195,10 +195,8 @@ def build_context(
 
     Raises
     ------
-    DefinitionError
-        No data given.
-    DataValidationError
-        The data has errors: the report stops with the data quality report.
+    DefinitionError, DataValidationError
+        No data given; the data has errors (the report stops with the data quality report).
 
     Examples
     --------
@@ -227,14 +225,20 @@ def build_context(
         overrides=dict(overrides or {}),
         groups=default_groups(by, loaded_roster),
     )
-    if found is not None:
-        ctx.design = found
-        ctx.cascade = cascade(ctx.design)
-        ctx.checks = run_checks(ctx.design, ctx.data)
-        ctx.sensitivity = sensitivity(ctx.design)
+    _solve_design(ctx, found)
     if schemes:
         _simulate(ctx, loaded, baseline=baseline)
     return ctx
+
+
+def _solve_design(ctx: ReportContext, design: Any) -> None:
+    """The design's cascade, checks and sensitivity on the context's data."""
+    if design is None:
+        return
+    ctx.design = design
+    ctx.cascade = cascade(design)
+    ctx.checks = run_checks(design, ctx.data)
+    ctx.sensitivity = sensitivity(design)
 
 
 def _checked(data: str | os.PathLike | pd.DataFrame) -> Any:
