@@ -153,5 +153,21 @@ def cost_by_group(ctx: ReportContext) -> list[Any]:
         ]
     blocks: list[Any] = []
     for column in ctx.groups:
-        blocks += [_lead(ctx, column), group_table(ctx, column), _cost_figure(ctx, column)]
+        table = group_table(ctx, column)
+        blocks += [_lead(ctx, column), *_tables(table), _cost_figure(ctx, column)]
+    return blocks
+
+
+#: Rows of a table that fit on an A4 page beside its section's lead; a longer one is
+#: shown one scheme at a time, so it flows over pages instead of leaving one blank.
+MAX_TABLE_ROWS = 16
+
+
+def _tables(table: pd.DataFrame) -> list[Any]:
+    """The group table whole, or one table per scheme when it would not fit on a page."""
+    if len(table) <= MAX_TABLE_ROWS or "Scheme" not in table.columns:
+        return [table]
+    blocks: list[Any] = []
+    for scheme, part in table.groupby("Scheme", sort=False):
+        blocks += [f"**{esc(scheme)}**", part.drop(columns="Scheme").reset_index(drop=True)]
     return blocks

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kpitools.report import build_context, cost_by_group, method_and_assumptions, workbook_tables
-from kpitools.report.groups import group_table
+from kpitools.report.groups import MAX_TABLE_ROWS, _tables, group_table
 
 matplotlib.use("Agg")
 
@@ -172,3 +172,15 @@ def test_a_filter_and_an_override_change_what_the_report_pays(client):
         "- Filter: only the rows where team == A: 2 of 4 rows, 2 employees.",
         "- Changed for this report in bonus: on_target_pay = 2,000.",
     ]
+
+
+def test_a_table_too_long_for_a_page_is_shown_one_scheme_at_a_time():
+    rows = [{"Team": f"T{i}", "Scheme": s, "Employees": 1} for i in range(9) for s in ("A", "B")]
+    table = pd.DataFrame(rows)
+    assert len(table) > MAX_TABLE_ROWS
+    blocks = _tables(table)
+    assert [b for b in blocks if isinstance(b, str)] == ["**A**", "**B**"]
+    parts = [b for b in blocks if isinstance(b, pd.DataFrame)]
+    assert [p.columns.tolist() for p in parts] == [["Team", "Employees"]] * 2
+    assert parts[0]["Team"].tolist() == [f"T{i}" for i in range(9)]
+    assert _tables(table.head(MAX_TABLE_ROWS))[0] is not None and len(_tables(table.head(4))) == 1
