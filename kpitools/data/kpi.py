@@ -80,7 +80,11 @@ class KPI:
     """One library entry (docs/designs.md), immutable.
 
     ``counter_kpi`` and ``tags`` are tuples; ``nonnegative`` says whether a negative
-    actual is a data error (defaults to True for ``count`` and ``days`` units).
+    actual is a data error (defaults to True for ``count`` and ``days`` units);
+    ``reversible`` says that a period may net out negative (credit notes, returns and
+    cancelled deals booked in the month they are issued): a negative actual of a
+    nonnegative KPI is then a warning, not an error, and commission on it is negative
+    (recovered from that period's payment).
 
     Examples
     --------
@@ -107,6 +111,7 @@ class KPI:
     counter_kpi: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     nonnegative: bool = False
+    reversible: bool = False
 
     def __post_init__(self) -> None:
         # KPIs built in code (inline design KPIs, notebooks) get the same checks as files

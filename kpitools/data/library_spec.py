@@ -80,6 +80,7 @@ class KpiSpec(Spec):
     counter_kpi: tuple[Text, ...] | None = None
     tags: tuple[Text, ...] | None = None
     nonnegative: StrictBool | None = None
+    reversible: StrictBool | None = None
 
     @model_validator(mode="before")
     @classmethod

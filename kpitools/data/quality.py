@@ -87,6 +87,12 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "negative value for a KPI that cannot be negative",
         "check the sign; a negative count or duration is a data entry error.",
     ),
+    "negative_reversible": (
+        "net negative value of a reversible KPI (credit notes, returns or cancellations "
+        "above the period's sales): kept",
+        "nothing to do if credit notes exceed the period's sales; a commission on it is "
+        "negative and is recovered from that period's payment.",
+    ),
     "unknown_kpi": (
         "KPI not in the library",
         "check the spelling, or add the KPI to your own library file.",

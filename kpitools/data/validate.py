@@ -244,18 +244,33 @@ def _check_library(v: _Values, issues: Any, library: Any, layout: str) -> None:
 
 
 def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:
-    nonneg = np.array(
-        [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in v.kpi.uniques] + [False]
-    )
-    negative = _some(nonneg[v.kpi.codes] & (v.actual < 0)) if nonneg.any() else None
-    if negative is None:
+    """Negative actuals of KPIs that cannot be negative: errors, or warnings when reversible.
+
+    A ``reversible`` KPI (revenue, units, margin) nets credit notes and returns off in the
+    month they are issued, so a negative month is real: kept, with a warning.
+    """
+    kpis = [library.get(str(k)) for k in v.kpi.uniques]
+    nonneg = np.array([bool(getattr(k, "nonnegative", False)) for k in kpis] + [False])
+    if not nonneg.any():
         return
-    shown = [
-        f"{k} = {float(a)!r}"
-        for k, a in zip(v.kpi.values(negative), v.actual[negative], strict=True)
-    ]
-    issues.add("negative", v.orig["actual"] if layout == "long" else None, v.rows[negative], shown)
-    v.bad = _union(v.bad, negative)
+    reversible = np.array([bool(getattr(k, "reversible", False)) for k in kpis] + [False])
+    below = nonneg[v.kpi.codes] & (v.actual < 0)
+    column = v.orig["actual"] if layout == "long" else None
+    for key, mask in (
+        ("negative", below & ~reversible[v.kpi.codes]),
+        ("negative_reversible", below & reversible[v.kpi.codes]),
+    ):
+        some = _some(mask)
+        if some is None:
+            continue
+        shown = [
+            f"{k} = {float(a)!r}" for k, a in zip(v.kpi.values(some), v.actual[some], strict=True)
+        ]
+        if key == "negative":
+            issues.add(key, column, v.rows[some], shown)
+            v.bad = _union(v.bad, some)
+        else:
+            issues.add(key, column, v.rows[some], shown, severity="warning")
 
 
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:

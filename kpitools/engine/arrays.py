@@ -44,6 +44,13 @@ class PayoutInputs:
         ``period, reason``: periods left out because a target method had no history.
     warnings : tuple of str
         Missing actuals and what the roll-up warned about.
+    proration : numpy.ndarray or None
+        Each row's active share of its period (fte × days active / days), when the run
+        prorates (:mod:`kpitools.engine.proration`); on-target pay and targets already
+        hold it, ``basis: value`` tier edges are scaled by it in :func:`compute`.
+    reversible : tuple of bool
+        Per component, whether its KPI is ``reversible`` (a negative actual pays a
+        negative commission); empty: none is.
 
     Examples
     --------
@@ -76,6 +83,8 @@ class PayoutInputs:
         default_factory=lambda: pd.DataFrame({"period": [], "reason": []}, dtype=object)
     )
     warnings: tuple[str, ...] = ()
+    proration: np.ndarray | None = None
+    reversible: tuple[bool, ...] = ()
 
     @property
     def n(self) -> int:

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import (
+    ROSTER_PRORATION,
+    Roster,
     format_periods,
+    load_roster,
     ratio_inputs,
     resolve_library,
     roll_up,
@@ -30,6 +33,7 @@ from ..errors import DataValidationError, DefinitionError, did_you_mean
 from ..scheme import Scheme, load_scheme
 from .items import SchemeItem, scheme_items
 from .loading import read_table
+from .proration import active_share
 
 __all__ = ["KpiRows", "PreparedData", "base_signature", "prepare_base"]
 
@@ -80,6 +84,11 @@ class PreparedData:
         period then employee, before periods are selected.
     warnings : tuple of str
         Those of the roll-up.
+    roster : Roster or None
+        The roster (pay per person, proration).
+    share : numpy.ndarray or None
+        Each key's active share of its period from the roster's dates and ``fte``
+        (:func:`kpitools.engine.proration.active_share`; ``None`` without them).
     """
 
     source: str
@@ -98,6 +107,8 @@ class PreparedData:
     role_code: np.ndarray
     role_names: np.ndarray
     warnings: tuple[str, ...]
+    roster: Roster | None = None
+    share: np.ndarray | None = None
     # selected rows per set of skipped periods (target settings rarely change it)
     _selections: dict = field(default_factory=dict, repr=False)
 
@@ -188,12 +199,13 @@ def prepare_base(
     *,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
 ) -> PreparedData:
     """The part of :func:`kpitools.engine.prepare` that no target setting changes.
 
     Parameters
     ----------
-    data, scheme, periods, library
+    data, scheme, periods, library, roster
         As for :func:`kpitools.engine.prepare`; of the scheme only its period, KPIs,
         ``revenue_kpi`` and ``roles`` matter here.
 
@@ -235,6 +247,11 @@ def prepare_base(
         dest, src = grid.align(grid.key_of(f))
         revenue[dest] = f["actual"].to_numpy(float)[src]
     role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
+    roster = None if roster is None else load_roster(roster)
+    share = None
+    if roster is not None and any(c in roster.table.columns for c in ROSTER_PRORATION):
+        share = active_share(grid.keys["employee"].array, per, kind, roster)
+        share.flags.writeable = False
     return PreparedData(
         source=source,
         kind=kind,
@@ -252,6 +269,8 @@ def prepare_base(
         role_code=np.asarray(role_code, dtype=np.int64),
         role_names=np.asarray(role_names, dtype=object),
         warnings=tuple(warnings),
+        roster=roster,
+        share=share,
     )
 
 

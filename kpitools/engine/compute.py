@@ -17,7 +17,9 @@ sum → modifiers (multiply) → cap → pool proration across the employees of 
   the factors, the weighted attainment and the product of the modifiers (weights 0.6, 0.3
   and 0.1 all at 100% make a weighted attainment of exactly 1).
 - **Commission** pays on max(actual, 0); its ``factor`` is the effective rate
-  (payout / actual).
+  (payout / actual). On a ``reversible`` KPI (``inputs.reversible``) a negative actual pays
+  a negative commission, deducted from the period's pay. With proration
+  (``inputs.proration``) the tier edges of ``basis: value`` are scaled by the active share.
 - **Money** is rounded to cents at each step (:mod:`kpitools.engine.money`): each component
   payout, the sum, the amount after modifiers; the cap amount is rounded down.
 - **Weighted attainment** = Σ weight × attainment of the curve components (a missing
@@ -206,15 +208,28 @@ def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
             fac = comp.curve.evaluate(att)
             money = otp * comp.weight * fac
         else:
-            money = comp.commission.evaluate(actual, target, att)
+            reversible = bool(inputs.reversible and inputs.reversible[i])
+            money = comp.commission.evaluate(
+                actual,
+                target,
+                att,
+                reversible=reversible,
+                edge_scale=inputs.proration if _value_tiers(comp) else None,
+            )
+            paid_on = (actual != 0) if reversible else (actual > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fac = np.where(actual > 0, money / actual, np.nan)
+                fac = np.where(paid_on, money / actual, np.nan)
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         atts.append(att)
         factors.append(fac)
         raw.append(pay)
     return atts, factors, raw
+
+
+def _value_tiers(comp: Component) -> bool:
+    """Whether a commission has tiers in money (edges prorated, unlike rates)."""
+    return comp.commission.tiers is not None and comp.commission.basis == "value"
 
 
 def _gates(scheme: Scheme, inputs: PayoutInputs, n: int):

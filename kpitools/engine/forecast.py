@@ -425,6 +425,7 @@ class _Draws:
             on_target_pay=np.tile(nxt.on_target_pay, size),
             revenue=h.take(scheme.revenue_kpi, idx),
             period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
+            proration=None,  # a simulated next period: everyone there all period
         )
 
     def add(self, idx: np.ndarray, size: int, done: int) -> None:

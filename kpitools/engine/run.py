@@ -166,7 +166,7 @@ def payout_tables(
 
 def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
     n = len(inputs.keys)
-    return pd.DataFrame(
+    totals = pd.DataFrame(
         {
             "scheme": _text([scheme.name]).take(np.zeros(n, dtype=np.intp)),
             **labels,
@@ -178,6 +178,9 @@ def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
             "revenue": inputs.revenue,
         }
     )
+    if inputs.proration is not None:
+        totals["proration"] = inputs.proration
+    return totals
 
 
 def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
@@ -226,6 +229,8 @@ def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     columns["on_target_pay"] = np.repeat(np.asarray(inputs.on_target_pay, dtype=float), m)
     payouts = pd.DataFrame(columns)[list(PAYOUT_COLUMNS)]
     payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
+    if inputs.proration is not None:  # the active share, on every row of the employee-period
+        payouts["proration"] = np.repeat(inputs.proration, m)
     return payouts
 
 
@@ -235,6 +240,7 @@ def run_scheme(
     *,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
 ) -> SchemeRun:
     """Run a scheme on historical data: the payout table of every employee-period.
 
@@ -248,6 +254,8 @@ def run_scheme(
         ``"2025-01..2025-12"``: the periods to evaluate (inclusive).
     library : Library, path, None or False
         See :func:`kpitools.engine.prepare`.
+    roster : Roster, path or None
+        Pay per person and proration (see :func:`kpitools.engine.prepare`).
 
     Returns
     -------
@@ -266,7 +274,7 @@ def run_scheme(
     [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
     """  # noqa: E501
     scheme = load_scheme(scheme)
-    inputs = prepare(data, scheme, periods=periods, library=library)
+    inputs = prepare(data, scheme, periods=periods, library=library, roster=roster)
     arrays = compute(scheme, inputs)
     payouts, totals = payout_tables(scheme, inputs, arrays)
     return SchemeRun(

@@ -242,7 +242,10 @@ def simulate(
     library = library_for_run(library)
     groups = group_columns(by)
     table, warnings, roster = load_inputs(data, library=library, roster=roster, where=where)
-    runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
+    runs = {
+        s.name: run_scheme(table, s, periods=periods, library=library, roster=roster)
+        for s in loaded
+    }
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
     forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)

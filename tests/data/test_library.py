@@ -200,6 +200,7 @@ def test_to_frame(lib):
         "counter_kpi",
         "tags",
         "nonnegative",
+        "reversible",
         "source",
     ]
     assert len(frame) == len(lib)
