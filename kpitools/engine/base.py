@@ -89,6 +89,9 @@ class PreparedData:
     share : numpy.ndarray or None
         Each key's active share of its period from the roster's dates and ``fte``
         (:func:`kpitools.engine.proration.active_share`; ``None`` without them).
+    parts : mapping
+        KPI → actuals aligned with the keys, for the numerators and denominators of the
+        ratio KPIs the scheme reads (a true-up recomputes ratios from their year's sums).
     """
 
     source: str
@@ -109,6 +112,7 @@ class PreparedData:
     warnings: tuple[str, ...]
     roster: Roster | None = None
     share: np.ndarray | None = None
+    parts: Mapping[str, np.ndarray] = field(default_factory=dict)
     # selected rows per set of skipped periods (target settings rarely change it)
     _selections: dict = field(default_factory=dict, repr=False)
 
@@ -241,11 +245,8 @@ def prepare_base(
     per = grid.keys["period"].to_numpy(dtype=np.int64)
     in_range = select(per, kind, periods)
     _check_some_period_selected(per, in_range, kind, periods)
-    revenue = np.full(grid.size, np.nan)
-    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
-        f = by_kpi[scheme.revenue_kpi]
-        dest, src = grid.align(grid.key_of(f))
-        revenue[dest] = f["actual"].to_numpy(float)[src]
+    revenue = _aligned(by_kpi, scheme.revenue_kpi, grid)
+    parts = {k: _aligned(by_kpi, k, grid) for k in signature[3] - set(rows) if k in by_kpi}
     role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
     roster = None if roster is None else load_roster(roster)
     share = None
@@ -271,7 +272,18 @@ def prepare_base(
         warnings=tuple(warnings),
         roster=roster,
         share=share,
+        parts=parts,
     )
+
+
+def _aligned(by_kpi: Mapping[str, pd.DataFrame], kpi: str | None, grid: _KeyGrid) -> np.ndarray:
+    """A rolled-up KPI's actuals aligned with the keys (NaN where none, or no such KPI)."""
+    out = np.full(grid.size, np.nan)
+    if kpi is not None and kpi in by_kpi:
+        f = by_kpi[kpi]
+        dest, src = grid.align(grid.key_of(f))
+        out[dest] = f["actual"].to_numpy(float)[src]
+    return out
 
 
 def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:

@@ -29,6 +29,7 @@ sum → modifiers (multiply) → cap → pool proration across the employees of 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ import numpy as np
 from ..scheme import Component, Scheme
 from .arrays import PayoutArrays, PayoutInputs
 from .money import floor_cents, prorate, round_cents
+from .payment import settle
 
 __all__ = ["applies_to", "attainment", "compute", "snap"]
 
@@ -112,6 +114,10 @@ def snap(x: Any) -> np.ndarray:
 def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     """Payouts of every employee-period, on whole arrays.
 
+    For a scheme that pays over time (a true-up, a draw; docs/plan-mechanics.md) and
+    inputs with a ``timeline``, ``payout`` is the period's payment and ``steps`` holds every
+    step from what it earned (:func:`kpitools.engine.payment.settle`).
+
     Parameters
     ----------
     scheme : Scheme
@@ -138,6 +144,15 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     >>> compute(s, inp).payout.tolist()
     [100.0, 200.0]
     """
+    arrays = _earn(scheme, inputs)
+    if scheme.pays_over_time and inputs.timeline is not None:
+        steps = settle(scheme, inputs, arrays.payout, lambda ytd: _earn(scheme, ytd).payout)
+        arrays = dataclasses.replace(arrays, payout=steps.payment, steps=steps)
+    return arrays
+
+
+def _earn(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
+    """What each employee-period earns by §4's order (components … pool)."""
     otp = np.asarray(inputs.on_target_pay, dtype=float)
     n = otp.shape[0]
     atts, factors, raw = _component_payouts(scheme, inputs, otp)

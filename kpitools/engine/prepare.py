@@ -37,6 +37,7 @@ from .money import round_cents
 from .pay import on_target_pay_per_row
 from .proration import active_share, prorated_targets, prorates
 from .target_checks import find_target_failures, raise_target_failures
+from .timeline import Timeline, build_timeline
 
 __all__ = ["prepare", "set_targets"]
 
@@ -172,7 +173,33 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
                 actual, target = arrays[item]
                 arrays[item] = (actual, np.round(target * sel.share, 10))
     notes = (*base.warnings, *sel.notes, *warnings)
-    return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes)
+    timeline = _timeline(base, scheme, items, sel) if scheme.pays_over_time else None
+    return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes).replace(
+        timeline=timeline
+    )
+
+
+def _timeline(base: PreparedData, scheme, items: list[SchemeItem], sel: _Selection) -> Timeline:
+    """The employees' periods in order, with how a true-up cumulates each item's KPI."""
+    aggregation: dict[str, list[str]] = {"component": [], "gate": [], "modifier": []}
+    parts: dict[str, list[Any]] = {"component": [], "gate": [], "modifier": []}
+    for item in items:
+        k = base.library.get(item.spec.kpi) if base.library else None
+        how = getattr(k, "aggregation", None) or "sum"
+        num, den = getattr(k, "numerator", None), getattr(k, "denominator", None)
+        both = how == "ratio" and num in base.parts and den in base.parts
+        aggregation[item.kind].append(how)
+        parts[item.kind].append(
+            (base.parts[num][sel.rows], base.parts[den][sel.rows]) if both else None
+        )
+    return build_timeline(
+        scheme,
+        sel.keys,
+        base.per[sel.rows],
+        base.roster,
+        aggregation={kind: tuple(v) for kind, v in aggregation.items()},
+        parts={kind: tuple(v) for kind, v in parts.items()},
+    )
 
 
 def _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes) -> PayoutInputs:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..scheme import Scheme, load_scheme
-from .arrays import PayoutArrays, PayoutInputs
+from .arrays import STEP_COLUMNS, PayoutArrays, PayoutInputs
 from .compute import compute, snap
 from .describe import decimals
 from .prepare import prepare
@@ -71,7 +71,10 @@ class SchemeRun:
         row per component (``component`` = the component's name or index) and one ``total``
         row whose ``payout`` is final and whose ``gate_passed, subtotal, modifier,
         before_cap, after_cap, pool_factor`` show each step. On component rows ``payout`` is
-        after the gates (``gate_passed`` tells).
+        after the gates (``gate_passed`` tells). With proration a ``proration`` column
+        (the active share); for a scheme that pays over time the total row also carries
+        :data:`~kpitools.engine.arrays.STEP_COLUMNS` (``earned`` … ``payment``; ``payout`` =
+        ``payment``).
     totals : pandas.DataFrame
         One row per employee-period: ``scheme, employee, period, role, on_target_pay,
         attainment`` (weighted), ``gate_passed, subtotal, modifier, before_cap, after_cap,
@@ -180,6 +183,9 @@ def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     )
     if inputs.proration is not None:
         totals["proration"] = inputs.proration
+    if arr.steps is not None:
+        for step in STEP_COLUMNS:
+            totals[step] = getattr(arr.steps, step)
     return totals
 
 
@@ -231,6 +237,11 @@ def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
     if inputs.proration is not None:  # the active share, on every row of the employee-period
         payouts["proration"] = np.repeat(inputs.proration, m)
+    if arr.steps is not None:  # from earned to paid: on the total row only
+        for step in STEP_COLUMNS:
+            values = np.full((n, m), np.nan)
+            values[:, k] = getattr(arr.steps, step)
+            payouts[step] = values.reshape(-1)
     return payouts
 
 

@@ -27,7 +27,7 @@ from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
-from .metrics import METRICS, compute_metrics
+from .metrics import MECHANIC_METRICS, METRICS, compute_metrics
 from .run import SchemeRun, run_scheme
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
@@ -68,7 +68,8 @@ class SimulationResult:
     baseline : str
         The scheme the others are compared with.
     metrics : DataFrame
-        One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`.
+        One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`
+        (and ``draw_cost`` when a scheme has a draw).
     payouts, totals : DataFrame
         The payout tables (docs/commands.md) and the per-employee-period totals of every scheme.
     winners_losers : DataFrame
@@ -258,7 +259,9 @@ def _result(
 ) -> SimulationResult:
     """The metrics, totals and comparison of the runs, as a :class:`SimulationResult`."""
     names = list(runs)
-    metrics = pd.DataFrame([compute_metrics(run) for run in runs.values()], columns=list(METRICS))
+    rows = [compute_metrics(run) for run in runs.values()]
+    used = [m for m in MECHANIC_METRICS if any(m in row.index for row in rows)]
+    metrics = pd.DataFrame(rows, columns=[*METRICS, *used])
     metrics.index = pd.Index(names, name="scheme")
     totals = [run.totals for run in runs.values()]
     all_totals = pd.concat(totals, ignore_index=True)
