@@ -11,7 +11,11 @@ __all__ = ["ATTRIBUTES", "CANONICAL_COLUMNS", "normalise_column"]
 ATTRIBUTES: tuple[str, ...] = ("role", "team", "region", "manager")
 
 
-CANONICAL_COLUMNS: tuple[str, ...] = ("employee", "period", "kpi", "actual", "target", *ATTRIBUTES)
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "employee", "period", "kpi", "actual", "target", *ATTRIBUTES, "as_of",
+)  # fmt: skip
+"""``as_of`` (``YYYY-MM``, optional): the month a value was known in; a later row for the
+same employee × period × KPI restates it (docs/plan-mechanics.md)."""
 
 
 _LONG_REQUIRED = ("employee", "period", "kpi", "actual")
@@ -40,4 +44,4 @@ def normalise_column(name: Any) -> str:
     return _WS.sub("_", str(name).replace("\ufeff", "").strip().lower())
 
 
-_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES}
+_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES, "as_of"}

@@ -77,6 +77,7 @@ class _Values:
     value_cols: tuple[str | None, str | None]  # actual, target column (long tables)
     orig: dict[str, str]  # canonical → the column's name in the file
     period: _Text | None = None
+    as_of: _Text | None = None  # YYYY-MM, when the table has an as_of column
 
 
 def _long_values(raw: _Raw) -> _Values:
@@ -112,6 +113,7 @@ def _long_values(raw: _Raw) -> _Values:
     _percent_mixed(issues, kpi, entries, rows)
     _mixed_currencies(issues, kpi, entries, rows)
     return _Values(
+        as_of=_Text(frame["as_of"]) if "as_of" in frame.columns else None,
         rows=rows,
         employee=employee,
         kpi=kpi,
@@ -175,7 +177,67 @@ def _check_keys(v: _Values, issues: Any) -> np.ndarray | None:
     key_bad = _union(e_missing, k_missing, p_missing, p_bad)
     v.bad = _union(v.bad, key_bad)
     _mixed_periods(v, issues)
+    if v.as_of is not None:
+        _check_as_of(v, issues)
     return key_bad
+
+
+def _first_months(labels: np.ndarray) -> np.ndarray:
+    """The month ordinal (year × 12 + month − 1) each period label starts in (−1: none)."""
+    out = np.full(len(labels) + 1, -1, dtype=np.int64)  # the last: missing
+    for i, label in enumerate(labels):
+        parsed = _parse_one_period(str(label)) if label is not None else None
+        if parsed is not None:
+            year, kind, n = parsed
+            out[i] = year * 12 + {"M": n - 1, "Q": 3 * (n - 1), "Y": 0}[kind]
+    return out
+
+
+def _check_as_of(v: _Values, issues: Any) -> None:
+    """``as_of`` as ``YYYY-MM``: unreadable months, and months before the row's period."""
+    text = v.as_of
+    parsed = [_format_period(_parse_one_period(str(u)), "month") for u in text.uniques]
+    v.as_of = as_of = text.mapped(np.array(parsed, dtype=object))
+    column = v.orig["as_of"]
+    unread = _some(as_of.missing & ~text.missing)
+    if unread is not None:
+        issues.add("bad_as_of", column, v.rows[unread], text.values(unread))
+    known = _first_months(as_of.uniques)[as_of.codes]
+    starts = _first_months(v.period.uniques)[v.period.codes]
+    early = _some((known >= 0) & (starts >= 0) & (known < starts))
+    if early is not None:
+        shown = [
+            f"{p} as of {a}"
+            for p, a in zip(v.period.values(early), as_of.values(early), strict=True)
+        ]
+        issues.add("as_of_before_period", column, v.rows[early], shown)
+    v.bad = _union(v.bad, unread, early)
+
+
+def _note_restatements(v: _Values, issues: Any) -> None:
+    """Rows restating an earlier-known value: explained as a warning, never an error."""
+    key = _combine_codes([v.employee, v.period, v.kpi])
+    several = pd.Series(key).duplicated(keep=False).to_numpy()
+    if v.bad is not None:
+        several = several & ~v.bad
+    if not several.any():
+        return
+    known = _first_months(v.as_of.uniques)[v.as_of.codes]
+    known = np.where(known >= 0, known, _first_months(v.period.uniques)[v.period.codes])
+    first = pd.Series(known).groupby(key).transform("min").to_numpy()
+    later = _some(several & (known > first))
+    if later is not None:
+        shown = [
+            f"{e} × {p} × {k} as of {a}"
+            for e, p, k, a in zip(
+                v.employee.values(later),
+                v.period.values(later),
+                v.kpi.values(later),
+                v.as_of.values(later),
+                strict=True,
+            )
+        ]
+        issues.add("restated", v.orig["as_of"], v.rows[later], shown, severity="warning")
 
 
 def _mixed_periods(v: _Values, issues: Any) -> None:
@@ -276,8 +338,10 @@ def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
     """Rows whose employee × period × KPI is given more than once (among readable keys)."""
     ok_key = slice(None) if key_bad is None else ~key_bad
-    space = int(np.prod([len(t.uniques) + 1 for t in (v.employee, v.period, v.kpi)], dtype=float))
-    key = _combine_codes([v.employee, v.period, v.kpi], space)
+    # with as_of, rows that differ only by it are versions of one value, not duplicates
+    parts = [v.employee, v.period, v.kpi] + ([v.as_of] if v.as_of is not None else [])
+    space = int(np.prod([len(t.uniques) + 1 for t in parts], dtype=float))
+    key = _combine_codes(parts, space)
     valid_keys = key[ok_key]
     dup = None
     if len(valid_keys) and space < 8 * len(valid_keys) + 1_000_000:
@@ -329,6 +393,8 @@ def _table(
         columns["target"] = v.target if keep_all else v.target[keep]
     for a, values in v.attrs.items():
         columns[a] = values.series(keep)
+    if v.as_of is not None:
+        columns["as_of"] = v.as_of.series(keep)
     table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
     if duplicates == "sum" and dup is not None and (keep_all or dup[keep].any()):
         table = _sum_duplicates(table)
@@ -355,6 +421,8 @@ def _validate(
     if library is not None:
         _check_library(v, raw.issues, library, layout)
     dup = _check_duplicates(v, raw.issues, key_bad, duplicates)
+    if v.as_of is not None:
+        _note_restatements(v, raw.issues)
     has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(v.target).any()
     table, stats = _table(v, has_target, duplicates, dup)
     return table, layout, stats
@@ -378,5 +446,6 @@ def _sum_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     for a in ATTRIBUTES:
         if a in table.columns:
             agg[a] = "first"
-    out = table.groupby(["employee", "period", "kpi"], sort=False, dropna=False).agg(agg)
+    keys = ["employee", "period", "kpi"] + (["as_of"] if "as_of" in table.columns else [])
+    out = table.groupby(keys, sort=False, dropna=False).agg(agg)
     return out.reset_index()[list(table.columns)]

@@ -34,6 +34,7 @@ from ..scheme import Scheme, load_scheme
 from .items import SchemeItem, scheme_items
 from .loading import read_table
 from .proration import active_share
+from .restatements import latest_values
 
 __all__ = ["KpiRows", "PreparedData", "base_signature", "prepare_base"]
 
@@ -287,9 +288,13 @@ def _aligned(by_kpi: Mapping[str, pd.DataFrame], kpi: str | None, grid: _KeyGrid
 
 
 def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
-    """The long table and how messages name it: a DataFrame as given, a path loaded."""
+    """The long table and how messages name it: a DataFrame as given, a path loaded.
+
+    Values restated in a later ``as_of`` month are taken at their latest (a scheme with
+    ``clawback:`` is run on the values as paid by :func:`kpitools.engine.run_scheme`).
+    """
     if not isinstance(data, pd.DataFrame):
-        return read_table(data, library), str(data)
+        return latest_values(read_table(data, library)), str(data)
     missing = [c for c in _REQUIRED if c not in data.columns]
     if missing:
         found = ", ".join(map(str, data.columns)) or "no columns"
@@ -298,7 +303,7 @@ def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
             "Suggestion: give the long table (employee, period, kpi, actual), or load it "
             "with kpitools.data.load, which also reads wide tables."
         )
-    return data, "the data"
+    return latest_values(data), "the data"
 
 
 def _check_scheme_kpis(

@@ -29,7 +29,9 @@ from ..scheme import Scheme, load_scheme
 from .arrays import STEP_COLUMNS, PayoutArrays, PayoutInputs
 from .compute import compute, snap
 from .describe import decimals
+from .loading import read_table
 from .prepare import prepare
+from .restatements import add_adjustments, has_versions, restatement_adjustments
 
 __all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
 
@@ -285,8 +287,17 @@ def run_scheme(
     [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
     """  # noqa: E501
     scheme = load_scheme(scheme)
+    notes: list[str] = []
+    if scheme.clawback is not None:
+        table = data if isinstance(data, pd.DataFrame) else read_table(data, library)
+        if has_versions(table):
+            return _run_with_clawback(table, scheme, periods, library, roster)
     inputs = prepare(data, scheme, periods=periods, library=library, roster=roster)
     arrays = compute(scheme, inputs)
+    return _scheme_run(scheme, inputs, arrays, notes)
+
+
+def _scheme_run(scheme: Scheme, inputs: PayoutInputs, arrays: PayoutArrays, notes) -> SchemeRun:
     payouts, totals = payout_tables(scheme, inputs, arrays)
     return SchemeRun(
         scheme=scheme,
@@ -295,5 +306,26 @@ def run_scheme(
         payouts=payouts,
         totals=totals,
         skipped=inputs.skipped,
-        warnings=inputs.warnings,
+        warnings=tuple(dict.fromkeys([*inputs.warnings, *notes])),
     )
+
+
+def _run_with_clawback(table, scheme: Scheme, periods, library, roster) -> SchemeRun:
+    """A run on the values as paid, with each restatement's adjustment in its own period."""
+
+    def earn(known: pd.DataFrame) -> pd.DataFrame:
+        inputs = prepare(known, scheme, periods=periods, library=library, roster=roster)
+        arrays = compute(scheme, inputs)
+        earned = arrays.steps.earned if arrays.steps is not None else arrays.payout
+        keys = inputs.keys
+        return pd.DataFrame(
+            {"employee": keys["employee"].to_numpy(dtype=object),
+             "period": keys["period"].to_numpy(dtype=object), "earned": earned}
+        )  # fmt: skip
+
+    paid, adjustments, notes = restatement_adjustments(
+        table, scheme.period, scheme.clawback.within, earn
+    )
+    inputs = prepare(paid, scheme, periods=periods, library=library, roster=roster)
+    arrays, unplaced = add_adjustments(compute(scheme, inputs), inputs, adjustments)
+    return _scheme_run(scheme, inputs, arrays, [*notes, *unplaced])

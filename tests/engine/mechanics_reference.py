@@ -232,3 +232,68 @@ def compare(engine: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     merged = engine.merge(reference, on=["employee", "period"], how="outer", indicator=True)
     diff = np.abs(merged["payment_x"] - merged["payment_y"])
     return merged[(merged["_merge"] != "both") | ~(diff < 0.005)]
+
+
+# --------------------------------------------------------------------------- clawbacks
+CLAWBACK_TARGET = 500_000.0
+CLAWBACK_OTP = 20_000.0
+CLAWBACK_RATE = 0.01
+
+
+def clawback_scheme(within: int) -> dict:
+    """A monthly scheme on revenue (a curve and a commission) with ``clawback: {within}``."""
+    return {
+        "name": "clawback",
+        "period": "month",
+        "on_target_pay": CLAWBACK_OTP,
+        "components": [
+            {
+                "kpi": "revenue",
+                "weight": 1.0,
+                "target": CLAWBACK_TARGET,
+                "curve": {"points": [list(p) for p in POINTS]},
+            },
+            {"kpi": "revenue", "commission": {"rate": CLAWBACK_RATE}},
+        ],
+        "clawback": {"within": within},
+    }
+
+
+def _month(label: str) -> int:
+    return int(label[:4]) * 12 + int(label[5:7]) - 1
+
+
+def _clawback_earned(revenue: float) -> float:
+    att = round(revenue / CLAWBACK_TARGET, 12)
+    return _cents(_cents(CLAWBACK_OTP * _points(att)) + _cents(CLAWBACK_RATE * revenue))
+
+
+def reference_clawback(data: pd.DataFrame, within: int) -> pd.DataFrame:
+    """``employee, period, payment`` of :func:`clawback_scheme` on revenue rows with ``as_of``."""
+    versions: dict = defaultdict(list)  # (employee, month) -> [(known, order, value)]
+    for i, r in enumerate(data[data["kpi"] == "revenue"].itertuples()):
+        month = _month(r.period)
+        known = _month(r.as_of) if isinstance(r.as_of, str) else month
+        versions[(r.employee, month)].append((known, i, float(r.actual)))
+    paid_value, payment = {}, {}
+    for key, vs in versions.items():
+        vs.sort()
+        in_time = [v for v in vs if v[0] <= key[1]]
+        paid_value[key] = (in_time[-1] if in_time else vs[0])[2]
+        payment[key] = _clawback_earned(paid_value[key])
+    for key, vs in sorted(versions.items()):
+        current = paid_value[key]
+        for known, _, value in vs:
+            if known <= key[1] or known - key[1] > within or value == current:
+                continue
+            if (key[0], known) in payment:
+                change = _clawback_earned(value) - _clawback_earned(current)
+                payment[(key[0], known)] = _cents(payment[(key[0], known)] + change)
+            current = value
+    return pd.DataFrame(
+        {
+            "employee": [k[0] for k in payment],
+            "period": [f"{m // 12}-{m % 12 + 1:02d}" for _, m in payment],
+            "payment": list(payment.values()),
+        }
+    )
