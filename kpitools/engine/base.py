@@ -402,21 +402,47 @@ class _KeyGrid:
     """The employee-periods to evaluate as one sorted integer key: (period, employee) order.
 
     ``keys`` holds their attributes (``employee, period, role`` …), one row per key;
-    :meth:`align` finds where rows of any rolled-up frame land among them.
+    :meth:`align` finds where rows of any rolled-up frame land among them. The key space
+    (periods × employees) is usually small enough for a direct look-up table, which finds
+    every row's place in one pass instead of a sort and a binary search.
     """
 
     def __init__(self, rolled: Any, component_kpis: frozenset):
         values = rolled.values
         self.n_emp = max(len(rolled.employees), 1)
-        self.p0 = int(values["period"].min()) if len(values) else 0
+        per = values["period"].to_numpy(dtype=np.int64)
+        self.p0 = int(per.min()) if len(values) else 0
+        span = (int(per.max()) - self.p0 + 1) * self.n_emp if len(values) else 0
+        self.span = span
+        self.dense = span <= 8 * len(values) + 1_000_000
         in_comp = values["kpi"].isin(component_kpis).to_numpy()
-        self.sorted = unique_sorted(self.key_of(values)[in_comp])
+        comp_keys = self.key_of(values)[in_comp]
+        if self.dense:
+            seen = np.zeros(span, dtype=bool)
+            seen[comp_keys] = True
+            self.sorted = np.flatnonzero(seen)
+            self._pos = np.full(span + 1, -1, dtype=np.int64)  # the last: out of the grid
+            self._pos[self.sorted] = np.arange(self.sorted.size)
+        else:
+            self.sorted = unique_sorted(comp_keys)
         attrs = rolled.attributes
-        attrs = attrs.iloc[np.argsort(self.key_of(attrs), kind="stable")].reset_index(drop=True)
-        self.attr_key = self.key_of(attrs)  # sorted; one row per employee-period
-        self.attr_roles = attrs["role"].to_numpy(dtype=object) if "role" in attrs.columns else None
-        keys = attrs.iloc[np.searchsorted(self.attr_key, self.sorted)].reset_index(drop=True)
-        if self.attr_roles is None:
+        attr_key = self.key_of(attrs)
+        if self.dense:  # one attribute row per employee-period
+            self._attr_at = np.full(span + 1, -1, dtype=np.int64)
+            self._attr_at[attr_key] = np.arange(len(attrs))
+            keys = attrs.iloc[self._attr_at[self.sorted]].reset_index(drop=True)
+        else:
+            attrs = attrs.iloc[np.argsort(attr_key, kind="stable")].reset_index(drop=True)
+            attr_key = self.key_of(attrs)
+            keys = attrs.iloc[np.searchsorted(attr_key, self.sorted)].reset_index(drop=True)
+        self.attr_key = attr_key
+        if "role" in attrs.columns:
+            roles = attrs["role"].to_numpy(dtype=object)
+            codes, names = pd.factorize(np.where(pd.isna(roles), "", roles), sort=True)
+            self.role_codes = codes.astype(np.int64)
+            self.role_names = np.asarray(names, dtype=object)
+        else:
+            self.role_codes, self.role_names = None, np.array([""], dtype=object)
             keys["role"] = pd.Series([None] * len(keys), dtype=object)
         self.keys = keys
 
@@ -430,35 +456,44 @@ class _KeyGrid:
         per = frame["period"].to_numpy(dtype=np.int64)
         return (per - self.p0) * self.n_emp + frame["emp"].to_numpy(dtype=np.int64)
 
+    def _inside(self, frame_key: np.ndarray) -> np.ndarray:
+        """The keys, with those outside the grid's span sent to its last (empty) slot."""
+        return np.where((frame_key >= 0) & (frame_key < self.span), frame_key, self.span)
+
     def align(self, frame_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in the keys of each frame row (those present), and the rows."""
+        if self.dense:
+            pos = self._pos[self._inside(frame_key)]
+            hit = np.flatnonzero(pos >= 0)
+            return pos[hit], hit
         pos = np.searchsorted(self.sorted, frame_key)
         pos = np.minimum(pos, max(self.sorted.size - 1, 0))
         hit = np.flatnonzero(self.sorted[pos] == frame_key) if self.sorted.size else pos[:0]
         return pos[hit], hit
 
-    def roles_of(self, frame_key: np.ndarray) -> np.ndarray:
-        """The role of each frame row ("" where none)."""
-        if self.attr_roles is None:
-            return np.full(len(frame_key), "", dtype=object)
-        roles = self.attr_roles[np.searchsorted(self.attr_key, frame_key)]
-        return np.where(pd.isna(roles), "", roles).astype(object)
+    def role_codes_of(self, frame_key: np.ndarray) -> np.ndarray:
+        """The role of each frame row as a code into :attr:`role_names` ("" where none)."""
+        if self.role_codes is None:
+            return np.zeros(len(frame_key), dtype=np.int64)
+        if self.dense:
+            return self.role_codes[self._attr_at[self._inside(frame_key)]]
+        return self.role_codes[np.searchsorted(self.attr_key, frame_key)]
 
 
 def _kpi_rows(frame: pd.DataFrame, grid: _KeyGrid) -> KpiRows:
     """One KPI's rolled-up rows as target methods see them, aligned on the grid."""
     frame = frame.reset_index(drop=True)
     fkey = grid.key_of(frame)
-    roles = grid.roles_of(fkey)
+    peer = grid.role_codes_of(fkey)
     ctx_frame = pd.DataFrame(
         {
             "employee": frame["employee"].array,  # categorical: no string copies
             "period": frame["period"].to_numpy(dtype=np.int64),
-            "role": pd.Series(roles, dtype=object),
+            "role": pd.Categorical.from_codes(peer, categories=grid.role_names),
             "actual": frame["actual"].to_numpy(float),
             "target": frame["target"].to_numpy(float),
             "emp": frame["emp"].to_numpy(dtype=np.int64),
-            "peer": pd.factorize(roles, sort=True)[0].astype(np.int64),
+            "peer": peer,
         }
     )
     dest, src = grid.align(fkey)
