@@ -19,6 +19,7 @@ import numpy as np
 from ..scheme import Scheme
 from .arrays import PaymentSteps, PayoutInputs
 from .draws import apply_draw
+from .timeline import Timeline
 from .trueup import true_up_due, year_to_date
 
 __all__ = ["settle", "to_cents"]
@@ -48,8 +49,10 @@ def settle(
     earn : callable
         The final amounts §4's order gives for other inputs (the year-to-date evaluation).
     """
-    tl = inputs.timeline
-    cents = to_cents(earned)
+    rows = inputs.timeline
+    tl = rows.in_sequence()  # every running sum in sequence order; put back once at the end
+    inputs = _in_sequence(inputs, rows).replace(timeline=tl)
+    cents = to_cents(rows.to_sequence(earned))
     if scheme.true_up is not None:
         to_date = to_cents(earn(year_to_date(inputs)))
         due = true_up_due(to_date, tl, scheme.true_up.shortfall)
@@ -64,12 +67,36 @@ def settle(
             amount = to_cents(np.round(scheme.draw.amount * inputs.proration, 2))
         payment, balance = apply_draw(due, tl, scheme.draw, amount)
     paid_before = tl.cumsum(payment) - payment
+    back = rows.from_sequence
     return PaymentSteps(
-        earned=cents / 100.0,
-        earned_to_date=to_date / 100.0,
-        paid_to_date=paid_before / 100.0,
-        due=due / 100.0,
-        draw_balance=balance / 100.0,
+        earned=back(cents) / 100.0,
+        earned_to_date=back(to_date) / 100.0,
+        paid_to_date=back(paid_before) / 100.0,
+        due=back(due) / 100.0,
+        draw_balance=back(balance) / 100.0,
         adjustment=np.zeros(cents.size),
-        payment=payment / 100.0,
+        payment=back(payment) / 100.0,
+    )
+
+
+def _in_sequence(inputs: PayoutInputs, rows: Timeline) -> PayoutInputs:
+    """The arrays the pay rules read, in sequence order.
+
+    ``keys`` stay as they were: the pay rules never read them.
+    """
+
+    def seq(arrays):
+        return tuple(rows.to_sequence(a) for a in arrays)
+
+    return inputs.replace(
+        actual=seq(inputs.actual),
+        target=seq(inputs.target),
+        gate_actual=seq(inputs.gate_actual),
+        gate_target=seq(inputs.gate_target),
+        modifier_actual=seq(inputs.modifier_actual),
+        modifier_target=seq(inputs.modifier_target),
+        on_target_pay=rows.to_sequence(inputs.on_target_pay),
+        revenue=rows.to_sequence(inputs.revenue),
+        period_code=rows.to_sequence(inputs.period_code),
+        proration=None if inputs.proration is None else rows.to_sequence(inputs.proration),
     )

@@ -71,6 +71,8 @@ class Timeline:
     parts : mapping
         The same keys → for each item, the numerator and denominator actuals of a ratio KPI
         (aligned with the rows), or ``None``.
+    sequential : bool
+        The rows are already in sequence order (``order`` is the identity).
     """
 
     order: np.ndarray
@@ -80,6 +82,7 @@ class Timeline:
     draw_window: np.ndarray | None = None
     aggregation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     parts: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    sequential: bool = False
 
     @classmethod
     def of(
@@ -115,28 +118,105 @@ class Timeline:
         """Number of employee-periods."""
         return self.order.size
 
+    @property
+    def identity(self) -> bool:
+        """Whether the rows are already in sequence order (see :meth:`in_sequence`)."""
+        return self.sequential or self.order.size == 0
+
+    def in_sequence(self) -> Timeline:
+        """The same timeline for rows already put in sequence order (``values[order]``).
+
+        Running sums along it need no gather or scatter: a whole settlement is done in
+        sequence order and put back once.
+        """
+
+        def seq(x):
+            return None if x is None else np.asarray(x)[self.order]
+
+        parts = {
+            kind: tuple(None if p is None else (seq(p[0]), seq(p[1])) for p in pairs)
+            for kind, pairs in self.parts.items()
+        }
+        out = Timeline(
+            order=np.arange(self.n),
+            person=self.person,
+            year=self.year,
+            year_of=seq(self.year_of),
+            draw_window=seq(self.draw_window),
+            aggregation=self.aggregation,
+            parts=parts,
+            sequential=True,
+        )
+        return out
+
+    def to_sequence(self, values: np.ndarray) -> np.ndarray:
+        """Values of the rows in sequence order."""
+        return np.asarray(values)[self.order]
+
+    def from_sequence(self, values: np.ndarray) -> np.ndarray:
+        """Values in sequence order put back in the rows' order."""
+        return self._back(values)
+
     def _groups(self, by: str) -> np.ndarray:
         return self.year if by == "year" else self.person
 
+    def _starts(self, by: str) -> np.ndarray:
+        """Whether each row (in sequence order) starts its group."""
+        g = self._groups(by)
+        return np.r_[True, g[1:] != g[:-1]] if g.size else g.astype(bool)
+
     def _sorted(self, values: np.ndarray) -> pd.Series:
-        return pd.Series(np.asarray(values)[self.order])
+        values = np.asarray(values)
+        return pd.Series(values if self.identity else values[self.order])
 
     def _back(self, values: Any) -> np.ndarray:
-        out = np.empty(self.n, dtype=np.asarray(values).dtype)
+        values = np.asarray(values)
+        if self.identity:
+            return values
+        out = np.empty(self.n, dtype=values.dtype)
         out[self.order] = values
         return out
 
     def cumsum(self, values: np.ndarray, *, by: str = "year") -> np.ndarray:
-        """The running sum of ``values`` along each employee's year (or whole sequence)."""
+        """The running sum of ``values`` along each employee's year (or whole sequence).
+
+        Whole numbers (cents, counts) are summed exactly on the whole array, less each
+        group's start; floats group by group, so that no group carries another's rounding.
+        """
+        values = np.asarray(values)
+        if values.dtype.kind in "iub" and self.n:
+            v = (values if self.identity else values[self.order]).astype(np.int64)
+            total = np.cumsum(v)
+            starts = np.flatnonzero(self._starts(by))
+            before = np.repeat(total[starts] - v[starts], np.diff(np.r_[starts, self.n]))
+            return self._back(total - before)
         return self._back(self._sorted(values).groupby(self._groups(by)).cumsum().to_numpy())
+
+    def _running(self, values: np.ndarray, by: str, ufunc: Any, how: str) -> np.ndarray:
+        """A running maximum or minimum per group.
+
+        On the whole array when whole numbers let each group be lifted above (or below) all
+        earlier ones, else group by group.
+        """
+        values = np.asarray(values)
+        if values.dtype.kind in "iu" and self.n:
+            v = (values if self.identity else values[self.order]).astype(np.int64)
+            lo, hi = int(v.min()), int(v.max())
+            g = self._groups(by).astype(np.int64)
+            width = hi - lo + 1
+            if width * (int(g.max()) + 1) < 2**62:
+                lift = g * width if ufunc is np.maximum else -g * width
+                return self._back(ufunc.accumulate(v - lo + lift) - lift + lo)
+        grouped = self._sorted(values).groupby(self._groups(by))
+        return self._back(getattr(grouped, how)().to_numpy())
 
     def cummax(self, values: np.ndarray, *, by: str = "year") -> np.ndarray:
         """The running maximum along each employee's year (or whole sequence)."""
-        return self._back(self._sorted(values).groupby(self._groups(by)).cummax().to_numpy())
+        return self._running(values, by, np.maximum, "cummax")
 
     def cummin(self, values: np.ndarray, *, by: str = "year") -> np.ndarray:
         """The running minimum along each employee's year (or whole sequence)."""
-        return self._back(self._sorted(values).groupby(self._groups(by)).cummin().to_numpy())
+        return self._running(values, by, np.minimum, "cummin")
 
     def count(self, present: np.ndarray, *, by: str = "year") -> np.ndarray:
         """How many rows so far (this one included) have ``present`` true."""
@@ -148,8 +228,13 @@ class Timeline:
 
     def previous(self, values: np.ndarray, *, by: str = "year", first: Any = 0) -> np.ndarray:
         """The value of the row before in the same group (``first`` for a group's first row)."""
-        s = self._sorted(values)
-        return self._back(s.groupby(self._groups(by)).shift(1, fill_value=first).to_numpy())
+        v = np.asarray(values)
+        v = v if self.identity else v[self.order]
+        out = np.empty_like(v)
+        if v.size:
+            out[1:] = v[:-1]
+            out[self._starts(by)] = first
+        return self._back(out)
 
 
 def build_timeline(
