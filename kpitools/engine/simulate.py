@@ -249,7 +249,9 @@ def simulate(
     }
     for name, run in runs.items():
         warnings.extend(f"{name}: {w}" for w in run.warnings)
-    forecasts = _forecasts(table, loaded, forecast, seed=seed, trend=trend, library=library)
+    forecasts = _forecasts(
+        table, loaded, forecast, seed=seed, trend=trend, library=library, roster=roster
+    )
     by_group = {column: _by_group(runs, column, table) for column in groups}
     return _result(runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster)
 
@@ -385,6 +387,7 @@ def _forecasts(
     seed: int | None,
     trend: bool,
     library: Any,
+    roster: Any = None,
 ) -> dict[str, ForecastResult]:
     """Each scheme's forecast of ``n`` draws on the loaded data (none when ``n`` is not set)."""
     if not n:
@@ -396,6 +399,8 @@ def _forecasts(
         )
     # The data is loaded once; its warnings are already in the result's.
     return {
-        s.name: forecast_loaded(table, s, n=n, seed=seed, trend=trend, library=library)
+        s.name: forecast_loaded(
+            table, s, n=n, seed=seed, trend=trend, library=library, roster=roster
+        )
         for s in schemes
     }

@@ -10,7 +10,7 @@ import pytest
 from payout_cases import curve_component, long_table, scheme_dict
 
 from kpitools.data import load
-from kpitools.engine import run_scheme
+from kpitools.engine import calibrate, run_scheme, simulate
 from kpitools.errors import DataValidationError, DefinitionError
 
 LINE = {"points": [[0, 0], [1, 1], [2, 2]]}
@@ -158,3 +158,32 @@ def test_a_count_that_cannot_be_negative_is_still_refused():
         "('meetings = -700.0')\n"
         "  Suggestion: check the sign; a negative count or duration is a data entry error."
     )
+
+
+# --------------------------------------------------------------------------- other verbs
+def six_months():
+    return long_table(
+        [(e, f"2025-{m:02d}", "sales", 100.0 + 10 * m) for e in ("a", "b") for m in range(1, 7)]
+    )
+
+
+def test_calibrate_pays_per_person_and_prorates():
+    roster = pd.DataFrame({"employee": ["a", "b"], "salary": [120_000, 240_000], "fte": [1, 0.5]})
+    scheme = salary_scheme()
+    result = calibrate(
+        six_months(), scheme, "on_target_pay.pct_of_salary", "total_cost", 12_000,
+        bounds=(0.01, 0.5), library=False, roster=roster,
+    )  # fmt: skip
+    # on-target pay 10,000 r a month for both (b: 240,000 r / 12 at half time); a's factor
+    # is its attainment 1.1 … 1.6 (8.1 over six months), b's half-time target of 50 puts
+    # it at the curve's top, 2 (12): 201,000 r = 12,000
+    assert result.value == pytest.approx(12_000 / 201_000, abs=1e-6)
+
+
+def test_a_forecast_pays_per_person_from_the_roster():
+    roster = pd.DataFrame({"employee": ["a", "b"], "salary": [120_000, 240_000]})
+    result = simulate(six_months(), salary_scheme(), library=False, roster=roster, forecast=50,
+                      seed=1)  # fmt: skip
+    draws = result.forecasts["t"].draws
+    # both employees at 100–160 of a target of 100: pay between 1 × and 1.6 × 4,500
+    assert draws["total_cost"].between(4_500, 7_200).all()
