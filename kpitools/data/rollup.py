@@ -250,14 +250,15 @@ def _values_frame(e, p, k, actual, target, months, employees, kpi_names) -> pd.D
     return pd.DataFrame(
         {
             # categoricals: no per-row string conversion of large tables
-            "employee": pd.Categorical.from_codes(e[order], categories=employees),
+            "employee": pd.Categorical.from_codes(e[order], categories=employees, validate=False),
             "emp": e[order],
             "period": p[order],
-            "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names),
+            "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names, validate=False),
             "actual": actual[order],
             "target": target[order],
             "months": months[order],
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
 
 
@@ -393,7 +394,7 @@ def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
     rep[pos] = np.arange(key.size)  # any row of the pair: gives its employee and period
     out = pd.DataFrame(
         {
-            "employee": pd.Categorical.from_codes(emp[rep], categories=employees),
+            "employee": pd.Categorical.from_codes(emp[rep], categories=employees, validate=False),
             "emp": emp[rep],
             "period": per[rep],
         }

@@ -489,12 +489,13 @@ def _kpi_rows(frame: pd.DataFrame, grid: _KeyGrid) -> KpiRows:
         {
             "employee": frame["employee"].array,  # categorical: no string copies
             "period": frame["period"].to_numpy(dtype=np.int64),
-            "role": pd.Categorical.from_codes(peer, categories=grid.role_names),
+            "role": pd.Categorical.from_codes(peer, categories=grid.role_names, validate=False),
             "actual": frame["actual"].to_numpy(float),
             "target": frame["target"].to_numpy(float),
             "emp": frame["emp"].to_numpy(dtype=np.int64),
             "peer": peer,
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
     dest, src = grid.align(fkey)
     actual = np.full(grid.size, np.nan)
