@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {
     "bench_load.py": ["--rows", "2000", "--repeats", "1"],
+    "bench_mechanics.py": ["--employees", "300", "--months", "24", "--repeat", "1"],
     "bench_payout.py": ["--rows", "20000", "--apply-rows", "200"],
     "bench_simulate.py": ["--rows", "20000"],
     "bench_forecast.py": ["--draws", "100", "--employees", "20"],

@@ -120,7 +120,7 @@ from .periods import (
 from .quality import DataQualityReport
 from .reshape import check_output_path, from_wide, save, to_wide
 from .rollup import RollUp, ratio_inputs, roll_up
-from .roster import Roster, join_roster, load_roster
+from .roster import ROSTER_PRORATION, Roster, join_roster, load_roster
 
 __all__ = [
     "Aggregate",
@@ -169,6 +169,7 @@ __all__ = [
     "roll_up",
     "RollUp",
     "Roster",
+    "ROSTER_PRORATION",
     "run_aggregation",
     "save",
     "select",

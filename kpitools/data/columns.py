@@ -12,8 +12,10 @@ ATTRIBUTES: tuple[str, ...] = ("role", "team", "region", "manager")
 
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
-    "employee", "period", "kpi", "actual", "target", *ATTRIBUTES, "currency",
+    "employee", "period", "kpi", "actual", "target", *ATTRIBUTES, "currency", "as_of",
 )  # fmt: skip
+"""``as_of`` (``YYYY-MM``, optional): the month a value was known in; a later row for the
+same employee × period × KPI restates it (docs/plan-mechanics.md)."""
 
 
 _LONG_REQUIRED = ("employee", "period", "kpi", "actual")
@@ -42,4 +44,4 @@ def normalise_column(name: Any) -> str:
     return _WS.sub("_", str(name).replace("\ufeff", "").strip().lower())
 
 
-_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES, "currency"}
+_TEXT_COLUMNS = {"employee", "period", "kpi", *ATTRIBUTES, "currency", "as_of"}

@@ -82,7 +82,11 @@ class KPI:
     ``counter_kpi`` and ``tags`` are tuples; ``nonnegative`` says whether a negative
     actual is a data error (defaults to True for ``count`` and ``days`` units); ``limits``
     (low, high; ``None`` for no limit on a side) is the range outside which a value is
-    implausible (``(0, 1)`` for a share, ``(1, 5)`` for a rating): a data warning.
+    implausible (``(0, 1)`` for a share, ``(1, 5)`` for a rating): a data warning;
+    ``reversible`` says that a period may net out negative (credit notes, returns and
+    cancelled deals booked in the month they are issued): a negative actual of a
+    nonnegative KPI is then a warning, not an error, and commission on it is negative
+    (recovered from that period's payment).
 
     Examples
     --------
@@ -110,6 +114,7 @@ class KPI:
     tags: tuple[str, ...] = ()
     nonnegative: bool = False
     limits: tuple[float | None, float | None] | None = None
+    reversible: bool = False
 
     def __post_init__(self) -> None:
         # KPIs built in code (inline design KPIs, notebooks) get the same checks as files

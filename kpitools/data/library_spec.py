@@ -82,6 +82,7 @@ class KpiSpec(Spec):
     tags: tuple[Text, ...] | None = None
     nonnegative: StrictBool | None = None
     limits: tuple[float | None, float | None] | None = None
+    reversible: StrictBool | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -127,9 +127,16 @@ def unique_sorted(values: Any) -> np.ndarray:
     >>> unique_sorted(np.array([3, 1, 3, 2])).tolist()
     [1, 2, 3]
     """
-    s = np.sort(np.asarray(values).ravel())
-    if s.size == 0:
-        return s
+    v = np.asarray(values).ravel()
+    if v.size == 0:
+        return np.sort(v)
+    if v.dtype.kind in "iu":
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 8 * v.size + 1_000_000:  # a small range: a look-up table, no sort
+            seen = np.zeros(hi - lo + 1, dtype=bool)
+            seen[v - lo] = True
+            return (np.flatnonzero(seen) + lo).astype(v.dtype, copy=False)
+    s = np.sort(v)
     return s[np.r_[True, s[1:] != s[:-1]]]
 
 

@@ -91,6 +91,22 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "percent KPIs are stored as fractions: write 0.35 or 35% for 35%; nothing to do if "
         "the values really are that high.",
     ),
+    "bad_as_of": (
+        "as_of is not a month",
+        "write the month the value was known in as YYYY-MM (e.g. 2025-03).",
+    ),
+    "as_of_before_period": (
+        "as_of before the period it restates: a value cannot be known before its period",
+        "check the two dates: as_of is the month the value was known in (its period, or a "
+        "later month for a restatement).",
+    ),
+    "restated": (
+        "restated value (another row for the same employee × period × KPI known in a later "
+        "as_of month)",
+        "nothing to do: a scheme with clawback: pays the first-known value and pays or claws "
+        "back the difference in the as_of month of the restatement; without clawback: the "
+        "latest value is used.",
+    ),
     "duplicate": (
         "duplicate employee × period × KPI",
         "keep one row per employee, period and KPI, or sum them with duplicates='sum' "
@@ -115,6 +131,12 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "standard deviations from their median; amounts on a log scale)",
         "check the value in the source (extra zeros, another unit or currency); nothing to "
         "do if it is right.",
+    ),
+    "negative_reversible": (
+        "net negative value of a reversible KPI (credit notes, returns or cancellations "
+        "above the period's sales): kept",
+        "nothing to do if credit notes exceed the period's sales; a commission on it is "
+        "negative and is recovered from that period's payment.",
     ),
     "unknown_kpi": (
         "KPI not in the library",

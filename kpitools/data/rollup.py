@@ -219,20 +219,46 @@ def roll_up(
     return RollUp(values, attributes, kind, warnings, employees)
 
 
+def _dense(space: int, n: int) -> bool:
+    """Whether a key space is small enough for a look-up table (one pass, no sort)."""
+    return space <= 8 * n + 1_000_000
+
+
+def _unique_order(key: np.ndarray, space: int) -> np.ndarray:
+    """The order that sorts distinct integer keys in ``[0, space)``.
+
+    A counting sort when the space is small, else a stable argsort.
+    """
+    if not _dense(space, key.size):
+        return np.argsort(key, kind="stable")
+    seen = np.zeros(space, dtype=bool)
+    seen[key] = True
+    rank = np.cumsum(seen) - 1
+    order = np.empty(key.size, dtype=np.int64)
+    order[rank[key]] = np.arange(key.size)
+    return order
+
+
 def _values_frame(e, p, k, actual, target, months, employees, kpi_names) -> pd.DataFrame:
     """The rolled-up values, ordered by employee, period and KPI."""
-    order = np.lexsort((k, p, e))
+    if e.size:
+        n_k, p0 = int(k.max()) + 1, int(p.min())
+        n_p = int(p.max()) - p0 + 1
+        order = _unique_order((e * n_p + (p - p0)) * n_k + k, (int(e.max()) + 1) * n_p * n_k)
+    else:
+        order = np.zeros(0, dtype=np.int64)
     return pd.DataFrame(
         {
             # categoricals: no per-row string conversion of large tables
-            "employee": pd.Categorical.from_codes(e[order], categories=employees),
+            "employee": pd.Categorical.from_codes(e[order], categories=employees, validate=False),
             "emp": e[order],
             "period": p[order],
-            "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names),
+            "kpi": pd.Categorical.from_codes(k[order], categories=kpi_names, validate=False),
             "actual": actual[order],
             "target": target[order],
             "months": months[order],
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
 
 
@@ -320,11 +346,18 @@ def _refuse_repeats(emp, kpi, month, data, source: str, rows) -> None:
         return
     span = int(month.max() - month.min()) + 1
     key = (emp * (int(kpi.max()) + 1) + kpi) * span + (month - month.min())
-    order = np.argsort(key, kind="stable")
-    same = key[order][1:] == key[order][:-1]
-    if not same.any():
-        return
-    local = np.sort(order[np.r_[same, False] | np.r_[False, same]])
+    space = (int(emp.max()) + 1) * (int(kpi.max()) + 1) * span
+    if _dense(space, key.size):
+        counts = np.bincount(key, minlength=space)
+        if counts.max() < 2:
+            return
+        local = np.flatnonzero(counts[key] > 1)
+    else:
+        order = np.argsort(key, kind="stable")
+        same = key[order][1:] == key[order][:-1]
+        if not same.any():
+            return
+        local = np.sort(order[np.r_[same, False] | np.r_[False, same]])
     at = np.asarray(rows)[local] if rows is not None else local
     first = data.iloc[local[0]]
     raise DataValidationError(
@@ -348,13 +381,20 @@ def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
     """Per employee-period, the latest month's non-empty value of each grouping column."""
     n_emp = max(len(employees), 1)
     key = (per - (per.min() if per.size else 0)) * n_emp + emp
-    uniq = unique_sorted(key)
+    space = (int(key.max()) + 1) if key.size else 0
+    if _dense(space, key.size):
+        seen = np.zeros(space, dtype=bool)
+        seen[key] = True
+        uniq = np.flatnonzero(seen)
+        pos = (np.cumsum(seen) - 1)[key]
+    else:
+        uniq = unique_sorted(key)
+        pos = np.searchsorted(uniq, key)
     rep = np.zeros(uniq.size, dtype=np.int64)
-    pos = np.searchsorted(uniq, key)
     rep[pos] = np.arange(key.size)  # any row of the pair: gives its employee and period
     out = pd.DataFrame(
         {
-            "employee": pd.Categorical.from_codes(emp[rep], categories=employees),
+            "employee": pd.Categorical.from_codes(emp[rep], categories=employees, validate=False),
             "emp": emp[rep],
             "period": per[rep],
         }
@@ -374,9 +414,10 @@ def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
         if ok.size:
             srt = ok[np.lexsort((month[ok], key[ok]))]
             last = srt[np.r_[key[srt][1:] != key[srt][:-1], True]]
-            vals[np.searchsorted(uniq, key[last])] = names[codes[last]]
+            vals[pos[last]] = names[codes[last]]
         out[a] = vals
-    order = np.lexsort((out["period"].to_numpy(), out["emp"].to_numpy()))
+    # from (period, employee) order to (employee, period): a stable sort by employee
+    order = np.argsort(out["emp"].to_numpy(), kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
 

@@ -48,10 +48,19 @@ from .quality import _fatal
 from .raw import _Raw
 from .read import _read
 
-__all__ = ["Roster", "load_roster", "join_roster", "ROSTER_DATES", "ROSTER_NUMBERS"]
+__all__ = [
+    "Roster",
+    "load_roster",
+    "join_roster",
+    "ROSTER_DATES",
+    "ROSTER_NUMBERS",
+    "ROSTER_PRORATION",
+]
 
 ROSTER_DATES = ("hire_date", "leave_date")
 ROSTER_NUMBERS = ("fte", "on_target_pay", "salary")
+#: The roster columns that prorate pay (engine: fte × days active / days in the period).
+ROSTER_PRORATION = ("hire_date", "leave_date", "fte")
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")
 
 

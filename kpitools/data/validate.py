@@ -81,6 +81,7 @@ class _Values:
     orig: dict[str, str]  # canonical → the column's name in the file
     period: _Text | None = None
     currency: np.ndarray | None = None  # each row's currency (None: none named; contract §8)
+    as_of: _Text | None = None  # YYYY-MM, when the table has an as_of column
 
 
 def _long_values(raw: _Raw) -> _Values:
@@ -122,6 +123,7 @@ def _long_values(raw: _Raw) -> _Values:
         t_bad = _union(t_bad, c_given_bad)
     currency, c_bad = _row_currency(issues, entries, rows, given)
     return _Values(
+        as_of=_Text(frame["as_of"]) if "as_of" in frame.columns else None,
         rows=rows,
         employee=employee,
         kpi=kpi,
@@ -188,7 +190,67 @@ def _check_keys(v: _Values, issues: Any) -> np.ndarray | None:
     key_bad = _union(e_missing, k_missing, p_missing, p_bad)
     v.bad = _union(v.bad, key_bad)
     _mixed_periods(v, issues)
+    if v.as_of is not None:
+        _check_as_of(v, issues)
     return key_bad
+
+
+def _first_months(labels: np.ndarray) -> np.ndarray:
+    """The month ordinal (year × 12 + month − 1) each period label starts in (−1: none)."""
+    out = np.full(len(labels) + 1, -1, dtype=np.int64)  # the last: missing
+    for i, label in enumerate(labels):
+        parsed = _parse_one_period(str(label)) if label is not None else None
+        if parsed is not None:
+            year, kind, n = parsed
+            out[i] = year * 12 + {"M": n - 1, "Q": 3 * (n - 1), "Y": 0}[kind]
+    return out
+
+
+def _check_as_of(v: _Values, issues: Any) -> None:
+    """``as_of`` as ``YYYY-MM``: unreadable months, and months before the row's period."""
+    text = v.as_of
+    parsed = [_format_period(_parse_one_period(str(u)), "month") for u in text.uniques]
+    v.as_of = as_of = text.mapped(np.array(parsed, dtype=object))
+    column = v.orig["as_of"]
+    unread = _some(as_of.missing & ~text.missing)
+    if unread is not None:
+        issues.add("bad_as_of", column, v.rows[unread], text.values(unread))
+    known = _first_months(as_of.uniques)[as_of.codes]
+    starts = _first_months(v.period.uniques)[v.period.codes]
+    early = _some((known >= 0) & (starts >= 0) & (known < starts))
+    if early is not None:
+        shown = [
+            f"{p} as of {a}"
+            for p, a in zip(v.period.values(early), as_of.values(early), strict=True)
+        ]
+        issues.add("as_of_before_period", column, v.rows[early], shown)
+    v.bad = _union(v.bad, unread, early)
+
+
+def _note_restatements(v: _Values, issues: Any) -> None:
+    """Rows restating an earlier-known value: explained as a warning, never an error."""
+    key = _combine_codes([v.employee, v.period, v.kpi])
+    several = pd.Series(key).duplicated(keep=False).to_numpy()
+    if v.bad is not None:
+        several = several & ~v.bad
+    if not several.any():
+        return
+    known = _first_months(v.as_of.uniques)[v.as_of.codes]
+    known = np.where(known >= 0, known, _first_months(v.period.uniques)[v.period.codes])
+    first = pd.Series(known).groupby(key).transform("min").to_numpy()
+    later = _some(several & (known > first))
+    if later is not None:
+        shown = [
+            f"{e} × {p} × {k} as of {a}"
+            for e, p, k, a in zip(
+                v.employee.values(later),
+                v.period.values(later),
+                v.kpi.values(later),
+                v.as_of.values(later),
+                strict=True,
+            )
+        ]
+        issues.add("restated", v.orig["as_of"], v.rows[later], shown, severity="warning")
 
 
 def _mixed_periods(v: _Values, issues: Any) -> None:
@@ -257,18 +319,33 @@ def _check_library(v: _Values, issues: Any, library: Any, layout: str) -> None:
 
 
 def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:
-    nonneg = np.array(
-        [bool(getattr(library.get(str(k)), "nonnegative", False)) for k in v.kpi.uniques] + [False]
-    )
-    negative = _some(nonneg[v.kpi.codes] & (v.actual < 0)) if nonneg.any() else None
-    if negative is None:
+    """Negative actuals of KPIs that cannot be negative: errors, or warnings when reversible.
+
+    A ``reversible`` KPI (revenue, units, margin) nets credit notes and returns off in the
+    month they are issued, so a negative month is real: kept, with a warning.
+    """
+    kpis = [library.get(str(k)) for k in v.kpi.uniques]
+    nonneg = np.array([bool(getattr(k, "nonnegative", False)) for k in kpis] + [False])
+    if not nonneg.any():
         return
-    shown = [
-        f"{k} = {float(a)!r}"
-        for k, a in zip(v.kpi.values(negative), v.actual[negative], strict=True)
-    ]
-    issues.add("negative", v.orig["actual"] if layout == "long" else None, v.rows[negative], shown)
-    v.bad = _union(v.bad, negative)
+    reversible = np.array([bool(getattr(k, "reversible", False)) for k in kpis] + [False])
+    below = nonneg[v.kpi.codes] & (v.actual < 0)
+    column = v.orig["actual"] if layout == "long" else None
+    for key, mask in (
+        ("negative", below & ~reversible[v.kpi.codes]),
+        ("negative_reversible", below & reversible[v.kpi.codes]),
+    ):
+        some = _some(mask)
+        if some is None:
+            continue
+        shown = [
+            f"{k} = {float(a)!r}" for k, a in zip(v.kpi.values(some), v.actual[some], strict=True)
+        ]
+        if key == "negative":
+            issues.add(key, column, v.rows[some], shown)
+            v.bad = _union(v.bad, some)
+        else:
+            issues.add(key, column, v.rows[some], shown, severity="warning")
 
 
 _PLAUSIBLE_KEYS = {
@@ -308,8 +385,10 @@ def _check_plausible(v: _Values, issues: Any, library: Any, layout: str, strict:
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
     """Rows whose employee × period × KPI is given more than once (among readable keys)."""
     ok_key = slice(None) if key_bad is None else ~key_bad
-    space = int(np.prod([len(t.uniques) + 1 for t in (v.employee, v.period, v.kpi)], dtype=float))
-    key = _combine_codes([v.employee, v.period, v.kpi], space)
+    # with as_of, rows that differ only by it are versions of one value, not duplicates
+    parts = [v.employee, v.period, v.kpi] + ([v.as_of] if v.as_of is not None else [])
+    space = int(np.prod([len(t.uniques) + 1 for t in parts], dtype=float))
+    key = _combine_codes(parts, space)
     valid_keys = key[ok_key]
     dup = None
     if len(valid_keys) and space < 8 * len(valid_keys) + 1_000_000:
@@ -387,6 +466,8 @@ def _table(
         columns[a] = values.series(keep)
     if v.currency is not None:
         columns["currency"] = pd.array(v.currency if keep_all else v.currency[keep], dtype="str")
+    if v.as_of is not None:
+        columns["as_of"] = v.as_of.series(keep)
     table = pd.DataFrame(columns, copy=False)  # no consolidation copy of the floats
     if duplicates == "sum" and dup is not None and (keep_all or dup[keep].any()):
         table = _sum_duplicates(table)
@@ -414,6 +495,8 @@ def _validate(
         _check_library(v, raw.issues, library, layout)
     _check_plausible(v, raw.issues, library, layout, strict)
     dup = _check_duplicates(v, raw.issues, key_bad, duplicates)
+    if v.as_of is not None:
+        _note_restatements(v, raw.issues)
     has_target = "target" in raw.frame.columns if layout == "long" else np.isfinite(v.target).any()
     table, stats = _table(v, has_target, duplicates, dup)
     return table, layout, stats
@@ -437,5 +520,6 @@ def _sum_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     for a in (*ATTRIBUTES, "currency"):
         if a in table.columns:
             agg[a] = "first"
-    out = table.groupby(["employee", "period", "kpi"], sort=False, dropna=False).agg(agg)
+    keys = ["employee", "period", "kpi"] + (["as_of"] if "as_of" in table.columns else [])
+    out = table.groupby(keys, sort=False, dropna=False).agg(agg)
     return out.reset_index()[list(table.columns)]

@@ -8,9 +8,11 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
   :func:`prepare_base` + :func:`set_targets` split it so that a target change skips the
   roll-up.
 - :func:`compute` (``compute``, ``money``): the vectorised payout maths (attainment, curves,
-  gates, modifiers, cap, pool to the cent).
+  gates, modifiers, cap, pool to the cent); the plan mechanics (docs/plan-mechanics.md):
+  ``proration``, ``payment`` (earned → paid: ``trueup``, ``draws``, along each employee's
+  ``timeline``), ``restatements``.
 - :func:`run_currency` and :func:`convert_inputs` (``currency``): the run's one currency
-  (contract §8) and every amount converted into it, once, in :func:`load_inputs`.
+  and every amount converted into it, once, in :func:`load_inputs`.
 - :func:`run_scheme` (``run``): both, laid out as the payout table (:data:`PAYOUT_COLUMNS`).
 - :func:`compute_metrics` (``metrics``): the metrics of a run; :func:`simulate`
   (``simulate``, ``compare``) several schemes against a baseline, :func:`compare` its
@@ -25,7 +27,7 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
 
 from __future__ import annotations
 
-from .arrays import PayoutArrays, PayoutInputs
+from .arrays import STEP_COLUMNS, PaymentSteps, PayoutArrays, PayoutInputs
 from .base import PreparedData, prepare_base
 from .calibrate import CalibrationResult, calibrate
 from .compare import WINNERS_COLUMNS, compare_schemes, winners_losers
@@ -37,6 +39,7 @@ from .groups import NO_GROUP, group_columns, metrics_by_group
 from .history import fit_growth, resample_periods
 from .loading import library_for_run, load_data_with_warnings, load_inputs, load_schemes
 from .metrics import (
+    MECHANIC_METRICS,
     METRICS,
     MONEY_METRICS,
     STEP_METRICS,
@@ -81,6 +84,7 @@ __all__ = [
     "load_data_with_warnings",
     "load_inputs",
     "load_schemes",
+    "MECHANIC_METRICS",
     "metric_arrays",
     "METRICS",
     "metrics_by_group",
@@ -93,6 +97,7 @@ __all__ = [
     "resolve_currency",
     "RunCurrency",
     "run_currency",
+    "PaymentSteps",
     "PayoutArrays",
     "PayoutInputs",
     "period_end_timing",
@@ -111,6 +116,7 @@ __all__ = [
     "set_targets",
     "simulate",
     "SimulationResult",
+    "STEP_COLUMNS",
     "STEP_METRICS",
     "TimingResult",
     "WINNERS_COLUMNS",

@@ -14,7 +14,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PayoutArrays", "PayoutInputs"]
+__all__ = ["PaymentSteps", "PayoutArrays", "PayoutInputs", "STEP_COLUMNS"]
+
+#: The steps from what a period earned to what it pays, on the total row of a scheme that
+#: pays over time (a true-up, a draw or a clawback; docs/plan-mechanics.md).
+STEP_COLUMNS: tuple[str, ...] = (
+    "earned",
+    "earned_to_date",
+    "paid_to_date",
+    "due",
+    "draw_balance",
+    "adjustment",
+    "payment",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +56,16 @@ class PayoutInputs:
         ``period, reason``: periods left out because a target method had no history.
     warnings : tuple of str
         Missing actuals and what the roll-up warned about.
+    proration : numpy.ndarray or None
+        Each row's active share of its period (fte × days active / days), when the run
+        prorates (:mod:`kpitools.engine.proration`); on-target pay and targets already
+        hold it, ``basis: value`` tier edges are scaled by it in :func:`compute`.
+    reversible : tuple of bool
+        Per component, whether its KPI is ``reversible`` (a negative actual pays a
+        negative commission); empty: none is.
+    timeline : Timeline or None
+        Each employee's periods in order, for a scheme that pays over time
+        (:mod:`kpitools.engine.timeline`); ``None``: every period pays what it earns.
 
     Examples
     --------
@@ -76,6 +98,9 @@ class PayoutInputs:
         default_factory=lambda: pd.DataFrame({"period": [], "reason": []}, dtype=object)
     )
     warnings: tuple[str, ...] = ()
+    proration: np.ndarray | None = None
+    reversible: tuple[bool, ...] = ()
+    timeline: Any = None
 
     @property
     def n(self) -> int:
@@ -133,3 +158,49 @@ class PayoutArrays:
     pool_factor: np.ndarray
     payout: np.ndarray
     weighted_attainment: np.ndarray
+    steps: PaymentSteps | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class PaymentSteps:
+    """From what each employee-period earned to what it pays (:data:`STEP_COLUMNS`).
+
+    Money in cents-rounded floats, aligned with ``inputs.keys``.
+
+    Attributes
+    ----------
+    earned : numpy.ndarray
+        The period's own amount (components → gates → modifiers → cap → pool).
+    earned_to_date : numpy.ndarray
+        With a true-up, the scheme evaluated on the year's data through the period; else
+        the running sum of ``earned`` over the (fiscal) year.
+    paid_to_date : numpy.ndarray
+        What was paid in the year before this period (the sum of earlier payments).
+    due : numpy.ndarray
+        What the pay rules release this period before draws and adjustments: ``earned``,
+        or with a true-up the year-to-date earnings less what the true-up released before.
+    draw_balance : numpy.ndarray
+        The recoverable draw balance after the period (0 without one).
+    adjustment : numpy.ndarray
+        Restatements of earlier periods paid (+) or clawed back (−) in this period.
+    payment : numpy.ndarray
+        What is paid: ``due`` + the draw's top-up (or − its recovery) + ``adjustment``.
+    """
+
+    earned: np.ndarray
+    earned_to_date: np.ndarray
+    paid_to_date: np.ndarray
+    due: np.ndarray
+    draw_balance: np.ndarray
+    adjustment: np.ndarray
+    payment: np.ndarray
+
+    @property
+    def draw_cost(self) -> float:
+        """What the draws paid beyond what the rules released (the ``draw_cost`` metric)."""
+        extra = self.payment - self.due - self.adjustment
+        return float(np.round(extra.sum(), 2))
+
+    def replace(self, **changes: Any) -> PaymentSteps:
+        """A copy with some steps replaced."""
+        return dataclasses.replace(self, **changes)

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import (
+    ROSTER_PRORATION,
+    Roster,
     format_periods,
+    load_roster,
     ratio_inputs,
     resolve_library,
     roll_up,
@@ -30,6 +33,8 @@ from ..errors import DataValidationError, DefinitionError, did_you_mean
 from ..scheme import Scheme, load_scheme
 from .items import SchemeItem, scheme_items
 from .loading import read_table
+from .proration import active_share
+from .restatements import latest_values
 
 __all__ = ["KpiRows", "PreparedData", "base_signature", "prepare_base"]
 
@@ -80,6 +85,14 @@ class PreparedData:
         period then employee, before periods are selected.
     warnings : tuple of str
         Those of the roll-up.
+    roster : Roster or None
+        The roster (pay per person, proration).
+    share : numpy.ndarray or None
+        Each key's active share of its period from the roster's dates and ``fte``
+        (:func:`kpitools.engine.proration.active_share`; ``None`` without them).
+    parts : mapping
+        KPI → actuals aligned with the keys, for the numerators and denominators of the
+        ratio KPIs the scheme reads (a true-up recomputes ratios from their year's sums).
     """
 
     source: str
@@ -98,6 +111,9 @@ class PreparedData:
     role_code: np.ndarray
     role_names: np.ndarray
     warnings: tuple[str, ...]
+    roster: Roster | None = None
+    share: np.ndarray | None = None
+    parts: Mapping[str, np.ndarray] = field(default_factory=dict)
     # selected rows per set of skipped periods (target settings rarely change it)
     _selections: dict = field(default_factory=dict, repr=False)
 
@@ -188,12 +204,13 @@ def prepare_base(
     *,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
 ) -> PreparedData:
     """The part of :func:`kpitools.engine.prepare` that no target setting changes.
 
     Parameters
     ----------
-    data, scheme, periods, library
+    data, scheme, periods, library, roster
         As for :func:`kpitools.engine.prepare`; of the scheme only its period, KPIs,
         ``revenue_kpi`` and ``roles`` matter here.
 
@@ -229,12 +246,14 @@ def prepare_base(
     per = grid.keys["period"].to_numpy(dtype=np.int64)
     in_range = select(per, kind, periods)
     _check_some_period_selected(per, in_range, kind, periods)
-    revenue = np.full(grid.size, np.nan)
-    if scheme.revenue_kpi is not None and scheme.revenue_kpi in by_kpi:
-        f = by_kpi[scheme.revenue_kpi]
-        dest, src = grid.align(grid.key_of(f))
-        revenue[dest] = f["actual"].to_numpy(float)[src]
+    revenue = _aligned(by_kpi, scheme.revenue_kpi, grid)
+    parts = {k: _aligned(by_kpi, k, grid) for k in signature[3] - set(rows) if k in by_kpi}
     role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
+    roster = None if roster is None else load_roster(roster)
+    share = None
+    if roster is not None and any(c in roster.table.columns for c in ROSTER_PRORATION):
+        share = active_share(grid.keys["employee"].array, per, kind, roster)
+        share.flags.writeable = False
     return PreparedData(
         source=source,
         kind=kind,
@@ -252,13 +271,30 @@ def prepare_base(
         role_code=np.asarray(role_code, dtype=np.int64),
         role_names=np.asarray(role_names, dtype=object),
         warnings=tuple(warnings),
+        roster=roster,
+        share=share,
+        parts=parts,
     )
 
 
+def _aligned(by_kpi: Mapping[str, pd.DataFrame], kpi: str | None, grid: _KeyGrid) -> np.ndarray:
+    """A rolled-up KPI's actuals aligned with the keys (NaN where none, or no such KPI)."""
+    out = np.full(grid.size, np.nan)
+    if kpi is not None and kpi in by_kpi:
+        f = by_kpi[kpi]
+        dest, src = grid.align(grid.key_of(f))
+        out[dest] = f["actual"].to_numpy(float)[src]
+    return out
+
+
 def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
-    """The long table and how messages name it: a DataFrame as given, a path loaded."""
+    """The long table and how messages name it: a DataFrame as given, a path loaded.
+
+    Values restated in a later ``as_of`` month are taken at their latest (a scheme with
+    ``clawback:`` is run on the values as paid by :func:`kpitools.engine.run_scheme`).
+    """
     if not isinstance(data, pd.DataFrame):
-        return read_table(data, library), str(data)
+        return latest_values(read_table(data, library)), str(data)
     missing = [c for c in _REQUIRED if c not in data.columns]
     if missing:
         found = ", ".join(map(str, data.columns)) or "no columns"
@@ -267,7 +303,7 @@ def _read_table(data: Any, library: Any) -> tuple[pd.DataFrame, str]:
             "Suggestion: give the long table (employee, period, kpi, actual), or load it "
             "with kpitools.data.load, which also reads wide tables."
         )
-    return data, "the data"
+    return latest_values(data), "the data"
 
 
 def _check_scheme_kpis(
@@ -366,21 +402,47 @@ class _KeyGrid:
     """The employee-periods to evaluate as one sorted integer key: (period, employee) order.
 
     ``keys`` holds their attributes (``employee, period, role`` …), one row per key;
-    :meth:`align` finds where rows of any rolled-up frame land among them.
+    :meth:`align` finds where rows of any rolled-up frame land among them. The key space
+    (periods × employees) is usually small enough for a direct look-up table, which finds
+    every row's place in one pass instead of a sort and a binary search.
     """
 
     def __init__(self, rolled: Any, component_kpis: frozenset):
         values = rolled.values
         self.n_emp = max(len(rolled.employees), 1)
-        self.p0 = int(values["period"].min()) if len(values) else 0
+        per = values["period"].to_numpy(dtype=np.int64)
+        self.p0 = int(per.min()) if len(values) else 0
+        span = (int(per.max()) - self.p0 + 1) * self.n_emp if len(values) else 0
+        self.span = span
+        self.dense = span <= 8 * len(values) + 1_000_000
         in_comp = values["kpi"].isin(component_kpis).to_numpy()
-        self.sorted = unique_sorted(self.key_of(values)[in_comp])
+        comp_keys = self.key_of(values)[in_comp]
+        if self.dense:
+            seen = np.zeros(span, dtype=bool)
+            seen[comp_keys] = True
+            self.sorted = np.flatnonzero(seen)
+            self._pos = np.full(span + 1, -1, dtype=np.int64)  # the last: out of the grid
+            self._pos[self.sorted] = np.arange(self.sorted.size)
+        else:
+            self.sorted = unique_sorted(comp_keys)
         attrs = rolled.attributes
-        attrs = attrs.iloc[np.argsort(self.key_of(attrs), kind="stable")].reset_index(drop=True)
-        self.attr_key = self.key_of(attrs)  # sorted; one row per employee-period
-        self.attr_roles = attrs["role"].to_numpy(dtype=object) if "role" in attrs.columns else None
-        keys = attrs.iloc[np.searchsorted(self.attr_key, self.sorted)].reset_index(drop=True)
-        if self.attr_roles is None:
+        attr_key = self.key_of(attrs)
+        if self.dense:  # one attribute row per employee-period
+            self._attr_at = np.full(span + 1, -1, dtype=np.int64)
+            self._attr_at[attr_key] = np.arange(len(attrs))
+            keys = attrs.iloc[self._attr_at[self.sorted]].reset_index(drop=True)
+        else:
+            attrs = attrs.iloc[np.argsort(attr_key, kind="stable")].reset_index(drop=True)
+            attr_key = self.key_of(attrs)
+            keys = attrs.iloc[np.searchsorted(attr_key, self.sorted)].reset_index(drop=True)
+        self.attr_key = attr_key
+        if "role" in attrs.columns:
+            roles = attrs["role"].to_numpy(dtype=object)
+            codes, names = pd.factorize(np.where(pd.isna(roles), "", roles), sort=True)
+            self.role_codes = codes.astype(np.int64)
+            self.role_names = np.asarray(names, dtype=object)
+        else:
+            self.role_codes, self.role_names = None, np.array([""], dtype=object)
             keys["role"] = pd.Series([None] * len(keys), dtype=object)
         self.keys = keys
 
@@ -394,36 +456,46 @@ class _KeyGrid:
         per = frame["period"].to_numpy(dtype=np.int64)
         return (per - self.p0) * self.n_emp + frame["emp"].to_numpy(dtype=np.int64)
 
+    def _inside(self, frame_key: np.ndarray) -> np.ndarray:
+        """The keys, with those outside the grid's span sent to its last (empty) slot."""
+        return np.where((frame_key >= 0) & (frame_key < self.span), frame_key, self.span)
+
     def align(self, frame_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in the keys of each frame row (those present), and the rows."""
+        if self.dense:
+            pos = self._pos[self._inside(frame_key)]
+            hit = np.flatnonzero(pos >= 0)
+            return pos[hit], hit
         pos = np.searchsorted(self.sorted, frame_key)
         pos = np.minimum(pos, max(self.sorted.size - 1, 0))
         hit = np.flatnonzero(self.sorted[pos] == frame_key) if self.sorted.size else pos[:0]
         return pos[hit], hit
 
-    def roles_of(self, frame_key: np.ndarray) -> np.ndarray:
-        """The role of each frame row ("" where none)."""
-        if self.attr_roles is None:
-            return np.full(len(frame_key), "", dtype=object)
-        roles = self.attr_roles[np.searchsorted(self.attr_key, frame_key)]
-        return np.where(pd.isna(roles), "", roles).astype(object)
+    def role_codes_of(self, frame_key: np.ndarray) -> np.ndarray:
+        """The role of each frame row as a code into :attr:`role_names` ("" where none)."""
+        if self.role_codes is None:
+            return np.zeros(len(frame_key), dtype=np.int64)
+        if self.dense:
+            return self.role_codes[self._attr_at[self._inside(frame_key)]]
+        return self.role_codes[np.searchsorted(self.attr_key, frame_key)]
 
 
 def _kpi_rows(frame: pd.DataFrame, grid: _KeyGrid) -> KpiRows:
     """One KPI's rolled-up rows as target methods see them, aligned on the grid."""
     frame = frame.reset_index(drop=True)
     fkey = grid.key_of(frame)
-    roles = grid.roles_of(fkey)
+    peer = grid.role_codes_of(fkey)
     ctx_frame = pd.DataFrame(
         {
             "employee": frame["employee"].array,  # categorical: no string copies
             "period": frame["period"].to_numpy(dtype=np.int64),
-            "role": pd.Series(roles, dtype=object),
+            "role": pd.Categorical.from_codes(peer, categories=grid.role_names, validate=False),
             "actual": frame["actual"].to_numpy(float),
             "target": frame["target"].to_numpy(float),
             "emp": frame["emp"].to_numpy(dtype=np.int64),
-            "peer": pd.factorize(roles, sort=True)[0].astype(np.int64),
-        }
+            "peer": peer,
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
     dest, src = grid.align(fkey)
     actual = np.full(grid.size, np.nan)

@@ -26,6 +26,7 @@ from .currency import run_currency
 from .describe import format_metric
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_from_arrays
+from .money import round_cents
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
 
@@ -330,9 +331,10 @@ class _Objective:
     only the arithmetic on inputs prepared once (:attr:`fixed`).
     """
 
-    def __init__(self, table, base, param, metric, bounds, *, periods, library):
+    def __init__(self, table, base, param, metric, bounds, *, periods, library, roster=None):
         self.table, self.base, self.param, self.metric = table, base, param, metric
         self.bounds, self.periods, self.library = bounds, periods, library
+        self.roster = roster  # pay per person and proration
         self.cache: dict[float, float] = {}
         self.currency: str | None = None  # the run's, set by :meth:`on_data`
         self.fixed: PayoutInputs | None = None if _changes_inputs(param) else self._prepare(base)
@@ -346,18 +348,22 @@ class _Objective:
         """The objective on ``data`` (loaded once), and the warnings of loading and preparing."""
         library = library_for_run(library)
         run = run_currency([base], override=currency)
-        table, warnings, _ = load_inputs(
+        table, warnings, loaded = load_inputs(
             data, library=library, roster=roster, where=where, currency=run
         )
         warnings[:0] = run.notes
-        objective = cls(table, base, param, metric, bounds, periods=periods, library=library)
+        objective = cls(
+            table, base, param, metric, bounds, periods=periods, library=library, roster=loaded
+        )
         objective.currency = run.code
         if objective.fixed is not None:
             warnings.extend(objective.fixed.warnings)
         return objective, warnings
 
     def _prepare(self, scheme: Scheme) -> PayoutInputs:
-        return prepare(self.table, scheme, periods=self.periods, library=self.library)
+        return prepare(
+            self.table, scheme, periods=self.periods, library=self.library, roster=self.roster
+        )
 
     def n_periods(self) -> int:
         """The number of periods the scheme as given evaluates."""
@@ -388,12 +394,19 @@ class _Objective:
         if self.fixed is None:
             if self._rolled is None or not self._rolled.fits(candidate):
                 self._rolled = prepare_base(
-                    self.table, candidate, periods=self.periods, library=self.library
+                    self.table,
+                    candidate,
+                    periods=self.periods,
+                    library=self.library,
+                    roster=self.roster,
                 )
             return set_targets(self._rolled, candidate)
         if self.param.split(".")[0] == "on_target_pay":
-            keys = self.fixed.keys
-            return self.fixed.replace(on_target_pay=on_target_pay_per_row(candidate, keys))
+            keys, share = self.fixed.keys, self.fixed.proration
+            pay = on_target_pay_per_row(candidate, keys, roster=self.roster)
+            return self.fixed.replace(
+                on_target_pay=pay if share is None else round_cents(pay * share)
+            )
         return self.fixed
 
     def result(

@@ -17,7 +17,9 @@ sum → modifiers (multiply) → cap → pool proration across the employees of 
   the factors, the weighted attainment and the product of the modifiers (weights 0.6, 0.3
   and 0.1 all at 100% make a weighted attainment of exactly 1).
 - **Commission** pays on max(actual, 0); its ``factor`` is the effective rate
-  (payout / actual).
+  (payout / actual). On a ``reversible`` KPI (``inputs.reversible``) a negative actual pays
+  a negative commission, deducted from the period's pay. With proration
+  (``inputs.proration``) the tier edges of ``basis: value`` are scaled by the active share.
 - **Money** is rounded to cents at each step (:mod:`kpitools.engine.money`): each component
   payout, the sum, the amount after modifiers; the cap amount is rounded down.
 - **Weighted attainment** = Σ weight × attainment of the curve components (a missing
@@ -27,6 +29,7 @@ sum → modifiers (multiply) → cap → pool proration across the employees of 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,7 @@ import numpy as np
 from ..scheme import Component, Scheme
 from .arrays import PayoutArrays, PayoutInputs
 from .money import floor_cents, prorate, round_cents
+from .payment import settle
 
 __all__ = ["applies_to", "attainment", "compute", "snap"]
 
@@ -110,6 +114,10 @@ def snap(x: Any) -> np.ndarray:
 def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     """Payouts of every employee-period, on whole arrays.
 
+    For a scheme that pays over time (a true-up, a draw; docs/plan-mechanics.md) and
+    inputs with a ``timeline``, ``payout`` is the period's payment and ``steps`` holds every
+    step from what it earned (:func:`kpitools.engine.payment.settle`).
+
     Parameters
     ----------
     scheme : Scheme
@@ -136,6 +144,15 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     >>> compute(s, inp).payout.tolist()
     [100.0, 200.0]
     """
+    arrays = _earn(scheme, inputs)
+    if scheme.pays_over_time and inputs.timeline is not None:
+        steps = settle(scheme, inputs, arrays.payout, lambda ytd: _earn(scheme, ytd).payout)
+        arrays = dataclasses.replace(arrays, payout=steps.payment, steps=steps)
+    return arrays
+
+
+def _earn(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
+    """What each employee-period earns by §4's order (components … pool)."""
     otp = np.asarray(inputs.on_target_pay, dtype=float)
     n = otp.shape[0]
     atts, factors, raw = _component_payouts(scheme, inputs, otp)
@@ -206,15 +223,28 @@ def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
             fac = comp.curve.evaluate(att)
             money = otp * comp.weight * fac
         else:
-            money = comp.commission.evaluate(actual, target, att)
+            reversible = bool(inputs.reversible and inputs.reversible[i])
+            money = comp.commission.evaluate(
+                actual,
+                target,
+                att,
+                reversible=reversible,
+                edge_scale=inputs.proration if _value_tiers(comp) else None,
+            )
+            paid_on = (actual != 0) if reversible else (actual > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fac = np.where(actual > 0, money / actual, np.nan)
+                fac = np.where(paid_on, money / actual, np.nan)
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         atts.append(att)
         factors.append(fac)
         raw.append(pay)
     return atts, factors, raw
+
+
+def _value_tiers(comp: Component) -> bool:
+    """Whether a commission has tiers in money (edges prorated, unlike rates)."""
+    return comp.commission.tiers is not None and comp.commission.basis == "value"
 
 
 def _gates(scheme: Scheme, inputs: PayoutInputs, n: int):

@@ -288,12 +288,15 @@ def forecast_loaded(
     keep_actuals: bool = False,
     warnings: Sequence[str] = (),
     currency: str | None = None,
+    roster: Any = None,
 ) -> ForecastResult:
     """:func:`forecast` on a long table that is already loaded and validated.
 
     ``library`` is a resolved library or ``False`` (see
-    :func:`kpitools.engine.library_for_run`); ``warnings`` are carried into the result, and
-    ``currency`` (the run's, its amounts already converted) labels its money.
+    :func:`kpitools.engine.library_for_run`); ``warnings`` are carried into the result,
+    ``currency`` (the run's, its amounts already converted) labels its money, and
+    ``roster`` gives pay per person and prorates the next period (leavers gone, part-timers
+    at their FTE).
     :func:`kpitools.engine.simulate` calls this so that the data is loaded once.
     """
     present = set(pd.unique(table["kpi"].astype(str)).tolist())
@@ -302,7 +305,9 @@ def forecast_loaded(
     notes = list(warnings) + ([note] if note else [])
     placeholders, nxt, label = next_period_rows(table, scheme, kpis)
     extended = pd.concat([table, placeholders], ignore_index=True)
-    nxt_inputs = prepare(extended, scheme, periods=(label, label), library=library)
+    nxt_inputs = prepare(
+        extended, scheme, periods=(label, label), library=library, roster=roster
+    ).replace(timeline=None)  # one simulated period at a time: it pays what it earns
     if not len(nxt_inputs.keys):
         reasons = "; ".join(nxt_inputs.skipped["reason"].astype(str))
         raise DefinitionError(
@@ -462,6 +467,7 @@ class _Draws:
             on_target_pay=np.tile(nxt.on_target_pay, size),
             revenue=h.take(scheme.revenue_kpi, idx),
             period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
+            proration=None if nxt.proration is None else np.tile(nxt.proration, size),
         )
 
     def add(self, idx: np.ndarray, size: int, done: int) -> None:

@@ -38,6 +38,13 @@ Every metric (docs/commands.md) is computed here, once, from whole arrays:
 ``budget_variance``
     With a per-period ``budget``: ``(total_cost − budget × periods) / (budget × periods)``,
     the relative over- (positive) or under-spend over the evaluated periods; NaN without one.
+``draw_cost`` (:data:`MECHANIC_METRICS`: only for a scheme with a ``draw``)
+    What the draws paid beyond what the pay rules released (the sum of payment − due −
+    adjustment): for a recoverable draw the balances left unrecovered (written off at year
+    end, or still open when the data ends), for a non-recoverable one every top-up.
+
+With a true-up, a draw or a clawback every metric counts payments (the ``payout`` of the
+total row is the payment).
 
 Examples
 --------
@@ -65,6 +72,7 @@ from .stats import row_gini, row_spearman
 from .thresholds import component_thresholds, near_measures
 
 __all__ = [
+    "MECHANIC_METRICS",
     "METRICS",
     "MONEY_METRICS",
     "NEAR_THRESHOLD_BAND",
@@ -92,8 +100,11 @@ METRICS: tuple[str, ...] = (
     "budget_variance",
 )
 
+#: Metrics of the plan mechanics, in metrics.csv only for the schemes that use them.
+MECHANIC_METRICS: tuple[str, ...] = ("draw_cost",)
+
 #: Metrics in money (the others are shares, multiples or coefficients).
-MONEY_METRICS = frozenset({"total_cost", "cost_per_employee"})
+MONEY_METRICS = frozenset({"total_cost", "cost_per_employee", "draw_cost"})
 
 #: Metrics that move in steps (shares of employee-periods): calibrated by bracketing, not brentq.
 STEP_METRICS = frozenset({"pct_at_target", "pct_zero_payout", "near_threshold_share"})
@@ -352,9 +363,10 @@ def metrics_from_arrays(
         n_periods=keys["period"].nunique(),
         budget=budget,
     )
-    return pd.Series(
-        {name: float(values[name][0]) for name in METRICS}, name=scheme.name, dtype=float
-    )
+    out = {name: float(values[name][0]) for name in METRICS}
+    if getattr(scheme, "draw", None) is not None and getattr(arrays, "steps", None) is not None:
+        out["draw_cost"] = arrays.steps.draw_cost
+    return pd.Series(out, name=scheme.name, dtype=float)
 
 
 def compute_metrics(run: Any, *, budget: float | None = None) -> pd.Series:

@@ -1,8 +1,11 @@
-"""On-target pay per employee-period: one amount, or an amount per role.
+"""On-target pay per employee-period: one amount, an amount per role, or per person.
 
-A scheme gives ``on_target_pay`` as one number or per role; :func:`on_target_pay_per_row`
-turns it into one amount per row of the engine's keys, and names the roles it has no amount
-for.
+A scheme gives ``on_target_pay`` as one number, per role, or per person from the roster
+(``{from: roster}``: the roster's ``on_target_pay`` column, the amount per period of the
+scheme; ``{pct_of_salary: r}``: r × the roster's annual ``salary`` / 12 for a monthly
+scheme, / 4 for a quarterly one, rounded to the cent). :func:`on_target_pay_per_row` turns
+it into one amount per row of the engine's keys, and names the roles or people it has no
+amount for.
 """
 
 from __future__ import annotations
@@ -12,14 +15,22 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..data import Roster, lag_year
 from ..errors import DefinitionError, did_you_mean
-from ..scheme import Scheme
+from ..scheme import RosterPay, Scheme
+from .money import round_cents
+from .proration import roster_values
 
 __all__ = ["on_target_pay_per_row"]
 
 
 def on_target_pay_per_row(
-    scheme: Scheme, keys: pd.DataFrame, has_role: bool = True, codes: tuple | None = None
+    scheme: Scheme,
+    keys: pd.DataFrame,
+    has_role: bool = True,
+    codes: tuple | None = None,
+    *,
+    roster: Roster | None = None,
 ) -> np.ndarray:
     """On-target pay of each row of ``keys`` (employee-periods with a ``role`` column).
 
@@ -34,6 +45,8 @@ def on_target_pay_per_row(
     codes : (array, array), optional
         The rows' role codes and the role names they index (``pandas.factorize``), when
         already known: one look-up per role instead of one per row.
+    roster : Roster, optional
+        Where pay per person (``{from: roster}``, ``{pct_of_salary: r}``) is read.
 
     Returns
     -------
@@ -42,7 +55,8 @@ def on_target_pay_per_row(
     Raises
     ------
     DefinitionError
-        Pay per role without a ``role`` column, or a role (or no role) without an amount.
+        Pay per role without a ``role`` column, or a role (or no role) without an amount;
+        pay per person without a roster, or a person without the amount.
 
     Examples
     --------
@@ -55,6 +69,8 @@ def on_target_pay_per_row(
     [100.0, 150.0]
     """
     otp = scheme.on_target_pay
+    if scheme.pay_per_person:
+        return _per_person(scheme, keys, roster)
     if not isinstance(otp, Mapping):
         return np.full(len(keys), float(otp))
     if not has_role:
@@ -101,3 +117,40 @@ def _no_pay_error(scheme: Scheme, keys: pd.DataFrame, bad: np.ndarray) -> Defini
             else "."
         )
     )
+
+
+def _per_person(scheme: Scheme, keys: pd.DataFrame, roster: Roster | None) -> np.ndarray:
+    """Each row's own on-target pay from the roster (see the module docstring)."""
+    pay = scheme.on_target_pay
+    from_roster = isinstance(pay, RosterPay)
+    column = "on_target_pay" if from_roster else "salary"
+    written = "{from: roster}" if from_roster else f"{{pct_of_salary: {pay.pct_of_salary:g}}}"
+    if roster is None:
+        raise DefinitionError(
+            f"{scheme.source}: on_target_pay: {written} reads each person's {column} from "
+            "the roster, and no roster was given.\n"
+            "Suggestion: give the roster (--roster FILE, or roster= in Python), or write "
+            "on_target_pay as an amount."
+        )
+    if column not in roster.table.columns:
+        raise DefinitionError(
+            f"{scheme.source}: on_target_pay: {written} reads each person's {column}, and "
+            f"{roster.file} has no {column!r} column.\n"
+            f"Suggestion: add a {column} column to the roster."
+        )
+    amounts = roster_values(keys["employee"].array, roster, column).astype(float)
+    if not from_roster:
+        amounts = round_cents(amounts * pay.pct_of_salary / lag_year(scheme.period))
+    bad = np.isnan(amounts)
+    if bad.any():
+        who = pd.unique(np.asarray(keys["employee"], dtype=object)[bad]).tolist()
+        more = f" and {len(who) - 10} more" if len(who) > 10 else ""
+        shown = ", ".join(map(repr, who[:10])) + more
+        raise DefinitionError(
+            f"{scheme.source}: on_target_pay: {written}: {len(who)} "
+            f"employee{'s' if len(who) != 1 else ''} {'have' if len(who) != 1 else 'has'} "
+            f"no {column} in {roster.file}: {shown}.\n"
+            f"Suggestion: fill in their {column} in the roster (or add them to it), or "
+            "evaluate only the roles that have one with roles: [...]."
+        )
+    return amounts

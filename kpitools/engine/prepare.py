@@ -21,6 +21,7 @@ Choices kpitools makes:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,11 @@ from ..scheme import TargetContext, TargetResult, compute_targets, load_scheme
 from .arrays import PayoutInputs
 from .base import PreparedData, prepare_base
 from .items import SchemeItem, kpi_direction, scheme_items
+from .money import round_cents
 from .pay import on_target_pay_per_row
+from .proration import active_share, prorated_targets, prorates
 from .target_checks import find_target_failures, raise_target_failures
+from .timeline import Timeline, build_timeline
 
 __all__ = ["prepare", "set_targets"]
 
@@ -50,6 +54,7 @@ def prepare(
     *,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
 ) -> PayoutInputs:
     """Roll data up, set targets, check them and align everything into arrays.
 
@@ -70,6 +75,10 @@ def prepare(
         KPI library for aggregations and directions (:func:`kpitools.data.resolve_library`):
         ``None`` uses the shipped library, ``False`` none (every KPI summed, direction
         ``higher`` unless the scheme says).
+    roster : Roster, path or None
+        Who is who (:func:`kpitools.data.load_roster`): pay per person
+        (``on_target_pay: {from: roster}``, ``{pct_of_salary: r}``) and proration from
+        ``hire_date``, ``leave_date`` and ``fte`` (docs/plan-mechanics.md).
 
     Returns
     -------
@@ -94,7 +103,8 @@ def prepare(
     (['a', 'b'], [90.0, 130.0], [100.0, 100.0])
     """
     scheme = load_scheme(scheme)
-    return set_targets(prepare_base(data, scheme, periods=periods, library=library), scheme)
+    base = prepare_base(data, scheme, periods=periods, library=library, roster=roster)
+    return set_targets(base, scheme)
 
 
 def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
@@ -139,27 +149,66 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
             "Suggestion: prepare the data again with prepare_base(data, scheme)."
         )
     items = scheme_items(scheme)
-    results, skipped = _run_target_methods(base, items)
+    prorate = prorates(scheme, base.roster)
+    results, skipped = _run_target_methods(base, items, prorate=prorate)
     skip_codes, skipped_df = _skipped_periods(base, skipped)
-    rows, keys, period_code = base.selection(skip_codes)
-    keys, period_code = keys.copy(deep=False), period_code.copy()  # the cache stays as it was
+    sel = _Selection.of(base, skip_codes, prorate)
     # before the targets: a role without pay is the likelier slip (see roles: in schemes)
-    codes = (base.role_code[rows], base.role_names)
-    otp = on_target_pay_per_row(scheme, keys, base.has_role, codes=codes)
+    codes = (base.role_code[sel.rows], base.role_names)
+    otp = on_target_pay_per_row(scheme, sel.keys, base.has_role, codes=codes, roster=base.roster)
+    if sel.share is not None:
+        otp = round_cents(otp * sel.share)
     directions = {item: kpi_direction(item.spec, base.library) for item in items}
-    arrays, warnings, failures = _align(base, items, results, rows, keys, directions)
+    arrays, warnings, failures = _align(base, items, results, sel.rows, sel.keys, directions)
     if failures:
         raise_target_failures(
             scheme,
             pd.concat(failures, ignore_index=True),
             results,
-            keys["role"] if base.has_role else None,
+            sel.keys["role"] if base.has_role else None,
         )
+    if sel.share is not None:
+        for item in items:
+            if prorated_targets(item.spec, base.library):
+                actual, target = arrays[item]
+                arrays[item] = (actual, np.round(target * sel.share, 10))
+    notes = (*base.warnings, *sel.notes, *warnings)
+    timeline = _timeline(base, scheme, items, sel) if scheme.pays_over_time else None
+    return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes).replace(
+        timeline=timeline
+    )
+
+
+def _timeline(base: PreparedData, scheme, items: list[SchemeItem], sel: _Selection) -> Timeline:
+    """The employees' periods in order, with how a true-up cumulates each item's KPI."""
+    aggregation: dict[str, list[str]] = {"component": [], "gate": [], "modifier": []}
+    parts: dict[str, list[Any]] = {"component": [], "gate": [], "modifier": []}
+    for item in items:
+        k = base.library.get(item.spec.kpi) if base.library else None
+        how = getattr(k, "aggregation", None) or "sum"
+        num, den = getattr(k, "numerator", None), getattr(k, "denominator", None)
+        both = how == "ratio" and num in base.parts and den in base.parts
+        aggregation[item.kind].append(how)
+        parts[item.kind].append(
+            (base.parts[num][sel.rows], base.parts[den][sel.rows]) if both else None
+        )
+    return build_timeline(
+        scheme,
+        sel.keys,
+        base.per[sel.rows],
+        base.roster,
+        aggregation={kind: tuple(v) for kind, v in aggregation.items()},
+        parts={kind: tuple(v) for kind, v in parts.items()},
+    )
+
+
+def _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes) -> PayoutInputs:
+    """The :class:`PayoutInputs` of the selected rows, items by kind."""
     comps = [it for it in items if it.kind == "component"]
     gates = [it for it in items if it.kind == "gate"]
     mods = [it for it in items if it.kind == "modifier"]
     return PayoutInputs(
-        keys=keys,
+        keys=sel.keys,
         actual=tuple(arrays[it][0] for it in comps),
         target=tuple(arrays[it][1] for it in comps),
         gate_actual=tuple(arrays[it][0] for it in gates),
@@ -170,17 +219,62 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
         gate_direction=tuple(directions[it] for it in gates),
         modifier_direction=tuple(directions[it] for it in mods),
         on_target_pay=otp,
-        revenue=base.revenue[rows],
-        period_code=period_code,
+        revenue=base.revenue[sel.rows],
+        period_code=sel.period_code,
         skipped=skipped_df,
-        warnings=tuple(dict.fromkeys(list(base.warnings) + warnings)),
+        warnings=tuple(dict.fromkeys(notes)),
+        proration=sel.share,
+        reversible=tuple(_reversible(it.spec.kpi, base.library) for it in comps),
     )
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """The employee-periods evaluated: positions in the base's keys, keys, pool codes, shares.
+
+    With proration, employee-periods wholly outside the hire and leave dates (active share
+    0) are left out, and ``notes`` says how many.
+    """
+
+    rows: np.ndarray
+    keys: pd.DataFrame
+    period_code: np.ndarray
+    share: np.ndarray | None
+    notes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, base: PreparedData, skip_codes: np.ndarray, prorate: bool) -> _Selection:
+        rows, keys, period_code = base.selection(skip_codes)
+        keys, period_code = keys.copy(deep=False), period_code.copy()  # the cache stays as is
+        if not prorate:
+            return cls(rows, keys, period_code, None, ())
+        share = base.share[rows]
+        there = share > 0
+        if there.all():
+            return cls(rows, keys, period_code, share, ())
+        note = (
+            f"{int((~there).sum()):,} employee-period(s) lie wholly outside the employee's hire "
+            f"and leave dates in {base.roster.file} (active share 0): not paid, left out."
+        )
+        keep = np.flatnonzero(there)
+        keys = keys.iloc[keep].reset_index(drop=True)
+        return cls(rows[keep], keys, period_code[keep], share[keep], (note,))
+
+
+def _reversible(kpi: str, library: Any) -> bool:
+    """Whether the library marks a KPI ``reversible`` (a negative period is real)."""
+    k = library.get(kpi) if library else None
+    return bool(getattr(k, "reversible", False))
+
+
 def _run_target_methods(
-    base: PreparedData, items: list[SchemeItem]
+    base: PreparedData, items: list[SchemeItem], *, prorate: bool = False
 ) -> tuple[dict[SchemeItem, TargetResult], dict[int, list[str]]]:
-    """Each item's targets on its KPI's rows, and the periods each method skipped, why."""
+    """Each item's targets on its KPI's rows, and the periods each method skipped, why.
+
+    With ``prorate``, ``allocate`` splits its totals by each row's active share (the
+    frame's ``weight`` column).
+    """
     results: dict[SchemeItem, TargetResult] = {}
     skipped: dict[int, list[str]] = {}
     for item in items:
@@ -189,8 +283,14 @@ def _run_target_methods(
         if spec_target is None:
             res = TargetResult(np.full(len(kpi_rows.frame), np.nan))
         else:
+            frame = kpi_rows.frame
+            if prorate and spec_target.method == "allocate":
+                weight = active_share(
+                    frame["employee"].array, frame["period"].to_numpy(), base.kind, base.roster
+                )
+                frame = frame.assign(weight=weight)
             ctx = TargetContext(
-                frame=kpi_rows.frame,
+                frame=frame,
                 kind=base.kind,
                 label=item.label,
                 has_target_column=base.has_target_column,

@@ -26,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ..scheme import Scheme, load_scheme
-from .arrays import PayoutArrays, PayoutInputs
+from .arrays import STEP_COLUMNS, PayoutArrays, PayoutInputs
 from .compute import compute, snap
 from .describe import decimals
+from .loading import read_table
 from .prepare import prepare
+from .restatements import add_adjustments, has_versions, restatement_adjustments
 
 __all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
 
@@ -71,7 +73,10 @@ class SchemeRun:
         row per component (``component`` = the component's name or index) and one ``total``
         row whose ``payout`` is final and whose ``gate_passed, subtotal, modifier,
         before_cap, after_cap, pool_factor`` show each step. On component rows ``payout`` is
-        after the gates (``gate_passed`` tells).
+        after the gates (``gate_passed`` tells). With proration a ``proration`` column
+        (the active share); for a scheme that pays over time the total row also carries
+        :data:`~kpitools.engine.arrays.STEP_COLUMNS` (``earned`` … ``payment``; ``payout`` =
+        ``payment``).
     totals : pandas.DataFrame
         One row per employee-period: ``scheme, employee, period, role, on_target_pay,
         attainment`` (weighted), ``gate_passed, subtotal, modifier, before_cap, after_cap,
@@ -166,7 +171,7 @@ def payout_tables(
 
 def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
     n = len(inputs.keys)
-    return pd.DataFrame(
+    totals = pd.DataFrame(
         {
             "scheme": _text([scheme.name]).take(np.zeros(n, dtype=np.intp)),
             **labels,
@@ -178,6 +183,12 @@ def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
             "revenue": inputs.revenue,
         }
     )
+    if inputs.proration is not None:
+        totals["proration"] = inputs.proration
+    if arr.steps is not None:
+        for step in STEP_COLUMNS:
+            totals[step] = getattr(arr.steps, step)
+    return totals
 
 
 def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd.DataFrame:
@@ -226,6 +237,13 @@ def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     columns["on_target_pay"] = np.repeat(np.asarray(inputs.on_target_pay, dtype=float), m)
     payouts = pd.DataFrame(columns)[list(PAYOUT_COLUMNS)]
     payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
+    if inputs.proration is not None:  # the active share, on every row of the employee-period
+        payouts["proration"] = np.repeat(inputs.proration, m)
+    if arr.steps is not None:  # from earned to paid: on the total row only
+        for step in STEP_COLUMNS:
+            values = np.full((n, m), np.nan)
+            values[:, k] = getattr(arr.steps, step)
+            payouts[step] = values.reshape(-1)
     return payouts
 
 
@@ -235,6 +253,7 @@ def run_scheme(
     *,
     periods: Any = None,
     library: Any = None,
+    roster: Any = None,
 ) -> SchemeRun:
     """Run a scheme on historical data: the payout table of every employee-period.
 
@@ -248,6 +267,8 @@ def run_scheme(
         ``"2025-01..2025-12"``: the periods to evaluate (inclusive).
     library : Library, path, None or False
         See :func:`kpitools.engine.prepare`.
+    roster : Roster, path or None
+        Pay per person and proration (see :func:`kpitools.engine.prepare`).
 
     Returns
     -------
@@ -266,8 +287,17 @@ def run_scheme(
     [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
     """  # noqa: E501
     scheme = load_scheme(scheme)
-    inputs = prepare(data, scheme, periods=periods, library=library)
+    notes: list[str] = []
+    if scheme.clawback is not None:
+        table = data if isinstance(data, pd.DataFrame) else read_table(data, library)
+        if has_versions(table):
+            return _run_with_clawback(table, scheme, periods, library, roster)
+    inputs = prepare(data, scheme, periods=periods, library=library, roster=roster)
     arrays = compute(scheme, inputs)
+    return _scheme_run(scheme, inputs, arrays, notes)
+
+
+def _scheme_run(scheme: Scheme, inputs: PayoutInputs, arrays: PayoutArrays, notes) -> SchemeRun:
     payouts, totals = payout_tables(scheme, inputs, arrays)
     return SchemeRun(
         scheme=scheme,
@@ -276,5 +306,26 @@ def run_scheme(
         payouts=payouts,
         totals=totals,
         skipped=inputs.skipped,
-        warnings=inputs.warnings,
+        warnings=tuple(dict.fromkeys([*inputs.warnings, *notes])),
     )
+
+
+def _run_with_clawback(table, scheme: Scheme, periods, library, roster) -> SchemeRun:
+    """A run on the values as paid, with each restatement's adjustment in its own period."""
+
+    def earn(known: pd.DataFrame) -> pd.DataFrame:
+        inputs = prepare(known, scheme, periods=periods, library=library, roster=roster)
+        arrays = compute(scheme, inputs)
+        earned = arrays.steps.earned if arrays.steps is not None else arrays.payout
+        keys = inputs.keys
+        return pd.DataFrame(
+            {"employee": keys["employee"].to_numpy(dtype=object),
+             "period": keys["period"].to_numpy(dtype=object), "earned": earned}
+        )  # fmt: skip
+
+    paid, adjustments, notes = restatement_adjustments(
+        table, scheme.period, scheme.clawback.within, earn
+    )
+    inputs = prepare(paid, scheme, periods=periods, library=library, roster=roster)
+    arrays, unplaced = add_adjustments(compute(scheme, inputs), inputs, adjustments)
+    return _scheme_run(scheme, inputs, arrays, [*notes, *unplaced])

@@ -26,7 +26,7 @@ from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
-from .metrics import METRICS, compute_metrics
+from .metrics import MECHANIC_METRICS, METRICS, compute_metrics
 from .run import SchemeRun, run_scheme
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
@@ -49,7 +49,8 @@ class SimulationResult:
     baseline : str
         The scheme the others are compared with.
     metrics : DataFrame
-        One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`.
+        One row per scheme (index ``scheme``), one column per metric of :data:`METRICS`
+        (and ``draw_cost`` when a scheme has a draw).
     payouts, totals : DataFrame
         The payout tables (docs/commands.md) and the per-employee-period totals of every scheme.
     winners_losers : DataFrame
@@ -236,10 +237,11 @@ def simulate(
     library = library_for_run(library)
     groups = group_columns(by)
     money, table, warnings, roster = _inputs(data, loaded, library, roster, where, strict, currency)
-    runs = _runs(table, loaded, periods, library, warnings)
+    runs = _runs(table, loaded, periods, library, warnings, roster)
     forecasts = _forecasts(
-        table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code
-    )
+        table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code,
+        roster=roster,
+    )  # fmt: skip
     by_group = {column: _by_group(runs, column, table) for column in groups}
     return _result(
         runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
@@ -265,10 +267,18 @@ def _inputs(
 
 
 def _runs(
-    table: pd.DataFrame, loaded: list[Scheme], periods: Any, library: Any, warnings: list[str]
+    table: pd.DataFrame,
+    loaded: list[Scheme],
+    periods: Any,
+    library: Any,
+    warnings: list[str],
+    roster: Any = None,
 ) -> dict[str, SchemeRun]:
     """Every scheme run on the table; their warnings added to ``warnings``."""
-    runs = {s.name: run_scheme(table, s, periods=periods, library=library) for s in loaded}
+    runs = {
+        s.name: run_scheme(table, s, periods=periods, library=library, roster=roster)
+        for s in loaded
+    }
     for name, run in runs.items():
         _check_evaluated(run, table)
         warnings.extend(f"{name}: {w}" for w in run.warnings)
@@ -280,7 +290,9 @@ def _result(
 ) -> SimulationResult:
     """The metrics, totals and comparison of the runs, as a :class:`SimulationResult`."""
     names = list(runs)
-    metrics = pd.DataFrame([compute_metrics(run) for run in runs.values()], columns=list(METRICS))
+    rows = [compute_metrics(run) for run in runs.values()]
+    used = [m for m in MECHANIC_METRICS if any(m in row.index for row in rows)]
+    metrics = pd.DataFrame(rows, columns=[*METRICS, *used])
     metrics.index = pd.Index(names, name="scheme")
     totals = [run.totals for run in runs.values()]
     all_totals = pd.concat(totals, ignore_index=True)
@@ -420,6 +432,7 @@ def _forecasts(
     trend: bool,
     library: Any,
     currency: str | None = None,
+    roster: Any = None,
 ) -> dict[str, ForecastResult]:
     """Each scheme's forecast of ``n`` draws on the loaded data (none when ``n`` is not set)."""
     if not n:
@@ -432,7 +445,8 @@ def _forecasts(
     # The data is loaded once; its warnings are already in the result's.
     return {
         s.name: forecast_loaded(
-            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency
+            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency,
+            roster=roster,
         )
         for s in schemes
     }

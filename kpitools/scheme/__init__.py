@@ -16,6 +16,8 @@ Modules, by job:
 - ``targets``: the target methods (:data:`TARGET_METHODS`: fixed, from_data, growth,
   percentile, allocate), each one class with its settings and its computation, and
   :func:`compute_targets`; ``history`` holds the vectorised maths they share.
+- ``mechanics``: the plan mechanics (pay per person, ``true_up``, ``draw``, ``clawback``,
+  ``proration``, ``fiscal_year_start``; docs/plan-mechanics.md).
 - ``rules`` (checks across a scheme's parts), ``pairs`` (checks of curve and tier pairs),
   ``edges`` (the lookup curves and tiers evaluate with), ``dump`` (YAML out,
   :func:`tidy_number`), ``edit`` (one value changed by its dotted path).
@@ -36,6 +38,7 @@ from .commission import Commission
 from .components import COMPONENT_KINDS, Component, Gate, Modifier, Pool
 from .curves import CURVE_TYPES, LinearCurve, PointsCurve, StepsCurve, get_curve_type
 from .dump import tidy_number
+from .mechanics import Clawback, Draw, RosterPay, SalaryPay, TrueUp
 from .spec import Scheme, load_scheme
 from .targets import (
     TARGET_METHODS,
@@ -55,6 +58,11 @@ from .targets import (
 
 __all__ = [
     "AllocateTarget",
+    "Clawback",
+    "Draw",
+    "RosterPay",
+    "SalaryPay",
+    "TrueUp",
     "COMPONENT_KINDS",
     "CURVE_TYPES",
     "Commission",

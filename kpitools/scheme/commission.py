@@ -38,7 +38,10 @@ class Commission(Spec):
     attainment``) or at amounts (``basis: value``). ``mode: marginal`` applies each rate to
     the part of the actual inside its band; ``retroactive`` applies the rate of the highest
     band reached to the whole actual. An amount exactly on a tier edge takes the higher
-    tier. Below the first band nothing is paid; a negative actual pays nothing.
+    tier. Below the first band nothing is paid; a negative actual pays nothing, unless
+    the KPI is ``reversible`` (credit notes above the period's sales): then the negative
+    amount is paid at the rate of the band that starts at 0 (the flat ``rate``, or the
+    first tier when it starts at 0), a negative commission recovered from that period.
 
     Examples
     --------
@@ -98,14 +101,47 @@ class Commission(Spec):
         """Whether the pay depends on the target (tiers on attainment)."""
         return self.tiers is not None and self.basis == "attainment"
 
-    def evaluate(self, actual: Any, target: Any = None, attainment: Any = None) -> np.ndarray:
+    def evaluate(
+        self,
+        actual: Any,
+        target: Any = None,
+        attainment: Any = None,
+        *,
+        reversible: bool = False,
+        edge_scale: Any = None,
+    ) -> np.ndarray:
         """Commission in money for each actual (vectorised).
 
         ``attainment`` (actual / target, as the engine computed it) decides the band of a
         retroactive attainment-based tier, so that the band shown matches the attainment
-        shown; it defaults to ``actual / target``.
+        shown; it defaults to ``actual / target``. ``reversible``: a negative actual pays
+        a negative commission (see the class). ``edge_scale`` multiplies the tier starts
+        of ``basis: value`` (proration: a person active two thirds of the period reaches
+        each band at two thirds of its amount); rates are never scaled.
+
+        Examples
+        --------
+        >>> Commission(rate=0.1).evaluate([-700.0, 500.0], reversible=True).tolist()
+        [-70.0, 50.0]
+        >>> c = Commission(tiers=((0, 0.1), (1000, 0.2)), basis="value")
+        >>> c.evaluate([900.0], edge_scale=[0.5]).tolist()
+        [130.0]
         """
-        x = np.maximum(np.asarray(actual, dtype=float), 0.0)
+        raw = np.asarray(actual, dtype=float)
+        out = self._evaluate_positive(np.maximum(raw, 0.0), target, attainment, edge_scale)
+        if reversible:
+            out = out + np.minimum(raw, 0.0) * self._rate_at_zero
+        return out
+
+    @property
+    def _rate_at_zero(self) -> float:
+        """The rate of a band starting at 0 (what a negative amount is paid at)."""
+        if self.rate is not None:
+            return float(self.rate)
+        first_start, first_rate = self.tiers[0]
+        return float(first_rate) if first_start == 0 else 0.0
+
+    def _evaluate_positive(self, x, target, attainment, edge_scale) -> np.ndarray:
         if self.rate is not None:
             return self.rate * x
         starts, rates = _tier_tables(self.tiers or ())
@@ -115,6 +151,10 @@ class Commission(Spec):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     attainment = x / t
             position, scale = np.asarray(attainment, dtype=float), t
+        elif edge_scale is not None:
+            scale = np.asarray(edge_scale, dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                position = np.round(x / scale, 12)  # x on an edge × scale reaches it
         else:
             position, scale = x, None
         if self.mode == "retroactive":

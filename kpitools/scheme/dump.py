@@ -30,8 +30,10 @@ __all__ = ["tidy_number", "scheme_yaml"]
 
 _TOP_ORDER = (
     "name", "description", "period", "currency", "on_target_pay", "revenue_kpi", "roles",
-    "components", "gates", "modifiers", "cap", "budget", "pool",
+    "components", "gates", "modifiers", "cap", "budget", "pool", "proration",
+    "fiscal_year_start", "true_up", "draw", "clawback",
 )  # fmt: skip
+_FLOW_TOP = ("pool", "roles", "true_up", "draw", "clawback")
 _ITEM_ORDER = ("kpi", "name", "weight", "target", "curve", "commission", "min_attainment")
 
 
@@ -101,7 +103,8 @@ def scheme_yaml(data: Mapping[str, Any]) -> str:
             if v:
                 out[k] = [_item(it) for it in v]
         else:
-            out[k] = _clean(v, flow=k in ("pool", "roles"))
+            per_person = isinstance(v, Mapping) and set(v) in ({"from"}, {"pct_of_salary"})
+            out[k] = _clean(v, flow=k in _FLOW_TOP or per_person)
     return yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from .._util.spec import as_written, spec_error
 from ..errors import did_you_mean
 from .components import Component, Gate
+from .mechanics import RosterPay, SalaryPay, pay_input
 
 __all__ = [
     "WEIGHT_TOLERANCE",
@@ -35,11 +36,18 @@ __all__ = [
 WEIGHT_TOLERANCE = 1e-9
 
 
-def on_target_pay_input(v: Any) -> float | dict[str, float]:
-    """``on_target_pay`` as a positive number, or a mapping role → positive number."""
+def on_target_pay_input(v: Any) -> float | dict[str, float] | RosterPay | SalaryPay:
+    """``on_target_pay`` as a positive number, a mapping role → positive number, or per person.
+
+    Per person: ``{from: roster}`` or ``{pct_of_salary: r}`` (:mod:`kpitools.scheme.mechanics`).
+    """
+    v = pay_input(v)
+    if isinstance(v, RosterPay | SalaryPay):
+        return v
     bad = spec_error(
         f"expected a positive number or a mapping {{role: number}}, got {v!r}",
-        "write on_target_pay: 30000 or on_target_pay: {sales: 30000, manager: 45000}.",
+        "write on_target_pay: 30000, on_target_pay: {sales: 30000, manager: 45000}, "
+        "{from: roster} or {pct_of_salary: 0.15}.",
     )
     if isinstance(v, bool):
         raise bad

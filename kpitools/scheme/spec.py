@@ -60,7 +60,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 from .._util.currency import CurrencyCode, FxRates
 from .._util.files import atomic_write
@@ -71,6 +72,16 @@ from . import rules
 from .components import Component, Gate, Modifier, Pool
 from .dump import scheme_yaml
 from .edit import set_path
+from .mechanics import (
+    Clawback,
+    Draw,
+    OnTargetPay,
+    RosterPay,
+    SalaryPay,
+    TrueUp,
+    fiscal_month,
+    mechanic_problems,
+)
 
 __all__ = ["Scheme", "load_scheme", "LIST_FIX"]
 
@@ -94,12 +105,15 @@ class Scheme(Spec):
     Attributes
     ----------
     name, period, on_target_pay, revenue_kpi, components, gates, modifiers, cap, budget, pool
-        As in the scheme file.
+        As in the scheme file; ``on_target_pay`` may also be :class:`RosterPay` or
+        :class:`SalaryPay` (pay per person).
     currency : str or None
         The ISO 4217 code of the scheme's amounts (``usd`` is read as ``USD``).
     fx : dict or None
         Currency code → units of ``currency`` per unit of it, for employees paid (or
-        amounts written) in other currencies (contract §8).
+        amounts written) in other currencies.
+    proration, fiscal_year_start, true_up, draw, clawback
+        The plan mechanics (:mod:`kpitools.scheme.mechanics`, docs/plan-mechanics.md).
     roles : tuple of str or None
         Only employees with one of these roles are evaluated
         (``None``: everyone).
@@ -107,7 +121,7 @@ class Scheme(Spec):
 
     name: str = Field(min_length=1)
     period: Literal["month", "quarter", "year"] = "month"
-    on_target_pay: float | dict[str, float]
+    on_target_pay: OnTargetPay
     roles: tuple[str, ...] | None = None
     # contract §8: the currency of every amount (ISO 4217) and the rates of other currencies
     # (units of this one per unit of each other), for employees paid in them
@@ -121,6 +135,11 @@ class Scheme(Spec):
     cap: float | None = Field(default=None, gt=0)
     budget: float | None = Field(default=None, ge=0)
     pool: Pool | None = None
+    proration: Literal["days", "none"] | None = None
+    fiscal_year_start: int | None = None
+    true_up: TrueUp | None = None
+    draw: Draw | None = None
+    clawback: Clawback | None = None
 
     _source: str = PrivateAttr(default="")
 
@@ -128,6 +147,11 @@ class Scheme(Spec):
     @classmethod
     def _otp(cls, v):
         return rules.on_target_pay_input(v)
+
+    @field_validator("fiscal_year_start", mode="before")
+    @classmethod
+    def _fiscal_month(cls, v):
+        return fiscal_month(v)
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -152,7 +176,26 @@ class Scheme(Spec):
         rules.check_weights(self.components)
         rules.check_component_names(self.components)
         rules.check_gate_targets(self.gates, self.components)
+        problems = mechanic_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Scheme",
+                [
+                    InitErrorDetails(type=spec_error(what, fix, path), loc=(), input=None)
+                    for path, what, fix in problems
+                ],
+            )
         return self
+
+    @property
+    def pays_over_time(self) -> bool:
+        """Whether a payment depends on earlier periods (a true-up, a draw or a clawback)."""
+        return self.true_up is not None or self.draw is not None or self.clawback is not None
+
+    @property
+    def pay_per_person(self) -> bool:
+        """Whether on-target pay comes from the roster (``from: roster``, ``pct_of_salary``)."""
+        return isinstance(self.on_target_pay, RosterPay | SalaryPay)
 
     def __eq__(self, other: object) -> bool:
         # Same content, wherever it was loaded from.
@@ -169,6 +212,12 @@ class Scheme(Spec):
 
     def on_target_pay_for(self, role: str | None = None) -> float:
         """On-target pay of a role (the single number when not given per role)."""
+        if self.pay_per_person:
+            raise DefinitionError(
+                f"{self.source}: on_target_pay: the scheme pays each person their own amount "
+                "from the roster, not one amount per role.\n"
+                "Suggestion: read each person's amount from the payout table's on_target_pay."
+            )
         if isinstance(self.on_target_pay, dict):
             if role not in self.on_target_pay:
                 raise DefinitionError(

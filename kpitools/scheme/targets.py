@@ -29,7 +29,8 @@ percentile the ``q``-quantile (linear interpolation) of the past actuals of *e*'
 allocate   ``total`` split across the employees active in *p*: equally (``by: equal``) or
            in proportion to each one's average actual per period over the ``window`` before
            *p* (``by: history_share``); an active employee with no history there (a new
-           hire) counts as the average of those with history
+           hire) counts as the average of those with history. With proration (a ``weight``
+           column: each row's active share of the period) each share is weighted by it
 ========== ===================================================================================
 
 Peers are the employees with the same ``role`` (everyone when the data has no role).
@@ -106,7 +107,9 @@ class TargetContext:
         ``employee, period (ordinal), role ("" when none), actual, target`` (the data's
         target, NaN where none): every rolled-up row of the KPI, all periods; optionally
         ``emp`` and ``peer``, integer codes of the employees and of the roles in sorted
-        order (the engine passes them, so that no method factorizes text). Read only.
+        order (the engine passes them, so that no method factorizes text); and ``weight``,
+        each row's active share of its period when the run prorates (``allocate`` splits
+        by it). Read only.
     kind : str
         Period kind of the scheme (``month``, ``quarter``, ``year``).
     label : str
@@ -472,10 +475,12 @@ class AllocateTarget(TargetMethod):
         emp, n_emp = employee_codes(f)
         act = f["actual"].to_numpy(float)
         values = np.full(len(f), np.nan)
+        weight = f["weight"].to_numpy(float) if "weight" in f.columns else None
         skipped: dict[int, str] = {}
         for p, rows, hist in history_slices(per, self.window):
+            w = np.ones(rows.size) if weight is None else weight[rows]
             if self.by == "equal":
-                values[rows] = self.total / rows.size
+                values[rows] = self.total * w / w.sum() if w.sum() > 0 else np.nan
                 continue
             hist = hist[~np.isnan(act[hist])]
             # each employee's average actual per period in the window (a run rate)
@@ -491,7 +496,7 @@ class AllocateTarget(TargetMethod):
                     f"{_history_words(p, self.window, ctx.kind)}"
                 )
                 continue
-            h = np.where(known, h, h[known].mean())
+            h = np.where(known, h, h[known].mean()) * w
             total = h.sum()
             values[rows] = self.total * h / total if total != 0 else np.nan
         fix = "check the history of these employees, or use by: equal."

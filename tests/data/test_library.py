@@ -201,6 +201,7 @@ def test_to_frame(lib):
         "tags",
         "nonnegative",
         "limits",
+        "reversible",
         "source",
     ]
     assert len(frame) == len(lib)

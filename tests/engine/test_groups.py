@@ -60,8 +60,7 @@ def test_metrics_per_team_and_region_from_the_roster():
     assert list(result.by["team"].columns[:3]) == ["scheme", "team", "employees"]
     assert "budget_variance" not in result.by["team"].columns
     assert result.warnings == (
-        "1 employee of the data is not in the roster (kept, without roster "
-        "attributes): d.",
+        "1 employee of the data is not in the roster (kept, without roster attributes): d.",
     )
 
 

@@ -206,8 +206,8 @@ BAD = {
         lambda d: d.update(caps=2),
         "scheme 'Accelerated quarterly bonus': caps: unknown key. Did you mean 'cap'?\n"
         "Suggestion: use one of: name, period, on_target_pay, roles, currency, fx, "
-        "description, "
-        "revenue_kpi, components, gates, modifiers, cap, budget, pool.",
+        "description, revenue_kpi, components, gates, modifiers, cap, budget, pool, "
+        "proration, fiscal_year_start, true_up, draw, clawback.",
     ),
     "unsorted points": (
         lambda d: d["components"][0]["curve"].update(points=[[0.8, 0.5], [0.7, 1.0]]),

@@ -9,10 +9,13 @@ import pytest
 
 from kpitools.data import load_library
 from kpitools.engine import forecast, simulate
+from kpitools.errors import DefinitionError
 from kpitools.scheme import load_scheme
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
-FILES = sorted(TEMPLATES.glob("*.yaml"))
+#: Templates of the plan mechanics (docs/plan-mechanics.md), tested on their own below.
+PLAN_FILES = [TEMPLATES / "new_hire_draw.yaml", TEMPLATES / "quarterly_true_up.yaml"]
+FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES))
 DEMO_KPIS = {
     "revenue",
     "units_sold",
@@ -33,9 +36,10 @@ def test_at_least_the_four_kinds_of_scheme_are_shipped():
         "tiered_accelerator.yaml",
         "weighted_scorecard.yaml",
     ]
+    assert all(f.exists() for f in PLAN_FILES)
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FILES + PLAN_FILES, ids=lambda p: p.stem)
 def test_template_loads_and_uses_library_kpis_of_the_demo_company(path):
     scheme = load_scheme(path)
     library = load_library()
@@ -44,7 +48,8 @@ def test_template_loads_and_uses_library_kpis_of_the_demo_company(path):
     assert set(kpis) <= DEMO_KPIS
     assert all(k in library for k in kpis)
     assert scheme.currency == "RUB" and scheme.description
-    amounts = scheme.on_target_pay.values()
+    months = {"month": 1, "quarter": 3}[scheme.period]
+    amounts = [a / months for a in scheme.on_target_pay.values()]
     assert all(25_000 <= a <= 60_000 for a in amounts)  # a realistic monthly bonus in Russia
     assert scheme.budget is not None
     assert load_scheme(scheme.to_dict()) == scheme  # round trip
@@ -121,3 +126,50 @@ def test_every_template_forecasts_on_the_demo_company(demo, path):
     assert fc.period == "2027-01"
     assert 0 < fc.total_cost_p5 <= fc.total_cost_p50 <= fc.total_cost_p95
     assert 0 <= fc.prob_over_budget <= 1
+
+
+# --------------------------------------------------------------------------- plan mechanics
+@pytest.fixture(scope="module")
+def plans(demo_company):
+    """The two plan-mechanics templates on the demo company with its roster."""
+    return simulate(demo_company.data, PLAN_FILES, roster=demo_company.roster)
+
+
+def test_plan_templates_run_on_the_demo_company_with_its_roster(plans):
+    m = plans.metrics
+    assert list(m.index) == ["New-hire draw", "Quarterly with annual true-up"]
+    assert m["budget_variance"].abs().max() < 0.1
+    assert m["pay_performance_corr"].iloc[1] > 0.7
+    assert np.isnan(m.loc["Quarterly with annual true-up", "draw_cost"])
+    assert 0 < m.loc["New-hire draw", "draw_cost"] < 0.01 * m.loc["New-hire draw", "total_cost"]
+
+
+def test_the_true_up_template_trues_up(plans):
+    t = plans.runs["Quarterly with annual true-up"].totals
+    assert (t["payment"] >= 0).all()  # carry: a shortfall is never taken back
+    # by the end of each quarter the year's earnings so far are paid in full (carry: or more,
+    # when a later quarter lowers them)
+    assert (t["paid_to_date"] + t["payment"] >= t["earned_to_date"] - 0.01).all()
+    assert ((t["payment"] == 0) & (t["earned"] > 0)).sum() > 5  # carried shortfalls
+    assert (t["payment"] > t["earned"] + 0.01).sum() > 20  # catch-ups
+
+
+def test_the_draw_template_pays_new_hires_at_least_the_draw(plans, demo_company):
+    t = plans.runs["New-hire draw"].totals
+    hired = set(demo_company.employees.loc[demo_company.employees["hired"], "employee"])
+    topped = t[t["payment"] > t["earned"] + 0.01]
+    assert set(topped["employee"]) <= hired and len(set(topped["employee"])) >= 5
+    assert (
+        t.loc[~t["employee"].isin(hired), "payment"] == t.loc[~t["employee"].isin(hired), "earned"]
+    ).all()
+
+
+def test_the_draw_template_needs_the_roster(demo_company):
+    with pytest.raises(DefinitionError) as info:
+        simulate(demo_company.data, PLAN_FILES[0])
+    assert str(info.value) == (
+        f"{PLAN_FILES[0]}: draw.for_first: the draw is paid in the first 6 periods after hire, "
+        "and no roster with a hire_date column was given.\n"
+        "Suggestion: give the roster (--roster FILE, or roster= in Python) with hire dates, or "
+        "remove for_first: to pay the draw in every period."
+    )
