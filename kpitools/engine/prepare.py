@@ -172,7 +172,7 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
             if prorated_targets(item.spec, base.library):
                 actual, target = arrays[item]
                 arrays[item] = (actual, np.round(target * sel.share, 10))
-    notes = (*base.warnings, *sel.notes, *warnings)
+    notes = (*_roll_up_notes(base.warnings, prorate), *sel.notes, *warnings)
     timeline = _timeline(base, scheme, items, sel) if scheme.pays_over_time else None
     return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes).replace(
         timeline=timeline
@@ -259,6 +259,15 @@ class _Selection:
         keep = np.flatnonzero(there)
         keys = keys.iloc[keep].reset_index(drop=True)
         return cls(rows[keep], keys, period_code[keep], share[keep], (note,))
+
+
+def _roll_up_notes(notes: tuple[str, ...], prorate: bool) -> list[str]:
+    """The roll-up's warnings; with proration, partial periods' targets are prorated."""
+    if not prorate:
+        return list(notes)
+    old = "targets other than from_data are not pro-rated."
+    new = "targets set by fixed, growth and percentile are prorated from the roster's dates."
+    return [n.replace(old, new) for n in notes]
 
 
 def _reversible(kpi: str, library: Any) -> bool:

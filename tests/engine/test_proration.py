@@ -210,3 +210,18 @@ def test_active_share_of_people_missing_from_the_roster_is_one():
     share = active_share(np.array(["a", "zz"], dtype=object), np.array([24300, 24300]), "month",
                          roster)  # fmt: skip
     assert share.tolist() == [0.5, 1.0]
+
+
+def test_the_partial_period_warning_says_targets_are_prorated():
+    data = long_table(
+        [("a", "2025-03", "sales", 50.0)] + [("b", f"2025-0{m}", "sales", 50.0) for m in (1, 2, 3)]
+    )
+    roster = pd.DataFrame({"employee": ["a", "b"], "hire_date": ["2025-03-01", "2020-01-01"]})
+    scheme = quarterly()
+    without = run_scheme(data, scheme, library=False).warnings[1]
+    with_roster = run_scheme(data, scheme, library=False, roster=roster).warnings[1]
+    assert without.endswith("and targets other than from_data are not pro-rated.")
+    assert with_roster == without.replace(
+        "targets other than from_data are not pro-rated.",
+        "targets set by fixed, growth and percentile are prorated from the roster's dates.",
+    )
