@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ..scheme import RosterPay, SalaryPay
 from .component_controls import component_controls
 from .control_spec import ControlSpec, cents, money_range, nice_step
 
@@ -72,6 +73,24 @@ def _role_pay_controls(otp: Mapping[str, float]) -> list[ControlSpec]:
 
 def _pay_controls(scheme: Any) -> list[ControlSpec]:
     otp = scheme.on_target_pay
+    if isinstance(otp, RosterPay):
+        return []  # each person's own amount from the roster: nothing to slide
+    if isinstance(otp, SalaryPay):
+        return [
+            ControlSpec(
+                name="on_target_pay.pct_of_salary",
+                label="pay, % of salary",
+                tooltip="on-target pay as a share of each person's annual salary",
+                group="scheme",
+                value=float(otp.pct_of_salary),
+                min=0.01,
+                max=max(1.0, 3 * float(otp.pct_of_salary)),
+                step=0.005,
+                readout=".1%",
+                read=lambda s: float(s.on_target_pay.pct_of_salary),
+                apply=lambda s, x: s.set("on_target_pay.pct_of_salary", float(x)),
+            )
+        ]
     if isinstance(otp, Mapping):
         return _role_pay_controls(otp)
     lo, hi, step = money_range(float(otp))
