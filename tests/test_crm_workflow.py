@@ -1,8 +1,9 @@
 """A CRM client's exports, start to finish, with the command line only (no pandas by hand).
 
 Raw deals and an HR roster (``tests/fixtures/crm``) → ``data aggregate`` → ``data check
---roster`` → ``simulate --roster --by team --by regional_office``. Every figure is checked
-against the deals themselves, summed here independently of kpitools.
+--roster`` → ``simulate --roster --by team --by regional_office`` → ``report --roster --by
+team --by regional_office``. Every figure is checked against the deals themselves, summed here
+independently of kpitools.
 """
 
 from __future__ import annotations
@@ -34,48 +35,34 @@ def deals() -> pd.DataFrame:
 def workflow(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("crm")
     kpis = out / "kpis.csv"
+    roster = CRM / "roster.csv"
+    flat, tiered = CRM / "flat_commission.yaml", CRM / "tiered_commission.yaml"
+    won = "revenue=sum(close_value) where deal_stage == Won"
     steps = {
         "aggregate": kpitools(
-            "data",
-            "aggregate",
-            str(CRM / "deals.csv"),
-            "--employee",
-            "sales_agent",
-            "--date",
-            "close_date",
-            "--measure",
-            "revenue=sum(close_value) where deal_stage == Won",
-            "--measure",
-            "won_deals=count where deal_stage == Won",
-            "--measure",
-            "closed_deals=count",
-            "--out",
-            str(kpis),
+            "data", "aggregate", str(CRM / "deals.csv"), "--employee", "sales_agent",
+            "--date", "close_date", "--measure", won,
+            "--measure", "won_deals=count where deal_stage == Won",
+            "--measure", "closed_deals=count", "--out", str(kpis),
         ),  # fmt: skip
-        "check": kpitools("data", "check", str(kpis), "--roster", str(CRM / "roster.csv")),
+        "check": kpitools("data", "check", str(kpis), "--roster", str(roster)),
         "simulate": kpitools(
-            "simulate",
-            "--data",
-            str(kpis),
-            "--roster",
-            str(CRM / "roster.csv"),
-            "--scheme",
-            str(CRM / "flat_commission.yaml"),
-            "--scheme",
-            str(CRM / "tiered_commission.yaml"),
-            "--by",
-            "team",
-            "--by",
-            "regional_office",
-            "--out",
-            str(out / "simulation"),
+            "simulate", "--data", str(kpis), "--roster", str(roster),
+            "--scheme", str(flat), "--scheme", str(tiered),
+            "--by", "team", "--by", "regional_office", "--out", str(out / "simulation"),
+        ),  # fmt: skip
+        "report": kpitools(
+            "report", "--client", "CRM Client", "--data", str(kpis), "--design", "",
+            "--scheme", str(flat), "--scheme", str(tiered), "--roster", str(roster),
+            "--by", "team", "--by", "regional_office", "--format", "html,xlsx",
+            "--forecast", "0", "--out", str(out / "report"),
         ),  # fmt: skip
     }
     return {"out": out, "kpis": kpis, **steps}
 
 
 def test_every_step_succeeds_without_a_traceback(workflow):
-    for step in ("aggregate", "check", "simulate"):
+    for step in ("aggregate", "check", "simulate", "report"):
         proc = workflow[step]
         assert proc.returncode == 0, f"{step}: {proc.stdout}{proc.stderr}"
         assert "Traceback" not in proc.stderr
@@ -121,3 +108,16 @@ def test_simulate_by_team_and_office_matches_the_deals_summed_by_hand(workflow, 
             assert got.round(2).to_dict() == expected.round(2).to_dict(), (column, scheme)
     printed = workflow["simulate"].stdout
     assert "By team:" in printed and "By regional_office:" in printed
+
+
+def test_the_report_shows_cost_by_team_and_office_as_summed_by_hand(workflow, deals):
+    folder = workflow["out"] / "report" / "CRM-Client"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Cost and attainment by team" in page
+    assert "Cost and attainment by regional office" in page
+    roster = pd.read_csv(CRM / "roster.csv").set_index("employee")
+    flat = deals.assign(team=deals["sales_agent"].map(roster["team"]))
+    expected = (0.05 * flat.groupby("team")["close_value"].sum()).round(2).to_dict()
+    sheet = pd.read_excel(folder / "payouts.xlsx", sheet_name="By team")
+    got = sheet[sheet["scheme"] == "Flat commission"].set_index("team")["total_cost"]
+    assert got.round(2).to_dict() == expected
