@@ -266,7 +266,8 @@ def test_killed_batch_leaves_no_half_written_report(tmp_path, batch_inputs, comp
         # Wait until one report is finished and another one is being written.
         while time.time() < deadline:
             done = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
-            busy = list(out.glob(".kpitools-tmp/*/report.ipynb")) if out.exists() else []
+            # a report being made: its temp folder exists from the start of its job
+            busy = [p for p in out.glob(".kpitools-tmp/*") if p.is_dir()] if out.exists() else []
             if done and busy:
                 break
             time.sleep(0.05)
@@ -309,7 +310,8 @@ def test_ctrl_c_stops_the_batch_and_resume_skips_only_finished(
         deadline = time.time() + 120
         while time.time() < deadline:  # one report finished, another being written
             done = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
-            busy = list(out.glob(".kpitools-tmp/*/report.ipynb")) if out.exists() else []
+            # a report being made: its temp folder exists from the start of its job
+            busy = [p for p in out.glob(".kpitools-tmp/*") if p.is_dir()] if out.exists() else []
             if done and busy:
                 break
             time.sleep(0.05)
