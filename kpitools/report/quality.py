@@ -111,6 +111,27 @@ def _scope_items(ctx: ReportContext) -> list[str]:
     return items
 
 
+def _proration_items(ctx: ReportContext) -> list[str]:
+    """Who was paid for part of a period (joined, left, part-time), per scheme."""
+    if ctx.simulation is None:
+        return []
+    parts = []
+    for name, run in ctx.simulation.runs.items():
+        totals = run.totals
+        if "proration" not in totals.columns:
+            continue
+        partial = totals.loc[totals["proration"] < 1, "employee"].nunique()
+        if partial:
+            parts.append(f"{esc(name)}: {partial:,} employee{'s' if partial != 1 else ''}")
+    if not parts:
+        return []
+    return [
+        "Pay is prorated for the people who joined, left or worked part-time in a period "
+        "(on-target pay, cap and summed targets × FTE × days active ÷ days in the period, from "
+        f"the roster's hire and leave dates): {'; '.join(parts)}."
+    ]
+
+
 def method_and_assumptions(ctx: ReportContext) -> list[Any]:
     """How the numbers were made: inputs, rules and settings."""
     schemes = ", ".join(esc(s) for s in ctx.schemes) or "none"
@@ -125,6 +146,7 @@ def method_and_assumptions(ctx: ReportContext) -> list[Any]:
         "Payouts follow each scheme file: component payouts, then gates, sum, modifiers, cap "
         "and pool proration; reaching a threshold exactly counts as reaching it.",
         "Targets set from history use only data from before the period they apply to.",
+        *_proration_items(ctx),
         f"Budget per period: {budget}.",
         esc(ctx.money.describe()),
         *(esc(note.split(SUGGESTION)[0]) for note in ctx.currency_notes),
