@@ -25,9 +25,17 @@ from typing import Annotated, Any
 from babel.numbers import get_currency_name, list_currencies
 from pydantic import BeforeValidator
 
+from ..errors import DefinitionError
 from .spec import spec_error
 
-__all__ = ["CurrencyCode", "FxRates", "check_code", "currency_name", "known_codes"]
+__all__ = [
+    "CurrencyCode",
+    "FxRates",
+    "check_code",
+    "check_option_code",
+    "currency_name",
+    "known_codes",
+]
 
 
 @functools.cache
@@ -58,6 +66,22 @@ def check_code(value: Any) -> str:
         hint = f" (did you mean {close}?)" if close else ""
         raise ValueError(f"{value!r} is not an ISO 4217 currency code{hint}.")
     return code
+
+
+def check_option_code(value: Any, option: str = "--currency") -> str:
+    """A currency given on the command line (or as a parameter), checked: its code.
+
+    Raises
+    ------
+    DefinitionError
+        Not an ISO 4217 code, with the nearest codes.
+    """
+    try:
+        return check_code(value)
+    except ValueError as err:
+        raise DefinitionError(
+            f"{option}: {err}\nSuggestion: write an ISO 4217 code such as USD, EUR or RUB."
+        ) from err
 
 
 def currency_name(code: str) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._util.currency import check_code
-from ..errors import DefinitionError
+from .._util.currency import check_option_code
 from .columns import _LAYOUTS
 from .conditions import apply_filter
 from .layout import _detect_layout, _numeric_hint
@@ -121,12 +120,7 @@ def check(
     (True, 1200)
     """
     if currency is not None:
-        try:
-            currency = check_code(currency)
-        except ValueError as err:
-            raise DefinitionError(
-                f"--currency: {err}\nSuggestion: write an ISO 4217 code such as USD, EUR or RUB."
-            ) from err
+        currency = check_option_code(currency)
     report, _ = _run(
         source, layout=layout, duplicates=duplicates, library=library, sheet=sheet,
         strict=strict, currency=currency,

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.currency import check_code, currency_name
+from .._util.currency import check_option_code, currency_name
 from .._util.format import number
 from ..errors import DataValidationError, DefinitionError
 
@@ -99,15 +99,6 @@ class RunCurrency:
         return text + "."
 
 
-def _override(override: Any, option: str) -> str:
-    try:
-        return check_code(override)
-    except ValueError as err:
-        raise DefinitionError(
-            f"{option}: {err}\nSuggestion: write an ISO 4217 code such as USD, EUR or RUB."
-        ) from err
-
-
 def _merge_fx(inputs: Sequence[tuple[str, str | None, Mapping | None]]) -> dict[str, float]:
     """The rates of every input, one per currency; two files with two rates: an error."""
     rates: dict[str, tuple[float, str]] = {}
@@ -152,7 +143,7 @@ def resolve_currency(
     stated = [(label, code) for label, code, _ in inputs if code]
     notes: list[str] = []
     if override not in (None, ""):
-        code, source = _override(override, option), option
+        code, source = check_option_code(override, option), option
         for label, own in stated:
             if own != code:
                 notes.append(

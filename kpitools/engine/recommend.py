@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from .._util.format import number
 from .._util.spec import Spec
 
 __all__ = [
@@ -94,7 +95,7 @@ class RecommendationRule(Spec):
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.3g}%"
+    return number(x, "percent")
 
 
 def _num(x: Any) -> float | None:
