@@ -29,6 +29,7 @@ from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_fro
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
+from .scope import has_scope
 
 __all__ = ["CalibrationResult", "calibrate", "default_bounds"]
 
@@ -391,6 +392,8 @@ class _Objective:
             ) from err
 
     def _inputs(self, candidate: Scheme) -> PayoutInputs:
+        if self.fixed is None and has_scope(candidate):  # team sums need the members' rows
+            return self._prepare(candidate)
         if self.fixed is None:
             if self._rolled is None or not self._rolled.fits(candidate):
                 self._rolled = prepare_base(

@@ -36,6 +36,7 @@ from .items import SchemeItem, kpi_direction, scheme_items
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .proration import active_share, prorated_targets, prorates
+from .scope import has_scope, scoped_inputs
 from .target_checks import find_target_failures, raise_target_failures
 from .timeline import Timeline, build_timeline
 
@@ -103,6 +104,10 @@ def prepare(
     (['a', 'b'], [90.0, 130.0], [100.0, 100.0])
     """
     scheme = load_scheme(scheme)
+    if has_scope(scheme):  # team and manager pay: the members first (engine.scope)
+        return scoped_inputs(
+            data, scheme, periods=periods, library=library, roster=roster, prepare=prepare
+        )
     base = prepare_base(data, scheme, periods=periods, library=library, roster=roster)
     return set_targets(base, scheme)
 
@@ -142,6 +147,12 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
     [2.0]
     """
     scheme = load_scheme(scheme)
+    if has_scope(scheme):
+        raise DefinitionError(
+            f"{scheme.source}: a scheme with scope team or reports is prepared from the data "
+            "(the members' rows), not from a prepared base.\n"
+            "Suggestion: use prepare(data, scheme, roster=…)."
+        )
     if not base.fits(scheme):
         raise DefinitionError(
             f"{scheme.source}: the prepared data were made for a scheme with another period, "

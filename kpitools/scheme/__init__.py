@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 from .commission import Commission
-from .components import COMPONENT_KINDS, Component, Gate, Modifier, Pool
+from .components import COMPONENT_KINDS, SCOPES, Component, Gate, Modifier, Pool
 from .curves import CURVE_TYPES, LinearCurve, PointsCurve, StepsCurve, get_curve_type
 from .dump import tidy_number
 from .mechanics import Clawback, Draw, RosterPay, SalaryPay, TrueUp
@@ -76,6 +76,7 @@ __all__ = [
     "PercentileTarget",
     "PointsCurve",
     "Pool",
+    "SCOPES",
     "Scheme",
     "StepsCurve",
     "TARGET_METHODS",

@@ -28,7 +28,7 @@ from .curves import Curve, CurveBase, curve_input
 from .pairs import check_attainment
 from .targets import TargetSpec, target_input
 
-__all__ = ["Measured", "Component", "Gate", "Modifier", "Pool", "COMPONENT_KINDS"]
+__all__ = ["SCOPES", "Measured", "Component", "Gate", "Modifier", "Pool", "COMPONENT_KINDS"]
 
 #: Component kinds by the key that names them in a scheme file: the class of the pay rule.
 COMPONENT_KINDS: Registry[type] = Registry("component kind")
@@ -36,13 +36,29 @@ COMPONENT_KINDS.register("curve", CurveBase)
 COMPONENT_KINDS.register("commission", Commission)
 
 
+#: Whose results a component, gate or modifier measures (contract §9 "Scope"): the
+#: employee's own, their team's (roster ``team``), or their direct reports' (roster ``manager``).
+SCOPES = ("own", "team", "reports")
+
+
 class Measured(Spec):
-    """A KPI measured against a target: shared by components, gates and modifiers."""
+    """A KPI measured against a target: shared by components, gates and modifiers.
+
+    ``scope`` (default ``own``): ``team`` measures the employee's team (the members' actuals
+    summed over their targets, each set per member first), ``reports`` the employees whose
+    roster ``manager`` is this employee (a manager override); see docs/team-and-manager-pay.md.
+    """
 
     kpi: str = Field(min_length=1)
     target: TargetSpec | None = None
     direction: Literal["higher", "lower"] | None = None
     baseline: float | None = None
+    scope: Literal["own", "team", "reports"] | None = None
+
+    @property
+    def scoped(self) -> bool:
+        """Whether it measures a group (``scope: team`` or ``reports``), not the employee."""
+        return self.scope in ("team", "reports")
 
     @field_validator("target", mode="before")
     @classmethod

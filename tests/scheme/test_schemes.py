@@ -199,7 +199,7 @@ BAD = {
         lambda d: d["components"][1].update(wieght=0.4),
         "scheme 'Accelerated quarterly bonus': components[1].wieght: unknown key. "
         "Did you mean 'weight'?\n"
-        "Suggestion: use one of: kpi, target, direction, baseline, name, weight, curve, "
+        "Suggestion: use one of: kpi, target, direction, baseline, scope, name, weight, curve, "
         "commission.",
     ),
     "unknown top-level key": (
@@ -558,7 +558,7 @@ def test_a_file_reports_every_problem_at_once_with_its_line(tmp_path):
         f"{path}: line 2 (period): 'qtr' is not allowed.\n"
         "Suggestion: use one of: month, quarter, year.\n"
         f"{path}: line 7 (components[0].wieght): unknown key. Did you mean 'weight'?\n"
-        "Suggestion: use one of: kpi, target, direction, baseline, name, weight, curve, "
+        "Suggestion: use one of: kpi, target, direction, baseline, scope, name, weight, curve, "
         "commission.\n"
         f"{path}: line 12 (components[1].target.value): must be greater than 0, got -12.\n"
         "Suggestion: use a number greater than 0.\n"
