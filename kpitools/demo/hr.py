@@ -2,7 +2,9 @@
 
 Derived from the published ``employees`` frame without drawing a random number, so the rest
 of the demo company is unchanged: one row per employee and one per team manager (``M01`` …,
-who have no performance rows of their own), with the columns a real roster has — ``role``,
+who have no performance rows of their own: a ``sales_manager`` over each team of sales reps or
+key account managers, a ``marketing_manager`` over marketing, paid on their teams by
+``templates/schemes/sales_manager_override.yaml``), with the columns a real roster has — ``role``,
 ``team``, ``region``, ``manager``, ``hire_date``, ``leave_date`` (empty while still there),
 ``fte`` and an annual ``salary`` by role. New hires join and leavers leave part-way through a
 month, as people do; everyone else joined before the window.
@@ -13,18 +15,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ANNUAL_SALARY", "MANAGER_ROLE", "hr_roster"]
+__all__ = ["ANNUAL_SALARY", "MANAGER_ROLES", "hr_roster"]
 
 #: Annual base salary by role, in the demo company's currency.
 ANNUAL_SALARY = {
     "sales_rep": 1_440_000,
     "key_account_manager": 1_920_000,
     "marketing": 1_200_000,
-    "team_manager": 2_400_000,
+    "sales_manager": 2_400_000,
+    "marketing_manager": 2_160_000,
 }
 
-#: The role of the team managers (``M01`` …) on the roster.
-MANAGER_ROLE = "team_manager"
+#: The role of a team's manager (``M01`` …) on the roster, by the role of the team's people.
+MANAGER_ROLES = {
+    "sales_rep": "sales_manager",
+    "key_account_manager": "sales_manager",
+    "marketing": "marketing_manager",
+}
 
 
 def _day(index: np.ndarray, step: int) -> np.ndarray:
@@ -53,15 +60,17 @@ def _leave_dates(employees: pd.DataFrame) -> list[str]:
 
 
 def _managers(employees: pd.DataFrame, first_year: int) -> pd.DataFrame:
-    """One row per team manager: their team, its region, hired years before the window."""
+    """One row per team manager: their team, its region and kind, hired years before the window."""
     teams = employees.groupby("manager", sort=True).agg(
-        team=("team", "first"), region=("region", lambda s: s.mode().iloc[0])
+        team=("team", "first"),
+        region=("region", lambda s: s.mode().iloc[0]),
+        role=("role", lambda s: s.mode().iloc[0]),
     )
     k = np.arange(len(teams))
     return pd.DataFrame(
         {
             "employee": teams.index.astype(str),
-            "role": MANAGER_ROLE,
+            "role": teams["role"].astype(str).map(MANAGER_ROLES).to_numpy(),
             "team": teams["team"].to_numpy(),
             "region": teams["region"].to_numpy(),
             "manager": "",

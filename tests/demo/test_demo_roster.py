@@ -15,7 +15,14 @@ def test_the_roster_reads_cleanly_and_lists_the_managers_without_data(company):
     people = set(company.employees["employee"])
     managers = sorted(set(table["employee"]) - people)
     assert managers == sorted(set(company.employees["manager"]))
-    assert (table.loc[table["employee"].isin(managers), "role"] == "team_manager").all()
+    # each manager's role follows their team: sales teams (reps, key accounts) or marketing
+    # (a sales_manager is paid by templates/schemes/sales_manager_override.yaml)
+    boss = table.set_index("employee").loc[managers]
+    kind = company.employees.groupby("manager")["role"].agg(lambda s: s.mode().iloc[0])
+    expected = kind.map({"sales_rep": "sales_manager", "key_account_manager": "sales_manager",
+                         "marketing": "marketing_manager"})  # fmt: skip
+    assert boss["role"].tolist() == expected.loc[managers].tolist()
+    assert sorted(set(boss["role"])) == ["marketing_manager", "sales_manager"]
     # the data already carries team, region and manager: the roster agrees with all of them
     joined, notes = join_roster(company.data, roster, source="data.csv")
     assert len(joined) == len(company.data)
@@ -46,7 +53,8 @@ def test_salary_by_role_and_the_roster_is_derived_deterministically(company):
         "key_account_manager": [1_920_000.0],
         "marketing": [1_200_000.0],
         "sales_rep": [1_440_000.0],
-        "team_manager": [2_400_000.0],
+        "sales_manager": [2_400_000.0],
+        "marketing_manager": [2_160_000.0],
     }
     assert (roster["fte"] == 1.0).all()
     pd.testing.assert_frame_equal(hr_roster(company.employees), roster)
