@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.format import percent
-from ..data import format_periods, roll_up
+from ..data import format_periods, load_roster, roll_up
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
@@ -57,6 +57,8 @@ from .history import (
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import METRICS, metric_arrays
 from .prepare import prepare
+from .scope import has_scope
+from .team_history import group_history, history_kpi
 from .thresholds import component_thresholds, near_measures
 
 __all__ = ["ForecastResult", "forecast", "forecast_loaded"]
@@ -314,7 +316,13 @@ def forecast_loaded(
             f"{scheme.source}: no targets can be set for {label}: {reasons or 'no data'}.\n"
             "Suggestion: check the scheme's target methods against the data's history."
         )
-    history = _History.build(table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library)
+    extra = None
+    if has_scope(scheme):  # a team's or a manager's reports' past (engine.team_history)
+        people = nxt_inputs.keys["employee"].unique()
+        extra = group_history(table, scheme, people, load_roster(roster), library)
+    history = _History.build(
+        table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library, extra=extra
+    )
     notes += history.limits(scheme.period)
     budget = scheme.budget if budget is None else float(budget)
     draws = _Draws(scheme, nxt_inputs, history, budget=budget, keep_actuals=keep_actuals)
@@ -365,11 +373,19 @@ class _History:
         return len(self.employees)
 
     @classmethod
-    def build(cls, table, scheme, kpis, nxt_inputs, nxt, *, trend, library) -> _History:
-        """The history of the employees of ``nxt_inputs``, rolled up like the engine does."""
+    def build(cls, table, scheme, kpis, nxt_inputs, nxt, *, trend, library, extra=None):
+        """The history of the employees of ``nxt_inputs``, rolled up like the engine does.
+
+        ``extra`` (rolled-up ``employee, period, kpi, actual`` rows) adds columns: the groups'
+        past of team and manager pay (:func:`kpitools.engine.team_history.group_history`).
+        """
         employees = nxt_inputs.keys["employee"].astype(str).to_numpy()
         sub = table[table["kpi"].astype(str).isin(kpis).to_numpy()]
         rolled = roll_up(sub, scheme.period, library=None if library is False else library).values
+        if extra is not None and len(extra):
+            columns = ["employee", "period", "kpi", "actual"]
+            rolled = pd.concat([rolled[columns].astype(object), extra], ignore_index=True)
+            kpis = [*kpis, *pd.unique(extra["kpi"]).tolist()]
         wide = rolled.pivot_table(
             index=["employee", "period"], columns="kpi", values="actual", aggfunc="first"
         )
@@ -447,7 +463,7 @@ class _Draws:
         def tile(arrays):
             return tuple(np.tile(a, size) for a in arrays)
 
-        actual = tuple(h.take(c.kpi, idx) for c in scheme.components)
+        actual = tuple(h.take(history_kpi(c), idx) for c in scheme.components)
         self.missing += [np.isnan(a).sum() for a in actual]
         return nxt.replace(
             keys=pd.DataFrame(
@@ -460,9 +476,9 @@ class _Draws:
             ),
             actual=actual,
             target=tile(nxt.target),
-            gate_actual=tuple(h.take(g.kpi, idx) for g in scheme.gates),
+            gate_actual=tuple(h.take(history_kpi(g), idx) for g in scheme.gates),
             gate_target=tile(nxt.gate_target),
-            modifier_actual=tuple(h.take(m.kpi, idx) for m in scheme.modifiers),
+            modifier_actual=tuple(h.take(history_kpi(m), idx) for m in scheme.modifiers),
             modifier_target=tile(nxt.modifier_target),
             on_target_pay=np.tile(nxt.on_target_pay, size),
             revenue=h.take(scheme.revenue_kpi, idx),

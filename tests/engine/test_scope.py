@@ -284,3 +284,17 @@ def test_simulate_runs_scoped_and_plain_schemes_side_by_side():
                       library=False)  # fmt: skip
     assert result.metrics.loc["boss", "total_cost"] == 2200.0
     assert result.metrics.loc["reps", "total_cost"] == 800.0 + 1400.0
+
+
+def test_a_managers_forecast_draws_whole_past_periods_of_the_team():
+    rows = [
+        ("a1", "2025-01", "revenue", 80.0), ("a2", "2025-01", "revenue", 140.0),
+        ("a1", "2025-02", "revenue", 100.0), ("a2", "2025-02", "revenue", 60.0),
+        ("a1", "2025-03", "revenue", 150.0), ("a2", "2025-03", "revenue", 150.0),
+    ]  # fmt: skip
+    boss = _scheme("boss", 2000, _component("reports"))
+    result = simulate(_data(rows), boss, roster=load_roster(CONTRACT_ROSTER), library=False,
+                      forecast=200, seed=3)  # fmt: skip
+    draws = result.forecasts["boss"].draws["total_cost"]
+    # each draw is one past month of the whole team against next month's 100 + 100
+    assert set(draws.round(2)) == {2200.0, 1600.0, 3000.0}

@@ -137,3 +137,13 @@ def test_the_template_runs_beside_the_demo_schemes_without_changing_them(demo):
     for name in alone.runs:
         pd.testing.assert_frame_equal(alone.runs[name].payouts, together.runs[name].payouts)
     assert together.metrics.loc["Sales manager override", "total_cost"] > 0
+
+
+def test_the_override_forecasts_the_managers_from_their_teams_past(demo):
+    data, roster, _ = demo
+    result = simulate(data, OVERRIDE, roster=roster, forecast=200, seed=1)
+    fc = result.forecasts["Sales manager override"]
+    assert fc.period == "2027-Q1" and fc.employees == 6
+    assert fc.targets["employee"].tolist() == ["M01", "M02", "M03", "M04", "M05", "M06"]
+    cost = fc.draws["total_cost"]
+    assert (cost >= 0).all() and cost.max() <= 6 * 240_000 and cost.nunique() > 50
