@@ -16,6 +16,7 @@ import numpy as np
 
 from .._util.format import number, percent, text_table
 from .company import DemoCompany
+from .hr import MANAGER_ROLES
 from .summary import format_value, sales_by_year, team_table
 
 __all__ = ["format_summary"]
@@ -40,11 +41,28 @@ def _people_lines(company: DemoCompany) -> list[str]:
         f"People: {len(emp)} on the roster ({at_start} at the start, {int(emp['hired'].sum())} "
         f"hired, {int(emp['left'].sum())} left, {at_end} at the end)"
     ]
-    return lines + _table_lines(
-        ["role", "team", "region", "manager", "people", "hired", "left"],
-        team_table(emp).itertuples(index=False),
-        right={"people", "hired", "left"},
+    return (
+        lines
+        + _table_lines(
+            ["role", "team", "region", "manager", "people", "hired", "left"],
+            team_table(emp).itertuples(index=False),
+            right={"people", "hired", "left"},
+        )
+        + _manager_lines(company)
     )
+
+
+def _manager_lines(company: DemoCompany) -> list[str]:
+    """The team managers of roster.csv: no rows of their own, paid on their teams."""
+    roster = company.roster
+    bosses = roster[roster["role"].isin(set(MANAGER_ROLES.values()))]
+    roles = bosses.groupby("role", sort=False).size()
+    kinds = ", ".join(f"{n} {role}" for role, n in roles.items())
+    return [
+        f"Managers: {len(bosses)} on roster.csv, with no rows of their own ({kinds});",
+        "  sales managers are paid on their reports by "
+        "templates/schemes/sales_manager_override.yaml",
+    ]
 
 
 def _kpi_lines(company: DemoCompany) -> list[str]:

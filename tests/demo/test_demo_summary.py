@@ -45,6 +45,10 @@ def test_format_summary_of_a_small_company_reads_in_full():
         "  sales_rep            North 1       North    M01           1      0     0",
         "  key_account_manager  Key Accounts  North    M02           1      0     0",
         "  marketing            Marketing     Central  M03           1      0     0",
+        "Managers: 3 on roster.csv, with no rows of their own (2 sales_manager, "
+        "1 marketing_manager);",
+        "  sales managers are paid on their reports by "
+        "templates/schemes/sales_manager_override.yaml",
         "",
         "KPIs (totals over all months):",
         "  role                 kpi             rows              total  targets  at target",
