@@ -181,8 +181,8 @@ def group_totals(
         num, den = (np.asarray(x, dtype=float) for x in parts)
         valid &= ~np.isnan(num) & ~np.isnan(den)
     codes, names = pd.factorize(group[valid])
-    periods = np.unique(period[valid]) if valid.any() else np.array([], dtype=object)
-    p_code = np.searchsorted(periods, period[valid])
+    p_code, periods = pd.factorize(period[valid], sort=True)
+    periods = np.asarray(periods, dtype=object)
     size = len(names) * periods.size
     flat = codes * periods.size + p_code
 
@@ -300,12 +300,11 @@ def _members_rows(scheme, table: pd.DataFrame, measured, people, roster: Roster)
     for item in measured:
         if item.spec.scope == "team":
             teams = set(roster_values(people, roster, "team").tolist()) - {None}
-            column = roster.table["team"].to_numpy(dtype=object)
-            wanted.update(staff[np.isin(column, list(teams))].tolist())
+            wanted.update(staff[roster.table["team"].isin(teams).to_numpy(dtype=bool)].tolist())
         elif item.spec.scope == "reports":
-            column = roster.table["manager"].to_numpy(dtype=object)
-            wanted.update(staff[np.isin(column, people)].tolist())
-    rows = table["employee"].astype(str).isin(wanted).to_numpy()
+            reports = roster.table["manager"].isin(set(people.tolist())).to_numpy(dtype=bool)
+            wanted.update(staff[reports].tolist())
+    rows = table["employee"].isin(wanted).to_numpy(dtype=bool)
     if not rows.any():
         raise DefinitionError(
             f"{scheme.source}: nobody the scheme pays has team members or direct reports with "
