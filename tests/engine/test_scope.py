@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kpitools.cli import main
 from kpitools.data import load_roster
-from kpitools.engine import run_scheme, simulate
+from kpitools.engine import calibrate, run_scheme, simulate
 from kpitools.engine.scope import group_totals
 from kpitools.errors import DataValidationError, DefinitionError
 from kpitools.scheme import load_scheme
@@ -298,3 +298,12 @@ def test_a_managers_forecast_draws_whole_past_periods_of_the_team():
     draws = result.forecasts["boss"].draws["total_cost"]
     # each draw is one past month of the whole team against next month's 100 + 100
     assert set(draws.round(2)) == {2200.0, 1600.0, 3000.0}
+
+
+def test_calibrating_a_team_target_prepares_the_members_again():
+    boss = _scheme("boss", 2000, _component("reports"))
+    # the manager costs 2,000 when the reports' 220 meet a team target of 220: 110 each
+    result = calibrate(CONTRACT_DATA, boss, "components.0.target.value", "total_cost", 2000,
+                       (50, 200), roster=CONTRACT_ROSTER, library=False)  # fmt: skip
+    assert result.value == pytest.approx(110.0, abs=0.01)
+    assert result.achieved == pytest.approx(2000.0, abs=0.01)
