@@ -15,7 +15,7 @@ from kpitools.scheme import load_scheme
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 #: Templates of the plan mechanics (docs/plan-mechanics.md), tested on their own below.
 PLAN_FILES = [TEMPLATES / "new_hire_draw.yaml", TEMPLATES / "quarterly_true_up.yaml"]
-#: Templates paid on teams from the roster, tested in tests/engine/test_scope_demo.py.
+#: Templates paid on teams from the roster, tested in tests/engine/test_team_scope_demo.py.
 ROSTER_FILES = [TEMPLATES / "sales_manager_override.yaml"]
 FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES) - set(ROSTER_FILES))
 DEMO_KPIS = {
