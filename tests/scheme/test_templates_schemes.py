@@ -15,7 +15,9 @@ from kpitools.scheme import load_scheme
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 #: Templates of the plan mechanics (docs/plan-mechanics.md), tested on their own below.
 PLAN_FILES = [TEMPLATES / "new_hire_draw.yaml", TEMPLATES / "quarterly_true_up.yaml"]
-FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES))
+#: Templates of ratings, funded pools and SPIFs (test_templates_rated_pool_spif.py).
+RATED_POOL_SPIF = {TEMPLATES / f"{n}.yaml" for n in ("scorecard_rated", "profit_pool", "spif")}
+FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES) - RATED_POOL_SPIF)
 DEMO_KPIS = {
     "revenue",
     "units_sold",
