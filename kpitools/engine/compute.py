@@ -228,7 +228,7 @@ def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         if comp.active is not None:  # a SPIF pays only inside its window
-            pay *= window_mask(comp, inputs.keys["period"])
+            pay *= window_mask(comp, inputs.keys["period"], inputs.period_code)
         atts.append(att)
         factors.append(fac)
         raw.append(pay)

@@ -118,7 +118,10 @@ def prorate(
 def _bump(cents, rows, code, *, priority, count, step) -> None:
     """Add ``step`` to the ``count[period]`` rows of each period with the highest priority."""
     c = code[rows]
-    order = np.lexsort((rows, -priority, c))
+    # by period, then priority (highest first), then row (``rows`` ascend): two stable sorts
+    # give np.lexsort((rows, -priority, c)) at half its cost
+    order = np.argsort(-priority, kind="stable")
+    order = order[np.argsort(c[order], kind="stable")]
     ranked_rows, ranked_code = rows[order], c[order]
     starts = np.flatnonzero(np.r_[True, ranked_code[1:] != ranked_code[:-1]])
     rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))

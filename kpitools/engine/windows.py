@@ -24,16 +24,28 @@ from ..data import months_in, parse_period
 __all__ = ["window_mask"]
 
 
-def window_mask(comp: Any, periods: Any) -> np.ndarray | None:
-    """Whether each period label lies inside the component's window (``None``: no window)."""
+def window_mask(comp: Any, periods: Any, code: Any = None) -> np.ndarray | None:
+    """Whether each period label lies inside the component's window (``None``: no window).
+
+    ``code`` (the rows' period codes, as :class:`~kpitools.engine.PayoutInputs` holds them:
+    one code per period label) saves reading every label: each code's label is read once.
+    """
     window = getattr(comp, "active", None)
     if window is None:
         return None
-    codes, labels = pd.factorize(np.asarray(periods, dtype=object))
-    inside = np.empty(len(labels) + 1, dtype=bool)
+    if code is None:
+        code, labels = pd.factorize(np.asarray(periods, dtype=object))
+    else:
+        code = np.asarray(code, dtype=np.int64)
+        first = np.full(int(code.max(initial=-1)) + 1, -1, dtype=np.int64)
+        first[code[::-1]] = np.arange(code.size - 1, -1, -1)  # each code's first row
+        seen = first >= 0
+        labels = np.full(first.size, None, dtype=object)
+        labels[seen] = pd.Series(periods).iloc[first[seen]].to_numpy(dtype=object)
+    inside = np.zeros(len(labels) + 1, dtype=bool)  # the last: no period, outside
     for j, label in enumerate(labels):
-        kind, ordinal = parse_period(label)
-        first = ordinal * months_in(kind)
-        inside[j] = first >= window.first and first + months_in(kind) - 1 <= window.last
-    inside[-1] = False  # no period: outside
-    return inside[np.asarray(codes, dtype=np.int64)]
+        if label is not None:
+            kind, ordinal = parse_period(label)
+            start = ordinal * months_in(kind)
+            inside[j] = start >= window.first and start + months_in(kind) - 1 <= window.last
+    return inside[np.asarray(code, dtype=np.int64)]
