@@ -23,6 +23,7 @@ TINY = {
     "bench_widgets.py": ["--changes", "2", "--sizes", "60"],
     "bench_currency.py": ["--rows", "20000", "--repeats", "1", "--loop-rows", "2000"],
     "bench_scope.py": ["--employees", "200", "--months", "3", "--repeat", "1"],
+    "bench_pools.py": ["--employees", "300", "--repeat", "1"],
 }
 
 

@@ -53,7 +53,7 @@ AREAS = ("sales", "marketing", "customer_service", "operations", "finance", "hr"
 UNITS = ("currency", "count", "ratio", "percent", "days", "score")
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("sum", "mean", "last", "ratio")
-TYPES = ("leading", "lagging")
+TYPES = ("leading", "lagging", "rating")
 LEVELS = ("individual", "team", "company")
 
 #: The KPI fields with a fixed set of values, and those values.
@@ -86,7 +86,9 @@ class KPI:
     ``reversible`` says that a period may net out negative (credit notes, returns and
     cancelled deals booked in the month they are issued): a negative actual of a
     nonnegative KPI is then a warning, not an error, and commission on it is negative
-    (recovered from that period's payment).
+    (recovered from that period's payment). A ``type: rating`` KPI (a manager's rating of
+    objectives, a customer's score) has a ``scale`` (low, high): a value off it is a data
+    error, and a scheme maps it with ``basis: score``.
 
     Examples
     --------
@@ -115,6 +117,7 @@ class KPI:
     nonnegative: bool = False
     limits: tuple[float | None, float | None] | None = None
     reversible: bool = False
+    scale: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         # KPIs built in code (inline design KPIs, notebooks) get the same checks as files

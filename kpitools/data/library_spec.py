@@ -83,6 +83,7 @@ class KpiSpec(Spec):
     nonnegative: StrictBool | None = None
     limits: tuple[float | None, float | None] | None = None
     reversible: StrictBool | None = None
+    scale: tuple[float, float] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -146,6 +147,28 @@ class KpiSpec(Spec):
                 "rating; null for no limit on one side.",
             )
         return v
+
+    @model_validator(mode="after")
+    def _rating_scale(self) -> KpiSpec:
+        if self.type == "rating" and self.scale is None:
+            raise spec_error(
+                "a rating KPI needs its 'scale'",
+                "add scale: [low, high], e.g. scale: [0, 5] for a rating from 0 to 5.",
+            )
+        if self.scale is not None:
+            lo, hi = self.scale
+            if self.type != "rating":
+                raise spec_error(
+                    f"scale belongs to a rating KPI (type: rating), not type: {self.type}",
+                    "write type: rating for a rated objective, or use limits: [low, high] for "
+                    "a plausible range of any KPI.",
+                )
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise spec_error(
+                    f"scale {list(self.scale)!r} is not a range",
+                    "write [low, high] with low < high, e.g. [0, 5].",
+                )
+        return self
 
     def to_kpi(self) -> KPI:
         """The :class:`~kpitools.data.KPI` this entry defines (with its defaults filled in)."""

@@ -126,6 +126,11 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
         "value outside the KPI's stated limits (a share above 1, a rating off its scale)",
         "check the value and its unit (a share is 0.35 or 35%, not 35).",
     ),
+    "off_scale": (
+        "rating off its scale (the KPI is type: rating with a scale in the library)",
+        "enter the rating on the KPI's scale (0 to 5 for scale: [0, 5]), or correct the "
+        "scale in your library file.",
+    ),
     "implausible_outlier": (
         "value far outside the KPI's other values for the same role (over 10 robust "
         "standard deviations from their median; amounts on a log scale)",

@@ -316,6 +316,31 @@ def _check_library(v: _Values, issues: Any, library: Any, layout: str) -> None:
                 issues, kpi, percent_unit, v.percent, values, written, column, what, v.rows
             )
     _check_negative(v, issues, library, layout)
+    _check_scale(v, issues, library, layout)
+
+
+def _check_scale(v: _Values, issues: Any, library: Any, layout: str) -> None:
+    """Ratings off their KPI's ``scale`` (``type: rating`` in the library): errors."""
+    scales = [getattr(library.get(str(k)), "scale", None) for k in v.kpi.uniques]
+    if not any(s is not None for s in scales):
+        return
+    lo = np.array([s[0] if s else -np.inf for s in scales] + [-np.inf])
+    hi = np.array([s[1] if s else np.inf for s in scales] + [np.inf])
+    codes = v.kpi.codes
+    off = _some((v.actual < lo[codes]) | (v.actual > hi[codes]))  # NaN is on no side
+    if off is None:
+        return
+    shown = [
+        f"{k} = {float(a)!r} (scale {_as_range(library.get(str(k)).scale)})"
+        for k, a in zip(v.kpi.values(off), v.actual[off], strict=True)
+    ]
+    issues.add("off_scale", v.orig["actual"] if layout == "long" else None, v.rows[off], shown)
+    v.bad = _union(v.bad, off)
+
+
+def _as_range(scale: tuple[float, float]) -> str:
+    """``0 to 5``: a scale as the message shows it."""
+    return " to ".join(f"{float(b):g}" for b in scale)
 
 
 def _check_negative(v: _Values, issues: Any, library: Any, layout: str) -> None:

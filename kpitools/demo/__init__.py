@@ -10,7 +10,8 @@ Modules: ``model`` (the company's parameters), ``roster`` (its people), ``hr`` (
 roster file a client's HR would export), ``activity`` (the months simulated), ``deals``
 (deal by deal), ``targets`` (historical targets), ``columns`` (fast text columns),
 ``company`` (assembling the :class:`DemoCompany`), ``write`` (its files), ``summary`` and
-``describe`` (its figures as tables and text).
+``describe`` (its figures as tables and text), ``ratings`` (the managers' ratings of
+objectives, :func:`objective_ratings`, kept apart from the long table).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .company import DemoCompany, demo_data, make_demo_company, write_demo
 from .describe import format_summary
 from .hr import hr_roster
 from .model import COMPANY_NAME, CURRENCY, DEFAULT_SEED, MARKETING_KPIS, SALES_KPIS
+from .ratings import RATING_KPI, objective_ratings
 from .write import DEMO_FILES
 
 __all__ = [
@@ -28,10 +30,12 @@ __all__ = [
     "DEMO_FILES",
     "DemoCompany",
     "MARKETING_KPIS",
+    "RATING_KPI",
     "SALES_KPIS",
     "demo_data",
     "format_summary",
     "hr_roster",
     "make_demo_company",
+    "objective_ratings",
     "write_demo",
 ]

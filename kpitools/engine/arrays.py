@@ -66,6 +66,9 @@ class PayoutInputs:
     timeline : Timeline or None
         Each employee's periods in order, for a scheme that pays over time
         (:mod:`kpitools.engine.timeline`); ``None``: every period pays what it earns.
+    pool_actual : numpy.ndarray or None
+        The actual of a funded pool's KPI on each row (``pool: {funded_by: …}``): the
+        period's pool is funded from their total (:mod:`kpitools.engine.pools`).
 
     Examples
     --------
@@ -101,6 +104,7 @@ class PayoutInputs:
     proration: np.ndarray | None = None
     reversible: tuple[bool, ...] = ()
     timeline: Any = None
+    pool_actual: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -140,6 +144,8 @@ class PayoutArrays:
     before_cap, cap_amount, after_cap, pool_factor, payout : numpy.ndarray
         ``payout`` is the final amount.
     weighted_attainment : numpy.ndarray
+    pool_use : PoolUse or None
+        With a pool: its size and use per period (:mod:`kpitools.engine.pools`).
     """
 
     attainment: tuple[np.ndarray, ...]
@@ -159,6 +165,7 @@ class PayoutArrays:
     payout: np.ndarray
     weighted_attainment: np.ndarray
     steps: PaymentSteps | None = None
+    pool_use: Any = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -193,6 +193,8 @@ def base_signature(scheme: Scheme, known: Any, library: Any) -> tuple:
     needed = {it.spec.kpi for it in scheme_items(scheme)}
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
         needed.add(scheme.revenue_kpi)
+    if scheme.pool is not None and scheme.pool.funded_by is not None:  # a funded pool's KPI
+        needed.add(scheme.pool.funded_by.kpi)
     needed |= ratio_inputs(library, needed) & known
     comp = frozenset(c.kpi for c in scheme.components)
     return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp)
@@ -324,6 +326,14 @@ def _check_scheme_kpis(
                 f"{source}.{did_you_mean(item.spec.kpi, known)}\n"
                 f"Suggestion: add its rows to the data, or use a KPI the data has: {shown}."
             )
+    funded = scheme.pool.funded_by if scheme.pool is not None else None
+    if funded is not None and funded.kpi not in known:
+        raise DefinitionError(
+            f"{scheme.source}: pool.funded_by.kpi: KPI {funded.kpi!r} is not in "
+            f"{source}.{did_you_mean(funded.kpi, known)}\n"
+            "Suggestion: add its rows to the data (the pool is funded from their total per "
+            "period), or fund the pool from a KPI the data has."
+        )
     warnings: list[str] = []
     if scheme.revenue_kpi is not None and scheme.revenue_kpi not in known:
         warnings.append(

@@ -36,8 +36,11 @@ import numpy as np
 
 from ..scheme import Component, Scheme
 from .arrays import PayoutArrays, PayoutInputs
-from .money import floor_cents, prorate, round_cents
+from .money import floor_cents, round_cents
 from .payment import settle
+from .pools import pay_from_pool
+from .ratings import is_score, score_factor
+from .windows import window_mask
 
 __all__ = ["applies_to", "attainment", "compute", "snap"]
 
@@ -174,8 +177,11 @@ def _earn(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     else:
         cap_amount = np.full(n, np.inf)
         after_cap = before_cap
+    pool_use = None
     if scheme.pool is not None and n:
-        payout, pool_factor = prorate(after_cap, inputs.period_code, scheme.pool.budget)
+        payout, pool_factor, pool_use = pay_from_pool(
+            scheme.pool, after_cap, inputs.period_code, inputs.pool_actual
+        )
     else:
         payout, pool_factor = after_cap, np.ones(n)
     return PayoutArrays(
@@ -195,6 +201,7 @@ def _earn(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
         pool_factor=pool_factor,
         payout=payout,
         weighted_attainment=_weighted_attainment(scheme.components, atts, n),
+        pool_use=pool_use,
     )
 
 
@@ -204,42 +211,58 @@ def _top(rule: Any) -> float:
 
 
 def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
-    """Attainment, factor and payout (cents, before gates; 0 without an actual) per component."""
-    n = otp.shape[0]
+    """Attainment, factor and payout (cents, before gates; 0 without an actual) per component.
+
+    A ``basis: score`` component maps its score (:mod:`kpitools.engine.ratings`); outside a
+    component's ``active`` window it pays 0 (:mod:`kpitools.engine.windows`).
+    """
     atts, factors, raw = [], [], []
     for i, comp in enumerate(scheme.components):
-        actual = inputs.actual[i]
-        target = inputs.target[i]
-        if comp.commission is not None and not comp.commission.needs_target and target is None:
-            target = np.full(n, np.nan)
-        att = attainment(
-            actual,
-            target,
-            direction=inputs.direction[i],
-            baseline=comp.baseline,
-            top=_top(comp.payout_rule),
-        )
-        if comp.curve is not None:
-            fac = comp.curve.evaluate(att)
+        if is_score(comp):
+            fac = score_factor(comp, inputs.actual[i], inputs.keys, f"components[{i}]",
+                               scheme.source)  # fmt: skip
+            att = snap(fac.copy())  # a score counts as its factor: 1 = as if on target
             money = otp * comp.weight * fac
         else:
-            reversible = bool(inputs.reversible and inputs.reversible[i])
-            money = comp.commission.evaluate(
-                actual,
-                target,
-                att,
-                reversible=reversible,
-                edge_scale=inputs.proration if _value_tiers(comp) else None,
-            )
-            paid_on = (actual != 0) if reversible else (actual > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                fac = np.where(paid_on, money / actual, np.nan)
+            att, fac, money = _measured_pay(comp, i, inputs, otp)
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
+        if comp.active is not None:  # a SPIF pays only inside its window
+            pay *= window_mask(comp, inputs.keys["period"], inputs.period_code)
         atts.append(att)
         factors.append(fac)
         raw.append(pay)
     return atts, factors, raw
+
+
+def _measured_pay(comp: Component, i: int, inputs: PayoutInputs, otp: np.ndarray):
+    """Attainment, factor and money of a component measured against its target."""
+    actual = inputs.actual[i]
+    target = inputs.target[i]
+    if comp.commission is not None and not comp.commission.needs_target and target is None:
+        target = np.full(otp.shape[0], np.nan)
+    att = attainment(
+        actual,
+        target,
+        direction=inputs.direction[i],
+        baseline=comp.baseline,
+        top=_top(comp.payout_rule),
+    )
+    if comp.curve is not None:
+        fac = comp.curve.evaluate(att)
+        return att, fac, otp * comp.weight * fac
+    reversible = bool(inputs.reversible and inputs.reversible[i])
+    money = comp.commission.evaluate(
+        actual,
+        target,
+        att,
+        reversible=reversible,
+        edge_scale=inputs.proration if _value_tiers(comp) else None,
+    )
+    paid_on = (actual != 0) if reversible else (actual > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fac = np.where(paid_on, money / actual, np.nan)
+    return att, fac, money
 
 
 def _value_tiers(comp: Component) -> bool:

@@ -40,6 +40,8 @@ _PERCENT_DIGITS = {
     "cost_of_sales": 2,
     "share_winners": 0,
     "share_losers": 0,
+    "pool_periods_scaled_down": 0,
+    "pool_share_used": 1,
 }
 _SIGNED_PERCENT = frozenset({"budget_variance", "cost_change_pct"})
 

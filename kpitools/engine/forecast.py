@@ -465,15 +465,18 @@ class _Draws:
 
         actual = tuple(h.take(history_kpi(c), idx) for c in scheme.components)
         self.missing += [np.isnan(a).sum() for a in actual]
-        return nxt.replace(
-            keys=pd.DataFrame(
-                {
-                    "employee": pd.Categorical.from_codes(
-                        np.tile(np.arange(n_emp), size), categories=h.employees
-                    ),
-                    "draw": np.repeat(np.arange(done, done + size), n_emp),
-                }
+        keys = {
+            "employee": pd.Categorical.from_codes(
+                np.tile(np.arange(n_emp), size), categories=h.employees
             ),
+            "draw": np.repeat(np.arange(done, done + size), n_emp),
+        }
+        if any(c.active is not None for c in scheme.components):  # a SPIF's window
+            keys["period"] = np.tile(nxt.keys["period"].to_numpy(dtype=object), size)
+        funded = scheme.pool.funded_by if scheme.pool is not None else None
+        return nxt.replace(
+            keys=pd.DataFrame(keys),
+            pool_actual=None if funded is None else h.take(funded.kpi, idx),
             actual=actual,
             target=tile(nxt.target),
             gate_actual=tuple(h.take(history_kpi(g), idx) for g in scheme.gates),

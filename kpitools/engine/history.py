@@ -93,11 +93,13 @@ _ATTRIBUTES = ("role", "team", "region", "manager")
 
 
 def scheme_kpis(scheme: Any) -> list[str]:
-    """Every KPI a scheme reads (components, gates, modifiers, ``revenue_kpi``), once each."""
+    """Every KPI a scheme reads (components, gates, modifiers, ``revenue_kpi``, a pool's)."""
     kpis = [c.kpi for c in scheme.components]
     kpis += [g.kpi for g in scheme.gates] + [m.kpi for m in scheme.modifiers]
     if scheme.revenue_kpi:
         kpis.append(scheme.revenue_kpi)
+    if scheme.pool is not None and scheme.pool.funded_by is not None:
+        kpis.append(scheme.pool.funded_by.kpi)
     return list(dict.fromkeys(kpis))
 
 

@@ -47,10 +47,10 @@ class SchemeItem:
 
     @property
     def needs_target(self) -> bool:
-        """Whether it needs a target (every one but a commission paid on value)."""
+        """Whether it needs a target (all but a commission on value and a score component)."""
         if self.kind == "component" and self.spec.commission is not None:
             return self.spec.commission.needs_target
-        return True
+        return getattr(self.spec, "basis", None) != "score"
 
 
 def scheme_items(scheme: Scheme) -> list[SchemeItem]:

@@ -43,6 +43,12 @@ Every metric (docs/commands.md) is computed here, once, from whole arrays:
     adjustment): for a recoverable draw the balances left unrecovered (written off at year
     end, or still open when the data ends), for a non-recoverable one every top-up.
 
+``pool_periods_scaled_down``, ``pool_share_used`` (:data:`MECHANIC_METRICS`: only for a
+scheme with a funded pool, ``pool: {funded_by: …}``)
+    The share of the evaluated periods in which the pool paid less than was earned, and
+    what was paid over all periods / the sum of the periods' pools (NaN when no period
+    funded a pool). Per period: ``SchemeRun.pools`` and ``pools.csv``.
+
 With a true-up, a draw or a clawback every metric counts payments (the ``payout`` of the
 total row is the payment).
 
@@ -68,6 +74,7 @@ import pandas as pd
 
 from ..errors import DefinitionError
 from .hints import suggest_name
+from .pools import POOL_METRICS, pool_metrics
 from .stats import row_gini, row_spearman
 from .thresholds import component_thresholds, near_measures
 
@@ -101,7 +108,7 @@ METRICS: tuple[str, ...] = (
 )
 
 #: Metrics of the plan mechanics, in metrics.csv only for the schemes that use them.
-MECHANIC_METRICS: tuple[str, ...] = ("draw_cost",)
+MECHANIC_METRICS: tuple[str, ...] = ("draw_cost", *POOL_METRICS)
 
 #: Metrics in money (the others are shares, multiples or coefficients).
 MONEY_METRICS = frozenset({"total_cost", "cost_per_employee", "draw_cost"})
@@ -366,6 +373,9 @@ def metrics_from_arrays(
     out = {name: float(values[name][0]) for name in METRICS}
     if getattr(scheme, "draw", None) is not None and getattr(arrays, "steps", None) is not None:
         out["draw_cost"] = arrays.steps.draw_cost
+    pool = getattr(scheme, "pool", None)
+    if pool is not None and pool.funded_by is not None and arrays.pool_use is not None:
+        out.update(pool_metrics(arrays.pool_use))
     return pd.Series(out, name=scheme.name, dtype=float)
 
 

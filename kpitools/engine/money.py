@@ -51,7 +51,9 @@ def floor_cents(x: Any) -> np.ndarray:
     return np.floor(c) / 100.0
 
 
-def prorate(amount: np.ndarray, code: np.ndarray, budget: float) -> tuple[np.ndarray, np.ndarray]:
+def prorate(
+    amount: np.ndarray, code: np.ndarray, budget: Any, *, scale_up: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Scale each period's payouts down to the budget, to the cent, never above it.
 
     Largest-remainder rounding: every payout is scaled by budget / total and rounded down to
@@ -65,8 +67,12 @@ def prorate(amount: np.ndarray, code: np.ndarray, budget: float) -> tuple[np.nda
         Payouts in money (whole cents), one per row.
     code : numpy.ndarray
         The period of each row as an integer code (0 … n_periods − 1).
-    budget : float
-        The pool of each period.
+    budget : float or numpy.ndarray
+        The pool of each period: one amount, or one per period code.
+    scale_up : bool
+        Also scale a period under its budget up to it (``distribute: all``: the whole pool
+        is paid out in proportion to what was earned; a period that earned nothing pays
+        nothing).
 
     Returns
     -------
@@ -83,8 +89,10 @@ def prorate(amount: np.ndarray, code: np.ndarray, budget: float) -> tuple[np.nda
     size = int(code.max()) + 1
     cents = np.rint(amount * 100.0)
     totals = np.bincount(code, weights=cents, minlength=size)
-    budget_cents = np.floor(np.round(budget * 100.0, 6))
+    budget_cents = np.floor(np.round(np.multiply(budget, 100.0), 6))
     over = totals > budget_cents
+    if scale_up:
+        over = (totals != budget_cents) & (totals > 0)
     if not over.any():
         return amount, np.ones(amount.shape)
     factor_by_code = np.where(over, budget_cents / np.where(over, totals, 1.0), 1.0)
@@ -110,7 +118,10 @@ def prorate(amount: np.ndarray, code: np.ndarray, budget: float) -> tuple[np.nda
 def _bump(cents, rows, code, *, priority, count, step) -> None:
     """Add ``step`` to the ``count[period]`` rows of each period with the highest priority."""
     c = code[rows]
-    order = np.lexsort((rows, -priority, c))
+    # by period, then priority (highest first), then row (``rows`` ascend): two stable sorts
+    # give np.lexsort((rows, -priority, c)) at half its cost
+    order = np.argsort(-priority, kind="stable")
+    order = order[np.argsort(c[order], kind="stable")]
     ranked_rows, ranked_code = rows[order], c[order]
     starts = np.flatnonzero(np.r_[True, ranked_code[1:] != ranked_code[:-1]])
     rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))

@@ -35,7 +35,9 @@ from .base import PreparedData, prepare_base
 from .items import SchemeItem, kpi_direction, scheme_items
 from .money import round_cents
 from .pay import on_target_pay_per_row
+from .pools import funding_actual
 from .proration import active_share, prorated_targets, prorates
+from .ratings import is_score, missing_score_note
 from .scope import has_scope, scoped_inputs
 from .target_checks import find_target_failures, raise_target_failures
 from .timeline import Timeline, build_timeline
@@ -186,7 +188,7 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
     notes = (*_roll_up_notes(base.warnings, prorate), *sel.notes, *warnings)
     timeline = _timeline(base, scheme, items, sel) if scheme.pays_over_time else None
     return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes).replace(
-        timeline=timeline
+        timeline=timeline, pool_actual=funding_actual(base, scheme, sel.rows)
     )
 
 
@@ -369,11 +371,13 @@ def _align(
         arrays[item] = (actual, target)
         have = ~np.isnan(actual)
         n_missing = int((~have).sum())
-        if n_missing:
+        if n_missing and not is_score(item.spec):  # a score says itself (engine.ratings)
             warnings.append(
                 f"{item.label}: {n_missing} employee-period(s) have no actual; "
                 f"{_NO_ACTUAL[item.kind]}."
             )
+        elif n_missing and item.spec.missing is not None:
+            warnings.append(missing_score_note(item.spec, item.label, n_missing))
         if item.needs_target:
             bad = have & ~(target > 0)  # cheap screen; the details only when something is off
             if item.spec.baseline is not None or bad.any():

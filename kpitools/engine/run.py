@@ -30,6 +30,7 @@ from .arrays import STEP_COLUMNS, PayoutArrays, PayoutInputs
 from .compute import compute, snap
 from .describe import decimals
 from .loading import read_table
+from .pools import POOL_COLUMNS, pool_table
 from .prepare import prepare
 from .restatements import add_adjustments, has_versions, restatement_adjustments
 
@@ -101,6 +102,19 @@ class SchemeRun:
     def total_cost(self) -> float:
         """Sum of the final payouts."""
         return float(np.round(self.totals["payout"].sum(), 2))
+
+    @property
+    def pools(self) -> pd.DataFrame:
+        """The pool's size and use per period (:data:`~kpitools.engine.pools.POOL_COLUMNS`).
+
+        ``scale`` is the factor the period's pay was scaled by (below 1: the pool scaled pay
+        down). Empty for a scheme without a pool.
+        """
+        use = self.arrays.pool_use
+        if use is None:
+            return pd.DataFrame(columns=list(POOL_COLUMNS))
+        keys = self.inputs.keys
+        return pool_table(self.scheme.name, use, keys["period"], self.inputs.period_code)
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import MECHANIC_METRICS, METRICS, compute_metrics
+from .pools import POOL_COLUMNS
 from .run import SchemeRun, run_scheme
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
@@ -97,6 +98,16 @@ class SimulationResult:
         """The comparison table: metrics plus winners and losers against the baseline."""
         return self.compare
 
+    @property
+    def pools(self) -> pd.DataFrame:
+        """Per scheme with a pool and period: its size and use (``pools.csv``).
+
+        Columns :data:`~kpitools.engine.pools.POOL_COLUMNS`; ``scale`` is the factor the
+        period's pay was scaled by (below 1: scaled down), ``scaled_down`` says whether it was.
+        """
+        parts = [r.pools for r in self.runs.values() if r.arrays.pool_use is not None]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=POOL_COLUMNS)
+
     def metrics_table(self) -> str:
         """The metrics as printed by ``kpitools simulate``: schemes as columns."""
         return format_metrics_table(self.metrics, self.currency)
@@ -108,6 +119,7 @@ class SimulationResult:
         ``winners_losers.csv``; per group column ``metrics_by_<column>.csv``; with a forecast
         ``forecast.csv``. Text cells that a spreadsheet would run as a formula get a
         leading ``'`` unless ``raw_csv`` (see :func:`kpitools._util.files.formula_safe`).
+        With a pool, ``pools.csv`` (:attr:`pools`).
 
         Returns
         -------
@@ -128,6 +140,8 @@ class SimulationResult:
             tables["winners_losers"] = self.winners_losers
         for column, table in self.by.items():
             tables[f"metrics_by_{column}"] = table
+        if any(r.arrays.pool_use is not None for r in self.runs.values()):
+            tables["pools"] = self.pools
         if self.forecasts:
             tables["forecast"] = pd.concat(
                 [f.summary.reset_index().assign(scheme=name) for name, f in self.forecasts.items()],

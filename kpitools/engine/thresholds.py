@@ -74,7 +74,8 @@ def component_thresholds(scheme: Any) -> list[tuple[float, ...]]:
 def near_measures(scheme: Any, attainment: Sequence[Any], actual: Sequence[Any]) -> list[Any]:
     """Per component, what its thresholds are compared with.
 
-    The attainment, or the actual for a retroactive commission whose tiers are amounts.
+    The attainment, or the actual for a retroactive commission whose tiers are amounts and
+    for a ``basis: score`` component (its curve is in scores).
 
     Parameters
     ----------
@@ -88,7 +89,12 @@ def near_measures(scheme: Any, attainment: Sequence[Any], actual: Sequence[Any])
     list
         One of ``attainment[i]`` or ``actual[i]`` per component.
     """
-    on_value = [bool(value_tier_edges(getattr(c, "commission", None))) for c in scheme.components]
+    # a score component's curve is in scores, and so are a value tier's edges in amounts
+    on_value = [
+        bool(value_tier_edges(getattr(c, "commission", None)))
+        or getattr(c, "basis", None) == "score"
+        for c in scheme.components
+    ]
     return [
         act if value else att for att, act, value in zip(attainment, actual, on_value, strict=True)
     ]

@@ -32,7 +32,9 @@ def _tier_tables(tiers: tuple):
 
 
 class Commission(Spec):
-    """Money on the actual itself: ``{rate}`` or ``{tiers, basis, mode}``.
+    """Money on the actual itself: ``{rate}``, ``{per_unit}`` or ``{tiers, basis, mode}``.
+
+    ``per_unit: P`` pays P × the actual (units sold, say: a SPIF of 50 per unit).
 
     ``tiers: [[start, rate], …]``: bands start at multiples of target (``basis:
     attainment``) or at amounts (``basis: value``). ``mode: marginal`` applies each rate to
@@ -54,17 +56,17 @@ class Commission(Spec):
     """
 
     rate: float | None = None
+    per_unit: float | None = None
     tiers: tuple[tuple[float, float], ...] | None = None
     basis: Literal["attainment", "value"] = "attainment"
     mode: Literal["marginal", "retroactive"] = "marginal"
 
-    @field_validator("rate", mode="after")
+    @field_validator("rate", "per_unit", mode="after")
     @classmethod
-    def _rate(cls, v):
+    def _rate(cls, v, info):
         if v is not None and v < 0:
-            raise spec_error(
-                f"a commission rate must not be negative, got {as_written(v)}", "use 0 or more."
-            )
+            what = "an amount per unit" if info.field_name == "per_unit" else "a commission rate"
+            raise spec_error(f"{what} must not be negative, got {as_written(v)}", "use 0 or more.")
         return v
 
     @field_validator("tiers", mode="before")
@@ -81,10 +83,13 @@ class Commission(Spec):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if (self.rate is None) == (self.tiers is None):
+        given = [k for k in ("rate", "per_unit", "tiers") if getattr(self, k) is not None]
+        if len(given) != 1:
             raise spec_error(
-                "give either 'rate' or 'tiers'" + (", not both" if self.rate is not None else ""),
-                "write {rate: 0.05} or {tiers: [[0, 0.01], [1.0, 0.02]], mode: marginal}.",
+                "give one of 'rate', 'per_unit' or 'tiers'"
+                + (f", not {' and '.join(given)}" if given else ""),
+                "write {rate: 0.05} (of the amount), {per_unit: 50} (money per unit) or "
+                "{tiers: [[0, 0.01], [1.0, 0.02]], mode: marginal}.",
             )
         if self.tiers is not None and self.basis == "attainment":
             for i, (start, _rate) in enumerate(self.tiers):
@@ -134,16 +139,21 @@ class Commission(Spec):
         return out
 
     @property
+    def _flat(self) -> float | None:
+        """The flat rate: ``rate`` of an amount, or ``per_unit`` money per unit."""
+        return self.rate if self.rate is not None else self.per_unit
+
+    @property
     def _rate_at_zero(self) -> float:
         """The rate of a band starting at 0 (what a negative amount is paid at)."""
-        if self.rate is not None:
-            return float(self.rate)
+        if self._flat is not None:
+            return float(self._flat)
         first_start, first_rate = self.tiers[0]
         return float(first_rate) if first_start == 0 else 0.0
 
     def _evaluate_positive(self, x, target, attainment, edge_scale) -> np.ndarray:
-        if self.rate is not None:
-            return self.rate * x
+        if self._flat is not None:
+            return self._flat * x
         starts, rates = _tier_tables(self.tiers or ())
         if self.basis == "attainment":
             t = np.asarray(target, dtype=float)

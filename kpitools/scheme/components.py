@@ -26,7 +26,9 @@ from .._util.spec import Spec, as_written, spec_error
 from .commission import Commission
 from .curves import Curve, CurveBase, curve_input
 from .pairs import check_attainment
+from .pools import Pool
 from .targets import TargetSpec, target_input
+from .windows import Window
 
 __all__ = ["SCOPES", "Measured", "Component", "Gate", "Modifier", "Pool", "COMPONENT_KINDS"]
 
@@ -70,12 +72,20 @@ class Component(Measured):
     """One pay component: a KPI, its target, and a curve (with a weight) or a commission.
 
     Payout = on_target_pay × weight × curve(attainment), or the commission in money.
+    ``basis: score`` maps a rating itself (not attainment) through the curve, with no
+    target; ``missing: target | zero`` pays a missing score as on target (factor 1) or 0
+    (without it a missing score is an error). ``active: {from, to}`` pays only in those
+    months (docs/ratings-pools-spifs.md).
     """
 
     name: str | None = None
     weight: float | None = None
     curve: Curve | None = None
     commission: Commission | None = None
+    # contract §9: rated objectives and windows (docs/ratings-pools-spifs.md)
+    basis: Literal["attainment", "score"] | None = None
+    missing: Literal["target", "zero"] | None = None
+    active: Window | None = None
 
     @field_validator("curve", mode="before")
     @classmethod
@@ -121,14 +131,43 @@ def _check_curve_component(c: Component) -> None:
             "a component with a curve needs a 'weight'",
             "add weight: (the weights of the curve components sum to 1).",
         )
-    if c.target is None:
+    if c.basis == "score":
+        _check_score_component(c)
+    elif c.missing is not None:
+        raise spec_error(
+            "missing: applies to a score (basis: score); an attainment needs an actual",
+            "add basis: score to map a rating through the curve, or remove missing:.",
+        )
+    elif c.target is None:
         raise spec_error(
             "a component with a curve needs a 'target'",
             "add target: {method: fixed, value: …} (or another method).",
         )
 
 
+def _check_score_component(c: Component) -> None:
+    """``basis: score``: the score itself goes through the curve, so no target is used."""
+    if c.target is not None:
+        raise spec_error(
+            f"basis: score maps the score itself through the curve, so the target "
+            f"(method: {c.target.method}) would never be used",
+            "remove target: (the curve's points are scores, e.g. [[0, 0], [3, 1], [5, 1.5]]),"
+            " or remove basis: score to pay on attainment against the target.",
+        )
+    if c.baseline is not None or c.direction is not None:
+        raise spec_error(
+            "basis: score takes no 'baseline' or 'direction' (the curve reads the score)",
+            "remove them; write the curve in scores, higher or lower as it should pay.",
+        )
+
+
 def _check_commission_component(c: Component) -> None:
+    if c.basis is not None or c.missing is not None:
+        raise spec_error(
+            "basis: and missing: belong to a component with a curve (a rated objective)",
+            "give the component a curve and a weight, or remove basis: and missing: "
+            "(a commission's own basis goes under commission:).",
+        )
     if c.weight is not None:
         raise spec_error(
             "a commission component has no 'weight'",
@@ -197,9 +236,3 @@ class Modifier(Measured):
                 "a modifier needs a 'target'", "add target: {method: fixed, value: …} or another."
             )
         return self
-
-
-class Pool(Spec):
-    """``pool: {budget}``: per period, above the budget every payout is scaled down pro rata."""
-
-    budget: float = Field(gt=0)

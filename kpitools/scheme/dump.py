@@ -34,7 +34,10 @@ _TOP_ORDER = (
     "fiscal_year_start", "true_up", "draw", "clawback",
 )  # fmt: skip
 _FLOW_TOP = ("pool", "roles", "true_up", "draw", "clawback")
-_ITEM_ORDER = ("kpi", "name", "weight", "target", "curve", "commission", "min_attainment")
+_ITEM_ORDER = (
+    "kpi", "name", "weight", "basis", "missing", "target", "curve", "commission", "active",
+    "min_attainment",
+)  # fmt: skip
 
 
 def tidy_number(value: Any, ints: bool = True) -> Any:

@@ -82,6 +82,7 @@ from .mechanics import (
     fiscal_month,
     mechanic_problems,
 )
+from .windows import scheme_window_problems
 
 __all__ = ["Scheme", "load_scheme", "LIST_FIX"]
 
@@ -176,7 +177,7 @@ class Scheme(Spec):
         rules.check_weights(self.components)
         rules.check_component_names(self.components)
         rules.check_gate_targets(self.gates, self.components)
-        problems = mechanic_problems(self)
+        problems = mechanic_problems(self) + scheme_window_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
                 "Scheme",

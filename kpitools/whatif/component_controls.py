@@ -312,11 +312,12 @@ def _rate_control(i: int, comp: Any) -> ControlSpec | None:
     commission = comp.commission
     if commission is None:
         return None
-    if commission.rate is not None:
-        path, label = f"components.{i}.commission.rate", "rate"
+    if commission.rate is not None or commission.per_unit is not None:
+        key = "rate" if commission.rate is not None else "per_unit"  # a SPIF pays per unit
+        path, label = f"components.{i}.commission.{key}", key.replace("_", " ")
 
         def read(s):
-            return float(s.components[i].commission.rate)
+            return float(getattr(s.components[i].commission, key))
 
         def apply(s, x):
             return s.set(path, float(x))
@@ -333,15 +334,16 @@ def _rate_control(i: int, comp: Any) -> ControlSpec | None:
             return s.set(path, tiers)
 
     value = read(Holder(comp, i))
+    money = commission.per_unit is not None  # money per unit, not a share of the amount
     return ControlSpec(
         name=f"components.{i}.rate",
         label=label,
         group=f"components.{i}",
         value=value,
         min=0.0,
-        max=max(0.1, 3 * value),
-        step=0.0005,
-        readout=".2%",
+        max=max(1.0 if money else 0.1, 3 * value),
+        step=max(value, 1.0) / 100 if money else 0.0005,
+        readout=",.2f" if money else ".2%",
         read=read,
         apply=apply,
     )

@@ -152,6 +152,8 @@ def _budget_control(scheme: Any, budget_max: float | None) -> ControlSpec | None
 def _pool_control(scheme: Any) -> ControlSpec | None:
     if scheme.pool is None:
         return None
+    if scheme.pool.funded_by is not None:  # a funded pool: its share of the funding KPI
+        return _funded_pool_control(scheme.pool.funded_by)
     lo, hi, step = money_range(float(scheme.pool.budget))
     return ControlSpec(
         name="pool",
@@ -165,6 +167,23 @@ def _pool_control(scheme: Any) -> ControlSpec | None:
         readout=",.0f",
         read=lambda s: float(s.pool.budget),
         apply=lambda s, x: s.set("pool.budget", float(x)),
+    )
+
+
+def _funded_pool_control(funding: Any) -> ControlSpec:
+    return ControlSpec(
+        name="pool",
+        label="pool rate",
+        tooltip=f"the pool is this share of the period's {funding.kpi} above "
+        f"{funding.above:,.0f}",
+        group="scheme",
+        value=float(funding.rate),
+        min=0.0,
+        max=max(0.5, 3 * float(funding.rate)),
+        step=0.005,
+        readout=".1%",
+        read=lambda s: float(s.pool.funded_by.rate),
+        apply=lambda s, x: s.set("pool.funded_by.rate", max(float(x), 1e-6)),
     )
 
 

@@ -128,7 +128,7 @@ def test_unknown_field_with_did_you_mean(tmp_path):
         f"{path}: line 18 (kpis[0].gamming_risk): unknown key. Did you mean 'gaming_risk'?\n"
         "Suggestion: use one of: id, name, area, unit, direction, aggregation, formula, type, "
         "quantitative, level, description, gaming_risk, counter_kpi, tags, nonnegative, limits, "
-        "reversible."
+        "reversible, scale."
     )
 
 

@@ -743,7 +743,7 @@ CURVE = "weight: 1, target: {method: from_data}, curve: {steps: [[1, 1]]}"
             f"components: [{{kpi: revenue, {CURVE.replace('weight', 'wieght')}}}]",
             "DIR/scheme0.yaml: line 3 (components[0].wieght): unknown key. Did you mean 'weight'?\n"
             "Suggestion: use one of: kpi, target, direction, baseline, scope, name, weight, curve, "
-            "commission.",
+            "commission, basis, missing, active.",
         ),
         (
             GOOD_CSV,

@@ -200,7 +200,7 @@ BAD = {
         "scheme 'Accelerated quarterly bonus': components[1].wieght: unknown key. "
         "Did you mean 'weight'?\n"
         "Suggestion: use one of: kpi, target, direction, baseline, scope, name, weight, curve, "
-        "commission.",
+        "commission, basis, missing, active.",
     ),
     "unknown top-level key": (
         lambda d: d.update(caps=2),
@@ -281,8 +281,9 @@ BAD = {
     ),
     "rate and tiers": (
         lambda d: d["components"][2]["commission"].update(rate=0.1),
-        "scheme 'Accelerated quarterly bonus': components[2].commission: give either 'rate' "
-        "or 'tiers', not both.\nSuggestion: write {rate: 0.05} or "
+        "scheme 'Accelerated quarterly bonus': components[2].commission: give one of 'rate', "
+        "'per_unit' or 'tiers', not rate and tiers.\nSuggestion: write {rate: 0.05} (of the "
+        "amount), {per_unit: 50} (money per unit) or "
         "{tiers: [[0, 0.01], [1.0, 0.02]], mode: marginal}.",
     ),
     "weights do not sum to 1": (
@@ -559,7 +560,7 @@ def test_a_file_reports_every_problem_at_once_with_its_line(tmp_path):
         "Suggestion: use one of: month, quarter, year.\n"
         f"{path}: line 7 (components[0].wieght): unknown key. Did you mean 'weight'?\n"
         "Suggestion: use one of: kpi, target, direction, baseline, scope, name, weight, curve, "
-        "commission.\n"
+        "commission, basis, missing, active.\n"
         f"{path}: line 12 (components[1].target.value): must be greater than 0, got -12.\n"
         "Suggestion: use a number greater than 0.\n"
         f"{path}: line 21 (cap): must be greater than 0, got -1.\n"

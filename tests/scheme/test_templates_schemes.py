@@ -16,8 +16,10 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "schemes"
 #: Templates of the plan mechanics (docs/plan-mechanics.md), tested on their own below.
 PLAN_FILES = [TEMPLATES / "new_hire_draw.yaml", TEMPLATES / "quarterly_true_up.yaml"]
 #: Templates paid on teams from the roster, tested in tests/engine/test_team_scope_demo.py.
-ROSTER_FILES = [TEMPLATES / "sales_manager_override.yaml"]
-FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES) - set(ROSTER_FILES))
+ROSTER_FILES = {TEMPLATES / "sales_manager_override.yaml"}
+#: Templates of ratings, funded pools and SPIFs (test_templates_rated_pool_spif.py).
+RATED_POOL_SPIF = {TEMPLATES / f"{n}.yaml" for n in ("scorecard_rated", "profit_pool", "spif")}
+FILES = sorted(set(TEMPLATES.glob("*.yaml")) - set(PLAN_FILES) - ROSTER_FILES - RATED_POOL_SPIF)
 DEMO_KPIS = {
     "revenue",
     "units_sold",
