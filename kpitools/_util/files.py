@@ -14,6 +14,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -223,8 +224,40 @@ def write_csv(
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
     if not raw:  # in arrow's kernels: a payout table of a million rows costs milliseconds
         arrow = _arrow_formula_safe(arrow)
-    csv.write_csv(arrow, str(path), write_options=csv.WriteOptions(quoting_style="needed"))
+    _write_arrow_csv(arrow, path)
     return Path(path)
+
+
+# Rows from which a table is formatted as CSV in slices, one thread each.
+_PARALLEL_CSV_ROWS = 200_000
+
+
+def _write_arrow_csv(arrow: pa.Table, path: str | os.PathLike) -> None:
+    """Write with the arrow CSV writer; a big table in slices, side by side in threads.
+
+    A row's text does not depend on the rows around it, so the slices (the first with the
+    header) joined in order are byte for byte the file one call writes; arrow formats
+    without the GIL, so two cores take about half the time.
+    """
+    options = csv.WriteOptions(quoting_style="needed")
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or arrow.num_rows < _PARALLEL_CSV_ROWS:
+        csv.write_csv(arrow, str(path), write_options=options)
+        return
+    bounds = np.linspace(0, arrow.num_rows, workers + 1).astype(np.int64)
+
+    def part(i: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        sliced = arrow.slice(int(bounds[i]), int(bounds[i + 1] - bounds[i]))
+        head = csv.WriteOptions(quoting_style="needed", include_header=i == 0)
+        csv.write_csv(sliced, sink, write_options=head)
+        return sink.getvalue()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(part, range(workers)))
+    with open(path, "wb") as fh:
+        for buffer in parts:
+            fh.write(memoryview(buffer))
 
 
 def _arrow_formula_safe(table: pa.Table) -> pa.Table:

@@ -31,7 +31,9 @@ def _run(
     sheet: str | int | None,
     strict: bool = False,
     currency: str | None = None,
+    values: bool = True,
 ) -> tuple[DataQualityReport, _Issues]:
+    """Read and validate; ``values=False`` leaves the values per KPI out (``load`` shows none)."""
     if layout not in _LAYOUTS:
         _detect_layout(None, layout)  # type: ignore[arg-type]
     library = resolve_library(library)
@@ -55,7 +57,7 @@ def _run(
         employees=stats["employees"],
         periods=stats["periods"],
         kpis=stats["kpis"],
-        values=kpi_values(table, library, currency),
+        values=kpi_values(table, library, currency) if values else pd.DataFrame(),
         _lines=tuple(issues.lines()),
     )
     return report, issues
@@ -238,8 +240,9 @@ def load(
     ['employee', 'period', 'kpi', 'actual', 'target', 'team']
     """
     report, issues = _run(
-        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet, strict=strict
-    )
+        source, layout=layout, duplicates=duplicates, library=library, sheet=sheet, strict=strict,
+        values=False,
+    )  # fmt: skip
     if not report.ok:
         raise issues.error(issues.headline("loaded"))
     if report.n_warnings:

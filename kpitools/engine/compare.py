@@ -63,7 +63,7 @@ def winners_losers(totals: pd.DataFrame, baseline: str) -> pd.DataFrame:
     ['winner', 'loser']
     """
     scheme_col = totals["scheme"].astype(str)
-    schemes = list(dict.fromkeys(scheme_col))
+    schemes = pd.unique(scheme_col).tolist()  # in order of appearance, without a Python loop
     if baseline not in schemes:
         raise DefinitionError(
             f"Baseline scheme {baseline!r} is not among the simulated schemes."

@@ -427,7 +427,10 @@ def _skipped_table(runs: dict[str, SchemeRun]) -> pd.DataFrame:
 
 def _no_common_period(names: list[str], totals: list[pd.DataFrame], baseline: str) -> list[str]:
     """A warning for each scheme that shares no evaluated period with the baseline."""
-    periods_of = {n: frozenset(t["period"].astype(str)) for n, t in zip(names, totals, strict=True)}
+    periods_of = {
+        n: frozenset(pd.unique(t["period"].astype(str)).tolist())
+        for n, t in zip(names, totals, strict=True)
+    }
     return [
         f"{name} and the baseline {baseline} share no evaluated period (e.g. a monthly "
         "and a quarterly scheme): winners and losers compare each scheme's totals over "

@@ -11,6 +11,7 @@ per-employee and per-period sums the explorer's figures need.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,15 @@ import numpy as np
 import pandas as pd
 
 from ..data import load, resolve_library
-from ..engine import compute, metrics_from_arrays, prepare_base, set_targets
+from ..engine import (
+    STEP_COLUMNS,
+    compute,
+    load_inputs,
+    metrics_from_arrays,
+    prepare_base,
+    run_scheme,
+    set_targets,
+)
 
 __all__ = ["Evaluation", "Evaluator", "Prepared", "targets_key"]
 
@@ -113,7 +122,14 @@ def targets_key(scheme: Any) -> str:
         for it in items
     ]
     roles = list(scheme.roles) if getattr(scheme, "roles", None) is not None else None
-    return json.dumps([scheme.period, scheme.revenue_kpi, roles, parts], sort_keys=True)
+    # how payments run over time shapes the prepared timeline (contract §9)
+    timing = [_dump(getattr(scheme, k, None)) for k in ("true_up", "draw", "clawback")]
+    timing.append(getattr(scheme, "fiscal_year_start", None))
+    return json.dumps([scheme.period, scheme.revenue_kpi, roles, parts, timing], sort_keys=True)
+
+
+def _dump(part: Any) -> Any:
+    return part.model_dump(mode="json") if part is not None else None
 
 
 def _keep_at_most(cache: dict, size: int) -> None:
@@ -133,11 +149,16 @@ class Evaluator:
         Periods to evaluate, ``"FROM..TO"``.
     library : Library, path or False, optional
         KPI library (:func:`kpitools.data.resolve_library`: None is the shipped one).
+    roster : Roster, path or DataFrame, optional
+        Who is who, as for :func:`kpitools.simulate` (joined with
+        :func:`kpitools.engine.load_inputs`): pay per person and proration.
 
     Attributes
     ----------
     table : DataFrame
-        The loaded long table.
+        The loaded long table (joined with the roster).
+    roster : Roster or None
+        The loaded roster.
     library : Library or None
         The resolved library.
     library_arg : Library or False
@@ -147,10 +168,18 @@ class Evaluator:
         Every employee of the data, in order of appearance.
     """
 
-    def __init__(self, data: Any, *, periods: Any = None, library: Any = None):
+    def __init__(self, data: Any, *, periods: Any = None, library: Any = None, roster: Any = None):
         self.library = resolve_library(library)
         self.library_arg = self.library if self.library is not None else False
-        self.table = load(data, library=self.library)
+        self.roster = None
+        if roster is None:
+            self.table = load(data, library=self.library)
+        else:
+            self.table, notes, self.roster = load_inputs(
+                data, library=self.library_arg, roster=roster
+            )
+            for note in notes:
+                warnings.warn(note, UserWarning, stacklevel=3)
         self.periods = periods
         self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
         self._cache: dict[str, Prepared] = {}
@@ -161,8 +190,9 @@ class Evaluator:
         """The roll-up for a scheme: the one kept, unless the scheme needs another."""
         if self._base is None or not self._base.fits(scheme):
             self._base = prepare_base(
-                self.table, scheme, periods=self.periods, library=self.library_arg
-            )
+                self.table, scheme, periods=self.periods, library=self.library_arg,
+                roster=self.roster,
+            )  # fmt: skip
             self._rows = {}
         return self._base
 
@@ -172,15 +202,19 @@ class Evaluator:
         # and period labels are reused (no text handled on a target change).
         rows_key = tuple(inputs.skipped["period"])
         if rows_key not in self._rows:
-            emp = inputs.keys["employee"].astype(str).to_numpy()
-            labels = (
-                pd.Series(inputs.keys["period"].astype(str).to_numpy())
-                .groupby(inputs.period_code)
-                .first()
-                .to_numpy()
-            )
-            self._rows[rows_key] = (self.employees.get_indexer(emp), labels)
+            self._rows[rows_key] = self._codes_and_labels(inputs)
         return self._rows[rows_key]
+
+    def _codes_and_labels(self, inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's index into :attr:`employees`, and the label of each period code."""
+        emp = inputs.keys["employee"].astype(str).to_numpy()
+        labels = (
+            pd.Series(inputs.keys["period"].astype(str).to_numpy())
+            .groupby(inputs.period_code)
+            .first()
+            .to_numpy()
+        )
+        return self.employees.get_indexer(emp), labels
 
     def prepared(self, scheme: Any) -> Prepared:
         """The prepared inputs of the scheme's targets (cached per :func:`targets_key`)."""
@@ -213,14 +247,39 @@ class Evaluator:
     def evaluate(self, scheme: Any) -> Evaluation:
         """Compute a scheme's payouts and metrics on the prepared data.
 
+        A scheme with a ``clawback`` on data that restate values (an ``as_of`` column) is
+        run in full (:func:`kpitools.engine.run_scheme`): each restatement is paid or
+        clawed back in its own period, which the prepared arrays alone cannot tell.
+
         Raises
         ------
         KpitoolsError
             What :func:`kpitools.engine.prepare` raises for this data and scheme.
         """
+        if getattr(scheme, "clawback", None) is not None and "as_of" in self.table.columns:
+            return self._evaluate_run(scheme)
         prep = self.prepared(scheme)
         inputs = self._inputs_with_pay(prep, scheme)
-        arrays = compute(scheme, inputs)
+        return self._evaluation(scheme, prep, inputs, compute(scheme, inputs))
+
+    def _evaluate_run(self, scheme: Any) -> Evaluation:
+        """The slow path: a full run, for restatements paid or clawed back."""
+        run = run_scheme(
+            self.table, scheme, periods=self.periods, library=self.library_arg,
+            roster=self.roster,
+        )  # fmt: skip
+        code, labels = self._codes_and_labels(run.inputs)
+        prep = Prepared(
+            inputs=run.inputs,
+            employee_code=code,
+            period_labels=labels,
+            n_employees=int(np.unique(code).size),
+            pay={},
+        )
+        return self._evaluation(scheme, prep, run.inputs, run.arrays)
+
+    def _evaluation(self, scheme: Any, prep: Prepared, inputs: Any, arrays: Any) -> Evaluation:
+        """The evaluation of computed arrays: metrics and the sums the figures need."""
         size = len(self.employees)
         n_periods = len(prep.period_labels)
         cost = np.bincount(inputs.period_code, weights=arrays.payout, minlength=n_periods)
@@ -237,3 +296,24 @@ class Evaluator:
             cost_by_period=pd.Series(cost, index=prep.period_labels),
             multiple=multiple,
         )
+
+    def payments(self, evaluation: Evaluation, employee: str) -> pd.DataFrame:
+        """One employee's way from earned to paid, a row per evaluated period (contract §9).
+
+        Columns ``period``, ``proration`` (when the run prorates), ``on_target_pay``, then
+        the steps of :data:`kpitools.engine.STEP_COLUMNS` (``earned`` … ``payment``) for a
+        scheme that pays over time, else ``payment`` alone (what each period earned).
+        """
+        index = self.employees.get_loc(employee) if employee in self.employees else -1
+        inputs, arrays = evaluation.inputs, evaluation.arrays
+        rows = np.flatnonzero(evaluation.prepared.employee_code == index)
+        rows = rows[np.argsort(inputs.period_code[rows], kind="stable")]
+        out = {"period": evaluation.prepared.period_labels[inputs.period_code[rows]]}
+        if inputs.proration is not None:
+            out["proration"] = inputs.proration[rows]
+        out["on_target_pay"] = inputs.on_target_pay[rows]
+        if arrays.steps is not None:
+            out.update({c: np.asarray(getattr(arrays.steps, c))[rows] for c in STEP_COLUMNS})
+        else:
+            out["payment"] = arrays.payout[rows]
+        return pd.DataFrame(out)

@@ -26,7 +26,7 @@ from ..scheme import load_scheme, tidy_number
 from .controls import scheme_controls
 from .evaluate import Evaluator
 from .explorer import Explorer, slider
-from .scheme_html import caption_html, data_info, headline_html, metrics_html
+from .scheme_html import caption_html, data_info, headline_html, metrics_html, payments_html
 from .views import PANELS, SchemeViews
 
 __all__ = ["SchemeExplorer"]
@@ -69,6 +69,10 @@ class SchemeExplorer(Explorer):
         Periods to evaluate, ``"FROM..TO"`` (as ``kpitools simulate --periods``).
     library : Library, path or False, optional
         KPI library (directions, aggregations); the shipped one by default.
+    roster : Roster, path or DataFrame, optional
+        Who is who, as for :func:`kpitools.simulate`: pay per person (``on_target_pay:
+        {from: roster}``, ``{pct_of_salary: r}``) and proration from hire and leave dates
+        and ``fte`` (docs/plan-mechanics.md) are then evaluated live.
 
     Attributes
     ----------
@@ -88,6 +92,11 @@ class SchemeExplorer(Explorer):
         The same for :attr:`start_scheme`.
     error : str or None
         Why the last change was refused (the control went back to its value), or None.
+    payment_employee : ipywidgets.Dropdown
+        The employee whose payments are shown, when the scheme uses a plan mechanic
+        (``true_up``, ``draw``, ``clawback``, proration); hidden otherwise.
+    payments : pandas.DataFrame
+        That employee's payments under the current scheme (:meth:`payments_of`).
     widget : ipywidgets.VBox
         The app; the explorer displays as it in a notebook.
 
@@ -109,9 +118,10 @@ class SchemeExplorer(Explorer):
         *,
         periods: str | None = None,
         library: Any = None,
+        roster: Any = None,
     ):
         super().__init__()
-        self._engine = Evaluator(data, periods=periods, library=library)
+        self._engine = Evaluator(data, periods=periods, library=library, roster=roster)
         self.start_scheme = load_scheme(scheme)
         self._start = self._engine.evaluate(self.start_scheme)
         self._now = self._start
@@ -158,6 +168,25 @@ class SchemeExplorer(Explorer):
             }
         )
 
+    @property
+    def uses_mechanics(self) -> bool:
+        """Whether the current scheme pays over time or prorates: payments are then shown."""
+        return self._now.arrays.steps is not None or self._now.inputs.proration is not None
+
+    @property
+    def payments(self) -> Any:
+        """The selected employee's payments under the current scheme (:meth:`payments_of`)."""
+        return self.payments_of(self.payment_employee.value or "")
+
+    def payments_of(self, employee: str) -> Any:
+        """One employee's payments under the current scheme, a row per evaluated period.
+
+        Columns ``period``, ``proration`` (when the run prorates), ``on_target_pay``, then
+        ``earned, earned_to_date, paid_to_date, due, draw_balance, adjustment, payment`` for
+        a scheme that pays over time (contract §9), else ``payment`` alone.
+        """
+        return self._engine.payments(self._now, employee)
+
     def run(self) -> Any:
         """The full :class:`kpitools.engine.SchemeRun` of the current scheme."""
         return run_scheme(
@@ -165,6 +194,7 @@ class SchemeExplorer(Explorer):
             self.scheme,
             periods=self._engine.periods,
             library=self._engine.library_arg,
+            roster=self._engine.roster,
         )
 
     def save(self, path: str | os.PathLike) -> Any:
@@ -256,9 +286,37 @@ class SchemeExplorer(Explorer):
             [*self._control_sections(), *self._buttons()],
             layout=w.Layout(width="38%", min_width="360px"),
         )
-        right = w.VBox([self._headline, self._figures(), self._table], layout=w.Layout(width="62%"))
+        right = w.VBox(
+            [self._headline, self._figures(), self._table, self._payments_section()],
+            layout=w.Layout(width="62%"),
+        )
         self.widget = w.VBox([self._title, w.HBox([left, right]), self._status])
         self.widget.add_class("kpitools-scheme-explorer")
+
+    def _payments_section(self) -> Any:
+        """An employee to pick and their payments, period by period (shown for mechanics)."""
+        evaluated = self._engine.employees[self._start.evaluated].tolist()
+        self.payment_employee = w.Dropdown(
+            options=evaluated,
+            value=evaluated[0] if evaluated else None,
+            description="payments of",
+            layout={"width": "340px"},
+        )
+        self.payment_employee.observe(lambda _: self._show_payments(), names="value")
+        self._payments = w.HTML()
+        self._payments.add_class("kpitools-payments")
+        self._payments_box = w.VBox([self.payment_employee, self._payments])
+        return self._payments_box
+
+    def _show_payments(self) -> None:
+        """The payments of the selected employee, or the section hidden without mechanics."""
+        if not self.uses_mechanics:
+            self._payments_box.layout.display = "none"
+            self._payments.value = ""
+            return
+        self._payments_box.layout.display = None
+        employee = self.payment_employee.value or ""
+        self._payments.value = payments_html(self.payments_of(employee), employee, self.currency)
 
     def _save_clicked(self) -> None:
         target = self._save_path.value
@@ -332,5 +390,6 @@ class SchemeExplorer(Explorer):
             now.metrics, start.metrics, winners, losers, self.currency
         )
         self._table.value = metrics_html(start.metrics, now.metrics)
+        self._show_payments()
         if self.error is None:
             self._status.value = data_info(now)

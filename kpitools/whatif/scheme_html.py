@@ -10,7 +10,7 @@ import math
 from html import escape
 from typing import Any
 
-from .._util.format import MISSING, money, number
+from .._util.format import MISSING, money, number, percent
 from ..engine import format_metric
 from .evaluate import Evaluation
 
@@ -21,6 +21,7 @@ __all__ = [
     "data_info",
     "headline_html",
     "metrics_html",
+    "payments_html",
 ]
 
 #: The metrics of the table, in order, with what the table calls them.
@@ -137,3 +138,37 @@ def data_info(now: Evaluation) -> str:
     if len(skipped):
         info += f"; {len(skipped)} period(s) skipped (no history for a target)"
     return f"<span style='color:#555'>{escape(info)}</span>"
+
+
+def payments_html(table: Any, employee: str, currency: str) -> str:
+    """One employee's payments: a row per period, from what it earned to what it paid.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :meth:`kpitools.whatif.evaluate.Evaluator.payments` (``period``, ``proration`` …).
+    employee : str
+        Named in the heading.
+    currency : str
+        Shown in the heading; the amounts are shown to the cent.
+    """
+    unit = f" ({escape(currency)})" if currency else ""
+    if table.empty:
+        return f"<i>{escape(employee)} is not evaluated under this scheme.</i>"
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in table.columns)
+    rows = []
+    for record in table.itertuples(index=False):
+        cells = []
+        for column, value in zip(table.columns, record, strict=True):
+            if column == "period":
+                cells.append(f"<td>{escape(str(value))}</td>")
+            elif column == "proration":
+                cells.append(f"<td>{percent(value, 1)}</td>")
+            else:
+                cells.append(f"<td>{money(value, None, digits=2)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    title = f"<b>Payments of {escape(employee)}</b>{unit}"
+    return (
+        f'{_TABLE_STYLE}{title}<table class="kpitools-metrics kpitools-payments">'
+        f"<tr>{head}</tr>{''.join(rows)}</table>"
+    )

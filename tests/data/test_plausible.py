@@ -240,3 +240,67 @@ def test_the_report_shows_implausible_values(tmp_path):
             "Note": "",
         }
     ]
+
+
+def _outliers_by_pandas(codes, roles, actual, library):
+    """The outlier rule written plainly with pandas' grouped medians (an independent check)."""
+    ids = ["revenue", "romi", "kpi_x"]
+    units = [getattr(library.get(k), "unit", None) if library else None for k in ids]
+    frame = pd.DataFrame({"k": codes, "r": roles, "x": actual})
+    negative = frame[frame["x"] < 0].groupby("k").size().reindex(range(3), fill_value=0) > 0
+    log = np.array([not negative[i] and units[i] not in ("percent", "score", "ratio")
+                    for i in range(3)])[codes]  # fmt: skip
+    judged = ~log | (actual > 0)
+    y = np.where(log & judged, np.log(np.where(log & judged, actual, 1.0)), actual)
+    f = pd.DataFrame({"g": codes * 10 + roles, "y": y})[judged]
+    median = f.groupby("g")["y"].transform("median")
+    distance = (f["y"] - median).abs()
+    mad = distance.groupby(f["g"]).transform("median")
+    floor = np.where(log[judged], 0.25, 0.05 * median.abs() + 1e-9)
+    far = (f.groupby("g")["y"].transform("size") >= 12) & (
+        distance > 10 * np.maximum(1.4826 * mad, floor)
+    )
+    return sorted(f.index[far.to_numpy()].tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(12, 400),
+    seed=st.integers(0, 2**32 - 1),
+    negative=st.booleans(),
+    with_library=st.booleans(),
+)
+def test_grouped_outliers_match_pandas_grouped_medians(n, seed, negative, with_library):
+    """The numpy selection per group flags exactly the rows pandas' grouped medians flag."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 3, n)
+    roles = rng.integers(0, 3, n)
+    actual = np.round(rng.lognormal(4, 1, n), rng.integers(0, 3))
+    actual[rng.random(n) < 0.05] *= 1000  # typos
+    if negative:
+        actual[rng.random(n) < 0.1] *= -1
+    library = LIB if with_library else None
+    found = check_plausible(
+        kpi_codes=codes, kpi_ids=["revenue", "romi", "kpi_x"], role_codes=roles,
+        actual=actual, skip=None, library=library,
+    )  # fmt: skip
+    got = np.flatnonzero(found.get("outlier", np.zeros(n, dtype=bool))).tolist()
+    expected = _outliers_by_pandas(codes, roles, actual, library)
+    assert set(found) <= {"outlier"}  # no stated limits: only outliers can be found
+    assert got == expected
+
+
+def test_groups_judged_in_threads_flag_the_same_rows(monkeypatch):
+    rng = np.random.default_rng(7)
+    n = 5_000
+    codes, roles = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    actual = rng.lognormal(4, 1, n)
+    actual[rng.random(n) < 0.01] *= 1000
+    args = dict(kpi_codes=codes, kpi_ids=["revenue", "romi", "kpi_x"], role_codes=roles,
+                actual=actual, skip=None, library=LIB)  # fmt: skip
+    serial = check_plausible(**args)["outlier"]
+    monkeypatch.setattr("kpitools.data.plausible._PARALLEL_VALUES", 0)  # threads from 1 row
+    threaded = check_plausible(**args)["outlier"]
+    assert serial.sum() > 10
+    np.testing.assert_array_equal(threaded, serial)
+    assert sorted(np.flatnonzero(serial)) == _outliers_by_pandas(codes, roles, actual, LIB)

@@ -138,3 +138,25 @@ def test_the_fast_writer_keeps_numbers_written_as_text(tmp_path):
     assert (tmp_path / "t.csv").read_text() == (
         '"\'=id","v"\n"-5",1\n"+1.5e3",2\n"\'-x",3\n"\'\tx",4\n'
     )
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1_001])
+def test_a_table_written_in_slices_is_byte_for_byte_the_one_call_file(tmp_path, monkeypatch, rows):
+    rng = np.random.default_rng(rows)
+    names = np.array(["Ann", "=HYPERLINK(x)", '"quoted", comma', "-5", "+cmd", "Łódź", ""])
+    table = pd.DataFrame(
+        {
+            "employee": pd.array(names[rng.integers(0, len(names), rows)], dtype="str"),
+            "payout": np.where(rng.random(rows) < 0.2, np.nan, rng.normal(1000, 300, rows)),
+            "gate_passed": rng.random(rows) < 0.5,
+            "count": rng.integers(-3, 3, rows),
+            "note": pd.Series(names[rng.integers(0, len(names), rows)], dtype=object),
+        }
+    )
+    monkeypatch.setattr("kpitools._util.files._PARALLEL_CSV_ROWS", 10**12)  # one call
+    write_csv(table, tmp_path / "one.csv")
+    monkeypatch.setattr("kpitools._util.files._PARALLEL_CSV_ROWS", 1)  # slices in threads
+    write_csv(table, tmp_path / "sliced.csv")
+    one = (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "sliced.csv").read_bytes() == one
+    assert one.count(b"\n") == rows + 1  # the header once, every row once

@@ -40,10 +40,10 @@ def test_the_whatif_notebook_runs_with_its_defaults_on_the_demo_company(
     scheme = load_scheme(resolve_template(DEFAULT_SCHEME))
     text = shown[0].data["text/plain"]
     assert text.startswith(f"<SchemeExplorer {scheme.name!r}: ")
-    # no data given: the notebook builds the demo company (its seed and size are the defaults)
-    cost = money(
-        compute_metrics(run_scheme(demo_company.data, scheme))["total_cost"], scheme.currency or ""
-    )
+    # no data given: the notebook builds the demo company (its seed and size are the
+    # defaults) and passes its roster: pay is prorated for hires and leavers
+    run = run_scheme(demo_company.data, scheme, roster=demo_company.roster)
+    cost = money(compute_metrics(run)["total_cost"], scheme.currency or "")
     assert text.endswith(f" controls, total cost {cost} (start {cost})>")
     assert [o for o in outputs if o.output_type == "error"] == []
 
