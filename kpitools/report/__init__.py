@@ -46,17 +46,21 @@ from .resume import is_up_to_date, stale_reason
 from .run import ReportFailedError, ReportResult, make_report, run_job
 from .sections import (
     SECTIONS,
+    cap_and_outliers,
     cost_by_group,
     data_quality,
     deal_timing,
+    example_pay,
     executive_summary,
     forecast_risk,
     goals_and_cascade,
     history_and_weak_spots,
     kpi_set_check,
+    mechanics_in_use,
     method_and_assumptions,
     recommendation,
     scheme_comparison,
+    winners_and_losers,
 )
 from .xlsx import workbook_tables, write_workbook, write_xlsx
 
@@ -79,6 +83,7 @@ __all__ = [
     "ReportResult",
     "SECTIONS",
     "build_context",
+    "cap_and_outliers",
     "check_formats",
     "clean_stale_temp",
     "cost_by_group",
@@ -87,6 +92,7 @@ __all__ = [
     "default_notebook_path",
     "default_template_dir",
     "esc",
+    "example_pay",
     "executive_summary",
     "file_sha256",
     "forecast_risk",
@@ -98,6 +104,7 @@ __all__ = [
     "kpitools_sha256",
     "load_manifest",
     "make_report",
+    "mechanics_in_use",
     "method_and_assumptions",
     "money",
     "parse_param_options",
@@ -116,6 +123,7 @@ __all__ = [
     "stale_reason",
     "validate_branding",
     "validate_parameters",
+    "winners_and_losers",
     "workbook_tables",
     "write_pdf",
     "write_workbook",

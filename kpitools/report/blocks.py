@@ -74,7 +74,8 @@ def new_figure(width: float = 7.5, height: float = 3.6, nrows: int = 1, ncols: i
     return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
 
 
-_NUMBERISH = r"^\s*(?:n/a|[-+]?[\d,.]+\s*(?:%|×|[A-Za-z$€£¥₽]{1,4})?)?\s*$"
+# A figure in any locale: 1,234 USD, 1 234,50 ₽ (no-break spaces), $1,080, 12,5 %, 1.25×.
+_NUMBERISH = r"^\s*(?:n/a|[-+−]?[$€£¥₽]?\s?\d[\d,.\s]*\s*(?:%|×|[A-Za-z$€£¥₽]{1,4})?)?\s*$"
 
 
 def _table_html(frame: pd.DataFrame) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import atomic_path, shipped
+from .._util.format import DEFAULT_LOCALE, check_locale, date_text
 from ..errors import DefinitionError
 from .branding import data_uri, validate_branding
 
@@ -181,6 +182,7 @@ def render_html(
     template: str | os.PathLike | None = None,
     branding: Mapping[str, Any] | None = None,
     date: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """Render an executed notebook as a branded, self-contained HTML report.
 
@@ -201,7 +203,9 @@ def render_html(
     branding : mapping, optional
         See :func:`kpitools.report.validate_branding`.
     date : str, optional
-        Report date, default today (ISO).
+        Report date (ISO), default today; the cover writes it in words in ``locale``.
+    locale : str, optional
+        The client's locale (default ``en_US``): the date in words, the page's language.
 
     Examples
     --------
@@ -209,14 +213,18 @@ def render_html(
     """
     tdir = check_template(template or default_template_dir())
     brand = validate_branding(branding)
-    logo = Path(brand["logo"]) if brand["logo"] else tdir / "logo.svg"
-    if not logo.is_file():
-        logo = default_template_dir() / "logo.svg"
+    code = check_locale(locale) if locale else DEFAULT_LOCALE
+    # The consultancy's logo (branding), or a custom template's own; kpitools' shipped logo
+    # never reaches a client's cover.
+    own = tdir / "logo.svg" if tdir != default_template_dir().resolve() else None
+    logo = Path(brand["logo"]) if brand["logo"] else own
     context = {
         **brand,
         "client": client,
-        "date": date or dt.date.today().isoformat(),
-        "logo_uri": data_uri(logo),
+        "date": date_text(date or dt.date.today(), locale=code),
+        "iso_date": str(date or dt.date.today().isoformat()),
+        "language": code.split("_")[0],
+        "logo_uri": data_uri(logo) if logo is not None and logo.is_file() else "",
     }
     page, _ = html_exporter(str(tdir)).from_notebook_node(
         _clean_notebook(nb), resources={"kpitools": context}

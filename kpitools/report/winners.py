@@ -1,0 +1,140 @@
+"""The report's section "Winners and losers": who gains and who loses against the current scheme.
+
+Each scheme is compared with the baseline (the current scheme, ``--baseline``; else the
+first given) per employee, over the periods both evaluated (the engine's
+``winners_losers``, the same as ``winners_losers.csv``); the employees are then counted by
+role and by the report's first group column (team, with a roster): how many win, how many
+lose, the median change of their total pay and the change of the group's cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .._util.format import count, percent, short_number
+from .._util.format import money as _money
+from .blocks import Figure, esc, new_figure
+from .context import ReportContext
+from .examples import role_name
+
+__all__ = ["winners_by_group", "winners_and_losers"]
+
+#: Groups drawn in the chart (the largest changes); the tables list them all.
+MAX_CHART_GROUPS = 12
+
+
+def _attributes(ctx: ReportContext) -> pd.DataFrame:
+    """Each employee's latest role and group values (a mover counts where they ended)."""
+    columns = [c for c in ("role", *ctx.groups) if c in ctx.data.columns]
+    latest = ctx.data.sort_values("period", kind="stable").groupby("employee").last()
+    return latest[columns].astype(str)
+
+
+def winners_by_group(ctx: ReportContext, column: str) -> pd.DataFrame:
+    """Per scheme and value of ``column``: employees, winners, losers, median and total change.
+
+    Numbers, not text: ``scheme, <column>, employees, winners, losers, median_change_pct,
+    cost_change``.
+    """
+    wl = ctx.simulation.winners_losers
+    joined = wl.join(_attributes(ctx)[[column]], on="employee")
+    joined[column] = joined[column].fillna("(none)")
+    grouped = joined.groupby(["scheme", column], sort=False)
+    out = grouped.agg(
+        employees=("employee", "nunique"),
+        winners=("outcome", lambda s: int((s == "winner").sum())),
+        losers=("outcome", lambda s: int((s == "loser").sum())),
+        median_change_pct=("difference_pct", "median"),
+        cost_change=("difference", "sum"),
+    ).reset_index()
+    order = {name: i for i, name in enumerate(ctx.schemes)}
+    return out.sort_values(
+        ["scheme", column], key=lambda s: s.map(order) if s.name == "scheme" else s
+    ).reset_index(drop=True)
+
+
+def _signed_percent(value: float) -> str:
+    """A change as a whole percentage with its sign: ``+81%``, ``-3%``, ``0%``."""
+    text = percent(value)
+    return f"+{text}" if pd.notna(value) and round(value, 2) > 0 else text
+
+
+def _shown(ctx: ReportContext, table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The table as the reader sees it (one scheme's rows)."""
+    return pd.DataFrame(
+        {
+            column.replace("_", " ").capitalize(): [
+                esc(role_name(ctx, v) if column == "role" else v) for v in table[column]
+            ],
+            "Employees": table["employees"].map(count).to_numpy(),
+            "Gain": table["winners"].map(count).to_numpy(),
+            "Lose": table["losers"].map(count).to_numpy(),
+            "Median change": [_signed_percent(v) for v in table["median_change_pct"]],
+            "Change in cost": [_money(v, ctx.currency, signed=True) for v in table["cost_change"]],
+        }
+    )
+
+
+def _chart(ctx: ReportContext, table: pd.DataFrame, column: str) -> Figure | None:
+    """Horizontal bars: the change in cost per group value, one bar per scheme."""
+    if table.empty:
+        return None
+    wide = table.pivot_table(
+        index=column, columns="scheme", values="cost_change", aggfunc="sum", sort=False
+    )
+    wide = wide.loc[wide.abs().max(axis=1).sort_values(ascending=False).index[:MAX_CHART_GROUPS]]
+    wide = wide.iloc[::-1]
+    schemes = [s for s in ctx.schemes if s in wide.columns]
+    height = max(2.4, 0.32 * len(wide) * max(1, len(schemes)) + 1.2)
+    fig, ax = new_figure(7.5, min(height, 8.5))
+    bar = 0.8 / max(1, len(schemes))
+    for i, scheme in enumerate(schemes):
+        ax.barh(
+            [k + i * bar for k in range(len(wide))],
+            wide[scheme].fillna(0).to_numpy(),
+            height=bar,
+            color=ctx.palette.get(scheme),
+            label=scheme,
+        )
+    ax.set_yticks([k + bar * (len(schemes) - 1) / 2 for k in range(len(wide))])
+    ax.set_yticklabels([str(v).replace("_", " ") for v in wide.index], fontsize=8)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_formatter(lambda x, _: short_number(x, "currency", ctx.currency))
+    ax.set_xlabel(f"change in total pay against {ctx.simulation.baseline}", fontsize=8)
+    ax.set_ylabel(column.replace("_", " "), fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return Figure(
+        fig,
+        caption=f"Change in total pay by {esc(column.replace('_', ' '))}, against "
+        f"{esc(ctx.simulation.baseline)} (right of the line: paid more):",
+        alt=f"Bar chart: the change in total pay of each {column.replace('_', ' ')} under each "
+        f"scheme against {ctx.simulation.baseline}.",
+    )
+
+
+def winners_and_losers(ctx: ReportContext) -> list[Any]:
+    """Who gains and who loses under each scheme against the current one, by role and team."""
+    sim = ctx.simulation
+    if sim is None or sim.winners_losers.empty:
+        return []
+    columns = [c for c in ("role", *ctx.groups[:1]) if c in _attributes(ctx).columns]
+    blocks: list[Any] = [
+        "## Winners and losers\n\n"
+        f"Each scheme against the current one, **{esc(sim.baseline)}**: an employee gains "
+        "or loses when their total pay over the periods both schemes evaluated changes "
+        "(by half a unit or more). Median change: of the employees' own totals; change in "
+        "cost: of the group's total."
+    ]
+    for column in columns:
+        table = winners_by_group(ctx, column)
+        blocks.append(f"### By {esc(column.replace('_', ' '))}")
+        for scheme in [s for s in ctx.schemes if s in set(table["scheme"])]:
+            part = table[table["scheme"] == scheme]
+            blocks += [f"**{esc(scheme)}** against {esc(sim.baseline)}", _shown(ctx, part, column)]
+        chart = _chart(ctx, table, column)
+        if chart is not None and column != "role":
+            blocks.append(chart)
+    return blocks
