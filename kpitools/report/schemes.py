@@ -161,6 +161,27 @@ def _distribution_figure(ctx: ReportContext) -> Figure:
     )
 
 
+def _budget_lines(ctx: ReportContext, ax: Any) -> None:
+    """A dashed line at each scheme's budget per period; one black line when they agree."""
+    budgets = {
+        name: float(run.scheme.budget)
+        for name, run in ctx.simulation.runs.items()
+        if getattr(run.scheme, "budget", None) is not None
+    }
+    if len(set(budgets.values())) == 1:
+        (value,) = set(budgets.values())
+        ax.axhline(value, color="#222222", linestyle="--", linewidth=1.1, label="budget")
+        return
+    for name, value in budgets.items():
+        ax.axhline(
+            value,
+            color=ctx.palette.get(name),
+            linestyle="--",
+            linewidth=1.0,
+            label=f"budget: {name}",
+        )
+
+
 def _cost_figure(ctx: ReportContext) -> Figure:
     totals = ctx.simulation.totals
     per_period = totals.groupby(["scheme", "period"], sort=True)["payout"].sum().unstack("scheme")
@@ -173,8 +194,10 @@ def _cost_figure(ctx: ReportContext) -> Figure:
                 label=name,
                 color=ctx.palette.get(name),
             )
+    _budget_lines(ctx, ax)
     ax.yaxis.set_major_formatter(lambda y, _: count(y))
-    ax.set_ylabel("Cost per period" + (f" ({ctx.currency})" if ctx.currency else ""))
+    ax.set_ylabel("Cost per period" + (f", {ctx.currency}" if ctx.currency else ""))
+    ax.set_xlabel("period")
     ticks = per_period.index.astype(str)
     step = max(1, len(ticks) // 8)
     ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, ha="right")
@@ -184,8 +207,9 @@ def _cost_figure(ctx: ReportContext) -> Figure:
     )
     return Figure(
         fig,
-        caption="Cost per period:",
-        alt="Line chart: the total bonus cost of each period under each scheme.",
+        caption="Cost per period against the budget (dashed):",
+        alt="Line chart: the total bonus cost of each period under each scheme; dashed "
+        "horizontal lines mark each scheme's budget per period.",
     )
 
 

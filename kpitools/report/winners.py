@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._util.format import count, percent, short_number
-from .._util.format import money as _money
+from .._util.format import count, short_number
 from .blocks import Figure, esc, new_figure
 from .context import ReportContext
 from .examples import role_name
@@ -55,26 +54,34 @@ def winners_by_group(ctx: ReportContext, column: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _signed_percent(value: float) -> str:
-    """A change as a whole percentage with its sign: ``+81%``, ``-3%``, ``0%``."""
-    text = percent(value)
-    return f"+{text}" if pd.notna(value) and round(value, 2) > 0 else text
+def _signed_money(value: float, currency: str | None) -> str:
+    """A change of cost, short and signed: ``+2.91M RUB``, ``-100 EUR``."""
+    text = short_number(value, "currency", currency)
+    return f"+{text}" if pd.notna(value) and round(value) > 0 else text
 
 
 def _shown(ctx: ReportContext, table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The table as the reader sees it (one scheme's rows)."""
-    return pd.DataFrame(
+    """One row per group value, and per scheme who gains / loses and the change in cost."""
+    values = list(dict.fromkeys(table[column]))
+    employees = table.groupby(column, sort=False)["employees"].max()
+    shown = pd.DataFrame(
         {
             column.replace("_", " ").capitalize(): [
-                esc(role_name(ctx, v) if column == "role" else v) for v in table[column]
+                esc(role_name(ctx, v) if column == "role" else v) for v in values
             ],
-            "Employees": table["employees"].map(count).to_numpy(),
-            "Gain": table["winners"].map(count).to_numpy(),
-            "Lose": table["losers"].map(count).to_numpy(),
-            "Median change": [_signed_percent(v) for v in table["median_change_pct"]],
-            "Change in cost": [_money(v, ctx.currency, signed=True) for v in table["cost_change"]],
+            "Employees": [count(employees[v]) for v in values],
         }
     )
+    for scheme in [s for s in ctx.schemes if s in set(table["scheme"])]:
+        part = table[table["scheme"] == scheme].set_index(column).reindex(values)
+        shown[f"{esc(scheme)}: gain / lose"] = [
+            "n/a" if pd.isna(w) else f"{count(w)} / {count(n)}"
+            for w, n in zip(part["winners"], part["losers"], strict=True)
+        ]
+        shown[f"{esc(scheme)}: cost"] = [
+            _signed_money(v, ctx.currency) for v in part["cost_change"]
+        ]
+    return shown
 
 
 def _chart(ctx: ReportContext, table: pd.DataFrame, column: str) -> Figure | None:
@@ -87,8 +94,8 @@ def _chart(ctx: ReportContext, table: pd.DataFrame, column: str) -> Figure | Non
     wide = wide.loc[wide.abs().max(axis=1).sort_values(ascending=False).index[:MAX_CHART_GROUPS]]
     wide = wide.iloc[::-1]
     schemes = [s for s in ctx.schemes if s in wide.columns]
-    height = max(2.4, 0.32 * len(wide) * max(1, len(schemes)) + 1.2)
-    fig, ax = new_figure(7.5, min(height, 8.5))
+    height = 1.1 + 0.22 * len(wide) * max(1, len(schemes))
+    fig, ax = new_figure(7.5, min(max(height, 2.4), 6.5))
     bar = 0.8 / max(1, len(schemes))
     for i, scheme in enumerate(schemes):
         ax.barh(
@@ -125,15 +132,13 @@ def winners_and_losers(ctx: ReportContext) -> list[Any]:
         "## Winners and losers\n\n"
         f"Each scheme against the current one, **{esc(sim.baseline)}**: an employee gains "
         "or loses when their total pay over the periods both schemes evaluated changes "
-        "(by half a unit or more). Median change: of the employees' own totals; change in "
-        "cost: of the group's total."
+        "(by half a unit or more); cost: the change of the group's total cost over those "
+        "periods."
     ]
     for column in columns:
         table = winners_by_group(ctx, column)
         blocks.append(f"### By {esc(column.replace('_', ' '))}")
-        for scheme in [s for s in ctx.schemes if s in set(table["scheme"])]:
-            part = table[table["scheme"] == scheme]
-            blocks += [f"**{esc(scheme)}** against {esc(sim.baseline)}", _shown(ctx, part, column)]
+        blocks.append(_shown(ctx, table, column))
         chart = _chart(ctx, table, column)
         if chart is not None and column != "role":
             blocks.append(chart)
