@@ -60,6 +60,7 @@ from .sections import (
     method_and_assumptions,
     recommendation,
     scheme_comparison,
+    summary_page,
     winners_and_losers,
 )
 from .xlsx import workbook_tables, write_workbook, write_xlsx
@@ -121,6 +122,7 @@ __all__ = [
     "scheme_comparison",
     "show",
     "stale_reason",
+    "summary_page",
     "validate_branding",
     "validate_parameters",
     "winners_and_losers",

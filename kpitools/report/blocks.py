@@ -75,7 +75,12 @@ def new_figure(width: float = 7.5, height: float = 3.6, nrows: int = 1, ncols: i
 
 
 # A figure in any locale: 1,234 USD, 1 234,50 ₽ (no-break spaces), $1,080, 12,5 %, 1.25×.
-_NUMBERISH = r"^\s*(?:n/a|[-+−]?[$€£¥₽]?\s?\d[\d,.\s]*\s*(?:%|×|[A-Za-z$€£¥₽]{1,4})?)?\s*$"
+# Also a count pair (8 / 0), a count and its share (422 (25.7%)) and a short amount
+# (+6.84M RUB, 36,7 млн ₽, 250 тыс.).
+_NUMBERISH = (
+    r"^\s*(?:n/a|no cap|[-+−]?[$€£¥₽]?\s?\d[\d,.\s/]*"
+    r"(?:[A-Za-zА-яё.]{1,5}\s?)?(?:%|×|[A-Za-z$€£¥₽]{1,4})?(?:\s?\([\d,.\s]+%\))?)?\s*$"
+)
 
 
 def _table_html(frame: pd.DataFrame) -> str:

@@ -33,6 +33,7 @@ from .mechanics import mechanics_in_use
 from .quality import data_quality, method_and_assumptions
 from .schemes import forecast_risk, recommendation, scheme_comparison
 from .summary import executive_summary
+from .summary_page import summary_page
 from .winners import winners_and_losers
 from .xlsx import workbook_tables, write_workbook
 
@@ -62,6 +63,7 @@ __all__ = [
     "render_blocks",
     "scheme_comparison",
     "show",
+    "summary_page",
     "winners_and_losers",
     "workbook_tables",
     "write_workbook",

@@ -56,7 +56,9 @@ def winners_by_group(ctx: ReportContext, column: str) -> pd.DataFrame:
 
 def _signed_money(value: float, currency: str | None) -> str:
     """A change of cost, short and signed: ``+2.91M RUB``, ``-100 EUR``."""
-    text = short_number(value, "currency", currency)
+    if pd.isna(value):
+        return short_number(value)
+    text = short_number(float(f"{value:.3g}"), "currency", currency)  # three digits: no more
     return f"+{text}" if pd.notna(value) and round(value) > 0 else text
 
 
@@ -139,7 +141,7 @@ def winners_and_losers(ctx: ReportContext) -> list[Any]:
         table = winners_by_group(ctx, column)
         blocks.append(f"### By {esc(column.replace('_', ' '))}")
         blocks.append(_shown(ctx, table, column))
-        chart = _chart(ctx, table, column)
-        if chart is not None and column != "role":
+        chart = _chart(ctx, table, column) if column != "role" else None  # few roles: a table
+        if chart is not None:
             blocks.append(chart)
     return blocks

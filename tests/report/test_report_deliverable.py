@@ -212,3 +212,33 @@ def test_a_client_locale_writes_every_figure_its_way(ctx):
         "Paid at 100 %": "1.000 €",
         "Paid at 120 %": "1.400 €",
     }
+
+
+def test_the_summary_page_lays_out_the_rules_sentences_on_one_page(ctx):
+    from kpitools.report.summary_page import PAGE_END, summary_page
+
+    text, lead, figures, end = summary_page(
+        ctx,
+        recommendation="Keep **Current**:\n within budget.",
+        changes=["C gains 400 EUR."],
+        cost=["2,850 EUR a month."],
+        decisions=["Approve the budget.", "Tell the team."],
+    )
+    assert text == (
+        "## Executive summary\n\n"
+        "This report for **Acme** reviews 3 employees' results from 2025-01 to 2025-02 and "
+        "compares 3 bonus schemes.\n\n"
+        "> Keep **Current**: within budget.\n\n"
+        "**What changes for whom**\n\n- C gains 400 EUR.\n\n"
+        "**Cost and its risk**\n\n- 2,850 EUR a month.\n\n"
+        "**Decisions for you**\n\n1. Approve the budget.\n2. Tell the team."
+    )
+    assert lead == "Key figures per scheme (gain / lose: against the current scheme):"
+    assert figures.to_dict("list") == {
+        "Scheme": ["Current", "Commission", "Uncapped"],
+        "Cost per period": ["2,850 EUR", "3,000 EUR", "7,500 EUR"],  # (2,500 + 2,000 + 1,200) / 2
+        "Against budget": ["no budget"] * 3,
+        "At or above target": ["67%", "n/a", "n/a"],  # 4 of 6 employee-periods at 100% or more
+        "Gain / lose": ["current", "1 / 1", "3 / 0"],
+    }
+    assert end == PAGE_END

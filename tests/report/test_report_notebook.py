@@ -274,9 +274,9 @@ def test_every_figure_has_alt_text_and_its_caption_inside(real_page):
         assert len(alt) > 25 and not alt.startswith("Figure"), alt
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", main)
     assert "How payouts spread, as multiples of on-target pay:" in captions
-    assert "Cost per period:" in captions
+    assert "Cost per period against the budget (dashed):" in captions
     # no caption left as a loose paragraph before its figure
-    assert "<p>Cost per period:</p>" not in main
+    assert "<p>Cost per period against the budget (dashed):</p>" not in main
 
 
 def test_client_text_names_kpis_and_hides_paths_and_key_paths(real_page):
@@ -340,8 +340,8 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
                 seen_captions += 1
                 # the figure starts right under its caption, on the same page
                 assert any(y - 40 < top <= y for top in tops), (number, run)
-    # seven captions; the payout curves one wraps over two lines and is not matched
-    assert seen_titles == set(SECTION_TITLES) and seen_captions == 6
+    # eight captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 7
 
 
 def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_report, real_page):
