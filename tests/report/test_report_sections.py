@@ -189,7 +189,7 @@ def test_payout_curves_have_room_and_client_names(three_schemes):
             *ax.get_legend().get_window_extent(renderer).p0
         )
     cost = blocks[-1]
-    assert cost.caption == "Cost per period:"
+    assert cost.caption == "Cost per period against the budget (dashed):"
     assert cost.fig.axes[0].get_legend() is None and len(cost.fig.legends) == 1
     assert [t.get_text() for t in cost.fig.legends[0].get_texts()] == three_schemes.schemes
     plt.close("all")
