@@ -136,11 +136,26 @@ def _add_contents(page: str) -> str:
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     body = _HEADING.sub(number, body)
-    items = "\n".join(
-        f'<li class="kpi-toc-{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
-        for level, anchor, text in entries
-    )
-    return head.replace("<!-- kpitools:toc -->", f"<ol>\n{items}\n</ol>", 1) + body
+    return head.replace("<!-- kpitools:toc -->", _contents_list(entries), 1) + body
+
+
+def _contents_list(entries: list[tuple[str, str, str]]) -> str:
+    """The contents as a numbered list of sections, each with its sub-sections nested."""
+    out: list[str] = []
+    open_sub = False
+    for i, (level, anchor, text) in enumerate(entries):
+        link = f'<a href="#{html.escape(anchor)}">{html.escape(text)}</a>'
+        nested = level == "3" and i > 0
+        if nested and not open_sub:
+            out[-1] = out[-1].removesuffix("</li>") + '\n<ol class="kpi-toc-sub">'
+            open_sub = True
+        elif not nested and open_sub:
+            out.append("</ol></li>")
+            open_sub = False
+        out.append(f'<li class="kpi-toc-{level}">{link}</li>')
+    if open_sub:
+        out.append("</ol></li>")
+    return "<ol>\n" + "\n".join(out) + "\n</ol>"
 
 
 @functools.lru_cache(maxsize=8)

@@ -88,6 +88,8 @@ def _shown(ctx: ReportContext, table: pd.DataFrame, column: str) -> pd.DataFrame
 
 def _chart(ctx: ReportContext, table: pd.DataFrame, column: str) -> Figure | None:
     """Horizontal bars: the change in cost per group value, one bar per scheme."""
+    from matplotlib.ticker import MaxNLocator  # only where figures are drawn: heavy
+
     if table.empty:
         return None
     wide = table.pivot_table(
@@ -110,6 +112,7 @@ def _chart(ctx: ReportContext, table: pd.DataFrame, column: str) -> Figure | Non
     ax.set_yticks([k + bar * (len(schemes) - 1) / 2 for k in range(len(wide))])
     ax.set_yticklabels([str(v).replace("_", " ") for v in wide.index], fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # room for "17,5 млн ₽"
     ax.xaxis.set_major_formatter(lambda x, _: short_number(x, "currency", ctx.currency))
     ax.set_xlabel(f"change in total pay against {ctx.simulation.baseline}", fontsize=8)
     ax.set_ylabel(column.replace("_", " "), fontsize=8)
