@@ -24,6 +24,11 @@ from .context import ReportContext
 __all__ = ["mechanics_in_use", "mechanics_table", "payment_columns"]
 
 
+def _things(n: int, noun: str) -> str:
+    """``One gate``, ``2 gates``: how many of a mechanic, as a sentence starts."""
+    return f"One {noun}" if n == 1 else f"{count(n)} {noun}s"
+
+
 def _cap(run: Any, ctx: ReportContext) -> str | None:
     cap = getattr(run.scheme, "cap", None)
     if cap is None:
@@ -43,7 +48,7 @@ def _gates(run: Any, ctx: ReportContext) -> str | None:
         return None
     closed = ~run.totals["gate_passed"].astype(bool)
     return (
-        f"{count(len(run.scheme.gates))} gate(s): closed for {count(closed.sum())} "
+        f"{_things(len(run.scheme.gates), 'gate')} closed for {count(closed.sum())} "
         f"employee-periods ({percent(closed.mean(), 1)})."
     )
 
@@ -54,7 +59,7 @@ def _modifiers(run: Any, ctx: ReportContext) -> str | None:
     mod = run.totals["modifier"].astype(float)
     down, up = (mod < 1 - 1e-9).mean(), (mod > 1 + 1e-9).mean()
     return (
-        f"{count(len(run.scheme.modifiers))} modifier(s): lowered pay in {percent(down, 1)} "
+        f"{_things(len(run.scheme.modifiers), 'modifier')} lowered pay in {percent(down, 1)} "
         f"and raised it in {percent(up, 1)} of employee-periods."
     )
 

@@ -15,9 +15,22 @@ from .context import ReportContext
 from .goals import plain_ids
 from .problems import SUGGESTION
 
-__all__ = ["data_quality", "method_and_assumptions"]
+__all__ = ["data_quality", "method_and_assumptions", "without_folders"]
 
 _COMPONENT = re.compile(r"components\[\d+\] \(([^)]*)\): ")
+#: A file's path (``/tmp/acme/roster.csv``, ``C:\\clients\\data.xlsx``): its folders.
+_FOLDERS = re.compile(r"(?<![\w/\\])(?:[A-Za-z]:)?[\\/](?:[^\s\\/:]+[\\/])+(?=[^\s\\/:]+)")
+
+
+def without_folders(text: str) -> str:
+    """Text with each file's folders dropped: a client report shows the file's name only.
+
+    Examples
+    --------
+    >>> without_folders("7 employees of /tmp/acme/roster.csv have no rows")
+    '7 employees of roster.csv have no rows'
+    """
+    return _FOLDERS.sub("", text)
 
 
 def _issues_table(issues: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +69,7 @@ def _calculation_notes(ctx: ReportContext) -> str:
         for w in ctx.simulation.warnings
     ]
     return "Notes from the payout calculation:\n\n" + "\n".join(
-        f"- {esc(n.strip())}" for n in notes
+        f"- {esc(without_folders(n.strip()))}" for n in notes
     )
 
 

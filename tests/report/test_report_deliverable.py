@@ -242,3 +242,15 @@ def test_the_summary_page_lays_out_the_rules_sentences_on_one_page(ctx):
         "Gain / lose": ["current", "1 / 1", "3 / 0"],
     }
     assert end == PAGE_END
+
+
+def test_notes_name_files_without_the_consultants_folders():
+    from kpitools.report.quality import without_folders
+
+    note = "7 employees of /tmp/acme/hr/roster.csv have no rows in the data (not paid): M01."
+    assert (
+        without_folders(note)
+        == "7 employees of roster.csv have no rows in the data (not paid): M01."
+    )
+    windows = r"read C:\Users\ana\clients\acme\data.xlsx: 3 rows; 8 / 0 and 2024-01/2024-02 stay"
+    assert without_folders(windows) == "read data.xlsx: 3 rows; 8 / 0 and 2024-01/2024-02 stay"
