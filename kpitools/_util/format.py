@@ -1,8 +1,12 @@
-"""The one place where numbers become text for people.
+"""The one place where numbers, money and dates become text for people.
 
 The terminal, result objects, the report, the what-if explorer and plots all format
 through these functions, so a figure reads the same everywhere and a missing one is always
-``n/a``.
+``n/a``. Numbers, money and dates follow a locale through Babel (CLDR): the locale given to
+a function, else the active one (:func:`set_locale`, :func:`use_locale`; ``en_US`` unless a
+report sets the client's). In ``en_US`` an amount keeps its ISO code after it
+(``1,234,567 RUB``, the product's pinned form); in any other locale money takes that
+locale's own pattern and symbol (``ru_RU``: ``1 234 567,50 ₽``, with no-break spaces).
 
 Examples
 --------
@@ -14,16 +18,36 @@ units       35
 ('2,000,000 RUB', '25%', 'n/a')
 >>> money(1234567.4, "RUB"), percent(0.6549, 1), short_number(36_700_000, "currency", "RUB")
 ('1,234,567 RUB', '65.5%', '36.7M RUB')
+>>> money(1234567.5, "RUB", digits=2, locale="ru_RU").replace("\\xa0", " ")
+'1 234 567,50 ₽'
+>>> date_text("2026-12-03", locale="ru_RU").replace("\\u202f", " ")
+'3 декабря 2026 г.'
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_compact_currency, format_compact_decimal, parse_pattern
+
+from ..errors import DefinitionError
+
 __all__ = [
+    "DEFAULT_LOCALE",
     "MISSING",
+    "check_locale",
+    "count",
+    "current_locale",
+    "date_text",
+    "set_locale",
+    "use_locale",
     "text_table",
     "frame_table",
     "money",
@@ -35,6 +59,139 @@ __all__ = [
 
 #: What a missing or non-finite figure reads as, everywhere.
 MISSING = "n/a"
+
+#: The locale of every figure unless a client's is set: the product's own (pinned) forms.
+DEFAULT_LOCALE = "en_US"
+
+_ACTIVE = [DEFAULT_LOCALE]  # the active locale: one per process (a report's kernel)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_locale(code: str) -> Locale:
+    return Locale.parse(code.replace("-", "_"))
+
+
+def check_locale(value: Any, *, where: str = "locale") -> str:
+    """A locale code checked against Babel's (CLDR) and written ``ll_CC``: ``ru-RU`` is ``ru_RU``.
+
+    Parameters
+    ----------
+    value : str
+        A locale such as ``en_US``, ``de_DE`` or ``ru_RU`` (``-`` or ``_``).
+    where : str
+        What set it (``design.yaml: locale``, ``--locale``), named in the error.
+
+    Raises
+    ------
+    DefinitionError
+        Not text, or a locale Babel does not know.
+
+    Examples
+    --------
+    >>> check_locale("ru-RU"), check_locale("de_DE")
+    ('ru_RU', 'de_DE')
+    """
+    text = str(value).strip() if isinstance(value, str) else ""
+    try:
+        if not text:
+            raise ValueError(text)
+        return str(_parse_locale(text))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise DefinitionError(
+            f"{where}: unknown locale {value!r}.\n"
+            "Suggestion: use a language and country code such as en_US, en_GB, de_DE or ru_RU."
+        ) from None
+
+
+def current_locale() -> str:
+    """The active locale (``en_US`` unless :func:`set_locale` or :func:`use_locale` changed it)."""
+    return _ACTIVE[0]
+
+
+def set_locale(locale: str | None) -> str:
+    """Make ``locale`` (checked; None: ``en_US``) the active one for every figure; return it.
+
+    A report's context sets the client's locale once, so every section, table and chart of
+    that report formats in it.
+    """
+    _ACTIVE[0] = check_locale(locale) if locale else DEFAULT_LOCALE
+    return _ACTIVE[0]
+
+
+@contextlib.contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """The active locale set to ``locale`` inside a ``with`` block, restored after it.
+
+    Examples
+    --------
+    >>> with use_locale("de_DE"):
+    ...     number(1234.5)
+    '1.234,5'
+    >>> number(1234.5)
+    '1,234.5'
+    """
+    before = _ACTIVE[0]
+    try:
+        yield set_locale(locale)
+    finally:
+        _ACTIVE[0] = before
+
+
+def _locale(locale: str | None) -> str:
+    return check_locale(locale) if locale else _ACTIVE[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(code: str, kind: str, digits: int) -> Any:
+    """The locale's standard ``kind`` pattern (decimal, percent, currency) with ``digits``."""
+    loc = _parse_locale(code)
+    base = {
+        "decimal": loc.decimal_formats[None],
+        "percent": loc.percent_formats[None],
+        "currency": loc.currency_formats["standard"],
+    }[kind]
+    pattern = parse_pattern(base.pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def _localize(text: str, code: str) -> str:
+    """An ``en_US`` number text (``1,234.5``) with the locale's group and decimal symbols."""
+    if code == DEFAULT_LOCALE:
+        return text
+    symbols = _parse_locale(code).number_symbols.get("latn", _parse_locale(code).number_symbols)
+    group, decimal = symbols.get("group", ","), symbols.get("decimal", ".")
+    return "".join(group if ch == "," else decimal if ch == "." else ch for ch in text)
+
+
+def count(value: Any, *, locale: str | None = None) -> str:
+    """A whole count with the locale's thousands separator: ``count(1234)`` is ``'1,234'``.
+
+    Examples
+    --------
+    >>> count(1234), count(1234, locale="de_DE"), count(None)
+    ('1,234', '1.234', 'n/a')
+    """
+    if _missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    return _localize(f"{round(float(value)):,}", _locale(locale))
+
+
+def date_text(value: Any, *, locale: str | None = None) -> str:
+    """A date in words in the locale: ``December 3, 2026``; ``ru_RU``: ``3 декабря 2026 г.``.
+
+    ``value`` is a date, a datetime or an ISO text (``2026-12-03``).
+
+    Examples
+    --------
+    >>> date_text("2026-12-03"), date_text(dt.date(2026, 12, 3), locale="de_DE")
+    ('December 3, 2026', '3. Dezember 2026')
+    """
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return format_date(value, format="long", locale=_parse_locale(_locale(locale)))
 
 
 def _cell(value: Any) -> str:
@@ -109,7 +266,14 @@ def _missing(value: Any) -> bool:
         return True
 
 
-def money(value: Any, currency: str | None = "", *, digits: int = 0, signed: bool = False) -> str:
+def money(
+    value: Any,
+    currency: str | None = "",
+    *,
+    digits: int = 0,
+    signed: bool = False,
+    locale: str | None = None,
+) -> str:
     """An amount with thousands separators, then the run's currency code when there is one.
 
     Every money figure kpitools shows as text comes from here, so an amount always carries
@@ -126,6 +290,8 @@ def money(value: Any, currency: str | None = "", *, digits: int = 0, signed: boo
         Decimals (0: whole units, as totals are shown; 2: to the cent).
     signed : bool
         Always show the sign (a change: ``+2,441,351 USD``).
+    locale : str, optional
+        Default: the active one. Outside ``en_US`` the locale's currency pattern and symbol.
 
     Examples
     --------
@@ -133,14 +299,26 @@ def money(value: Any, currency: str | None = "", *, digits: int = 0, signed: boo
     ('1,234,567 RUB', 'n/a', '1,080.00 USD')
     >>> money(-9325.4, "EUR", signed=True), money(12.5, None)
     ('-9,325 EUR', '12')
+    >>> money(1080, "USD", locale="de_DE").replace("\\xa0", " ")
+    '1.080 $'
     """
     if value is None or not math.isfinite(float(value)):
         return MISSING
-    text = f"{float(value):{'+' if signed else ''},.{int(digits)}f}"
+    code = _locale(locale)
+    v = float(value)
+    if code != DEFAULT_LOCALE:
+        kind = "currency" if currency else "decimal"
+        text = _pattern(code, kind, int(digits)).apply(
+            v, _parse_locale(code), currency=currency or None, currency_digits=False
+        )
+        return f"+{text}" if signed and v >= 0 else text
+    text = f"{v:{'+' if signed else ''},.{int(digits)}f}"
     return f"{text} {currency}" if currency else text
 
 
-def number(value: Any, unit: str | None = None, currency: str | None = None) -> str:
+def number(
+    value: Any, unit: str | None = None, currency: str | None = None, *, locale: str | None = None
+) -> str:
     """A number as a person reads it: thousands separators, a percent sign, the currency.
 
     Whole numbers print without decimals, others with up to two (four significant digits
@@ -150,13 +328,22 @@ def number(value: Any, unit: str | None = None, currency: str | None = None) -> 
     --------
     >>> number(2_000_000, "currency", "RUB"), number(0.25, "percent"), number(1234.5)
     ('2,000,000 RUB', '25%', '1,234.5')
+    >>> number(0.125, "percent", locale="ru_RU").replace("\\xa0", " ")
+    '12,5 %'
     """
     if _missing(value):
         return MISSING
     v = float(value)
+    code = _locale(locale)
     if unit == "percent":
-        return f"{_plain(v * 100)}%"
-    text = _plain(v)
+        if code == DEFAULT_LOCALE:
+            return f"{_plain(v * 100)}%"
+        pattern = _pattern(code, "percent", 0)
+        return f"{pattern.prefix[0]}{_localize(_plain(v * 100), code)}{pattern.suffix[0]}"
+    if unit == "currency" and currency and code != DEFAULT_LOCALE and math.isfinite(v):
+        digits = 0 if abs(v) >= 100 or v.is_integer() else 2
+        return money(v, currency, digits=digits, locale=code)
+    text = _localize(_plain(v), code)
     if unit == "currency" and currency:
         return f"{text} {currency}"
     return text
@@ -178,14 +365,26 @@ def _plain(v: float) -> str:
     return f"{v:.4g}"
 
 
-def percent(value: Any, digits: int = 0) -> str:
-    """A share as a percentage: ``percent(0.6549)`` is ``'65%'``, with one digit ``'65.5%'``."""
+def percent(value: Any, digits: int = 0, *, locale: str | None = None) -> str:
+    """A share as a percentage: ``percent(0.6549)`` is ``'65%'``, with one digit ``'65.5%'``.
+
+    Examples
+    --------
+    >>> percent(0.6549, 1), percent(0.6549, 1, locale="ru_RU").replace("\\xa0", " ")
+    ('65.5%', '65,5 %')
+    """
     if _missing(value):
         return MISSING
-    return f"{float(value):.{digits}%}"
+    code = _locale(locale)
+    v = float(value)
+    if code == DEFAULT_LOCALE or not math.isfinite(v):
+        return f"{v:.{digits}%}"
+    return _pattern(code, "percent", int(digits)).apply(v, _parse_locale(code))
 
 
-def short_number(value: Any, unit: str | None = None, currency: str | None = None) -> str:
+def short_number(
+    value: Any, unit: str | None = None, currency: str | None = None, *, locale: str | None = None
+) -> str:
     """:func:`number` with thousands and millions abbreviated (three significant digits).
 
     For tight places (plot labels): 36,700,000 RUB reads ``36.7M RUB``; 999,999 is ``1M``.
@@ -194,10 +393,18 @@ def short_number(value: Any, unit: str | None = None, currency: str | None = Non
     --------
     >>> short_number(36_700_000, "currency", "RUB"), short_number(250_000), short_number(950)
     ('36.7M RUB', '250K', '950')
+    >>> short_number(36_700_000, "currency", "RUB", locale="ru_RU").replace("\\xa0", " ")
+    '36,7 млн ₽'
     """
+    code = _locale(locale)
     if _missing(value) or unit == "percent" or not math.isfinite(float(value)):
-        return number(value, unit, currency)
+        return number(value, unit, currency, locale=code)
     r = float(f"{float(value):.3g}")
+    if code != DEFAULT_LOCALE:
+        loc = _parse_locale(code)
+        if unit == "currency" and currency:
+            return format_compact_currency(r, currency, locale=loc, fraction_digits=2)
+        return format_compact_decimal(r, locale=loc, fraction_digits=2)
     for limit, scale, suffix in (
         (1e12, 1e12, "T"),
         (1e9, 1e9, "B"),
@@ -207,7 +414,7 @@ def short_number(value: Any, unit: str | None = None, currency: str | None = Non
         if abs(r) >= limit:
             text = f"{r / scale:.3g}" + suffix
             return f"{text} {currency}" if unit == "currency" and currency else text
-    return number(value, unit, currency)
+    return number(value, unit, currency, locale=code)
 
 
 def money_format(currency: str | None = "", *, digits: int = 2) -> str:

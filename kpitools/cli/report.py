@@ -23,6 +23,7 @@ __all__ = ["batch", "report"]
 @currency_option
 @click.option("--forecast", "forecast_draws", type=int, help="Simulated next periods.")
 @click.option("--seed", type=int, help="Random seed of the forecast.")
+@click.option("--locale", help="Numbers, money and dates as in this locale (en_US, ru_RU …).")
 @roster_option
 @where_option
 @by_option

@@ -301,6 +301,7 @@ def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
         period=spec.period,
         currency=spec.currency,
         fx=dict(spec.fx or {}),
+        locale=spec.locale,
         description=spec.description,
         goals=goals,
         roles=roles,

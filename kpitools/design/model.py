@@ -202,6 +202,7 @@ class Design:
     period: str | None = None
     currency: str | None = None
     fx: Mapping[str, float] = field(default_factory=dict)
+    locale: str | None = None
     description: str | None = None
     goals: tuple[Goal, ...] = ()
     roles: tuple[Role, ...] = ()

@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .._util.currency import CurrencyCode, FxRates
-from .._util.format import number
+from .._util.format import check_locale, number
 from .._util.formula import parse
 from .._util.spec import Spec, spec_error
-from ..errors import FormulaError
+from ..errors import FormulaError, KpitoolsError
 
 __all__ = [
     "ChecksSpec",
@@ -147,6 +147,19 @@ Formula = Annotated[str, BeforeValidator(_formula)]
 Period = Annotated[str, BeforeValidator(_period)]
 Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 Bool = Annotated[bool, BeforeValidator(_strict_bool)]
+
+
+def _locale(value: Any) -> str:
+    try:
+        return check_locale(value)
+    except KpitoolsError:
+        raise spec_error(
+            f"unknown locale {_show(value)}",
+            "use a language and country code such as en_US, en_GB, de_DE or ru_RU.",
+        ) from None
+
+
+LocaleCode = Annotated[str, BeforeValidator(_locale)]
 Unit = Literal["currency", "count", "ratio", "percent", "days", "score"]
 Level = Literal["individual", "team", "company"]
 
@@ -285,6 +298,7 @@ class DesignSpec(Spec):
     period: Period | None = None
     currency: CurrencyCode = None
     fx: FxRates = None
+    locale: LocaleCode | None = None  # how the report writes numbers, money and dates
     description: Text | None = None
     goals: list[GoalSpec] = []
     roles: list[RoleSpec] = []

@@ -23,11 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import PercentFormatter
 
 from .._util.format import percent
 from ..errors import DefinitionError, did_you_mean
-from .style import axes_or_new
+from .style import axes_or_new, percent_ticks
 
 __all__ = ["curve_factor", "curve_points", "plot_payout_curve"]
 
@@ -205,7 +204,7 @@ def plot_payout_curve(
     ax.plot(x, y, color=color, linewidth=2, label=name)
     if axis == "attainment":
         _mark_key_points(ax, key)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        percent_ticks(ax.xaxis)
         ax.set_xlabel("attainment")
     else:
         ax.set_xlabel(f"{comp.kpi} (actual)")

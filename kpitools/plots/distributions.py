@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
 
-from .style import axes_or_new, palette_for
+from .style import axes_or_new, palette_for, percent_ticks
 
 __all__ = ["plot_attainment_distribution", "plot_pay_vs_performance", "plot_payout_distribution"]
 
@@ -61,7 +60,7 @@ def _distribution(result, column, xlabel, title, ax, palette, reference):
         ax=ax,
     )
     ax.axvline(reference, color="0.3", linestyle="--", linewidth=1, label="100%")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    percent_ticks(ax.xaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share of employee-periods, %")
     ax.set_title(title)
@@ -149,8 +148,8 @@ def plot_pay_vs_performance(
     )
     ax.axvline(1.0, color="0.5", linestyle="--", linewidth=1)
     ax.axhline(1.0, color="0.5", linestyle="--", linewidth=1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    percent_ticks(ax.xaxis)
+    percent_ticks(ax.yaxis)
     ax.set_xlabel("weighted attainment")
     ax.set_ylabel("payout (share of on-target pay)")
     ax.set_title("Pay against performance")

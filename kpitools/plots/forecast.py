@@ -7,10 +7,15 @@ from typing import Any
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from .._util.format import money, number, percent
+from .._util.format import number, percent, short_number
 from .style import axes_or_new
 
 __all__ = ["plot_cost_forecast"]
+
+
+def _amount(value: float, currency: str | None) -> str:
+    """A forecast amount to three significant digits (``505K RUB``): it is not exact."""
+    return short_number(float(f"{value:.3g}"), "currency", currency)
 
 
 def plot_cost_forecast(
@@ -52,14 +57,16 @@ def plot_cost_forecast(
     ax.hist(cost, bins=40, color=color, alpha=0.75, label=f"{number(len(cost))} simulated periods")
     for q, style in ((5, ":"), (50, "--"), (95, ":")):
         value = float(np.percentile(cost, q))
-        label = f"p{q} {money(value, currency)}"
+        label = f"p{q} {_amount(value, currency)}"
         ax.axvline(value, color="0.35", linestyle=style, linewidth=1, label=label)
     title = f"{forecast.scheme_name}: cost of {forecast.period}"
     if budget is not None:
         over = float(np.mean(cost > budget))
-        ax.axvline(budget, color="tab:red", linewidth=2, label=f"budget {money(budget, currency)}")
+        ax.axvline(
+            budget, color="tab:red", linewidth=2, label=f"budget {_amount(budget, currency)}"
+        )
         title += f" (chance over budget {percent(over)})"
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _amount(v, None)))
     ax.set_xlabel("total cost per period" + (f", {currency}" if currency else ""))
     ax.set_ylabel("simulated periods")
     ax.set_title(title)

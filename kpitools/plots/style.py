@@ -10,8 +10,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
 
-__all__ = ["PALETTE", "axes_or_new", "palette_for", "scheme_palette"]
+from .._util.format import percent
+
+__all__ = ["PALETTE", "axes_or_new", "palette_for", "percent_ticks", "scheme_palette"]
 
 #: The seaborn palette the scheme colours are taken from (colour-blind safe).
 PALETTE = "colorblind"
@@ -63,3 +66,15 @@ def palette_for(names: list[str], palette: Mapping[str, Any] | None) -> dict[str
     if palette:
         base.update({str(k): v for k, v in palette.items()})
     return {n: base[n] for n in names}
+
+
+def percent_ticks(axis: Any) -> None:
+    """Tick labels of a share axis (1.0 is 100%) through the one formatter, in the locale.
+
+    Examples
+    --------
+    >>> _, ax = plt.subplots()
+    >>> percent_ticks(ax.xaxis); ax.xaxis.get_major_formatter()(0.25, 0)
+    '25%'
+    """
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: percent(value)))

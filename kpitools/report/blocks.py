@@ -74,7 +74,13 @@ def new_figure(width: float = 7.5, height: float = 3.6, nrows: int = 1, ncols: i
     return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
 
 
-_NUMBERISH = r"^\s*(?:n/a|[-+]?[\d,.]+\s*(?:%|×|[A-Za-z$€£¥₽]{1,4})?)?\s*$"
+# A figure in any locale: 1,234 USD, 1 234,50 ₽ (no-break spaces), $1,080, 12,5 %, 1.25×.
+# Also a count pair (8 / 0), a count and its share (422 (25.7%)) and a short amount
+# (+6.84M RUB, 36,7 млн ₽, 250 тыс.).
+_NUMBERISH = (
+    r"^\s*(?:n/a|no cap|[-+−]?[$€£¥₽]?\s?\d[\d,.\s/]*"
+    r"(?:[A-Za-zА-яё.]{1,5}\s?)?(?:%|×|[A-Za-z$€£¥₽]{1,4})?(?:\s?\([\d,.\s]+%\))?)?\s*$"
+)
 
 
 def _table_html(frame: pd.DataFrame) -> str:
@@ -136,8 +142,8 @@ def _block_html(block: Any) -> tuple[str, str]:
 def render_blocks(blocks: Sequence[Any] | None) -> str:
     """A section's blocks as one HTML fragment.
 
-    Text is markdown; a text is kept on the same page as the table or figure right
-    after it (``kpi-keep``), so no heading or caption is left alone at a page foot.
+    Text is markdown; a run of texts is kept on the same page as the table or figure
+    right after it (``kpi-keep``), so no heading or caption is left alone at a page foot.
 
     Examples
     --------
@@ -149,15 +155,22 @@ def render_blocks(blocks: Sequence[Any] | None) -> str:
     i = 0
     while i < len(parts):
         kind, fragment = parts[i]
-        if kind == "text" and i + 1 < len(parts) and parts[i + 1][0] in ("table", "figure"):
-            out.append(f'<div class="kpi-keep">{fragment}\n{parts[i + 1][1]}</div>')
-            i += 2
-        elif kind == "text":  # short text, a list of reasons say: not split over two pages
-            out.append(f'<div class="kpi-keep">{fragment}</div>')
-            i += 1
-        else:
+        if kind != "text":
             out.append(fragment)
             i += 1
+            continue
+        # A run of texts (a heading, its lead, a sub-heading, a caption) stays with the
+        # table or figure after it; texts followed by none stay whole, each on its own.
+        run = i
+        while run < len(parts) and parts[run][0] == "text":
+            run += 1
+        if run < len(parts) and parts[run][0] in ("table", "figure"):
+            texts = "\n".join(f for _, f in parts[i:run])
+            out.append(f'<div class="kpi-keep">{texts}\n{parts[run][1]}</div>')
+            i = run + 1
+        else:
+            out += [f'<div class="kpi-keep">{f}</div>' for _, f in parts[i:run]]
+            i = run
     return '<div class="kpi-section">' + "\n".join(out) + "</div>"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import shipped
+from .._util.format import DEFAULT_LOCALE, check_locale, set_locale
 from ..data import check as check_data
 from ..data import load_library, load_roster
 from ..design import cascade, load_design, run_checks, sensitivity
@@ -68,6 +69,7 @@ class ReportContext:
     overrides: dict[str, Any] = field(default_factory=dict)
     money: Any = field(default_factory=RunCurrency)  # the run's currency and rates
     currency_notes: list[str] = field(default_factory=list)  # what was converted, overridden
+    locale: str = DEFAULT_LOCALE  # how numbers, money and dates are written (Babel)
 
     @property
     def schemes(self) -> list[str]:
@@ -167,6 +169,7 @@ def build_context(
     where: str | None = None,
     by: Sequence[str] | str | None = None,
     overrides: dict[str, Any] | None = None,
+    locale: str | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -179,28 +182,25 @@ def build_context(
     design : path, optional
         The design file; without it the design sections are left out.
     schemes : sequence of paths
-        The scheme files to compare; without them the scheme sections are left out.
+        The scheme files to compare (none: no scheme sections).
     baseline, periods, budget, forecast_draws, seed
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
     currency : str, optional
         Over the design's and schemes' ``currency:`` (else theirs, which must agree).
-    branding : dict, optional
-        Unused here (applied when the page is rendered).
-    data_label : str, optional
-        How the report names the data (default: the file's name, or "the given table").
+    branding, data_label : optional
+        The page's branding (used when it is rendered); the data's name in the report.
     roster, where, by, overrides : optional
-        What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee,
-        a filter of the rows, the group columns (with a roster, its team and region by
-        default) and scheme parameters changed, ``{scheme: {dotted.path: value}}``.
+        What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee, a
+        filter, the group columns (a roster's team and region by default) and scheme
+        parameters changed, ``{scheme: {dotted.path: value}}``.
+    locale : str, optional
+        Numbers, money and dates as in this locale, else the design's, else ``en_US``: the
+        active locale of :mod:`kpitools._util.format` for the whole report.
 
     Raises
     ------
     DefinitionError, DataValidationError
-        No data given; the data has errors (the report stops with the data quality report).
-
-    Examples
-    --------
-    >>> ctx = build_context(client="Acme", data="data.csv", forecast_draws=0)  # doctest: +SKIP
+        No data given; the data has errors (shown with the data quality report).
     """
     quality = _checked(data)
     loaded_roster = _load_roster(roster)
@@ -208,6 +208,7 @@ def build_context(
         quality.data, design, schemes, currency, roster=loaded_roster, where=where or None
     )
     ctx = ReportContext(
+        locale=set_locale(check_locale(locale) if locale else getattr(found, "locale", None)),
         client=client,
         currency=run.code,
         money=run,

@@ -40,6 +40,7 @@ class Rendering:
     client: str
     template: str
     branding: Mapping[str, Any] | None = None
+    locale: str | None = None
     #: The HTML page, once the ``html`` writer has made it (the PDF prints it).
     page: str = ""
 
@@ -75,7 +76,11 @@ OUTPUT_FORMATS: Registry[OutputFormat] = Registry("report format")
 
 def _write_html(out: Rendering) -> None:
     out.page = render_html(
-        out.notebook, client=out.client, template=out.template, branding=out.branding
+        out.notebook,
+        client=out.client,
+        template=out.template,
+        branding=out.branding,
+        locale=out.locale,
     )
     atomic_write(out.folder / OUTPUT_FORMATS.get("html").file, out.page)
 

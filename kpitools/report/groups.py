@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.format import short_number
+from .._util.format import count, short_number
 from ..engine import NO_GROUP, format_metric
 from .blocks import Figure, esc, money, new_figure
 from .context import ReportContext
@@ -62,7 +62,7 @@ def group_table(ctx: ReportContext, column: str) -> pd.DataFrame:
         {
             _title(column).capitalize(): by[column].astype(str).to_numpy(),
             "Scheme": by["scheme"].astype(str).to_numpy(),
-            GROUP_COLUMNS["employees"]: [f"{int(n):,}" for n in by["employees"]],
+            GROUP_COLUMNS["employees"]: [count(n) for n in by["employees"]],
         }
     )
     for key in ("total_cost", "cost_per_employee"):
@@ -125,9 +125,10 @@ def _lead(ctx: ReportContext, column: str) -> str:
     )
     return (
         f"## Cost and attainment by {esc(_title(column))}\n\n"
-        f"{n:,} {esc(_title(column))} value{'s' if n != 1 else ''}, {source}. Costs are totals "
-        "over the periods each scheme evaluated; an employee who moved counts in each group "
-        "for the periods spent there. Median payout is a multiple of on-target pay." + none
+        f"{count(n)} {esc(_title(column))} value{'s' if n != 1 else ''}, {source}. "
+        "Costs are totals over the periods each scheme evaluated; an employee who moved "
+        "counts in each group for the periods spent there. Median payout is a multiple of "
+        "on-target pay." + none
     )
 
 

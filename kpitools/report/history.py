@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util.format import count, percent
 from ..data import load_library
 from .blocks import Figure, esc, new_figure, pct
 from .context import ReportContext
@@ -53,7 +54,7 @@ def _hit_table(frame: pd.DataFrame, name: str, labels: pd.Series) -> pd.DataFram
     return pd.DataFrame(
         {
             name: labels.to_numpy(),
-            "Employee-periods with a target": frame["rows"].map("{:,}".format).to_numpy(),
+            "Employee-periods with a target": frame["rows"].map(count).to_numpy(),
             "On target": frame["hit_rate"].map(pct).to_numpy(),
             "Median attainment": frame["median_attainment"].map(pct).to_numpy(),
             "Status": np.where(frame["hit_rate"] < CHRONIC_MISS, "Chronic miss", "OK"),
@@ -67,7 +68,7 @@ def _hit_figure(by_kpi: pd.DataFrame, kpi_labels: pd.Series) -> Figure:
     ax.barh(kpi_labels.to_numpy(), by_kpi["hit_rate"], color=colors)
     ax.axvline(CHRONIC_MISS, color="#5f6368", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.xaxis.set_major_formatter(lambda x, _: percent(x))
     ax.set_xlabel("Share of employee-periods on target (dashed: the chronic-miss line)")
     return Figure(
         fig,
@@ -130,7 +131,7 @@ def deal_timing(ctx: ReportContext) -> list[Any]:
             pd.DataFrame(
                 {
                     "Employee": flagged["employee"].astype(str).to_numpy(),
-                    "Whole quarters": flagged["periods"].map("{:,}".format).to_numpy(),
+                    "Whole quarters": flagged["periods"].map(count).to_numpy(),
                     "Booked in the last month": flagged["last_month_share"].map(pct).to_numpy(),
                     "Colleagues (median)": flagged["peer_share"].map(pct).to_numpy(),
                     "Excess, points": flagged["excess"]

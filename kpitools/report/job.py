@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import safe_name, shipped
+from .._util.format import check_locale
 from ..design import load_design
 from ..engine import run_currency
 from ..errors import DefinitionError, KpitoolsError
@@ -41,6 +42,7 @@ __all__ = [
     "client_name_problem",
     "default_notebook_path",
     "prepare_job",
+    "with_locale",
 ]
 
 
@@ -227,6 +229,9 @@ def check_job(
         problems += [p for p in branding_problems(params["branding"])[1] if p.key not in missing]
     if not problems:
         problems += currency_problems(params)
+    if not problems and "locale" in declared:
+        params, wrong_locale = with_locale(params)
+        problems += wrong_locale
     if problems or template_dir is None:
         return None, problems
     job = ReportJob(
@@ -265,6 +270,33 @@ def currency_problems(params: Mapping[str, Any]) -> list[Problem]:
     except DefinitionError as err:
         return [Problem.from_error("currency", err)]
     return []
+
+
+def with_locale(params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The parameters with the report's locale decided, and what is wrong with it.
+
+    The ``locale`` parameter (``--locale``) wins; else the design's ``locale:``; else none
+    (the notebook's default, ``en_US``). A locale Babel does not know is a problem.
+
+    Examples
+    --------
+    >>> with_locale({"locale": "ru-RU"})
+    ({'locale': 'ru_RU'}, [])
+    """
+    params = dict(params)
+    given = params.get("locale")
+    try:
+        if given:
+            params["locale"] = check_locale(given, where="locale")
+        elif params.get("design"):
+            found = getattr(load_design(params["design"]), "locale", None)
+            if found:
+                params["locale"] = found
+    except DefinitionError as err:
+        return params, [Problem.from_error("locale", err)]
+    except KpitoolsError:  # a design that does not load: the report shows its errors
+        pass
+    return params, []
 
 
 def prepare_job(

@@ -9,21 +9,34 @@ from typing import Any
 
 import pandas as pd
 
-from .._util.format import number
+from .._util.format import count, number
 from .blocks import esc, money
 from .context import ReportContext
 from .goals import plain_ids
 from .problems import SUGGESTION
 
-__all__ = ["data_quality", "method_and_assumptions"]
+__all__ = ["data_quality", "method_and_assumptions", "without_folders"]
 
 _COMPONENT = re.compile(r"components\[\d+\] \(([^)]*)\): ")
+#: A file's path (``/tmp/acme/roster.csv``, ``C:\\clients\\data.xlsx``): its folders.
+_FOLDERS = re.compile(r"(?<![\w/\\])(?:[A-Za-z]:)?[\\/](?:[^\s\\/:]+[\\/])+(?=[^\s\\/:]+)")
+
+
+def without_folders(text: str) -> str:
+    """Text with each file's folders dropped: a client report shows the file's name only.
+
+    Examples
+    --------
+    >>> without_folders("7 employees of /tmp/acme/roster.csv have no rows")
+    '7 employees of roster.csv have no rows'
+    """
+    return _FOLDERS.sub("", text)
 
 
 def _issues_table(issues: pd.DataFrame) -> pd.DataFrame:
     issues = issues.copy()
     if "count" in issues:  # 1,234 rows, not 1234
-        issues["count"] = issues["count"].map(lambda n: f"{int(n):,}")
+        issues["count"] = issues["count"].map(count)
     if "severity" in issues:
         issues["severity"] = issues["severity"].astype(str).str.capitalize()
     return issues.rename(columns=str.capitalize)
@@ -56,7 +69,7 @@ def _calculation_notes(ctx: ReportContext) -> str:
         for w in ctx.simulation.warnings
     ]
     return "Notes from the payout calculation:\n\n" + "\n".join(
-        f"- {esc(n.strip())}" for n in notes
+        f"- {esc(without_folders(n.strip()))}" for n in notes
     )
 
 
@@ -65,8 +78,9 @@ def data_quality(ctx: ReportContext) -> list[Any]:
     q = ctx.quality
     blocks: list[Any] = [
         "## Data quality\n\n"
-        f"Source: {esc(ctx.data_source)}. {q.rows_read:,} rows read, {q.rows_kept:,} kept; "
-        f"{q.employees:,} employees, {len(q.periods):,} periods, {len(q.kpis)} KPIs."
+        f"Source: {esc(ctx.data_source)}. {count(q.rows_read)} rows read, "
+        f"{count(q.rows_kept)} kept; "
+        f"{count(q.employees)} employees, {count(len(q.periods))} periods, {len(q.kpis)} KPIs."
     ]
     blocks.append(_issues_table(q.issues) if len(q.issues) else "No issue found.")
     if ctx.simulation is not None and len(ctx.simulation.skipped):
@@ -91,14 +105,15 @@ def _scope_items(ctx: ReportContext) -> list[str]:
     items = []
     if ctx.roster is not None:
         items.append(
-            f"Roster: {esc(Path(ctx.roster.file).name)}, {len(ctx.roster):,} employees; its "
+            f"Roster: {esc(Path(ctx.roster.file).name)}, {count(len(ctx.roster))} employees; its "
             f"{esc(', '.join(ctx.roster.attributes) or 'columns')} joined to the data by employee."
         )
     if ctx.where:
         rows = len(ctx.data)
         items.append(
-            f"Filter: only the rows where {esc(ctx.where)}: {rows:,} of "
-            f"{ctx.quality.rows_kept:,} rows, {ctx.data['employee'].nunique():,} employees."
+            f"Filter: only the rows where {esc(ctx.where)}: {count(rows)} of "
+            f"{count(ctx.quality.rows_kept)} rows, "
+            f"{count(ctx.data['employee'].nunique())} employees."
         )
     for scheme, changes in ctx.overrides.items():
         shown = "; ".join(
@@ -122,7 +137,7 @@ def _proration_items(ctx: ReportContext) -> list[str]:
             continue
         partial = totals.loc[totals["proration"] < 1, "employee"].nunique()
         if partial:
-            parts.append(f"{esc(name)}: {partial:,} employee{'s' if partial != 1 else ''}")
+            parts.append(f"{esc(name)}: {count(partial)} employee{'s' if partial != 1 else ''}")
     if not parts:
         return []
     return [
@@ -150,7 +165,7 @@ def method_and_assumptions(ctx: ReportContext) -> list[Any]:
         f"Budget per period: {budget}.",
         esc(ctx.money.describe()),
         *(esc(note.split(SUGGESTION)[0]) for note in ctx.currency_notes),
-        f"Forecast: {ctx.forecast_draws:,} draws, seed {esc(ctx.seed)}.",
+        f"Forecast: {count(ctx.forecast_draws)} draws, seed {esc(ctx.seed)}.",
         f"Made with kpitools {esc(_kpitools_version())}; every input file's sha256 is in "
         "manifest.json next to this report.",
     ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import atomic_path, shipped
+from .._util.format import DEFAULT_LOCALE, check_locale, date_text
 from ..errors import DefinitionError
 from .branding import data_uri, validate_branding
 
@@ -135,11 +136,26 @@ def _add_contents(page: str) -> str:
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     body = _HEADING.sub(number, body)
-    items = "\n".join(
-        f'<li class="kpi-toc-{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
-        for level, anchor, text in entries
-    )
-    return head.replace("<!-- kpitools:toc -->", f"<ol>\n{items}\n</ol>", 1) + body
+    return head.replace("<!-- kpitools:toc -->", _contents_list(entries), 1) + body
+
+
+def _contents_list(entries: list[tuple[str, str, str]]) -> str:
+    """The contents as a numbered list of sections, each with its sub-sections nested."""
+    out: list[str] = []
+    open_sub = False
+    for i, (level, anchor, text) in enumerate(entries):
+        link = f'<a href="#{html.escape(anchor)}">{html.escape(text)}</a>'
+        nested = level == "3" and i > 0
+        if nested and not open_sub:
+            out[-1] = out[-1].removesuffix("</li>") + '\n<ol class="kpi-toc-sub">'
+            open_sub = True
+        elif not nested and open_sub:
+            out.append("</ol></li>")
+            open_sub = False
+        out.append(f'<li class="kpi-toc-{level}">{link}</li>')
+    if open_sub:
+        out.append("</ol></li>")
+    return "<ol>\n" + "\n".join(out) + "\n</ol>"
 
 
 @functools.lru_cache(maxsize=8)
@@ -181,6 +197,7 @@ def render_html(
     template: str | os.PathLike | None = None,
     branding: Mapping[str, Any] | None = None,
     date: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """Render an executed notebook as a branded, self-contained HTML report.
 
@@ -201,7 +218,9 @@ def render_html(
     branding : mapping, optional
         See :func:`kpitools.report.validate_branding`.
     date : str, optional
-        Report date, default today (ISO).
+        Report date (ISO), default today; the cover writes it in words in ``locale``.
+    locale : str, optional
+        The client's locale (default ``en_US``): the date in words, the page's language.
 
     Examples
     --------
@@ -209,14 +228,18 @@ def render_html(
     """
     tdir = check_template(template or default_template_dir())
     brand = validate_branding(branding)
-    logo = Path(brand["logo"]) if brand["logo"] else tdir / "logo.svg"
-    if not logo.is_file():
-        logo = default_template_dir() / "logo.svg"
+    code = check_locale(locale) if locale else DEFAULT_LOCALE
+    # The consultancy's logo (branding), or a custom template's own; kpitools' shipped logo
+    # never reaches a client's cover.
+    own = tdir / "logo.svg" if tdir != default_template_dir().resolve() else None
+    logo = Path(brand["logo"]) if brand["logo"] else own
     context = {
         **brand,
         "client": client,
-        "date": date or dt.date.today().isoformat(),
-        "logo_uri": data_uri(logo),
+        "date": date_text(date or dt.date.today(), locale=code),
+        "iso_date": str(date or dt.date.today().isoformat()),
+        "language": code.split("_")[0],
+        "logo_uri": data_uri(logo) if logo is not None and logo.is_file() else "",
     }
     page, _ = html_exporter(str(tdir)).from_notebook_node(
         _clean_notebook(nb), resources={"kpitools": context}

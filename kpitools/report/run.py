@@ -162,6 +162,7 @@ def _make(job: ReportJob, tmp: Path, timings: dict[str, float]) -> str | None:
             client=job.client,
             template=job.template,
             branding=params.get("branding"),
+            locale=params.get("locale"),
         )
         for fmt in formats:
             t0 = time.perf_counter()

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util.format import count
 from ..engine import format_metric
 from ..plots import plot_cost_forecast, plot_payout_curve, plot_payout_distribution
 from .blocks import Figure, esc, money, new_figure, pct
@@ -106,7 +107,7 @@ def _metrics_table(ctx: ReportContext) -> pd.DataFrame:
     table = pd.DataFrame({"Metric": ["Periods evaluated", *METRIC_NAMES.values()]})
     for scheme in sim.metrics.index:
         row = sim.metrics.loc[scheme]
-        table[str(scheme)] = [f"{int(evaluated.get(scheme, 0)):,}"] + [
+        table[str(scheme)] = [count(evaluated.get(scheme, 0))] + [
             money(row[k], ctx.currency) if k in _MONEY_METRICS else format_metric(k, row[k])
             for k in METRIC_NAMES
         ]
@@ -160,6 +161,27 @@ def _distribution_figure(ctx: ReportContext) -> Figure:
     )
 
 
+def _budget_lines(ctx: ReportContext, ax: Any) -> None:
+    """A dashed line at each scheme's budget per period; one black line when they agree."""
+    budgets = {
+        name: float(run.scheme.budget)
+        for name, run in ctx.simulation.runs.items()
+        if getattr(run.scheme, "budget", None) is not None
+    }
+    if len(set(budgets.values())) == 1:
+        (value,) = set(budgets.values())
+        ax.axhline(value, color="#222222", linestyle="--", linewidth=1.1, label="budget")
+        return
+    for name, value in budgets.items():
+        ax.axhline(
+            value,
+            color=ctx.palette.get(name),
+            linestyle="--",
+            linewidth=1.0,
+            label=f"budget: {name}",
+        )
+
+
 def _cost_figure(ctx: ReportContext) -> Figure:
     totals = ctx.simulation.totals
     per_period = totals.groupby(["scheme", "period"], sort=True)["payout"].sum().unstack("scheme")
@@ -172,8 +194,10 @@ def _cost_figure(ctx: ReportContext) -> Figure:
                 label=name,
                 color=ctx.palette.get(name),
             )
-    ax.yaxis.set_major_formatter(lambda y, _: f"{y:,.0f}")
-    ax.set_ylabel("Cost per period" + (f" ({ctx.currency})" if ctx.currency else ""))
+    _budget_lines(ctx, ax)
+    ax.yaxis.set_major_formatter(lambda y, _: count(y))
+    ax.set_ylabel("Cost per period" + (f", {ctx.currency}" if ctx.currency else ""))
+    ax.set_xlabel("period")
     ticks = per_period.index.astype(str)
     step = max(1, len(ticks) // 8)
     ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, ha="right")
@@ -183,8 +207,9 @@ def _cost_figure(ctx: ReportContext) -> Figure:
     )
     return Figure(
         fig,
-        caption="Cost per period:",
-        alt="Line chart: the total bonus cost of each period under each scheme.",
+        caption="Cost per period against the budget (dashed):",
+        alt="Line chart: the total bonus cost of each period under each scheme; dashed "
+        "horizontal lines mark each scheme's budget per period.",
     )
 
 
@@ -245,15 +270,15 @@ def forecast_risk(ctx: ReportContext) -> list[Any]:
     limits = ["Notes on the forecast:\n\n" + "\n".join(notes)] if notes else []
     return [
         "## Forecast risk\n\n"
-        f"{ctx.forecast_draws:,} simulated next periods, each resampled from every employee's own "
-        "history (whole periods, so KPIs keep their correlation); seed "
+        f"{count(ctx.forecast_draws)} simulated next periods, each resampled from every "
+        "employee's own history (whole periods, so KPIs keep their correlation); seed "
         f"{esc(ctx.seed)}. p5, p50 and p95: the cost that 5%, half and 95% of the simulated "
         "periods stay under.",
         table,
         Figure(
             fig,
             caption=f"Distribution of next period's cost under {esc(name)}:",
-            alt=f"Histogram: the cost of {ctx.forecast_draws:,} simulated next periods under "
+            alt=f"Histogram: the cost of {count(ctx.forecast_draws)} simulated next periods under "
             f"{name}, with p5, p50, p95"
             + (" and the budget" if budget is not None else "")
             + " marked.",

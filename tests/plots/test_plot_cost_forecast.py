@@ -28,7 +28,10 @@ def test_cost_forecast_shows_budget_and_quantiles():
     )
     ax = plot_cost_forecast(fc)
     labels = [line.get_label() for line in ax.lines]
-    assert labels == ["p5 59,500 RUB", "p50 505,000 RUB", "p95 950,500 RUB", "budget 800,000 RUB"]
+    # three significant digits: a forecast is not exact to the rouble
+    assert labels == ["p5 59,500 RUB", "p50 505K RUB", "p95 950K RUB", "budget 800K RUB"]
+    ticks = ax.xaxis.get_major_formatter()
+    assert (ticks(400_000, 0), ticks(1_000_000, 0)) == ("400K", "1M")
     assert ax.lines[-1].get_xdata()[0] == 800_000.0
     assert sum(p.get_height() for p in ax.patches) == 100
     assert ax.get_title() == "Scorecard: cost of 2027-01 (chance over budget 20%)"

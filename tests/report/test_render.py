@@ -32,8 +32,10 @@ def test_contents_are_built_from_headings():
     )
     out = _add_contents(page)
     assert out == (
-        '<nav><ol>\n<li class="kpi-toc-2"><a href="#a">Costs &amp; pay</a></li>\n'
-        '<li class="kpi-toc-3"><a href="#section-2">Detail 1</a></li>\n'
+        # a sub-section nests under its section, so the sections are numbered 1, 2, …
+        '<nav><ol>\n<li class="kpi-toc-2"><a href="#a">Costs &amp; pay</a>\n'
+        '<ol class="kpi-toc-sub">\n'
+        '<li class="kpi-toc-3"><a href="#section-2">Detail 1</a></li>\n</ol></li>\n'
         '<li class="kpi-toc-2"><a href="#section-3">Again</a></li>\n</ol></nav>'
         "<main><h2 id='a'>Costs &amp; pay</h2><h3 id=\"section-2\">Detail <b>1</b></h3>"
         '<h4>skip</h4><h2 id="section-3">Again</h2></main>'

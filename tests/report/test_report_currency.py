@@ -48,8 +48,29 @@ def money_formats(path: Path) -> set[str]:
     return found
 
 
+def _other_currencies(text: str, own: str) -> set[str]:
+    """Every ISO 4217 code and currency sign in ``text`` that is not ``own``'s."""
+    from babel.numbers import get_currency_symbol, list_currencies
+
+    codes = set(re.findall(r"\b[A-Z]{3}\b", text)) & (set(list_currencies()) - {own})
+    signs = {"₽", "€", "£", "¥", "₹", "₩", "₺", "руб"} - {get_currency_symbol(own, "en_US")}
+    return codes | {sign for sign in signs if sign in text}
+
+
+def _workbook_text(path: Path) -> str:
+    wb = openpyxl.load_workbook(path)
+    parts = [str(wb.properties.title or ""), str(wb.properties.subject or "")]
+    for ws in wb.worksheets:
+        parts.append(ws.title)
+        for row in ws.iter_rows():
+            parts += [f"{c.value} {c.number_format}" for c in row if c.value is not None]
+    return "\n".join(parts)
+
+
 def test_a_usd_client_gets_a_usd_report_without_naming_the_currency(demo):
-    """Design and schemes say USD: the notebook's parameter no longer says RUB over them."""
+    """Design and schemes say USD: no other currency anywhere in the HTML, PDF or XLSX."""
+    from pypdf import PdfReader
+
     root = demo["root"]
     result = make_report(
         "Acme USD",
@@ -57,16 +78,25 @@ def test_a_usd_client_gets_a_usd_report_without_naming_the_currency(demo):
         design=in_currency(DESIGN, root, "USD"),
         schemes=[in_currency(s, root, "USD") for s in SCHEMES],
         out=root / "out",
-        formats="html,xlsx",
+        formats="html,pdf,xlsx",
         forecast_draws=50,
     )
     assert result.status == "ok", result.error
-    page = (Path(result.folder) / "report.html").read_text(encoding="utf-8")
+    folder = Path(result.folder)
+    page = (folder / "report.html").read_text(encoding="utf-8")
     page = re.sub(r'"data:[^"]*"', '""', page)  # the embedded figures
     assert re.search(r"\d{1,3}(,\d{3})+ USD", page)
     assert "RUB" not in page
     assert "Money in USD (US Dollar), from " in page
-    assert money_formats(Path(result.folder) / "payouts.xlsx") == {'#,##0.00 "USD"'}
+    assert money_formats(folder / "payouts.xlsx") == {'#,##0.00 "USD"'}
+    pdf = "\n".join(p.extract_text() for p in PdfReader(folder / "report.pdf").pages)
+    assert re.search(r"\d{1,3}(,\d{3})+ USD", pdf)
+    for where, text in (
+        ("HTML", page),
+        ("PDF", pdf),
+        ("XLSX", _workbook_text(folder / "payouts.xlsx")),
+    ):
+        assert _other_currencies(text, "USD") == set(), where
 
 
 def test_no_currency_anywhere_shows_amounts_without_a_code_and_says_so(demo, tmp_path):

@@ -38,7 +38,13 @@ SECTION_TITLES = [
     "KPI set check",
     "History and weak spots",
     "Scheme comparison",
+    "Winners and losers",
+    "By role",
+    "By team",
+    "Example pay",
     "Cost and attainment by team",
+    "At the cap and outliers",
+    "Plan mechanics in use",
     "Recommendation",
     "Forecast risk",
     "Data quality",
@@ -111,6 +117,55 @@ def test_shipped_notebook_pdf_reads_as_the_report(real_report):
         assert marker not in text
     box = reader.pages[1].mediabox  # A4 portrait
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def _contents(first_pages: list[str]) -> list[tuple[str, int]]:
+    """(title, page) of each contents line: ``Winners and losers ........ 9``."""
+    lines = "\n".join(first_pages).splitlines()
+    return [
+        (m.group(1).strip(), int(m.group(2)))
+        for m in (re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line.strip()) for line in lines)
+        if m
+    ]
+
+
+def test_the_pdf_has_text_on_every_page_and_a_contents_that_points_at_each_heading(real_report):
+    from pypdf import PdfReader
+
+    reader = PdfReader(Path(real_report.folder) / "report.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    # no blank page: each has more than its running footer
+    for number, text in enumerate(pages, start=1):
+        body = re.sub(r"Page \d+ of \d+", "", text).replace("Northstar & <Partners>", "")
+        assert len(re.sub(r"\W", "", body)) > 40, f"page {number} is blank: {text!r}"
+    entries = _contents(pages[1:3])
+    assert [title for title, _ in entries] == SECTION_TITLES
+    for title, number in entries:
+        # the heading is on the page the contents names: a line of its own there
+        assert title in pages[number - 1].splitlines(), (title, number)
+    # and the PDF's bookmarks (from the headings' positions) agree with the printed numbers
+    outline = [item for item in _flat(reader.outline) if item.title != "Contents"][1:]
+    assert [(o.title, reader.get_destination_page_number(o) + 1) for o in outline] == entries
+
+
+def _flat(outline: list) -> list:
+    out = []
+    for item in outline:
+        out += _flat(item) if isinstance(item, list) else [item]
+    return out
+
+
+def test_the_cover_names_the_client_and_the_date_in_words_and_no_tool(real_report):
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    from kpitools._util.format import date_text
+
+    cover = PdfReader(Path(real_report.folder) / "report.pdf").pages[0].extract_text()
+    assert "Prepared for\nNorthstar & <Partners>" in cover.replace("PREPARED FOR", "Prepared for")
+    assert date_text(dt.date.today()) in cover  # December 4, 2026, not 2026-12-04
+    assert "kpitools" not in cover.lower()
 
 
 def test_shipped_notebook_workbook(real_report):
@@ -219,9 +274,9 @@ def test_every_figure_has_alt_text_and_its_caption_inside(real_page):
         assert len(alt) > 25 and not alt.startswith("Figure"), alt
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", main)
     assert "How payouts spread, as multiples of on-target pay:" in captions
-    assert "Cost per period:" in captions
+    assert "Cost per period against the budget (dashed):" in captions
     # no caption left as a loose paragraph before its figure
-    assert "<p>Cost per period:</p>" not in main
+    assert "<p>Cost per period against the budget (dashed):</p>" not in main
 
 
 def test_client_text_names_kpis_and_hides_paths_and_key_paths(real_page):
@@ -285,8 +340,8 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
                 seen_captions += 1
                 # the figure starts right under its caption, on the same page
                 assert any(y - 40 < top <= y for top in tops), (number, run)
-    # seven captions; the payout curves one wraps over two lines and is not matched
-    assert seen_titles == set(SECTION_TITLES) and seen_captions == 6
+    # eight captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 7
 
 
 def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_report, real_page):

@@ -189,9 +189,11 @@ def test_payout_curves_have_room_and_client_names(three_schemes):
             *ax.get_legend().get_window_extent(renderer).p0
         )
     cost = blocks[-1]
-    assert cost.caption == "Cost per period:"
+    assert cost.caption == "Cost per period against the budget (dashed):"
     assert cost.fig.axes[0].get_legend() is None and len(cost.fig.legends) == 1
-    assert [t.get_text() for t in cost.fig.legends[0].get_texts()] == three_schemes.schemes
+    legend = [t.get_text() for t in cost.fig.legends[0].get_texts()]
+    # the schemes, then each one's budget (1.9M, 1.8M, 1.4M, 1.7M: four dashed lines)
+    assert legend == three_schemes.schemes + [f"budget: {s}" for s in three_schemes.schemes]
     plt.close("all")
 
 
@@ -384,7 +386,11 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "kpi_set_check",
         "history_and_weak_spots",
         "scheme_comparison",
+        "winners_and_losers",
+        "example_pay",
         "cost_by_group",
+        "cap_and_outliers",
+        "mechanics_in_use",
         "recommendation",
         "forecast_risk",
         "data_quality",
