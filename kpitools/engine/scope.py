@@ -304,7 +304,8 @@ def _members_rows(scheme, table: pd.DataFrame, measured, people, roster: Roster)
         elif item.spec.scope == "reports":
             reports = roster.table["manager"].isin(set(people.tolist())).to_numpy(dtype=bool)
             wanted.update(staff[reports].tolist())
-    rows = table["employee"].isin(wanted).to_numpy(dtype=bool)
+    codes, employees = pd.factorize(table["employee"])  # each employee looked up once
+    rows = pd.Index(employees).isin(wanted)[codes] & (codes >= 0)
     if not rows.any():
         raise DefinitionError(
             f"{scheme.source}: nobody the scheme pays has team members or direct reports with "
