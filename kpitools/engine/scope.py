@@ -304,7 +304,8 @@ def _members_rows(scheme, table: pd.DataFrame, measured, people, roster: Roster)
         elif item.spec.scope == "reports":
             reports = roster.table["manager"].isin(set(people.tolist())).to_numpy(dtype=bool)
             wanted.update(staff[reports].tolist())
-    rows = table["employee"].isin(wanted).to_numpy(dtype=bool)
+    codes, employees = pd.factorize(table["employee"])  # each employee looked up once
+    rows = pd.Index(employees).isin(wanted)[codes] & (codes >= 0)
     if not rows.any():
         raise DefinitionError(
             f"{scheme.source}: nobody the scheme pays has team members or direct reports with "
@@ -570,8 +571,10 @@ def _with_values(inputs: PayoutInputs, items, values, notes, library) -> PayoutI
         fields[target] = tuple(values[it][1] if it in values else mine_t[i]
                                for i, it in enumerate(own))  # fmt: skip
         fields[direction] = tuple(kpi_direction(it.spec, library) for it in own)
-    warnings = tuple(dict.fromkeys([*inputs.warnings, *notes]))
-    return inputs.replace(**fields, warnings=warnings)
+    # an own run's missing actuals of a scoped item do not matter: the group's replace them
+    stale = tuple(f"{it.label}: " for it in values if it.spec.scoped)
+    kept = [w for w in inputs.warnings if not (w.startswith(stale) and "have no actual" in w)]
+    return inputs.replace(**fields, warnings=tuple(dict.fromkeys([*kept, *notes])))
 
 
 _FIELDS = (

@@ -307,3 +307,24 @@ def test_calibrating_a_team_target_prepares_the_members_again():
                        (50, 200), roster=CONTRACT_ROSTER, library=False)  # fmt: skip
     assert result.value == pytest.approx(110.0, abs=0.01)
     assert result.achieved == pytest.approx(2000.0, abs=0.01)
+
+
+def test_a_member_without_an_own_actual_still_gets_the_team_value():
+    # b has no revenue row of their own in January, only calls: their team component pays
+    rows = [("a1", "2025-01", "revenue", 80.0), ("a2", "2025-01", "revenue", 140.0),
+            ("a1", "2025-01", "calls", 5.0), ("a2", "2025-01", "calls", 5.0),
+            ("b", "2025-01", "calls", 5.0)]  # fmt: skip
+    roster = pd.DataFrame({"employee": ["a1", "a2", "b"], "team": ["T", "T", "T"]})
+    scheme = _scheme(
+        "s",
+        1000,
+        _component(weight=0.5, kpi="calls", target=5),
+        _component("team", weight=0.5),
+    )
+    run = run_scheme(_data(rows), scheme, roster=roster, library=False)
+    assert run.totals[["employee", "payout"]].values.tolist() == [
+        ["a1", 1050.0],
+        ["a2", 1050.0],
+        ["b", 1050.0],
+    ]
+    assert not any("have no actual" in w for w in run.warnings)
