@@ -200,6 +200,8 @@ def plot_payout_curve(
     x_max = float(x_max) if x_max is not None else 1.3 * max(reach)
     ax = axes_or_new(ax)
     x, y, axis = curve_points(rule, x_max)
+    if getattr(comp, "basis", None) == "score":  # the curve reads the rating itself
+        axis = "score"
     name = comp.name or comp.kpi
     ax.plot(x, y, color=color, linewidth=2, label=name)
     if axis == "attainment":
@@ -207,7 +209,7 @@ def plot_payout_curve(
         percent_ticks(ax.xaxis)
         ax.set_xlabel("attainment")
     else:
-        ax.set_xlabel(f"{comp.kpi} (actual)")
+        ax.set_xlabel(f"{comp.kpi} ({'score' if axis == 'score' else 'actual'})")
     ax.set_ylabel(_y_label(comp, axis))
     ax.set_title(f"{scheme.name}: {name}")
     ax.set_xlim(0, x[-1])

@@ -7,6 +7,7 @@ generated cases (hypothesis).
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,10 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpitools.data import load, load_library
-from kpitools.engine import compute, run_scheme, simulate
+from kpitools.engine import compute, forecast, run_scheme, simulate
 from kpitools.engine.arrays import PayoutInputs
 from kpitools.errors import DataValidationError, DefinitionError
+from kpitools.plots import plot_payout_curve
 from kpitools.scheme import load_scheme
+from kpitools.whatif import scheme_controls
 
 RATED = {"points": [[0, 0], [3, 1], [5, 1.5]]}
 
@@ -386,3 +389,39 @@ def test_new_keys_survive_a_round_trip_through_yaml():
     assert "    active: {from: 2025-01, to: 2025-03}\n" in text
     assert "pool: {funded_by: {kpi: m, rate: 0.1, above: 5}, distribute: all}\n" in text
     assert load_scheme(yaml.safe_load(text)) == scheme
+
+
+# --------------------------------------------------------------------------- around the engine
+def test_a_forecast_pays_a_spif_only_when_the_next_period_is_inside_its_window():
+    data = rows(*[("a", f"2025-{m:02d}", "units", 10.0) for m in range(1, 13)])
+    inside = forecast(data, spif({"from": "2026-01", "to": "2026-03"}), n=20, seed=1,
+                      library=False)  # fmt: skip
+    outside = forecast(data, spif({"from": "2025-01", "to": "2025-12"}), n=20, seed=1,
+                       library=False)  # fmt: skip
+    assert inside.total_cost_p50 == 500.0 and outside.total_cost_p50 == 0.0
+
+
+def test_a_forecast_funds_the_pool_from_the_drawn_periods():
+    data = pd.concat([pool_data(150_000).assign(period=f"2025-{m:02d}") for m in (1, 2, 3)])
+    result = forecast(data, pool_scheme(), n=20, seed=1, library=False)
+    assert result.total_cost_p50 == 5000.0  # every draw: 6,000 earned, a pool of 5,000
+
+
+def test_the_what_if_levers_of_a_spif_and_a_funded_pool():
+    scheme = load_scheme({**pool_scheme(), "components": [
+        {"kpi": "x", "commission": {"per_unit": 50},
+         "active": {"from": "2025-01", "to": "2025-03"}}]})  # fmt: skip
+    controls = scheme_controls(scheme)
+    per_unit, pool = controls["components.0.rate"], controls["pool"]
+    assert (per_unit.label, per_unit.value, per_unit.readout) == ("per unit", 50.0, ",.2f")
+    assert (pool.label, pool.value, pool.readout) == ("pool rate", 0.1, ".1%")
+    changed = pool.apply(per_unit.apply(scheme, 60.0), 0.2)
+    assert changed.components[0].commission.per_unit == 60.0
+    assert changed.pool.funded_by.rate == 0.2
+
+
+def test_a_rated_component_is_drawn_against_the_score():
+    scheme = load_scheme(rated_scheme())
+    ax = plot_payout_curve(scheme, 0)
+    assert ax.get_xlabel() == "rating (score)" and ax.get_xlim() == (0.0, 6.5)
+    plt.close(ax.figure)

@@ -34,7 +34,7 @@ def test_an_unknown_template_names_the_folder_and_the_templates():
         resolve_template("weighted_scorecrd.yaml")
     assert str(info.value) == (
         f"weighted_scorecrd.yaml: no such file, and no template of that name in {folder}. "
-        "Did you mean 'weighted_scorecard.yaml'?\n"
+        "Did you mean 'weighted_scorecard.yaml' or 'scorecard_rated.yaml'?\n"
         f"Suggestion: give a path to a scheme file, or one of: {known}."
     )
 
