@@ -26,8 +26,9 @@ from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
-from .metrics import MECHANIC_METRICS, METRICS, compute_metrics
+from .metrics import MECHANIC_METRICS, METRICS, compute_metrics, with_gaming_cost
 from .run import SchemeRun, run_scheme
+from .stress import DEFAULT_SHIFT, STRESS_COLUMNS, StressResult, check_shift, stress_test
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
 
@@ -71,6 +72,9 @@ class SimulationResult:
     currency : str or None
         The run's currency (contract §8): every amount was converted into it, and money
         figures carry it; None when no input gives one.
+    stress : dict
+        Scheme name → :class:`kpitools.engine.stress.StressResult`, when the gaming stress
+        test ran (``stress=``); then ``metrics`` has ``gaming_cost`` and ``gaming_cost_pct``.
     """
 
     runs: dict[str, SchemeRun]
@@ -86,6 +90,15 @@ class SimulationResult:
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     roster: Any = None
     currency: str | None = None
+    stress: dict[str, StressResult] = field(default_factory=dict)
+
+    @property
+    def stress_table(self) -> pd.DataFrame:
+        """``stress.csv``: per scheme and employee who gains, the moves and the extra pay."""
+        parts = [r.by_employee for r in self.stress.values()]
+        if not parts:
+            return pd.DataFrame(columns=list(STRESS_COLUMNS))
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def schemes(self) -> list[str]:
@@ -106,8 +119,9 @@ class SimulationResult:
 
         ``payouts.csv`` and ``metrics.csv``; with more than one scheme
         ``winners_losers.csv``; per group column ``metrics_by_<column>.csv``; with a forecast
-        ``forecast.csv``. Text cells that a spreadsheet would run as a formula get a
-        leading ``'`` unless ``raw_csv`` (see :func:`kpitools._util.files.formula_safe`).
+        ``forecast.csv``; with the gaming stress test ``stress.csv``. Text cells that a
+        spreadsheet would run as a formula get a leading ``'`` unless ``raw_csv`` (see
+        :func:`kpitools._util.files.formula_safe`).
 
         Returns
         -------
@@ -134,6 +148,8 @@ class SimulationResult:
                 ignore_index=True,
             )
             tables["forecast"] = _first(tables["forecast"], ["scheme"])
+        if self.stress:
+            tables["stress"] = self.stress_table
         written = {kind: out / f"{kind}.csv" for kind in tables}
         # Every file goes to a temporary name first; all are renamed only when all are written.
         with contextlib.ExitStack() as stack:
@@ -182,6 +198,7 @@ def simulate(
     by: str | Sequence[str] | None = None,
     strict: bool = False,
     currency: str | RunCurrency | None = None,
+    stress: float | bool | None = None,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -219,6 +236,11 @@ def simulate(
     currency : str or RunCurrency, optional
         Over the schemes' ``currency:`` (which must agree otherwise), or a resolved
         :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
+    stress : float or True, optional
+        Run the gaming stress test (contract §9, :func:`kpitools.engine.stress_test`): at
+        most this share of a period's actual moves to an adjacent period of the same year
+        (``True``: 0.10). Adds ``gaming_cost`` and ``gaming_cost_pct`` to the metrics and
+        ``result.stress``.
 
     Returns
     -------
@@ -245,8 +267,19 @@ def simulate(
     by_group = {column: _by_group(runs, column, table) for column in groups}
     return _result(
         runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
-        currency=money.code,
+        currency=money.code, stress=_stress(runs, stress, library),
     )  # fmt: skip
+
+
+def _stress(runs: dict[str, SchemeRun], shift: Any, library: Any) -> dict[str, StressResult]:
+    """The gaming stress test of every run (none when ``shift`` is None or False)."""
+    if shift is None or shift is False:
+        return {}
+    shift = DEFAULT_SHIFT if shift is True else check_shift(shift)
+    return {
+        name: stress_test(run.scheme, run.inputs, shift=shift, library=library)
+        for name, run in runs.items()
+    }
 
 
 def _inputs(
@@ -294,6 +327,9 @@ def _result(
     used = [m for m in MECHANIC_METRICS if any(m in row.index for row in rows)]
     metrics = pd.DataFrame(rows, columns=[*METRICS, *used])
     metrics.index = pd.Index(names, name="scheme")
+    if extra.get("stress"):
+        costs = {name: (r.gaming_cost, r.gaming_cost_pct) for name, r in extra["stress"].items()}
+        metrics = with_gaming_cost(metrics, costs)
     totals = [run.totals for run in runs.values()]
     all_totals = pd.concat(totals, ignore_index=True)
     wl = winners_losers(all_totals, baseline)
@@ -445,7 +481,13 @@ def _forecasts(
     # The data is loaded once; its warnings are already in the result's.
     return {
         s.name: forecast_loaded(
-            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency,
+            table,
+            s,
+            n=n,
+            seed=seed,
+            trend=trend,
+            library=library,
+            currency=currency,
             roster=roster,
         )
         for s in schemes

@@ -1,0 +1,584 @@
+"""The gaming stress test: the most extra pay a scheme gives for shifting results in time.
+
+For each scheme and employee, :func:`stress_test` finds the most extra pay available by
+moving amounts of ``sum``-aggregated KPIs between adjacent periods of the same (fiscal) year,
+at most ``shift`` × the source period's actual out of a period (contract §9; the method and
+its limits: docs/gaming-stress-test.md).
+
+The search is exact, not sampled. A move of ``t`` between periods *p* and *p + 1* changes
+the pay of those two periods only, and each period's pay is piecewise linear in its own
+actual (curves, tiers, thresholds, gates and caps are kinks or jumps at known attainments),
+so the best ``t`` of a pair lies at a bound (0 or ``shift`` × a period's actual) or where one
+of the two periods reaches a kink or a jump: a short list of candidate amounts per pair,
+evaluated with the engine's own payout maths on whole arrays (every employee-period pair ×
+candidate at once). The scheme's cap is a kink of the total, found by interpolation between
+the other kinks. The best set of moves, each period in at most one move, is then a dynamic
+programme along each employee-year (take the pair or skip it), vectorised over employees.
+
+Several KPIs are searched one after the other, each on the actuals the moves of the ones
+before left; the extra pay is the scheme evaluated on the moved actuals less the honest
+run, per employee-period, before a pool's proration and a payment timing (what each period
+earns, ``after_cap``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.format import number
+from ..data import parse_period
+from ..errors import DefinitionError
+from ..scheme import Scheme
+from .arrays import PayoutInputs
+from .compute import _earn
+from .money import round_cents
+from .timeline import fiscal_years
+
+__all__ = ["DEFAULT_SHIFT", "STRESS_COLUMNS", "StressResult", "check_shift", "stress_test"]
+
+#: The share of a period's actual that may leave it when no shift is given (contract §9).
+DEFAULT_SHIFT = 0.10
+
+#: The columns of ``stress.csv``: one row per scheme and employee who gains by shifting.
+STRESS_COLUMNS: tuple[str, ...] = ("scheme", "employee", "moves", "extra_pay")
+
+#: The columns of :attr:`StressResult.moves`: one row per move.
+MOVE_COLUMNS: tuple[str, ...] = (
+    "scheme", "employee", "kpi", "amount", "source", "destination", "year",
+)  # fmt: skip
+
+_CENT = 0.005  # below half a cent an employee gains nothing
+# A move must gain more than a cent: rounding each period's pay to the cent can make any
+# move of a linear commission gain one cent, which is rounding, not gaming.
+_NOISE = 0.015
+
+
+@dataclass(frozen=True, eq=False)
+class StressResult:
+    """The gaming stress test of one scheme run.
+
+    Attributes
+    ----------
+    scheme : str
+        The scheme's name.
+    shift : float
+        The largest share of a period's actual that may leave it.
+    by_employee : pandas.DataFrame
+        :data:`STRESS_COLUMNS`: per employee who gains, the moves as text and the extra pay,
+        most extra pay first.
+    moves : pandas.DataFrame
+        One row per move (:data:`MOVE_COLUMNS`).
+    gaming_cost : float
+        The extra pay over all employees (to the cent).
+    honest_total : float
+        What the periods earn without moves (the same measure: before a pool or a payment
+        timing).
+    """
+
+    scheme: str
+    shift: float
+    by_employee: pd.DataFrame
+    moves: pd.DataFrame
+    gaming_cost: float
+    honest_total: float
+
+    @property
+    def gaming_cost_pct(self) -> float:
+        """``gaming_cost`` over the honest total (NaN when that is not positive)."""
+        if not self.honest_total > 0:
+            return float("nan")
+        return self.gaming_cost / self.honest_total
+
+    def __repr__(self) -> str:
+        return (
+            f"StressResult({self.scheme!r}, shift {self.shift:g}: gaming cost "
+            f"{number(self.gaming_cost)} on {number(self.honest_total)}, "
+            f"{len(self.by_employee)} employee(s) gain)"
+        )
+
+
+def check_shift(shift: Any) -> float:
+    """The stress test's shift as a float, or a :class:`DefinitionError` saying what is allowed.
+
+    Examples
+    --------
+    >>> check_shift(0.2)
+    0.2
+    >>> check_shift(1.5)
+    Traceback (most recent call last):
+    ...
+    kpitools.errors.DefinitionError: stress shift = 1.5: the share of a period's actual \
+that may move must lie above 0 and at most 1.
+    Suggestion: use e.g. 0.10 (10% of the period's actual).
+    """
+    try:
+        value = float(shift)
+        ok = not isinstance(shift, bool) and 0 < value <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise DefinitionError(
+            f"stress shift = {shift!r}: the share of a period's actual that may move must lie "
+            "above 0 and at most 1.\nSuggestion: use e.g. 0.10 (10% of the period's actual)."
+        )
+    return value
+
+
+def stress_test(
+    scheme: Scheme, inputs: PayoutInputs, *, shift: float = DEFAULT_SHIFT, library: Any = None
+) -> StressResult:
+    """The most extra pay each employee can get by moving results between adjacent periods.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The scheme.
+    inputs : PayoutInputs
+        Its prepared inputs (``run.inputs`` of a :class:`kpitools.engine.SchemeRun`).
+    shift : float
+        At most this share of a period's actual leaves it (0 < shift ≤ 1).
+    library : Library, optional
+        The run's KPI library: only KPIs aggregated by ``sum`` move (all of them without a
+        library).
+
+    Returns
+    -------
+    StressResult
+
+    Examples
+    --------
+    The contract's example: a step at 100% of a target of 100, 1,000 a quarter.
+
+    >>> import pandas as pd
+    >>> from kpitools.engine import prepare
+    >>> from kpitools.scheme import load_scheme
+    >>> s = load_scheme({"name": "step", "period": "quarter", "on_target_pay": 1000,
+    ...     "components": [{"kpi": "revenue", "weight": 1, "target": 100,
+    ...                     "curve": {"steps": [[1.0, 1.0]]}}]})
+    >>> data = pd.DataFrame({"employee": "a", "period": ["2025-Q1", "2025-Q2", "2025-Q3",
+    ...     "2025-Q4"], "kpi": "revenue", "actual": [98.0, 105.0, 60.0, 100.0]})
+    >>> r = stress_test(s, prepare(data, s, library=False), shift=0.1)
+    >>> r.by_employee.loc[0, "moves"], r.gaming_cost, r.gaming_cost_pct
+    ('2 units of revenue from 2025-Q2 to 2025-Q1', 1000.0, 0.5)
+    """
+    shift = check_shift(shift)
+    honest = _earn(scheme, inputs).after_cap
+    chains = _Chains.of(inputs, scheme)
+    current = inputs
+    found: list[pd.DataFrame] = []
+    for kpi in _movable_kpis(scheme, library):
+        slots = _slots(scheme, kpi)
+        moved, table = _search_kpi(scheme, current, chains, kpi, slots, shift)
+        current = moved
+        found.append(table)
+    gamed = _earn(scheme, current).after_cap
+    extra = round_cents(np.nan_to_num(gamed) - np.nan_to_num(honest))
+    return _result(scheme.name, shift, inputs, extra, honest, found)
+
+
+# ---- which KPIs move, and where they sit in the inputs ------------------------------------------
+
+
+def _items(scheme: Scheme) -> Iterable[tuple[str, int, Any]]:
+    """``(kind, position, item)`` of every component, gate and modifier."""
+    yield from (("component", i, c) for i, c in enumerate(scheme.components))
+    yield from (("gate", i, g) for i, g in enumerate(scheme.gates))
+    yield from (("modifier", i, m) for i, m in enumerate(scheme.modifiers))
+
+
+def _movable_kpis(scheme: Scheme, library: Any) -> list[str]:
+    """The scheme's KPIs aggregated by ``sum`` (every KPI without a library), in order."""
+    out: list[str] = []
+    for _kind, _i, item in _items(scheme):
+        k = library.get(item.kpi) if library else None
+        how = getattr(k, "aggregation", None) or "sum"
+        if how == "sum" and item.kpi not in out:
+            out.append(item.kpi)
+    return out
+
+
+def _slots(scheme: Scheme, kpi: str) -> list[tuple[str, int, Any]]:
+    """Every component, gate and modifier measured on ``kpi``."""
+    return [(kind, i, item) for kind, i, item in _items(scheme) if item.kpi == kpi]
+
+
+_FIELDS = {"component": "actual", "gate": "gate_actual", "modifier": "modifier_actual"}
+_TARGETS = {"component": "target", "gate": "gate_target", "modifier": "modifier_target"}
+_DIRECTIONS = {"component": "direction", "gate": "gate_direction", "modifier": "modifier_direction"}
+
+
+def _kpi_actual(inputs: PayoutInputs, slots: list) -> np.ndarray:
+    """The KPI's actual per row (from the first item measured on it)."""
+    kind, i, _item = slots[0]
+    return np.asarray(getattr(inputs, _FIELDS[kind])[i], dtype=float)
+
+
+def _with_actual(inputs: PayoutInputs, slots: list, values: np.ndarray, rows=None) -> PayoutInputs:
+    """The inputs of ``rows`` (all: None) with the KPI's actual replaced by ``values``."""
+
+    def take(a: Any) -> Any:
+        return a if a is None or rows is None else np.asarray(a)[rows]
+
+    changes: dict[str, Any] = {}
+    for kind in ("component", "gate", "modifier"):
+        changes[_FIELDS[kind]] = [take(a) for a in getattr(inputs, _FIELDS[kind])]
+        changes[_TARGETS[kind]] = tuple(take(a) for a in getattr(inputs, _TARGETS[kind]))
+    for kind, i, _item in slots:
+        changes[_FIELDS[kind]][i] = values
+    for kind in _FIELDS:
+        changes[_FIELDS[kind]] = tuple(changes[_FIELDS[kind]])
+    if rows is not None:
+        changes.update(
+            keys=inputs.keys.iloc[:0],
+            on_target_pay=take(inputs.on_target_pay),
+            revenue=take(inputs.revenue),
+            period_code=take(inputs.period_code),
+            proration=take(inputs.proration),
+            timeline=None,
+        )
+    return inputs.replace(**changes)
+
+
+# ---- employee-years as chains of adjacent periods ------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Chains:
+    """The rows in (employee, period) order and which neighbours form a pair.
+
+    ``first[k]``, ``second[k]``: rows of pair ``k`` (``second`` the next period of the same
+    employee and year); ``chain[k]``, ``pos[k]``: its employee-year and its place in it.
+    """
+
+    first: np.ndarray
+    second: np.ndarray
+    chain: np.ndarray
+    pos: np.ndarray
+    labels: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def of(cls, inputs: PayoutInputs, scheme: Scheme) -> _Chains:
+        """The pairs of adjacent periods of the same employee and year."""
+        labels = inputs.keys["period"].astype(str).to_numpy()
+        uniq, codes = np.unique(labels, return_inverse=True)
+        parsed = [parse_period(u) for u in uniq]
+        ords = np.array([o for _k, o in parsed], dtype=np.int64)[codes]
+        kind = parsed[0][0] if parsed else scheme.period
+        years = fiscal_years(ords, kind, scheme.fiscal_year_start or 1)
+        emp = pd.factorize(inputs.keys["employee"])[0]
+        order = np.lexsort((ords, emp))
+        e, o, y = emp[order], ords[order], years[order]
+        link = (e[1:] == e[:-1]) & (y[1:] == y[:-1]) & (o[1:] == o[:-1] + 1)
+        starts = np.r_[True, ~link] if order.size else np.zeros(0, dtype=bool)
+        chain_of_row = np.cumsum(starts) - 1
+        start_index = np.flatnonzero(starts)
+        k = np.flatnonzero(link)
+        chain = chain_of_row[k]
+        return cls(
+            first=order[k],
+            second=order[k + 1],
+            chain=chain,
+            pos=k - start_index[chain],
+            labels=labels,
+            years=years,
+        )
+
+    @property
+    def size(self) -> int:
+        """Number of pairs."""
+        return self.first.size
+
+
+# ---- candidate amounts --------------------------------------------------------------------------
+
+
+def _attainment_kinks(rule: Any) -> list[float]:
+    """Attainments where a curve or a commission has a kink or a jump."""
+    if rule is None:
+        return []
+    if getattr(rule, "points", None) is not None:
+        return [float(a) for a, _f in rule.points]
+    if getattr(rule, "steps", None) is not None:
+        return [float(a) for a, _f in rule.steps]
+    linear = getattr(rule, "linear", None)
+    if linear is not None:
+        cap = [linear.cap / linear.slope] if linear.cap is not None and linear.slope > 0 else []
+        return [float(linear.threshold), *map(float, cap)]
+    if getattr(rule, "tiers", None) is not None:
+        return [float(s) for s, _r in rule.tiers] if rule.basis == "attainment" else []
+    if getattr(rule, "rate", None) is not None:
+        return []
+    keys = getattr(rule, "key_points", {}) or {}  # another curve type: what it tells
+    return [*map(float, getattr(rule, "thresholds", ())), *(v for v in keys.values() if v)]
+
+
+def _to_actual(att: float, target: np.ndarray, direction: str, baseline: Any) -> np.ndarray:
+    """The actual at which each row reaches an attainment."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if baseline is not None:
+            return baseline + att * (target - baseline)
+        if direction == "lower":
+            return target / att if att > 0 else np.full(target.shape, np.nan)
+        return att * target
+
+
+def _slot_kinks(inputs: PayoutInputs, kind: str, i: int, item: Any) -> list[np.ndarray]:
+    """The actuals at which one component, gate or modifier has a kink or a jump, per row."""
+    n = inputs.n
+    target = getattr(inputs, _TARGETS[kind])[i]
+    target = np.full(n, np.nan) if target is None else np.asarray(target, dtype=float)
+    direction = getattr(inputs, _DIRECTIONS[kind])[i]
+    baseline = getattr(item, "baseline", None)
+    if kind == "gate":
+        atts = [float(item.min_attainment)]
+    else:
+        rule = item.curve if kind == "modifier" else (item.curve or item.commission)
+        atts = _attainment_kinks(rule)
+    out = [_to_actual(a, target, direction, baseline) for a in atts]
+    commission = getattr(item, "commission", None) if kind == "component" else None
+    if commission is not None and commission.tiers is not None and commission.basis == "value":
+        scale = 1.0 if inputs.proration is None else np.asarray(inputs.proration, dtype=float)
+        out.extend(
+            np.broadcast_to(start * scale, (n,)).astype(float) for start, _ in commission.tiers
+        )
+    return out
+
+
+def _kinks(scheme: Scheme, inputs: PayoutInputs, slots: list) -> np.ndarray:
+    """(rows, k): the actuals at which the row's pay has a kink or a jump (NaN: none)."""
+    cols = [np.zeros(inputs.n)]  # a commission pays on max(actual, 0)
+    for kind, i, item in slots:
+        cols.extend(_slot_kinks(inputs, kind, i, item))
+    return np.column_stack(cols)
+
+
+def _cap_kinks(
+    scheme: Scheme, inputs: PayoutInputs, slots: list, kinks: np.ndarray, lo, hi
+) -> np.ndarray:
+    """Where each row's total reaches the scheme's cap, between its other kinks.
+
+    Between two kinks the total before the cap is linear in the actual; where it crosses
+    the cap amount the interpolation gives the crossing.
+    """
+    n = inputs.n
+    points = np.column_stack([kinks, lo, hi])
+    points = np.where((points >= lo[:, None]) & (points <= hi[:, None]), points, np.nan)
+    points.sort(axis=1)  # NaN last
+    m = points.shape[1]
+    rows = np.repeat(np.arange(n), m)
+    flat = points.ravel()
+    ok = ~np.isnan(flat)
+    before = np.full(flat.shape, np.nan)
+    cap = np.full(flat.shape, np.nan)
+    if ok.any():
+        arr = _earn(scheme, _with_actual(inputs, slots, flat[ok], rows[ok]))
+        before[ok], cap[ok] = arr.before_cap, arr.cap_amount
+    gap = (before - cap).reshape(n, m)
+    x0, x1, g0, g1 = points[:, :-1], points[:, 1:], gap[:, :-1], gap[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = x0 + (x1 - x0) * (-g0) / (g1 - g0)
+    return np.where((g0 < 0) != (g1 < 0), cross, np.nan)
+
+
+def _candidates(kinks: np.ndarray, x: np.ndarray, pairs: _Chains, shift: float) -> np.ndarray:
+    """(pairs, c): the amounts ``t`` worth trying per pair (``t > 0``: later → earlier).
+
+    0, the two bounds, and each amount that brings either period onto one of its kinks;
+    those outside the bounds become 0.
+    """
+    i, j = pairs.first, pairs.second
+    lo = -shift * np.maximum(x[i], 0.0)  # out of the earlier period
+    hi = shift * np.maximum(x[j], 0.0)  # out of the later period
+    cand = np.column_stack([np.zeros(i.size), lo, hi, kinks[i] - x[i, None], x[j, None] - kinks[j]])
+    inside = (cand >= lo[:, None] - 1e-9) & (cand <= hi[:, None] + 1e-9)
+    cand = np.where(inside & ~np.isnan(cand), np.clip(cand, lo[:, None], hi[:, None]), 0.0)
+    return cand
+
+
+# ---- the search ---------------------------------------------------------------------------------
+
+
+def _search_kpi(
+    scheme: Scheme, inputs: PayoutInputs, chains: _Chains, kpi: str, slots: list, shift: float
+) -> tuple[PayoutInputs, pd.DataFrame]:
+    """The best moves of one KPI: the inputs after them, and the moves (one row each)."""
+    x = _kpi_actual(inputs, slots)
+    valid = ~np.isnan(x[chains.first]) & ~np.isnan(x[chains.second])
+    pairs = _subset_pairs(chains, valid)
+    if pairs.size == 0:
+        return inputs, _moves_table([], [], [], [], kpi, chains)
+    kinks = _kinks(scheme, inputs, slots)
+    if scheme.cap is not None:
+        kinks = np.column_stack(
+            [kinks, _cap_window_kinks(scheme, inputs, slots, kinks, x, pairs, shift)]
+        )
+    amount, gain = _best_per_pair(scheme, inputs, slots, kinks, x, pairs, shift)
+    take = _best_matching(pairs, gain)
+    moved = x.copy()
+    t = amount[take]
+    np.add.at(moved, pairs.first[take], t)
+    np.add.at(moved, pairs.second[take], -t)
+    return (
+        _with_actual(inputs, slots, moved),
+        _moves_table(
+            pairs.first[take], pairs.second[take], t, inputs.keys["employee"], kpi, chains
+        ),
+    )
+
+
+def _subset_pairs(chains: _Chains, keep: np.ndarray) -> _Chains:
+    """The pairs where ``keep`` holds."""
+    return _Chains(
+        first=chains.first[keep],
+        second=chains.second[keep],
+        chain=chains.chain[keep],
+        pos=chains.pos[keep],
+        labels=chains.labels,
+        years=chains.years,
+    )
+
+
+def _cap_window_kinks(scheme, inputs, slots, kinks, x, pairs: _Chains, shift) -> np.ndarray:
+    """The cap's kinks of each row, within what its pairs can move in or out."""
+    reach = np.zeros(inputs.n)  # the most that can come in from a neighbour
+    np.maximum.at(reach, pairs.first, shift * np.maximum(x[pairs.second], 0.0))
+    np.maximum.at(reach, pairs.second, shift * np.maximum(x[pairs.first], 0.0))
+    xs = np.nan_to_num(x)
+    lo = xs - shift * np.maximum(xs, 0.0)
+    hi = xs + reach
+    return _cap_kinks(scheme, inputs, slots, kinks, lo, hi)
+
+
+def _best_per_pair(scheme, inputs, slots, kinks, x, pairs: _Chains, shift):
+    """Per pair: the amount that pays most and its gain (0 and 0 when nothing pays)."""
+    cand = _candidates(kinks, x, pairs, shift)
+    p, c = cand.shape
+    rows_i = np.repeat(pairs.first, c)
+    rows_j = np.repeat(pairs.second, c)
+    t = cand.ravel()
+    both = np.concatenate([rows_i, rows_j])
+    values = np.concatenate([x[rows_i] + t, x[rows_j] - t])
+    pay = _earn(scheme, _with_actual(inputs, slots, values, both)).after_cap
+    pay = np.nan_to_num(pay[: p * c] + pay[p * c :]).reshape(p, c)
+    base = pay[:, :1]  # the first candidate is t = 0
+    gain = round_cents(pay - base)
+    # the most gain; among equal gains the smallest amount
+    key = np.where(gain > _NOISE, gain, 0.0)
+    size = np.abs(cand)
+    best_gain = key.max(axis=1)
+    tie = np.where(key >= best_gain[:, None] - 1e-9, size, np.inf)
+    best = tie.argmin(axis=1)
+    rows = np.arange(p)
+    amount = np.where(best_gain > 0, cand[rows, best], 0.0)
+    return amount, best_gain
+
+
+def _best_matching(pairs: _Chains, gain: np.ndarray) -> np.ndarray:
+    """Which pairs to take: the most total gain with each period in at most one pair.
+
+    Along each chain (an employee-year) ``best[k] = max(best[k-1], best[k-2] + gain of
+    pair k-1)``; one column at a time, every chain at once.
+    """
+    n_chains = int(pairs.chain.max()) + 1
+    length = int(pairs.pos.max()) + 1
+    g = np.zeros((n_chains, length))
+    g[pairs.chain, pairs.pos] = gain
+    best = np.zeros((n_chains, length + 1))  # best[:, k]: over the first k pairs
+    for k in range(1, length + 1):
+        skip = best[:, k - 1]
+        with_pair = (best[:, k - 2] if k >= 2 else 0.0) + g[:, k - 1]
+        best[:, k] = np.where(with_pair > skip + 1e-9, with_pair, skip)
+    chosen = np.zeros((n_chains, length), dtype=bool)
+    cursor = np.full(n_chains, length)
+    rows = np.arange(n_chains)
+    while (cursor > 0).any():
+        live = cursor > 0
+        c = np.where(live, cursor, 1)
+        took = live & (best[rows, c] > best[rows, c - 1] + 1e-9)
+        chosen[rows[took], c[took] - 1] = True
+        cursor = np.where(took, cursor - 2, np.where(live, cursor - 1, 0))
+    return chosen[pairs.chain, pairs.pos]
+
+
+# ---- results ------------------------------------------------------------------------------------
+
+
+def _moves_table(first, second, amount, employees, kpi: str, chains: _Chains) -> pd.DataFrame:
+    """One row per move: who, which KPI, how much, from which period to which."""
+    first, second = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+    amount = np.asarray(amount, dtype=float)
+    emp = np.asarray(employees, dtype=object)[first] if first.size else np.array([], dtype=object)
+    forward = amount > 0  # from the later period to the earlier one
+    return pd.DataFrame(
+        {
+            "employee": emp,
+            "kpi": kpi,
+            "amount": np.abs(amount),
+            "source": np.where(forward, chains.labels[second], chains.labels[first]),
+            "destination": np.where(forward, chains.labels[first], chains.labels[second]),
+            "year": chains.years[first],
+        }
+    )
+
+
+def move_text(amount: float, kpi: str, source: str, destination: str) -> str:
+    """A move in words: ``2 units of revenue from 2025-Q2 to 2025-Q1``.
+
+    Examples
+    --------
+    >>> move_text(1250.5, "revenue", "2025-02", "2025-01")
+    '1,250.5 units of revenue from 2025-02 to 2025-01'
+    """
+    unit = "unit" if amount == 1 else "units"
+    return f"{number(amount)} {unit} of {kpi} from {source} to {destination}"
+
+
+def _result(
+    name: str,
+    shift: float,
+    inputs: PayoutInputs,
+    extra: np.ndarray,
+    honest: np.ndarray,
+    found: list[pd.DataFrame],
+) -> StressResult:
+    """The per-employee table, the moves and the totals."""
+    moves = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=MOVE_COLUMNS[1:])
+    moves.insert(0, "scheme", name)
+    moves = moves.sort_values(["employee", "year", "source", "kpi"], kind="stable")
+    per_emp = pd.Series(extra).groupby(inputs.keys["employee"].to_numpy()).sum()
+    per_emp = pd.Series(round_cents(per_emp.to_numpy()), index=per_emp.index)
+    gains = per_emp[per_emp > _CENT]
+    text = (
+        moves.assign(
+            text=[
+                move_text(*r)
+                for r in moves[["amount", "kpi", "source", "destination"]].itertuples(index=False)
+            ]
+        )
+        .groupby("employee", sort=False)["text"]
+        .agg("; ".join)
+    )
+    table = pd.DataFrame(
+        {
+            "scheme": name,
+            "employee": gains.index.to_numpy(dtype=object),
+            "moves": [text.get(e, "") for e in gains.index],
+            "extra_pay": gains.to_numpy(dtype=float),
+        },
+        columns=list(STRESS_COLUMNS),
+    )
+    table = table.sort_values(["extra_pay", "employee"], ascending=[False, True], kind="stable")
+    return StressResult(
+        scheme=name,
+        shift=shift,
+        by_employee=table.reset_index(drop=True),
+        moves=moves.reset_index(drop=True),
+        gaming_cost=float(np.round(per_emp.sum(), 2)),
+        honest_total=float(np.round(np.nansum(honest), 2)),
+    )
