@@ -367,9 +367,7 @@ def _cap_kinks(
     the cap amount the interpolation gives the crossing.
     """
     n = inputs.n
-    points = np.column_stack([kinks, lo, hi])
-    points = np.where((points >= lo[:, None]) & (points <= hi[:, None]), points, np.nan)
-    points.sort(axis=1)  # NaN last
+    points = _pack(np.column_stack([kinks, lo, hi]), lo, hi)
     m = points.shape[1]
     rows = np.repeat(np.arange(n), m)
     flat = points.ravel()
@@ -389,16 +387,20 @@ def _cap_kinks(
 def _candidates(kinks: np.ndarray, x: np.ndarray, pairs: _Chains, shift: float) -> np.ndarray:
     """(pairs, c): the amounts ``t`` worth trying per pair (``t > 0``: later → earlier).
 
-    0, the two bounds, and each amount that brings either period onto one of its kinks;
-    those outside the bounds become 0.
+    The two bounds and each amount that brings either period onto one of its kinks, inside
+    the bounds, without 0 (no move) and without repeats; NaN pads the rows, and columns
+    that are NaN for every pair are dropped.
     """
     i, j = pairs.first, pairs.second
     lo = -shift * np.maximum(x[i], 0.0)  # out of the earlier period
     hi = shift * np.maximum(x[j], 0.0)  # out of the later period
-    cand = np.column_stack([np.zeros(i.size), lo, hi, kinks[i] - x[i, None], x[j, None] - kinks[j]])
-    inside = (cand >= lo[:, None] - 1e-9) & (cand <= hi[:, None] + 1e-9)
-    cand = np.where(inside & ~np.isnan(cand), np.clip(cand, lo[:, None], hi[:, None]), 0.0)
-    return cand
+    cand = np.column_stack([lo, hi, kinks[i] - x[i, None], x[j, None] - kinks[j]])
+    inside = (cand >= lo[:, None] - 1e-9) & (cand <= hi[:, None] + 1e-9) & (cand != 0)
+    cand = np.where(inside, np.clip(cand, lo[:, None], hi[:, None]), np.nan)
+    cand.sort(axis=1)  # NaN last
+    cand[:, 1:][cand[:, 1:] == cand[:, :-1]] = np.nan
+    cand.sort(axis=1)
+    return cand[:, ~np.isnan(cand).all(axis=0)]
 
 
 # ---- the search ---------------------------------------------------------------------------------
@@ -413,11 +415,11 @@ def _search_kpi(
     pairs = _subset_pairs(chains, valid)
     if pairs.size == 0:
         return inputs, _moves_table([], [], [], [], kpi, chains)
-    kinks = _kinks(scheme, inputs, slots)
+    lo, hi = _window(inputs.n, x, pairs, shift)
+    kinks = _pack(_kinks(scheme, inputs, slots), lo, hi)
     if scheme.cap is not None:
-        kinks = np.column_stack(
-            [kinks, _cap_window_kinks(scheme, inputs, slots, kinks, x, pairs, shift)]
-        )
+        cap = _cap_kinks(scheme, inputs, slots, kinks, lo, hi)
+        kinks = _pack(np.column_stack([kinks, cap]), lo, hi)
     amount, gain = _best_per_pair(scheme, inputs, slots, kinks, x, pairs, shift)
     take = _best_matching(pairs, gain)
     moved = x.copy()
@@ -444,38 +446,47 @@ def _subset_pairs(chains: _Chains, keep: np.ndarray) -> _Chains:
     )
 
 
-def _cap_window_kinks(scheme, inputs, slots, kinks, x, pairs: _Chains, shift) -> np.ndarray:
-    """The cap's kinks of each row, within what its pairs can move in or out."""
-    reach = np.zeros(inputs.n)  # the most that can come in from a neighbour
+def _window(n: int, x: np.ndarray, pairs: _Chains, shift: float):
+    """Per row, the lowest and highest actual its moves can reach."""
+    reach = np.zeros(n)  # the most that can come in from a neighbour
     np.maximum.at(reach, pairs.first, shift * np.maximum(x[pairs.second], 0.0))
     np.maximum.at(reach, pairs.second, shift * np.maximum(x[pairs.first], 0.0))
     xs = np.nan_to_num(x)
-    lo = xs - shift * np.maximum(xs, 0.0)
-    hi = xs + reach
-    return _cap_kinks(scheme, inputs, slots, kinks, lo, hi)
+    return xs - shift * np.maximum(xs, 0.0), xs + reach
+
+
+def _pack(kinks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The kinks of each row inside its window, sorted, NaN after; all-NaN columns dropped."""
+    inside = (kinks >= lo[:, None]) & (kinks <= hi[:, None])
+    out = np.where(inside, kinks, np.nan)
+    out.sort(axis=1)
+    return out[:, ~np.isnan(out).all(axis=0)]
 
 
 def _best_per_pair(scheme, inputs, slots, kinks, x, pairs: _Chains, shift):
     """Per pair: the amount that pays most and its gain (0 and 0 when nothing pays)."""
     cand = _candidates(kinks, x, pairs, shift)
     p, c = cand.shape
-    rows_i = np.repeat(pairs.first, c)
-    rows_j = np.repeat(pairs.second, c)
-    t = cand.ravel()
+    ok = ~np.isnan(cand).ravel()
+    rows_i = np.repeat(pairs.first, c)[ok]
+    rows_j = np.repeat(pairs.second, c)[ok]
+    t = cand.ravel()[ok]
+    m = t.size
     both = np.concatenate([rows_i, rows_j])
     values = np.concatenate([x[rows_i] + t, x[rows_j] - t])
     pay = _earn(scheme, _with_actual(inputs, slots, values, both)).after_cap
-    pay = np.nan_to_num(pay[: p * c] + pay[p * c :]).reshape(p, c)
-    base = pay[:, :1]  # the first candidate is t = 0
-    gain = round_cents(pay - base)
+    honest = np.nan_to_num(_earn(scheme, inputs).after_cap)
+    base = np.repeat(honest[pairs.first] + honest[pairs.second], c)[ok]
+    gain = np.zeros(p * c)
+    gain[ok] = round_cents(np.nan_to_num(pay[:m] + pay[m:]) - base)
+    gain = gain.reshape(p, c)
     # the most gain; among equal gains the smallest amount
     key = np.where(gain > _NOISE, gain, 0.0)
-    size = np.abs(cand)
-    best_gain = key.max(axis=1)
-    tie = np.where(key >= best_gain[:, None] - 1e-9, size, np.inf)
-    best = tie.argmin(axis=1)
-    rows = np.arange(p)
-    amount = np.where(best_gain > 0, cand[rows, best], 0.0)
+    best_gain = key.max(axis=1, initial=0.0)
+    size = np.where(np.isnan(cand), np.inf, np.abs(cand))
+    tie = np.where((key >= best_gain[:, None] - 1e-9) & (key > 0), size, np.inf)
+    best = tie.argmin(axis=1) if c else np.zeros(p, dtype=int)
+    amount = np.where(best_gain > 0, cand[np.arange(p), best] if c else 0.0, 0.0)
     return amount, best_gain
 
 
@@ -535,8 +546,33 @@ def move_text(amount: float, kpi: str, source: str, destination: str) -> str:
     >>> move_text(1250.5, "revenue", "2025-02", "2025-01")
     '1,250.5 units of revenue from 2025-02 to 2025-01'
     """
-    unit = "unit" if amount == 1 else "units"
-    return f"{number(amount)} {unit} of {kpi} from {source} to {destination}"
+    return _move_texts(np.array([amount]), [kpi], [source], [destination])[0]
+
+
+def _move_texts(amounts: np.ndarray, kpis, sources, destinations) -> list[str]:
+    """Moves in words (each distinct amount formatted once)."""
+    values, which = np.unique(np.asarray(amounts, dtype=float), return_inverse=True)
+    words = [f"{number(v)} {'unit' if v == 1 else 'units'}" for v in values]
+    return [
+        f"{words[k]} of {kpi} from {src} to {dst}"
+        for k, kpi, src, dst in zip(which.ravel(), kpis, sources, destinations, strict=True)
+    ]
+
+
+def _texts_by_employee(moves: pd.DataFrame) -> dict[Any, str]:
+    """Employee → their moves in words, joined by ``; `` (``moves`` sorted by employee)."""
+    if moves.empty:
+        return {}
+    texts = _move_texts(
+        moves["amount"].to_numpy(dtype=float),
+        moves["kpi"].tolist(),
+        moves["source"].tolist(),
+        moves["destination"].tolist(),
+    )
+    emp = moves["employee"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, emp[1:] != emp[:-1]])
+    ends = np.r_[starts[1:], emp.size]
+    return {emp[a]: "; ".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)}
 
 
 def _result(
@@ -554,16 +590,7 @@ def _result(
     per_emp = pd.Series(extra).groupby(inputs.keys["employee"].to_numpy()).sum()
     per_emp = pd.Series(round_cents(per_emp.to_numpy()), index=per_emp.index)
     gains = per_emp[per_emp > _CENT]
-    text = (
-        moves.assign(
-            text=[
-                move_text(*r)
-                for r in moves[["amount", "kpi", "source", "destination"]].itertuples(index=False)
-            ]
-        )
-        .groupby("employee", sort=False)["text"]
-        .agg("; ".join)
-    )
+    text = _texts_by_employee(moves)
     table = pd.DataFrame(
         {
             "scheme": name,

@@ -148,11 +148,12 @@ def _matchings(n_edges: int):
 def _brute_force(scheme, actuals, periods, shift, same_year):
     """The best extra pay over every set of moves, amounts on a grid of whole units."""
     n = len(actuals)
-    edges = [e for e in range(n - 1) if same_year[e]]
     rows, labels = [], []
-    for matching in _matchings(len(edges)):
+    for matching in _matchings(n - 1):
+        if not all(same_year[e] for e in matching):
+            continue
         ranges = []
-        for e in (edges[k] for k in matching):
+        for e in matching:
             lo, hi = -shift * max(actuals[e], 0), shift * max(actuals[e + 1], 0)
             grid = set(range(int(np.ceil(lo)), int(np.floor(hi)) + 1)) | {lo, hi}
             ranges.append([(e, t) for t in sorted(grid)])
@@ -216,10 +217,13 @@ def test_the_stress_test_finds_what_brute_force_finds(case):
     r = _stress(scheme, _data(actuals, periods=periods), shift=shift)
     same_year = [p[:4] == q[:4] for p, q in itertools.pairwise(periods)]
     brute = _brute_force(scheme, actuals, periods, shift, same_year)
+    # Each period's pay is rounded to the cent: where two periods' pay moves in step, a
+    # whole-unit amount can round one cent better than the kink the search reports.
+    cents = 0.01 * len(actuals) + 1e-9
     if scheme.cap is None:
-        assert r.gaming_cost == brute
+        assert abs(r.gaming_cost - brute) <= cents
     else:  # the cap's kink can lie between whole units: the exact search finds at least as much
-        assert r.gaming_cost >= brute
+        assert r.gaming_cost >= brute - cents
     # and what it found is real: the moves, applied to the data, pay exactly that much more
     moved = _data(actuals, periods=periods)
     for m in r.moves.itertuples():
