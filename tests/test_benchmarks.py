@@ -22,6 +22,7 @@ TINY = {
     "bench_design.py": ["--regions", "5"],
     "bench_widgets.py": ["--changes", "2", "--sizes", "60"],
     "bench_currency.py": ["--rows", "20000", "--repeats", "1", "--loop-rows", "2000"],
+    "bench_stress.py": ["--employees", "300", "--months", "12", "--repeat", "1"],
 }
 
 

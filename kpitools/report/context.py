@@ -67,6 +67,7 @@ class ReportContext:
     groups: tuple[str, ...] = ()
     overrides: dict[str, Any] = field(default_factory=dict)
     money: Any = field(default_factory=RunCurrency)  # the run's currency and rates
+    stress: float | None = None  # the gaming stress test's shift (None: not run)
     currency_notes: list[str] = field(default_factory=list)  # what was converted, overridden
 
     @property
@@ -167,6 +168,7 @@ def build_context(
     where: str | None = None,
     by: Sequence[str] | str | None = None,
     overrides: dict[str, Any] | None = None,
+    stress: float | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -192,6 +194,8 @@ def build_context(
         What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee,
         a filter of the rows, the group columns (with a roster, its team and region by
         default) and scheme parameters changed, ``{scheme: {dotted.path: value}}``.
+    stress : float, optional
+        Run the gaming stress test with this shift (:func:`kpitools.engine.stress_test`).
 
     Raises
     ------
@@ -224,6 +228,7 @@ def build_context(
         where=where or None,
         overrides=dict(overrides or {}),
         groups=default_groups(by, loaded_roster),
+        stress=stress or None,
     )
     _solve_design(ctx, found)
     if schemes:
@@ -309,6 +314,7 @@ def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) ->
         where=ctx.where,
         by=ctx.groups,
         currency=ctx.money,
+        stress=ctx.stress,
     )
     ctx.palette = scheme_palette(ctx.schemes)
     ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)

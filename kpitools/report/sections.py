@@ -6,7 +6,8 @@ report notebook (``notebooks/03_client_report.ipynb``) stays thin: it builds the
 from its parameters and shows each section. The sections live in modules by theme:
 :mod:`~kpitools.report.summary`, :mod:`~kpitools.report.goals`,
 :mod:`~kpitools.report.history`, :mod:`~kpitools.report.schemes`,
-:mod:`~kpitools.report.groups` and :mod:`~kpitools.report.quality`.
+:mod:`~kpitools.report.groups`, :mod:`~kpitools.report.stress` and
+:mod:`~kpitools.report.quality`.
 
 A notebook of its own can follow the shipped one: ``from kpitools.report import sections as
 rs``, then ``rs.build_context``, ``rs.show`` of each section and ``rs.write_workbook``; these
@@ -27,6 +28,7 @@ from .groups import cost_by_group
 from .history import deal_timing, history_and_weak_spots
 from .quality import data_quality, method_and_assumptions
 from .schemes import forecast_risk, recommendation, scheme_comparison
+from .stress import gaming_stress
 from .summary import executive_summary
 from .xlsx import workbook_tables, write_workbook
 
@@ -43,6 +45,7 @@ __all__ = [
     "esc",
     "executive_summary",
     "forecast_risk",
+    "gaming_stress",
     "goals_and_cascade",
     "history_and_weak_spots",
     "kpi_set_check",
@@ -65,6 +68,7 @@ SECTIONS = (
     history_and_weak_spots,
     scheme_comparison,
     cost_by_group,
+    gaming_stress,
     recommendation,
     forecast_risk,
     data_quality,

@@ -39,6 +39,7 @@ SECTION_TITLES = [
     "History and weak spots",
     "Scheme comparison",
     "Cost and attainment by team",
+    "Gaming stress test",
     "Recommendation",
     "Forecast risk",
     "Data quality",
@@ -285,8 +286,8 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
                 seen_captions += 1
                 # the figure starts right under its caption, on the same page
                 assert any(y - 40 < top <= y for top in tops), (number, run)
-    # seven captions; the payout curves one wraps over two lines and is not matched
-    assert seen_titles == set(SECTION_TITLES) and seen_captions == 6
+    # eight captions; the payout curves one wraps over two lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 7
 
 
 def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_report, real_page):

@@ -385,6 +385,7 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "history_and_weak_spots",
         "scheme_comparison",
         "cost_by_group",
+        "gaming_stress",
         "recommendation",
         "forecast_risk",
         "data_quality",
