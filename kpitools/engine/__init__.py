@@ -64,7 +64,8 @@ from .recommend import (
 )
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
 from .simulate import SimulationResult, compare, simulate, write_csv
-from .stress import DEFAULT_SHIFT, STRESS_COLUMNS, StressResult, check_shift, stress_test
+from .stress import DEFAULT_SHIFT, check_shift, stress_test
+from .stress_result import MOVE_COLUMNS, STRESS_COLUMNS, StressResult
 from .timing import TimingResult, period_end_timing
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "metrics_from_arrays",
     "metrics_from_totals",
     "MONEY_METRICS",
+    "MOVE_COLUMNS",
     "NO_GROUP",
     "on_target_pay_per_row",
     "PAYOUT_COLUMNS",

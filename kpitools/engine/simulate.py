@@ -28,7 +28,8 @@ from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import MECHANIC_METRICS, METRICS, compute_metrics, with_gaming_cost
 from .run import SchemeRun, run_scheme
-from .stress import DEFAULT_SHIFT, STRESS_COLUMNS, StressResult, check_shift, stress_test
+from .stress import DEFAULT_SHIFT, check_shift, stress_test
+from .stress_result import STRESS_COLUMNS, StressResult
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
 

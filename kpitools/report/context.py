@@ -182,20 +182,17 @@ def build_context(
         The design file; without it the design sections are left out.
     schemes : sequence of paths
         The scheme files to compare; without them the scheme sections are left out.
-    baseline, periods, budget, forecast_draws, seed
+    baseline, periods, budget, forecast_draws, seed, stress
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
     currency : str, optional
         Over the design's and schemes' ``currency:`` (else theirs, which must agree).
-    branding : dict, optional
-        Unused here (applied when the page is rendered).
-    data_label : str, optional
-        How the report names the data (default: the file's name, or "the given table").
+    branding, data_label : optional
+        ``branding`` is unused here (applied when the page is rendered); ``data_label`` is
+        how the report names the data (default: the file's name, or "the given table").
     roster, where, by, overrides : optional
         What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee,
         a filter of the rows, the group columns (with a roster, its team and region by
         default) and scheme parameters changed, ``{scheme: {dotted.path: value}}``.
-    stress : float, optional
-        Run the gaming stress test with this shift (:func:`kpitools.engine.stress_test`).
 
     Raises
     ------
@@ -228,11 +225,10 @@ def build_context(
         where=where or None,
         overrides=dict(overrides or {}),
         groups=default_groups(by, loaded_roster),
-        stress=stress or None,
     )
     _solve_design(ctx, found)
     if schemes:
-        _simulate(ctx, loaded, baseline=baseline)
+        _simulate(ctx, loaded, baseline=baseline, stress=stress)
     return ctx
 
 
@@ -298,8 +294,11 @@ def _in_one_currency(
     return run, table, kept, (loaded_design, loaded)
 
 
-def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
-    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
+def _simulate(
+    ctx: ReportContext, loaded: list[Any], *, baseline: str | None, stress: float | None = None
+) -> None:
+    """Run the schemes (the forecast, the gaming stress test); pick the recommendation."""
+    ctx.stress = stress or None
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     loaded = apply_overrides(loaded, ctx.overrides)
