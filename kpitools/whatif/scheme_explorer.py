@@ -27,6 +27,7 @@ from .controls import scheme_controls
 from .evaluate import Evaluator
 from .explorer import Explorer, slider
 from .scheme_html import caption_html, data_info, headline_html, metrics_html
+from .stress_view import StressView
 from .views import PANELS, SchemeViews
 
 __all__ = ["SchemeExplorer"]
@@ -88,6 +89,9 @@ class SchemeExplorer(Explorer):
         The same for :attr:`start_scheme`.
     error : str or None
         Why the last change was refused (the control went back to its value), or None.
+    stress : StressView
+        The gaming stress test of the current scheme: ``stress.toggle.value = True`` runs
+        it on every change, ``stress.result`` holds it (docs/gaming-stress-test.md).
     widget : ipywidgets.VBox
         The app; the explorer displays as it in a notebook.
 
@@ -256,7 +260,13 @@ class SchemeExplorer(Explorer):
             [*self._control_sections(), *self._buttons()],
             layout=w.Layout(width="38%", min_width="360px"),
         )
-        right = w.VBox([self._headline, self._figures(), self._table], layout=w.Layout(width="62%"))
+        self.stress = StressView(self._engine.library)
+        for ctrl in (self.stress.toggle, self.stress.shift):
+            ctrl.observe(lambda _: self._refresh_stress(), names="value")
+        right = w.VBox(
+            [self._headline, self._figures(), self._table, self.stress.widget],
+            layout=w.Layout(width="62%"),
+        )
         self.widget = w.VBox([self._title, w.HBox([left, right]), self._status])
         self.widget.add_class("kpitools-scheme-explorer")
 
@@ -332,5 +342,9 @@ class SchemeExplorer(Explorer):
             now.metrics, start.metrics, winners, losers, self.currency
         )
         self._table.value = metrics_html(start.metrics, now.metrics)
+        self._refresh_stress()
         if self.error is None:
             self._status.value = data_info(now)
+
+    def _refresh_stress(self) -> None:
+        self.stress.update(self._now, self._start, self.currency)
