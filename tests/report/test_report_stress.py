@@ -83,3 +83,20 @@ def test_the_recommendation_weighs_the_cost_of_gaming(files):
     assert rec.schemes["Commission"]["gaming_cost_pct"] == 0.0
     assert "Shifting results between periods would add 50" in str(rec.schemes["Step"])
     assert rec.recommended != "Step"
+
+
+def test_the_report_takes_a_stress_parameter():
+    from pathlib import Path
+
+    from kpitools.errors import DefinitionError
+    from kpitools.report import parse_param_options, validate_parameters
+
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "03_client_report.ipynb"
+    assert validate_parameters(notebook, parse_param_options(["stress=0.2"])) == {"stress": 0.2}
+    assert validate_parameters(notebook, parse_param_options(["stress=null"])) == {"stress": None}
+    with pytest.raises(DefinitionError) as err:
+        validate_parameters(notebook, parse_param_options(["stress=lots"]))
+    assert str(err.value) == (
+        "Report parameter 'stress' must be Optional[float], got str 'lots'.\n"
+        f"Suggestion: use the names and types of the parameters cell of {notebook}."
+    )
