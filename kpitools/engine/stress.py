@@ -23,6 +23,7 @@ earns, ``after_cap``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -166,29 +167,35 @@ def _kpi_actual(inputs: PayoutInputs, slots: list) -> np.ndarray:
 
 
 def _with_actual(inputs: PayoutInputs, slots: list, values: np.ndarray, rows=None) -> PayoutInputs:
-    """The inputs of ``rows`` (all: None) with the KPI's actual replaced by ``values``."""
+    """The inputs of ``rows`` (all: None) with the KPI's actual replaced by ``values``.
 
-    def take(a: Any) -> Any:
-        return a if a is None or rows is None else np.asarray(a)[rows]
-
-    changes: dict[str, Any] = {}
-    for kind in ("component", "gate", "modifier"):
-        changes[_FIELDS[kind]] = [take(a) for a in getattr(inputs, _FIELDS[kind])]
-        changes[_TARGETS[kind]] = tuple(take(a) for a in getattr(inputs, _TARGETS[kind]))
+    Every per-row array of the inputs (alone or in a tuple) is taken at ``rows``, so a field
+    the engine adds later follows without a change here.
+    """
+    changes: dict[str, Any] = {} if rows is None else _take_rows(inputs, rows)
     for kind, i, _item in slots:
-        changes[_FIELDS[kind]][i] = values
-    for kind in _FIELDS:
-        changes[_FIELDS[kind]] = tuple(changes[_FIELDS[kind]])
-    if rows is not None:
-        changes.update(
-            keys=inputs.keys.iloc[:0],
-            on_target_pay=take(inputs.on_target_pay),
-            revenue=take(inputs.revenue),
-            period_code=take(inputs.period_code),
-            proration=take(inputs.proration),
-            timeline=None,
-        )
+        field = _FIELDS[kind]
+        items = list(changes.get(field, getattr(inputs, field)))
+        items[i] = values
+        changes[field] = tuple(items)
     return inputs.replace(**changes)
+
+
+def _take_rows(inputs: PayoutInputs, rows: np.ndarray) -> dict[str, Any]:
+    """Every per-row field of the inputs at ``rows`` (the keys and the timeline left out)."""
+    n = inputs.n
+
+    def per_row(a: Any) -> bool:
+        return isinstance(a, np.ndarray) and a.shape[:1] == (n,)
+
+    out: dict[str, Any] = {"keys": inputs.keys.iloc[:0], "timeline": None}
+    for f in dataclasses.fields(inputs):
+        value = getattr(inputs, f.name)
+        if per_row(value):
+            out[f.name] = value[rows]
+        elif isinstance(value, tuple) and any(per_row(a) for a in value):
+            out[f.name] = tuple(a[rows] if per_row(a) else a for a in value)
+    return out
 
 
 # ---- employee-years as chains of adjacent periods ------------------------------------------------
