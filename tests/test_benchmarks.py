@@ -24,6 +24,7 @@ TINY = {
     "bench_currency.py": ["--rows", "20000", "--repeats", "1", "--loop-rows", "2000"],
     "bench_scope.py": ["--employees", "200", "--months", "3", "--repeat", "1"],
     "bench_pools.py": ["--employees", "300", "--repeat", "1"],
+    "bench_stress.py": ["--employees", "300", "--months", "12", "--repeat", "1"],
 }
 
 

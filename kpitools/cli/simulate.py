@@ -20,6 +20,7 @@ from ..engine import (
     SimulationResult,
     calibrate,
     check_metric_name,
+    check_shift,
     describe_skipped,
     format_metric,
     simulate,
@@ -101,6 +102,41 @@ def _check_forecast_option(forecast: int | None) -> None:
         )
 
 
+def _check_stress_option(stress: float | None) -> None:
+    """Validate ``--stress`` before any work; the message names the option."""
+    if stress is None:
+        return
+    try:
+        check_shift(stress)
+    except DefinitionError:
+        raise DefinitionError(
+            f"--stress {stress:g}: the share of a period's actual that may move must lie above "
+            "0 and at most 1.\nSuggestion: use e.g. --stress 0.10 (10% of the period's actual)."
+        ) from None
+
+
+def _stress_lines(result: SimulationResult) -> list[str]:
+    """The gaming stress test: per scheme its cost and the employee who gains most."""
+    if not result.stress:
+        return []
+    shift = next(iter(result.stress.values())).shift
+    lines = [
+        "",
+        f"Gaming stress test (up to {number(shift, 'percent')} of a period's results moved to "
+        "an adjacent period of the same year):",
+    ]
+    for name, r in result.stress.items():
+        cost = format_metric("gaming_cost", r.gaming_cost, result.currency)
+        pct = format_metric("gaming_cost_pct", r.gaming_cost_pct)
+        line = f"  {name}: {cost} more ({pct} of its honest cost)"
+        if len(r.by_employee):
+            top = r.by_employee.iloc[0]
+            extra = format_metric("gaming_cost", top["extra_pay"], result.currency)
+            line += f"; most for {top['employee']}: {extra}"
+        lines.append(line)
+    return lines
+
+
 def _comparison_lines(result: SimulationResult) -> list[str]:
     """Each scheme's cost change and winners and losers against the baseline."""
     lines = ["", f"Against the baseline {result.baseline}:"]
@@ -131,6 +167,7 @@ def simulation_lines(result: SimulationResult, data_file: str) -> list[str]:
     ]
     if len(names) > 1:
         lines += _comparison_lines(result)
+    lines += _stress_lines(result)
     if not result.skipped.empty:
         skipped = describe_skipped(result.skipped).splitlines()
         lines += ["", "Skipped periods:", *(f"  {line}" for line in skipped)]
@@ -168,6 +205,16 @@ def _group_lines(column: str, table: Any, currency: str | None = None) -> list[s
 @click.option("--forecast", type=int, help="Number of simulated next periods.")
 @click.option("--seed", type=int, help="Random seed for the forecast.")
 @click.option("--trend", is_flag=True, help="Forecast with each KPI's fitted growth.")
+@click.option(
+    "--stress",
+    type=float,
+    is_flag=False,
+    flag_value=0.10,
+    default=None,
+    metavar="[SHIFT]",
+    help="Gaming stress test: the most extra pay from moving up to SHIFT (default 0.10) of "
+    "a period's results to an adjacent period; writes stress.csv.",
+)
 @roster_option
 @where_option
 @by_option
@@ -183,6 +230,7 @@ def simulate_command(
     forecast: int | None,
     seed: int | None,
     trend: bool,
+    stress: float | None,
     roster: str | None,
     where: str | None,
     by: tuple[str, ...],
@@ -193,7 +241,8 @@ def simulate_command(
     """Run bonus schemes against historical data; print and save their metrics.
 
     Writes payouts.csv and metrics.csv into --out (and winners_losers.csv with several
-    schemes, metrics_by_<column>.csv with --by, forecast.csv with --forecast).
+    schemes, metrics_by_<column>.csv with --by, forecast.csv with --forecast, stress.csv
+    with --stress).
 
     \b
     Example:
@@ -201,9 +250,11 @@ def simulate_command(
           --scheme templates/schemes/weighted_scorecard.yaml --out out --forecast 1000 --seed 1
       kpitools simulate --data deals_kpis.csv --roster roster.csv --where "region == East" \\
           --scheme s.yaml --by team --out out
+      kpitools simulate --data data.csv --scheme s.yaml --stress 0.2 --out out
     """
     check_periods_option(periods)
     _check_forecast_option(forecast)
+    _check_stress_option(stress)
     with naming_the_file(data_file):
         result = simulate(
             data_file,
@@ -218,6 +269,7 @@ def simulate_command(
             by=list(by),
             strict=strict,
             currency=currency,
+            stress=stress,
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)

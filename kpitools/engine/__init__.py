@@ -20,7 +20,8 @@ The engine turns a long table of actuals (:mod:`kpitools.data`) and a scheme
   (``calibrate``) one parameter to hit a metric; :func:`forecast` (``forecast``,
   ``history``) next periods resampled from each employee's history;
   :func:`period_end_timing` (``timing``) who books results at period ends;
-  :func:`recommend_simulation` (``recommend``) the decision rule that picks a scheme.
+  :func:`recommend_simulation` (``recommend``) the decision rule that picks a scheme;
+  :func:`stress_test` (``stress``) the most extra pay from shifting results between periods.
 - :func:`format_metric`, :func:`format_metrics_table`, :func:`describe_skipped`
   (``describe``): results as text.
 """
@@ -43,11 +44,13 @@ from .metrics import (
     METRICS,
     MONEY_METRICS,
     STEP_METRICS,
+    STRESS_METRICS,
     check_metric_name,
     compute_metrics,
     metric_arrays,
     metrics_from_arrays,
     metrics_from_totals,
+    with_gaming_cost,
 )
 from .money import round_cents
 from .pay import on_target_pay_per_row
@@ -61,6 +64,8 @@ from .recommend import (
 )
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
 from .simulate import SimulationResult, compare, simulate, write_csv
+from .stress import DEFAULT_SHIFT, check_shift, stress_test
+from .stress_result import MOVE_COLUMNS, STRESS_COLUMNS, StressResult
 from .timing import TimingResult, period_end_timing
 
 __all__ = [
@@ -68,6 +73,8 @@ __all__ = [
     "calibrate",
     "CalibrationResult",
     "check_metric_name",
+    "check_shift",
+    "DEFAULT_SHIFT",
     "compare",
     "compare_schemes",
     "compute",
@@ -91,6 +98,7 @@ __all__ = [
     "metrics_from_arrays",
     "metrics_from_totals",
     "MONEY_METRICS",
+    "MOVE_COLUMNS",
     "NO_GROUP",
     "on_target_pay_per_row",
     "PAYOUT_COLUMNS",
@@ -118,8 +126,13 @@ __all__ = [
     "SimulationResult",
     "STEP_COLUMNS",
     "STEP_METRICS",
+    "STRESS_COLUMNS",
+    "STRESS_METRICS",
+    "stress_test",
+    "StressResult",
     "TimingResult",
     "WINNERS_COLUMNS",
     "winners_losers",
+    "with_gaming_cost",
     "write_csv",
 ]

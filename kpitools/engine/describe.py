@@ -38,6 +38,7 @@ _PERCENT_DIGITS = {
     "pct_zero_payout": 1,
     "near_threshold_share": 1,
     "cost_of_sales": 2,
+    "gaming_cost_pct": 1,
     "share_winners": 0,
     "share_losers": 0,
     "pool_periods_scaled_down": 0,

@@ -38,6 +38,11 @@ Every metric (docs/commands.md) is computed here, once, from whole arrays:
 ``budget_variance``
     With a per-period ``budget``: ``(total_cost − budget × periods) / (budget × periods)``,
     the relative over- (positive) or under-spend over the evaluated periods; NaN without one.
+``gaming_cost``, ``gaming_cost_pct`` (:data:`STRESS_METRICS`: only when the gaming stress
+test ran, ``simulate --stress``; :mod:`kpitools.engine.stress`)
+    The most extra pay over all employees from moving results of ``sum`` KPIs between
+    adjacent periods of a year, and that extra over the honest total (what the periods earn,
+    before a pool's proration and a payment timing).
 ``draw_cost`` (:data:`MECHANIC_METRICS`: only for a scheme with a ``draw``)
     What the draws paid beyond what the pay rules released (the sum of payment − due −
     adjustment): for a recoverable draw the balances left unrecovered (written off at year
@@ -83,12 +88,14 @@ __all__ = [
     "METRICS",
     "MONEY_METRICS",
     "NEAR_THRESHOLD_BAND",
+    "STRESS_METRICS",
     "STEP_METRICS",
     "check_metric_name",
     "compute_metrics",
     "metric_arrays",
     "metrics_from_arrays",
     "metrics_from_totals",
+    "with_gaming_cost",
 ]
 
 METRICS: tuple[str, ...] = (
@@ -110,8 +117,11 @@ METRICS: tuple[str, ...] = (
 #: Metrics of the plan mechanics, in metrics.csv only for the schemes that use them.
 MECHANIC_METRICS: tuple[str, ...] = ("draw_cost", *POOL_METRICS)
 
+#: Metrics of the gaming stress test, in metrics.csv only when it ran (``--stress``).
+STRESS_METRICS: tuple[str, ...] = ("gaming_cost", "gaming_cost_pct")
+
 #: Metrics in money (the others are shares, multiples or coefficients).
-MONEY_METRICS = frozenset({"total_cost", "cost_per_employee", "draw_cost"})
+MONEY_METRICS = frozenset({"total_cost", "cost_per_employee", "draw_cost", "gaming_cost"})
 
 #: Metrics that move in steps (shares of employee-periods): calibrated by bracketing, not brentq.
 STEP_METRICS = frozenset({"pct_at_target", "pct_zero_payout", "near_threshold_share"})
@@ -402,3 +412,26 @@ def compute_metrics(run: Any, *, budget: float | None = None) -> pd.Series:
     1234567.0
     """
     return metrics_from_arrays(run.scheme, run.inputs, run.arrays, budget=budget)
+
+
+def with_gaming_cost(metrics: pd.DataFrame, costs: Any) -> pd.DataFrame:
+    """The metrics table with :data:`STRESS_METRICS` added after the others.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        One row per scheme (index ``scheme``).
+    costs : mapping
+        Scheme name → ``(gaming_cost, gaming_cost_pct)``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"total_cost": [2000.0]}, index=pd.Index(["A"], name="scheme"))
+    >>> with_gaming_cost(m, {"A": (1000.0, 0.5)}).loc["A"].tolist()
+    [2000.0, 1000.0, 0.5]
+    """
+    out = metrics.copy()
+    names = list(out.index)
+    out["gaming_cost"] = [float(costs[n][0]) if n in costs else np.nan for n in names]
+    out["gaming_cost_pct"] = [float(costs[n][1]) if n in costs else np.nan for n in names]
+    return out

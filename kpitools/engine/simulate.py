@@ -26,9 +26,11 @@ from .forecast import ForecastResult, forecast_loaded
 from .groups import group_columns, metrics_by_group
 from .hints import suggest_name
 from .loading import library_for_run, load_inputs, load_schemes
-from .metrics import MECHANIC_METRICS, METRICS, compute_metrics
+from .metrics import MECHANIC_METRICS, METRICS, compute_metrics, with_gaming_cost
 from .pools import POOL_COLUMNS
 from .run import SchemeRun, run_scheme
+from .stress import DEFAULT_SHIFT, check_shift, stress_test
+from .stress_result import STRESS_COLUMNS, StressResult
 
 __all__ = ["SimulationResult", "compare", "simulate", "write_csv"]
 
@@ -72,6 +74,9 @@ class SimulationResult:
     currency : str or None
         The run's currency (contract §8): every amount was converted into it, and money
         figures carry it; None when no input gives one.
+    stress : dict
+        Scheme name → :class:`kpitools.engine.stress.StressResult`, when the gaming stress
+        test ran (``stress=``); then ``metrics`` has ``gaming_cost`` and ``gaming_cost_pct``.
     """
 
     runs: dict[str, SchemeRun]
@@ -87,6 +92,15 @@ class SimulationResult:
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     roster: Any = None
     currency: str | None = None
+    stress: dict[str, StressResult] = field(default_factory=dict)
+
+    @property
+    def stress_table(self) -> pd.DataFrame:
+        """``stress.csv``: per scheme and employee who gains, the moves and the extra pay."""
+        parts = [r.by_employee for r in self.stress.values()]
+        if not parts:
+            return pd.DataFrame(columns=list(STRESS_COLUMNS))
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def schemes(self) -> list[str]:
@@ -117,9 +131,9 @@ class SimulationResult:
 
         ``payouts.csv`` and ``metrics.csv``; with more than one scheme
         ``winners_losers.csv``; per group column ``metrics_by_<column>.csv``; with a forecast
-        ``forecast.csv``. Text cells that a spreadsheet would run as a formula get a
-        leading ``'`` unless ``raw_csv`` (see :func:`kpitools._util.files.formula_safe`).
-        With a pool, ``pools.csv`` (:attr:`pools`).
+        ``forecast.csv``; with the gaming stress test ``stress.csv``; with a pool ``pools.csv``
+        (:attr:`pools`). Text cells that a spreadsheet would run as a formula get a leading
+        ``'`` unless ``raw_csv`` (see :func:`kpitools._util.files.formula_safe`).
 
         Returns
         -------
@@ -148,6 +162,8 @@ class SimulationResult:
                 ignore_index=True,
             )
             tables["forecast"] = _first(tables["forecast"], ["scheme"])
+        if self.stress:
+            tables["stress"] = self.stress_table
         written = {kind: out / f"{kind}.csv" for kind in tables}
         # Every file goes to a temporary name first; all are renamed only when all are written.
         with contextlib.ExitStack() as stack:
@@ -196,6 +212,7 @@ def simulate(
     by: str | Sequence[str] | None = None,
     strict: bool = False,
     currency: str | RunCurrency | None = None,
+    stress: float | bool | None = None,
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -233,6 +250,8 @@ def simulate(
     currency : str or RunCurrency, optional
         Over the schemes' ``currency:`` (which must agree otherwise), or a resolved
         :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
+    stress : float or True, optional
+        Gaming stress test, SHIFT (True: 0.10): :func:`kpitools.engine.stress_test`.
 
     Returns
     -------
@@ -240,10 +259,8 @@ def simulate(
 
     Examples
     --------
-    >>> from kpitools.demo import make_demo_company  # doctest: +SKIP
-    >>> result = simulate(make_demo_company().data, "templates/schemes/linear_commission.yaml")
-    ... # doctest: +SKIP
-    >>> result.metrics.loc[:, ["total_cost", "pct_at_target"]]  # doctest: +SKIP
+    >>> result = simulate("data.csv", ["a.yaml", "b.yaml"], stress=0.1)  # doctest: +SKIP
+    >>> result.metrics.loc[:, ["total_cost", "gaming_cost"]]  # doctest: +SKIP
     """
     loaded = load_schemes(schemes)
     names = [s.name for s in loaded]
@@ -257,10 +274,20 @@ def simulate(
         roster=roster,
     )  # fmt: skip
     by_group = {column: _by_group(runs, column, table) for column in groups}
-    return _result(
-        runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
-        currency=money.code,
-    )  # fmt: skip
+    stressed = _stress(runs, stress, library)
+    return _result(runs, baseline, warnings, forecasts=forecasts, by=by_group, roster=roster,
+                   currency=money.code, stress=stressed)  # fmt: skip
+
+
+def _stress(runs: dict[str, SchemeRun], shift: Any, library: Any) -> dict[str, StressResult]:
+    """The gaming stress test of every run (none when ``shift`` is None or False)."""
+    if shift is None or shift is False:
+        return {}
+    shift = DEFAULT_SHIFT if shift is True else check_shift(shift)
+    return {
+        name: stress_test(run.scheme, run.inputs, shift=shift, library=library)
+        for name, run in runs.items()
+    }
 
 
 def _inputs(
@@ -308,6 +335,9 @@ def _result(
     used = [m for m in MECHANIC_METRICS if any(m in row.index for row in rows)]
     metrics = pd.DataFrame(rows, columns=[*METRICS, *used])
     metrics.index = pd.Index(names, name="scheme")
+    if extra.get("stress"):
+        costs = {name: (r.gaming_cost, r.gaming_cost_pct) for name, r in extra["stress"].items()}
+        metrics = with_gaming_cost(metrics, costs)
     totals = [run.totals for run in runs.values()]
     all_totals = pd.concat(totals, ignore_index=True)
     wl = winners_losers(all_totals, baseline)

@@ -68,6 +68,7 @@ class ReportContext:
     groups: tuple[str, ...] = ()
     overrides: dict[str, Any] = field(default_factory=dict)
     money: Any = field(default_factory=RunCurrency)  # the run's currency and rates
+    stress: float | None = None  # the gaming stress test's shift (None: not run)
     currency_notes: list[str] = field(default_factory=list)  # what was converted, overridden
     locale: str = DEFAULT_LOCALE  # how numbers, money and dates are written (Babel)
 
@@ -170,6 +171,7 @@ def build_context(
     by: Sequence[str] | str | None = None,
     overrides: dict[str, Any] | None = None,
     locale: str | None = None,
+    stress: float | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -183,7 +185,7 @@ def build_context(
         The design file; without it the design sections are left out.
     schemes : sequence of paths
         The scheme files to compare (none: no scheme sections).
-    baseline, periods, budget, forecast_draws, seed
+    baseline, periods, budget, forecast_draws, seed, stress
         As for :func:`kpitools.engine.simulate` (``budget`` replaces each scheme's own).
     currency : str, optional
         Over the design's and schemes' ``currency:`` (else theirs, which must agree).
@@ -228,7 +230,7 @@ def build_context(
     )
     _solve_design(ctx, found)
     if schemes:
-        _simulate(ctx, loaded, baseline=baseline)
+        _simulate(ctx, loaded, baseline=baseline, stress=stress)
     return ctx
 
 
@@ -294,8 +296,11 @@ def _in_one_currency(
     return run, table, kept, (loaded_design, loaded)
 
 
-def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
-    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
+def _simulate(
+    ctx: ReportContext, loaded: list[Any], *, baseline: str | None, stress: float | None = None
+) -> None:
+    """Run the schemes (the forecast, the gaming stress test); pick the recommendation."""
+    ctx.stress = stress or None
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     loaded = apply_overrides(loaded, ctx.overrides)
@@ -310,6 +315,7 @@ def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) ->
         where=ctx.where,
         by=ctx.groups,
         currency=ctx.money,
+        stress=ctx.stress,
     )
     ctx.palette = scheme_palette(ctx.schemes)
     ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)

@@ -8,7 +8,8 @@ from its parameters and shows each section. The sections live in modules by them
 :mod:`~kpitools.report.history`, :mod:`~kpitools.report.schemes`,
 :mod:`~kpitools.report.groups`, :mod:`~kpitools.report.winners`,
 :mod:`~kpitools.report.examples`, :mod:`~kpitools.report.extremes`,
-:mod:`~kpitools.report.mechanics` and :mod:`~kpitools.report.quality`.
+:mod:`~kpitools.report.mechanics`, :mod:`~kpitools.report.stress` and
+:mod:`~kpitools.report.quality`.
 
 A notebook of its own can follow the shipped one: ``from kpitools.report import sections as
 rs``, then ``rs.build_context``, ``rs.show`` of each section and ``rs.write_workbook``; these
@@ -32,6 +33,7 @@ from .history import deal_timing, history_and_weak_spots
 from .mechanics import mechanics_in_use
 from .quality import data_quality, method_and_assumptions
 from .schemes import forecast_risk, recommendation, scheme_comparison
+from .stress import gaming_stress
 from .summary import executive_summary
 from .summary_page import summary_page
 from .winners import winners_and_losers
@@ -52,6 +54,7 @@ __all__ = [
     "example_pay",
     "executive_summary",
     "forecast_risk",
+    "gaming_stress",
     "goals_and_cascade",
     "history_and_weak_spots",
     "kpi_set_check",
@@ -81,6 +84,7 @@ SECTIONS = (
     cost_by_group,
     cap_and_outliers,
     mechanics_in_use,
+    gaming_stress,
     recommendation,
     forecast_risk,
     data_quality,

@@ -27,6 +27,7 @@ from .controls import scheme_controls
 from .evaluate import Evaluator
 from .explorer import Explorer, slider
 from .scheme_html import caption_html, data_info, headline_html, metrics_html, payments_html
+from .stress_view import StressView
 from .views import PANELS, SchemeViews
 
 __all__ = ["SchemeExplorer"]
@@ -97,6 +98,9 @@ class SchemeExplorer(Explorer):
         (``true_up``, ``draw``, ``clawback``, proration); hidden otherwise.
     payments : pandas.DataFrame
         That employee's payments under the current scheme (:meth:`payments_of`).
+    stress : StressView
+        The gaming stress test of the current scheme: ``stress.toggle.value = True`` runs
+        it on every change, ``stress.result`` holds it (docs/gaming-stress-test.md).
     widget : ipywidgets.VBox
         The app; the explorer displays as it in a notebook.
 
@@ -286,8 +290,17 @@ class SchemeExplorer(Explorer):
             [*self._control_sections(), *self._buttons()],
             layout=w.Layout(width="38%", min_width="360px"),
         )
+        self.stress = StressView(self._engine.library)
+        for ctrl in (self.stress.toggle, self.stress.shift):
+            ctrl.observe(lambda _: self._refresh_stress(), names="value")
         right = w.VBox(
-            [self._headline, self._figures(), self._table, self._payments_section()],
+            [
+                self._headline,
+                self._figures(),
+                self._table,
+                self._payments_section(),
+                self.stress.widget,
+            ],
             layout=w.Layout(width="62%"),
         )
         self.widget = w.VBox([self._title, w.HBox([left, right]), self._status])
@@ -391,5 +404,9 @@ class SchemeExplorer(Explorer):
         )
         self._table.value = metrics_html(start.metrics, now.metrics)
         self._show_payments()
+        self._refresh_stress()
         if self.error is None:
             self._status.value = data_info(now)
+
+    def _refresh_stress(self) -> None:
+        self.stress.update(self._now, self._start, self.currency)

@@ -45,6 +45,7 @@ SECTION_TITLES = [
     "Cost and attainment by team",
     "At the cap and outliers",
     "Plan mechanics in use",
+    "Gaming stress test",
     "Recommendation",
     "Forecast risk",
     "Data quality",

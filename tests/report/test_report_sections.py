@@ -391,6 +391,7 @@ def test_the_sections_module_serves_a_notebook_of_its_own():
         "cost_by_group",
         "cap_and_outliers",
         "mechanics_in_use",
+        "gaming_stress",
         "recommendation",
         "forecast_risk",
         "data_quality",
