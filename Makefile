@@ -26,7 +26,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-base
 
-DEMO_SCHEMES := weighted_scorecard tiered_accelerator linear_commission team_pool
+DEMO_SCHEMES := weighted_scorecard tiered_accelerator linear_commission team_pool sales_manager_override
 
 # The whole pipeline on the demo company: data, checks, design, schemes, report.
 demo: $(VENV)/.installed-base

@@ -126,7 +126,7 @@ def test_check_reports_the_roster_join_and_the_values(workflow):
     out = workflow["check"].stdout
     assert (
         f"  - 2 employees of {CRM / 'roster.csv'} have no rows in {workflow['kpis']} "
-        "(not paid, not invented): Mia Hart, Noah Ivers."
+        "(no results invented; paid only by team or manager schemes): Mia Hart, Noah Ivers."
     ) in out.splitlines()
     assert "Values per KPI:" in out and "Result: OK" in out
 

@@ -297,7 +297,8 @@ def _coverage_warnings(in_data: set[str], roster: Roster, source: str) -> list[s
     if idle:
         out.append(
             f"{len(idle):,} employee{'s' if len(idle) != 1 else ''} of {roster.file} "
-            f"{'have' if len(idle) != 1 else 'has'} no rows in {source} (not paid, not "
-            f"invented): {', '.join(idle[:10])}{' …' if len(idle) > 10 else ''}."
+            f"{'have' if len(idle) != 1 else 'has'} no rows in {source} (no results "
+            f"invented; paid only by team or manager schemes): "
+            f"{', '.join(idle[:10])}{' …' if len(idle) > 10 else ''}."
         )
     return out

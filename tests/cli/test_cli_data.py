@@ -454,7 +454,8 @@ def test_check_with_a_roster_and_a_filter_says_what_each_did(tmp_path, capsys):
     assert lines[start : start + 8] == [
         "Roster and filter:",
         f"  - roster {roster}: 3 employees; attributes: team, region.",
-        f"  - 1 employee of {roster} has no rows in {path} (not paid, not invented): 009.",
+        f"  - 1 employee of {roster} has no rows in {path} (no results invented; "
+        "paid only by team or manager schemes): 009.",
         "  - where region == East: kept 2 of 3 rows (1 employee).",
         "Values per KPI:",
         "  kpi      unit      rows  employees  min    median      max",

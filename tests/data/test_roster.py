@@ -108,7 +108,8 @@ def test_join_adds_attributes_and_lists_who_is_in_one_file_only():
     assert joined["actual"].tolist() == DATA["actual"].tolist()  # nothing dropped
     assert notes == [
         "1 employee of deals.csv is not in the roster (kept, without roster attributes): X9.",
-        "1 employee of the roster has no rows in deals.csv (not paid, not invented): E3.",
+        "1 employee of the roster has no rows in deals.csv (no results invented; paid only by "
+        "team or manager schemes): E3.",
     ]
 
 
