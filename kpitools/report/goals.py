@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._util.format import short_number
 from ..design import plot_goal_tree, plot_tornado, plot_weight_matrix
 from .blocks import Figure, esc, new_figure
 from .context import ReportContext
@@ -28,6 +29,35 @@ def _goal_table(ctx: ReportContext) -> Any:
     return shown
 
 
+def _label_bars(ctx: ReportContext, ax: Any) -> None:
+    """Each tornado bar named by how far it moves the top goal (``+2.07M RUB``), short ticks."""
+    unit = ctx.design.unit_of(ctx.design.top_goal)
+    currency = ctx.currency if unit == "currency" else None
+
+    def short(value: float) -> str:
+        return short_number(float(f"{value:.3g}"), unit, currency)
+
+    for bar in ax.patches:
+        change = bar.get_width()
+        if not change or change != change:  # a driver that moves nothing, or NaN
+            continue
+        ax.annotate(
+            ("+" if change > 0 else "") + short(change),
+            (bar.get_x() + change, bar.get_y() + bar.get_height() / 2),
+            xytext=(3 if change > 0 else -3, 0),
+            textcoords="offset points",
+            ha="left" if change > 0 else "right",
+            va="center",
+            fontsize=7,
+        )
+    ends = [b.get_x() + w for b in ax.patches for w in (0.0, b.get_width())]
+    if ends:  # room for the labels at both ends
+        lo, hi = min(ends), max(ends)
+        pad = 0.3 * (hi - lo or abs(hi) or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+    ax.xaxis.set_major_formatter(lambda value, _pos: short(value))
+
+
 def _tornado(ctx: ReportContext) -> Figure:
     top = ctx.design.goal(ctx.design.top_goal).name
     fig, ax = new_figure(7.5, 3.6)
@@ -35,6 +65,7 @@ def _tornado(ctx: ReportContext) -> Figure:
     # Outside the bars: inside, the legend hid the longest bar's end.
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.locator_params(axis="x", nbins=4)  # long amounts: fewer ticks, none overlapping
+    _label_bars(ctx, ax)
     return Figure(
         fig,
         caption="What a ±10% change in each driver does to the top goal:",

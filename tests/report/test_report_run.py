@@ -29,6 +29,12 @@ NASTY = "Acme <script>alert(1)</script> & Co"
 @pytest.fixture(scope="module")
 def report(report_inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
+    logo = out.parent / "jane-partners.svg"  # the consultancy's logo: the cover shows no other
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+        '<rect width="40" height="20" fill="#003366"/></svg>',
+        encoding="utf-8",
+    )
     result = make_report(
         NASTY,
         data=report_inputs["data"],
@@ -38,7 +44,7 @@ def report(report_inputs, tmp_path_factory):
         notebook=report_inputs["notebook"],
         currency="EUR",
         budget=5000,
-        branding={"primary_color": "#003366", "consultant": "Jane & Partners"},
+        branding={"primary_color": "#003366", "consultant": "Jane & Partners", "logo": str(logo)},
     )
     return result
 
@@ -167,6 +173,7 @@ def test_manifest_records_provenance_and_timings(report, report_inputs):
         ("data", file_sha256(report_inputs["data"])),
         ("design", file_sha256(report_inputs["design"])),
         ("schemes[0]", file_sha256(report_inputs["scheme"])),
+        ("branding.logo", file_sha256(Path(report.folder).parent.parent / "jane-partners.svg")),
     ]
     assert manifest["parameters"]["budget"] == 5000.0
     assert manifest["parameters"]["data"] == str(report_inputs["data"].resolve())
