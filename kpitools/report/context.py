@@ -22,12 +22,20 @@ import pandas as pd
 from .._util.files import shipped
 from ..data import check as check_data
 from ..data import load_library, load_roster
-from ..design import cascade, load_design, run_checks, sensitivity
-from ..engine import RunCurrency, load_inputs, period_end_timing, run_currency, simulate
+from ..design import cascade, load_design, recommendation_rule, run_checks, sensitivity
+from ..engine import (
+    RunCurrency,
+    load_inputs,
+    period_end_timing,
+    recommend_scheme,
+    recommend_simulation,
+    run_currency,
+    simulate,
+)
 from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
-from .recommend import recommend
+from .recommendation import recommendation_content
 from .scope import apply_overrides, default_groups
 
 __all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
@@ -60,8 +68,10 @@ class ReportContext:
     periods: str | None = None
     scheme_files: tuple[str, ...] = ()
     palette: dict[str, Any] = field(default_factory=dict)
-    chosen: str | None = None
-    reasons: list[str] = field(default_factory=list)
+    chosen: str | None = None  # the scheme recommended (recommendation.json's)
+    #: recommendation.json's content: the words of the summary and recommendation come from it
+    recommendation: dict[str, Any] = field(default_factory=dict)
+    rule: dict[str, Any] = field(default_factory=dict)  # thresholds given as a parameter
     roster: Any = None
     where: str | None = None
     groups: tuple[str, ...] = ()
@@ -167,6 +177,7 @@ def build_context(
     where: str | None = None,
     by: Sequence[str] | str | None = None,
     overrides: dict[str, Any] | None = None,
+    recommendation: dict[str, Any] | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -188,10 +199,10 @@ def build_context(
         Unused here (applied when the page is rendered).
     data_label : str, optional
         How the report names the data (default: the file's name, or "the given table").
-    roster, where, by, overrides : optional
+    roster, where, by, overrides, recommendation : optional
         What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee,
-        a filter of the rows, the group columns (with a roster, its team and region by
-        default) and scheme parameters changed, ``{scheme: {dotted.path: value}}``.
+        a filter, the group columns (a roster's team and region by default), scheme
+        parameters changed (``{scheme: {path: value}}``) and decision-rule thresholds.
 
     Raises
     ------
@@ -226,8 +237,7 @@ def build_context(
         groups=default_groups(by, loaded_roster),
     )
     _solve_design(ctx, found)
-    if schemes:
-        _simulate(ctx, loaded, baseline=baseline)
+    _simulate(ctx, loaded, baseline=baseline, rule=recommendation)
     return ctx
 
 
@@ -293,8 +303,17 @@ def _in_one_currency(
     return run, table, kept, (loaded_design, loaded)
 
 
-def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) -> None:
-    """Run the schemes (and the forecast) on the context's data; pick the recommendation."""
+def _simulate(
+    ctx: ReportContext, loaded: list[Any], *, baseline: str | None, rule: dict | None = None
+) -> None:
+    """Run the schemes (and the forecast) on the context's data; apply the decision rule.
+
+    ``rule``: the decision rule's thresholds given as a parameter, over the design's.
+    """
+    ctx.rule = dict(rule or {})
+    if not loaded:
+        _recommend(ctx)
+        return
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     loaded = apply_overrides(loaded, ctx.overrides)
@@ -311,4 +330,23 @@ def _simulate(ctx: ReportContext, loaded: list[Any], *, baseline: str | None) ->
         currency=ctx.money,
     )
     ctx.palette = scheme_palette(ctx.schemes)
-    ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)
+    _recommend(ctx)
+
+
+def _recommend(ctx: ReportContext) -> None:
+    """The decision rule's outcome (recommendation.json's content) and the scheme chosen.
+
+    The thresholds: the design's ``recommendation:``, then the report's parameter over them.
+    Without schemes the file still says so, with the rule that would have applied.
+    """
+    rule = recommendation_rule(
+        ctx.design.recommendation if ctx.design is not None else {},
+        ctx.rule,
+        source="the decision rule (recommendation)",
+    )
+    if ctx.simulation is None:
+        outcome = recommend_scheme(pd.DataFrame(), rule=rule, currency=ctx.currency)
+    else:
+        outcome = recommend_simulation(ctx.simulation, rule)
+    ctx.recommendation = recommendation_content(outcome)
+    ctx.chosen = ctx.recommendation["recommended"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import safe_name, shipped
-from ..design import load_design
+from ..design import load_design, recommendation_rule
 from ..engine import run_currency
 from ..errors import DefinitionError, KpitoolsError
 from ..scheme import load_scheme
@@ -41,6 +41,7 @@ __all__ = [
     "client_name_problem",
     "default_notebook_path",
     "prepare_job",
+    "rule_problems",
 ]
 
 
@@ -226,7 +227,7 @@ def check_job(
         missing = {p.key for p in inputs.problems}
         problems += [p for p in branding_problems(params["branding"])[1] if p.key not in missing]
     if not problems:
-        problems += currency_problems(params)
+        problems += currency_problems(params) + rule_problems(params)
     if problems or template_dir is None:
         return None, problems
     job = ReportJob(
@@ -264,6 +265,31 @@ def currency_problems(params: Mapping[str, Any]) -> list[Problem]:
         run_currency(schemes, design, params.get("currency") or None)
     except DefinitionError as err:
         return [Problem.from_error("currency", err)]
+    return []
+
+
+def rule_problems(params: Mapping[str, Any]) -> list[Problem]:
+    """The decision rule's thresholds: the design's ``recommendation:``, then the parameter's.
+
+    Examples
+    --------
+    >>> rule_problems({"recommendation": {"max_p_over_budget": 0.1}})
+    []
+    >>> print(rule_problems({"recommendation": {"max_p_over": 0.1}})[0].what)  # doctest: +ELLIPSIS
+    the decision rule (recommendation): max_p_over: unknown key. Did you mean ...
+    """
+    try:
+        design = load_design(params["design"]) if params.get("design") else None
+    except KpitoolsError:
+        return []  # the report shows the design's own errors in context
+    try:
+        recommendation_rule(
+            design.recommendation if design is not None else {},
+            params.get("recommendation") or {},
+            source="the decision rule (recommendation)",
+        )
+    except DefinitionError as err:
+        return [Problem.from_error("recommendation", err)]
     return []
 
 

@@ -108,7 +108,7 @@ def test_no_eligible_scheme_names_the_closest_with_its_breach():
     assert (rec.recommended, rec.closest) == (None, "B")
     assert rec.choice == (
         "No scheme passes every test of the rule. The closest is B: Backtest cost 2% over the "
-        "budget."
+        "budget, which the rule does not allow."
     )
     assert rec.failed("A")[0]["figure"] == 0.30
 
