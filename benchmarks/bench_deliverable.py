@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_deliverable.py [--employees 24] [--months 24]
         [--batch-clients 12] [--baseline /work/main/.venv/bin/kpitools | --no-baseline]
+        [--skip-statements]
 
 Side by side in one run, on the same generated demo company and the same machine:
 
@@ -98,6 +99,7 @@ def main() -> None:
     default = Path("/work/main/.venv/bin/kpitools")
     parser.add_argument("--baseline", type=Path, default=default if default.exists() else None)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--skip-statements", action="store_true", help="no --statements run")
     args = parser.parse_args()
     baseline = None if args.no_baseline else args.baseline
 
@@ -122,11 +124,13 @@ def main() -> None:
         print(f"PDF: {pages} pages, {pdf.stat().st_size / 1024:.0f} KiB; payouts.xlsx "
               f"{(folder / 'payouts.xlsx').stat().st_size / 1024:.0f} KiB; recommendation.json "
               f"{(folder / 'recommendation.json').stat().st_size / 1024:.1f} KiB")  # fmt: skip
-        with_statements = _report(KPITOOLS, data, root / "stmt", "--statements")
-        made = sorted((root / "stmt" / "Bench-Co" / "statements").glob("*.pdf"))
-        extra = with_statements - ours
-        print(f"report --statements:           {with_statements:7.2f} s   {len(made)} statements, "
-              f"{extra / max(1, len(made)):.3f} s each over the report")  # fmt: skip
+        if not args.skip_statements:
+            with_statements = _report(KPITOOLS, data, root / "stmt", "--statements")
+            made = sorted((root / "stmt" / "Bench-Co" / "statements").glob("*.pdf"))
+            extra = with_statements - ours
+            print(f"report --statements:           {with_statements:7.2f} s   "
+                  f"{len(made)} statements, {extra / max(1, len(made)):.3f} s each over "
+                  "the report")  # fmt: skip
         print(f"decision rule + words alone:   {_rule_alone(data):7.2f} ms")
         if args.batch_clients:
             files = [write_demo(root / f"c{i}", seed=500 + i, n_employees=args.employees,
