@@ -15,9 +15,10 @@ A scheme is **eligible** when it passes every test of the rule that its figures 
 ============================  ===============================================================
 
 A test without its figure (no budget, no forecast, a scheme without targets, no stress test)
-is *not tested*: it neither passes nor fails, and says why. A pool keeps a scheme within its
-budget by construction, so for a pooled scheme ``within_budget`` is marked as such — never a
-merit — and what the pool cost (how often and how much it scaled pay down) is recorded.
+is *not tested*: it neither passes nor fails, and says why. A pool that had to scale pay down
+keeps a scheme within its budget by construction, so ``within_budget`` (and the forecast's
+risk) is then marked as such — never a merit — with what the pool cost (how often and how
+much it scaled pay down). A pool larger than the budget is tested like any scheme.
 
 Among the eligible schemes, the one whose pay follows performance most closely is
 recommended, then the cheaper one. Differences smaller than the data can resolve are ties,
@@ -175,21 +176,34 @@ def pool_usage(pool_factor: pd.Series, periods: pd.Series) -> dict[str, Any]:
     }
 
 
+def _scaled(pool: Any) -> int:
+    """Periods in which a pool scaled pay down (0 without a pool)."""
+    return int(pool["periods_scaled_down"]) if pool is not None else 0
+
+
+def _pool_held(pool: Any) -> str:
+    scaled, n = pool["periods_scaled_down"], pool["periods"]
+    return f"it scaled pay down in {scaled} of {n} periods" + (
+        f", by {_pct(pool['mean_scale_down'])} on average" if scaled else ""
+    )
+
+
 def _budget_test(row: Mapping[str, Any], rule: RecommendationRule, pool: Any) -> _Test:
+    """Within budget: tested on the figure; a pool that held it there is no merit.
+
+    A pool keeps the cost within *its* amount: when that is the budget and the pool had to
+    scale pay down, the budget holds by construction (not tested, and said with what it
+    cost); a pool larger than the budget, or one that never bound, is tested like any scheme.
+    """
     variance = _num(row.get("budget_variance"))
-    if pool is not None:
-        scaled, n = pool["periods_scaled_down"], pool["periods"]
-        text = (
-            "Within budget by construction (a pool scales pay down to fit): it scaled pay "
-            f"down in {scaled} of {n} periods"
-            + (f", by {_pct(pool['mean_scale_down'])} on average." if scaled else ".")
-        )
-        return _Test(
-            "within_budget", None, variance, rule.max_budget_overrun, text, by_construction=True
-        )
     if variance is None:
         return _Test("within_budget", None, None, rule.max_budget_overrun, "No budget given.")
     passed = variance <= rule.max_budget_overrun + 1e-12
+    if passed and _scaled(pool):
+        text = f"Within budget by construction (a pool scales pay down to fit): {_pool_held(pool)}."
+        return _Test(
+            "within_budget", None, variance, rule.max_budget_overrun, text, by_construction=True
+        )
     side = "under" if variance <= 0 else "over"
     text = f"Backtest cost {_pct(abs(variance), rule.max_budget_overrun)} {side} the budget"
     if passed:
@@ -198,21 +212,28 @@ def _budget_test(row: Mapping[str, Any], rule: RecommendationRule, pool: Any) ->
         text += ", which the rule does not allow."
     else:
         text += f", more than the {_pct(rule.max_budget_overrun)} over it the rule allows."
+    if pool is not None:
+        text += (
+            " Its pool never had to scale pay down."
+            if passed
+            else f" Its pool is larger than the budget: {_pool_held(pool)}."
+        )
     return _Test(
         "within_budget", passed, variance, rule.max_budget_overrun, text,
         breach=max(0.0, variance - rule.max_budget_overrun),
     )  # fmt: skip
 
 
-def _risk_test(p_over: float | None, rule: RecommendationRule, pooled: bool) -> _Test:
+def _risk_test(p_over: float | None, rule: RecommendationRule, pool: Any) -> _Test:
+    """The forecast's chance of overrunning; by construction only when a pool held the budget."""
     limit = rule.max_p_over_budget
-    if pooled:
-        text = "Never over the budget in the forecast by construction: the pool scales pay down."
-        return _Test("forecast_risk", None, p_over, limit, text, by_construction=True)
     if p_over is None:
         return _Test("forecast_risk", None, None, limit, "No forecast against a budget.")
     passed = p_over <= limit + 1e-12
     text = f"Forecast chance of going over the budget: {_pct(p_over, limit)}"
+    if passed and _scaled(pool):
+        text += ", as its pool scales pay down to fit."
+        return _Test("forecast_risk", None, p_over, limit, text, by_construction=True)
     text += "." if passed else f", above the {_pct(limit)} the rule allows."
     return _Test("forecast_risk", passed, p_over, limit, text, breach=max(0.0, p_over - limit))
 
@@ -274,18 +295,18 @@ def _pick(eligible: list[str], table: pd.DataFrame, rule: RecommendationRule, n:
         cb, co = corr[best], corr[other]
         if cb is not None and co is not None and not _corr_tie(cb, co, n):
             if co > cb:
-                notes.append(f"{other} ties pay to performance more closely than {best} "
-                             f"({co:.2f} against {cb:.2f})")  # fmt: skip
+                notes.append(f"{other}'s pay follows performance more closely than {best}'s "
+                             f"(rank correlation {co:.2f} against {cb:.2f})")  # fmt: skip
                 best = other
             else:
-                notes.append(f"{best} ties pay to performance more closely than {other} "
-                             f"({cb:.2f} against {co:.2f})")  # fmt: skip
+                notes.append(f"{best}'s pay follows performance more closely than {other}'s "
+                             f"(rank correlation {cb:.2f} against {co:.2f})")  # fmt: skip
             continue
         if (co is None) != (cb is None):  # only one of them can be measured on it
             measured, blind = (other, best) if cb is None else (best, other)
             notes.append(
-                f"{measured} ties pay to performance ({corr[measured]:.2f}); {blind} sets "
-                "no targets to compare with"
+                f"{measured}'s pay can be checked against performance (rank correlation "
+                f"{corr[measured]:.2f}); {blind} sets no targets to check it with"
             )
             best = measured
             continue
@@ -356,7 +377,7 @@ def recommend_scheme(
         gaming = _num(row.get("gaming_cost_pct"))
         tests = [
             _budget_test(row, rule, pool),
-            _risk_test(p_over, rule, pool is not None),
+            _risk_test(p_over, rule, pool),
             _target_test(_num(row.get("pct_at_target")), rule),
             _corr_test(_num(row.get("pay_performance_corr")), rule),
             _gaming_test(gaming, rule),

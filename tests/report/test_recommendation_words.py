@@ -80,12 +80,12 @@ rules = st.builds(
 
 def _expected_failures(row: pd.Series, p_over, pooled: bool, rule: RecommendationRule) -> set:
     """The tests a scheme fails, worked out from its figures and the thresholds alone."""
-    failed = set()
+    failed = set()  # a pool earns no exemption: one larger than the budget fails like any
     variance = row["budget_variance"]
-    if not pooled and variance is not None and not math.isnan(variance):
+    if variance is not None and not math.isnan(variance):
         if variance > rule.max_budget_overrun + 1e-12:
             failed.add("within_budget")
-    if not pooled and p_over is not None and p_over > rule.max_p_over_budget + 1e-12:
+    if p_over is not None and p_over > rule.max_p_over_budget + 1e-12:
         failed.add("forecast_risk")
     share = row["pct_at_target"]
     if not math.isnan(share) and not (
@@ -114,14 +114,16 @@ def _check_file(content, metrics, p_over, pools, rule):
         failed = {r["test"] for r in entry["reasons"] if r["passed"] is False}
         assert failed == expected, name
         assert entry["eligible"] is (not expected)
-        if name in pools:  # a pool's budget is never a merit
-            budget = next(r for r in entry["reasons"] if r["test"] == "within_budget")
+        budget = next(r for r in entry["reasons"] if r["test"] == "within_budget")
+        variance = metrics.loc[name, "budget_variance"]
+        within = not math.isnan(variance) and variance <= rule.max_budget_overrun + 1e-12
+        scaled = pools[name]["periods_scaled_down"] if name in pools else 0
+        if scaled and within:  # a pool that held the budget: never a merit, its cost said
             assert budget["passed"] is None and budget["by_construction"] is True
-            scaled = pools[name]["periods_scaled_down"]
-            assert (
-                f"scaled pay down in {scaled} of {pools[name]['periods']} periods"
-                in (budget["text"])
-            )
+            held = f"scaled pay down in {scaled} of {pools[name]['periods']} periods"
+            assert held in budget["text"]
+        else:
+            assert budget["by_construction"] is False
     chosen = content["recommended"]
     eligible = [n for n, e in content["schemes"].items() if e["eligible"]]
     if eligible:
@@ -157,10 +159,10 @@ def _check_words(content):
         says_not = f"{name} is not eligible: " in words
         assert says_ok == entry["eligible"], name
         assert says_not == (not entry["eligible"]), name
-        if entry.get("pool"):
-            for sentence in words.split("\n"):
-                if name in sentence and "budget" in sentence:
-                    assert "under the budget" not in sentence.split(name, 1)[1].split(".")[0]
+        budget = next(r for r in entry["reasons"] if r["test"] == "within_budget")
+        if budget["by_construction"]:  # never praised: no "Passed" for the budget
+            assert f"Passed: {budget['text']}" not in words
+            assert "by construction" in budget["text"]
         for reason in entry["reasons"]:
             # a failed test is never quoted as passed, a passed one never as failed
             line = f"Passed: {reason['text']}"
@@ -220,7 +222,7 @@ def test_the_words_of_a_worked_case():
     pools = {"Bravo": {"periods": 35, "periods_scaled_down": 19, "mean_scale_down": 0.12,
                        "max_scale_down": 0.3}}  # fmt: skip
     rec = recommend_scheme(
-        _two(), p_over_budget={"Alpha": 0.475}, pools=pools, n_observations=1000,
+        _two(), p_over_budget={"Alpha": 0.475, "Bravo": 0.0}, pools=pools, n_observations=1000,
         details={"Bravo": {"periods": 35, "cost_per_period": 1000 / 35,
                            "forecast_cost_p50": 30.0, "forecast_cost_p95": 41.0}},
         currency="USD",
@@ -248,8 +250,8 @@ def test_the_words_of_a_worked_case():
         "The tests of Bravo:\n\n"
         "- By construction: Within budget by construction (a pool scales pay down to fit): it "
         "scaled pay down in 19 of 35 periods, by 12% on average.\n"
-        "- By construction: Never over the budget in the forecast by construction: the pool "
-        "scales pay down.\n"
+        "- By construction: Forecast chance of going over the budget: 0%, as its pool scales "
+        "pay down to fit.\n"
         "- Passed: 60% of employee-periods reach target.\n"
         "- Passed: Rank correlation of attainment and pay: 0.80.\n"
         "- Not tested: No gaming stress test was run."
@@ -288,3 +290,26 @@ def test_thresholds_from_the_design_and_the_parameter_are_checked_with_their_sou
         with pytest.raises(DefinitionError) as info:
             recommendation_rule({}, thresholds, source=source)
         assert str(info.value) == expected[key]
+
+
+def test_a_pool_larger_than_the_budget_is_not_within_it_by_construction():
+    # the report's --budget 150,000 a month under a pool of 1,700,000: the pool never binds
+    pools = {"Alpha": {"periods": 14, "periods_scaled_down": 0, "mean_scale_down": 0.0,
+                       "max_scale_down": 0.0}}  # fmt: skip
+    metrics = _two().assign(budget_variance=[0.289, -0.05])
+    content = recommendation_content(
+        recommend_scheme(metrics, pools=pools, p_over_budget={"Alpha": 0.9}, n_observations=500)
+    )
+    alpha = content["schemes"]["Alpha"]
+    assert alpha["eligible"] is False and content["recommended"] == "Bravo"
+    budget = alpha["reasons"][0]
+    assert (budget["passed"], budget["by_construction"]) == (False, False)
+    assert budget["text"] == (
+        "Backtest cost 28.9% over the budget, which the rule does not allow. Its pool is "
+        "larger than the budget: it scaled pay down in 0 of 14 periods."
+    )
+    assert scheme_sentence("Alpha", alpha) == (
+        "Alpha is not eligible: backtest cost 28.9% over the budget, which the rule does not "
+        "allow. Its pool is larger than the budget: it scaled pay down in 0 of 14 periods; "
+        "forecast chance of going over the budget: 90%, above the 20% the rule allows."
+    )
