@@ -22,9 +22,10 @@ TINY = {
     "bench_design.py": ["--regions", "5"],
     "bench_widgets.py": ["--changes", "2", "--sizes", "60"],
     "bench_currency.py": ["--rows", "20000", "--repeats", "1", "--loop-rows", "2000"],
-    "bench_deliverable.py": (
-        "--employees 6 --months 13 --batch-clients 0 --no-baseline --skip-statements".split()
-    ),
+    "bench_deliverable.py": [
+        *("--employees", "6", "--months", "13", "--batch-clients", "0", "--repeat", "1"),
+        *("--no-baseline", "--skip-statements"),
+    ],
 }
 
 
