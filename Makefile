@@ -35,7 +35,7 @@ demo: $(VENV)/.installed-base
 	$(BIN)/kpitools data timing $(DEMO_OUT)/data.csv --kpi revenue
 	$(BIN)/kpitools simulate --data $(DEMO_OUT)/data.csv --roster $(DEMO_OUT)/roster.csv \
 		--by team --by region --out $(DEMO_OUT)/simulation \
-		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1
+		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1 --stress
 	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \
 		--roster $(DEMO_OUT)/roster.csv --design templates/designs/b2b_sales.yaml \
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --out $(DEMO_OUT)/report

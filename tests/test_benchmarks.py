@@ -25,6 +25,10 @@ TINY = {
     "bench_scope.py": ["--employees", "200", "--months", "3", "--repeat", "1"],
     "bench_pools.py": ["--employees", "300", "--repeat", "1"],
     "bench_stress.py": ["--employees", "300", "--months", "12", "--repeat", "1"],
+    "bench_deliverable.py": [
+        *("--employees", "6", "--months", "13", "--batch-clients", "0", "--repeat", "1"),
+        *("--no-baseline", "--skip-statements"),
+    ],
 }
 
 

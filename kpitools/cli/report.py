@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..report import ReportFailedError, make_report, parse_param_options, run_batch
+from ..report import (
+    ReportFailedError,
+    make_report,
+    parse_param_options,
+    parse_rule_options,
+    run_batch,
+)
 from .options import CONTEXT, by_option, currency_option, roster_option, where_option
 
 __all__ = ["batch", "report"]
@@ -39,6 +47,20 @@ __all__ = ["batch", "report"]
     help="Your own report notebook (default: notebooks/03_client_report.ipynb).",
 )
 @click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A threshold of the decision rule over the design's recommendation:, "
+    "e.g. max_p_over_budget=0.1 (repeat).",
+)
+@click.option(
+    "--statements",
+    is_flag=True,
+    default=None,
+    help="Also write statements/<employee>.pdf: a page per scheme, how the payment came about.",
+)
+@click.option(
     "--param",
     "extra",
     multiple=True,
@@ -57,14 +79,18 @@ def report(
     notebook: str | None,
     extra: tuple[str, ...],
     by: tuple[str, ...],
+    rules: tuple[str, ...],
     **options,
 ) -> None:
     """Make a client-ready report (HTML, PDF, XLSX) through papermill.
 
-    Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, the executed
-    report.ipynb and manifest.json. Exit code 1 when the notebook fails (its
-    executed notebook with the error is kept). With --roster the report shows cost
-    and attainment by team and region (or by each --by column).
+    Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, recommendation.json
+    (the decision rule's outcome: the report's words come from it), the executed
+    report.ipynb and manifest.json; with --statements also statements/<employee>.pdf.
+    Exit code 1 when the notebook fails (its executed notebook with the error is kept).
+    With --roster the report shows cost and attainment by team and region (or by each
+    --by column). --rule KEY=VALUE sets a threshold of the decision rule (see
+    docs/recommendation-and-statements.md).
 
     \b
     Example:
@@ -76,6 +102,12 @@ def report(
     if by:
         params["by"] = list(by)
     params.update(parse_param_options(extra))
+    if rules:
+        given = params.get("recommendation")
+        params["recommendation"] = {
+            **(given if isinstance(given, dict) else {}),
+            **parse_rule_options(rules),
+        }
     if logo:
         params["branding"] = {**params.get("branding", {}), "logo": logo}
     result = make_report(
@@ -96,6 +128,10 @@ def report(
         )
     for name in result.outputs:
         click.echo(f"{result.folder}/{name}")
+    statements = Path(result.folder) / "statements"
+    if statements.is_dir():
+        count = sum(1 for _ in statements.glob("*.pdf"))
+        click.echo(f"{statements}/ ({count} statements)")
 
 
 @click.command(context_settings=CONTEXT)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from .cascade import CascadeResult, cascade
 from .checks import CheckReport, run_checks
 from .coverage import COVERAGE_TOLERANCE, coverage, covering, format_coverage
+from .decision import RecommendationRule, recommendation_rule
 from .gap import GapResult, gap_analysis
 from .load import load_design
 from .model import UNKNOWN_TYPE, Design, Goal, KPIDef, Role, RoleKPI
@@ -59,6 +60,8 @@ __all__ = [
     "plot_goal_tree",
     "plot_tornado",
     "plot_weight_matrix",
+    "RecommendationRule",
+    "recommendation_rule",
     "register_rule",
     "Role",
     "RoleKPI",

@@ -306,6 +306,9 @@ def build_design(data: Any, source: YamlDocument | str, library: Any) -> Design:
         goals=goals,
         roles=roles,
         checks=spec.checks.given() if spec.checks is not None else {},
+        recommendation=(
+            spec.recommendation.model_dump(exclude_unset=True) if spec.recommendation else {}
+        ),
         roster_file=str(roster) if roster is not None else None,
         roster=load_roster(roster) if roster is not None else None,
         source=label,
@@ -321,7 +324,9 @@ def load_design(source: str | os.PathLike | Mapping | Design, library: Any = Non
     source : path, mapping or Design
         A YAML file (read with ``yaml.safe_load`` only), or its content as a mapping.
         Besides goals and roles it may give ``checks:`` (thresholds of the design checks,
-        :class:`~kpitools.design.CheckSettings`) and ``roster:`` (a roster file, relative
+        :class:`~kpitools.design.CheckSettings`), ``recommendation:`` (thresholds of the
+        decision rule, :class:`~kpitools.design.RecommendationRule`) and ``roster:`` (a
+        roster file, relative
         to the design file; read with :func:`kpitools.data.load_roster` into
         ``design.roster``).
     library : Library, mapping or False, optional

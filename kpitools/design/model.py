@@ -194,7 +194,8 @@ class Design:
     """A validated design file. Build it with :func:`load_design`.
 
     ``checks`` holds the thresholds the file's ``checks:`` sets (the others keep their
-    defaults); ``roster`` the roster its ``roster:`` names (a
+    defaults), ``recommendation`` those of the decision rule its ``recommendation:`` sets
+    (:class:`kpitools.design.RecommendationRule`); ``roster`` the roster its ``roster:`` names (a
     :class:`kpitools.data.Roster`, read from ``roster_file``), or None.
     """
 
@@ -207,6 +208,7 @@ class Design:
     goals: tuple[Goal, ...] = ()
     roles: tuple[Role, ...] = ()
     checks: Mapping[str, float] = field(default_factory=dict)
+    recommendation: Mapping[str, float] = field(default_factory=dict)
     roster_file: str | None = None
     roster: Any = field(default=None, compare=False, repr=False)
     source: str = "design"

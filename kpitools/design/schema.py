@@ -20,6 +20,7 @@ from .._util.format import check_locale, number
 from .._util.formula import parse
 from .._util.spec import Spec, spec_error
 from ..errors import FormulaError, KpitoolsError
+from .decision import RecommendationRule
 
 __all__ = [
     "ChecksSpec",
@@ -304,6 +305,7 @@ class DesignSpec(Spec):
     roles: list[RoleSpec] = []
     checks: ChecksSpec | None = None
     roster: Text | None = None
+    recommendation: RecommendationRule | None = None
 
     @field_validator("goals", "roles", mode="before")
     @classmethod

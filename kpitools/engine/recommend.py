@@ -15,9 +15,10 @@ A scheme is **eligible** when it passes every test of the rule that its figures 
 ============================  ===============================================================
 
 A test without its figure (no budget, no forecast, a scheme without targets, no stress test)
-is *not tested*: it neither passes nor fails, and says why. A pool keeps a scheme within its
-budget by construction, so for a pooled scheme ``within_budget`` is marked as such — never a
-merit — and what the pool cost (how often and how much it scaled pay down) is recorded.
+is *not tested*: it neither passes nor fails, and says why. A pool that had to scale pay down
+keeps a scheme within its budget by construction, so ``within_budget`` (and the forecast's
+risk) is then marked as such — never a merit — with what the pool cost (how often and how
+much it scaled pay down). A pool larger than the budget is tested like any scheme.
 
 Among the eligible schemes, the one whose pay follows performance most closely is
 recommended, then the cheaper one. Differences smaller than the data can resolve are ties,
@@ -46,10 +47,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
-from .._util.format import number
-from .._util.spec import Spec
+from .._util.format import percent
+from ..design import RecommendationRule
 
 __all__ = [
     "Recommendation",
@@ -62,40 +62,30 @@ __all__ = [
 _Z95 = 1.96
 
 
-class RecommendationRule(Spec):
-    """The thresholds of the decision rule (``recommendation:`` in a design file)."""
+def _pct(x: float, against: float | None = None) -> str:
+    """A share to one decimal, as the comparison table shows it (``15.9%``, ``20%``).
 
-    max_budget_overrun: float = Field(0.0, ge=0)
-    max_p_over_budget: float = Field(0.2, ge=0, le=1)
-    min_pct_at_target: float = Field(0.4, ge=0, le=1)
-    max_pct_at_target: float = Field(0.9, ge=0, le=1)
-    min_pay_performance_corr: float = Field(0.5, ge=-1, le=1)
-    max_gaming_cost_pct: float = Field(0.05, ge=0)
-    cost_tie: float = Field(0.01, ge=0)
-
-    def text(self) -> str:
-        """The rule in words, with its thresholds."""
-        over = (
-            "within the budget"
-            if self.max_budget_overrun == 0
-            else f"within {_pct(self.max_budget_overrun)} over the budget"
-        )
-        return (
-            f"A scheme is eligible when its backtest cost stays {over}, its forecast chance "
-            "of going over "
-            f"the budget is at most {_pct(self.max_p_over_budget)}, "
-            f"{_pct(self.min_pct_at_target)} to {_pct(self.max_pct_at_target)} of "
-            "employee-periods reach target, the rank correlation of attainment and pay is at "
-            f"least {self.min_pay_performance_corr:.2f}, and shifting results between periods "
-            f"would add at most {_pct(self.max_gaming_cost_pct)} to its cost. Among eligible "
-            "schemes the one whose pay follows performance most closely is recommended, then "
-            f"the cheaper; correlations within the data's resolution and costs within "
-            f"{_pct(self.cost_tie)} of each other are ties."
-        )
+    A figure is never rounded onto the threshold it is compared with, nor to 0 when it is
+    not 0: more decimals then show the difference (``20.01%`` against ``20%``).
+    """
+    text = ""
+    for digits in (1, 2, 3, 4):
+        text = percent(x, digits).rstrip("%").rstrip("0").rstrip(".") + "%"
+        clash = against is not None and x != against and text == _pct(against)
+        if not clash and (x == 0 or text != "0%"):
+            return text
+    if text == "0%":
+        return "less than 0.01%"
+    return f"just {'over' if x > against else 'under'} {text}"
 
 
-def _pct(x: float) -> str:
-    return number(x, "percent")
+def _corr(x: float, against: float) -> str:
+    """A correlation to two decimals, more when it would round onto its threshold."""
+    for digits in (2, 3, 4):
+        text = f"{x:.{digits}f}"
+        if x == against or text != f"{against:.{digits}f}":
+            return text
+    return f"just {'over' if x > against else 'under'} {against:.2f}"
 
 
 def _num(x: Any) -> float | None:
@@ -140,6 +130,8 @@ class Recommendation:
     choice : str
         Why the recommended scheme was preferred to the other eligible ones (ties named).
     rule : RecommendationRule
+    currency : str or None
+        The run's currency of every amount (None: no currency was given).
     schemes : dict
         Scheme → ``total_cost, budget, p_over_budget, pct_at_target, pay_performance_corr,
         gaming_cost_pct, eligible, reasons`` (and ``pool`` for pooled schemes).
@@ -150,6 +142,7 @@ class Recommendation:
     choice: str
     rule: RecommendationRule
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    currency: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The contents of ``recommendation.json``."""
@@ -157,6 +150,7 @@ class Recommendation:
             "recommended": self.recommended,
             "closest": self.closest,
             "choice": self.choice,
+            "currency": self.currency,
             "rule": {"text": self.rule.text(), "thresholds": self.rule.model_dump()},
             "schemes": self.schemes,
         }
@@ -182,42 +176,64 @@ def pool_usage(pool_factor: pd.Series, periods: pd.Series) -> dict[str, Any]:
     }
 
 
+def _scaled(pool: Any) -> int:
+    """Periods in which a pool scaled pay down (0 without a pool)."""
+    return int(pool["periods_scaled_down"]) if pool is not None else 0
+
+
+def _pool_held(pool: Any) -> str:
+    scaled, n = pool["periods_scaled_down"], pool["periods"]
+    return f"it scaled pay down in {scaled} of {n} periods" + (
+        f", by {_pct(pool['mean_scale_down'])} on average" if scaled else ""
+    )
+
+
 def _budget_test(row: Mapping[str, Any], rule: RecommendationRule, pool: Any) -> _Test:
+    """Within budget: tested on the figure; a pool that held it there is no merit.
+
+    A pool keeps the cost within *its* amount: when that is the budget and the pool had to
+    scale pay down, the budget holds by construction (not tested, and said with what it
+    cost); a pool larger than the budget, or one that never bound, is tested like any scheme.
+    """
     variance = _num(row.get("budget_variance"))
-    if pool is not None:
-        scaled, n = pool["periods_scaled_down"], pool["periods"]
-        text = (
-            "Within budget by construction (a pool scales pay down to fit): it scaled pay "
-            f"down in {scaled} of {n} periods"
-            + (f", by {_pct(pool['mean_scale_down'])} on average." if scaled else ".")
-        )
-        return _Test(
-            "within_budget", None, variance, rule.max_budget_overrun, text, by_construction=True
-        )
     if variance is None:
         return _Test("within_budget", None, None, rule.max_budget_overrun, "No budget given.")
     passed = variance <= rule.max_budget_overrun + 1e-12
+    if passed and _scaled(pool):
+        text = f"Within budget by construction (a pool scales pay down to fit): {_pool_held(pool)}."
+        return _Test(
+            "within_budget", None, variance, rule.max_budget_overrun, text, by_construction=True
+        )
     side = "under" if variance <= 0 else "over"
-    text = f"Backtest cost {_pct(abs(variance))} {side} the budget"
-    if passed or rule.max_budget_overrun == 0:
+    text = f"Backtest cost {_pct(abs(variance), rule.max_budget_overrun)} {side} the budget"
+    if passed:
         text += "."
+    elif rule.max_budget_overrun == 0:
+        text += ", which the rule does not allow."
     else:
         text += f", more than the {_pct(rule.max_budget_overrun)} over it the rule allows."
+    if pool is not None:
+        text += (
+            " Its pool never had to scale pay down."
+            if passed
+            else f" Its pool is larger than the budget: {_pool_held(pool)}."
+        )
     return _Test(
         "within_budget", passed, variance, rule.max_budget_overrun, text,
         breach=max(0.0, variance - rule.max_budget_overrun),
     )  # fmt: skip
 
 
-def _risk_test(p_over: float | None, rule: RecommendationRule, pooled: bool) -> _Test:
+def _risk_test(p_over: float | None, rule: RecommendationRule, pool: Any) -> _Test:
+    """The forecast's chance of overrunning; by construction only when a pool held the budget."""
     limit = rule.max_p_over_budget
-    if pooled:
-        text = "Never over the budget in the forecast by construction: the pool scales pay down."
-        return _Test("forecast_risk", None, p_over, limit, text, by_construction=True)
     if p_over is None:
         return _Test("forecast_risk", None, None, limit, "No forecast against a budget.")
     passed = p_over <= limit + 1e-12
-    text = f"Forecast chance of going over the budget: {_pct(p_over)}"
+    text = f"Forecast chance of going over the budget: {_pct(p_over, limit)}"
+    if passed and _scaled(pool):
+        text += ", as its pool scales pay down to fit."
+        return _Test("forecast_risk", None, p_over, limit, text, by_construction=True)
     text += "." if passed else f", above the {_pct(limit)} the rule allows."
     return _Test("forecast_risk", passed, p_over, limit, text, breach=max(0.0, p_over - limit))
 
@@ -227,7 +243,7 @@ def _target_test(share: float | None, rule: RecommendationRule) -> _Test:
     if share is None:
         return _Test("share_at_target", None, None, [low, high], "The scheme sets no targets.")
     passed = low - 1e-12 <= share <= high + 1e-12
-    text = f"{_pct(share)} of employee-periods reach target"
+    text = f"{_pct(share, low if share < low else high)} of employee-periods reach target"
     if share < low:
         text += f", fewer than the {_pct(low)} the rule asks."
     elif share > high:
@@ -244,7 +260,7 @@ def _corr_test(corr: float | None, rule: RecommendationRule) -> _Test:
         text = "No attainment to compare pay with (the scheme sets no targets)."
         return _Test("pay_follows_performance", None, None, limit, text)
     passed = corr >= limit - 1e-12
-    text = f"Rank correlation of attainment and pay: {corr:.2f}"
+    text = f"Rank correlation of attainment and pay: {_corr(corr, limit)}"
     text += "." if passed else f", below the {limit:.2f} the rule asks."
     return _Test(
         "pay_follows_performance", passed, corr, limit, text, breach=max(0.0, limit - corr)
@@ -256,7 +272,7 @@ def _gaming_test(gaming: float | None, rule: RecommendationRule) -> _Test:
     if gaming is None:
         return _Test("gaming_cost", None, None, limit, "No gaming stress test was run.")
     passed = gaming <= limit + 1e-12
-    text = f"Shifting results between periods would add {_pct(gaming)} to the cost"
+    text = f"Shifting results between periods would add {_pct(gaming, limit)} to the cost"
     text += "." if passed else f", more than the {_pct(limit)} the rule allows."
     return _Test("gaming_cost", passed, gaming, limit, text, breach=max(0.0, gaming - limit))
 
@@ -279,16 +295,20 @@ def _pick(eligible: list[str], table: pd.DataFrame, rule: RecommendationRule, n:
         cb, co = corr[best], corr[other]
         if cb is not None and co is not None and not _corr_tie(cb, co, n):
             if co > cb:
-                notes.append(f"{other} ties pay to performance more closely than {best} "
-                             f"({co:.2f} against {cb:.2f})")  # fmt: skip
+                notes.append(f"{other}'s pay follows performance more closely than {best}'s "
+                             f"(rank correlation {co:.2f} against {cb:.2f})")  # fmt: skip
                 best = other
             else:
-                notes.append(f"{best} ties pay to performance more closely than {other} "
-                             f"({cb:.2f} against {co:.2f})")  # fmt: skip
+                notes.append(f"{best}'s pay follows performance more closely than {other}'s "
+                             f"(rank correlation {cb:.2f} against {co:.2f})")  # fmt: skip
             continue
-        if co is not None and cb is None:
-            notes.append(f"{other} ties pay to performance ({co:.2f}); {best} sets no targets")
-            best = other
+        if (co is None) != (cb is None):  # only one of them can be measured on it
+            measured, blind = (other, best) if cb is None else (best, other)
+            notes.append(
+                f"{measured}'s pay can be checked against performance (rank correlation "
+                f"{corr[measured]:.2f}); {blind} sets no targets to check it with"
+            )
+            best = measured
             continue
         on_corr = (
             f"tie on pay for performance ({cb:.2f} and {co:.2f})"
@@ -320,6 +340,8 @@ def recommend_scheme(
     budgets: Mapping[str, float] | None = None,
     rule: RecommendationRule | Mapping[str, Any] | None = None,
     n_observations: int = 0,
+    details: Mapping[str, Mapping[str, Any]] | None = None,
+    currency: str | None = None,
 ) -> Recommendation:
     """Apply the decision rule to the schemes' metrics.
 
@@ -337,8 +359,14 @@ def recommend_scheme(
         The thresholds (the defaults when not given).
     n_observations : int
         Employee-periods evaluated: the resolution of the correlation comparison.
+    details : mapping, optional
+        Scheme → further figures for the words (``periods``, ``cost_per_period``,
+        ``forecast_cost_p50``, ``forecast_cost_p95``), kept in its entry.
+    currency : str, optional
+        The run's currency, kept in the file (None: amounts carry no code).
     """
     rule = rule if isinstance(rule, RecommendationRule) else RecommendationRule(**(rule or {}))
+    details = dict(details or {})
     p_over_budget, pools = dict(p_over_budget or {}), dict(pools or {})
     budgets = dict(budgets or {})
     schemes, breaches = {}, {}
@@ -349,7 +377,7 @@ def recommend_scheme(
         gaming = _num(row.get("gaming_cost_pct"))
         tests = [
             _budget_test(row, rule, pool),
-            _risk_test(p_over, rule, pool is not None),
+            _risk_test(p_over, rule, pool),
             _target_test(_num(row.get("pct_at_target")), rule),
             _corr_test(_num(row.get("pay_performance_corr")), rule),
             _gaming_test(gaming, rule),
@@ -366,34 +394,47 @@ def recommend_scheme(
             "eligible": not failed,
             "reasons": [t.as_dict() for t in tests],
             **({"pool": pool} if pool is not None else {}),
+            **{k: v if isinstance(v, int) else _num(v) for k, v in details.get(name, {}).items()},
         }
     eligible = [str(s) for s in metrics.index if schemes[str(s)]["eligible"]]
     if eligible:
         chosen, choice = _pick(eligible, metrics, rule, n_observations)
-        return Recommendation(chosen, None, choice, rule, schemes)
+        return Recommendation(chosen, None, choice, rule, schemes, currency)
     if not schemes:
-        return Recommendation(None, None, "No schemes were compared.", rule, schemes)
+        return Recommendation(None, None, "No schemes were compared.", rule, schemes, currency)
     closest = str(min(breaches, key=lambda s: breaches[s]))
     failed = "; ".join(
         r["text"].rstrip(".") for r in schemes[closest]["reasons"] if r["passed"] is False
     )
     choice = f"No scheme passes every test of the rule. The closest is {closest}: {failed}."
-    return Recommendation(None, closest, choice, rule, schemes)
+    return Recommendation(None, closest, choice, rule, schemes, currency)
 
 
 def recommend_simulation(result: Any, rule: Any = None) -> Recommendation:
-    """:func:`recommend_scheme` on a :class:`kpitools.engine.SimulationResult`."""
-    p_over, pools, budgets = {}, {}, {}
+    """:func:`recommend_scheme` on a :class:`kpitools.engine.SimulationResult`.
+
+    Each scheme's entry also keeps the periods it evaluated, its average cost per period
+    and, with a forecast, next period's median and 1-in-20 cost, for the report's words.
+    """
+    p_over, pools, budgets, details = {}, {}, {}, {}
     for name, run in result.runs.items():
         periods = run.totals["period"]
+        n_periods = int(periods.nunique())
         budget = getattr(run.scheme, "budget", None)
         if budget is not None:
-            budgets[name] = float(budget) * periods.nunique()
+            budgets[name] = float(budget) * n_periods
         if getattr(run.scheme, "pool", None) is not None:
             pools[name] = pool_usage(run.totals["pool_factor"], periods)
+        cost = float(run.totals["payout"].sum())
+        details[name] = {
+            "periods": n_periods,
+            "cost_per_period": cost / n_periods if n_periods else None,
+        }
         forecast = result.forecasts.get(name)
         if forecast is not None:
             p_over[name] = forecast.prob_over_budget
+            details[name]["forecast_cost_p50"] = forecast.total_cost_p50
+            details[name]["forecast_cost_p95"] = forecast.total_cost_p95
     return recommend_scheme(
         result.metrics,
         p_over_budget=p_over,
@@ -401,4 +442,6 @@ def recommend_simulation(result: Any, rule: Any = None) -> Recommendation:
         budgets=budgets,
         rule=rule,
         n_observations=int(len(result.totals) / max(1, len(result.runs))),
+        details=details,
+        currency=getattr(result, "currency", None),
     )

@@ -6,8 +6,10 @@ What happens where:
   with a roster, filtered), solves the design and simulates the schemes once (roster,
   filter, groups and scheme overrides: :mod:`.scope`); the sections (:mod:`.sections`, by
   theme in :mod:`.summary`, :mod:`.goals`, :mod:`.history`, :mod:`.schemes`,
-  :mod:`.groups`, :mod:`.quality`) turn it into blocks (:mod:`.blocks`); :func:`recommend`
-  picks the scheme; ``payouts.xlsx`` comes from :func:`write_workbook` (:mod:`.xlsx`);
+  :mod:`.groups`, :mod:`.quality`) turn it into blocks (:mod:`.blocks`); the decision
+  rule's outcome (``recommendation.json``) is put in words by :mod:`.recommendation`;
+  ``payouts.xlsx`` comes from :func:`write_workbook` (:mod:`.xlsx`), pay statements from
+  :func:`write_statements` (:mod:`.statements`);
 - one report: :func:`make_report` checks its settings (:mod:`.params`, :mod:`.branding`,
   :mod:`.job`), runs the notebook with papermill (:mod:`.run`, :mod:`.kernel`) and writes
   each output format registered in :data:`OUTPUT_FORMATS` (:mod:`.formats`: HTML and PDF
@@ -38,9 +40,15 @@ from .folders import clean_stale_temp
 from .formats import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, Rendering, check_formats
 from .job import ReportJob, default_notebook_path, prepare_job
 from .manifest import BatchManifest, load_manifest
-from .params import parse_param_options, validate_parameters
+from .params import parse_param_options, parse_rule_options, validate_parameters
 from .provenance import file_sha256, kpitools_sha256
-from .recommend import recommend
+from .recommendation import (
+    RECOMMENDATION_FILE,
+    read_recommendation,
+    recommendation_blocks,
+    summary_sentences,
+    write_recommendation,
+)
 from .render import default_template_dir, render_html, write_pdf
 from .resume import is_up_to_date, stale_reason
 from .run import ReportFailedError, ReportResult, make_report, run_job
@@ -64,6 +72,7 @@ from .sections import (
     summary_page,
     winners_and_losers,
 )
+from .statements import write_report_statements, write_statements
 from .xlsx import workbook_tables, write_workbook, write_xlsx
 
 __all__ = [
@@ -111,11 +120,14 @@ __all__ = [
     "method_and_assumptions",
     "money",
     "parse_param_options",
+    "parse_rule_options",
     "pct",
     "plan_batch",
     "prepare_job",
-    "recommend",
+    "RECOMMENDATION_FILE",
+    "read_recommendation",
     "recommendation",
+    "recommendation_blocks",
     "register_executor",
     "render_blocks",
     "render_html",
@@ -125,11 +137,15 @@ __all__ = [
     "show",
     "stale_reason",
     "summary_page",
+    "summary_sentences",
     "validate_branding",
     "validate_parameters",
     "winners_and_losers",
     "workbook_tables",
     "write_pdf",
+    "write_recommendation",
+    "write_report_statements",
+    "write_statements",
     "write_workbook",
     "write_xlsx",
 ]

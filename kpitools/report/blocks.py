@@ -151,6 +151,11 @@ def render_blocks(blocks: Sequence[Any] | None) -> str:
     '<div class="kpi-section"><div class="kpi-keep"><p>Some text.</p></div></div>'
     """
     parts = [_block_html(block) for block in blocks or ()]
+    # a heading with a line of lead text stays with the text that follows it, too
+    while len(parts) > 1 and parts[0][0] == "text" and parts[1][0] == "text":
+        if not parts[0][1].startswith("<h") or parts[0][1].count("<p>") > 1:
+            break
+        parts[:2] = [("text", f"{parts[0][1]}\n{parts[1][1]}")]
     out: list[str] = []
     i = 0
     while i < len(parts):

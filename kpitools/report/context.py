@@ -23,12 +23,20 @@ from .._util.files import shipped
 from .._util.format import DEFAULT_LOCALE, check_locale, set_locale
 from ..data import check as check_data
 from ..data import load_library, load_roster
-from ..design import cascade, load_design, run_checks, sensitivity
-from ..engine import RunCurrency, load_inputs, period_end_timing, run_currency, simulate
+from ..design import cascade, load_design, recommendation_rule, run_checks, sensitivity
+from ..engine import (
+    RunCurrency,
+    load_inputs,
+    period_end_timing,
+    recommend_scheme,
+    recommend_simulation,
+    run_currency,
+    simulate,
+)
 from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
-from .recommend import recommend
+from .recommendation import recommendation_content
 from .scope import apply_overrides, default_groups
 
 __all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
@@ -61,8 +69,10 @@ class ReportContext:
     periods: str | None = None
     scheme_files: tuple[str, ...] = ()
     palette: dict[str, Any] = field(default_factory=dict)
-    chosen: str | None = None
-    reasons: list[str] = field(default_factory=list)
+    chosen: str | None = None  # the scheme recommended (recommendation.json's)
+    #: recommendation.json's content: the words of the summary and recommendation come from it
+    recommendation: dict[str, Any] = field(default_factory=dict)
+    rule: dict[str, Any] = field(default_factory=dict)  # thresholds given as a parameter
     roster: Any = None
     where: str | None = None
     groups: tuple[str, ...] = ()
@@ -172,6 +182,7 @@ def build_context(
     overrides: dict[str, Any] | None = None,
     locale: str | None = None,
     stress: float | None = None,
+    recommendation: dict[str, Any] | None = None,
 ) -> ReportContext:
     """Check the data, solve the design, run the schemes and the forecast.
 
@@ -191,10 +202,10 @@ def build_context(
         Over the design's and schemes' ``currency:`` (else theirs, which must agree).
     branding, data_label : optional
         The page's branding (used when it is rendered); the data's name in the report.
-    roster, where, by, overrides : optional
+    roster, where, by, overrides, recommendation : optional
         What the report covers (:mod:`kpitools.report.scope`): a roster joined by employee, a
-        filter, the group columns (a roster's team and region by default) and scheme
-        parameters changed, ``{scheme: {dotted.path: value}}``.
+        filter, the group columns (a roster's team and region by default), scheme parameters
+        changed (``{scheme: {dotted.path: value}}``) and decision-rule thresholds.
     locale : str, optional
         Numbers, money and dates as in this locale, else the design's, else ``en_US``: the
         active locale of :mod:`kpitools._util.format` for the whole report.
@@ -229,8 +240,7 @@ def build_context(
         groups=default_groups(by, loaded_roster),
     )
     _solve_design(ctx, found)
-    if schemes:
-        _simulate(ctx, loaded, baseline=baseline, stress=stress)
+    _simulate(ctx, loaded, baseline=baseline, stress=stress, rule=recommendation)
     return ctx
 
 
@@ -297,10 +307,22 @@ def _in_one_currency(
 
 
 def _simulate(
-    ctx: ReportContext, loaded: list[Any], *, baseline: str | None, stress: float | None = None
+    ctx: ReportContext,
+    loaded: list[Any],
+    *,
+    baseline: str | None,
+    stress: float | None = None,
+    rule: dict | None = None,
 ) -> None:
-    """Run the schemes (the forecast, the gaming stress test); pick the recommendation."""
+    """Run the schemes (the forecast, the gaming stress test); apply the decision rule.
+
+    ``rule``: the decision rule's thresholds given as a parameter, over the design's.
+    """
     ctx.stress = stress or None
+    ctx.rule = dict(rule or {})
+    if not loaded:
+        _recommend(ctx)
+        return
     if ctx.budget is not None:
         loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
     loaded = apply_overrides(loaded, ctx.overrides)
@@ -318,4 +340,23 @@ def _simulate(
         stress=ctx.stress,
     )
     ctx.palette = scheme_palette(ctx.schemes)
-    ctx.chosen, ctx.reasons = recommend(ctx.simulation.metrics, ctx.cost_per_period(), ctx.currency)
+    _recommend(ctx)
+
+
+def _recommend(ctx: ReportContext) -> None:
+    """The decision rule's outcome (recommendation.json's content) and the scheme chosen.
+
+    The thresholds: the design's ``recommendation:``, then the report's parameter over them.
+    Without schemes the file still says so, with the rule that would have applied.
+    """
+    rule = recommendation_rule(
+        ctx.design.recommendation if ctx.design is not None else {},
+        ctx.rule,
+        source="the decision rule (recommendation)",
+    )
+    if ctx.simulation is None:
+        outcome = recommend_scheme(pd.DataFrame(), rule=rule, currency=ctx.currency)
+    else:
+        outcome = recommend_simulation(ctx.simulation, rule)
+    ctx.recommendation = recommendation_content(outcome)
+    ctx.chosen = ctx.recommendation["recommended"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._util.files import safe_name, shipped
 from .._util.format import check_locale
-from ..design import load_design
+from ..design import load_design, recommendation_rule
 from ..engine import run_currency
 from ..errors import DefinitionError, KpitoolsError
 from ..scheme import load_scheme
@@ -42,6 +42,7 @@ __all__ = [
     "client_name_problem",
     "default_notebook_path",
     "prepare_job",
+    "rule_problems",
     "with_locale",
 ]
 
@@ -228,7 +229,7 @@ def check_job(
         missing = {p.key for p in inputs.problems}
         problems += [p for p in branding_problems(params["branding"])[1] if p.key not in missing]
     if not problems:
-        problems += currency_problems(params)
+        problems += currency_problems(params) + rule_problems(params)
     if not problems and "locale" in declared:
         params, wrong_locale = with_locale(params)
         problems += wrong_locale
@@ -297,6 +298,31 @@ def with_locale(params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem
     except KpitoolsError:  # a design that does not load: the report shows its errors
         pass
     return params, []
+
+
+def rule_problems(params: Mapping[str, Any]) -> list[Problem]:
+    """The decision rule's thresholds: the design's ``recommendation:``, then the parameter's.
+
+    Examples
+    --------
+    >>> rule_problems({"recommendation": {"max_p_over_budget": 0.1}})
+    []
+    >>> print(rule_problems({"recommendation": {"max_p_over": 0.1}})[0].what)  # doctest: +ELLIPSIS
+    the decision rule (recommendation): max_p_over: unknown key. Did you mean ...
+    """
+    try:
+        design = load_design(params["design"]) if params.get("design") else None
+    except KpitoolsError:
+        return []  # the report shows the design's own errors in context
+    try:
+        recommendation_rule(
+            design.recommendation if design is not None else {},
+            params.get("recommendation") or {},
+            source="the decision rule (recommendation)",
+        )
+    except DefinitionError as err:
+        return [Problem.from_error("recommendation", err)]
+    return []
 
 
 def prepare_job(

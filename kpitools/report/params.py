@@ -29,6 +29,7 @@ __all__ = [
     "parameter_problems",
     "parameters_without_paths",
     "parse_param_options",
+    "parse_rule_options",
     "validate_parameters",
 ]
 
@@ -36,7 +37,7 @@ __all__ = [
 PATH_PARAMETERS = ("data", "design", "roster")
 PATH_LIST_PARAMETERS = ("schemes",)
 #: Parameters kpitools sets itself; a user may not pass them.
-INTERNAL_PARAMETERS = ("xlsx_path",)
+INTERNAL_PARAMETERS = ("xlsx_path", "recommendation_path")
 
 _SIMPLE_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
@@ -225,4 +226,31 @@ def parameters_without_paths(params: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in params.items() if k not in (*PATH_PARAMETERS, *PATH_LIST_PARAMETERS)}
     if isinstance(out.get("branding"), Mapping):
         out["branding"] = {k: v for k, v in out["branding"].items() if k != "logo"}
+    return out
+
+
+def parse_rule_options(items: Sequence[str]) -> dict[str, Any]:
+    """Parse ``--rule KEY=VALUE`` items: thresholds of the decision rule, as numbers.
+
+    The keys are checked with the rest of the report's settings
+    (:class:`kpitools.design.RecommendationRule`).
+
+    Examples
+    --------
+    >>> parse_rule_options(["max_p_over_budget=0.1", "cost_tie = 2%"])
+    {'max_p_over_budget': 0.1, 'cost_tie': 0.02}
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = (part.strip() for part in item.partition("="))
+        try:
+            number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name or not math.isfinite(number):
+            raise DefinitionError(
+                f"--rule {item!r} is not KEY=NUMBER.\n"
+                "Suggestion: write e.g. --rule max_p_over_budget=0.1 (or 10%)."
+            )
+        out[name] = number
     return out

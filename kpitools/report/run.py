@@ -6,8 +6,10 @@ own kernel, with its parameters injected by papermill, inside a hidden temporary
 into ``OUT/<safe client name>/`` only when complete.
 
 The folder of a finished client holds ``report.html``, ``report.pdf``, ``payouts.xlsx``
-(:mod:`kpitools.report.formats`), the executed ``report.ipynb`` for audit and
-``manifest.json`` (inputs with sha256, parameters, package versions, timings). A client
+(:mod:`kpitools.report.formats`), ``recommendation.json`` (the decision rule's outcome,
+whatever the formats), ``statements/<employee>.pdf`` when asked for, the executed
+``report.ipynb`` for audit and ``manifest.json`` (inputs with sha256, parameters, package
+versions, timings). A client
 whose notebook fails keeps ``report.ipynb`` with the error and a ``manifest.json`` saying
 why.
 """
@@ -33,6 +35,7 @@ from .formats import OUTPUT_FORMATS, REPORT_FORMATS, Rendering
 from .job import ReportJob, prepare_job
 from .kernel import quiet_kernel_manager
 from .provenance import dir_sha256, file_sha256, kpitools_sha256, notebook_timings, package_versions
+from .recommendation import RECOMMENDATION_FILE
 
 __all__ = [
     "MANIFEST_NAME",
@@ -112,11 +115,13 @@ def _manifest_record(job: ReportJob, **fields: Any) -> dict[str, Any]:
 
 
 def _outputs_list(folder: Path) -> list[dict[str, Any]]:
+    """Every file made, with its size and hash (``statements/a.pdf`` in its subfolder)."""
     return [
-        {"file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
-        for p in sorted(folder.iterdir())
+        {"file": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
+         "sha256": file_sha256(p)}
+        for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != MANIFEST_NAME
-    ]
+    ]  # fmt: skip
 
 
 def _execute(job: ReportJob, nb_path: Path, params: Mapping[str, Any]) -> Any:
@@ -145,7 +150,8 @@ def _make(job: ReportJob, tmp: Path, timings: dict[str, float]) -> str | None:
 
     On failure only the executed notebook (with its error) stays in ``tmp``.
     """
-    params = dict(job.parameters)
+    # recommendation.json goes beside every report, whatever the formats
+    params = {**job.parameters, "recommendation_path": RECOMMENDATION_FILE}
     formats = [OUTPUT_FORMATS.get(name) for name in job.formats]
     for fmt in formats:
         if fmt.notebook_parameter:

@@ -18,6 +18,7 @@ from ..engine import format_metric
 from ..plots import plot_cost_forecast, plot_payout_curve, plot_payout_distribution
 from .blocks import Figure, esc, money, new_figure, pct
 from .context import ReportContext
+from .recommendation import recommendation_blocks
 
 __all__ = [
     "MAX_SCHEME_COLUMNS",
@@ -234,16 +235,8 @@ def scheme_comparison(ctx: ReportContext) -> list[Any]:
 
 
 def recommendation(ctx: ReportContext) -> list[Any]:
-    """The recommended scheme and the reasons, in plain words."""
-    if not ctx.chosen:
-        return []
-    reasons = "\n".join(f"- {r}" for r in ctx.reasons)
-    rule = (
-        "The recommendation takes the schemes within budget (all of them when there is no "
-        "budget) and picks the one whose payouts follow performance most closely, then the "
-        "one with fewer results just below a threshold, then the cheaper one per unit of revenue."
-    )
-    return [f"## Recommendation\n\n**{esc(ctx.chosen)}**\n\n{reasons}\n\n{rule}"]
+    """The decision rule's outcome in plain words, every sentence from recommendation.json."""
+    return list(recommendation_blocks(ctx.recommendation))
 
 
 def forecast_risk(ctx: ReportContext) -> list[Any]:

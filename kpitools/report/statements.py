@@ -37,7 +37,13 @@ from ..errors import DefinitionError
 from .blocks import esc
 from .render import write_pdf
 
-__all__ = ["payment_steps", "statement_html", "write_statements"]
+__all__ = [
+    "component_sentence",
+    "payment_steps",
+    "statement_html",
+    "write_report_statements",
+    "write_statements",
+]
 
 _CSS = """
 @page { size: A4; margin: 18mm 16mm; }
@@ -48,6 +54,7 @@ h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 5mm 0 2mm
 p.meta { color: #555; margin: 0 0 4mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.5mm 2mm; text-align: right; }
+td { white-space: nowrap; }
 th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
 li { margin: 1mm 0; }
 """
@@ -84,6 +91,18 @@ def _num(value: Any) -> float:
         return math.nan
 
 
+def _gate_step(rows: pd.DataFrame) -> str:
+    """What a gate that was not passed took away: the whole bonus, or some components."""
+    parts = rows[rows["component"] != "total"]
+    if "gate_passed" not in parts or not len(parts):
+        return "A gate was not passed: the bonus is not paid this period."
+    shut = parts[~parts["gate_passed"].fillna(True).astype(bool)]
+    if len(shut) == len(parts):
+        return "A gate was not passed: the bonus is not paid this period."
+    names = ", ".join(_label(r) for r in shut.to_dict("records"))
+    return f"A gate was not passed: {names} pays nothing this period (already counted above)."
+
+
 def payment_steps(
     payouts: pd.DataFrame, employee: str, period: str, currency: str = ""
 ) -> list[str]:
@@ -91,9 +110,17 @@ def payment_steps(
     rows = _rows(payouts, employee, period)
     total = rows[rows["component"] == "total"].iloc[0]
     cur = lambda v: _cents(v, currency)  # noqa: E731 - one line, read as a verb
-    steps = [f"The components add up to {cur(total['subtotal'])}."]
+    steps = []
+    share = _num(total.get("proration"))
+    if not math.isnan(share) and share < 1 - 1e-12:
+        steps.append(
+            f"Active for {percent(share, 1)} of the period (FTE × days employed): on-target "
+            f"pay is prorated to {cur(total.get('on_target_pay'))}, and so are the cap and "
+            "the targets of amounts."
+        )
+    steps.append(f"The components add up to {cur(total['subtotal'])}.")
     if not bool(total.get("gate_passed", True)):
-        steps.append("A gate was not passed: the bonus is not paid this period.")
+        steps.append(_gate_step(rows))
     modifier = _num(total.get("modifier"))
     if not math.isnan(modifier) and abs(modifier - 1) > 1e-12:
         steps.append(f"A modifier multiplies it by {number(modifier)}: {cur(total['before_cap'])}.")
@@ -135,6 +162,32 @@ def _component_table(rows: pd.DataFrame, currency: str) -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
+def component_sentence(row: dict[str, Any], currency: str = "") -> str:
+    """How one component paid, in plain words with its figures.
+
+    Examples
+    --------
+    >>> component_sentence({"component": "Bonus", "kpi": "sales", "actual": 120.0,
+    ...     "target": 100.0, "attainment": 1.2, "factor": 1.4, "payout": 1400.0}, "USD")
+    'Bonus: 120 against a target of 100 is 120.0% attainment; the curve gives a factor of 1.4, which pays 1,400.00 USD.'
+    >>> component_sentence({"component": "0", "kpi": "margin", "actual": 1000.0,
+    ...     "target": None, "attainment": None, "factor": 0.25, "payout": 250.0})
+    'margin: 1,000 at an effective rate of 0.25 pays 250.00.'
+    """  # noqa: E501
+    label, pay = _label(row), _cents(row.get("payout"), currency)
+    attainment = _num(row.get("attainment"))
+    if math.isnan(attainment):  # a commission: a rate on the amount, no target
+        return (
+            f"{label}: {number(row.get('actual'))} at an effective rate of "
+            f"{number(row.get('factor'))} pays {pay}."
+        )
+    return (
+        f"{label}: {number(row.get('actual'))} against a target of {number(row.get('target'))} "
+        f"is {percent(attainment, 1)} attainment; the curve gives a factor of "
+        f"{number(row.get('factor'))}, which pays {pay}."
+    )
+
+
 def _page(result: Any, scheme: str, employee: str, period: str, client: str, currency: str) -> str:
     payouts = result.runs[scheme].payouts
     rows = _rows(payouts, employee, period)
@@ -145,11 +198,16 @@ def _page(result: Any, scheme: str, employee: str, period: str, client: str, cur
         f"<li>{esc(s)}</li>" for s in payment_steps(payouts, employee, period, currency)
     )
     otp = _cents(total.get("on_target_pay"), currency)
+    words = "".join(
+        f"<li>{esc(component_sentence(r, currency))}</li>"
+        for r in rows[rows["component"] != "total"].to_dict("records")
+    )
     return (
         f"<section><h1>Pay statement — {esc(scheme)}</h1>"
         f"<p class='meta'>{who} · period {esc(period)} · on-target pay {esc(otp)}"
         + (f" · {esc(client)}" if client else "")
         + f"</p><h2>Results</h2>{_component_table(rows, currency)}"
+        f"<ul>{words}</ul>"
         f"<h2>From results to payment</h2><ol>{steps}</ol></section>"
     )
 
@@ -222,3 +280,18 @@ def write_statements(
         page = statement_html(result, employee, period=period, client=client, currency=currency)
         paths.append(write_pdf(page, out / f"{stem}.pdf"))
     return paths
+
+
+def write_report_statements(ctx: Any, out_dir: str | os.PathLike) -> list[Path]:
+    """The statements of a report (``--statements``): every employee the schemes paid.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The report's context; without schemes nothing is written.
+    out_dir : path
+        The folder, ``statements`` beside the report.
+    """
+    if ctx.simulation is None:
+        return []
+    return write_statements(ctx.simulation, out_dir, client=ctx.client, currency=ctx.currency or "")

@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .blocks import esc, money, pct
+from .blocks import esc, pct
 from .context import ReportContext
 from .history import CHRONIC_MISS, hit_rates, timing_sentence
+from .recommendation import summary_sentences
 
 __all__ = ["executive_summary"]
 
 
 def _recommended(ctx: ReportContext) -> list[str]:
-    """The recommended scheme's cost, and next period's, with the figures of the tables."""
-    # The same figures as the scheme comparison and forecast tables, so they reconcile:
-    # total cost ÷ periods evaluated = cost per period.
-    cost = ctx.cost_per_period()
-    row = ctx.simulation.metrics.loc[ctx.chosen]
-    totals = ctx.simulation.totals
-    n_periods = totals.loc[totals["scheme"] == ctx.chosen, "period"].nunique()
-    variance = row.get("budget_variance", float("nan"))
-    against = (
-        f", {pct(abs(variance), 1)} {'under' if variance <= 0 else 'over'} its budget"
-        if variance is not None and not math.isnan(variance)
-        else ""
-    )
-    bullets = [
-        f"**Recommended scheme: {esc(ctx.chosen)}**, about "
-        f"{money(cost[ctx.chosen], ctx.currency)} per period "
-        f"({money(row['total_cost'], ctx.currency)} over the {n_periods:,} periods "
-        f"evaluated){against}."
-    ]
-    fc = ctx.simulation.forecasts.get(ctx.chosen)
-    if fc is not None:
-        risk = fc.prob_over_budget
-        risk_text = (
-            f"a {pct(risk, 1)} chance of exceeding the budget"
-            if risk is not None and not math.isnan(risk)
-            else "no budget to compare with"
-        )
-        bullets.append(
-            f"Next period's cost under it: {money(fc.total_cost_p50, ctx.currency)} in a "
-            f"typical case (median), {money(fc.total_cost_p95, ctx.currency)} in a bad case "
-            f"(1 in 20 is higher), {risk_text}."
-        )
-    return bullets
+    """The recommendation's sentences, every one made from ``recommendation.json``.
+
+    The first (the recommendation, or that none is eligible) is bold; the figures are
+    those of the scheme comparison and forecast tables, so they reconcile.
+    """
+    sentences = [esc(s) for s in summary_sentences(ctx.recommendation)]
+    if sentences:
+        sentences[0] = f"**{sentences[0]}**"
+    return sentences
 
 
 def _chronic_misses(ctx: ReportContext) -> list[str]:
@@ -78,7 +54,7 @@ def executive_summary(ctx: ReportContext) -> list[Any]:
         f"{esc(ctx.period_range)} ({len(ctx.quality.kpis)} KPIs)"
         + (f" and compares {len(ctx.schemes)} bonus schemes." if ctx.schemes else "."),
     ]
-    bullets = _recommended(ctx) if ctx.chosen else []
+    bullets = _recommended(ctx)
     bullets += _chronic_misses(ctx)
     if ctx.timing is not None and ctx.timing.flagged:
         bullets.append(f"Deal timing: {esc(timing_sentence(ctx))}")

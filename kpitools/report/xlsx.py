@@ -1,8 +1,13 @@
-"""``payouts.xlsx``: the report's tables as formatted sheets of one workbook.
+"""``payouts.xlsx``: the report's tables as formatted sheets of one workbook (contract §10).
 
 :func:`write_xlsx` writes any DataFrames (styled header, number formats with thousands
-separators, money with the currency, ratios as percentages, widths to fit, formulas
-never run); :func:`workbook_tables` picks the report's tables from its context.
+separators, money with the currency, ratios as percentages, counts and whole numbers without
+decimals, widths to fit, formulas never run, document properties);
+:func:`workbook_tables` picks the report's sheets from its context: ``Summary`` (a row per
+scheme with the decision rule's outcome), ``Assumptions``, ``Payouts`` (components named by
+their name or KPI, never by index), ``By employee``, ``Winners and losers`` and ``By
+<group>`` for each group column. Column headers are the ids of ``payouts.csv`` and
+``metrics.csv``, so a consultant's lookups work on both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from .._util.files import FORMULA_START, atomic_path
 from .._util.format import money_format
 from .branding import BRANDING_DEFAULTS
 from .context import ReportContext
+from .workbook_sheets import (
+    assumptions_table,
+    employee_table,
+    kpitools_version,
+    named_components,
+    summary_table,
+)
 
 __all__ = ["MONEY_COLUMNS", "PERCENT_COLUMNS", "workbook_tables", "write_workbook", "write_xlsx"]
 
@@ -35,6 +47,16 @@ MONEY_COLUMNS = frozenset(
         "after_cap",
         "total_payout",
         "mean_payout",
+        "cost_per_period",
+        "earned",
+        "earned_to_date",
+        "paid_to_date",
+        "draw_balance",
+        "adjustment",
+        "payment",
+        "baseline_total",
+        "scheme_total",
+        "difference",
     }
 )
 PERCENT_COLUMNS = frozenset(
@@ -47,6 +69,10 @@ PERCENT_COLUMNS = frozenset(
         "cost_of_sales",
         "mean_attainment",
         "budget_variance",
+        "p_over_budget",
+        "gaming_cost_pct",
+        "difference_pct",
+        "proration",
     }
 )
 
@@ -98,10 +124,27 @@ def _text_column(cells: Any, col: pd.Series) -> int:
     return 0 if pd.isna(longest) else int(longest)
 
 
+#: Columns holding values of several KPIs at once: a count among them shows as a count.
+_MIXED_COLUMNS = frozenset({"actual", "target"})
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | float) and float(value).is_integer()
+
+
 def _number_column(cells: Any, col: pd.Series, fmt: str, extra: int) -> int:
-    """Give the cells their number format; return the width of the biggest number."""
+    """Give the cells their number format; return the width of the biggest number.
+
+    Plain numbers that are all whole (counts) show no decimals; so does each whole value of
+    a column mixing KPIs (``actual``: 3 deals beside 1,250.50 of revenue).
+    """
+    plain = fmt == _NUMBER_FORMATS["number"]
+    if plain and pd.to_numeric(col, errors="coerce").dropna().map(_whole).all():
+        fmt, plain = _NUMBER_FORMATS["integer"], False
+    per_cell = plain and str(col.name) in _MIXED_COLUMNS
     for (cell,) in cells:
-        cell.number_format = fmt
+        whole = per_cell and _whole(cell.value)
+        cell.number_format = _NUMBER_FORMATS["integer"] if whole else fmt
     numbers = pd.to_numeric(col, errors="coerce").abs()
     biggest = numbers.max() if numbers.notna().any() else 0
     return len(f"{biggest:,.2f}") + extra
@@ -143,6 +186,7 @@ def write_xlsx(
     currency: str | None = "",
     column_kinds: Mapping[str, str] | None = None,
     header_color: str = BRANDING_DEFAULTS["primary_color"],
+    properties: Mapping[str, str] | None = None,
 ) -> Path:
     """Write DataFrames as formatted sheets of one workbook (atomic write).
 
@@ -164,6 +208,9 @@ def write_xlsx(
         overriding the defaults (by column name and dtype).
     header_color : str, optional
         ``#rrggbb`` fill of the header row.
+    properties : mapping, optional
+        Document properties: ``creator``, ``title``, ``subject``, ``description``,
+        ``keywords`` (the creator is ``kpitools`` unless given; never ``openpyxl``).
 
     Examples
     --------
@@ -181,55 +228,72 @@ def write_xlsx(
         )
     if not wb.sheetnames:
         wb.create_sheet("empty")
+    props = {"creator": "kpitools", **dict(properties or {})}
+    props.setdefault("lastModifiedBy", props["creator"])
+    for key, value in props.items():
+        setattr(wb.properties, key, str(value))
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)
 
 
 def workbook_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The tables of ``payouts.xlsx``: payouts, metrics, a per-employee summary, groups.
+    """The sheets of ``payouts.xlsx`` (contract §10), from the report's context.
 
-    With group columns (``by``, or a roster's team and region) a sheet ``By <column>`` each.
+    ``Summary``, ``Assumptions``, ``Payouts``, ``By employee``, ``Winners and losers``, and
+    ``By <column>`` for each group column (``by``, or a roster's team and region).
 
     Parameters
     ----------
     ctx : ReportContext
-        The report's context; without schemes the workbook holds the data.
+        The report's context; without schemes the workbook holds the assumptions and data.
 
     Examples
     --------
-    >>> sorted(workbook_tables(ctx))  # doctest: +SKIP
-    ['employees', 'metrics', 'payouts']
+    >>> list(workbook_tables(ctx))  # doctest: +SKIP
+    ['Summary', 'Assumptions', 'Payouts', 'By employee', 'Winners and losers', 'By team']
     """
     if ctx.simulation is None:
-        return {"data": ctx.data}
+        return {"Assumptions": assumptions_table(ctx), "Data": ctx.data}
     sim = ctx.simulation
-    totals = sim.totals
-    keys = ["scheme", "employee"] + (["role"] if "role" in totals else [])
-    employees = (
-        totals.groupby(keys, sort=False, dropna=False)
-        .agg(
-            periods=("period", "nunique"),
-            total_payout=("payout", "sum"),
-            mean_payout=("payout", "mean"),
-            mean_attainment=("attainment", "mean"),
-        )
-        .reset_index()
-    )
     return {
-        "payouts": sim.payouts,
-        "metrics": sim.metrics.reset_index(),
-        "employees": employees,
+        "Summary": summary_table(ctx),
+        "Assumptions": assumptions_table(ctx),
+        "Payouts": named_components(ctx, sim.payouts),
+        "By employee": employee_table(ctx),
+        "Winners and losers": sim.winners_losers,
         # a sheet per group column (``By team``): the metrics per group value and scheme
         **{f"By {column}": sim.by[column] for column in ctx.groups if column in sim.by},
     }
 
 
-def write_workbook(ctx: ReportContext, path: str | os.PathLike, **kwargs: Any) -> Path:
+def write_workbook(
+    ctx: ReportContext,
+    path: str | os.PathLike,
+    *,
+    branding: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Path:
     """Write ``payouts.xlsx`` for the report (see :func:`write_xlsx`).
+
+    The document names the client in its title and the consultancy (``branding``'s
+    ``consultant``, else kpitools) as its author.
 
     Examples
     --------
-    >>> write_workbook(ctx, "payouts.xlsx")  # doctest: +SKIP
+    >>> write_workbook(ctx, "payouts.xlsx", branding={"consultant": "Acme Advisory"})
+    ... # doctest: +SKIP
     """
-    return write_xlsx(workbook_tables(ctx), path, currency=ctx.currency, **kwargs)
+    consultant = str((branding or {}).get("consultant") or "").strip()
+    properties = {
+        "creator": consultant or "kpitools",
+        "title": f"{ctx.client}: bonus scheme payouts",
+        "subject": str((branding or {}).get("title") or BRANDING_DEFAULTS["title"]),
+        "description": f"Made with kpitools {kpitools_version()} for {ctx.client}.",
+        "keywords": "KPI, bonus, payouts",
+    }
+    if branding and branding.get("primary_color"):
+        kwargs.setdefault("header_color", str(branding["primary_color"]))
+    return write_xlsx(
+        workbook_tables(ctx), path, currency=ctx.currency, properties=properties, **kwargs
+    )

@@ -105,7 +105,8 @@ def test_report_by_team_of_a_filtered_roster(files, tmp_path, capsys):
     assert code == 0, err
     folder = out_dir / "Acme"
     assert out.splitlines() == [
-        f"{folder}/{name}" for name in ("manifest.json", "payouts.xlsx", "report.ipynb")
+        f"{folder}/{name}"
+        for name in ("manifest.json", "payouts.xlsx", "recommendation.json", "report.ipynb")
     ]
     ws = openpyxl.load_workbook(folder / "payouts.xlsx")["By team"]
     rows = [r[:4] for r in ws.iter_rows(min_row=2, values_only=True)]

@@ -79,7 +79,9 @@ def test_correlations_tie_within_the_resolution_of_the_number_of_observations():
                  B={"pay_performance_corr": 0.80, "total_cost": 1000.0}), n_observations=100_000
     )  # fmt: skip
     assert rec.recommended == "A"
-    assert rec.choice == "A ties pay to performance more closely than B (0.82 against 0.80)."
+    assert rec.choice == (
+        "A's pay follows performance more closely than B's (rank correlation 0.82 against 0.80)."
+    )
 
 
 def test_a_pool_is_never_credited_for_staying_within_its_budget():
@@ -108,7 +110,7 @@ def test_no_eligible_scheme_names_the_closest_with_its_breach():
     assert (rec.recommended, rec.closest) == (None, "B")
     assert rec.choice == (
         "No scheme passes every test of the rule. The closest is B: Backtest cost 2% over the "
-        "budget."
+        "budget, which the rule does not allow."
     )
     assert rec.failed("A")[0]["figure"] == 0.30
 

@@ -79,7 +79,7 @@ def _sheet(path, name):
 
 
 def _totals(path):
-    rows = _sheet(path, "payouts")
+    rows = _sheet(path, "Payouts")
     return {r["employee"]: r["payout"] for r in rows if r["component"] == "total"}
 
 
@@ -88,11 +88,11 @@ def test_each_client_is_paid_on_its_own_rows(split_batch):
     out = split_batch["out"]
     # East: 1,000 × 0.8 and 1,000 × 1.4
     assert _totals(out / "East" / "payouts.xlsx") == {"a1": 800.0, "a2": 1400.0}
-    (east,) = _sheet(out / "East" / "payouts.xlsx", "metrics")
+    (east,) = _sheet(out / "East" / "payouts.xlsx", "Summary")
     assert east["total_cost"] == 2200.0
     # West with its own on-target pay: 2,000 × 1.5 and 2,000 × 0.5 (1,500 and 500 without)
     assert _totals(out / "West" / "payouts.xlsx") == {"b1": 3000.0, "b2": 1000.0}
-    (west,) = _sheet(out / "West" / "payouts.xlsx", "metrics")
+    (west,) = _sheet(out / "West" / "payouts.xlsx", "Summary")
     assert west["total_cost"] == 4000.0
     # and its own budget: (4,000 − 5,000) / 5,000
     assert west["budget_variance"] == pytest.approx(-0.2)
@@ -101,9 +101,11 @@ def test_each_client_is_paid_on_its_own_rows(split_batch):
         out / "West" / "payouts.xlsx", "By team"
     )] == [("Farmers", 1, 1000.0), ("Hunters", 1, 3000.0)]  # fmt: skip
     assert openpyxl.load_workbook(out / "East" / "payouts.xlsx").sheetnames == [
-        "payouts",
-        "metrics",
-        "employees",
+        "Summary",
+        "Assumptions",
+        "Payouts",
+        "By employee",
+        "Winners and losers",
     ]
 
 

@@ -41,7 +41,7 @@ def money_formats(path: Path) -> set[str]:
     """The number formats of the workbook's money columns, reopened with openpyxl."""
     wb = openpyxl.load_workbook(path)
     found = set()
-    for sheet, columns in (("payouts", ("payout",)), ("metrics", ("total_cost",))):
+    for sheet, columns in (("Payouts", ("payout",)), ("Summary", ("total_cost",))):
         ws = wb[sheet]
         header = [c.value for c in ws[1]]
         found |= {ws.cell(2, header.index(col) + 1).number_format for col in columns}

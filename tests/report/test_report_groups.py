@@ -111,7 +111,10 @@ def test_a_roster_groups_by_team_and_region_and_the_workbook_has_a_sheet_each(cl
     ctx = build_context(**client)
     assert ctx.groups == ("team", "region")
     tables = workbook_tables(ctx)
-    assert list(tables) == ["payouts", "metrics", "employees", "By team", "By region"]
+    assert list(tables) == [
+        "Summary", "Assumptions", "Payouts", "By employee", "Winners and losers", "By team",
+        "By region",
+    ]  # fmt: skip
     by_region = tables["By region"]
     assert by_region[["scheme", "region", "employees", "total_cost"]].to_dict("records") == [
         {"scheme": "Bonus", "region": "East", "employees": 3, "total_cost": 3200.0},
@@ -129,7 +132,9 @@ def test_a_roster_groups_by_team_and_region_and_the_workbook_has_a_sheet_each(cl
 def test_without_a_roster_the_section_says_so(client):
     ctx = build_context(**{**client, "roster": None})
     assert ctx.groups == ()
-    assert list(workbook_tables(ctx)) == ["payouts", "metrics", "employees"]
+    assert list(workbook_tables(ctx)) == [
+        "Summary", "Assumptions", "Payouts", "By employee", "Winners and losers",
+    ]  # fmt: skip
     assert cost_by_group(ctx) == [
         "## Cost and attainment by group\n\n"
         "No roster was given, so this report shows no cost or attainment by team or region. "

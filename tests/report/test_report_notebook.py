@@ -7,6 +7,7 @@ The demo company's history, the b2b design and two template schemes make a real 
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -170,9 +171,15 @@ def test_the_cover_names_the_client_and_the_date_in_words_and_no_tool(real_repor
 
 
 def test_shipped_notebook_workbook(real_report):
+    """payouts.xlsx per contract §10: its sheets, names, formats and properties."""
     wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
-    assert wb.sheetnames == ["payouts", "metrics", "employees", "By team"]
-    payouts = wb["payouts"]
+    assert wb.sheetnames == [
+        "Summary", "Assumptions", "Payouts", "By employee", "Winners and losers", "By team",
+    ]  # fmt: skip
+    # the author is the consultancy (no branding here: kpitools), never "openpyxl"
+    assert (wb.properties.creator, wb.properties.lastModifiedBy) == ("kpitools", "kpitools")
+    assert wb.properties.title == "Northstar & <Partners>: bonus scheme payouts"
+    payouts = wb["Payouts"]
     header = [c.value for c in payouts[1]]
     assert header[:10] == [
         "scheme",
@@ -188,21 +195,37 @@ def test_shipped_notebook_workbook(real_report):
     ]
     assert payouts.cell(2, header.index("payout") + 1).number_format == '#,##0.00 "EUR"'
     assert payouts.cell(2, header.index("attainment") + 1).number_format == "0.0%"
-    metrics = wb["metrics"]
-    names = [c.value for c in metrics[1]]
-    assert metrics.cell(2, names.index("budget_variance") + 1).number_format == "0.0%"
-    assert metrics.cell(2, names.index("total_cost") + 1).number_format == '#,##0.00 "EUR"'
-    assert metrics.freeze_panes == "A2"
-    employees = wb["employees"]
+    components = {r[3] for r in payouts.iter_rows(min_row=2, values_only=True)}
+    # by name or KPI (the scorecard's are unnamed: their KPIs' names), never by index
+    assert not any(str(c).isdigit() for c in components)
+    assert {"Gross margin", "New clients", "Meetings held", "total"} <= components
+    summary = wb["Summary"]
+    names = [c.value for c in summary[1]]
+    assert names[:4] == ["scheme", "recommended", "eligible", "periods"]
+    assert summary.cell(2, names.index("budget_variance") + 1).number_format == "0.0%"
+    assert summary.cell(2, names.index("total_cost") + 1).number_format == '#,##0.00 "EUR"'
+    assert summary.cell(2, names.index("periods") + 1).number_format == "#,##0"
+    assert isinstance(summary.cell(2, names.index("periods") + 1).value, int)
+    assert summary.freeze_panes == "A2"
+    employees = wb["By employee"]
     assert [c.value for c in employees[1]] == [
         "scheme",
         "employee",
         "role",
+        "team",
         "periods",
         "total_payout",
         "mean_payout",
         "mean_attainment",
+        "periods_at_target",
+        "periods_paid_nothing",
     ]
+    assert {employees.cell(2, j).number_format for j in (5, 9, 10)} == {"#,##0"}
+    items = {r[0]: r[1] for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)}
+    assert items["Client"] == "Northstar & <Partners>" and items["Currency"] == "EUR"
+    assert items["Budget per period"] == "150,000 EUR"
+    rec = json.loads((Path(real_report.folder) / "recommendation.json").read_text())
+    assert items["Decision rule"] == rec["rule"]["text"]
 
 
 def _rows(table_html: str) -> list[list[str]]:
@@ -230,39 +253,60 @@ def real_page(real_report):
 
 
 def test_executive_summary_reconciles_with_the_tables_and_the_workbook(real_report, real_page):
+    """The summary's words come from recommendation.json; its figures are the tables'."""
+    rec = json.loads((Path(real_report.folder) / "recommendation.json").read_text())
+    assert set(rec["schemes"]) == {"Linear commission", "Weighted scorecard"}
     wb = openpyxl.load_workbook(Path(real_report.folder) / "payouts.xlsx")
     metrics = {
-        row[0]: dict(zip([c.value for c in wb["metrics"][1]], row, strict=True))
-        for row in wb["metrics"].iter_rows(min_row=2, values_only=True)
+        row[0]: dict(zip([c.value for c in wb["Summary"][1]], row, strict=True))
+        for row in wb["Summary"].iter_rows(min_row=2, values_only=True)
     }
-    chosen = re.search(r"<strong>Recommended scheme: (.*?)</strong>", real_page).group(1)
-    header = [c.value for c in wb["payouts"][1]]
+    summary = _section(real_page, "Executive summary")
+    chosen = rec["recommended"]
+    focus = chosen or rec["closest"]
+    if chosen is not None:
+        assert "<li><strong>Recommended scheme: " + html.escape(chosen) + ".</strong></li>" in (
+            summary
+        )
+        assert metrics[chosen]["recommended"] == "yes"
+    else:
+        assert (
+            "<li><strong>No scheme passes every test of the decision rule, so none is "
+            "recommended.</strong></li>" in summary
+        )
+    header = [c.value for c in wb["Payouts"][1]]
     scheme_col, period_col, comp_col = (header.index(c) for c in ("scheme", "period", "component"))
     periods = {
         row[period_col]
-        for row in wb["payouts"].iter_rows(min_row=2, values_only=True)
-        if row[scheme_col] == chosen and row[comp_col] == "total"
+        for row in wb["Payouts"].iter_rows(min_row=2, values_only=True)
+        if row[scheme_col] == focus and row[comp_col] == "total"
     }
-    total = metrics[chosen]["total_cost"]
-    variance = metrics[chosen]["budget_variance"]
+    total = metrics[focus]["total_cost"]
+    variance = metrics[focus]["budget_variance"]
     side = "under" if variance <= 0 else "over"
+    share = f"{abs(variance):.1%}".replace(".0%", "%")
     # cost per period = total cost / periods evaluated; against budget as in the table
     expected = (
-        f"<li><strong>Recommended scheme: {chosen}</strong>, about "
-        f"{total / len(periods):,.0f} EUR per period ({total:,.0f} EUR over the "
-        f"{len(periods)} periods evaluated), {abs(variance):.1%} {side} its budget.</li>"
+        f"<li>{focus} costs about {total / len(periods):,.0f} EUR per period ({total:,.0f} EUR "
+        f"over the {len(periods)} periods evaluated). Backtest cost {share} {side} the budget"
     )
-    assert expected in real_page
+    assert expected in summary
     table = _rows(
         re.search(r"<table.*?</table>", _section(real_page, "Scheme comparison"), re.S).group(0)
     )
-    column = table[0].index(chosen)
+    column = table[0].index(focus)
     by_metric = {row[0]: row[column] for row in table[1:]}
     assert by_metric["Periods evaluated"] == f"{len(periods)}"
     assert by_metric["Total cost"] == f"{total:,.0f} EUR"
     assert by_metric["Against budget"] == f"{variance:+.1%}"
-    # the recommendation repeats the same figures
-    assert f"<li>It stays {abs(variance):.1%} {side} the budget.</li>" in real_page
+    # the recommendation section quotes the same test, with the same figures
+    section = html.unescape(_section(real_page, "Recommendation"))
+    budget = next(r for r in rec["schemes"][focus]["reasons"] if r["test"] == "within_budget")
+    assert f"{budget['text']}" in section
+    for name, entry in rec["schemes"].items():
+        if name != focus:
+            verdict = "passes every test" if entry["eligible"] else "is not eligible: "
+            assert f"{name} {verdict}" in section
 
 
 def test_every_figure_has_alt_text_and_its_caption_inside(real_page):
@@ -357,8 +401,8 @@ def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_repor
         dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
     ]
     metrics = {
-        row[0]: dict(zip([c.value for c in wb["metrics"][1]], row, strict=True))
-        for row in wb["metrics"].iter_rows(min_row=2, values_only=True)
+        row[0]: dict(zip([c.value for c in wb["Summary"][1]], row, strict=True))
+        for row in wb["Summary"].iter_rows(min_row=2, values_only=True)
     }
     # every employee has a team: the teams' costs add up to each scheme's total cost
     for scheme, row in metrics.items():
