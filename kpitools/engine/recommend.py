@@ -410,13 +410,40 @@ def recommend_scheme(
     return Recommendation(None, closest, choice, rule, schemes, currency)
 
 
+def _moves(result: Any) -> dict[str, dict[str, int]]:
+    """Per scheme, how many employees gain and lose against the baseline (none: no baseline)."""
+    table = getattr(result, "winners_losers", None)
+    if table is None or len(table) == 0 or "outcome" not in table.columns:
+        return {}
+    counts = table.groupby("scheme")["outcome"].value_counts().unstack(fill_value=0)
+    moves = {
+        str(name): {
+            "employees_gaining": int(row.get("winner", 0)),
+            "employees_losing": int(row.get("loser", 0)),
+            "employees_unchanged": int(row.get("unchanged", 0)),
+        }
+        for name, row in counts.iterrows()
+    }
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:  # against itself nobody gains or loses
+        everyone = int(table["employee"].nunique()) if "employee" in table.columns else 0
+        moves[str(baseline)] = {
+            "employees_gaining": 0,
+            "employees_losing": 0,
+            "employees_unchanged": everyone,
+        }
+    return moves
+
+
 def recommend_simulation(result: Any, rule: Any = None) -> Recommendation:
     """:func:`recommend_scheme` on a :class:`kpitools.engine.SimulationResult`.
 
-    Each scheme's entry also keeps the periods it evaluated, its average cost per period
-    and, with a forecast, next period's median and 1-in-20 cost, for the report's words.
+    Each scheme's entry also keeps the periods it evaluated, its average cost per period,
+    with a baseline how many employees gain, lose and stay unchanged against it, and, with a
+    forecast, next period's median and 1-in-20 cost, for the report's words.
     """
     p_over, pools, budgets, details = {}, {}, {}, {}
+    moves = _moves(result)
     for name, run in result.runs.items():
         periods = run.totals["period"]
         n_periods = int(periods.nunique())
@@ -429,6 +456,7 @@ def recommend_simulation(result: Any, rule: Any = None) -> Recommendation:
         details[name] = {
             "periods": n_periods,
             "cost_per_period": cost / n_periods if n_periods else None,
+            **moves.get(name, {}),
         }
         forecast = result.forecasts.get(name)
         if forecast is not None:

@@ -37,10 +37,13 @@ from .blocks import esc, money, pct
 
 __all__ = [
     "RECOMMENDATION_FILE",
+    "change_sentences",
+    "decision_sentences",
     "read_recommendation",
     "recommendation_content",
     "recommendation_blocks",
     "scheme_sentence",
+    "summary_parts",
     "summary_sentences",
     "write_recommendation",
 ]
@@ -158,39 +161,60 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def summary_parts(rec: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The executive summary's sentences about the schemes, by part, from the file's content.
+
+    ``headline``: the recommendation (``Recommended scheme: X.``) or that none is eligible;
+    ``cost``: what the scheme (else the closest) costs against its budget, next period's cost
+    and risk; ``why``: why it was preferred (ties named as ties), which schemes fail the rule
+    and why, and for none eligible the closest's breaches and the next step. All empty
+    without schemes.
+    """
+    schemes: Mapping[str, Any] = rec.get("schemes") or {}
+    parts: dict[str, list[str]] = {"headline": [], "cost": [], "why": []}
+    if not schemes:
+        return parts
+    currency = rec.get("currency")
+    chosen = rec.get("recommended")
+    if chosen is None:
+        closest = rec.get("closest")
+        parts["headline"] = [
+            "No scheme passes every test of the decision rule, so none is recommended."
+        ]
+        if closest is not None:
+            entry = schemes[closest]
+            parts["why"].append(f"The closest is {closest}: {_breaches(entry)}.")
+            parts["cost"].append(_cost_sentence(closest, entry, currency))
+        parts["why"].append(
+            "Next step: decide with the client whether to relax a threshold of the rule or "
+            "to change the schemes, then run the report again."
+        )
+        return parts
+    entry = schemes[chosen]
+    parts["headline"] = [f"Recommended scheme: {chosen}."]
+    parts["cost"] = [_cost_sentence(chosen, entry, currency)]
+    forecast = _forecast_sentence(entry, currency)
+    if forecast:
+        parts["cost"].append(forecast)
+    if len(schemes) > 1:
+        parts["why"].append(str(rec.get("choice", "")))
+    parts["why"] += [scheme_sentence(n, e) for n, e in schemes.items() if not e.get("eligible")]
+    return parts
+
+
 def summary_sentences(rec: Mapping[str, Any]) -> list[str]:
     """The executive summary's sentences about the schemes, from the file's content.
 
     The first sentence is the recommendation (``Recommended scheme: X.``) or that none is
     eligible; then what the scheme costs against its budget, next period's cost and risk,
-    why it was preferred (ties named as ties), and which schemes fail the rule and why.
+    why it was preferred (ties named as ties), and which schemes fail the rule and why
+    (:func:`summary_parts`, in the order of the words).
     """
-    schemes: Mapping[str, Any] = rec.get("schemes") or {}
-    if not schemes:
-        return []
-    currency = rec.get("currency")
-    chosen = rec.get("recommended")
-    if chosen is None:
-        closest = rec.get("closest")
-        out = ["No scheme passes every test of the decision rule, so none is recommended."]
-        if closest is not None:
-            entry = schemes[closest]
-            out.append(f"The closest is {closest}: {_breaches(entry)}.")
-            out.append(_cost_sentence(closest, entry, currency))
-        out.append(
-            "Next step: decide with the client whether to relax a threshold of the rule or "
-            "to change the schemes, then run the report again."
-        )
-        return out
-    entry = schemes[chosen]
-    out = [f"Recommended scheme: {chosen}.", _cost_sentence(chosen, entry, currency)]
-    forecast = _forecast_sentence(entry, currency)
-    if forecast:
-        out.append(forecast)
-    if len(schemes) > 1:
-        out.append(str(rec.get("choice", "")))
-    out += [scheme_sentence(n, e) for n, e in schemes.items() if not e.get("eligible")]
-    return out
+    parts = summary_parts(rec)
+    if rec.get("recommended") is None:
+        why = parts["why"]
+        return [*parts["headline"], *why[:-1], *parts["cost"], *why[-1:]]
+    return [*parts["headline"], *parts["cost"], *parts["why"]]
 
 
 def _test_lines(entry: Mapping[str, Any]) -> list[str]:
@@ -239,3 +263,61 @@ def recommendation_blocks(rec: Mapping[str, Any]) -> list[str]:
         f"{RECOMMENDATION_FILE}, beside this report."
     )
     return blocks
+
+
+def _people(n: int) -> str:
+    return f"{n:,} employee{'s' if n != 1 else ''}"
+
+
+def change_sentences(rec: Mapping[str, Any]) -> list[str]:
+    """What the recommended (else the closest) scheme changes for whom, from the file.
+
+    The counts are against the current scheme (the baseline of the comparison); without
+    them (one scheme, or no baseline) nothing is said.
+    """
+    name = rec.get("recommended") or rec.get("closest")
+    entry = (rec.get("schemes") or {}).get(name) if name else None
+    if entry is None or entry.get("employees_gaining") is None:
+        return []
+    gain, lose = int(entry["employees_gaining"]), int(entry["employees_losing"])
+    same = int(entry.get("employees_unchanged") or 0)
+    if gain == lose == 0:
+        return [f"Nobody's pay changes under {name}: it pays everyone as the current scheme does."]
+    text = (
+        f"Under {name}, {_people(gain)} would have earned more than under the current scheme "
+        f"and {_people(lose)} less"
+        + (f" ({_people(same)} about the same)" if same else "")
+        + "; the winners and losers section shows who, by role and team."
+    )
+    return [text]
+
+
+def decision_sentences(rec: Mapping[str, Any]) -> list[str]:
+    """The decisions the client must take next, from the file's outcome."""
+    schemes: Mapping[str, Any] = rec.get("schemes") or {}
+    if not schemes:
+        return []
+    chosen, currency = rec.get("recommended"), rec.get("currency")
+    if chosen is None:
+        return [
+            "Decide whether to relax a threshold of the decision rule or to change the schemes; "
+            "then run the report again.",
+            "Until then, keep the current scheme.",
+        ]
+    entry = schemes[chosen]
+    out = [f"Approve {chosen} as the scheme for the coming plan periods."]
+    budget, periods = entry.get("budget"), entry.get("periods")
+    if budget is not None and periods:
+        out.append(
+            f"Confirm its budget of {money(budget / periods, currency)} per period and who "
+            "watches the cost against it."
+        )
+    else:
+        out.append("Set a budget for it, so that the cost can be watched against one.")
+    if entry.get("employees_losing"):
+        out.append(
+            f"Decide how to explain the change to the {_people(int(entry['employees_losing']))} "
+            "who would earn less, and whether to phase it in."
+        )
+    out.append("Agree the targets for the coming periods and when they are announced.")
+    return out

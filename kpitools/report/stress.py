@@ -25,6 +25,13 @@ __all__ = ["TOP_MOVES", "gaming_stress", "stress_figure", "top_moves"]
 TOP_MOVES = 10
 
 
+def _limit(ctx: ReportContext) -> float:
+    """The decision rule's gaming limit as it applied (recommendation.json), else its default."""
+    thresholds = ((ctx.recommendation or {}).get("rule") or {}).get("thresholds") or {}
+    limit = thresholds.get("max_gaming_cost_pct")
+    return float(limit) if limit is not None else RecommendationRule().max_gaming_cost_pct
+
+
 def gaming_stress(ctx: ReportContext) -> list[Any]:
     """The gaming stress test: its cost per scheme and the moves that pay most."""
     sim = ctx.simulation
@@ -36,7 +43,7 @@ def gaming_stress(ctx: ReportContext) -> list[Any]:
             "how much the schemes pay for moving results between periods is not known."
         ]
     shift = next(iter(sim.stress.values())).shift
-    limit = RecommendationRule().max_gaming_cost_pct
+    limit = _limit(ctx)
     blocks: list[Any] = [
         "## Gaming stress test\n\n"
         f"How much more each scheme would pay if people moved up to {pct(shift)} of a "

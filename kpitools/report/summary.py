@@ -7,21 +7,14 @@ from typing import Any
 from .blocks import esc, pct
 from .context import ReportContext
 from .history import CHRONIC_MISS, hit_rates, timing_sentence
-from .recommendation import summary_sentences
+from .recommendation import (
+    change_sentences,
+    decision_sentences,
+    summary_parts,
+)
+from .summary_page import summary_page
 
 __all__ = ["executive_summary"]
-
-
-def _recommended(ctx: ReportContext) -> list[str]:
-    """The recommendation's sentences, every one made from ``recommendation.json``.
-
-    The first (the recommendation, or that none is eligible) is bold; the figures are
-    those of the scheme comparison and forecast tables, so they reconcile.
-    """
-    sentences = [esc(s) for s in summary_sentences(ctx.recommendation)]
-    if sentences:
-        sentences[0] = f"**{sentences[0]}**"
-    return sentences
 
 
 def _chronic_misses(ctx: ReportContext) -> list[str]:
@@ -45,17 +38,9 @@ def _chronic_misses(ctx: ReportContext) -> list[str]:
     return bullets
 
 
-def executive_summary(ctx: ReportContext) -> list[Any]:
-    """Who, what was analysed, the recommendation and the main risks in a few lines."""
-    n_emp = ctx.data["employee"].nunique()
-    lines = [
-        "## Executive summary",
-        f"This report for **{esc(ctx.client)}** reviews {n_emp:,} employees' results from "
-        f"{esc(ctx.period_range)} ({len(ctx.quality.kpis)} KPIs)"
-        + (f" and compares {len(ctx.schemes)} bonus schemes." if ctx.schemes else "."),
-    ]
-    bullets = _recommended(ctx)
-    bullets += _chronic_misses(ctx)
+def _findings(ctx: ReportContext) -> list[str]:
+    """What the history and the checks show: chronic misses, deal timing, the KPI set, data."""
+    bullets = _chronic_misses(ctx)
     if ctx.timing is not None and ctx.timing.flagged:
         bullets.append(f"Deal timing: {esc(timing_sentence(ctx))}")
     if ctx.checks is not None:
@@ -66,5 +51,36 @@ def executive_summary(ctx: ReportContext) -> list[Any]:
         f"Data quality: {ctx.quality.rows_kept:,} of {ctx.quality.rows_read:,} rows used, "
         + (f"{issues} issue(s) noted." if issues else "no issues.")
     )
+    return bullets
+
+
+def executive_summary(ctx: ReportContext) -> list[Any]:
+    """Who, what was analysed, the recommendation and the main risks: one page.
+
+    With schemes, :func:`~kpitools.report.summary_page.summary_page` lays out the decision
+    rule's sentences (every one from ``recommendation.json``): the recommendation, what
+    changes for whom, the cost and its risk, why, the decisions to take, and what the
+    history shows. Without schemes, a few lines on the history and the data.
+    """
+    rec = ctx.recommendation or {}
+    parts = summary_parts(rec)
+    if parts["headline"]:
+        return summary_page(
+            ctx,
+            recommendation=f"**{esc(parts['headline'][0])}**",
+            changes=[esc(s) for s in change_sentences(rec)],
+            cost=[esc(s) for s in parts["cost"]],
+            why=[esc(s) for s in parts["why"] if s],
+            decisions=[esc(s) for s in decision_sentences(rec)],
+            findings=_findings(ctx),
+        )
+    n_emp = ctx.data["employee"].nunique()
+    lines = [
+        "## Executive summary",
+        f"This report for **{esc(ctx.client)}** reviews {n_emp:,} employees' results from "
+        f"{esc(ctx.period_range)} ({len(ctx.quality.kpis)} KPIs)"
+        + (f" and compares {len(ctx.schemes)} bonus schemes." if ctx.schemes else "."),
+    ]
+    bullets = _findings(ctx)
     lines.append("\n".join(f"- {b}" for b in bullets))
     return ["\n\n".join(lines)]

@@ -79,6 +79,8 @@ def summary_page(
     changes: Sequence[str] = (),
     cost: Sequence[str] = (),
     decisions: Sequence[str] = (),
+    why: Sequence[str] = (),
+    findings: Sequence[str] = (),
 ) -> list[Any]:
     """The executive summary on one page, from the decision rule's sentences.
 
@@ -91,6 +93,8 @@ def summary_page(
     changes, cost, decisions : sequence of str
         What changes for whom; the cost and its risk; the decisions the client must take
         next (numbered). Empty: the heading is left out.
+    why, findings : sequence of str
+        Why this scheme and not the others; what the history and the checks show.
 
     Returns
     -------
@@ -108,12 +112,14 @@ def summary_page(
         "> " + " ".join(str(recommendation).split()),  # set off as a call-out
         _bullets("What changes for whom", changes),
         _bullets("Cost and its risk", cost),
+        _bullets("Why", why),
     ]
     if decisions:
         parts.append(
             "**Decisions for you**\n\n"
             + "\n".join(f"{i}. {item}" for i, item in enumerate(decisions, start=1))
         )
+    parts.append(_bullets("What the history and the data show", findings))
     blocks: list[Any] = ["\n\n".join(p for p in parts if p)]
     if ctx.simulation is not None:
         blocks += ["Key figures per scheme (gain / lose: against the current scheme):"]

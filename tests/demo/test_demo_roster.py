@@ -27,8 +27,8 @@ def test_the_roster_reads_cleanly_and_lists_the_managers_without_data(company):
     joined, notes = join_roster(company.data, roster, source="data.csv")
     assert len(joined) == len(company.data)
     assert notes == [
-        f"{len(managers)} employees of the roster have no rows in data.csv (not paid, not "
-        f"invented): {', '.join(managers)}."
+        f"{len(managers)} employees of the roster have no rows in data.csv (no results "
+        f"invented; paid only by team or manager schemes): {', '.join(managers)}."
     ]
 
 

@@ -265,15 +265,20 @@ def test_executive_summary_reconciles_with_the_tables_and_the_workbook(real_repo
     chosen = rec["recommended"]
     focus = chosen or rec["closest"]
     if chosen is not None:
-        assert "<li><strong>Recommended scheme: " + html.escape(chosen) + ".</strong></li>" in (
-            summary
-        )
+        # the recommendation in one sentence, set off; then the decisions it asks for
+        assert (
+            "<blockquote>\n<p><strong>Recommended scheme: " + html.escape(chosen) + ".</strong>"
+        ) in summary
         assert metrics[chosen]["recommended"] == "yes"
+        assert f"<li>Approve {html.escape(chosen)} as the scheme for the coming plan" in summary
     else:
         assert (
-            "<li><strong>No scheme passes every test of the decision rule, so none is "
-            "recommended.</strong></li>" in summary
+            "<blockquote>\n<p><strong>No scheme passes every test of the decision rule, so none "
+            "is recommended.</strong>" in summary
         )
+    assert summary.index("<blockquote>") < summary.index("Cost and its risk") < summary.index(
+        "Decisions for you"
+    )
     header = [c.value for c in wb["Payouts"][1]]
     scheme_col, period_col, comp_col = (header.index(c) for c in ("scheme", "period", "component"))
     periods = {
@@ -385,8 +390,9 @@ def test_pdf_keeps_headings_and_captions_with_what_follows(real_report, real_pag
                 seen_captions += 1
                 # the figure starts right under its caption, on the same page
                 assert any(y - 40 < top <= y for top in tops), (number, run)
-    # eight captions; the payout curves one wraps over two lines and is not matched
-    assert seen_titles == set(SECTION_TITLES) and seen_captions == 7
+    # nine captions (the gaming stress test's added); the payout curves one wraps over two
+    # lines and is not matched
+    assert seen_titles == set(SECTION_TITLES) and seen_captions == 8
 
 
 def test_cost_by_team_reconciles_with_the_workbook_and_the_comparison(real_report, real_page):
