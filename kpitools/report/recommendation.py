@@ -167,8 +167,8 @@ def summary_parts(rec: Mapping[str, Any]) -> dict[str, list[str]]:
     ``headline``: the recommendation (``Recommended scheme: X.``) or that none is eligible;
     ``cost``: what the scheme (else the closest) costs against its budget, next period's cost
     and risk; ``why``: why it was preferred (ties named as ties), which schemes fail the rule
-    and why, and for none eligible the closest's breaches and the next step. All empty
-    without schemes.
+    and why, and for none eligible the closest's breaches (the next step is among
+    :func:`decision_sentences`). All empty without schemes.
     """
     schemes: Mapping[str, Any] = rec.get("schemes") or {}
     parts: dict[str, list[str]] = {"headline": [], "cost": [], "why": []}
@@ -185,10 +185,6 @@ def summary_parts(rec: Mapping[str, Any]) -> dict[str, list[str]]:
             entry = schemes[closest]
             parts["why"].append(f"The closest is {closest}: {_breaches(entry)}.")
             parts["cost"].append(_cost_sentence(closest, entry, currency))
-        parts["why"].append(
-            "Next step: decide with the client whether to relax a threshold of the rule or "
-            "to change the schemes, then run the report again."
-        )
         return parts
     entry = schemes[chosen]
     parts["headline"] = [f"Recommended scheme: {chosen}."]
@@ -211,10 +207,15 @@ def summary_sentences(rec: Mapping[str, Any]) -> list[str]:
     (:func:`summary_parts`, in the order of the words).
     """
     parts = summary_parts(rec)
-    if rec.get("recommended") is None:
-        why = parts["why"]
-        return [*parts["headline"], *why[:-1], *parts["cost"], *why[-1:]]
-    return [*parts["headline"], *parts["cost"], *parts["why"]]
+    if not parts["headline"] or rec.get("recommended") is not None:
+        return [*parts["headline"], *parts["cost"], *parts["why"]]
+    return [
+        *parts["headline"],
+        *parts["why"],
+        *parts["cost"],
+        "Next step: decide with the client whether to relax a threshold of the rule or "
+        "to change the schemes, then run the report again.",
+    ]
 
 
 def _test_lines(entry: Mapping[str, Any]) -> list[str]:

@@ -106,23 +106,30 @@ def summary_page(
         f"employees' results from {esc(ctx.period_range)}"
         + (f" and compares {count(len(ctx.schemes))} bonus schemes." if ctx.schemes else ".")
     )
-    parts = [
-        "## Executive summary",
-        lead,
-        "> " + " ".join(str(recommendation).split()),  # set off as a call-out
-        _bullets("What changes for whom", changes),
-        _bullets("Cost and its risk", cost),
-        _bullets("Why", why),
-    ]
-    if decisions:
-        parts.append(
-            "**Decisions for you**\n\n"
-            + "\n".join(f"{i}. {item}" for i, item in enumerate(decisions, start=1))
-        )
-    parts.append(_bullets("What the history and the data show", findings))
-    blocks: list[Any] = ["\n\n".join(p for p in parts if p)]
-    if ctx.simulation is not None:
+    head = "\n\n".join(
+        ["## Executive summary", lead, "> " + " ".join(str(recommendation).split())]
+    )  # the recommendation set off as a call-out
+    blocks: list[Any] = [head]
+    if ctx.simulation is not None:  # the key figures right under it, on the same page
         blocks += ["Key figures per scheme (gain / lose: against the current scheme):"]
         blocks.append(key_figures(ctx))
+    numbered = (
+        "**Decisions for you**\n\n"
+        + "\n".join(f"{i}. {item}" for i, item in enumerate(decisions, start=1))
+        if decisions
+        else ""
+    )
+    # each part a block of its own, so a long summary flows on rather than leaving a gap
+    blocks += [
+        part
+        for part in (
+            _bullets("What changes for whom", changes),
+            _bullets("Cost and its risk", cost),
+            _bullets("Why", why),
+            numbered,
+            _bullets("What the history and the data show", findings),
+        )
+        if part
+    ]
     blocks.append(PAGE_END)
     return blocks

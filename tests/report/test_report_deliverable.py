@@ -217,22 +217,23 @@ def test_a_client_locale_writes_every_figure_its_way(ctx):
 def test_the_summary_page_lays_out_the_rules_sentences_on_one_page(ctx):
     from kpitools.report.summary_page import PAGE_END, summary_page
 
-    text, lead, figures, end = summary_page(
+    head, lead, figures, changes, cost, decisions, end = summary_page(
         ctx,
         recommendation="Keep **Current**:\n within budget.",
         changes=["C gains 400 EUR."],
         cost=["2,850 EUR a month."],
         decisions=["Approve the budget.", "Tell the team."],
     )
-    assert text == (
+    # the recommendation set off, the key figures under it, then each part a block
+    assert head == (
         "## Executive summary\n\n"
         "This report for **Acme** reviews 3 employees' results from 2025-01 to 2025-02 and "
         "compares 3 bonus schemes.\n\n"
-        "> Keep **Current**: within budget.\n\n"
-        "**What changes for whom**\n\n- C gains 400 EUR.\n\n"
-        "**Cost and its risk**\n\n- 2,850 EUR a month.\n\n"
-        "**Decisions for you**\n\n1. Approve the budget.\n2. Tell the team."
+        "> Keep **Current**: within budget."
     )
+    assert changes == "**What changes for whom**\n\n- C gains 400 EUR."
+    assert cost == "**Cost and its risk**\n\n- 2,850 EUR a month."
+    assert decisions == "**Decisions for you**\n\n1. Approve the budget.\n2. Tell the team."
     assert lead == "Key figures per scheme (gain / lose: against the current scheme):"
     assert figures.to_dict("list") == {
         "Scheme": ["Current", "Commission", "Uncapped"],
