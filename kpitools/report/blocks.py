@@ -22,7 +22,7 @@ import pandas as pd
 from .._util.format import money as _money
 from .._util.format import percent
 
-__all__ = ["Figure", "esc", "money", "new_figure", "pct", "render_blocks", "show"]
+__all__ = ["PAGE_END", "Figure", "esc", "money", "new_figure", "pct", "render_blocks", "show"]
 
 
 def esc(text: Any) -> str:
@@ -139,6 +139,10 @@ def _block_html(block: Any) -> tuple[str, str]:
     return "other", esc(block)
 
 
+#: The last block of a section that ends its page in print (the executive summary).
+PAGE_END = '<div class="kpi-page-end"></div>'
+
+
 def render_blocks(blocks: Sequence[Any] | None) -> str:
     """A section's blocks as one HTML fragment.
 
@@ -150,7 +154,9 @@ def render_blocks(blocks: Sequence[Any] | None) -> str:
     >>> render_blocks(["Some text."])
     '<div class="kpi-section"><div class="kpi-keep"><p>Some text.</p></div></div>'
     """
-    parts = [_block_html(block) for block in blocks or ()]
+    blocks = list(blocks or ())
+    ends_page = bool(blocks) and isinstance(blocks[-1], str) and blocks[-1] == PAGE_END
+    parts = [_block_html(block) for block in (blocks[:-1] if ends_page else blocks)]
     # a heading with a line of lead text stays with the text that follows it, too
     while len(parts) > 1 and parts[0][0] == "text" and parts[1][0] == "text":
         if not parts[0][1].startswith("<h") or parts[0][1].count("<p>") > 1:
@@ -176,7 +182,9 @@ def render_blocks(blocks: Sequence[Any] | None) -> str:
         else:
             out += [f'<div class="kpi-keep">{f}</div>' for _, f in parts[i:run]]
             i = run
-    return '<div class="kpi-section">' + "\n".join(out) + "</div>"
+    # a page end is the section's own (break after it), not a block that could spill over
+    section = "kpi-section kpi-ends-page" if ends_page else "kpi-section"
+    return f'<div class="{section}">' + "\n".join(out) + "</div>"
 
 
 def show(blocks: Sequence[Any] | None) -> None:

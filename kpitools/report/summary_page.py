@@ -23,13 +23,11 @@ from typing import Any
 import pandas as pd
 
 from .._util.format import count, percent
-from .blocks import esc, money
+from .blocks import PAGE_END, esc, money
 from .context import ReportContext
 
 __all__ = ["PAGE_END", "key_figures", "summary_page"]
 
-#: Ends the summary's page in print (``.kpi-page-end`` breaks the page after it).
-PAGE_END = '<div class="kpi-page-end"></div>'
 
 
 def key_figures(ctx: ReportContext) -> pd.DataFrame:
