@@ -67,6 +67,9 @@ def _modifiers(run: Any, ctx: ReportContext) -> str | None:
 def _pool(run: Any, ctx: ReportContext) -> str | None:
     if getattr(run.scheme, "pool", None) is None:
         return None
+    pool = run.scheme.pool
+    if getattr(pool, "funded_by", None) is not None:
+        return _funded_pool(run, ctx)
     t = run.totals
     factor = t.groupby("period")["pool_factor"].first().astype(float)
     scaled = factor < 1 - 1e-9
@@ -77,6 +80,28 @@ def _pool(run: Any, ctx: ReportContext) -> str | None:
         f"{count(scaled.sum())} of {count(len(factor))} periods"
         + (f" (to {percent(average)} of earned pay on average)" if scaled.any() else "")
         + f", taking {money(taken, ctx.currency)} from what people earned."
+    )
+
+
+def _funded_pool(run: Any, ctx: ReportContext) -> str:
+    """A pool funded by a KPI: its size per period, what it paid, how often it scaled pay."""
+    pool = run.scheme.pool
+    funding, table = pool.funded_by, run.pools
+    size, paid, earned = (table[c].astype(float) for c in ("pool", "paid", "earned"))
+    scaled = table["scale"].astype(float) < 1 - 1e-9
+    how = (
+        "the whole pool is paid out in proportion to what people earned"
+        if pool.mode == "all"
+        else "pay is scaled down only where it would exceed the pool"
+    )
+    return (
+        f"Pool funded by {esc(ctx.kpi_name(funding.kpi))}: {percent(funding.rate, 1)} of the "
+        f"period's total above {money(funding.above, ctx.currency)}; {how}. Over "
+        f"{count(len(table))} periods the pool was {money(size.sum(), ctx.currency)} in all "
+        f"(from {money(size.min(), ctx.currency)} to {money(size.max(), ctx.currency)} a "
+        f"period); people earned {money(earned.sum(), ctx.currency)} and were paid "
+        f"{money(paid.sum(), ctx.currency)}; pay was scaled down in {count(scaled.sum())} "
+        "periods."
     )
 
 
