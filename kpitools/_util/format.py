@@ -46,6 +46,7 @@ __all__ = [
     "count",
     "current_locale",
     "date_text",
+    "period_text",
     "set_locale",
     "use_locale",
     "text_table",
@@ -192,6 +193,32 @@ def date_text(value: Any, *, locale: str | None = None) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     return format_date(value, format="long", locale=_parse_locale(_locale(locale)))
+
+
+def period_text(label: Any, *, locale: str | None = None) -> str:
+    """A period label in words in the locale: ``2024-01`` → ``January 2024``.
+
+    Quarters read ``Q1 2024`` (``ru_RU``: ``1-й кв. 2024``), years stay as they are; a label
+    that is none of these is returned unchanged.
+
+    Examples
+    --------
+    >>> period_text("2024-01"), period_text("2024-Q3"), period_text("2024")
+    ('January 2024', 'Q3 2024', '2024')
+    >>> period_text("2024-01", locale="de_DE")
+    'Januar 2024'
+    """
+    text = str(label)
+    loc = _parse_locale(_locale(locale))
+    try:
+        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+            return format_date(dt.date(int(text[:4]), int(text[5:]), 1), "LLLL y", locale=loc)
+        if len(text) == 7 and text[4:6] == "-Q" and text[6] in "1234":
+            first = dt.date(int(text[:4]), 3 * int(text[6]) - 2, 1)
+            return format_date(first, "QQQ y", locale=loc)
+    except ValueError:  # not a real month: as written
+        return text
+    return text
 
 
 def _cell(value: Any) -> str:

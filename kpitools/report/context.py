@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import shipped
-from .._util.format import DEFAULT_LOCALE, check_locale, set_locale
+from .._util.format import DEFAULT_LOCALE, check_locale, period_text, set_locale
 from ..data import check as check_data
 from ..data import load_library, load_roster
 from ..design import cascade, load_design, recommendation_rule, run_checks, sensitivity
@@ -89,9 +89,11 @@ class ReportContext:
 
     @property
     def period_range(self) -> str:
-        """First and last period of the data."""
+        """First and last period of the data, in words (``January 2024 to March 2025``)."""
         periods = sorted(self.data["period"].astype(str).unique())
-        return f"{periods[0]} to {periods[-1]}" if periods else "no periods"
+        if not periods:
+            return "no periods"
+        return f"{period_text(periods[0])} to {period_text(periods[-1])}"
 
     def kpi_name(self, kpi: Any) -> str:
         """The KPI's name as a client reads it (``Gross margin``), not its id."""

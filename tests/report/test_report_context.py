@@ -23,7 +23,7 @@ def test_the_context_needs_data_and_names_it_as_told(demo_data):
         client="Acme", data=demo_data, data_label="the demo company (kpitools.demo)"
     )
     assert ctx.data_source == "the demo company (kpitools.demo)"
-    assert ctx.period_range == "2024-01 to 2026-12"
+    assert ctx.period_range == "January 2024 to December 2026"
 
 
 def test_the_demo_inputs_are_shipped_templates():

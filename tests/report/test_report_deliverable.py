@@ -227,8 +227,8 @@ def test_the_summary_page_lays_out_the_rules_sentences_on_one_page(ctx):
     # the recommendation set off, the key figures under it, then each part a block
     assert head == (
         "## Executive summary\n\n"
-        "This report for **Acme** reviews 3 employees' results from 2025-01 to 2025-02 and "
-        "compares 3 bonus schemes.\n\n"
+        "This report for **Acme** reviews 3 employees' results from January 2025 to February "
+        "2025 and compares 3 bonus schemes.\n\n"
         "> Keep **Current**: within budget."
     )
     assert changes == "**What changes for whom**\n\n- C gains 400 EUR."

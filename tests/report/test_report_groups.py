@@ -172,7 +172,7 @@ def test_a_filter_and_an_override_change_what_the_report_pays(client):
     assert ctx.simulation.metrics["total_cost"].to_dict() == {"Bonus": 4400.0, "Commission": 22.0}
     (method,) = method_and_assumptions(ctx)
     assert method.splitlines()[2:6] == [
-        "- Data: data.csv, 2025-01 to 2025-01.",
+        "- Data: data.csv, January 2025 to January 2025.",
         "- Roster: roster.csv, 3 employees; its team, region joined to the data by employee.",
         "- Filter: only the rows where team == A: 2 of 4 rows, 2 employees.",
         "- Changed for this report in bonus: on_target_pay = 2,000.",

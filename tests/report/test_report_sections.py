@@ -110,7 +110,8 @@ def test_executive_summary_names_the_kpis_and_teams_that_chronically_miss():
     # nothing under 50%, so no chronic-miss line.
     assert executive_summary(ctx) == [
         "## Executive summary\n\n"
-        "This report for **Acme** reviews 2 employees' results from 2025-01 to 2025-03 (2 KPIs)."
+        "This report for **Acme** reviews 2 employees' results from January 2025 to "
+        "March 2025 (2 KPIs)."
         "\n\n- Data quality: 12 of 12 rows used, no issues."
     ]
     low = data.assign(actual=[9, 12, 8, 90, 90, 100, 10, 11, 12, 100, 100, 100])
