@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from kpitools.engine import PayoutInputs, compute, prepare, prepare_base, round_cents, set_targets
 from kpitools.scheme import load_scheme
@@ -139,14 +140,6 @@ def scatter_floor(long: pd.DataFrame) -> np.ndarray:
     cube[e.codes, p.codes, k.codes] = long["actual"].to_numpy()
     return cube
 
-
-def best_of(func, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

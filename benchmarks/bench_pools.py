@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from kpitools.engine import compute, prepare, run_scheme
 from kpitools.scheme import load_scheme
@@ -89,14 +89,6 @@ def make_data(employees: int, months: int, seed: int = 0) -> pd.DataFrame:
     ]
     return pd.concat(parts, ignore_index=True)
 
-
-def best_of(func, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

@@ -18,10 +18,10 @@ Run: ``.venv/bin/python benchmarks/bench_scope.py [--employees N] [--months N] [
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from kpitools.data import load_roster
 from kpitools.engine import run_scheme
@@ -73,14 +73,6 @@ def make_data(employees: int, months: int, seed: int = 0) -> tuple[pd.DataFrame,
     return data, roster
 
 
-def _time(fn, repeat: int) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
 
 def main() -> None:
     """Run the benchmark and print its figures."""
@@ -98,7 +90,7 @@ def main() -> None:
     )
     times, runs = {}, {}
     for name, scheme in schemes().items():
-        times[name], runs[name] = _time(
+        times[name], runs[name] = best_of(
             lambda s=scheme: run_scheme(data, s, roster=roster, library=False), args.repeat
         )
         rows = len(runs[name].totals)
