@@ -34,19 +34,19 @@ def key_figures(ctx: ReportContext) -> pd.DataFrame:
     """Every scheme's cost per period, against its budget, share at target and who gains.
 
     The cost per period is :meth:`ReportContext.cost_per_period` (as the comparison); the
-    gain / lose counts are against the baseline (as the winners and losers section).
+    gain / lose counts against the baseline are those of ``recommendation.json``.
     """
     sim = ctx.simulation
     cost = ctx.cost_per_period()
-    outcomes = sim.winners_losers.groupby("scheme")["outcome"].value_counts().unstack(fill_value=0)
+    counted = (ctx.recommendation or {}).get("schemes") or {}  # gain / lose, as in the file
     rows = []
     for name in ctx.schemes:
         metrics = sim.metrics.loc[name]
         if name == sim.baseline:
             moves = "current"
-        elif name in outcomes.index:
-            gain, lose = (int(outcomes.loc[name].get(k, 0)) for k in ("winner", "loser"))
-            moves = f"{count(gain)} / {count(lose)}"
+        elif counted.get(name, {}).get("employees_gaining") is not None:
+            entry = counted[name]
+            moves = f"{count(entry['employees_gaining'])} / {count(entry['employees_losing'])}"
         else:
             moves = "n/a"
         variance = metrics.get("budget_variance")
