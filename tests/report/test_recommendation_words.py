@@ -21,7 +21,12 @@ from kpitools.design import RecommendationRule
 from kpitools.engine import recommend_scheme
 from kpitools.errors import DefinitionError
 from kpitools.report import recommendation_blocks, summary_sentences
-from kpitools.report.recommendation import recommendation_content, scheme_sentence
+from kpitools.report.recommendation import (
+    change_sentences,
+    decision_sentences,
+    recommendation_content,
+    scheme_sentence,
+)
 
 # No name is a part of another, so a sentence names a scheme only where it means to.
 NAMES = ("Alpha", "Bravo", "Charlie", "Delta", "Echo")
@@ -135,9 +140,22 @@ def _check_file(content, metrics, p_over, pools, rule):
 def _check_words(content):
     summary = summary_sentences(content)
     section = "\n".join(recommendation_blocks(content))
-    words = "\n".join(summary) + "\n" + section
+    decisions = decision_sentences(content)  # the summary page's other parts, from the file
+    changes = change_sentences(content)
+    words = "\n".join([*summary, *changes, *decisions]) + "\n" + section
     chosen = content["recommended"]
     schemes = content["schemes"]
+    # only the recommended scheme is ever put up for approval, and only when there is one
+    approved = [d for d in decisions if d.startswith("Approve ")]
+    assert approved == (
+        [f"Approve {chosen} as the scheme for the coming plan periods."]
+        if chosen is not None
+        else []
+    )
+    for line in changes:  # what changes is said of the scheme the file names, no other
+        assert line.startswith(f"Under {chosen or content['closest']},") or line.startswith(
+            "Nobody's pay changes under "
+        )
     if chosen is not None:
         assert summary[0] == f"Recommended scheme: {chosen}."
         assert f"{chosen} is not eligible" not in words
