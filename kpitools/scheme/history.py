@@ -92,14 +92,6 @@ def sorted_group_quantile(group: np.ndarray, values: np.ndarray, q: float, n: in
     return out
 
 
-def _window_mask(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -> np.ndarray:
-    """Periods × rows: whether each row lies in each period's history window."""
-    inside = ranked_per[None, :] < uniq[:, None]
-    if window is not None:
-        inside &= ranked_per[None, :] >= (uniq - window)[:, None]
-    return inside
-
-
 def any_history(ranked_per: np.ndarray, uniq: np.ndarray, window: int | None) -> np.ndarray:
     """Per period of ``uniq``: whether any row's period lies in its history window."""
     if ranked_per.size == 0:
@@ -120,37 +112,19 @@ def window_quantiles(
 ) -> np.ndarray:
     """Periods × groups: :func:`sorted_group_quantile` of each period's history window.
 
-    ``ranked_*`` (period, group code and actual of each row) are sorted by (group, value).
-    The same arithmetic as the period-by-period version (``starts`` are the window's own
-    group starts), so the numbers are identical.
+    ``ranked_*`` (period, group code and actual of each row) are sorted by (group, value),
+    so each period's window is a filter of that order, already sorted: one pass over the
+    rows per period (periods are few), and no periods × rows table.
     """
-    m = ranked_per.size
     out = np.full((uniq.size, n), np.nan)
-    if m == 0 or n == 0:
+    if ranked_per.size == 0 or n == 0:
         return out
-    inside = _window_mask(ranked_per, uniq, window)
-    cs = np.zeros((uniq.size, m + 1), dtype=np.int64)
-    np.cumsum(inside, axis=1, out=cs[:, 1:])  # cs[u, i]: rows in the window among the first i
-    counts_all = np.bincount(ranked_code, minlength=n)
-    gstart = np.cumsum(counts_all) - counts_all
-    starts = cs[:, gstart]  # the window's rows before each group
-    counts = cs[:, gstart + counts_all] - starts
-    pos = starts + q * np.maximum(counts - 1, 0)
-    lo = np.floor(pos).astype(np.int64)
-    frac = pos - lo
-    has = counts > 0
-    lo = np.where(has, lo, 0)
-    hi = np.where(has, np.minimum(lo + 1, starts + counts - 1), 0)
-    # the row holding the window's r-th row (0-based): the first i with cs[u, i + 1] > r
-    offset = (np.arange(uniq.size, dtype=np.int64) * (m + 2))[:, None]
-    flat = (cs[:, 1:] + offset).ravel()
-    row_offset = (np.arange(uniq.size, dtype=np.int64) * m)[:, None]
-    at_lo = np.searchsorted(flat, lo + offset, side="right") - row_offset
-    at_hi = np.searchsorted(flat, hi + offset, side="right") - row_offset
-    at_lo = np.clip(at_lo, 0, m - 1)
-    at_hi = np.clip(at_hi, 0, m - 1)
-    res = ranked_act[at_lo] + (ranked_act[at_hi] - ranked_act[at_lo]) * frac
-    out[has] = res[has]
+    for i, p in enumerate(uniq):
+        inside = ranked_per < p
+        if window is not None:
+            inside &= ranked_per >= p - window
+        if inside.any():  # else no history: NaN
+            out[i] = sorted_group_quantile(ranked_code[inside], ranked_act[inside], q, n)
     return out
 
 

@@ -93,7 +93,7 @@ __all__ = [
     "WINDOW_CELLS",
 ]
 
-#: Periods × rows above which ``percentile`` goes period by period instead of all at once.
+#: Periods × groups above which ``percentile`` goes period by period (no periods × groups table).
 WINDOW_CELLS = 4_000_000
 
 
@@ -418,8 +418,8 @@ class PercentileTarget(TargetMethod):
         ranked = known[np.lexsort((act[known], code[known]))]
         ranked_per, ranked_code, ranked_act = per[ranked], code[ranked], act[ranked]
         uniq = unique_sorted(per)
-        if uniq.size * ranked.size <= WINDOW_CELLS:
-            # every period at once: an uniq × rows table of "in the period's window"
+        if uniq.size * n <= WINDOW_CELLS:
+            # every period's group quantiles in one periods × groups table
             table = window_quantiles(
                 ranked_per, ranked_code, ranked_act, uniq, self.window, self.q, n
             )
