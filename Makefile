@@ -18,12 +18,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Re-install whenever pyproject.toml changes.
+# Byte-compile the package too: an editable install leaves that to the first import, which
+# never happens where PYTHONDONTWRITEBYTECODE is set (every command then compiles ~100
+# modules again: 0.25 s at each start).
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q kpitools > /dev/null
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q kpitools > /dev/null
 	@touch $@ $(VENV)/.installed-base
 
 # The report compares alternatives for the same people (the reps); the managers' override is

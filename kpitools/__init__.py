@@ -41,14 +41,8 @@ Examples
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 
 from .errors import DataValidationError, DefinitionError, FormulaError, KpitoolsError
-
-try:
-    __version__ = version("kpitools")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 #: public name -> (subpackage, name there)
 _VERBS = {
@@ -83,8 +77,20 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed version (importlib.metadata is slow to import: only when asked)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kpitools")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
 def __getattr__(name: str):
-    if name == "plots":
+    if name == "__version__":
+        value = _version()
+    elif name == "plots":
         value = importlib.import_module(".plots", __name__)
     elif name in _VERBS:
         package, attr = _VERBS[name]

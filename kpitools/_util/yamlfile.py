@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -63,11 +63,12 @@ class YamlDocument:
     data: Any
     text: str
     file: str
+    root: Any = field(default=None, repr=False, compare=False)  # the composed node tree
 
     @cached_property
     def lines(self) -> dict[str, int]:
         """Key path → 1-based line, see :func:`key_lines`."""
-        return key_lines(self.text)
+        return _node_lines(self.root) if self.root is not None else key_lines(self.text)
 
 
 def read_text(path: str | os.PathLike, *, what: str, example: str | None = None) -> str:
@@ -203,6 +204,29 @@ def parse_yaml(text: str, *, file: str, what: str) -> YamlDocument:
     Suggestion: keep only one of them (YAML would silently use the last).
     """
     try:
+        # The text is composed once: its shape is checked before anything is built from it,
+        # and the same node tree gives the data (what safe_load does), repeated keys and lines.
+        root = yaml.compose(text, Loader=_COMPOSE_LOADER)
+        _check_shape(root, file)
+        data = _construct(root)
+    except yaml.YAMLError:
+        root = None  # told below, by the parser whose errors the messages are written for
+    except RecursionError:
+        raise _too_deep(file) from None
+    if root is None:
+        root, data = _parse_careful(text, file, what)
+    _check_duplicate_keys(root, file)
+    return YamlDocument(data, text, file, root)
+
+
+def _construct(root: yaml.Node | None) -> Any:
+    """The data of a composed document, built as ``yaml.safe_load`` builds it."""
+    return None if root is None else yaml.SafeLoader("").construct_document(root)
+
+
+def _parse_careful(text: str, file: str, what: str) -> tuple[Any, Any]:
+    """Parse a text the fast path refused again, and say what is wrong with it."""
+    try:
         data = _safe_data(text)
         root = yaml.compose(text, Loader=_COMPOSE_LOADER)  # what safe_load read: no new error
     except RecursionError:
@@ -231,8 +255,7 @@ def parse_yaml(text: str, *, file: str, what: str) -> YamlDocument:
             f"{file}: invalid YAML: {err}.\nSuggestion: check the file's syntax."
         ) from None
     _check_shape(root, file)
-    _check_duplicate_keys(root, file)
-    return YamlDocument(data, text, file)
+    return root, data
 
 
 def _too_deep(file: str) -> DefinitionError:
@@ -294,6 +317,11 @@ def key_lines(text: str) -> dict[str, int]:
         root = yaml.compose(text, Loader=_COMPOSE_LOADER)
     except yaml.YAMLError:
         return {}
+    return _node_lines(root)
+
+
+def _node_lines(root: yaml.Node | None) -> dict[str, int]:
+    """Key path → 1-based line of each value of a composed document."""
     out: dict[str, int] = {}
     stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
     while stack:

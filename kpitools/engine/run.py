@@ -249,7 +249,8 @@ def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     for col in blocks[0]:
         columns[col] = np.stack([np.asarray(b[col]) for b in blocks], axis=1).reshape(-1)
     columns["on_target_pay"] = np.repeat(np.asarray(inputs.on_target_pay, dtype=float), m)
-    payouts = pd.DataFrame(columns)[list(PAYOUT_COLUMNS)]
+    # every column is a new array: no copy into blocks (a third of the table's build time)
+    payouts = pd.DataFrame(columns, copy=False)[list(PAYOUT_COLUMNS)]
     payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
     if inputs.proration is not None:  # the active share, on every row of the employee-period
         payouts["proration"] = np.repeat(inputs.proration, m)
