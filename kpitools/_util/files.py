@@ -216,7 +216,7 @@ def write_csv(
         frame = table if raw else formula_safe(table)
         _plain_numbers(frame).to_csv(path, index=False, lineterminator="\n")
         return Path(path)
-    frame = table.copy()
+    frame = table.copy(deep=False)  # copy on write: the columns replaced below only
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
         if col.dtype == object:
@@ -268,6 +268,9 @@ def _arrow_formula_safe(table: pa.Table) -> pa.Table:
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             if pa.types.is_dictionary(col.type):
                 col = col.cast(kind)
+            if not _may_start_formula(col):
+                columns.append(col)
+                continue
             first = pc.utf8_slice_codeunits(col, 0, 1)
             starts = pc.is_in(first, value_set=pa.array(FORMULA_START))
             if pc.any(starts).as_py():  # rare: only then look for plain numbers
@@ -278,6 +281,31 @@ def _arrow_formula_safe(table: pa.Table) -> pa.Table:
         columns.append(col)
     names = [f"'{n}" if _is_formula(n) else n for n in table.column_names]
     return pa.table(columns, names=names)
+
+
+_FORMULA_BYTES = np.frombuffer("".join(FORMULA_START).encode(), dtype=np.uint8)
+
+
+def _may_start_formula(col: pa.ChunkedArray) -> bool:
+    """Whether any value of a string column may start like a formula (no false "no").
+
+    Reads each value's first byte straight from the arrow buffers (every formula start is
+    ASCII, so one byte in UTF-8): about ten times cheaper than slicing the strings. A null
+    with leftover bytes can only answer "maybe", which the exact check then settles.
+    """
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue  # every value empty
+        wide = pa.types.is_large_string(chunk.type)
+        offs = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)
+        offs = offs[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts = offs[:-1][offs[1:] > offs[:-1]]
+        if np.isin(np.frombuffer(data, dtype=np.uint8)[starts], _FORMULA_BYTES).any():
+            return True
+    return False
 
 
 def _is_formula(text: str) -> bool:
