@@ -35,6 +35,7 @@ __all__ = [
     "months_in",
     "parse_period",
     "parse_range",
+    "period_codes",
     "period_ordinals",
     "periods_in_scope",
     "select",
@@ -103,6 +104,21 @@ def period_ordinals(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list
     >>> kinds.tolist(), ords.tolist(), bad
     (['month', 'quarter', 'year', ''], [24300, 8100, 2025, -1], ['soon'])
     """
+    codes, kinds_u, ords_u, bad = period_codes(values)
+    return kinds_u[codes], ords_u[codes], bad
+
+
+def period_codes(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+    """:func:`period_ordinals` per distinct label: row codes, and each code's kind and ordinal.
+
+    No per-row array of kinds, which a large table does not need.
+
+    Examples
+    --------
+    >>> codes, kinds, ords, bad = period_codes(["2025-01", "2025-02", "2025-01"])
+    >>> codes.tolist(), kinds.tolist(), ords.tolist(), bad
+    ([0, 1, 0], ['month', 'month'], [24300, 24301], [])
+    """
     values = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
     codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
     kinds_u, ords_u, bad = [], [], []
@@ -114,9 +130,7 @@ def period_ordinals(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, list
             bad.append(u)
         kinds_u.append(k)
         ords_u.append(o)
-    kinds = np.asarray(kinds_u, dtype=object)[codes]
-    ords = np.asarray(ords_u, dtype=np.int64)[codes]
-    return kinds, ords, bad
+    return codes, np.asarray(kinds_u, dtype=object), np.asarray(ords_u, dtype=np.int64), bad
 
 
 def unique_sorted(values: Any) -> np.ndarray:

@@ -23,7 +23,10 @@ evaluate instead) and count the employee-periods of new hires, leavers and gaps.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,7 +41,7 @@ from .periods import (
     convert,
     format_period,
     months_in,
-    period_ordinals,
+    period_codes,
     select,
     unique_sorted,
 )
@@ -106,7 +109,8 @@ def ratio_inputs(library: Any, kpis: Iterable[str]) -> set[str]:
 
 def _period_kind(data: pd.DataFrame, kind: str, source: str) -> tuple[np.ndarray, str]:
     """The rows' period ordinals and their one kind, which must not be coarser than ``kind``."""
-    kinds, ords, bad = period_ordinals(data["period"])
+    codes, kinds, ords_u, bad = period_codes(data["period"])
+    ords = ords_u[codes]
     if bad:
         rows = np.flatnonzero(np.isin(data["period"].astype(str).to_numpy(), bad))
         raise DataValidationError(
@@ -122,7 +126,7 @@ def _period_kind(data: pd.DataFrame, kind: str, source: str) -> tuple[np.ndarray
                 }
             ),
         )
-    present = sorted(set(kinds.tolist()), key=KINDS.index)
+    present = sorted(set(kinds.tolist()), key=KINDS.index)  # every unique label occurs
     if len(present) > 1:
         raise DataValidationError(
             f"{source}: the periods mix {' and '.join(present)} labels.\n"
@@ -187,12 +191,10 @@ def roll_up(
     """
     if kind not in KINDS:
         raise DefinitionError(f"period {kind!r}: use one of: {', '.join(KINDS)}.")
-    ords, data_kind = _period_kind(data, kind, source)
     has_target = "target" in data.columns
-    # Integer codes: employees and KPIs numbered in sorted order, so that every result is
-    # the same whatever the order of the input rows.
-    emp_code, employees = pd.factorize(data["employee"].astype(str), sort=True)
-    kpi_code, kpi_names = pd.factorize(data["kpi"].astype(str), sort=True)
+    (ords, data_kind), (emp_code, employees), (kpi_code, kpi_names) = _key_codes(
+        data, kind, source
+    )
     employees = np.asarray(employees, dtype=object)
     kpi_names = np.asarray(kpi_names, dtype=object)
     emp = emp_code.astype(np.int64)
@@ -217,6 +219,33 @@ def roll_up(
     values = _values_frame(e, p, k, actual, target, months, employees, kpi_names)
     attributes = _attributes(data, emp, per, ords, employees)
     return RollUp(values, attributes, kind, warnings, employees)
+
+
+# Rows from which the key columns are encoded side by side in threads.
+_PARALLEL_ROWS = 200_000
+
+
+def _key_codes(data: pd.DataFrame, kind: str, source: str) -> tuple[Any, Any, Any]:
+    """Period ordinals and kind; employee and KPI codes numbered in sorted order.
+
+    Sorted, so that every result is the same whatever the order of the input rows. On a
+    big table the three columns are encoded side by side in threads: arrow's hashing of
+    text releases the GIL. A period error is raised first, as it would be alone.
+    """
+    jobs = [
+        partial(_period_kind, data, kind, source),
+        partial(_sorted_codes, data["employee"]),
+        partial(_sorted_codes, data["kpi"]),
+    ]
+    if len(data) < _PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
+        return tuple(job() for job in jobs)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return tuple(f.result() for f in futures)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+    return pd.factorize(values.astype(str), sort=True)
 
 
 def _dense(space: int, n: int) -> bool:
