@@ -16,6 +16,18 @@ import yaml
 
 from kpitools.report import file_sha256
 
+#: A flat bonus: 1,000 × attainment against a fixed target of 100 (payouts easy to work by hand).
+FLAT_SCHEME = """\
+name: Flat bonus
+period: month
+on_target_pay: 1000
+components:
+  - kpi: revenue
+    weight: 1
+    target: {method: fixed, value: 100}
+    curve: {points: [[0, 0], [2, 2]]}
+"""
+
 SETUP = """\
 import warnings
 warnings.filterwarnings("ignore")
@@ -224,3 +236,15 @@ def batch_inputs():
 def complete_report():
     """``complete_report(folder)``: True when a client folder's manifest lists all its files."""
     return _complete
+
+
+@pytest.fixture(scope="session")
+def write_flat_scheme():
+    """Write :data:`FLAT_SCHEME` to a path (folders made) and return the path."""
+
+    def write(path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(FLAT_SCHEME)
+        return path
+
+    return write

@@ -16,17 +16,6 @@ import pytest
 from kpitools.cli import main
 from kpitools.report import file_sha256
 
-FLAT = """\
-name: Flat bonus
-period: month
-on_target_pay: 1000
-components:
-  - kpi: revenue
-    weight: 1
-    target: {method: fixed, value: 100}
-    curve: {points: [[0, 0], [2, 2]]}
-"""
-
 MANIFEST = """\
 defaults:
   data: exports/deals_kpis.csv
@@ -47,7 +36,7 @@ clients:
 
 
 @pytest.fixture(scope="module")
-def split_batch(tmp_path_factory):
+def split_batch(tmp_path_factory, write_flat_scheme):
     root = tmp_path_factory.mktemp("split")
     for folder in ("exports", "schemes", "hr"):
         (root / folder).mkdir()
@@ -63,7 +52,7 @@ def split_batch(tmp_path_factory):
     pd.DataFrame({"employee": ["b1", "b2"], "team": ["Hunters", "Farmers"]}).to_csv(
         root / "hr" / "west.csv", index=False
     )
-    (root / "schemes" / "flat.yaml").write_text(FLAT)
+    write_flat_scheme(root / "schemes" / "flat.yaml")
     (root / "batch.yaml").write_text(MANIFEST)
     out = root / "out"
     code = main(["batch", str(root / "batch.yaml"), "--out", str(out), "--jobs", "2"])

@@ -15,17 +15,6 @@ from pypdf import PdfReader
 
 from kpitools.cli import main
 
-FLAT = """\
-name: Flat bonus
-period: month
-on_target_pay: 1000
-components:
-  - kpi: revenue
-    weight: 1
-    target: {method: fixed, value: 100}
-    curve: {points: [[0, 0], [2, 2]]}
-"""
-
 MANIFEST = """\
 defaults:
   data: deals_kpis.csv
@@ -45,7 +34,7 @@ clients:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, write_flat_scheme):
     root = tmp_path_factory.mktemp("stmt")
     pd.DataFrame(
         {
@@ -56,7 +45,7 @@ def batch(tmp_path_factory):
             "region": ["East", "East", "West", "West"],
         }
     ).to_csv(root / "deals_kpis.csv", index=False)
-    (root / "flat.yaml").write_text(FLAT)
+    write_flat_scheme(root / "flat.yaml")
     (root / "batch.yaml").write_text(MANIFEST)
     out = root / "out"
     code = main(["batch", str(root / "batch.yaml"), "--out", str(out), "--jobs", "2"])

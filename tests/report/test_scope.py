@@ -15,16 +15,6 @@ from kpitools.report import load_manifest, plan_batch, prepare_job
 from kpitools.report.scope import apply_overrides, default_groups, scheme_keys
 from kpitools.scheme import load_scheme
 
-FLAT = """\
-name: Flat bonus
-period: month
-on_target_pay: 1000
-components:
-  - kpi: revenue
-    weight: 1
-    target: {method: fixed, value: 100}
-    curve: {points: [[0, 0], [2, 2]]}
-"""
 TWO = """\
 name: Two parts
 on_target_pay: 1000
@@ -40,7 +30,7 @@ OVERRIDE_FIX = (
 
 
 @pytest.fixture
-def inputs(tmp_path):
+def inputs(tmp_path, write_flat_scheme):
     """One data file for two business units (East, West) and two schemes."""
     pd.DataFrame(
         {
@@ -51,7 +41,7 @@ def inputs(tmp_path):
             "region": ["East", "East", "West", "West"],
         }
     ).to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "flat.yaml").write_text(FLAT)
+    write_flat_scheme(tmp_path / "flat.yaml")
     (tmp_path / "two.yaml").write_text(TWO)
     return tmp_path
 
