@@ -46,7 +46,8 @@ demo: $(VENV)/.installed-base
 		$(foreach s,$(DEMO_SCHEMES),--scheme templates/schemes/$(s).yaml) --forecast 1000 --seed 1 --stress
 	$(BIN)/kpitools report --client "Northstar Components" --data $(DEMO_OUT)/data.csv \
 		--roster $(DEMO_OUT)/roster.csv --design templates/designs/b2b_sales.yaml \
-		$(foreach s,$(DEMO_ALTERNATIVES),--scheme templates/schemes/$(s).yaml) --out $(DEMO_OUT)/report
+		$(foreach s,$(DEMO_ALTERNATIVES),--scheme templates/schemes/$(s).yaml) --out $(DEMO_OUT)/report \
+		--param 'branding={consultant: Harbour & Vale Advisory (demo)}'
 	@echo
 	@echo "The demo company's report: $(DEMO_OUT)/report/Northstar-Components/report.html"
 	@echo "                 (and .pdf, payouts.xlsx, manifest.json in the same folder)"
