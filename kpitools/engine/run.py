@@ -195,13 +195,10 @@ def _totals_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
             **{step: getattr(arr, step) for step in _STEPS},
             "payout": arr.payout,
             "revenue": inputs.revenue,
+            **({"proration": inputs.proration} if inputs.proration is not None else {}),
+            **{step: getattr(arr.steps, step) for step in STEP_COLUMNS if arr.steps is not None},
         }
-    )
-    if inputs.proration is not None:
-        totals["proration"] = inputs.proration
-    if arr.steps is not None:
-        for step in STEP_COLUMNS:
-            totals[step] = getattr(arr.steps, step)
+    )  # every column at once: adding columns one by one to a big frame costs far more
     return totals
 
 
@@ -249,17 +246,18 @@ def _payout_table(scheme, inputs: PayoutInputs, arr: PayoutArrays, labels) -> pd
     for col in blocks[0]:
         columns[col] = np.stack([np.asarray(b[col]) for b in blocks], axis=1).reshape(-1)
     columns["on_target_pay"] = np.repeat(np.asarray(inputs.on_target_pay, dtype=float), m)
-    # every column is a new array: no copy into blocks (a third of the table's build time)
-    payouts = pd.DataFrame(columns, copy=False)[list(PAYOUT_COLUMNS)]
-    payouts["gate_passed"] = payouts["gate_passed"].astype(bool)
+    columns["gate_passed"] = columns["gate_passed"].astype(bool)
+    ordered = {c: columns[c] for c in PAYOUT_COLUMNS}
     if inputs.proration is not None:  # the active share, on every row of the employee-period
-        payouts["proration"] = np.repeat(inputs.proration, m)
+        ordered["proration"] = np.repeat(inputs.proration, m)
     if arr.steps is not None:  # from earned to paid: on the total row only
         for step in STEP_COLUMNS:
             values = np.full((n, m), np.nan)
             values[:, k] = getattr(arr.steps, step)
-            payouts[step] = values.reshape(-1)
-    return payouts
+            ordered[step] = values.reshape(-1)
+    # Every column is a new array, and all are given at once: no copy into blocks, no
+    # column added to a big frame afterwards (each of those cost more than the table).
+    return pd.DataFrame(ordered, copy=False)
 
 
 def run_scheme(
