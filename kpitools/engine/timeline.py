@@ -255,7 +255,11 @@ def build_timeline(
     DefinitionError
         ``draw.for_first`` without a roster that has ``hire_date``.
     """
-    emp = pd.factorize(np.asarray(keys["employee"], dtype=object))[0]
+    employee = keys["employee"]
+    if isinstance(employee.dtype, pd.CategoricalDtype):  # the engine's keys: codes at hand
+        emp = employee.cat.codes.to_numpy(dtype=np.int64)
+    else:
+        emp = pd.factorize(np.asarray(employee, dtype=object))[0]
     window = None
     draw = scheme.draw
     if draw is not None and draw.for_first is not None:
