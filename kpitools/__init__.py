@@ -79,7 +79,7 @@ __all__ = [
 
 def _version() -> str:
     """The installed version (importlib.metadata is slow to import: only when asked)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # slow: only when asked
 
     try:
         return version("kpitools")

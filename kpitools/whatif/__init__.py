@@ -31,7 +31,15 @@ from .app import DEFAULT_PORT, WHATIF_NOTEBOOK, default_notebook, free_port, ser
 from .control_spec import ControlSpec
 from .controls import reweight, scheme_controls
 from .goal_explorer import GoalExplorer, with_assumption
-from .inputs import DEFAULT_SCHEME, ENV_DATA, ENV_SCHEME, resolve_template, whatif_inputs
+from .inputs import (
+    DEFAULT_SCHEME,
+    ENV_DATA,
+    ENV_ROSTER,
+    ENV_SCHEME,
+    resolve_template,
+    whatif_inputs,
+    whatif_roster,
+)
 from .scheme_explorer import SchemeExplorer
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_SCHEME",
     "ENV_DATA",
+    "ENV_ROSTER",
     "ENV_SCHEME",
     "GoalExplorer",
     "SchemeExplorer",
@@ -51,5 +60,6 @@ __all__ = [
     "serve",
     "voila_command",
     "whatif_inputs",
+    "whatif_roster",
     "with_assumption",
 ]

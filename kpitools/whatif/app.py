@@ -3,8 +3,8 @@
 The dashboard is ``notebooks/02_scheme_whatif.ipynb`` rendered by Voilà on localhost: the
 client's managers move the sliders of a :class:`kpitools.whatif.SchemeExplorer` in their
 browser and never see a line of code. Data and scheme default to the notebook's own (the
-demo company and the weighted scorecard); ``data`` and ``scheme`` pass others to the
-notebook through the environment (:mod:`kpitools.whatif.inputs`).
+demo company and the weighted scorecard); ``data``, ``scheme`` and ``roster`` pass others to
+the notebook through the environment (:mod:`kpitools.whatif.inputs`).
 
 Examples
 --------
@@ -29,7 +29,7 @@ from typing import Any
 from .._util.files import shipped
 from ..engine import run_scheme
 from ..errors import DefinitionError, KpitoolsError
-from .inputs import DEFAULT_SCHEME, ENV_DATA, ENV_SCHEME, resolve_template
+from .inputs import DEFAULT_SCHEME, ENV_DATA, ENV_ROSTER, ENV_SCHEME, resolve_template
 
 __all__ = [
     "DEFAULT_PORT",
@@ -120,27 +120,30 @@ def _require_voila() -> None:
         ) from None
 
 
-def _notebook_env(data: str | None, scheme: str | None) -> dict[str, str]:
-    """The environment of Voilà: ours, plus the data and scheme files for the notebook."""
+def _notebook_env(data: str | None, scheme: str | None, roster: str | None) -> dict[str, str]:
+    """The environment of Voilà: ours, plus the data, scheme and roster files for the notebook."""
     env = dict(os.environ)
-    if data is not None:
-        if not Path(data).is_file():
-            raise DefinitionError(f"{data}: data file not found.\nSuggestion: check the path.")
-        env[ENV_DATA] = str(Path(data).resolve())
+    for value, name, what in ((data, ENV_DATA, "data"), (roster, ENV_ROSTER, "roster")):
+        if value is not None:
+            if not Path(value).is_file():
+                raise DefinitionError(
+                    f"{value}: {what} file not found.\nSuggestion: check the path."
+                )
+            env[name] = str(Path(value).resolve())
     if scheme is not None:
         env[ENV_SCHEME] = str(resolve_template(scheme, "schemes").resolve())
     return env
 
 
-def _check_inputs(data: Any, scheme: str | None) -> None:
-    """Run the scheme on the data once, so that a mismatch is told here, not in the page.
+def _check_inputs(data: Any, scheme: str | None, roster: str | None = None) -> None:
+    """Run the scheme on the data (and roster) once, so that a mismatch is told here.
 
     Raises the :class:`KpitoolsError` the notebook would show (a KPI not in the data, no
-    usable target …) before Voilà starts.
+    usable target, a roster that cannot be read …) before Voilà starts, not in the page.
     """
     with warnings.catch_warnings():  # data warnings are `kpitools data check`'s, as in the page
         warnings.simplefilter("ignore")
-        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"))
+        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"), roster=roster)
 
 
 # --------------------------------------------------------------------------- Voilà
@@ -222,6 +225,7 @@ def serve(
     open_browser: bool = True,
     data: str | None = None,
     scheme: str | None = None,
+    roster: str | None = None,
     default_data: Any = None,
     echo: Callable[[str], None] = print,
 ) -> int:
@@ -237,6 +241,9 @@ def serve(
         A data file and a scheme file (or template name) for the notebook instead of its
         defaults (the demo company and the weighted scorecard). Given either, the scheme is
         run on the data once before Voilà starts, so that a mismatch is told here.
+    roster : str, optional
+        A roster file for the explorer (proration from hire and leave dates, pay per person,
+        teams and managers); checked with the data before Voilà starts.
     default_data : DataFrame, optional
         The notebook's default data, which a ``scheme`` given without ``data`` is checked on
         (the command line passes the demo company). Without it such a scheme is checked only
@@ -248,7 +255,7 @@ def serve(
     ------
     KpitoolsError
         Voilà is not installed, the port is taken, a file is missing, the scheme cannot run
-        on the data, or Voilà stopped before it listened.
+        on the data (with the roster), or Voilà stopped before it listened.
 
     Examples
     --------
@@ -257,11 +264,11 @@ def serve(
     """
     _require_voila()
     notebook = default_notebook()
-    env = _notebook_env(data, scheme)
-    if data is not None or scheme is not None:
+    env = _notebook_env(data, scheme, roster)
+    if data is not None or scheme is not None or roster is not None:
         checked_on = env.get(ENV_DATA) or default_data
         if checked_on is not None:
-            _check_inputs(checked_on, env.get(ENV_SCHEME))
+            _check_inputs(checked_on, env.get(ENV_SCHEME), env.get(ENV_ROSTER))
     port = _choose_port(port)
     proc = subprocess.Popen(
         voila_command(notebook, port, open_browser=open_browser),

@@ -1,9 +1,10 @@
-"""What the what-if notebook works on: its data and its scheme file.
+"""What the what-if notebook works on: its data, its scheme file and its roster.
 
-``kpitools app --data/--scheme`` hands files to the notebook through the environment
-(:data:`ENV_DATA`, :data:`ENV_SCHEME`); the notebook reads its parameters and those with
-:func:`whatif_inputs`. Without data the notebook shows its own default, the demo company,
-which it builds itself (the demo sits above the what-if layer).
+``kpitools app --data/--scheme/--roster`` hands files to the notebook through the
+environment (:data:`ENV_DATA`, :data:`ENV_SCHEME`, :data:`ENV_ROSTER`); the notebook reads
+its parameters and those with :func:`whatif_inputs` and :func:`whatif_roster`. Without
+data the notebook shows its own default, the demo company with its roster, which it builds
+itself (the demo sits above the what-if layer).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any
 from .._util.files import shipped
 from ..errors import DefinitionError, did_you_mean
 
-__all__ = ["DEFAULT_SCHEME", "ENV_DATA", "ENV_SCHEME", "resolve_template", "whatif_inputs"]
+__all__ = [
+    "DEFAULT_SCHEME",
+    "ENV_DATA",
+    "ENV_ROSTER",
+    "ENV_SCHEME",
+    "resolve_template",
+    "whatif_inputs",
+    "whatif_roster",
+]
 
 #: The scheme the what-if notebook starts from.
 DEFAULT_SCHEME = "weighted_scorecard.yaml"
@@ -23,6 +32,8 @@ DEFAULT_SCHEME = "weighted_scorecard.yaml"
 ENV_DATA = "KPITOOLS_APP_DATA"
 #: Environment variable with the scheme file ``kpitools app --scheme`` gives the notebook.
 ENV_SCHEME = "KPITOOLS_APP_SCHEME"
+#: Environment variable with the roster file ``kpitools app --roster`` gives the notebook.
+ENV_ROSTER = "KPITOOLS_APP_ROSTER"
 
 
 def resolve_template(name: str | os.PathLike, kind: str = "schemes") -> Path:
@@ -76,3 +87,17 @@ def whatif_inputs(data: Any = None, scheme: str | os.PathLike = DEFAULT_SCHEME) 
     data = os.environ.get(ENV_DATA) or data
     scheme = os.environ.get(ENV_SCHEME) or scheme
     return data, resolve_template(scheme, "schemes")
+
+
+def whatif_roster(roster: Any = None) -> Any:
+    """The what-if notebook's roster: ``KPITOOLS_APP_ROSTER`` if set, else the parameter.
+
+    ``kpitools app --roster`` sets the variable; a parameter of None means no roster (or,
+    on the demo company, its own).
+
+    Examples
+    --------
+    >>> whatif_roster("roster.csv")  # doctest: +SKIP
+    'roster.csv'
+    """
+    return os.environ.get(ENV_ROSTER) or roster

@@ -72,6 +72,37 @@ def test_data_the_scheme_cannot_run_on_is_refused_before_anything_starts(tmp_pat
     )
 
 
+def test_a_missing_roster_file_is_refused_before_anything_starts(tmp_path, capsys):
+    data = tmp_path / "sales.csv"
+    data.write_text("employee,period,kpi,actual\nE1,2024-01,revenue,5\n")
+    missing = tmp_path / "nope.csv"
+    code = main(["app", "--no-browser", "--data", str(data), "--roster", str(missing)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"Error: {missing}: roster file not found.\nSuggestion: check the path.\n"
+    )
+
+
+def test_a_roster_that_cannot_be_read_is_refused_before_anything_starts(
+    tmp_path, capsys, demo_company
+):
+    data = tmp_path / "data.csv"
+    demo_company.data.to_csv(data, index=False)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,hire_date\nE001,2024-01-15\n")
+    with _busy_port() as s:  # had the roster not been checked first, the port would speak
+        port = s.getsockname()[1]
+        code = main(
+            ["app", "--no-browser", "--port", str(port), "--data", str(data),
+             "--roster", str(roster)]
+        )  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"Error: {roster}: a roster needs an 'employee' column; found columns: 'name', "
+        "'hire_date'.\nSuggestion: name the column of employee ids 'employee'.\n"
+    )
+
+
 def test_app_help_has_an_example(capsys):
     assert main(["app", "--help"]) == 0
     out = capsys.readouterr().out

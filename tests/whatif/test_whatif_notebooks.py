@@ -6,12 +6,14 @@ from pathlib import Path
 
 import nbformat
 import papermill as pm
+import pytest
 
 from kpitools._util.format import money
 from kpitools.design import load_design
 from kpitools.engine import compute_metrics, run_scheme
+from kpitools.errors import DefinitionError
 from kpitools.scheme import load_scheme
-from kpitools.whatif import DEFAULT_SCHEME, ENV_DATA, ENV_SCHEME, resolve_template
+from kpitools.whatif import DEFAULT_SCHEME, ENV_DATA, ENV_ROSTER, ENV_SCHEME, resolve_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +48,31 @@ def test_the_whatif_notebook_runs_with_its_defaults_on_the_demo_company(
     cost = money(compute_metrics(run)["total_cost"], scheme.currency or "")
     assert text.endswith(f" controls, total cost {cost} (start {cost})>")
     assert [o for o in outputs if o.output_type == "error"] == []
+
+
+def test_the_whatif_notebook_takes_the_apps_data_scheme_and_roster(
+    tmp_path, monkeypatch, demo_company
+):
+    """What ``kpitools app --data --scheme --roster`` hands over through the environment:
+    the explorer pays as ``run_scheme`` with that roster, and the roster matters (hires and
+    leavers are prorated, the draw needs their hire dates)."""
+    data, roster = tmp_path / "data.csv", tmp_path / "roster.csv"
+    demo_company.data.to_csv(data, index=False)
+    demo_company.roster.to_csv(roster, index=False)
+    scheme = load_scheme(resolve_template("new_hire_draw.yaml"))
+    monkeypatch.setenv(ENV_DATA, str(data))
+    monkeypatch.setenv(ENV_SCHEME, str(resolve_template("new_hire_draw.yaml")))
+    monkeypatch.setenv(ENV_ROSTER, str(roster))
+    outputs = _run_notebook("02_scheme_whatif.ipynb", tmp_path / "02.ipynb")
+    assert [o for o in outputs if o.output_type == "error"] == []
+    (shown,) = [o for o in outputs if o.output_type == "execute_result"]
+    run = run_scheme(str(data), scheme, roster=str(roster))
+    cost = money(compute_metrics(run)["total_cost"], scheme.currency or "")
+    text = shown.data["text/plain"]
+    assert text.startswith(f"<SchemeExplorer {scheme.name!r}: ")
+    assert text.endswith(f" controls, total cost {cost} (start {cost})>")
+    with pytest.raises(DefinitionError, match="draw.for_first"):  # without it: no hire dates
+        run_scheme(str(data), scheme)
 
 
 def test_the_goal_design_notebook_runs_with_its_defaults(tmp_path):
