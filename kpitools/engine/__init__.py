@@ -63,6 +63,7 @@ from .recommend import (
     recommend_simulation,
 )
 from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
+from .scope import has_scope
 from .simulate import SimulationResult, compare, simulate, write_csv
 from .stress import DEFAULT_SHIFT, check_shift, stress_test
 from .stress_result import MOVE_COLUMNS, STRESS_COLUMNS, StressResult
@@ -97,6 +98,7 @@ __all__ = [
     "metrics_by_group",
     "metrics_from_arrays",
     "metrics_from_totals",
+    "has_scope",
     "MONEY_METRICS",
     "MOVE_COLUMNS",
     "NO_GROUP",

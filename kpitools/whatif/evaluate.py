@@ -22,8 +22,10 @@ from ..data import load, resolve_library
 from ..engine import (
     STEP_COLUMNS,
     compute,
+    has_scope,
     load_inputs,
     metrics_from_arrays,
+    prepare,
     prepare_base,
     run_scheme,
     set_targets,
@@ -181,7 +183,11 @@ class Evaluator:
             for note in notes:
                 warnings.warn(note, UserWarning, stacklevel=3)
         self.periods = periods
-        self.employees = pd.Index(pd.unique(self.table["employee"].astype(str)))
+        people = pd.unique(self.table["employee"].astype(str))
+        if self.roster is not None:  # managers paid on their teams may have no rows
+            listed = self.roster.table["employee"].astype(str)
+            people = np.concatenate([people, listed[~listed.isin(people)].to_numpy()])
+        self.employees = pd.Index(people)
         self._cache: dict[str, Prepared] = {}
         self._base: Any = None  # the roll-up (PreparedData): kept across target changes
         self._rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # codes, labels per selection
@@ -216,11 +222,24 @@ class Evaluator:
         )
         return self.employees.get_indexer(emp), labels
 
+    def _with_targets(self, scheme: Any) -> Any:
+        """The scheme's inputs, its targets set on the kept roll-up.
+
+        Team and manager pay (``scope``) sums each group from its members' rows, so such a
+        scheme is prepared in full (slower on a change, the same numbers as a simulation).
+        """
+        if has_scope(scheme):
+            return prepare(
+                self.table, scheme, periods=self.periods, library=self.library_arg,
+                roster=self.roster,
+            )  # fmt: skip
+        return set_targets(self._base_for(scheme), scheme)
+
     def prepared(self, scheme: Any) -> Prepared:
         """The prepared inputs of the scheme's targets (cached per :func:`targets_key`)."""
         key = targets_key(scheme)
         if key not in self._cache:
-            inputs = set_targets(self._base_for(scheme), scheme)
+            inputs = self._with_targets(scheme)
             code, labels = self._groupings(inputs)
             _keep_at_most(self._cache, _TARGET_CACHE)
             self._cache[key] = Prepared(
@@ -239,7 +258,7 @@ class Evaluator:
             _keep_at_most(prep.pay, _PAY_CACHE)
             # The same targets (same key), so only the pay differs from prep.inputs. The
             # engine exports no per-row pay on its own: set_targets sets the targets again too.
-            prep.pay[pay] = set_targets(self._base_for(scheme), scheme).on_target_pay
+            prep.pay[pay] = self._with_targets(scheme).on_target_pay
         if prep.pay[pay] is prep.inputs.on_target_pay:
             return prep.inputs
         return prep.inputs.replace(on_target_pay=prep.pay[pay])

@@ -17,6 +17,8 @@ from kpitools.errors import KpitoolsError
 from kpitools.scheme import load_scheme
 from kpitools.whatif import SchemeExplorer, scheme_controls
 
+ROOT = Path(__file__).resolve().parents[2]
+
 # Three weighted components (a jump, steps, a linear curve), target methods that need the
 # data (percentile) and one that does not (fixed), role pay, a cap and a budget.
 SCORECARD = {
@@ -441,3 +443,30 @@ def test_the_explorer_reads_a_data_file_and_a_scheme_file(company, tmp_path):
         _direct(company, load_scheme(SCORECARD))["total_cost"], abs=0.005
     )
     assert np.isfinite(ex.metrics["cost_of_sales"])
+
+
+def test_team_and_manager_pay_is_explored_with_the_roster(company):
+    """A scheme paid on the reports' results (``scope: reports``): the managers have no rows
+    of their own, so the explorer needs the roster; every change pays as a direct run."""
+    override = ROOT / "templates" / "schemes" / "sales_manager_override.yaml"
+    explorer = SchemeExplorer(company.data, override, roster=company.roster)
+
+    def direct(scheme):
+        return run_scheme(company.data, scheme, roster=company.roster)
+
+    def pay_by_employee(explorer):
+        table = explorer.winners_losers
+        return table.set_index("employee")["total"][lambda s: s != 0].sort_index()
+
+    run = direct(load_scheme(override))
+    pd.testing.assert_series_equal(explorer.metrics, compute_metrics(run))
+    managers = company.roster.loc[company.roster["role"] == "sales_manager", "employee"]
+    paid = run.totals.groupby("employee")["payout"].sum()[lambda s: s != 0].sort_index()
+    assert set(paid.index) <= set(managers) and len(paid) > 0  # the managers, without rows
+    pd.testing.assert_series_equal(pay_by_employee(explorer), paid, check_names=False)
+    for name, value in [("on_target_pay.pct_of_salary", 0.25), ("components.0.threshold", 0.9)]:
+        before = explorer.metrics
+        explorer.controls[name].value = value
+        assert explorer.error is None
+        pd.testing.assert_series_equal(explorer.metrics, compute_metrics(direct(explorer.scheme)))
+        assert not explorer.metrics.equals(before)
