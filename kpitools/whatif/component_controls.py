@@ -135,6 +135,17 @@ def _linear_threshold(i: int) -> _Lever:
     return read, apply, bounds
 
 
+def _axis(comp: Any) -> tuple[str, float, str]:
+    """Readout, step and word of a curve's x axis: a score, or an attainment.
+
+    A ``basis: score`` component's curve reads the rating itself (3.5 on a 1-5 scale), so
+    its sliders show scores, not percentages of a target.
+    """
+    if getattr(comp, "basis", None) == "score":
+        return ".1f", 0.1, "score"
+    return ".0%", STEP_ATTAINMENT, "attainment"
+
+
 def _threshold_control(i: int, comp: Any) -> ControlSpec | None:
     curve = comp.curve
     key = _curve_key(curve) if curve is not None else None
@@ -147,16 +158,17 @@ def _threshold_control(i: int, comp: Any) -> ControlSpec | None:
     holder = Holder(comp, i)
     value = read(holder)
     lo, hi = bounds(holder)
+    readout, step, word = _axis(comp)
     return ControlSpec(
         name=f"components.{i}.threshold",
         label="threshold",
-        tooltip="attainment where pay starts (the curve's first point)",
+        tooltip=f"{word} where pay starts (the curve's first point)",
         group=f"components.{i}",
         value=value,
         min=min(lo, value),
         max=max(hi, value),
-        step=STEP_ATTAINMENT,
-        readout=".0%",
+        step=step,
+        readout=readout,
         read=read,
         apply=apply,
         bounds=bounds,
@@ -234,20 +246,21 @@ def _excellence_control(i: int, comp: Any) -> ControlSpec | None:
     holder = Holder(comp, i)
     value = read(holder)
     lo, hi = bounds(holder)
+    readout, step, word = _axis(comp)
     return ControlSpec(
         name=f"components.{i}.excellence",
         label=label,
         tooltip=(
             "attainment where the last commission tier starts"
             if label == "accelerator"
-            else "attainment where the curve tops out (its last point)"
+            else f"{word} where the curve tops out (its last point)"
         ),
         group=f"components.{i}",
         value=value,
         min=min(lo, value),
         max=max(hi, value),
-        step=STEP_ATTAINMENT,
-        readout=".0%",
+        step=step,
+        readout=readout,
         read=read,
         apply=apply,
         bounds=bounds,

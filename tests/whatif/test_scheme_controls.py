@@ -287,3 +287,32 @@ def test_a_control_spec_is_exported_and_frozen():
     assert isinstance(spec, ControlSpec)
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.value = 2.0
+
+
+def test_a_rated_components_sliders_are_scores_not_percentages():
+    """``basis: score``: the curve reads the rating (1-5), so threshold and excellence are
+    scores, shown as 3.0, stepped by 0.1; an attainment component beside it keeps percent."""
+    scheme = load_scheme(
+        {
+            "name": "rated",
+            "on_target_pay": 1000,
+            "components": [
+                {"kpi": "sales", "weight": 0.5, "target": 100,
+                 "curve": {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}},
+                {"kpi": "objectives_rating", "weight": 0.5, "basis": "score",
+                 "curve": {"points": [[2.0, 0.0], [3.0, 1.0], [5.0, 2.0]]}},
+            ],
+        }
+    )  # fmt: skip
+    controls = scheme_controls(scheme)
+    rated = [controls["components.1.threshold"], controls["components.1.excellence"]]
+    assert [(c.value, c.step, c.readout) for c in rated] == [(2.0, 0.1, ".1f"), (5.0, 0.1, ".1f")]
+    assert [c.tooltip for c in rated] == [
+        "score where pay starts (the curve's first point)",
+        "score where the curve tops out (its last point)",
+    ]
+    plain = controls["components.0.threshold"]
+    assert (plain.value, plain.readout) == (0.8, ".0%")
+    assert plain.tooltip == "attainment where pay starts (the curve's first point)"
+    moved = controls["components.1.threshold"].apply(scheme, 2.5)
+    assert tuple(moved.components[1].curve.points[0]) == (2.5, 0.0)
