@@ -61,6 +61,12 @@ __all__ = ["batch", "report"]
     help="Also write statements/<employee>.pdf: a page per scheme, how the payment came about.",
 )
 @click.option(
+    "--statements-period",
+    metavar="PERIOD",
+    help="The statements' period as in payouts.csv (2025-03, 2025-Q1); implies --statements. "
+    "Default: each employee's last period.",
+)
+@click.option(
     "--param",
     "extra",
     multiple=True,
@@ -99,6 +105,8 @@ def report(
           --where "region == East" --by team --design d.yaml --scheme s.yaml --out out
     """
     params = {k: v for k, v in options.items() if v is not None}
+    if params.get("statements_period"):
+        params["statements"] = True
     if by:
         params["by"] = list(by)
     params.update(parse_param_options(extra))

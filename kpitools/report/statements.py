@@ -282,7 +282,9 @@ def write_statements(
     return paths
 
 
-def write_report_statements(ctx: Any, out_dir: str | os.PathLike) -> list[Path]:
+def write_report_statements(
+    ctx: Any, out_dir: str | os.PathLike, *, period: str | None = None
+) -> list[Path]:
     """The statements of a report (``--statements``): every employee the schemes paid.
 
     Parameters
@@ -291,7 +293,36 @@ def write_report_statements(ctx: Any, out_dir: str | os.PathLike) -> list[Path]:
         The report's context; without schemes nothing is written.
     out_dir : path
         The folder, ``statements`` beside the report.
+    period : str, optional
+        One period for every statement (``--statements-period``), written as in
+        ``payouts.csv`` (``2025-03``, ``2025-Q1``): only the employees paid in it get one.
+        By default each employee's last evaluated period.
+
+    Raises
+    ------
+    DefinitionError
+        ``period`` is one no scheme evaluated (the message lists those it did).
     """
     if ctx.simulation is None:
         return []
-    return write_statements(ctx.simulation, out_dir, client=ctx.client, currency=ctx.currency or "")
+    employees = None
+    if period:
+        runs = ctx.simulation.runs.values()
+        evaluated = sorted({str(p) for run in runs for p in run.payouts["period"]})
+        if period not in evaluated:
+            raise DefinitionError(
+                f"statements_period: {period!r} is not a period the schemes evaluated.\n"
+                f"Suggestion: choose one of {', '.join(evaluated) or 'none'}, written as in "
+                "payouts.csv."
+            )
+        employees = sorted(
+            {
+                str(e)
+                for run in runs
+                for e in run.payouts.loc[run.payouts["period"] == period, "employee"]
+            }
+        )
+    return write_statements(
+        ctx.simulation, out_dir, period=period or None, client=ctx.client,
+        currency=ctx.currency or "", employees=employees,
+    )  # fmt: skip

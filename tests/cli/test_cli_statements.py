@@ -139,3 +139,29 @@ def test_a_bad_rule_exits_2_before_any_work(files, tmp_path, capsys, rule, messa
     out, err = capsys.readouterr()
     assert (code, out, err) == (2, "", message)
     assert not (tmp_path / "out").exists()
+
+
+def test_statements_for_a_period_asked_for(files, tmp_path, capsys):
+    """January by hand: a2 140 of 100 → factor 1.4 → 1,400.00; b1 150 → 1.5 → 1,500.00
+    (the cap 1.5 × 1,000 is not passed); a1, hired 15 February, was not there: no statement."""
+    out = tmp_path / "out"
+    code = main([*files, "--out", str(out), "--statements-period", "2025-01"])
+    printed, err = capsys.readouterr()
+    assert code == 0, err
+    folder = out / "Acme-Co" / "statements"
+    assert sorted(p.name for p in folder.iterdir()) == ["a2.pdf", "b1.pdf"]
+    for employee, payment in {"a2": 1400.0, "b1": 1500.0}.items():
+        text = PdfReader(folder / f"{employee}.pdf").pages[0].extract_text()
+        assert "period 2025-01" in text and f"Payment: {payment:,.2f} USD." in text, employee
+
+
+def test_a_statements_period_no_scheme_evaluated_is_refused(files, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main([*files, "--out", str(out), "--statements-period", "2024-12"])
+    assert code == 1  # the report's notebook stopped: its executed copy shows where
+    assert capsys.readouterr().err == (
+        "Error: the report of Acme & Co failed: DefinitionError: statements_period: '2024-12' "
+        "is not a period the schemes evaluated.\nSuggestion: choose one of 2025-01, 2025-02, "
+        "written as in payouts.csv. (notebook cell [20])\n"
+        f"Suggestion: open {out / 'Acme-Co' / 'report.ipynb'} to see the error in context.\n"
+    )
