@@ -93,11 +93,14 @@ def check_plausible(
     >>> {k: np.flatnonzero(v).tolist() for k, v in found.items()}
     {'size': [19]}
     """
-    valid = np.isfinite(actual) & (kpi_codes >= 0)
+    valid = np.isfinite(actual)
+    valid &= kpi_codes >= 0
     if skip is not None:
         valid &= ~skip
     found: dict[str, np.ndarray] = {}
-    size = valid & (np.abs(np.where(valid, actual, 0.0)) >= MAX_MAGNITUDE)
+    with np.errstate(invalid="ignore"):  # NaN compares False; it is not valid anyway
+        size = np.abs(actual) >= MAX_MAGNITUDE
+    size &= valid
     if size.any():
         found["size"] = size
     valid &= ~size
@@ -153,20 +156,34 @@ def _outliers(
     library: Any,
 ) -> np.ndarray | None:
     """Rows far from their KPI × role median, in robust standard deviations."""
-    log = np.append(_log_scale(kpi_codes, kpi_ids, actual, valid, library), False)[kpi_codes]
-    judged = valid & (~log | (actual > 0))
-    if judged.sum() < MIN_VALUES:
+    log_kpi = _log_scale(kpi_codes, kpi_ids, actual, valid, library)  # per KPI
+    every, none = bool(log_kpi.all()), not log_kpi.any()
+    if every:  # the usual case: amounts and counts only, no per-row scale to pick
+        judged = valid & (actual > 0)
+    elif none:
+        judged = valid
+    else:  # a row without a KPI (code -1) is not valid: the appended False is never used
+        judged = valid & (~np.append(log_kpi, False)[kpi_codes] | (actual > 0))
+    if np.count_nonzero(judged) < MIN_VALUES:
         return None
     x = actual[judged]
-    on_log = log[judged]
-    y = np.where(on_log, np.log(np.where(on_log, x, 1.0)), x)
-    group = kpi_codes[judged].astype(np.int64)
+    kpi = kpi_codes[judged]
+    if every:
+        y = np.log(x)
+    elif none:
+        y = x
+    else:
+        y = x.copy()
+        np.log(x, out=y, where=log_kpi[kpi])
     n_groups = len(kpi_ids)
-    if role_codes is not None:
+    if role_codes is None:
+        group, group_log = kpi, log_kpi
+    else:
         n_roles = int(role_codes.max(initial=0)) + 2
-        group = group * n_roles + role_codes[judged] + 1
+        group = kpi.astype(np.int64) * n_roles + role_codes[judged] + 1
+        group_log = np.repeat(log_kpi, n_roles)
         n_groups *= n_roles
-    far = _far(group, n_groups, y, on_log)
+    far = _far(group, n_groups, y, group_log)
     if far is None:
         return None
     out = np.zeros(len(actual), dtype=bool)
@@ -174,24 +191,29 @@ def _outliers(
     return out
 
 
-def _far(group: np.ndarray, n_groups: int, y: np.ndarray, on_log: np.ndarray) -> np.ndarray | None:
+def _far(
+    group: np.ndarray, n_groups: int, y: np.ndarray, group_log: np.ndarray
+) -> np.ndarray | None:
     """Rows more than :data:`OUTLIER_Z` robust spreads from their group's median.
 
     One stable sort by group (a radix sort on small codes), then each group's median and
     MAD by selection (:func:`numpy.partition`, linear) on its contiguous slice; on big
     tables the groups are shared between threads (numpy's selection releases the GIL).
+    ``group_log``: per group, whether its values are on the log scale.
     """
     counts = np.bincount(group, minlength=n_groups)
     small = np.int16 if n_groups < 2**15 else np.int32 if n_groups < 2**31 else np.int64
     order = np.argsort(group.astype(small, copy=False), kind="stable")
     ys = y[order]
-    logs = on_log[order]
     starts = np.concatenate([[0], np.cumsum(counts)])
-    slices = [(int(starts[g]), int(starts[g + 1])) for g in np.flatnonzero(counts >= MIN_VALUES)]
+    slices = [
+        (int(starts[g]), int(starts[g + 1]), bool(group_log[g]))
+        for g in np.flatnonzero(counts >= MIN_VALUES)
+    ]
 
-    def hits(bounds: tuple[int, int]) -> np.ndarray | None:
-        start, stop = bounds
-        found = _far_in_group(ys[start:stop], bool(logs[start]))
+    def hits(bounds: tuple[int, int, bool]) -> np.ndarray | None:
+        start, stop, on_log = bounds
+        found = _far_in_group(ys[start:stop], on_log)
         return None if found is None else order[start:stop][found]
 
     workers = min(len(slices), os.cpu_count() or 1, 4)

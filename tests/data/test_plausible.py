@@ -246,13 +246,14 @@ def _outliers_by_pandas(codes, roles, actual, library):
     """The outlier rule written plainly with pandas' grouped medians (an independent check)."""
     ids = ["revenue", "romi", "kpi_x"]
     units = [getattr(library.get(k), "unit", None) if library else None for k in ids]
-    frame = pd.DataFrame({"k": codes, "r": roles, "x": actual})
+    frame = pd.DataFrame({"k": codes, "x": actual})
     negative = frame[frame["x"] < 0].groupby("k").size().reindex(range(3), fill_value=0) > 0
     log = np.array([not negative[i] and units[i] not in ("percent", "score", "ratio")
                     for i in range(3)])[codes]  # fmt: skip
     judged = ~log | (actual > 0)
     y = np.where(log & judged, np.log(np.where(log & judged, actual, 1.0)), actual)
-    f = pd.DataFrame({"g": codes * 10 + roles, "y": y})[judged]
+    group = codes * 10 + (roles if roles is not None else 0)
+    f = pd.DataFrame({"g": group, "y": y})[judged]
     median = f.groupby("g")["y"].transform("median")
     distance = (f["y"] - median).abs()
     mad = distance.groupby(f["g"]).transform("median")
@@ -269,12 +270,16 @@ def _outliers_by_pandas(codes, roles, actual, library):
     seed=st.integers(0, 2**32 - 1),
     negative=st.booleans(),
     with_library=st.booleans(),
+    with_roles=st.booleans(),
 )
-def test_grouped_outliers_match_pandas_grouped_medians(n, seed, negative, with_library):
-    """The numpy selection per group flags exactly the rows pandas' grouped medians flag."""
+def test_grouped_outliers_match_pandas_grouped_medians(
+    n, seed, negative, with_library, with_roles
+):
+    """The numpy selection per group flags exactly the rows pandas' grouped medians flag
+    (KPI × role groups, or KPI groups when the data has no role)."""
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 3, n)
-    roles = rng.integers(0, 3, n)
+    roles = rng.integers(0, 3, n) if with_roles else None
     actual = np.round(rng.lognormal(4, 1, n), rng.integers(0, 3))
     actual[rng.random(n) < 0.05] *= 1000  # typos
     if negative:
