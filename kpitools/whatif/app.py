@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import shipped
-from ..engine import run_scheme
+from ..engine import load_inputs, run_scheme
 from ..errors import DefinitionError, KpitoolsError
 from .inputs import DEFAULT_SCHEME, ENV_DATA, ENV_ROSTER, ENV_SCHEME, resolve_template
 
@@ -121,8 +121,12 @@ def _require_voila() -> None:
 
 
 def _notebook_env(data: str | None, scheme: str | None, roster: str | None) -> dict[str, str]:
-    """The environment of Voilà: ours, plus the data, scheme and roster files for the notebook."""
-    env = dict(os.environ)
+    """The environment of Voilà: ours, plus the data, scheme and roster files for the notebook.
+
+    Values of these variables left in the user's shell are dropped: the notebook gets only
+    the files given to this call.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_DATA, ENV_SCHEME, ENV_ROSTER)}
     for value, name, what in ((data, ENV_DATA, "data"), (roster, ENV_ROSTER, "roster")):
         if value is not None:
             if not Path(value).is_file():
@@ -143,7 +147,13 @@ def _check_inputs(data: Any, scheme: str | None, roster: str | None = None) -> N
     """
     with warnings.catch_warnings():  # data warnings are `kpitools data check`'s, as in the page
         warnings.simplefilter("ignore")
-        run_scheme(data, resolve_template(scheme or DEFAULT_SCHEME, "schemes"), roster=roster)
+        scheme_file = resolve_template(scheme or DEFAULT_SCHEME, "schemes")
+        if roster is None:
+            run_scheme(data, scheme_file)
+            return
+        # as the explorer does: the roster's columns joined to the data first
+        table, _notes, loaded = load_inputs(data, library=None, roster=roster)
+        run_scheme(table, scheme_file, roster=loaded)
 
 
 # --------------------------------------------------------------------------- Voilà

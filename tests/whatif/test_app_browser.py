@@ -18,9 +18,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from kpitools.whatif import WHATIF_NOTEBOOK, free_port
+from kpitools._util.format import money
+from kpitools.demo import make_demo_company
+from kpitools.engine import compute_metrics, load_inputs, run_scheme
+from kpitools.scheme import load_scheme
+from kpitools.whatif import DEFAULT_SCHEME, WHATIF_NOTEBOOK, free_port, resolve_template
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -167,35 +172,51 @@ def test_moving_a_slider_in_jupyterlab_changes_the_total_cost(browser, lab):
 
 
 @pytest.fixture
-def app_server(tmp_path):
-    """``kpitools app --no-browser --port P`` in its own session; yields the printed address."""
-    port = free_port()
-    out = open(tmp_path / "app.log", "w+")  # noqa: SIM115 - closed in the finalizer
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from kpitools.cli import main; sys.exit(main())",
-            "app",
-            "--no-browser",
-            f"--port={port}",
-        ],
-        cwd=tmp_path,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+def start_app(tmp_path):
+    """Start ``kpitools app --no-browser --port P [ARGS]`` in its own session; return the
+    printed address. Every app started is stopped at the end of the test."""
+    started = []
+
+    def start(*args: str) -> str:
+        port = free_port()
+        log = tmp_path / f"app{len(started)}.log"
+        out = open(log, "w+")  # noqa: SIM115 - closed in the finalizer
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from kpitools.cli import main; sys.exit(main())",
+                "app",
+                "--no-browser",
+                f"--port={port}",
+                *args,
+            ],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append((proc, out))
         deadline = time.monotonic() + 60
         line = f"What-if dashboard: http://localhost:{port}/  (Ctrl-C to stop)"
-        while line not in (tmp_path / "app.log").read_text():
-            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+        while line not in log.read_text():
+            assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "kpitools app printed no address in 60 s"
             time.sleep(0.3)
-        yield f"http://localhost:{port}/"
+        return f"http://localhost:{port}/"
+
+    try:
+        yield start
     finally:
-        _stop(proc)
-        out.close()
+        for proc, out in started:
+            _stop(proc)
+            out.close()
+
+
+@pytest.fixture
+def app_server(start_app):
+    """``kpitools app --no-browser --port P``; yields the printed address."""
+    return start_app()
 
 
 def test_kpitools_app_serves_the_dashboard_without_code(browser, app_server):
@@ -215,3 +236,50 @@ def test_kpitools_app_serves_the_dashboard_without_code(browser, app_server):
         page.screenshot(path=str(ARTIFACTS / "kpitools_app.png"), full_page=True)
     finally:
         page.close()
+
+
+def _cost_with_roster(data, scheme, roster) -> str:
+    """The total cost of a scheme run on data joined with a roster, as ``simulate`` runs it."""
+    table, _, loaded = load_inputs(data, roster=roster)
+    run = run_scheme(table, scheme, roster=loaded)
+    return money(compute_metrics(run)["total_cost"], "RUB")
+
+
+def _dashboard_text(browser, url: str) -> tuple[str, str]:
+    """The dashboard's total cost and the text of its page once it shows."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        page.set_default_timeout(WAIT_MS)
+        page.goto(url, timeout=WAIT_MS)
+        page.locator(".kpitools-total-cost-value").first.wait_for(timeout=WAIT_MS)
+        return _total_cost(page), page.locator("body").inner_text()
+    finally:
+        page.close()
+
+
+def test_kpitools_app_shows_the_demo_company_with_its_roster(browser, start_app, tmp_path):
+    # the new-hire draw needs the roster's hire dates: without it the app would refuse it
+    files = make_demo_company().write(tmp_path / "demo")
+    scheme = resolve_template("new_hire_draw.yaml")
+    cost, text = _dashboard_text(browser, start_app("--scheme", "new_hire_draw.yaml"))
+    assert cost == _cost_with_roster(files["data"], scheme, files["roster"])
+    assert "payments of" in text  # the payments of one employee, from the hire date on
+
+
+def test_kpitools_app_pays_from_the_users_roster(browser, start_app, tmp_path):
+    # pay per person: 10% of each salary, every salary in the user's roster doubled
+    files = make_demo_company().write(tmp_path / "demo")
+    roster = pd.read_csv(files["roster"], dtype=str)
+    roster["salary"] = (roster["salary"].astype(int) * 2).astype(str)
+    roster.to_csv(tmp_path / "people.csv", index=False)
+    scheme = tmp_path / "salary.yaml"
+    load_scheme(resolve_template(DEFAULT_SCHEME)).set(
+        "on_target_pay", {"pct_of_salary": 0.1}
+    ).to_yaml(scheme)
+    url = start_app(
+        "--data", str(files["data"]), "--roster", str(tmp_path / "people.csv"),
+        "--scheme", str(scheme),
+    )  # fmt: skip
+    cost, _ = _dashboard_text(browser, url)
+    assert cost == _cost_with_roster(files["data"], scheme, tmp_path / "people.csv")
+    assert cost != _cost_with_roster(files["data"], scheme, files["roster"])

@@ -10,7 +10,7 @@ import pytest
 
 from kpitools.cli import main
 from kpitools.errors import KpitoolsError
-from kpitools.whatif import DEFAULT_SCHEME, app, serve
+from kpitools.whatif import DEFAULT_SCHEME, ENV_DATA, ENV_ROSTER, ENV_SCHEME, app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +136,37 @@ def test_a_scheme_given_alone_is_checked_on_the_default_data_the_caller_passes()
             f"Port {port} on localhost is already in use.\n"
             "Suggestion: pass another --port, or leave it out to take a free one."
         )
+
+
+def test_the_check_joins_the_roster_to_the_data_as_the_page_does(tmp_path):
+    """Data without a role column, a roster that has one, a scheme for one role: the page
+    joins the roster first, so the check before Voilà must too (else it would refuse)."""
+    data = tmp_path / "sales.csv"
+    data.write_text("employee,period,kpi,actual\nE1,2024-01,revenue,5\nE2,2024-01,revenue,7\n")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee,role\nE1,rep\nE2,lead\n")
+    scheme = tmp_path / "reps.yaml"
+    scheme.write_text(
+        "name: Reps\non_target_pay: 10\nroles: [rep]\n"
+        "components:\n  - {kpi: revenue, commission: {rate: 0.1}}\n"
+    )
+    with _busy_port() as s:
+        port = s.getsockname()[1]
+        with pytest.raises(KpitoolsError) as info:  # the check passed: the port speaks next
+            serve(port=port, open_browser=False, data=str(data), scheme=str(scheme),
+                  roster=str(roster))  # fmt: skip
+        assert str(info.value).startswith(f"Port {port} on localhost is already in use.")
+        with pytest.raises(KpitoolsError) as info:  # without the roster there is no role
+            serve(port=port, open_browser=False, data=str(data), scheme=str(scheme))
+        assert str(info.value).startswith(f"{scheme}: roles: {data} has no 'role' column")
+
+
+def test_only_the_files_given_reach_the_notebook(tmp_path, monkeypatch):
+    """Variables left in the user's shell from an earlier run do not reach the page."""
+    monkeypatch.setenv(ENV_ROSTER, str(tmp_path / "old_roster.csv"))
+    monkeypatch.setenv(ENV_DATA, str(tmp_path / "old_data.csv"))
+    data = tmp_path / "sales.csv"
+    data.write_text("employee,period,kpi,actual\nE1,2024-01,revenue,5\n")
+    env = app._notebook_env(str(data), None, None)
+    assert env[ENV_DATA] == str(data.resolve())
+    assert ENV_ROSTER not in env and ENV_SCHEME not in env
