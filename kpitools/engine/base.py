@@ -165,9 +165,11 @@ class PreparedData:
         rows = np.flatnonzero(keep)
         keys = self.keys.iloc[rows].reset_index(drop=True)
         per_kept = self.per[rows]
-        labels = format_periods(per_kept, self.kind)
-        period_code = np.searchsorted(unique_sorted(per_kept), per_kept).astype(np.int64)
-        keys["period"] = pd.Series(labels, dtype=object).astype(str)
+        uniq = unique_sorted(per_kept)
+        period_code = np.searchsorted(uniq, per_kept).astype(np.int64)
+        # each period's label made once, then taken by code (a million labels otherwise)
+        labels = pd.array(format_periods(uniq, self.kind).astype(str), dtype="str")
+        keys["period"] = labels.take(period_code)
         columns = ["employee", "period", "role"] + [c for c in _ATTRIBUTES if c in keys.columns]
         keys = keys[columns]
         if len(self._selections) >= 8:
@@ -243,7 +245,7 @@ def prepare_base(
     kind = scheme.period
     has_role = "role" in rolled.attributes.columns
     grid = _KeyGrid(rolled, signature[4])
-    by_kpi = {k: g for k, g in rolled.values.groupby("kpi", sort=False)}
+    by_kpi = _by_kpi(rolled.values)
     rows = {kpi: _kpi_rows(by_kpi[kpi], grid) for kpi in dict.fromkeys(it.spec.kpi for it in items)}
     per = grid.keys["period"].to_numpy(dtype=np.int64)
     in_range = select(per, kind, periods)
@@ -277,6 +279,25 @@ def prepare_base(
         share=share,
         parts=parts,
     )
+
+
+def _by_kpi(values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each KPI's rolled-up rows, in the table's order: what later steps read of them.
+
+    One stable sort of the KPI codes and one take of the columns used (a groupby would
+    take every column).
+    """
+    kpi = pd.Categorical(values["kpi"])
+    codes = kpi.codes.astype(np.int64)
+    counts = np.bincount(codes, minlength=len(kpi.categories))
+    order = np.argsort(codes, kind="stable")
+    used = values[["employee", "emp", "period", "actual", "target"]].take(order)
+    stops = np.cumsum(counts)
+    return {
+        str(name): used.iloc[stop - n : stop]
+        for name, n, stop in zip(kpi.categories, counts, stops, strict=True)
+        if n
+    }
 
 
 def _aligned(by_kpi: Mapping[str, pd.DataFrame], kpi: str | None, grid: _KeyGrid) -> np.ndarray:
