@@ -67,6 +67,7 @@ from .loading import read_table
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .proration import active_share, prorates, roster_values
+from .timeline import check_scoped_over_time, scoped_timeline
 
 __all__ = ["GroupTotals", "group_totals", "has_scope", "scoped_inputs"]
 
@@ -228,18 +229,14 @@ def scoped_inputs(
     Raises
     ------
     DefinitionError
-        No roster, a roster without the ``team`` (``manager``) column; a scheme that pays
-        over time (true-up, draw, clawback), not supported with scope yet; an unknown role.
+        No roster, a roster without the ``team`` (``manager``) column; a clawback, or a
+        true-up of a group's ratio KPI, not supported with scope yet; an unknown role.
     """
     items = scheme_items(scheme)
     roster = _roster_for(scheme, items, roster)
-    if scheme.pays_over_time:
-        raise DefinitionError(
-            f"{scheme.source}: scope team or reports cannot be combined with true_up, draw or "
-            "clawback yet.\nSuggestion: run the team or manager pay as a scheme of its own, "
-            "without these keys."
-        )
     lib = resolve_library(library)
+    if scheme.pays_over_time:
+        check_scoped_over_time(scheme, items, lib)
     table = data if isinstance(data, pd.DataFrame) else read_table(data, lib)
     on_groups = all(c.scoped for c in scheme.components)
     measured = [it for it in items if it.spec.scoped or (on_groups and it.kind != "component")]
@@ -271,6 +268,8 @@ def scoped_inputs(
     if on_groups:  # the members' skipped periods, their items named as in the scheme
         reasons = [_as_written(r, measured) for r in members.skipped["reason"]]
         out = out.replace(skipped=members.skipped.assign(reason=reasons))
+        if scheme.pays_over_time:  # (own rows have theirs from the own run)
+            out = out.replace(timeline=scoped_timeline(scheme, items, out.keys, roster, lib))
     return out
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import Roster, months_in
+from ..data import Roster, months_in, period_ordinals
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .proration import roster_values
@@ -297,3 +297,46 @@ def _draw_window(
     hire_period = hire_month // months_in(scheme.period)
     since = np.asarray(per, dtype=np.int64) - hire_period
     return hired & (since >= 0) & (since < n)
+
+
+def check_scoped_over_time(scheme: Scheme, items: Any, library: Any) -> None:
+    """Refuse what team and manager pay cannot pay over time yet.
+
+    A true-up and a draw work on a group's rows as on a person's; a clawback (restatements
+    of the members' values) and a true-up of a group's ratio KPI (its year-to-date needs
+    the group's numerator and denominator) do not yet.
+    """
+    if scheme.clawback is not None:
+        raise DefinitionError(
+            f"{scheme.source}: clawback: scope team or reports cannot be combined with a "
+            "clawback yet.\nSuggestion: run the team or manager pay as a scheme of its own, "
+            "without clawback:."
+        )
+    if scheme.true_up is None:
+        return
+    for item in items:
+        k = library.get(item.spec.kpi) if library else None
+        if item.spec.scoped and getattr(k, "aggregation", None) == "ratio":
+            raise DefinitionError(
+                f"{scheme.source}: {item.path}.scope: a true-up of a group's ratio KPI "
+                f"({item.spec.kpi!r}) is not supported yet.\nSuggestion: pay this item on "
+                "each period's own figure (remove true_up:), or measure a sum KPI."
+            )
+
+
+def scoped_timeline(
+    scheme: Scheme, items: Any, keys: pd.DataFrame, roster: Roster | None, library: Any
+) -> Timeline:
+    """The timeline of a team or manager scheme's own rows (a group's periods in order).
+
+    Each item's KPI cumulates over the year by its aggregation (a ratio is refused before,
+    :func:`check_scoped_over_time`).
+    """
+    aggregation: dict[str, list[str]] = {"component": [], "gate": [], "modifier": []}
+    for item in items:
+        k = library.get(item.spec.kpi) if library else None
+        aggregation[item.kind].append(getattr(k, "aggregation", None) or "sum")
+    per = period_ordinals(keys["period"])[1]
+    return build_timeline(
+        scheme, keys, per, roster, aggregation={kind: tuple(v) for kind, v in aggregation.items()}
+    )

@@ -244,20 +244,92 @@ def test_an_unknown_role_says_did_you_mean():
     )
 
 
-def test_an_unknown_scope_and_scope_with_true_up_are_refused():
+def test_an_unknown_scope_and_scope_with_a_clawback_or_a_ratio_true_up_are_refused():
     with pytest.raises(DefinitionError) as info:
         load_scheme(_scheme("s", 1, _component("teams")))
     assert str(info.value) == (
         "scheme 's': components[0].scope: 'teams' is not allowed. Did you mean 'team'?\n"
         "Suggestion: use one of: own, team, reports."
     )
-    trued = _scheme("t", 1000, _component("reports"), true_up={"over": "year"})
+    clawed = _scheme("c", 1000, _component("reports"), clawback={"within": 2})
     with pytest.raises(DefinitionError) as info:
-        run_scheme(CONTRACT_DATA, trued, roster=CONTRACT_ROSTER, library=False)
+        run_scheme(CONTRACT_DATA, clawed, roster=CONTRACT_ROSTER, library=False)
     assert str(info.value) == (
-        "scheme 't': scope team or reports cannot be combined with true_up, draw or clawback "
-        "yet.\nSuggestion: run the team or manager pay as a scheme of its own, without these keys."
+        "scheme 'c': clawback: scope team or reports cannot be combined with a clawback yet.\n"
+        "Suggestion: run the team or manager pay as a scheme of its own, without clawback:."
     )
+    data = _data([(e, "2025-01", k, v) for e in ("a1", "a2")
+                  for k, v in (("conversion_rate", 0.2), ("won_deals", 2.0), ("leads", 10.0))])
+    ratio = _scheme("r", 1000, _component("reports", kpi="conversion_rate", target=0.25),
+                    true_up={"over": "year"})  # fmt: skip
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, ratio, roster=CONTRACT_ROSTER)
+    assert str(info.value) == (
+        "scheme 'r': components[0].scope: a true-up of a group's ratio KPI ('conversion_rate') "
+        "is not supported yet.\nSuggestion: pay this item on each period's own figure (remove "
+        "true_up:), or measure a sum KPI."
+    )
+
+
+# A manager over two reps, paid on the reps' revenue against 100 each (200 together), a step
+# at 80%: January 75 + 75 = 150 (75%: nothing), February 125 + 125 = 250 (125%: 1,000).
+OVER_TIME_DATA = _data([("a1", "2025-01", "revenue", 75.0), ("a2", "2025-01", "revenue", 75.0),
+                        ("a1", "2025-02", "revenue", 125.0), ("a2", "2025-02", "revenue", 125.0)])
+OVER_TIME_ROSTER = pd.DataFrame({"employee": ["a1", "a2", "m"], "role": ["rep", "rep", "lead"],
+                                 "manager": ["m", "m", None], "hire_date": ["2020-01-01"] * 3})
+STEP_AT_80 = {"points": [[0.8, 0], [0.8, 1], [2, 1]]}
+
+
+def test_a_managers_year_to_date_true_up_by_hand():
+    """Year to date in February: 400 of 400 = 100% → earned to date 2 × 1,000 = 2,000, paid so
+    far 0 → February pays 2,000 (1,000 without the true-up)."""
+    boss = _scheme("boss", 1000, _component("reports", curve=STEP_AT_80), roles=["lead"],
+                   true_up={"over": "year", "shortfall": "carry"})  # fmt: skip
+    run = run_scheme(OVER_TIME_DATA, boss, roster=OVER_TIME_ROSTER, library=False)
+    totals = run.totals[["employee", "period", "earned", "earned_to_date", "payment"]]
+    assert totals.values.tolist() == [
+        ["m", "2025-01", 0.0, 0.0, 0.0],
+        ["m", "2025-02", 1000.0, 2000.0, 2000.0],
+    ]
+
+
+def test_a_managers_recoverable_draw_by_hand():
+    """January earns nothing: the draw pays 300 (balance 300); February earns 1,000, of which
+    300 is recovered: pays 700, balance 0."""
+    boss = _scheme("boss", 1000, _component("reports", curve=STEP_AT_80), roles=["lead"],
+                   draw={"amount": 300, "recoverable": True})  # fmt: skip
+    run = run_scheme(OVER_TIME_DATA, boss, roster=OVER_TIME_ROSTER, library=False)
+    assert run.totals[["period", "payment", "draw_balance"]].values.tolist() == [
+        ["2025-01", 300.0, 300.0],
+        ["2025-02", 700.0, 0.0],
+    ]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_amount, _amount), min_size=1, max_size=4), _points, st.booleans())
+def test_a_team_of_one_pays_over_time_as_own_scope(rows, points, carry):
+    """A year-to-date true-up (and a draw) on a team of one pays what it pays on one's own."""
+    data = _data([(f"e{i}", f"2025-0{m}", "revenue", a) for i, pair in enumerate(rows)
+                  for m, a in ((1, pair[0]), (2, pair[1]))])  # fmt: skip
+    n = len(rows)
+    roster = pd.DataFrame({"employee": [f"e{i}" for i in range(n)],
+                           "team": [f"T{i}" for i in range(n)]})  # fmt: skip
+    over_time = {"true_up": {"over": "year", "shortfall": "carry" if carry else "recover"},
+                 "draw": {"amount": 200, "recoverable": True}}  # fmt: skip
+    curve = _curve(points)
+    own = run_scheme(data, _scheme("own", 1000, _component(curve=curve), **over_time),
+                     library=False)  # fmt: skip
+    team = run_scheme(data, _scheme("team", 1000, _component("team", curve=curve), **over_time),
+                      roster=roster, library=False)  # fmt: skip
+    columns = ["employee", "period", "earned_to_date", "paid_to_date", "draw_balance", "payment"]
+    pd.testing.assert_frame_equal(team.totals[columns], own.totals[columns])
+    # an own item beside the team's (the employee's rows, the team's value for one item),
+    # against the same two halves on one's own (each half is rounded to the cent)
+    half = _component(weight=0.5, curve=curve)
+    halves = run_scheme(data, _scheme("halves", 1000, half, half, **over_time), library=False)
+    mixed = run_scheme(data, _scheme("mixed", 1000, half, {**half, "scope": "team"}, **over_time),
+                       roster=roster, library=False)  # fmt: skip
+    pd.testing.assert_frame_equal(mixed.totals[columns], halves.totals[columns])
 
 
 def test_a_members_missing_target_names_the_item_as_written():
