@@ -273,6 +273,11 @@ def serve(
     What-if dashboard: http://localhost:8866/  (Ctrl-C to stop)
     """
     _require_voila()
+    if roster is not None and data is None:
+        raise DefinitionError(
+            "roster: a roster goes with the data it belongs to; without data the dashboard "
+            "shows the demo company, which has its own.\nSuggestion: pass data= too."
+        )
     notebook = default_notebook()
     env = _notebook_env(data, scheme, roster)
     if data is not None or scheme is not None or roster is not None:

@@ -9,8 +9,16 @@ import pandas as pd
 import pytest
 
 from kpitools.cli import main
-from kpitools.errors import KpitoolsError
-from kpitools.whatif import DEFAULT_SCHEME, ENV_DATA, ENV_ROSTER, ENV_SCHEME, app, serve
+from kpitools.errors import DefinitionError, KpitoolsError
+from kpitools.whatif import (
+    DEFAULT_SCHEME,
+    ENV_DATA,
+    ENV_ROSTER,
+    ENV_SCHEME,
+    app,
+    free_port,
+    serve,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -170,3 +178,14 @@ def test_only_the_files_given_reach_the_notebook(tmp_path, monkeypatch):
     env = app._notebook_env(str(data), None, None)
     assert env[ENV_DATA] == str(data.resolve())
     assert ENV_ROSTER not in env and ENV_SCHEME not in env
+
+
+def test_serve_refuses_a_roster_without_its_data(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee\nE1\n")
+    with pytest.raises(DefinitionError) as info:
+        serve(port=free_port(), open_browser=False, roster=str(roster))
+    assert str(info.value) == (
+        "roster: a roster goes with the data it belongs to; without data the dashboard shows "
+        "the demo company, which has its own.\nSuggestion: pass data= too."
+    )
