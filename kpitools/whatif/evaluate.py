@@ -25,8 +25,10 @@ from ..engine import (
     has_scope,
     load_inputs,
     metrics_from_arrays,
+    on_target_pay_per_row,
     prepare,
     prepare_base,
+    round_cents,
     run_scheme,
     set_targets,
 )
@@ -235,6 +237,20 @@ class Evaluator:
             )  # fmt: skip
         return set_targets(self._base_for(scheme), scheme)
 
+    def _pay_of(self, scheme: Any, inputs: Any) -> np.ndarray:
+        """The scheme's on-target pay of each prepared row.
+
+        Team and manager pay is computed on the rows at hand (prorated as they were): its
+        rows come from the members', which a full preparation would sum again for nothing.
+        """
+        if not has_scope(scheme):  # set_targets on the kept roll-up is the cheap way here
+            return set_targets(self._base_for(scheme), scheme).on_target_pay
+        keys = inputs.keys
+        otp = on_target_pay_per_row(
+            scheme, keys, bool(keys["role"].notna().any()), roster=self.roster
+        )
+        return otp if inputs.proration is None else round_cents(otp * inputs.proration)
+
     def prepared(self, scheme: Any) -> Prepared:
         """The prepared inputs of the scheme's targets (cached per :func:`targets_key`)."""
         key = targets_key(scheme)
@@ -256,9 +272,8 @@ class Evaluator:
         pay = repr(scheme.on_target_pay)
         if pay not in prep.pay:
             _keep_at_most(prep.pay, _PAY_CACHE)
-            # The same targets (same key), so only the pay differs from prep.inputs. The
-            # engine exports no per-row pay on its own: set_targets sets the targets again too.
-            prep.pay[pay] = self._with_targets(scheme).on_target_pay
+            # The same targets (same key), so only the pay differs from prep.inputs.
+            prep.pay[pay] = self._pay_of(scheme, prep.inputs)
         if prep.pay[pay] is prep.inputs.on_target_pay:
             return prep.inputs
         return prep.inputs.replace(on_target_pay=prep.pay[pay])

@@ -471,3 +471,28 @@ def test_team_and_manager_pay_is_explored_with_the_roster(company):
         assert explorer.error is None
         pd.testing.assert_series_equal(explorer.metrics, compute_metrics(direct(explorer.scheme)))
         assert not explorer.metrics.equals(before)
+
+
+def test_a_team_item_beside_an_own_one_pays_as_a_direct_run_after_each_change(company):
+    """Half on one's own revenue, half on the team's: pay per role, prorated from the roster;
+    a pay change is computed on the rows at hand, a curve change on the kept inputs."""
+    curve = {"points": [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]}
+    mixed = {
+        "name": "Mixed", "period": "month",
+        "on_target_pay": {"sales_rep": 40000, "key_account_manager": 60000},
+        "roles": ["sales_rep", "key_account_manager"],
+        "components": [
+            {"kpi": "revenue", "weight": 0.5, "target": {"method": "from_data"}, "curve": curve},
+            {"kpi": "revenue", "name": "team_revenue", "scope": "team", "weight": 0.5,
+             "target": {"method": "from_data"}, "curve": curve},
+        ],
+    }  # fmt: skip
+    with pytest.warns(UserWarning, match="of the roster have no rows in the data"):
+        explorer = SchemeExplorer(company.data, mixed, roster=company.roster)
+    for name, value in [("on_target_pay.sales_rep", 50000.0), ("components.1.threshold", 0.9)]:
+        before = explorer.metrics
+        explorer.controls[name].value = value
+        assert explorer.error is None
+        direct = run_scheme(company.data, explorer.scheme, roster=company.roster)
+        pd.testing.assert_series_equal(explorer.metrics, compute_metrics(direct))
+        assert not explorer.metrics.equals(before)
