@@ -248,3 +248,23 @@ def write_flat_scheme():
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def write_two_units():
+    """Write one January export of two business units to a CSV path and return the path:
+    East a1 80, a2 140; West b1 150, b2 50 (revenue, a ``region`` column)."""
+
+    def write(path: Path) -> Path:
+        pd.DataFrame(
+            {
+                "employee": ["a1", "a2", "b1", "b2"],
+                "period": ["2025-01"] * 4,
+                "kpi": ["revenue"] * 4,
+                "actual": [80.0, 140.0, 150.0, 50.0],
+                "region": ["East", "East", "West", "West"],
+            }
+        ).to_csv(path, index=False)
+        return path
+
+    return write

@@ -36,19 +36,11 @@ clients:
 
 
 @pytest.fixture(scope="module")
-def split_batch(tmp_path_factory, write_flat_scheme):
+def split_batch(tmp_path_factory, write_flat_scheme, write_two_units):
     root = tmp_path_factory.mktemp("split")
     for folder in ("exports", "schemes", "hr"):
         (root / folder).mkdir()
-    pd.DataFrame(
-        {
-            "employee": ["a1", "a2", "b1", "b2"],
-            "period": ["2025-01"] * 4,
-            "kpi": ["revenue"] * 4,
-            "actual": [80.0, 140.0, 150.0, 50.0],
-            "region": ["East", "East", "West", "West"],
-        }
-    ).to_csv(root / "exports" / "deals_kpis.csv", index=False)
+    write_two_units(root / "exports" / "deals_kpis.csv")
     pd.DataFrame({"employee": ["b1", "b2"], "team": ["Hunters", "Farmers"]}).to_csv(
         root / "hr" / "west.csv", index=False
     )

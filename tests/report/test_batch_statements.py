@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -34,17 +33,9 @@ clients:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory, write_flat_scheme):
+def batch(tmp_path_factory, write_flat_scheme, write_two_units):
     root = tmp_path_factory.mktemp("stmt")
-    pd.DataFrame(
-        {
-            "employee": ["a1", "a2", "b1", "b2"],
-            "period": ["2025-01"] * 4,
-            "kpi": ["revenue"] * 4,
-            "actual": [80.0, 140.0, 150.0, 50.0],
-            "region": ["East", "East", "West", "West"],
-        }
-    ).to_csv(root / "deals_kpis.csv", index=False)
+    write_two_units(root / "deals_kpis.csv")
     write_flat_scheme(root / "flat.yaml")
     (root / "batch.yaml").write_text(MANIFEST)
     out = root / "out"

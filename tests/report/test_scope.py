@@ -30,17 +30,9 @@ OVERRIDE_FIX = (
 
 
 @pytest.fixture
-def inputs(tmp_path, write_flat_scheme):
+def inputs(tmp_path, write_flat_scheme, write_two_units):
     """One data file for two business units (East, West) and two schemes."""
-    pd.DataFrame(
-        {
-            "employee": ["a1", "a2", "b1", "b2"],
-            "period": ["2025-01"] * 4,
-            "kpi": ["revenue"] * 4,
-            "actual": [80.0, 140.0, 150.0, 50.0],
-            "region": ["East", "East", "West", "West"],
-        }
-    ).to_csv(tmp_path / "data.csv", index=False)
+    write_two_units(tmp_path / "data.csv")
     write_flat_scheme(tmp_path / "flat.yaml")
     (tmp_path / "two.yaml").write_text(TWO)
     return tmp_path
