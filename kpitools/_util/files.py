@@ -296,8 +296,6 @@ def _may_start_formula(col: pa.ChunkedArray) -> bool:
     for chunk in col.chunks:
         if len(chunk) == 0:
             continue
-        if pa.types.is_dictionary(chunk.type):  # categories: their distinct values decide
-            chunk = chunk.dictionary
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             return True  # another layout (string views …): the exact check decides
         _, offsets, data = chunk.buffers()

@@ -40,7 +40,7 @@ from .proration import active_share, prorated_targets, prorates
 from .ratings import is_score, missing_score_note
 from .scope import has_scope, scoped_inputs
 from .target_checks import find_target_failures, raise_target_failures
-from .timeline import Timeline, build_timeline
+from .timeline import Timeline, build_timeline, item_aggregations
 
 __all__ = ["prepare", "set_targets"]
 
@@ -194,24 +194,15 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
 
 def _timeline(base: PreparedData, scheme, items: list[SchemeItem], sel: _Selection) -> Timeline:
     """The employees' periods in order, with how a true-up cumulates each item's KPI."""
-    aggregation: dict[str, list[str]] = {"component": [], "gate": [], "modifier": []}
-    parts: dict[str, list[Any]] = {"component": [], "gate": [], "modifier": []}
-    for item in items:
-        k = base.library.get(item.spec.kpi) if base.library else None
-        how = getattr(k, "aggregation", None) or "sum"
-        num, den = getattr(k, "numerator", None), getattr(k, "denominator", None)
-        both = how == "ratio" and num in base.parts and den in base.parts
-        aggregation[item.kind].append(how)
-        parts[item.kind].append(
-            (base.parts[num][sel.rows], base.parts[den][sel.rows]) if both else None
-        )
+
+    def parts_of(num: str, den: str) -> Any:
+        if num in base.parts and den in base.parts:
+            return base.parts[num][sel.rows], base.parts[den][sel.rows]
+        return None
+
+    aggregation, parts = item_aggregations(items, base.library, parts_of)
     return build_timeline(
-        scheme,
-        sel.keys,
-        base.per[sel.rows],
-        base.roster,
-        aggregation={kind: tuple(v) for kind, v in aggregation.items()},
-        parts={kind: tuple(v) for kind, v in parts.items()},
+        scheme, sel.keys, base.per[sel.rows], base.roster, aggregation=aggregation, parts=parts
     )
 
 

@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,11 +332,30 @@ def scoped_timeline(
     Each item's KPI cumulates over the year by its aggregation (a ratio is refused before,
     :func:`check_scoped_over_time`).
     """
+    aggregation, _parts = item_aggregations(items, library)
+    per = period_ordinals(keys["period"])[1]
+    return build_timeline(scheme, keys, per, roster, aggregation=aggregation)
+
+
+def item_aggregations(
+    items: Any, library: Any, parts_of: Callable[[Any, Any], Any] | None = None
+) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """How a true-up cumulates each item (:class:`Timeline`'s ``aggregation`` and ``parts``).
+
+    ``aggregation``: item kind → each item's KPI aggregation (``sum`` where the library does
+    not say). ``parts``: for a ratio KPI, ``parts_of(numerator, denominator)`` (its two
+    actuals aligned with the rows, or None), else None.
+    """
     aggregation: dict[str, list[str]] = {"component": [], "gate": [], "modifier": []}
+    parts: dict[str, list[Any]] = {"component": [], "gate": [], "modifier": []}
     for item in items:
         k = library.get(item.spec.kpi) if library else None
-        aggregation[item.kind].append(getattr(k, "aggregation", None) or "sum")
-    per = period_ordinals(keys["period"])[1]
-    return build_timeline(
-        scheme, keys, per, roster, aggregation={kind: tuple(v) for kind, v in aggregation.items()}
+        how = getattr(k, "aggregation", None) or "sum"
+        num, den = getattr(k, "numerator", None), getattr(k, "denominator", None)
+        aggregation[item.kind].append(how)
+        ratio = how == "ratio" and parts_of is not None and num and den
+        parts[item.kind].append(parts_of(num, den) if ratio else None)
+    return (
+        {kind: tuple(v) for kind, v in aggregation.items()},
+        {kind: tuple(v) for kind, v in parts.items()},
     )

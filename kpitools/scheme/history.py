@@ -28,6 +28,7 @@ __all__ = [
     "group_quantile",
     "sorted_group_quantile",
     "any_history",
+    "window_quantile",
     "window_quantiles",
     "history_slices",
 ]
@@ -120,12 +121,31 @@ def window_quantiles(
     if ranked_per.size == 0 or n == 0:
         return out
     for i, p in enumerate(uniq):
-        inside = ranked_per < p
-        if window is not None:
-            inside &= ranked_per >= p - window
-        if inside.any():  # else no history: NaN
-            out[i] = sorted_group_quantile(ranked_code[inside], ranked_act[inside], q, n)
+        found = window_quantile(ranked_per, ranked_code, ranked_act, int(p), window, q, n)
+        if found is not None:  # else no history: NaN
+            out[i] = found
     return out
+
+
+def window_quantile(
+    ranked_per: np.ndarray,
+    ranked_code: np.ndarray,
+    ranked_act: np.ndarray,
+    p: int,
+    window: int | None,
+    q: float,
+    n: int,
+) -> np.ndarray | None:
+    """Per group: :func:`sorted_group_quantile` of period ``p``'s history window.
+
+    None when the window holds no row; ``ranked_*`` as for :func:`window_quantiles`.
+    """
+    inside = ranked_per < p
+    if window is not None:
+        inside &= ranked_per >= p - window
+    if not inside.any():
+        return None
+    return sorted_group_quantile(ranked_code[inside], ranked_act[inside], q, n)
 
 
 def history_slices(

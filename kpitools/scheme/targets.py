@@ -70,7 +70,7 @@ from .history import (
     group_quantile,
     history_slices,
     peer_codes,
-    sorted_group_quantile,
+    window_quantile,
     window_quantiles,
 )
 
@@ -427,13 +427,10 @@ class PercentileTarget(TargetMethod):
             return values, list(uniq[~any_history(ranked_per, uniq, self.window)])
         empty = []
         for p, rows, _hist in history_slices(per, self.window):
-            inside = ranked_per < p
-            if self.window is not None:
-                inside &= ranked_per >= p - self.window
-            if not inside.any():
+            q = window_quantile(ranked_per, ranked_code, ranked_act, p, self.window, self.q, n)
+            if q is None:
                 empty.append(p)
                 continue
-            q = sorted_group_quantile(ranked_code[inside], ranked_act[inside], self.q, n)
             values[rows] = q[code[rows]]
         return values, empty
 
