@@ -236,14 +236,45 @@ def _far_in_group(part: np.ndarray, on_log: bool) -> np.ndarray | None:
     A group whose whole range lies within the floor's reach skips its MAD: no value of it
     can be far.
     """
-    median = float(np.median(part))
+    median = _median(part)
     floor = _LOG_FLOOR if on_log else _LINEAR_FLOOR * abs(median) + 1e-9
     if max(part.max() - median, median - part.min()) <= OUTLIER_Z * floor:
         return None
     distance = np.abs(part - median)
-    spread = max(1.4826 * float(np.median(distance)), floor)
+    spread = max(1.4826 * _median(distance), floor)
     hit = distance > OUTLIER_Z * spread
     return hit if hit.any() else None
+
+
+# From this many values a median is selected within a bracket read off a sample.
+_BRACKET_VALUES = 16_384
+
+
+def _median(values: np.ndarray, *, bracket_from: int = _BRACKET_VALUES) -> float:
+    """The median of ``values`` (no NaN), equal to :func:`numpy.median`, about twice as fast.
+
+    On big arrays the order statistics are selected among the values inside a bracket read
+    off a sorted sample, after counting the values below it: one pass of comparisons over
+    the whole array and a selection over a small part, instead of a selection over a copy
+    of all of it. The sample only decides how fast this is, never the result: when the
+    bracket misses the middle, the whole array is used.
+    """
+    n = len(values)
+    if n < max(bracket_from, 1):
+        return float(np.median(values))
+    sample = np.sort(values[:: max(n // 1024, 1)])
+    m = len(sample)
+    middle = ((n - 1) // 2, n // 2)  # the same position twice when n is odd
+    at = middle[0] * m // n
+    margin = 3 * int(np.sqrt(m)) + 2  # wide enough that a miss is rare
+    low, high = sample[max(at - margin, 0)], sample[min(at + margin + 1, m - 1)]
+    below = np.count_nonzero(values < low)
+    inside = values[(values >= low) & (values <= high)]
+    if not below <= middle[0] <= middle[1] < below + len(inside):
+        return float(np.median(values))
+    kth = [k - below for k in dict.fromkeys(middle)]
+    chosen = np.partition(inside, kth)[kth]
+    return float(np.mean(chosen))  # as numpy.median: the mean of the two middle values
 
 
 def flagged_value(kind: str, kpi: str, value: float, library: Any) -> str:

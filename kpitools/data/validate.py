@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +38,14 @@ __all__ = []
 _PARALLEL_ROWS = 200_000
 
 
-def _key_texts(frame: pd.DataFrame, kpi: pd.Series) -> tuple[_Text, _Text, _Text, dict[str, _Text]]:
-    """Employee, KPI, period and attribute columns as :class:`_Text`.
+def _key_texts(
+    frame: pd.DataFrame, kpi: pd.Series, then: Callable[[_Text, _Text | None], Any] | None = None
+) -> tuple[_Text, _Text, _Text, dict[str, _Text], Any]:
+    """Employee, KPI, period and attribute columns as :class:`_Text`; and ``then``'s result.
 
     On big tables the columns are encoded side by side in threads: the arrow kernels
-    doing the work release the GIL.
+    doing the work release the GIL. ``then(kpi, role)`` (the outlier check) runs as soon
+    as the KPI column is encoded, beside the other columns' encoding.
     """
     period = frame["period"]
     if pd.api.types.is_datetime64_any_dtype(period.dtype) or isinstance(
@@ -50,15 +53,25 @@ def _key_texts(frame: pd.DataFrame, kpi: pd.Series) -> tuple[_Text, _Text, _Text
     ):
         period = parse_periods(period)
     attrs = [a for a in ATTRIBUTES if a in frame.columns]
-    specs = [(frame["employee"], False), (kpi, False), (period, False)]
+    specs = [(kpi, False), (frame["employee"], False), (period, False)]
     specs += [(frame[a], True) for a in attrs]
     workers = min(len(specs), os.cpu_count() or 1, 4)
+    done = None
     if workers > 1 and len(frame) >= _PARALLEL_ROWS:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            texts = list(pool.map(lambda spec: _Text(spec[0], lazy=spec[1]), specs))
+            futures = [pool.submit(_Text, values, lazy=lazy) for values, lazy in specs]
+            if then is not None:  # queued after the KPI column: it waits on nothing else
+                role = futures[3 + attrs.index("role")] if "role" in attrs else None
+                done = pool.submit(
+                    lambda: then(futures[0].result(), role.result() if role else None)
+                )
+            texts = [f.result() for f in futures]
+            result = done.result() if done is not None else None
     else:
         texts = [_Text(values, lazy=lazy) for values, lazy in specs]
-    return texts[0], texts[1], texts[2], dict(zip(attrs, texts[3:], strict=True))
+        attr_texts = dict(zip(attrs, texts[3:], strict=True))
+        result = then(texts[0], attr_texts.get("role")) if then is not None else None
+    return texts[1], texts[0], texts[2], dict(zip(attrs, texts[3:], strict=True)), result
 
 
 @dataclass(kw_only=True)
@@ -82,10 +95,15 @@ class _Values:
     period: _Text | None = None
     currency: np.ndarray | None = None  # each row's currency (None: none named; contract §8)
     as_of: _Text | None = None  # YYYY-MM, when the table has an as_of column
+    plausible: dict[str, np.ndarray] | None = None  # the outlier check with no rows skipped
 
 
-def _long_values(raw: _Raw) -> _Values:
-    """The columns of a long table, with every problem of its numbers noted."""
+def _long_values(raw: _Raw, library: Any) -> _Values:
+    """The columns of a long table, with every problem of its numbers noted.
+
+    The outlier check runs beside the encoding of the keys, before the rows with other
+    problems are known; :func:`_check_plausible` uses it when no such row counts.
+    """
     issues, orig, frame = raw.issues, raw.original, raw.frame
     _require(raw, _LONG_REQUIRED, "long")
     for c in frame.columns:
@@ -94,7 +112,11 @@ def _long_values(raw: _Raw) -> _Values:
     a_num = _numbers(frame["actual"], raw.decimal_comma)
     t_num = _numbers(frame["target"], raw.decimal_comma) if "target" in frame.columns else None
     rows = _LazyRows(raw)
-    employee, kpi, period_text, attrs = _key_texts(frame, frame["kpi"])
+
+    def outliers(kpi: _Text, role: _Text | None) -> dict[str, np.ndarray]:
+        return _plausible(kpi, role, a_num.values, None, library)
+
+    employee, kpi, period_text, attrs, plausible = _key_texts(frame, frame["kpi"], outliers)
     if raw.break_check:
         texts = {"employee": employee, "kpi": kpi, "period": period_text, **attrs}
         for c in raw.break_check:
@@ -123,6 +145,7 @@ def _long_values(raw: _Raw) -> _Values:
         t_bad = _union(t_bad, c_given_bad)
     currency, c_bad = _row_currency(issues, entries, rows, given)
     return _Values(
+        plausible=plausible,
         as_of=_Text(frame["as_of"]) if "as_of" in frame.columns else None,
         rows=rows,
         employee=employee,
@@ -144,7 +167,7 @@ def _wide_values(raw: _Raw) -> _Values:
     if any(_has_line_break(raw.frame[c]) for c in raw.break_check):
         raise _CarefulNeeded()
     melted = _wide_to_long_raw(raw)
-    employee, kpi, period_text, attrs = _key_texts(melted, melted["kpi"].astype("str"))
+    employee, kpi, period_text, attrs, _ = _key_texts(melted, melted["kpi"].astype("str"))
     a_bad = melted["_actual_bad"].to_numpy(dtype=bool)
     t_bad = melted["_target_bad"].to_numpy(dtype=bool)
     currency = melted["_currency"].to_numpy(dtype=object)
@@ -385,15 +408,9 @@ def _check_plausible(v: _Values, issues: Any, library: Any, layout: str, strict:
 
     A size of 10^15 or more is always an error: no payout can be computed from it.
     """
-    role = v.attrs.get("role")
-    found = check_plausible(
-        kpi_codes=v.kpi.codes,
-        kpi_ids=v.kpi.uniques,
-        role_codes=None if role is None else role.codes,
-        actual=v.actual,
-        skip=v.bad,
-        library=library,
-    )
+    found = v.plausible
+    if found is None or (v.bad is not None and (v.bad & _judgeable(v)).any()):
+        found = _plausible(v.kpi, v.attrs.get("role"), v.actual, v.bad, library)
     column = v.orig["actual"] if layout == "long" else None
     for kind, mask in found.items():
         shown = [
@@ -405,6 +422,24 @@ def _check_plausible(v: _Values, issues: Any, library: Any, layout: str, strict:
         issues.add(_PLAUSIBLE_KEYS[kind], column, v.rows[mask], shown, severity=severity)
         if error:
             v.bad = _union(v.bad, mask)
+
+
+def _plausible(
+    kpi: _Text, role: _Text | None, actual: np.ndarray, skip: np.ndarray | None, library: Any
+) -> dict[str, np.ndarray]:
+    return check_plausible(
+        kpi_codes=kpi.codes,
+        kpi_ids=kpi.uniques,
+        role_codes=None if role is None else role.codes,
+        actual=actual,
+        skip=skip,
+        library=library,
+    )
+
+
+def _judgeable(v: _Values) -> np.ndarray:
+    """The rows the outlier check judges when no row is skipped (a number and a KPI)."""
+    return np.isfinite(v.actual) & (v.kpi.codes >= 0)
 
 
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
@@ -514,7 +549,7 @@ def _validate(
             f"{did_you_mean(duplicates, _DUPLICATES)}"
         )
     layout = _detect_layout(raw, layout)
-    v = _long_values(raw) if layout == "long" else _wide_values(raw)
+    v = _long_values(raw, library) if layout == "long" else _wide_values(raw)
     key_bad = _check_keys(v, raw.issues)
     if library is not None:
         _check_library(v, raw.issues, library, layout)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kpitools.cli import main
 from kpitools.data import check, load, load_library
-from kpitools.data.plausible import MAX_MAGNITUDE, check_plausible
+from kpitools.data.plausible import MAX_MAGNITUDE, _median, check_plausible
 from kpitools.engine import simulate
 from kpitools.errors import DataValidationError
 from kpitools.report import build_context, data_quality
@@ -195,6 +195,26 @@ def test_load_warns_and_strict_load_raises(tmp_path):
     assert excinfo.value.failure_cases["row"].tolist() == [11]
 
 
+def test_a_row_with_another_error_is_not_judged(tmp_path):
+    """The outlier check runs before the other errors are known; a row with one is then
+    left out as before: a far value with a bad target is an error, not also an outlier."""
+    table = revenue_with(88_000_000)
+    table["target"] = "100000"
+    table.loc[9, "target"] = "lots"  # row 11 in the file: the far value's row
+    table.loc[0, "period"] = ""
+    report = check(write_csv(tmp_path, table))
+    assert report.issues[["severity", "column", "rows"]].values.tolist() == [
+        ["error", "period", "row 2"],
+        ["error", "target", "row 11 ('lots')"],
+    ]
+    # without the bad target the same value is an outlier (the check is not blind)
+    table.loc[9, "target"] = "100000"
+    assert check(write_csv(tmp_path, table)).issues["rows"].tolist() == [
+        "row 2",
+        "row 11 ('revenue = 88,000,000')",
+    ]
+
+
 def test_wide_tables_are_checked_too(tmp_path):
     wide = pd.DataFrame({"employee": ["a", "b"], "period": ["2025-01"] * 2, "win_rate": [0.4, 7]})
     report = check(write_csv(tmp_path, wide))
@@ -309,3 +329,47 @@ def test_groups_judged_in_threads_flag_the_same_rows(monkeypatch):
     assert serial.sum() > 10
     np.testing.assert_array_equal(threaded, serial)
     assert sorted(np.flatnonzero(serial)) == _outliers_by_pandas(codes, roles, actual, LIB)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.sampled_from([0.0, 1.0, 1.0, 2.5, -3.0]),  # many ties
+            st.floats(-1e6, 1e6, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=3_000,
+    ),
+    threshold=st.sampled_from([1, 8, 64]),
+    order=st.sampled_from(["as drawn", "sorted", "reversed"]),
+)
+def test_the_bracketed_median_is_numpys_median(values, threshold, order):
+    """Bit for bit what numpy.median returns, with the bracket used from a few values on:
+    ties, both parities, sorted input (whose sample is evenly spaced) and reversed."""
+    x = np.array(values)
+    if order != "as drawn":
+        x = np.sort(x)[:: 1 if order == "sorted" else -1]
+    assert _median(x, bracket_from=threshold) == float(np.median(x))
+
+
+def test_a_sample_far_from_the_middle_falls_back_to_the_whole_array():
+    """Every sampled value small, the rest large: the bracket misses, the median is still exact."""
+    n = 1024 * 40
+    x = np.full(n, 1e6)
+    x[:: n // 1024] = np.arange(1024)  # exactly the values the sample reads
+    assert _median(x) == float(np.median(x)) == 1e6
+
+
+def test_big_groups_flag_what_pandas_grouped_medians_flag():
+    """Groups big enough for the bracketed median (and threads) agree with the plain rule."""
+    rng = np.random.default_rng(11)
+    n = 120_000
+    codes, roles = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    actual = np.round(rng.lognormal(4, 1, n), 1)  # rounded: many ties around the median
+    actual[rng.random(n) < 0.001] *= 1000
+    found = check_plausible(kpi_codes=codes, kpi_ids=["revenue", "romi", "kpi_x"],
+                            role_codes=roles, actual=actual, skip=None, library=LIB)  # fmt: skip
+    got = np.flatnonzero(found["outlier"]).tolist()
+    assert len(got) > 50
+    assert got == _outliers_by_pandas(codes, roles, actual, LIB)
