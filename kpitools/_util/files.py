@@ -14,7 +14,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv
+
+from .threads import side_by_side, thread_count
 
 __all__ = [
     "FORMULA_START",
@@ -228,10 +230,6 @@ def write_csv(
     return Path(path)
 
 
-# Rows from which a table is formatted as CSV in slices, one thread each.
-_PARALLEL_CSV_ROWS = 200_000
-
-
 def _write_arrow_csv(arrow: pa.Table, path: str | os.PathLike) -> None:
     """Write with the arrow CSV writer; a big table in slices, side by side in threads.
 
@@ -240,8 +238,8 @@ def _write_arrow_csv(arrow: pa.Table, path: str | os.PathLike) -> None:
     without the GIL, so two cores take about half the time.
     """
     options = csv.WriteOptions(quoting_style="needed")
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or arrow.num_rows < _PARALLEL_CSV_ROWS:
+    workers = thread_count(arrow.num_rows)
+    if workers < 2:
         csv.write_csv(arrow, str(path), write_options=options)
         return
     bounds = np.linspace(0, arrow.num_rows, workers + 1).astype(np.int64)
@@ -253,8 +251,7 @@ def _write_arrow_csv(arrow: pa.Table, path: str | os.PathLike) -> None:
         csv.write_csv(sliced, sink, write_options=head)
         return sink.getvalue()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(part, range(workers)))
+    parts = side_by_side([partial(part, i) for i in range(workers)], rows=arrow.num_rows)
     with open(path, "wb") as fh:
         for buffer in parts:
             fh.write(memoryview(buffer))

@@ -21,13 +21,13 @@ Limits and outliers are warnings with their rows, errors with ``strict=True``. A
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .._util.format import number
+from .._util.threads import side_by_side
 
 __all__ = ["MAX_MAGNITUDE", "OUTLIER_Z", "check_plausible", "flagged_value"]
 
@@ -45,9 +45,6 @@ MIN_VALUES = 12
 # 5% of the median (plus an absolute floor) on the linear scale.
 _LOG_FLOOR = 0.25
 _LINEAR_FLOOR = 0.05
-
-# Values from which the groups' medians are taken in threads.
-_PARALLEL_VALUES = 200_000
 
 _LINEAR_UNITS = frozenset({"percent", "score", "ratio"})
 
@@ -211,17 +208,11 @@ def _far(
         for g in np.flatnonzero(counts >= MIN_VALUES)
     ]
 
-    def hits(bounds: tuple[int, int, bool]) -> np.ndarray | None:
-        start, stop, on_log = bounds
+    def hits(start: int, stop: int, on_log: bool) -> np.ndarray | None:
         found = _far_in_group(ys[start:stop], on_log)
         return None if found is None else order[start:stop][found]
 
-    workers = min(len(slices), os.cpu_count() or 1, 4)
-    if workers > 1 and len(y) >= _PARALLEL_VALUES:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = list(pool.map(hits, slices))
-    else:
-        found = [hits(bounds) for bounds in slices]
+    found = side_by_side([partial(hits, *bounds) for bounds in slices], rows=len(y))
     rows = [f for f in found if f is not None]
     if not rows:
         return None

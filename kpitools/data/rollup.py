@@ -23,15 +23,14 @@ evaluate instead) and count the employee-periods of new hires, leavers and gaps.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._util.threads import side_by_side
 from ..errors import DataValidationError, DefinitionError
 from .columns import ATTRIBUTES
 from .periods import (
@@ -221,10 +220,6 @@ def roll_up(
     return RollUp(values, attributes, kind, warnings, employees)
 
 
-# Rows from which the key columns are encoded side by side in threads.
-_PARALLEL_ROWS = 200_000
-
-
 def _key_codes(data: pd.DataFrame, kind: str, source: str) -> tuple[Any, Any, Any]:
     """Period ordinals and kind; employee and KPI codes numbered in sorted order.
 
@@ -237,11 +232,7 @@ def _key_codes(data: pd.DataFrame, kind: str, source: str) -> tuple[Any, Any, An
         partial(_sorted_codes, data["employee"]),
         partial(_sorted_codes, data["kpi"]),
     ]
-    if len(data) < _PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
-        return tuple(job() for job in jobs)
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return tuple(f.result() for f in futures)
+    return tuple(side_by_side(jobs, rows=len(data)))
 
 
 def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, Any]:

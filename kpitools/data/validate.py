@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._util.threads import side_by_side
 from ..errors import DefinitionError, did_you_mean
 from .cells import _format_period, _has_line_break, _parse_one_period, _Text, parse_periods
 from .columns import _DUPLICATES, _LONG_REQUIRED, ATTRIBUTES, CANONICAL_COLUMNS
@@ -35,17 +35,14 @@ from .raw import _LazyRows, _Raw
 __all__ = []
 
 
-_PARALLEL_ROWS = 200_000
-
-
 def _key_texts(
     frame: pd.DataFrame, kpi: pd.Series, then: Callable[[_Text, _Text | None], Any] | None = None
 ) -> tuple[_Text, _Text, _Text, dict[str, _Text], Any]:
     """Employee, KPI, period and attribute columns as :class:`_Text`; and ``then``'s result.
 
-    On big tables the columns are encoded side by side in threads: the arrow kernels
-    doing the work release the GIL. ``then(kpi, role)`` (the outlier check) runs as soon
-    as the KPI column is encoded, beside the other columns' encoding.
+    On big tables the columns are encoded side by side in threads. ``then(kpi, role)``
+    (the outlier check) follows the KPI column's encoding in its thread, beside the
+    encoding of the other columns.
     """
     period = frame["period"]
     if pd.api.types.is_datetime64_any_dtype(period.dtype) or isinstance(
@@ -53,25 +50,18 @@ def _key_texts(
     ):
         period = parse_periods(period)
     attrs = [a for a in ATTRIBUTES if a in frame.columns]
-    specs = [(kpi, False), (frame["employee"], False), (period, False)]
-    specs += [(frame[a], True) for a in attrs]
-    workers = min(len(specs), os.cpu_count() or 1, 4)
-    done = None
-    if workers > 1 and len(frame) >= _PARALLEL_ROWS:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_Text, values, lazy=lazy) for values, lazy in specs]
-            if then is not None:  # queued after the KPI column: it waits on nothing else
-                role = futures[3 + attrs.index("role")] if "role" in attrs else None
-                done = pool.submit(
-                    lambda: then(futures[0].result(), role.result() if role else None)
-                )
-            texts = [f.result() for f in futures]
-            result = done.result() if done is not None else None
-    else:
-        texts = [_Text(values, lazy=lazy) for values, lazy in specs]
-        attr_texts = dict(zip(attrs, texts[3:], strict=True))
-        result = then(texts[0], attr_texts.get("role")) if then is not None else None
-    return texts[1], texts[0], texts[2], dict(zip(attrs, texts[3:], strict=True)), result
+
+    def kpi_first() -> tuple[_Text, _Text | None, Any]:
+        kpi_text = _Text(kpi)
+        role = _Text(frame["role"], lazy=True) if "role" in attrs else None
+        return kpi_text, role, then(kpi_text, role) if then is not None else None
+
+    others = [a for a in attrs if a != "role"]
+    jobs = [kpi_first, partial(_Text, frame["employee"]), partial(_Text, period)]
+    jobs += [partial(_Text, frame[a], lazy=True) for a in others]
+    (kpi_text, role, result), employee, period_text, *texts = side_by_side(jobs, rows=len(frame))
+    encoded = dict(zip(others, texts, strict=True)) | {"role": role}
+    return employee, kpi_text, period_text, {a: encoded[a] for a in attrs}, result
 
 
 @dataclass(kw_only=True)

@@ -324,7 +324,7 @@ def test_groups_judged_in_threads_flag_the_same_rows(monkeypatch):
     args = dict(kpi_codes=codes, kpi_ids=["revenue", "romi", "kpi_x"], role_codes=roles,
                 actual=actual, skip=None, library=LIB)  # fmt: skip
     serial = check_plausible(**args)["outlier"]
-    monkeypatch.setattr("kpitools.data.plausible._PARALLEL_VALUES", 0)  # threads from 1 row
+    monkeypatch.setattr("kpitools._util.threads.PARALLEL_ROWS", 0)  # threads from 1 row
     threaded = check_plausible(**args)["outlier"]
     assert serial.sum() > 10
     np.testing.assert_array_equal(threaded, serial)
@@ -373,3 +373,27 @@ def test_big_groups_flag_what_pandas_grouped_medians_flag():
     got = np.flatnonzero(found["outlier"]).tolist()
     assert len(got) > 50
     assert got == _outliers_by_pandas(codes, roles, actual, LIB)
+
+
+def test_a_table_checked_in_threads_reports_what_one_thread_reports(tmp_path, monkeypatch):
+    """Keys encoded side by side, the outlier check beside them (with a role), roll-up
+    codes in threads: the same report and the same table as one thread gives."""
+    table = revenue_with(88_000_000)
+    table["role"] = "rep"
+    table["team"] = " North "  # cleaned (stripped) in its own job
+    broken = table.copy()
+    broken.loc[4, "period"] = ""
+    reports = {}
+    for threads, rows in (("alone", 10**12), ("threaded", 1)):
+        monkeypatch.setattr("kpitools._util.threads.PARALLEL_ROWS", rows)
+        with pytest.warns(UserWarning, match="far outside"):
+            clean = load(write_csv(tmp_path, table), library=False)
+        reports[threads] = (check(write_csv(tmp_path, broken, "broken.csv")), clean)
+    (alone, alone_table), (threaded, threaded_table) = reports["alone"], reports["threaded"]
+    assert threaded.issues["rows"].tolist() == alone.issues["rows"].tolist() == [
+        "row 6",
+        "row 11 ('revenue = 88,000,000')",
+    ]
+    pd.testing.assert_frame_equal(threaded.failure_cases, alone.failure_cases)
+    pd.testing.assert_frame_equal(threaded_table, alone_table)
+    assert threaded_table["team"].unique().tolist() == ["North"]

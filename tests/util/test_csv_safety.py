@@ -176,9 +176,9 @@ def test_a_table_written_in_slices_is_byte_for_byte_the_one_call_file(tmp_path, 
             "note": pd.Series(names[rng.integers(0, len(names), rows)], dtype=object),
         }
     )
-    monkeypatch.setattr("kpitools._util.files._PARALLEL_CSV_ROWS", 10**12)  # one call
+    monkeypatch.setattr("kpitools._util.threads.PARALLEL_ROWS", 10**12)  # one call
     write_csv(table, tmp_path / "one.csv")
-    monkeypatch.setattr("kpitools._util.files._PARALLEL_CSV_ROWS", 1)  # slices in threads
+    monkeypatch.setattr("kpitools._util.threads.PARALLEL_ROWS", 1)  # slices in threads
     write_csv(table, tmp_path / "sliced.csv")
     one = (tmp_path / "one.csv").read_bytes()
     assert (tmp_path / "sliced.csv").read_bytes() == one
