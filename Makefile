@@ -10,7 +10,7 @@ help:
 	@echo "make demo   - install into $(VENV) and run the whole pipeline on the demo company"
 	@echo "make test   - install the test extras into $(VENV) and run the whole test suite"
 	@echo "make fuzz   - the hostile-input harness with many more cases and a new seed"
-	@echo "make lint   - ruff and import-linter"
+	@echo "make lint   - ruff (checks and formatting) and import-linter"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 
 $(BIN)/python:
@@ -63,6 +63,7 @@ fuzz: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check kpitools tests benchmarks
+	$(BIN)/ruff format --check kpitools tests benchmarks
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-test

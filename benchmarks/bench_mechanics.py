@@ -94,7 +94,6 @@ def make_data(employees: int, months: int, seed: int = 0) -> tuple[pd.DataFrame,
     return long, roster
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=29_000)

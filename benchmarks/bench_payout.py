@@ -141,7 +141,6 @@ def scatter_floor(long: pd.DataFrame) -> np.ndarray:
     return cube
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)

@@ -73,7 +73,6 @@ def make_data(employees: int, months: int, seed: int = 0) -> tuple[pd.DataFrame,
     return data, roster
 
 
-
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

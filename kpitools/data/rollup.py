@@ -191,9 +191,7 @@ def roll_up(
     if kind not in KINDS:
         raise DefinitionError(f"period {kind!r}: use one of: {', '.join(KINDS)}.")
     has_target = "target" in data.columns
-    (ords, data_kind), (emp_code, employees), (kpi_code, kpi_names) = _key_codes(
-        data, kind, source
-    )
+    (ords, data_kind), (emp_code, employees), (kpi_code, kpi_names) = _key_codes(data, kind, source)
     employees = np.asarray(employees, dtype=object)
     kpi_names = np.asarray(kpi_names, dtype=object)
     emp = emp_code.astype(np.int64)

@@ -48,8 +48,7 @@ def missing_score_note(comp: Any, label: str, n_missing: int) -> str:
     """
     how = "paid as on target" if comp.missing == "target" else "that component pays 0"
     return (
-        f"{label}: {n_missing} employee-period(s) have no score; {how} "
-        f"(missing: {comp.missing})."
+        f"{label}: {n_missing} employee-period(s) have no score; {how} (missing: {comp.missing})."
     )
 
 

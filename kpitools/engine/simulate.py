@@ -492,7 +492,13 @@ def _forecasts(
     # The data is loaded once; its warnings are already in the result's.
     return {
         s.name: forecast_loaded(
-            table, s, n=n, seed=seed, trend=trend, library=library, currency=currency,
+            table,
+            s,
+            n=n,
+            seed=seed,
+            trend=trend,
+            library=library,
+            currency=currency,
             roster=roster,
         )
         for s in schemes

@@ -29,7 +29,6 @@ from .context import ReportContext
 __all__ = ["PAGE_END", "key_figures", "summary_page"]
 
 
-
 def key_figures(ctx: ReportContext) -> pd.DataFrame:
     """Every scheme's cost per period, against its budget, share at target and who gains.
 

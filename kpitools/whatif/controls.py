@@ -174,8 +174,7 @@ def _funded_pool_control(funding: Any) -> ControlSpec:
     return ControlSpec(
         name="pool",
         label="pool rate",
-        tooltip=f"the pool is this share of the period's {funding.kpi} above "
-        f"{funding.above:,.0f}",
+        tooltip=f"the pool is this share of the period's {funding.kpi} above {funding.above:,.0f}",
         group="scheme",
         value=float(funding.rate),
         min=0.0,

@@ -292,9 +292,7 @@ def _outliers_by_pandas(codes, roles, actual, library):
     with_library=st.booleans(),
     with_roles=st.booleans(),
 )
-def test_grouped_outliers_match_pandas_grouped_medians(
-    n, seed, negative, with_library, with_roles
-):
+def test_grouped_outliers_match_pandas_grouped_medians(n, seed, negative, with_library, with_roles):
     """The numpy selection per group flags exactly the rows pandas' grouped medians flag
     (KPI × role groups, or KPI groups when the data has no role)."""
     rng = np.random.default_rng(seed)
@@ -390,10 +388,14 @@ def test_a_table_checked_in_threads_reports_what_one_thread_reports(tmp_path, mo
             clean = load(write_csv(tmp_path, table), library=False)
         reports[threads] = (check(write_csv(tmp_path, broken, "broken.csv")), clean)
     (alone, alone_table), (threaded, threaded_table) = reports["alone"], reports["threaded"]
-    assert threaded.issues["rows"].tolist() == alone.issues["rows"].tolist() == [
-        "row 6",
-        "row 11 ('revenue = 88,000,000')",
-    ]
+    assert (
+        threaded.issues["rows"].tolist()
+        == alone.issues["rows"].tolist()
+        == [
+            "row 6",
+            "row 11 ('revenue = 88,000,000')",
+        ]
+    )
     pd.testing.assert_frame_equal(threaded.failure_cases, alone.failure_cases)
     pd.testing.assert_frame_equal(threaded_table, alone_table)
     assert threaded_table["team"].unique().tolist() == ["North"]

@@ -61,8 +61,7 @@ def test_a_missing_score_is_paid_as_missing_says(missing, paid):
     assert run.payouts.loc[run.payouts["component"] == "0", "payout"].tolist() == [3750.0, paid]
     how = "paid as on target" if missing == "target" else "that component pays 0"
     assert run.warnings == (
-        f"components[0] (rating): 1 employee-period(s) have no score; {how} "
-        f"(missing: {missing}).",
+        f"components[0] (rating): 1 employee-period(s) have no score; {how} (missing: {missing}).",
     )
 
 
@@ -218,8 +217,15 @@ def compute_pooled(per, margins, rate, above, distribute):
     pairs = zip(per, margins, strict=True)
     funding = np.concatenate([np.r_[m, np.zeros(len(p) - 1)] for p, m in pairs])
     n = len(earned)
-    scheme = load_scheme({**pool_scheme(distribute), "pool": {
-        "funded_by": {"kpi": "margin", "rate": rate, "above": above}, "distribute": distribute}})
+    scheme = load_scheme(
+        {
+            **pool_scheme(distribute),
+            "pool": {
+                "funded_by": {"kpi": "margin", "rate": rate, "above": above},
+                "distribute": distribute,
+            },
+        }
+    )
     keys = pd.DataFrame({"employee": [f"e{i}" for i in range(n)],
                          "period": [f"2025-0{c + 1}" for c in code]})  # fmt: skip
     inputs = PayoutInputs(keys=keys, actual=(earned,), target=(np.full(n, np.nan),),
@@ -381,8 +387,12 @@ def test_a_pool_funded_by_a_kpi_the_data_lacks_is_an_error():
 
 
 def test_new_keys_survive_a_round_trip_through_yaml():
-    scheme = load_scheme({**rated_scheme(missing="target"), "pool": {
-        "funded_by": {"kpi": "m", "rate": 0.1, "above": 5}, "distribute": "all"}})
+    scheme = load_scheme(
+        {
+            **rated_scheme(missing="target"),
+            "pool": {"funded_by": {"kpi": "m", "rate": 0.1, "above": 5}, "distribute": "all"},
+        }
+    )
     scheme = scheme.set("components.1.active", {"from": "2025-01", "to": "2025-03"})
     text = scheme.to_yaml()
     assert "    basis: score\n    missing: target\n" in text

@@ -258,8 +258,13 @@ def test_an_unknown_scope_and_scope_with_a_clawback_or_a_ratio_true_up_are_refus
         "scheme 'c': clawback: scope team or reports cannot be combined with a clawback yet.\n"
         "Suggestion: run the team or manager pay as a scheme of its own, without clawback:."
     )
-    data = _data([(e, "2025-01", k, v) for e in ("a1", "a2")
-                  for k, v in (("conversion_rate", 0.2), ("won_deals", 2.0), ("leads", 10.0))])
+    data = _data(
+        [
+            (e, "2025-01", k, v)
+            for e in ("a1", "a2")
+            for k, v in (("conversion_rate", 0.2), ("won_deals", 2.0), ("leads", 10.0))
+        ]
+    )
     ratio = _scheme("r", 1000, _component("reports", kpi="conversion_rate", target=0.25),
                     true_up={"over": "year"})  # fmt: skip
     with pytest.raises(DefinitionError) as info:
@@ -273,10 +278,22 @@ def test_an_unknown_scope_and_scope_with_a_clawback_or_a_ratio_true_up_are_refus
 
 # A manager over two reps, paid on the reps' revenue against 100 each (200 together), a step
 # at 80%: January 75 + 75 = 150 (75%: nothing), February 125 + 125 = 250 (125%: 1,000).
-OVER_TIME_DATA = _data([("a1", "2025-01", "revenue", 75.0), ("a2", "2025-01", "revenue", 75.0),
-                        ("a1", "2025-02", "revenue", 125.0), ("a2", "2025-02", "revenue", 125.0)])
-OVER_TIME_ROSTER = pd.DataFrame({"employee": ["a1", "a2", "m"], "role": ["rep", "rep", "lead"],
-                                 "manager": ["m", "m", None], "hire_date": ["2020-01-01"] * 3})
+OVER_TIME_DATA = _data(
+    [
+        ("a1", "2025-01", "revenue", 75.0),
+        ("a2", "2025-01", "revenue", 75.0),
+        ("a1", "2025-02", "revenue", 125.0),
+        ("a2", "2025-02", "revenue", 125.0),
+    ]
+)
+OVER_TIME_ROSTER = pd.DataFrame(
+    {
+        "employee": ["a1", "a2", "m"],
+        "role": ["rep", "rep", "lead"],
+        "manager": ["m", "m", None],
+        "hire_date": ["2020-01-01"] * 3,
+    }
+)
 STEP_AT_80 = {"points": [[0.8, 0], [0.8, 1], [2, 1]]}
 
 

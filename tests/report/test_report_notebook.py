@@ -276,8 +276,10 @@ def test_executive_summary_reconciles_with_the_tables_and_the_workbook(real_repo
             "<blockquote>\n<p><strong>No scheme passes every test of the decision rule, so none "
             "is recommended.</strong>" in summary
         )
-    assert summary.index("<blockquote>") < summary.index("Cost and its risk") < summary.index(
-        "Decisions for you"
+    assert (
+        summary.index("<blockquote>")
+        < summary.index("Cost and its risk")
+        < summary.index("Decisions for you")
     )
     header = [c.value for c in wb["Payouts"][1]]
     scheme_col, period_col, comp_col = (header.index(c) for c in ("scheme", "period", "component"))
