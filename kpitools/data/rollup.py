@@ -427,16 +427,38 @@ def _attributes(data, emp, per, month, employees: np.ndarray) -> pd.DataFrame:
         blank = np.flatnonzero(names == "")
         if blank.size:
             filled &= codes != blank[0]
-        ok = np.flatnonzero(filled)
-        vals = np.full(uniq.size, None, dtype=object)
-        if ok.size:
-            srt = ok[np.lexsort((month[ok], key[ok]))]
-            last = srt[np.r_[key[srt][1:] != key[srt][:-1], True]]
-            vals[pos[last]] = names[codes[last]]
-        out[a] = vals
+        out[a] = _latest_values(codes, names, filled, emp, key, month, pos, uniq.size)
     # from (period, employee) order to (employee, period): a stable sort by employee
     order = np.argsort(out["emp"].to_numpy(), kind="stable")
     return out.iloc[order].reset_index(drop=True)
+
+
+def _latest_values(codes, names, filled, emp, key, month, pos, n_pairs: int) -> np.ndarray:
+    """Per employee-period pair, the latest month's filled value of one grouping column.
+
+    The usual column (a role, a team) has one value per employee: each pair with a
+    filled row takes it, with no sort. Otherwise the rows are sorted by pair and month.
+    """
+    vals = np.full(n_pairs, None, dtype=object)
+    all_filled = bool(filled.all())
+    ok = slice(None) if all_filled else np.flatnonzero(filled)
+    ok_emp, ok_codes = emp[ok], codes[ok]
+    if not ok_emp.size:
+        return vals
+    one = np.full(int(emp.max()) + 1, -1, dtype=np.int64)
+    one[ok_emp] = ok_codes  # one filled value of each employee (any: checked next)
+    if (ok_codes == one[ok_emp]).all():
+        pair_emp = np.zeros(n_pairs, dtype=np.int64)
+        pair_emp[pos] = emp
+        has = np.ones(n_pairs, dtype=bool) if all_filled else np.zeros(n_pairs, dtype=bool)
+        has[pos[ok]] = True
+        vals[has] = names[one[pair_emp[has]]]
+        return vals
+    ok = np.flatnonzero(filled)
+    srt = ok[np.lexsort((month[ok], key[ok]))]
+    last = srt[np.r_[key[srt][1:] != key[srt][:-1], True]]
+    vals[pos[last]] = names[codes[last]]
+    return vals
 
 
 def _aggregate(

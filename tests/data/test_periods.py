@@ -261,3 +261,46 @@ def test_attributes_take_the_latest_non_empty_value_of_the_period():
     assert got["employee"].tolist() == ["a", "b", "c"]
     assert got["role"].tolist()[:2] == ["lead", "lead"]
     assert pd.isna(got["role"].iloc[2])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.integers(1, 6),  # month of 2025
+            st.sampled_from(["x", "y"]),
+            st.sampled_from(["rep", "lead", "", None]),
+        ),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda r: r[:3],
+    ),
+    one_role_each=st.booleans(),
+    kind=st.sampled_from(["month", "quarter"]),
+)
+def test_attributes_match_a_plain_latest_value_rule(rows, one_role_each, kind):
+    """Whether each employee has one role (the fast path) or several and blanks (the
+    sorted path): per employee and period, the role of the latest month with one, the
+    last such row in file order on a tie; none when no row has one."""
+    data = pd.DataFrame(rows, columns=["employee", "month", "kpi", "role"])
+    if one_role_each:
+        fixed = {"a": "rep", "b": "lead", "c": None, "d": "rep"}
+        data["role"] = data["employee"].map(fixed).where(data["role"].notna(), None)
+    data["period"] = [f"2025-{m:02d}" for m in data["month"]]
+    data["actual"] = 1.0
+    data["role"] = data["role"].astype("str")
+    got = roll_up(data.drop(columns="month"), kind).attributes
+    quarter = [f"2025-Q{(m - 1) // 3 + 1}" for m in data["month"]]
+    data["label"] = quarter if kind == "quarter" else data["period"]
+    expected = {}
+    for (e, label), g in data.groupby(["employee", "label"], sort=True):
+        filled = g[g["role"].notna() & (g["role"] != "")]
+        latest = filled.sort_values("month", kind="stable")["role"]
+        expected[(e, label)] = latest.iloc[-1] if len(filled) else None
+    labels = [format_period(p, kind) for p in got["period"]]
+    actual = {
+        (e, p): (None if pd.isna(r) else r)
+        for e, p, r in zip(got["employee"], labels, got["role"], strict=True)
+    }
+    assert actual == expected
