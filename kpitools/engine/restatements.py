@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,6 +131,7 @@ def restatement_adjustments(
     kind: str,
     within: int,
     earn: Callable[[pd.DataFrame], pd.DataFrame],
+    reach: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The data as paid, and each restatement's adjustment in the period it was known in.
 
@@ -144,6 +146,9 @@ def restatement_adjustments(
     earn : callable
         ``earn(long_table)`` → ``employee, period, earned`` of every evaluated
         employee-period (period as a label).
+    reach : pandas.DataFrame, optional
+        ``employee, payee``: whose pay a change of an employee's values changes, beyond
+        their own (team and manager pay, :func:`kpitools.engine.scope_reach.reach`).
 
     Returns
     -------
@@ -171,12 +176,11 @@ def restatement_adjustments(
     for when in np.unique(v.known_p[eligible]):
         now = _indexed(earn(v.pick(base | (eligible & (v.known_p <= when)))))
         restated = eligible & (v.known_p == when)
-        pairs = pd.MultiIndex.from_arrays(
-            [
-                v.table["employee"].to_numpy(dtype=object)[restated],
-                format_periods(v.period_p[restated], kind),
-            ]
-        ).unique()
+        pairs = _reached(
+            v.table["employee"].to_numpy(dtype=object)[restated],
+            format_periods(v.period_p[restated], kind),
+            reach,
+        )
         change = now.reindex(pairs).fillna(0.0) - previous.reindex(pairs).fillna(0.0)
         per_employee = change.groupby(level=0).sum()
         adjustments.append(
@@ -192,6 +196,15 @@ def restatement_adjustments(
     columns = {"employee": [], "period": [], "adjustment": []}
     out = pd.concat(adjustments, ignore_index=True) if adjustments else pd.DataFrame(columns)
     return paid, out, warnings
+
+
+def _reached(employees: np.ndarray, periods: Any, reach: pd.DataFrame | None) -> pd.MultiIndex:
+    """The (payee, period) pairs whose pay the restated (employee, period) pairs change."""
+    restated = pd.DataFrame({"employee": employees, "period": np.asarray(periods, dtype=object)})
+    if reach is not None:
+        payees = restated.merge(reach, on="employee")[["payee", "period"]]
+        restated = pd.concat([restated, payees.set_axis(["employee", "period"], axis=1)])
+    return pd.MultiIndex.from_frame(restated).unique()
 
 
 def _indexed(earned: pd.DataFrame) -> pd.Series:

@@ -33,6 +33,7 @@ from .loading import read_table
 from .pools import POOL_COLUMNS, pool_table
 from .prepare import prepare
 from .restatements import add_adjustments, has_versions, restatement_adjustments
+from .scope_reach import reach
 
 __all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
 
@@ -355,7 +356,7 @@ def _run_with_clawback(table, scheme: Scheme, periods, library, roster) -> Schem
         )  # fmt: skip
 
     paid, adjustments, notes = restatement_adjustments(
-        table, scheme.period, scheme.clawback.within, earn
+        table, scheme.period, scheme.clawback.within, earn, reach(scheme, roster)
     )
     inputs = prepare(paid, scheme, periods=periods, library=library, roster=roster)
     arrays, unplaced = add_adjustments(compute(scheme, inputs), inputs, adjustments)

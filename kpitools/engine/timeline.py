@@ -302,16 +302,10 @@ def _draw_window(
 def check_scoped_over_time(scheme: Scheme, items: Any, library: Any) -> None:
     """Refuse what team and manager pay cannot pay over time yet.
 
-    A true-up and a draw work on a group's rows as on a person's; a clawback (restatements
-    of the members' values) and a true-up of a group's ratio KPI (its year-to-date needs
-    the group's numerator and denominator) do not yet.
+    A true-up, a draw and a clawback work on a group's rows as on a person's; a true-up of
+    a group's ratio KPI (its year-to-date needs the group's numerator and denominator) does
+    not yet.
     """
-    if scheme.clawback is not None:
-        raise DefinitionError(
-            f"{scheme.source}: clawback: scope team or reports cannot be combined with a "
-            "clawback yet.\nSuggestion: run the team or manager pay as a scheme of its own, "
-            "without clawback:."
-        )
     if scheme.true_up is None:
         return
     for item in items:

@@ -244,19 +244,12 @@ def test_an_unknown_role_says_did_you_mean():
     )
 
 
-def test_an_unknown_scope_and_scope_with_a_clawback_or_a_ratio_true_up_are_refused():
+def test_an_unknown_scope_and_a_ratio_true_up_of_a_group_are_refused():
     with pytest.raises(DefinitionError) as info:
         load_scheme(_scheme("s", 1, _component("teams")))
     assert str(info.value) == (
         "scheme 's': components[0].scope: 'teams' is not allowed. Did you mean 'team'?\n"
         "Suggestion: use one of: own, team, reports."
-    )
-    clawed = _scheme("c", 1000, _component("reports"), clawback={"within": 2})
-    with pytest.raises(DefinitionError) as info:
-        run_scheme(CONTRACT_DATA, clawed, roster=CONTRACT_ROSTER, library=False)
-    assert str(info.value) == (
-        "scheme 'c': clawback: scope team or reports cannot be combined with a clawback yet.\n"
-        "Suggestion: run the team or manager pay as a scheme of its own, without clawback:."
     )
     data = _data(
         [
@@ -417,3 +410,59 @@ def test_a_member_without_an_own_actual_still_gets_the_team_value():
         ["b", 1050.0],
     ]
     assert not any("have no actual" in w for w in run.warnings)
+
+
+# a1's January is restated in March (80 -> 100); clawback within 3 months
+RESTATED = pd.DataFrame(
+    {
+        "employee": ["a1", "a2", "a1", "a1", "a2", "a1", "a2"],
+        "period": ["2025-01", "2025-01", "2025-01", "2025-02", "2025-02", "2025-03", "2025-03"],
+        "kpi": ["revenue"] * 7,
+        "actual": [80.0, 140.0, 100.0, 100.0, 100.0, 100.0, 100.0],
+        "as_of": [None, None, "2025-03", None, None, None, None],
+    }
+)
+
+
+def _payments(run):
+    t = run.totals
+    return {
+        (e, p): (a, pay)
+        for e, p, a, pay in zip(
+            t["employee"], t["period"], t["adjustment"], t["payment"], strict=True
+        )
+    }
+
+
+def test_a_restated_members_value_adjusts_the_team_and_the_manager():
+    """By hand. January as paid: team 220/200 = 1.1; a1 0.5 x 1,000 x 0.8 + 0.5 x 1,000 x 1.1
+    = 950, a2 700 + 550 = 1,250; manager 2,000 x 1.1 = 2,200. Restated (a1 100): team 1.2;
+    a1 500 + 600 = 1,100 (+150), a2 700 + 600 = 1,300 (+50), manager 2,400 (+200), each
+    paid in March beside March's own pay (a1 and a2 1,000, the manager 2,000)."""
+    reps = _scheme("reps", 1000, _component(weight=0.5), _component("team", weight=0.5),
+                   clawback={"within": 3})  # fmt: skip
+    run = run_scheme(RESTATED, reps, roster=CONTRACT_ROSTER, library=False)
+    assert _payments(run) == {
+        ("a1", "2025-01"): (0.0, 950.0),
+        ("a2", "2025-01"): (0.0, 1250.0),
+        ("a1", "2025-02"): (0.0, 1000.0),
+        ("a2", "2025-02"): (0.0, 1000.0),
+        ("a1", "2025-03"): (150.0, 1150.0),
+        ("a2", "2025-03"): (50.0, 1050.0),
+    }
+    boss = _scheme("boss", 2000, _component("reports"), clawback={"within": 3})
+    run = run_scheme(RESTATED, boss, roster=CONTRACT_ROSTER, library=False)
+    assert _payments(run) == {
+        ("m", "2025-01"): (0.0, 2200.0),
+        ("m", "2025-02"): (0.0, 2000.0),
+        ("m", "2025-03"): (200.0, 2200.0),
+    }
+
+
+def test_a_restatement_older_than_the_window_leaves_the_team_as_paid():
+    reps = _scheme("reps", 1000, _component(weight=0.5), _component("team", weight=0.5),
+                   clawback={"within": 1})  # fmt: skip
+    run = run_scheme(RESTATED, reps, roster=CONTRACT_ROSTER, library=False)
+    assert run.totals["adjustment"].tolist() == [0.0] * 6
+    assert run.totals["payment"].tolist()[:2] == [950.0, 1250.0]
+    assert any("listed and ignored" in w for w in run.warnings)
