@@ -209,13 +209,16 @@ def _month_span(label: str) -> tuple[int, int]:
     return first, first + _MONTHS[kind] - 1
 
 
-def parse_range(periods: Any) -> tuple[str, str] | None:
+def parse_range(periods: Any) -> tuple[str | None, str | None] | None:
     """Normalise a period selection: ``None``, ``"FROM..TO"``, ``(FROM, TO)`` or one label.
+
+    Either end may be left open (``"..2025-06"``: from the data's first period; ``None`` in
+    a tuple): that end is ``None``.
 
     Examples
     --------
-    >>> parse_range("2025-01..2025-12")
-    ('2025-01', '2025-12')
+    >>> parse_range("2025-01..2025-12"), parse_range("..2025-06")
+    (('2025-01', '2025-12'), (None, '2025-06'))
     """
     if periods is None:
         return None
@@ -228,8 +231,10 @@ def parse_range(periods: Any) -> tuple[str, str] | None:
             f"periods {periods!r}: expected FROM..TO (e.g. 2025-01..2025-12).\n"
             "Suggestion: give the first and the last period to evaluate."
         )
-    lo, hi = (str(p).strip() for p in parts)
+    lo, hi = (None if p is None or not str(p).strip() else str(p).strip() for p in parts)
     for p in (lo, hi):
+        if p is None:
+            continue
         try:
             parse_period(p)
         except ValueError:
@@ -237,7 +242,7 @@ def parse_range(periods: Any) -> tuple[str, str] | None:
                 f"periods {periods!r}: {p!r} is not a period.\n"
                 "Suggestion: write periods as YYYY-MM, YYYY-Qn or YYYY, e.g. 2025-01..2025-12."
             ) from None
-    if _month_span(lo)[0] > _month_span(hi)[1]:
+    if lo is not None and hi is not None and _month_span(lo)[0] > _month_span(hi)[1]:
         raise DefinitionError(
             f"periods {periods!r}: {lo} comes after {hi}.\n"
             "Suggestion: write the earlier period first (FROM..TO)."
@@ -260,10 +265,13 @@ def select(ordinals: np.ndarray, kind: str, periods: Any) -> np.ndarray:
     ords = np.asarray(ordinals, dtype=np.int64)
     if rng is None:
         return np.ones(ords.shape, dtype=bool)
-    first = _month_span(rng[0])[0]
-    last = _month_span(rng[1])[1]
     start = ords * _MONTHS[kind]
-    return (start >= first) & (start + _MONTHS[kind] - 1 <= last)
+    keep = np.ones(ords.shape, dtype=bool)
+    if rng[0] is not None:
+        keep &= start >= _month_span(rng[0])[0]
+    if rng[1] is not None:
+        keep &= start + _MONTHS[kind] - 1 <= _month_span(rng[1])[1]
+    return keep
 
 
 def periods_in_scope(present: np.ndarray, kind: str, periods: Any) -> np.ndarray:
@@ -280,11 +288,16 @@ def periods_in_scope(present: np.ndarray, kind: str, periods: Any) -> np.ndarray
     """
     present = np.asarray(present, dtype=np.int64)
     rng = parse_range(periods)
-    if rng is None:
+    if rng is None or None in rng:
         if present.size == 0:
             return present
-        return np.arange(present.min(), present.max() + 1, dtype=np.int64)
     months = _MONTHS[kind]
-    first = -(-_month_span(rng[0])[0] // months)  # ceil: a period wholly inside only
-    last = (_month_span(rng[1])[1] + 1) // months - 1
+    if rng is None or rng[0] is None:
+        first = int(present.min())
+    else:
+        first = -(-_month_span(rng[0])[0] // months)  # ceil: a period wholly inside only
+    if rng is None or rng[1] is None:
+        last = int(present.max())
+    else:
+        last = (_month_span(rng[1])[1] + 1) // months - 1
     return np.arange(first, last + 1, dtype=np.int64)

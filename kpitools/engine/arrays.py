@@ -115,6 +115,23 @@ class PayoutInputs:
         """A copy with some fields replaced (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
+    def take(self, rows: np.ndarray) -> PayoutInputs:
+        """The employee-periods at positions ``rows`` (in order), as computed inputs.
+
+        Period codes are renumbered over the periods kept; the timeline is dropped (what
+        depends on earlier periods was computed before the rows were taken).
+        """
+        codes, period_code = np.unique(self.period_code[rows], return_inverse=True)
+        labels = set(self.keys["period"].to_numpy(dtype=object)[rows].tolist())
+        skipped = self.skipped[self.skipped["period"].isin(labels)].reset_index(drop=True)
+        return dataclasses.replace(
+            _taken(self, rows, self.n),
+            keys=self.keys.iloc[rows].reset_index(drop=True),
+            period_code=period_code.astype(self.period_code.dtype),
+            skipped=skipped,
+            timeline=None,
+        )
+
     def __repr__(self) -> str:
         return (
             f"PayoutInputs({self.n} employee-periods, {len(self.actual)} components, "
@@ -167,6 +184,20 @@ class PayoutArrays:
     steps: PaymentSteps | None = None
     pool_use: Any = None
 
+    def take(self, rows: np.ndarray, period_code: np.ndarray) -> PayoutArrays:
+        """The employee-periods at positions ``rows``; ``period_code``: every row's pool code.
+
+        A pool's use is kept for the periods of the rows kept.
+        """
+        n = len(self.payout)
+        out = _taken(self, rows, n)
+        steps = None if self.steps is None else _taken(self.steps, rows, n)
+        pool_use = self.pool_use
+        if pool_use is not None:
+            kept = np.unique(period_code[rows])
+            pool_use = _taken(pool_use, kept, len(pool_use.pool))
+        return dataclasses.replace(out, steps=steps, pool_use=pool_use)
+
 
 @dataclass(frozen=True, eq=False)
 class PaymentSteps:
@@ -211,3 +242,17 @@ class PaymentSteps:
     def replace(self, **changes: Any) -> PaymentSteps:
         """A copy with some steps replaced."""
         return dataclasses.replace(self, **changes)
+
+
+def _taken(obj: Any, rows: np.ndarray, n: int) -> Any:
+    """A copy of a dataclass with every array of ``n`` rows (alone or in a tuple) taken."""
+
+    def take(value: Any) -> Any:
+        if isinstance(value, np.ndarray) and value.ndim == 1 and len(value) == n:
+            return value[rows]
+        if isinstance(value, tuple) and value and isinstance(value[0], np.ndarray):
+            return tuple(take(v) for v in value)
+        return value
+
+    changes = {f.name: take(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return dataclasses.replace(obj, **changes)

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data import parse_range, period_ordinals, select
+from ..errors import DefinitionError
 from ..scheme import Scheme, load_scheme
 from .arrays import STEP_COLUMNS, PayoutArrays, PayoutInputs
 from .compute import compute, snap
@@ -319,6 +321,11 @@ def run_scheme(
     [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
     """  # noqa: E501
     scheme = load_scheme(scheme)
+    window = parse_range(periods)
+    if scheme.pays_over_time and window is not None and window[0] is not None:
+        # a payment carries what earlier periods paid: they are evaluated, then left out
+        run = run_scheme(data, scheme, periods=(None, window[1]), library=library, roster=roster)
+        return _within(run, periods)
     notes: list[str] = []
     if scheme.clawback is not None:
         table = data if isinstance(data, pd.DataFrame) else read_table(data, library)
@@ -327,6 +334,50 @@ def run_scheme(
     inputs = prepare(data, scheme, periods=periods, library=library, roster=roster)
     arrays = compute(scheme, inputs)
     return _scheme_run(scheme, inputs, arrays, notes)
+
+
+def _within(run: SchemeRun, periods: Any) -> SchemeRun:
+    """The run over the periods of ``periods`` only, computed with every period before them.
+
+    A true-up's year to date, a draw's balance and a restatement of an earlier period are
+    what they would be had the earlier periods been shown too.
+    """
+    scheme, inputs = run.scheme, run.inputs
+    labels = inputs.keys["period"].to_numpy(dtype=object)
+    unique, codes = np.unique(labels.astype(str), return_inverse=True)
+    kind, ordinals, _ = period_ordinals(unique)
+    inside = select(ordinals, scheme.period, periods)
+    keep = inside[codes]
+    if keep.all():
+        return run
+    if not keep.any():
+        first, last = unique[0], unique[-1]
+        raise DefinitionError(
+            f"periods {periods!r}: none of the data's {scheme.period}s is inside (the data "
+            f"has {first} to {last}).\nSuggestion: choose periods within the data; a "
+            f"{scheme.period} counts when it lies wholly inside FROM..TO."
+        )
+    rows = np.flatnonzero(keep)
+    shown = set(unique[inside].tolist())
+    earlier = sorted(set(unique[~inside].tolist()))
+    span = earlier[0] if len(earlier) == 1 else f"{earlier[0]} to {earlier[-1]}"
+    note = (
+        f"{span} evaluated as well and left out: what a period pays depends on the earlier "
+        "periods (the year to date, a draw's balance, restatements)."
+    )
+    return SchemeRun(
+        scheme=scheme,
+        inputs=inputs.take(rows),
+        arrays=run.arrays.take(rows, inputs.period_code),
+        payouts=_rows_in(run.payouts, shown),
+        totals=_rows_in(run.totals, shown),
+        skipped=_rows_in(run.skipped, shown),
+        warnings=(*run.warnings, note),
+    )
+
+
+def _rows_in(table: pd.DataFrame, periods: set[str]) -> pd.DataFrame:
+    return table[table["period"].astype(str).isin(periods)].reset_index(drop=True)
 
 
 def _scheme_run(scheme: Scheme, inputs: PayoutInputs, arrays: PayoutArrays, notes) -> SchemeRun:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import load, resolve_library
+from ..data import load, parse_range, resolve_library
 from ..engine import (
     STEP_COLUMNS,
     compute,
@@ -177,7 +177,7 @@ class Evaluator:
         self.library_arg = self.library if self.library is not None else False
         self.roster = None
         if roster is None:
-            self.table = load(data, library=self.library)
+            self.table = load(data, library=self.library_arg)
         else:
             self.table, notes, self.roster = load_inputs(
                 data, library=self.library_arg, roster=roster
@@ -283,7 +283,8 @@ class Evaluator:
 
         A scheme with a ``clawback`` on data that restate values (an ``as_of`` column) is
         run in full (:func:`kpitools.engine.run_scheme`): each restatement is paid or
-        clawed back in its own period, which the prepared arrays alone cannot tell.
+        clawed back in its own period, which the prepared arrays alone cannot tell. So is a
+        scheme paid over time when ``periods`` starts after periods its payments depend on.
 
         Raises
         ------
@@ -291,6 +292,9 @@ class Evaluator:
             What :func:`kpitools.engine.prepare` raises for this data and scheme.
         """
         if getattr(scheme, "clawback", None) is not None and "as_of" in self.table.columns:
+            return self._evaluate_run(scheme)
+        window = parse_range(self.periods)
+        if scheme.pays_over_time and window is not None and window[0] is not None:
             return self._evaluate_run(scheme)
         prep = self.prepared(scheme)
         inputs = self._inputs_with_pay(prep, scheme)
