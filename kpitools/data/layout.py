@@ -38,7 +38,9 @@ def _detect_layout(raw: _Raw, layout: str) -> str:
     if layout != "auto":
         return layout
     cols = set(raw.frame.columns)
-    return "long" if {"kpi", "actual"} <= cols else "wide"
+    # a ``kpi`` or an ``actual`` column only a long table has: the other one is then missing
+    # (misspelt), which the long table's check names, rather than a wide table's KPI
+    return "long" if {"kpi", "actual"} & cols else "wide"
 
 
 def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:

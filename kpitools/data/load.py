@@ -85,7 +85,7 @@ def check(
     source : path or DataFrame
         CSV, XLSX or Parquet file, or a DataFrame; long or wide.
     layout : {"auto", "long", "wide"}
-        ``"auto"``: long if there are ``kpi`` and ``actual`` columns, else wide.
+        ``"auto"``: long if there is a ``kpi`` or an ``actual`` column, else wide.
     duplicates : {"error", "sum"}
         Duplicate employee × period × KPI rows are an error, or summed (a warning).
     library : Library, path, or False, optional

@@ -243,14 +243,14 @@ def _check_as_of(v: _Values, issues: Any) -> None:
 def _note_restatements(v: _Values, issues: Any) -> None:
     """Rows restating an earlier-known value: explained as a warning, never an error."""
     key = _combine_codes([v.employee, v.period, v.kpi])
-    several = pd.Series(key).duplicated(keep=False).to_numpy()
-    if v.bad is not None:
-        several = several & ~v.bad
+    ok = np.ones(len(key), dtype=bool) if v.bad is None else ~v.bad
+    several = np.zeros(len(key), dtype=bool)  # among rows without errors only
+    several[ok] = pd.Series(key[ok]).duplicated(keep=False).to_numpy()
     if not several.any():
         return
-    known = _first_months(v.as_of.uniques)[v.as_of.codes]
-    known = np.where(known >= 0, known, _first_months(v.period.uniques)[v.period.codes])
-    first = pd.Series(known).groupby(key).transform("min").to_numpy()
+    known = _known_months(v)
+    first = np.full(len(key), -1, dtype=np.int64)
+    first[several] = pd.Series(known[several]).groupby(key[several]).transform("min").to_numpy()
     later = _some(several & (known > first))
     if later is not None:
         shown = [
@@ -264,6 +264,20 @@ def _note_restatements(v: _Values, issues: Any) -> None:
             )
         ]
         issues.add("restated", v.orig["as_of"], v.rows[later], shown, severity="warning")
+
+
+def _known_months(v: _Values) -> np.ndarray:
+    """The month each row's value was known in: its ``as_of``, else its period's first month."""
+    known = _first_months(v.as_of.uniques)[v.as_of.codes]
+    return np.where(known >= 0, known, _first_months(v.period.uniques)[v.period.codes])
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """Integer codes and their unique values, as :func:`_combine_codes` reads a column."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
 
 
 def _mixed_periods(v: _Values, issues: Any) -> None:
@@ -435,8 +449,12 @@ def _judgeable(v: _Values) -> np.ndarray:
 def _duplicated(v: _Values, key_bad: np.ndarray | None) -> np.ndarray | None:
     """Rows whose employee × period × KPI is given more than once (among readable keys)."""
     ok_key = slice(None) if key_bad is None else ~key_bad
-    # with as_of, rows that differ only by it are versions of one value, not duplicates
-    parts = [v.employee, v.period, v.kpi] + ([v.as_of] if v.as_of is not None else [])
+    # with as_of, rows known in different months are versions of one value, not duplicates;
+    # a row without as_of is known in its period's first month, like one that names it
+    parts: list[Any] = [v.employee, v.period, v.kpi]
+    if v.as_of is not None:
+        codes, uniques = pd.factorize(_known_months(v))
+        parts.append(_Codes(codes.astype(np.int64), uniques))
     space = int(np.prod([len(t.uniques) + 1 for t in parts], dtype=float))
     key = _combine_codes(parts, space)
     valid_keys = key[ok_key]
@@ -570,6 +588,14 @@ def _sum_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     for a in (*ATTRIBUTES, "currency"):
         if a in table.columns:
             agg[a] = "first"
-    keys = ["employee", "period", "kpi"] + (["as_of"] if "as_of" in table.columns else [])
+    keys = ["employee", "period", "kpi"]
+    if "as_of" in table.columns:  # versions known in one month are summed (no as_of: its period)
+        periods = table["period"].to_numpy(dtype=object)
+        labels, codes = np.unique(periods.astype(str), return_inverse=True)
+        months = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in _first_months(labels)[:-1]]
+        own = pd.Series(np.asarray(months, dtype=object)[codes], index=table.index)
+        table = table.assign(_known=table["as_of"].astype(object).fillna(own))
+        keys.append("_known")
+        agg["as_of"] = "first"
     out = table.groupby(keys, sort=False, dropna=False).agg(agg)
-    return out.reset_index()[list(table.columns)]
+    return out.reset_index()[[c for c in table.columns if c != "_known"]]

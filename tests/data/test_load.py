@@ -269,6 +269,24 @@ def test_missing_columns_name_what_was_found(tmp_path):
     assert excinfo.value.failure_cases["column"].tolist() == ["employee, period"]
 
 
+@pytest.mark.parametrize("written", ["actaul", "value"])
+def test_a_long_table_without_actual_is_named_not_read_as_wide(tmp_path, written):
+    """A ``kpi`` column makes the table long: the misspelt ``actual`` is named, instead of
+    every row becoming a duplicate of a KPI called 'actaul'."""
+    path = write(tmp_path, "l.csv", f"employee,period,kpi,{written}\nA,2025-01,x,1\n")
+    with pytest.raises(DataValidationError) as excinfo:
+        data.load(path, library=False)
+    hint = "For 'actual': Did you mean 'actaul'?\n" if written == "actaul" else ""
+    assert message(excinfo) == (
+        f"{path}: missing column 'actual' for a long table.\n"
+        f"Found columns: 'employee', 'period', 'kpi', '{written}'.\n"
+        "A long table needs employee, period, kpi, actual (+ optional target, role, team, "
+        f"region, manager).\n{hint}"
+        "Suggestion: rename the columns (case and spaces do not matter), or pass "
+        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+    )
+
+
 def test_wide_without_kpi_columns(tmp_path):
     path = write(tmp_path, "w.csv", "employee,period,name\nA,2025-01,Ann\n")
     with pytest.raises(DataValidationError) as excinfo:

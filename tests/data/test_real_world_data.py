@@ -111,13 +111,12 @@ def test_1c_export_cyrillic_headers_name_the_columns_found(tmp_path, capsys):
     assert code == 2
     assert out == ""
     assert err == (
-        "Error: kpi.csv: missing columns 'employee', 'period' for a wide table.\n"
+        "Error: kpi.csv: missing columns 'employee', 'period', 'actual' for a long table.\n"
         "Found columns: 'Сотрудник', 'Период', 'KPI', 'Факт'.\n"
-        "A wide table needs employee, period and one column per KPI.\n"
+        "A long table needs employee, period, kpi, actual (+ optional target, role, team, "
+        "region, manager).\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
         "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.\n"
-        "A file with one row per event (deal, order, shift) is turned into KPIs with "
-        "'kpitools data aggregate' (Python: kpitools.data.aggregate_events).\n"
     )
 
 

@@ -128,6 +128,34 @@ def test_same_as_of_twice_is_still_a_duplicate():
     )
 
 
+def test_a_blank_as_of_and_its_own_period_are_one_month_twice():
+    """A row without as_of is known in its own period: beside a row saying so, two values
+    known in one month are a duplicate, and summed when asked (900 + 1,000)."""
+    table = contract_table().iloc[[0, 1]].copy()
+    table.loc[1, "as_of"] = "2025-01"
+    with pytest.raises(DataValidationError) as info:
+        load(table)
+    assert str(info.value).splitlines()[1] == (
+        "- duplicate employee × period × KPI (2 rows): row 0 ('a × 2025-01 × revenue'), row 1 "
+        "('a × 2025-01 × revenue')"
+    )
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        summed = load(table, duplicates="sum")
+    assert summed[["actual", "as_of"]].values.tolist() == [[17_000.0, "2025-01"]]
+
+
+def test_a_version_with_an_error_restates_nothing():
+    """Beside a row whose as_of is before its period (an error), the other version is not
+    listed as a restatement of it."""
+    table = contract_table().iloc[[2]].copy()
+    table = pd.concat([table, table.assign(actual=900.0, as_of="2025-01")], ignore_index=True)
+    problems = check(table).issues["problem"].tolist()
+    assert problems == [
+        "as_of before the period it restates: a value cannot be known before its period"
+    ]
+
+
 def test_as_of_before_its_period_is_an_error_with_the_row(tmp_path):
     path = tmp_path / "data.csv"
     table = contract_table()
