@@ -57,6 +57,8 @@ MONEY_COLUMNS = frozenset(
         "baseline_total",
         "scheme_total",
         "difference",
+        "draw_cost",
+        "gaming_cost",
     }
 )
 PERCENT_COLUMNS = frozenset(
@@ -127,6 +129,12 @@ def _text_column(cells: Any, col: pd.Series) -> int:
 #: Columns holding values of several KPIs at once: a count among them shows as a count.
 _MIXED_COLUMNS = frozenset({"actual", "target"})
 
+#: Multiples and coefficients: two decimals even when every value is whole (a p10 of 0).
+_DECIMAL_COLUMNS = frozenset(
+    {"payout_p10", "payout_p50", "payout_p90", "leverage", "pay_performance_corr", "gini",
+     "factor", "modifier", "mean_factor"}
+)  # fmt: skip
+
 
 def _whole(value: Any) -> bool:
     return isinstance(value, int | float) and float(value).is_integer()
@@ -139,7 +147,8 @@ def _number_column(cells: Any, col: pd.Series, fmt: str, extra: int) -> int:
     a column mixing KPIs (``actual``: 3 deals beside 1,250.50 of revenue).
     """
     plain = fmt == _NUMBER_FORMATS["number"]
-    if plain and pd.to_numeric(col, errors="coerce").dropna().map(_whole).all():
+    decimal = str(col.name) in _DECIMAL_COLUMNS
+    if plain and not decimal and pd.to_numeric(col, errors="coerce").dropna().map(_whole).all():
         fmt, plain = _NUMBER_FORMATS["integer"], False
     per_cell = plain and str(col.name) in _MIXED_COLUMNS
     for (cell,) in cells:

@@ -55,3 +55,27 @@ def test_workbook_with_an_all_empty_text_column_and_ratio_columns(tmp_path):
         '#,##0.00 "USD"',
     ]
     assert ws.column_dimensions["B"].width == len("role") + 3
+
+
+def test_money_metrics_carry_the_currency_and_multiples_keep_decimals(tmp_path):
+    """gaming_cost and draw_cost are money; a payout_p10 of 0 (all whole) is still a
+    multiple of on-target pay, not a count."""
+    frame = pd.DataFrame(
+        {
+            "scheme": ["a", "b"],
+            "gaming_cost": [1_000.0, 0.0],
+            "draw_cost": [300.0, 0.0],
+            "payout_p10": [0.0, 0.0],
+            "leverage": [2.0, 1.0],
+            "employees": [3.0, 4.0],
+        }
+    )
+    write_xlsx({"Summary": frame}, tmp_path / "m.xlsx", currency="EUR")
+    ws = openpyxl.load_workbook(tmp_path / "m.xlsx")["Summary"]
+    assert [ws.cell(2, j).number_format for j in range(2, 7)] == [
+        '#,##0.00 "EUR"',
+        '#,##0.00 "EUR"',
+        "#,##0.00",
+        "#,##0.00",
+        "#,##0",  # whole numbers of a plain column: a count
+    ]
