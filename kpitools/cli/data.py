@@ -14,6 +14,7 @@ from .options import (
     raw_csv_option,
     roster_option,
     strict_option,
+    sum_duplicates_option,
     where_option,
 )
 
@@ -34,7 +35,7 @@ def data() -> None:
     show_default=True,
     help="Long (kpi, actual columns) or wide (one column per KPI); auto guesses.",
 )
-@click.option("--sum-duplicates", is_flag=True, help="Sum duplicate employee×period×KPI rows.")
+@sum_duplicates_option
 @click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
 @library_option
 @click.option("--no-library", is_flag=True, help="Do not check KPI ids against the library.")

@@ -16,6 +16,7 @@ __all__ = [
     "raw_csv_option",
     "roster_option",
     "strict_option",
+    "sum_duplicates_option",
     "where_option",
 ]
 
@@ -72,4 +73,11 @@ currency_option = click.option(
     metavar="CODE",
     help="The run's currency (ISO 4217, e.g. USD): overrides currency: in the scheme and "
     "design files; every money figure carries it.",
+)
+
+#: ``--sum-duplicates``: duplicate employee × period × KPI rows summed, not an error.
+sum_duplicates_option = click.option(
+    "--sum-duplicates",
+    is_flag=True,
+    help="Sum duplicate employee×period×KPI rows (a warning lists them) instead of stopping.",
 )

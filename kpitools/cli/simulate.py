@@ -33,6 +33,7 @@ from .options import (
     raw_csv_option,
     roster_option,
     strict_option,
+    sum_duplicates_option,
     where_option,
 )
 
@@ -219,6 +220,7 @@ def _group_lines(column: str, table: Any, currency: str | None = None) -> list[s
 @where_option
 @by_option
 @strict_option
+@sum_duplicates_option
 @raw_csv_option
 @currency_option
 def simulate_command(
@@ -235,6 +237,7 @@ def simulate_command(
     where: str | None,
     by: tuple[str, ...],
     strict: bool,
+    sum_duplicates: bool,
     raw_csv: bool,
     currency: str | None,
 ) -> None:
@@ -270,6 +273,7 @@ def simulate_command(
             strict=strict,
             currency=currency,
             stress=stress,
+            duplicates="sum" if sum_duplicates else "error",
         )
     for line in simulation_lines(result, data_file):
         click.echo(line)
@@ -295,6 +299,7 @@ def simulate_command(
 @click.option("--out", "out_file", help="Write the calibrated scheme to this YAML file.")
 @roster_option
 @where_option
+@sum_duplicates_option
 @currency_option
 def calibrate_command(
     data_file: str,
@@ -307,6 +312,7 @@ def calibrate_command(
     out_file: str | None,
     roster: str | None,
     where: str | None,
+    sum_duplicates: bool,
     currency: str | None,
 ) -> None:
     """Solve one scheme parameter so that a metric hits a value.
@@ -326,6 +332,7 @@ def calibrate_command(
         result = calibrate(
             data_file, scheme, param, metric, value, bounds or None, periods=periods,
             roster=roster, where=where, currency=currency,
+            duplicates="sum" if sum_duplicates else "error",
         )  # fmt: skip
     click.echo(result.describe())
     low, high = result.bounds

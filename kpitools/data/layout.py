@@ -76,7 +76,7 @@ def _require(raw: _Raw, required: Sequence[str], layout: str) -> None:
         f"Found columns: {found}.\n"
         f"A {layout} table needs {need}.{hints}\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+        "layout='long'/'wide' (kpitools data check --layout) if the layout was guessed wrongly."
         + (
             "\nA file with one row per event (deal, order, shift) is turned into KPIs with "
             "'kpitools data aggregate' (Python: kpitools.data.aggregate_events)."

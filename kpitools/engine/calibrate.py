@@ -244,6 +244,7 @@ def calibrate(
     roster: Any = None,
     where: str | None = None,
     currency: str | None = None,
+    duplicates: str = "error",
 ) -> CalibrationResult:
     """Solve one scheme parameter so that a metric hits a value.
 
@@ -269,7 +270,7 @@ def calibrate(
         As for :func:`simulate`.
     grid : int
         Number of values tried first across the bounds.
-    roster, where, currency : optional
+    roster, where, currency, duplicates : optional
         As for :func:`kpitools.engine.simulate`.
 
     Returns
@@ -300,7 +301,7 @@ def calibrate(
     to_budget = _is_budget_goal(to, metric, base)  # before any work: a clear message
     objective, warnings = _Objective.on_data(
         data, base, param, metric, (lo, hi), periods=periods, library=library, roster=roster,
-        where=where, currency=currency,
+        where=where, currency=currency, duplicates=duplicates,
     )  # fmt: skip
     # the budget is per period: over the periods the scheme evaluates
     goal = float(base.budget) * objective.n_periods() if to_budget else float(to)
@@ -347,13 +348,13 @@ class _Objective:
     @classmethod
     def on_data(
         cls, data, base, param, metric, bounds, *, periods, library, roster=None, where=None,
-        currency=None,
+        currency=None, duplicates="error",
     ):  # fmt: skip
         """The objective on ``data`` (loaded once), and the warnings of loading and preparing."""
         library = library_for_run(library)
         run = run_currency([base], override=currency)
         table, warnings, loaded = load_inputs(
-            data, library=library, roster=roster, where=where, currency=run
+            data, library=library, roster=roster, where=where, currency=run, duplicates=duplicates
         )
         warnings[:0] = run.notes
         objective = cls(

@@ -47,7 +47,9 @@ def library_for_run(library: Any) -> Any:
     return False if lib is None else lib
 
 
-def read_table(data: Any, library: Any, *, strict: bool = False) -> pd.DataFrame:
+def read_table(
+    data: Any, library: Any, *, strict: bool = False, duplicates: str = "error"
+) -> pd.DataFrame:
     """Read a long table with :func:`kpitools.data.load`, checked against a resolved library.
 
     Parameters
@@ -58,8 +60,11 @@ def read_table(data: Any, library: Any, *, strict: bool = False) -> pd.DataFrame
         A library from :func:`kpitools.data.resolve_library`; ``None``: no library.
     strict : bool, default False
         Implausible values are errors (see :func:`kpitools.data.check`).
+    duplicates : {"error", "sum"}
+        Duplicate employee × period × KPI rows are an error, or summed (a warning).
     """
-    return load(data, library=False if library is None else library, strict=strict)
+    lib = False if library is None else library
+    return load(data, library=lib, strict=strict, duplicates=duplicates)
 
 
 def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
@@ -71,7 +76,7 @@ def load_data(data: Any, *, library: Any = None) -> pd.DataFrame:
 
 
 def load_data_with_warnings(
-    data: Any, *, library: Any = None, strict: bool = False
+    data: Any, *, library: Any = None, strict: bool = False, duplicates: str = "error"
 ) -> tuple[pd.DataFrame, list[str]]:
     """Load ``data`` like :func:`load_data`, and return the loader's warnings as text.
 
@@ -88,7 +93,7 @@ def load_data_with_warnings(
     lib = resolve_library(library)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = read_table(data, lib, strict=strict)
+        table = read_table(data, lib, strict=strict, duplicates=duplicates)
     messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     for w in caught:  # anything else goes on as usual
         if not issubclass(w.category, UserWarning):
@@ -104,6 +109,7 @@ def load_inputs(
     where: str | None = None,
     strict: bool = False,
     currency: RunCurrency | None = None,
+    duplicates: str = "error",
 ) -> tuple[pd.DataFrame, list[str], Roster | None]:
     """The data of a run: loaded, joined with the roster, in one currency, filtered.
 
@@ -129,6 +135,8 @@ def load_inputs(
     currency : RunCurrency, optional
         The run's currency and rates (:func:`kpitools.engine.run_currency`); none given:
         amounts are kept as they are, and amounts in several currencies are an error.
+    duplicates : {"error", "sum"}
+        Duplicate employee × period × KPI rows are an error, or summed (a warning).
 
     Returns
     -------
@@ -137,7 +145,9 @@ def load_inputs(
     roster : Roster or None
         Its pay columns in the run's currency.
     """
-    table, messages = load_data_with_warnings(data, library=library, strict=strict)
+    table, messages = load_data_with_warnings(
+        data, library=library, strict=strict, duplicates=duplicates
+    )
     source = os.fspath(data) if isinstance(data, str | os.PathLike) else "the data"
     table, notes, loaded = join_and_filter(table, roster=roster, source=source)
     table, loaded, converted = convert_inputs(

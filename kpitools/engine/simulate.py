@@ -213,6 +213,7 @@ def simulate(
     strict: bool = False,
     currency: str | RunCurrency | None = None,
     stress: float | bool | None = None,
+    duplicates: str = "error",
 ) -> SimulationResult:
     """Run one or more schemes on the same history and compare them.
 
@@ -252,6 +253,9 @@ def simulate(
         :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
     stress : float or True, optional
         Gaming stress test, SHIFT (True: 0.10): :func:`kpitools.engine.stress_test`.
+    duplicates : {"error", "sum"}
+        Duplicate employee × period × KPI rows in the data are an error, or summed (a
+        warning).
 
     Returns
     -------
@@ -267,7 +271,9 @@ def simulate(
     baseline = _check_baseline(baseline, names)
     library = library_for_run(library)
     groups = group_columns(by)
-    money, table, warnings, roster = _inputs(data, loaded, library, roster, where, strict, currency)
+    money, table, warnings, roster = _inputs(
+        data, loaded, library, roster, where, strict, currency, duplicates=duplicates
+    )
     runs = _runs(table, loaded, periods, library, warnings, roster)
     forecasts = _forecasts(
         table, loaded, forecast, seed=seed, trend=trend, library=library, currency=money.code,
@@ -298,12 +304,15 @@ def _inputs(
     where: Any,
     strict: bool,
     currency: Any,
+    *,
+    duplicates: str = "error",
 ) -> tuple[RunCurrency, pd.DataFrame, list[str], Any]:
     """The run's currency, its data (joined, converted, filtered), warnings and roster."""
     money = currency if isinstance(currency, RunCurrency) else run_currency(loaded, None, currency)
     table, notes, roster = load_inputs(
-        data, library=library, roster=roster, where=where, strict=strict, currency=money
-    )
+        data, library=library, roster=roster, where=where, strict=strict, currency=money,
+        duplicates=duplicates,
+    )  # fmt: skip
     return money, table, [*money.notes, *notes], roster
 
 

@@ -425,3 +425,35 @@ def test_a_bad_periods_option_names_the_option():
         "--periods '2025-03..2025-01': 2025-03 comes after 2025-01.\n"
         "Suggestion: write the earlier period first (FROM..TO)."
     )
+
+
+def test_duplicates_stop_simulate_unless_summed(files, tmp_path, capsys):
+    """A second January row of 001 (+50): an error that names the flag; with
+    --sum-duplicates January is 100 + 50 = 150, and calibrate takes the flag too (twice the
+    cost, 226, needs twice the rate)."""
+    table = pd.read_csv(files["data"], dtype={"employee": str})
+    extra = pd.DataFrame(
+        [{"employee": "001", "period": "2025-01", "kpi": "revenue", "actual": 50.0}]
+    )
+    doubled = tmp_path / "doubled.csv"
+    pd.concat([table, extra]).to_csv(doubled, index=False)
+    base = ["simulate", "--data", str(doubled), "--scheme", files["commission"]]
+    code, out, err = run([*base, "--out", str(tmp_path / "no")], capsys)
+    assert code == 2
+    assert "duplicates='sum' (CLI: --sum-duplicates)" in err
+    assert not (tmp_path / "no").exists()
+    code, out, err = run([*base, "--sum-duplicates", "--out", str(tmp_path / "yes")], capsys)
+    assert code == 0, err
+    metrics = pd.read_csv(tmp_path / "yes" / "metrics.csv")
+    # 10% of (150 + 120 + 80) + (50 + 60 + 70) + (200 + 180 + 220) = 35 + 18 + 60
+    assert metrics["total_cost"].tolist() == [113.0]
+    assert "summed" in out
+    code, out, err = run(
+        ["calibrate", "--data", str(doubled), "--scheme", files["commission"], "--param",
+         "components.0.commission.rate", "--metric", "total_cost", "--to", "226",
+         "--sum-duplicates"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines()[1] == "total_cost = 226 (goal 226)"
+    assert float(out.split(" = ")[1].split()[0]) == pytest.approx(0.2, abs=1e-4)

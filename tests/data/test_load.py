@@ -264,7 +264,7 @@ def test_missing_columns_name_what_was_found(tmp_path):
         "region, manager).\n"
         "For 'employee': Did you mean 'employe'?\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+        "layout='long'/'wide' (kpitools data check --layout) if the layout was guessed wrongly."
     )
     assert excinfo.value.failure_cases["column"].tolist() == ["employee, period"]
 
@@ -283,7 +283,7 @@ def test_a_long_table_without_actual_is_named_not_read_as_wide(tmp_path, written
         "A long table needs employee, period, kpi, actual (+ optional target, role, team, "
         f"region, manager).\n{hint}"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly."
+        "layout='long'/'wide' (kpitools data check --layout) if the layout was guessed wrongly."
     )
 
 
@@ -854,7 +854,7 @@ def test_event_table_is_pointed_to_aggregate(tmp_path):
         "Found columns: 'deal_id', 'sales_agent', 'close_date', 'close_value'.\n"
         "A wide table needs employee, period and one column per KPI.\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.\n"
+        "layout='long'/'wide' (kpitools data check --layout) if the layout was guessed wrongly.\n"
         "A file with one row per event (deal, order, shift) is turned into KPIs with "
         "'kpitools data aggregate' (Python: kpitools.data.aggregate_events)."
     )

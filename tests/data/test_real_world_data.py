@@ -116,7 +116,7 @@ def test_1c_export_cyrillic_headers_name_the_columns_found(tmp_path, capsys):
         "A long table needs employee, period, kpi, actual (+ optional target, role, team, "
         "region, manager).\n"
         "Suggestion: rename the columns (case and spaces do not matter), or pass "
-        "layout='long'/'wide' (CLI: --layout) if the layout was guessed wrongly.\n"
+        "layout='long'/'wide' (kpitools data check --layout) if the layout was guessed wrongly.\n"
     )
 
 
