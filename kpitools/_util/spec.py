@@ -177,6 +177,9 @@ def _problem(err: Mapping[str, Any], list_fix: Mapping[str, str]) -> tuple[str, 
         expected = ctx.get("expected", "")
         choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
         what = f"{value!r} is not allowed.{did_you_mean(str(value), choices)}".replace("?.", "?")
+        if isinstance(value, bool):  # YAML reads off/no/false (on/yes/true) as a boolean
+            words = "off, no or false" if not value else "on, yes or true"
+            what = f"{words} (read by YAML as {value}) is not allowed."
         return path, what, f"use one of: {', '.join(choices)}."
     if etype in _BOUNDS:
         words, fix = _BOUNDS[etype]

@@ -128,6 +128,11 @@ def test_draw_without_an_amount():
             "Suggestion: use one of: days, none.",
         ),
         (
+            {"proration": False},  # what YAML makes of `proration: off`
+            "scheme 'm': proration: off, no or false (read by YAML as False) is not allowed.\n"
+            "Suggestion: use one of: days, none.",
+        ),
+        (
             {"on_target_pay": {"from": "hr"}},
             "scheme 'm': on_target_pay: expected {from: roster}, got {'from': 'hr'}.\n"
             "Suggestion: write on_target_pay: {from: roster} to take each person's amount from "
