@@ -205,7 +205,8 @@ _PROBLEMS: dict[str, tuple[str, str]] = {
     ),
     "roster_unknown_manager": (
         "manager is not an employee of the roster",
-        "use the manager's employee id, and add the manager to the roster.",
+        "nothing to do unless that manager is paid on their reports (scope: reports): then "
+        "add them to the roster; check that the column holds employee ids, not names.",
     ),
     "roster_manager_cycle": (
         "managers in a circle (someone manages themselves, directly or through others)",

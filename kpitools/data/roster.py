@@ -138,7 +138,8 @@ def _managers(raw: _Raw, employee: np.ndarray, check: _Checker) -> np.ndarray | 
     manager = _text(raw, "manager")
     known = {e for e in employee if e is not None}
     unknown = np.array([m is not None and m not in known for m in manager], dtype=bool)
-    check.add("roster_unknown_manager", "manager", unknown, manager)
+    # HR rosters often leave out the top of the chain: a warning, not a reason to stop
+    check.add("roster_unknown_manager", "manager", unknown, manager, severity="warning")
     own = np.array([m is not None and m == e for m, e in zip(manager, employee, strict=True)])
     graph = {e: [m] for e, m in zip(employee, manager, strict=True) if e and m and m in known}
     cycle = find_cycle(graph)

@@ -48,7 +48,7 @@ def test_every_roster_problem_is_listed_with_its_rows(tmp_path):
     with pytest.raises(DataValidationError) as err:
         load_roster(path)
     assert str(err.value) == (
-        f"{path}: 8 problems in 5 rows; nothing was loaded.\n"
+        f"{path}: 7 problems in 5 rows; nothing was loaded.\n"
         "- column 'manager': managers in a circle (someone manages themselves, directly or "
         "through others) (2 rows): row 2 ('B'), row 3 ('A') (A → B → A)\n"
         "  Suggestion: give the person at the top of the chain an empty manager.\n"
@@ -62,13 +62,24 @@ def test_every_roster_problem_is_listed_with_its_rows(tmp_path):
         "  Suggestion: write the three-letter ISO 4217 code, e.g. USD, EUR, RUB.\n"
         "- column 'employee': employee listed more than once (2 rows): row 4 ('C'), row 5 ('C')\n"
         "  Suggestion: keep one row per employee (a move between teams is a change of the row).\n"
-        "- column 'manager': manager is not an employee of the roster (1 row): row 4 ('Z')\n"
-        "  Suggestion: use the manager's employee id, and add the manager to the roster.\n"
         "- column 'hire_date': cannot read the date (1 row): row 4 ('someday')\n"
         "  Suggestion: write dates as YYYY-MM-DD (2025-01-15), DD.MM.YYYY or M/D/YYYY; leave a "
         "leave date empty for people still there.\n"
         "- column 'employee': no employee id (1 row): row 7\n"
         "  Suggestion: fill in the employee id or delete the row."
+    )
+
+
+def test_a_manager_missing_from_the_roster_is_a_warning_not_a_stop():
+    """HR rosters often leave out the top of the chain: the roster loads, with a warning."""
+    roster = load_roster(pd.DataFrame({"employee": ["a1", "a2"], "manager": ["m", "m"]}))
+    assert roster.table["manager"].tolist() == ["m", "m"]
+    assert roster.warnings == (
+        "- column 'manager': manager is not an employee of the roster (2 rows): row 0 ('m'), "
+        "row 1 ('m')",
+        "  Suggestion: nothing to do unless that manager is paid on their reports (scope: "
+        "reports): then add them to the roster; check that the column holds employee ids, not "
+        "names.",
     )
 
 
