@@ -37,7 +37,7 @@ from .money import round_cents
 from .pay import on_target_pay_per_row
 from .pools import funding_actual
 from .proration import active_share, prorated_targets, prorates
-from .ratings import is_score, missing_score_note
+from .ratings import is_score, missing_score_note, not_a_rating_note
 from .scope import has_scope, scoped_inputs
 from .target_checks import find_target_failures, raise_target_failures
 from .timeline import Timeline, build_timeline, item_aggregations
@@ -369,6 +369,8 @@ def _align(
             )
         elif n_missing and item.spec.missing is not None:
             warnings.append(missing_score_note(item.spec, item.label, n_missing))
+        if is_score(item.spec):
+            warnings.extend(not_a_rating_note(item.spec, item.label, base.library))
         if item.needs_target:
             bad = have & ~(target > 0)  # cheap screen; the details only when something is off
             if item.spec.baseline is not None or bad.any():

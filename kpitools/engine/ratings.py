@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 
-__all__ = ["is_score", "missing_score_note", "score_factor"]
+__all__ = ["is_score", "missing_score_note", "not_a_rating_note", "score_factor"]
 
 _SHOWN = 10  # missing scores listed in a message
 
@@ -50,6 +50,28 @@ def missing_score_note(comp: Any, label: str, n_missing: int) -> str:
     return (
         f"{label}: {n_missing} employee-period(s) have no score; {how} (missing: {comp.missing})."
     )
+
+
+def not_a_rating_note(comp: Any, label: str, library: Any) -> list[str]:
+    """A warning when ``basis: score`` reads a KPI the library knows and does not rate.
+
+    A score is a rating (``type: rating`` with a ``scale``); any other KPI's values (revenue
+    of 100,000) would be read through the curve as if they were scores.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> lib = {"revenue": SimpleNamespace(type="amount")}
+    >>> not_a_rating_note(SimpleNamespace(kpi="revenue"), "components[0]", lib)[0][:46]
+    "components[0]: basis: score reads 'revenue', w"
+    """
+    known = library.get(comp.kpi) if library is not None else None
+    if known is None or getattr(known, "type", None) == "rating":
+        return []
+    return [
+        f"{label}: basis: score reads {comp.kpi!r}, which the KPI library does not mark as a "
+        "rating (type: rating with a scale): its values are used as scores as they are."
+    ]
 
 
 def score_factor(

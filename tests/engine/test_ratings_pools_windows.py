@@ -53,6 +53,24 @@ def test_contract_rating_example_score_4_pays_3750():
     assert not run.warnings
 
 
+def test_a_score_read_from_a_kpi_that_is_not_a_rating_is_warned_about():
+    """basis: score on revenue (a lagging amount in the shipped library): 100 read as a
+    score still pays as the curve says (1.5 from 5 up: 0.3 × 10,000 × 1.5 = 4,500), with a
+    warning; without a library there is nothing to go by, and no warning."""
+    data = rows(("a", "2025-01", "revenue", 100.0), ("a", "2025-01", "sales", 0.0))
+    scheme = rated_scheme()
+    scheme["components"][0]["kpi"] = "revenue"
+    run = run_scheme(data, scheme)
+    assert run.totals["payout"].tolist() == [4500.0]
+    assert (
+        "components[0] (revenue): basis: score reads 'revenue', which the KPI library does not "
+        "mark as a rating (type: rating with a scale): its values are used as scores as they "
+        "are."
+    ) in run.warnings
+    without_library = run_scheme(data, scheme, library=False)  # nothing to go by: no warning
+    assert not [w for w in without_library.warnings if "basis: score" in w]
+
+
 @pytest.mark.parametrize(("missing", "paid"), [("target", 3000.0), ("zero", 0.0)])
 def test_a_missing_score_is_paid_as_missing_says(missing, paid):
     data = rows(("a", "2025-01", "rating", 4.0), ("a", "2025-01", "sales", 100.0),
