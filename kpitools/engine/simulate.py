@@ -229,13 +229,9 @@ def simulate(
         Periods to evaluate, passed to :func:`kpitools.engine.run_scheme` (``"FROM..TO"``).
     library : Library, optional
         KPI library (directions, aggregations): see :func:`kpitools.data.resolve_library`.
-    forecast : int, optional
-        Also forecast this many simulated next periods per scheme
-        (:func:`kpitools.engine.forecast`).
-    seed : int, optional
-        Seed of the forecast.
-    trend : bool
-        Forecast with each KPI's fitted growth.
+    forecast, seed, trend : optional
+        Also forecast this many simulated next periods per scheme, with this seed, with
+        each KPI's fitted growth (:func:`kpitools.engine.forecast`).
     roster : path, DataFrame or Roster, optional
         Who is who (:func:`kpitools.data.load_roster`): its attributes join the data by
         employee, for filters and groups.
@@ -246,16 +242,14 @@ def simulate(
         Group columns (``team``, ``region``, any roster column): the metrics per group value
         in ``result.by`` and ``metrics_by_<column>.csv``.
     strict : bool, default False
-        Implausible values in the data (outside a KPI's stated limits, far outliers per KPI
-        and role) are errors, not warnings (:func:`kpitools.data.check`).
+        Implausible values in the data are errors, not warnings (:func:`kpitools.data.check`).
     currency : str or RunCurrency, optional
         Over the schemes' ``currency:`` (which must agree otherwise), or a resolved
         :func:`kpitools.engine.run_currency`; other currencies are converted with ``fx:``.
     stress : float or True, optional
         Gaming stress test, SHIFT (True: 0.10): :func:`kpitools.engine.stress_test`.
     duplicates : {"error", "sum"}
-        Duplicate employee × period × KPI rows in the data are an error, or summed (a
-        warning).
+        Duplicate employee × period × KPI rows are an error, or summed (a warning).
 
     Returns
     -------
@@ -267,8 +261,7 @@ def simulate(
     >>> result.metrics.loc[:, ["total_cost", "gaming_cost"]]  # doctest: +SKIP
     """
     loaded = load_schemes(schemes)
-    names = [s.name for s in loaded]
-    baseline = _check_baseline(baseline, names)
+    baseline = _check_baseline(baseline, [s.name for s in loaded])
     library = library_for_run(library)
     groups = group_columns(by)
     money, table, warnings, roster = _inputs(
