@@ -148,7 +148,9 @@ def compute(scheme: Scheme, inputs: PayoutInputs) -> PayoutArrays:
     [100.0, 200.0]
     """
     arrays = _earn(scheme, inputs)
-    if scheme.pays_over_time and inputs.timeline is not None:
+    # the path from earned to paid: for a scheme paid over time, and for a prorated run
+    # (contract §9: proration is a plan mechanic too; there each period pays what it earns)
+    if inputs.timeline is not None and (scheme.pays_over_time or inputs.proration is not None):
         steps = settle(scheme, inputs, arrays.payout, lambda ytd: _earn(scheme, ytd).payout)
         arrays = dataclasses.replace(arrays, payout=steps.payment, steps=steps)
     return arrays

@@ -186,7 +186,8 @@ def set_targets(base: PreparedData, scheme: Any) -> PayoutInputs:
                 actual, target = arrays[item]
                 arrays[item] = (actual, np.round(target * sel.share, 10))
     notes = (*_roll_up_notes(base.warnings, prorate), *sel.notes, *warnings)
-    timeline = _timeline(base, scheme, items, sel) if scheme.pays_over_time else None
+    over_time = scheme.pays_over_time or sel.share is not None  # proration: steps shown too
+    timeline = _timeline(base, scheme, items, sel) if over_time else None
     return _inputs(base, items, arrays, directions, sel, otp, skipped_df, notes).replace(
         timeline=timeline, pool_actual=funding_actual(base, scheme, sel.rows)
     )

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from payout_cases import curve_component, long_table, scheme_dict
 
 from kpitools.data import load_roster
-from kpitools.engine import run_scheme
+from kpitools.engine import STEP_COLUMNS, run_scheme
 from kpitools.engine.proration import active_share, period_days, prorated_targets
 from kpitools.errors import DataValidationError
 from kpitools.scheme import load_scheme
@@ -202,7 +202,11 @@ def test_everyone_present_all_period_changes_nothing(actuals, period):
     with_roster = run_scheme(data, scheme, library=False, roster=roster).payouts
     without = run_scheme(data, scheme, library=False).payouts
     assert (with_roster["proration"] == 1.0).all()
-    pd.testing.assert_frame_equal(with_roster.drop(columns="proration"), without)
+    total = with_roster[with_roster["component"] == "total"]  # §9: the path to the payment
+    assert total["payment"].tolist() == total["earned"].tolist() == total["payout"].tolist()
+    assert (total["adjustment"] == 0).all() and (total["draw_balance"] == 0).all()
+    steps = ["proration", *STEP_COLUMNS]
+    pd.testing.assert_frame_equal(with_roster.drop(columns=steps), without)
 
 
 def test_active_share_of_people_missing_from_the_roster_is_one():
