@@ -93,6 +93,9 @@ class PreparedData:
     parts : mapping
         KPI → actuals aligned with the keys, for the numerators and denominators of the
         ratio KPIs the scheme reads (a true-up recomputes ratios from their year's sums).
+    funding : numpy.ndarray or None
+        With a funded pool: each key's period total of the funding KPI over every employee
+        in the data, whatever their role and whether evaluated or not (contract §9).
     """
 
     source: str
@@ -114,6 +117,7 @@ class PreparedData:
     roster: Roster | None = None
     share: np.ndarray | None = None
     parts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    funding: np.ndarray | None = None
     # selected rows per set of skipped periods (target settings rarely change it)
     _selections: dict = field(default_factory=dict, repr=False)
 
@@ -190,16 +194,23 @@ def base_signature(scheme: Scheme, known: Any, library: Any) -> tuple:
     Returns
     -------
     tuple
-        ``(period, roles, revenue_kpi, KPIs rolled up, component KPIs)``.
+        ``(period, roles, revenue_kpi, KPIs rolled up, component KPIs, funded pool's KPI)``.
     """
     needed = {it.spec.kpi for it in scheme_items(scheme)}
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
         needed.add(scheme.revenue_kpi)
-    if scheme.pool is not None and scheme.pool.funded_by is not None:  # a funded pool's KPI
-        needed.add(scheme.pool.funded_by.kpi)
+    funded = _funded_kpi(scheme)
+    if funded is not None:  # a funded pool's KPI
+        needed.add(funded)
     needed |= ratio_inputs(library, needed) & known
     comp = frozenset(c.kpi for c in scheme.components)
-    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp)
+    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp, funded)
+
+
+def _funded_kpi(scheme: Scheme) -> str | None:
+    """The KPI that funds the scheme's pool (``None``: no funded pool)."""
+    pool = scheme.pool
+    return None if pool is None or pool.funded_by is None else pool.funded_by.kpi
 
 
 def prepare_base(
@@ -253,6 +264,7 @@ def prepare_base(
     revenue = _aligned(by_kpi, scheme.revenue_kpi, grid)
     parts = {k: _aligned(by_kpi, k, grid) for k in signature[3] - set(rows) if k in by_kpi}
     role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
+    funding = _funding(scheme, table, by_kpi, per, periods=periods, library=library, source=source)
     roster = None if roster is None else load_roster(roster)
     share = None
     if roster is not None and any(c in roster.table.columns for c in ROSTER_PRORATION):
@@ -278,7 +290,43 @@ def prepare_base(
         roster=roster,
         share=share,
         parts=parts,
+        funding=funding,
     )
+
+
+def _funding(
+    scheme: Scheme,
+    table: pd.DataFrame,
+    by_kpi: Mapping[str, pd.DataFrame],
+    per: np.ndarray,
+    **roll: Any,
+) -> np.ndarray | None:
+    """Each key's period total of a funded pool's KPI over every employee in the data.
+
+    Contract §9: the pool of a period is r × max(0, the period's total of K over all
+    employees − T), so employees of other roles and those the scheme does not evaluate
+    (no component rows) fund it too. Without ``roles`` the roll-up already holds every
+    employee's rows of K; with them, K's rows are rolled up again for everyone.
+    """
+    kpi = _funded_kpi(scheme)
+    if kpi is None:
+        return None
+    if scheme.roles is None:
+        frame = by_kpi.get(kpi)
+    else:
+        wanted = (table["kpi"].astype(str) == kpi).to_numpy()
+        rolled = roll_up(table[wanted], scheme.period, rows=np.flatnonzero(wanted), **roll)
+        frame = rolled.values
+    if frame is None or not len(frame):
+        return np.zeros(per.size)
+    f_per = frame["period"].to_numpy(dtype=np.int64)
+    uniq, code = np.unique(f_per, return_inverse=True)
+    actual = np.nan_to_num(frame["actual"].to_numpy(dtype=float), nan=0.0)
+    total = np.round(np.bincount(code, weights=actual, minlength=uniq.size), 6)
+    at = np.minimum(np.searchsorted(uniq, per), max(uniq.size - 1, 0))
+    out = np.where(uniq[at] == per, total[at], 0.0)
+    out.flags.writeable = False
+    return out
 
 
 def _by_kpi(values: pd.DataFrame) -> dict[str, pd.DataFrame]:

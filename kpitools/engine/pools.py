@@ -1,12 +1,12 @@
 """The pool step: each period's payouts limited to (or filled up to) the period's pool.
 
 Contract §4 and §9 (docs/ratings-pools-spifs.md). A pool is a fixed ``budget`` or is
-``funded_by`` a KPI: rate × max(0, the period's total of the KPI over every employee-period
-evaluated − above), rounded down to the cent. ``distribute: cap`` scales a period's
-payouts down only when they add up to more than its pool; ``all`` pays the whole pool out
-in proportion to what each person earned (a period in which nobody earned anything pays
-nothing). Both split to the cent by largest remainders (:func:`kpitools.engine.money.prorate`),
-so a scaled period pays exactly its pool.
+``funded_by`` a KPI: rate × max(0, the period's total of the KPI over every employee in the
+data − above: other roles and people the scheme does not evaluate fund it too), rounded down
+to the cent. ``distribute: cap`` scales a period's payouts down only when they add up to more
+than its pool; ``all`` pays the whole pool out in proportion to what each person earned (a
+period in which nobody earned anything pays nothing). Both split to the cent by largest
+remainders (:func:`kpitools.engine.money.prorate`), so a scaled period pays exactly its pool.
 
 :class:`PoolUse` keeps, per period, the pool, what was earned (after the cap), what was
 paid and the scale factor: ``SchemeRun.pools`` and ``pools.csv`` show it.
@@ -17,7 +17,7 @@ Examples
 >>> pool = Pool.model_validate({"funded_by": {"kpi": "m", "rate": 0.1, "above": 100_000}})
 >>> earned = np.array([1000.0, 2000.0, 3000.0])
 >>> code = np.zeros(3, dtype=np.int64)
->>> paid, factor, use = pay_from_pool(pool, earned, code, np.array([150_000.0, 0, 0]))
+>>> paid, factor, use = pay_from_pool(pool, earned, code, np.full(3, 150_000.0))
 >>> paid.tolist(), use.pool.tolist(), use.scale.round(4).tolist()
 ([833.33, 1666.67, 2500.0], [5000.0], [0.8333])
 """
@@ -38,6 +38,7 @@ __all__ = [
     "PoolUse",
     "funding_actual",
     "pay_from_pool",
+    "period_funding",
     "pool_metrics",
     "pool_table",
 ]
@@ -76,13 +77,30 @@ class PoolUse:
 
 
 def funding_actual(base: Any, scheme: Any, rows: np.ndarray) -> np.ndarray | None:
-    """The funding KPI's actual on the selected rows of a prepared base (``None``: unfunded)."""
+    """Each selected row's period total of the funding KPI (``None``: unfunded).
+
+    The total is over every employee in the data (contract §9), as the prepared base
+    holds it (:attr:`kpitools.engine.PreparedData.funding`).
+    """
     pool = getattr(scheme, "pool", None)
-    if pool is None or pool.funded_by is None:
+    if pool is None or pool.funded_by is None or base.funding is None:
         return None
-    kpi = pool.funded_by.kpi
-    values = base.rows[kpi].actual if kpi in base.rows else base.parts[kpi]
-    return np.asarray(values)[rows]
+    return np.asarray(base.funding)[rows]
+
+
+def period_funding(funding: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Each row's period total of a funding KPI from the rows' own values (sum per period).
+
+    For inputs that carry only the evaluated rows' own values (a forecast's draws).
+
+    Examples
+    --------
+    >>> period_funding(np.array([1.0, np.nan, 5.0]), np.array([0, 0, 1])).tolist()
+    [1.0, 1.0, 5.0]
+    """
+    code = np.asarray(code, dtype=np.int64)
+    total = np.bincount(code, weights=np.nan_to_num(funding, nan=0.0))
+    return total[code]
 
 
 def pay_from_pool(
@@ -99,7 +117,8 @@ def pay_from_pool(
     code : numpy.ndarray
         The period of each row (0 … n_periods − 1).
     funding : numpy.ndarray or None
-        The funding KPI's actual on each row (a funded pool).
+        A funded pool: each row's period total of the funding KPI over every employee in
+        the data (the same on every row of a period; :func:`funding_actual`).
     """
     code = np.asarray(code, dtype=np.int64)
     size = int(code.max()) + 1
@@ -109,7 +128,8 @@ def pay_from_pool(
         paid, factor = prorate(amount, code, budget)
         per_period = np.full(size, float(budget))
     else:
-        total = np.bincount(code, weights=np.nan_to_num(funding, nan=0.0), minlength=size)
+        total = np.zeros(size)
+        total[code] = np.nan_to_num(np.asarray(funding, dtype=float), nan=0.0)
         total = np.round(total, 6)  # a sum of money: no float noise in pools.csv
         per_period = floor_cents(pool.funded_by.pool_of(total))
         paid, factor = prorate(amount, code, per_period, scale_up=pool.mode == "all")
