@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.format import percent
-from ..data import format_periods, load_roster, roll_up
+from ..data import format_periods, roll_up
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
@@ -59,6 +59,7 @@ from .metrics import METRICS, metric_arrays
 from .pools import period_funding
 from .prepare import prepare
 from .scope import has_scope
+from .scope_groups import group_roster
 from .team_history import group_history, history_kpi
 from .thresholds import component_thresholds, near_measures
 
@@ -320,7 +321,7 @@ def forecast_loaded(
     extra = None
     if has_scope(scheme):  # a team's or a manager's reports' past (engine.team_history)
         people = nxt_inputs.keys["employee"].unique()
-        extra = group_history(table, scheme, people, load_roster(roster), library)
+        extra = group_history(table, scheme, people, group_roster(scheme, roster, table), library)
     history = _History.build(
         table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library, extra=extra
     )
