@@ -33,6 +33,7 @@ from ..errors import DataValidationError, DefinitionError, did_you_mean
 from ..scheme import Scheme, load_scheme
 from .items import SchemeItem, scheme_items
 from .loading import read_table
+from .pools import funded_kpi, funding_totals
 from .proration import active_share
 from .restatements import latest_values
 
@@ -199,18 +200,12 @@ def base_signature(scheme: Scheme, known: Any, library: Any) -> tuple:
     needed = {it.spec.kpi for it in scheme_items(scheme)}
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
         needed.add(scheme.revenue_kpi)
-    funded = _funded_kpi(scheme)
+    funded = funded_kpi(scheme)
     if funded is not None:  # a funded pool's KPI
         needed.add(funded)
     needed |= ratio_inputs(library, needed) & known
     comp = frozenset(c.kpi for c in scheme.components)
     return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp, funded)
-
-
-def _funded_kpi(scheme: Scheme) -> str | None:
-    """The KPI that funds the scheme's pool (``None``: no funded pool)."""
-    pool = scheme.pool
-    return None if pool is None or pool.funded_by is None else pool.funded_by.kpi
 
 
 def prepare_base(
@@ -303,30 +298,16 @@ def _funding(
 ) -> np.ndarray | None:
     """Each key's period total of a funded pool's KPI over every employee in the data.
 
-    Contract §9: the pool of a period is r × max(0, the period's total of K over all
-    employees − T), so employees of other roles and those the scheme does not evaluate
-    (no component rows) fund it too. Without ``roles`` the roll-up already holds every
-    employee's rows of K; with them, K's rows are rolled up again for everyone.
+    Without ``roles`` the roll-up already holds every employee's rows of the KPI; with
+    them, its rows are rolled up again for everyone (:func:`funding_totals`).
     """
-    kpi = _funded_kpi(scheme)
+    kpi = funded_kpi(scheme)
     if kpi is None:
         return None
-    if scheme.roles is None:
-        frame = by_kpi.get(kpi)
-    else:
-        wanted = (table["kpi"].astype(str) == kpi).to_numpy()
-        rolled = roll_up(table[wanted], scheme.period, rows=np.flatnonzero(wanted), **roll)
-        frame = rolled.values
-    if frame is None or not len(frame):
-        return np.zeros(per.size)
-    f_per = frame["period"].to_numpy(dtype=np.int64)
-    uniq, code = np.unique(f_per, return_inverse=True)
-    actual = np.nan_to_num(frame["actual"].to_numpy(dtype=float), nan=0.0)
-    total = np.round(np.bincount(code, weights=actual, minlength=uniq.size), 6)
-    at = np.minimum(np.searchsorted(uniq, per), max(uniq.size - 1, 0))
-    out = np.where(uniq[at] == per, total[at], 0.0)
-    out.flags.writeable = False
-    return out
+    frame = by_kpi.get(kpi) if scheme.roles is None else None
+    if scheme.roles is None and frame is None:
+        return np.zeros(per.size)  # no rows of the KPI at all
+    return funding_totals(scheme, table, per, frame=frame, **roll)
 
 
 def _by_kpi(values: pd.DataFrame) -> dict[str, pd.DataFrame]:

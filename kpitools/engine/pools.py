@@ -30,12 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data import roll_up
 from .money import floor_cents, prorate
 
 __all__ = [
     "POOL_COLUMNS",
     "POOL_METRICS",
     "PoolUse",
+    "funded_kpi",
+    "funding_totals",
     "funding_actual",
     "pay_from_pool",
     "period_funding",
@@ -74,6 +77,55 @@ class PoolUse:
     def scaled_down(self) -> np.ndarray:
         """Periods in which the pool paid less than was earned."""
         return self.scale < 1.0
+
+
+def funded_kpi(scheme: Any) -> str | None:
+    """The KPI that funds a scheme's pool (``None``: no funded pool)."""
+    pool = getattr(scheme, "pool", None)
+    return None if pool is None or pool.funded_by is None else pool.funded_by.kpi
+
+
+def funding_totals(
+    scheme: Any, table: pd.DataFrame, per: np.ndarray, *, frame: Any = None, **roll: Any
+) -> np.ndarray:
+    """The period total of a funded pool's KPI over every employee, at each period ``per``.
+
+    Contract §9: the pool of a period is r × max(0, the period's total of K over all
+    employees − T), so employees of other roles and those the scheme does not evaluate
+    (no component rows) fund it too. Each employee's K is rolled up to the scheme's period
+    first (``roll``: :func:`kpitools.data.roll_up`'s keywords), unless ``frame`` holds
+    those rows already.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        A scheme with ``pool: {funded_by: …}``.
+    table : pandas.DataFrame
+        The long table (every employee).
+    per : numpy.ndarray
+        Period ordinals of the scheme's kind.
+
+    Returns
+    -------
+    numpy.ndarray
+        Aligned with ``per`` (0 where nobody has the KPI); read-only.
+    """
+    kpi = funded_kpi(scheme)
+    if frame is None:
+        wanted = (table["kpi"].astype(str) == kpi).to_numpy()
+        rolled = roll_up(table[wanted], scheme.period, rows=np.flatnonzero(wanted), **roll)
+        frame = rolled.values
+    per = np.asarray(per, dtype=np.int64)
+    out = np.zeros(per.size)
+    if len(frame):
+        f_per = frame["period"].to_numpy(dtype=np.int64)
+        uniq, code = np.unique(f_per, return_inverse=True)
+        actual = np.nan_to_num(frame["actual"].to_numpy(dtype=float), nan=0.0)
+        total = np.round(np.bincount(code, weights=actual, minlength=uniq.size), 6)
+        at = np.minimum(np.searchsorted(uniq, per), uniq.size - 1)
+        out = np.where(uniq[at] == per, total[at], 0.0)
+    out.flags.writeable = False
+    return out
 
 
 def funding_actual(base: Any, scheme: Any, rows: np.ndarray) -> np.ndarray | None:

@@ -70,7 +70,9 @@ from .items import SchemeItem, kpi_direction, scheme_items
 from .loading import read_table
 from .money import round_cents
 from .pay import on_target_pay_per_row
+from .pools import funding_totals
 from .proration import active_share, prorates, roster_values
+from .restatements import latest_values
 from .scope_groups import GROUP_COLUMN, group_roster
 from .timeline import check_scoped_over_time, scoped_timeline
 
@@ -263,6 +265,7 @@ def scoped_inputs(
     if on_groups:
         base = _group_rows(scheme, items, totals, members, (groups, pay), people, role)
         base = base.replace(revenue=_group_revenue(scheme.components[0], members, base, groups))
+        base = _group_funding(scheme, table, base, periods=periods, library=lib, source=source)
     else:
         base = own
     values = {
@@ -436,6 +439,14 @@ def _group_rows(scheme, items, totals, members: PayoutInputs, rosters, people, r
         if col in table.columns:
             keys[col] = roster_values(keys["employee"].to_numpy(dtype=object), roster, col)
     return _pay_rows(scheme, keys, members, pay, role_known=not pd.isna(role).all())
+
+
+def _group_funding(scheme: Scheme, table: pd.DataFrame, inputs: PayoutInputs, **roll):
+    """The group rows with a funded pool's all-employee total per period (none: as given)."""
+    if scheme.pool is None or scheme.pool.funded_by is None or not len(inputs.keys):
+        return inputs
+    per = period_ordinals(inputs.keys["period"])[1]
+    return inputs.replace(pool_actual=funding_totals(scheme, latest_values(table), per, **roll))
 
 
 def _eligible(scheme: Scheme, roster: Roster, table: pd.DataFrame):

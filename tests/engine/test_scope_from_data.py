@@ -193,3 +193,24 @@ def test_an_empty_data_column_is_no_source_of_groups(column):
         assert _totals(run_scheme(data, REPS, library=False)) == [["a1", 400.0], ["a2", 700.0]]
     else:  # a1 and a2 manage nobody: a manager over nobody is not paid
         assert _totals(run_scheme(data, BOSS, library=False)) == []
+
+
+def test_a_managers_funded_pool_is_funded_by_everyone():
+    """m is paid on reports only (no rows of their own); the pool is funded by the period's
+    margin over all employees: a1 10,000 + a2 10,000 + x1 (no manager, no revenue) 100,000 =
+    120,000 → pool 0.1 × (120,000 − 100,000) = 2,000 < 2,200 earned → m is paid 2,000."""
+    data = pd.DataFrame(
+        {
+            "employee": ["a1", "a2", "a1", "a2", "x1"],
+            "period": ["2025-01"] * 5,
+            "kpi": ["revenue", "revenue", "gross_margin", "gross_margin", "gross_margin"],
+            "actual": [80.0, 140.0, 10_000.0, 10_000.0, 100_000.0],
+            "manager": ["m", "m", "m", "m", None],
+        }
+    )
+    pool = {"funded_by": {"kpi": "gross_margin", "rate": 0.1, "above": 100_000}}
+    run = run_scheme(data, {**BOSS, "pool": pool}, library=False)
+    assert _totals(run) == [["m", 2000.0]]
+    assert run.pools[["funding", "pool", "earned", "paid"]].iloc[0].tolist() == [
+        120_000.0, 2000.0, 2200.0, 2000.0,
+    ]  # fmt: skip
