@@ -67,8 +67,9 @@ class PayoutInputs:
         Each employee's periods in order, for a scheme that pays over time
         (:mod:`kpitools.engine.timeline`); ``None``: every period pays what it earns.
     pool_actual : numpy.ndarray or None
-        The actual of a funded pool's KPI on each row (``pool: {funded_by: …}``): the
-        period's pool is funded from their total (:mod:`kpitools.engine.pools`).
+        A funded pool (``pool: {funded_by: …}``): each row's period total of the funding
+        KPI over every employee in the data, the same on every row of a period; the
+        period's pool is funded from it (:mod:`kpitools.engine.pools`).
 
     Examples
     --------

@@ -33,6 +33,7 @@ from ..errors import DataValidationError, DefinitionError, did_you_mean
 from ..scheme import Scheme, load_scheme
 from .items import SchemeItem, scheme_items
 from .loading import read_table
+from .pools import funded_kpi, funding_totals
 from .proration import active_share
 from .restatements import latest_values
 
@@ -93,6 +94,9 @@ class PreparedData:
     parts : mapping
         KPI → actuals aligned with the keys, for the numerators and denominators of the
         ratio KPIs the scheme reads (a true-up recomputes ratios from their year's sums).
+    funding : numpy.ndarray or None
+        With a funded pool: each key's period total of the funding KPI over every employee
+        in the data, whatever their role and whether evaluated or not (contract §9).
     """
 
     source: str
@@ -114,6 +118,7 @@ class PreparedData:
     roster: Roster | None = None
     share: np.ndarray | None = None
     parts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    funding: np.ndarray | None = None
     # selected rows per set of skipped periods (target settings rarely change it)
     _selections: dict = field(default_factory=dict, repr=False)
 
@@ -190,16 +195,17 @@ def base_signature(scheme: Scheme, known: Any, library: Any) -> tuple:
     Returns
     -------
     tuple
-        ``(period, roles, revenue_kpi, KPIs rolled up, component KPIs)``.
+        ``(period, roles, revenue_kpi, KPIs rolled up, component KPIs, funded pool's KPI)``.
     """
     needed = {it.spec.kpi for it in scheme_items(scheme)}
     if scheme.revenue_kpi is not None and scheme.revenue_kpi in known:
         needed.add(scheme.revenue_kpi)
-    if scheme.pool is not None and scheme.pool.funded_by is not None:  # a funded pool's KPI
-        needed.add(scheme.pool.funded_by.kpi)
+    funded = funded_kpi(scheme)
+    if funded is not None:  # a funded pool's KPI
+        needed.add(funded)
     needed |= ratio_inputs(library, needed) & known
     comp = frozenset(c.kpi for c in scheme.components)
-    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp)
+    return (scheme.period, scheme.roles, scheme.revenue_kpi, frozenset(needed), comp, funded)
 
 
 def prepare_base(
@@ -253,6 +259,7 @@ def prepare_base(
     revenue = _aligned(by_kpi, scheme.revenue_kpi, grid)
     parts = {k: _aligned(by_kpi, k, grid) for k in signature[3] - set(rows) if k in by_kpi}
     role_code, role_names = pd.factorize(grid.keys["role"].astype(object))
+    funding = _funding(scheme, table, by_kpi, per, periods=periods, library=library, source=source)
     roster = None if roster is None else load_roster(roster)
     share = None
     if roster is not None and any(c in roster.table.columns for c in ROSTER_PRORATION):
@@ -278,7 +285,29 @@ def prepare_base(
         roster=roster,
         share=share,
         parts=parts,
+        funding=funding,
     )
+
+
+def _funding(
+    scheme: Scheme,
+    table: pd.DataFrame,
+    by_kpi: Mapping[str, pd.DataFrame],
+    per: np.ndarray,
+    **roll: Any,
+) -> np.ndarray | None:
+    """Each key's period total of a funded pool's KPI over every employee in the data.
+
+    Without ``roles`` the roll-up already holds every employee's rows of the KPI; with
+    them, its rows are rolled up again for everyone (:func:`funding_totals`).
+    """
+    kpi = funded_kpi(scheme)
+    if kpi is None:
+        return None
+    frame = by_kpi.get(kpi) if scheme.roles is None else None
+    if scheme.roles is None and frame is None:
+        return np.zeros(per.size)  # no rows of the KPI at all
+    return funding_totals(scheme, table, per, frame=frame, **roll)
 
 
 def _by_kpi(values: pd.DataFrame) -> dict[str, pd.DataFrame]:

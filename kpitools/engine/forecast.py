@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.format import percent
-from ..data import format_periods, load_roster, roll_up
+from ..data import format_periods, roll_up
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
@@ -56,8 +56,10 @@ from .history import (
 )
 from .loading import library_for_run, load_inputs, load_schemes
 from .metrics import METRICS, metric_arrays
+from .pools import period_funding
 from .prepare import prepare
 from .scope import has_scope
+from .scope_groups import group_roster
 from .team_history import group_history, history_kpi
 from .thresholds import component_thresholds, near_measures
 
@@ -319,7 +321,7 @@ def forecast_loaded(
     extra = None
     if has_scope(scheme):  # a team's or a manager's reports' past (engine.team_history)
         people = nxt_inputs.keys["employee"].unique()
-        extra = group_history(table, scheme, people, load_roster(roster), library)
+        extra = group_history(table, scheme, people, group_roster(scheme, roster, table), library)
     history = _History.build(
         table, scheme, kpis, nxt_inputs, nxt, trend=trend, library=library, extra=extra
     )
@@ -474,9 +476,10 @@ class _Draws:
         if any(c.active is not None for c in scheme.components):  # a SPIF's window
             keys["period"] = np.tile(nxt.keys["period"].to_numpy(dtype=object), size)
         funded = scheme.pool.funded_by if scheme.pool is not None else None
+        code = np.repeat(np.arange(size, dtype=np.int64), n_emp)
         return nxt.replace(
             keys=pd.DataFrame(keys),
-            pool_actual=None if funded is None else h.take(funded.kpi, idx),
+            pool_actual=None if funded is None else period_funding(h.take(funded.kpi, idx), code),
             actual=actual,
             target=tile(nxt.target),
             gate_actual=tuple(h.take(history_kpi(g), idx) for g in scheme.gates),
@@ -485,7 +488,7 @@ class _Draws:
             modifier_target=tile(nxt.modifier_target),
             on_target_pay=np.tile(nxt.on_target_pay, size),
             revenue=h.take(scheme.revenue_kpi, idx),
-            period_code=np.repeat(np.arange(size, dtype=np.int64), n_emp),
+            period_code=code,
             proration=None if nxt.proration is None else np.tile(nxt.proration, size),
         )
 

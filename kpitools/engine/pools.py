@@ -1,12 +1,12 @@
 """The pool step: each period's payouts limited to (or filled up to) the period's pool.
 
 Contract §4 and §9 (docs/ratings-pools-spifs.md). A pool is a fixed ``budget`` or is
-``funded_by`` a KPI: rate × max(0, the period's total of the KPI over every employee-period
-evaluated − above), rounded down to the cent. ``distribute: cap`` scales a period's
-payouts down only when they add up to more than its pool; ``all`` pays the whole pool out
-in proportion to what each person earned (a period in which nobody earned anything pays
-nothing). Both split to the cent by largest remainders (:func:`kpitools.engine.money.prorate`),
-so a scaled period pays exactly its pool.
+``funded_by`` a KPI: rate × max(0, the period's total of the KPI over every employee in the
+data − above: other roles and people the scheme does not evaluate fund it too), rounded down
+to the cent. ``distribute: cap`` scales a period's payouts down only when they add up to more
+than its pool; ``all`` pays the whole pool out in proportion to what each person earned (a
+period in which nobody earned anything pays nothing). Both split to the cent by largest
+remainders (:func:`kpitools.engine.money.prorate`), so a scaled period pays exactly its pool.
 
 :class:`PoolUse` keeps, per period, the pool, what was earned (after the cap), what was
 paid and the scale factor: ``SchemeRun.pools`` and ``pools.csv`` show it.
@@ -17,7 +17,7 @@ Examples
 >>> pool = Pool.model_validate({"funded_by": {"kpi": "m", "rate": 0.1, "above": 100_000}})
 >>> earned = np.array([1000.0, 2000.0, 3000.0])
 >>> code = np.zeros(3, dtype=np.int64)
->>> paid, factor, use = pay_from_pool(pool, earned, code, np.array([150_000.0, 0, 0]))
+>>> paid, factor, use = pay_from_pool(pool, earned, code, np.full(3, 150_000.0))
 >>> paid.tolist(), use.pool.tolist(), use.scale.round(4).tolist()
 ([833.33, 1666.67, 2500.0], [5000.0], [0.8333])
 """
@@ -30,14 +30,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data import roll_up
 from .money import floor_cents, prorate
 
 __all__ = [
     "POOL_COLUMNS",
     "POOL_METRICS",
     "PoolUse",
+    "funded_kpi",
+    "funding_totals",
     "funding_actual",
     "pay_from_pool",
+    "period_funding",
     "pool_metrics",
     "pool_table",
 ]
@@ -75,14 +79,80 @@ class PoolUse:
         return self.scale < 1.0
 
 
-def funding_actual(base: Any, scheme: Any, rows: np.ndarray) -> np.ndarray | None:
-    """The funding KPI's actual on the selected rows of a prepared base (``None``: unfunded)."""
+def funded_kpi(scheme: Any) -> str | None:
+    """The KPI that funds a scheme's pool (``None``: no funded pool)."""
     pool = getattr(scheme, "pool", None)
-    if pool is None or pool.funded_by is None:
+    return None if pool is None or pool.funded_by is None else pool.funded_by.kpi
+
+
+def funding_totals(
+    scheme: Any, table: pd.DataFrame, per: np.ndarray, *, frame: Any = None, **roll: Any
+) -> np.ndarray:
+    """The period total of a funded pool's KPI over every employee, at each period ``per``.
+
+    Contract §9: the pool of a period is r × max(0, the period's total of K over all
+    employees − T), so employees of other roles and those the scheme does not evaluate
+    (no component rows) fund it too. Each employee's K is rolled up to the scheme's period
+    first (``roll``: :func:`kpitools.data.roll_up`'s keywords), unless ``frame`` holds
+    those rows already.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        A scheme with ``pool: {funded_by: …}``.
+    table : pandas.DataFrame
+        The long table (every employee).
+    per : numpy.ndarray
+        Period ordinals of the scheme's kind.
+
+    Returns
+    -------
+    numpy.ndarray
+        Aligned with ``per`` (0 where nobody has the KPI); read-only.
+    """
+    kpi = funded_kpi(scheme)
+    if frame is None:
+        wanted = (table["kpi"].astype(str) == kpi).to_numpy()
+        rolled = roll_up(table[wanted], scheme.period, rows=np.flatnonzero(wanted), **roll)
+        frame = rolled.values
+    per = np.asarray(per, dtype=np.int64)
+    out = np.zeros(per.size)
+    if len(frame):
+        f_per = frame["period"].to_numpy(dtype=np.int64)
+        uniq, code = np.unique(f_per, return_inverse=True)
+        actual = np.nan_to_num(frame["actual"].to_numpy(dtype=float), nan=0.0)
+        total = np.round(np.bincount(code, weights=actual, minlength=uniq.size), 6)
+        at = np.minimum(np.searchsorted(uniq, per), uniq.size - 1)
+        out = np.where(uniq[at] == per, total[at], 0.0)
+    out.flags.writeable = False
+    return out
+
+
+def funding_actual(base: Any, scheme: Any, rows: np.ndarray) -> np.ndarray | None:
+    """Each selected row's period total of the funding KPI (``None``: unfunded).
+
+    The total is over every employee in the data (contract §9), as the prepared base
+    holds it (:attr:`kpitools.engine.PreparedData.funding`).
+    """
+    pool = getattr(scheme, "pool", None)
+    if pool is None or pool.funded_by is None or base.funding is None:
         return None
-    kpi = pool.funded_by.kpi
-    values = base.rows[kpi].actual if kpi in base.rows else base.parts[kpi]
-    return np.asarray(values)[rows]
+    return np.asarray(base.funding)[rows]
+
+
+def period_funding(funding: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Each row's period total of a funding KPI from the rows' own values (sum per period).
+
+    For inputs that carry only the evaluated rows' own values (a forecast's draws).
+
+    Examples
+    --------
+    >>> period_funding(np.array([1.0, np.nan, 5.0]), np.array([0, 0, 1])).tolist()
+    [1.0, 1.0, 5.0]
+    """
+    code = np.asarray(code, dtype=np.int64)
+    total = np.bincount(code, weights=np.nan_to_num(funding, nan=0.0))
+    return total[code]
 
 
 def pay_from_pool(
@@ -99,7 +169,8 @@ def pay_from_pool(
     code : numpy.ndarray
         The period of each row (0 … n_periods − 1).
     funding : numpy.ndarray or None
-        The funding KPI's actual on each row (a funded pool).
+        A funded pool: each row's period total of the funding KPI over every employee in
+        the data (the same on every row of a period; :func:`funding_actual`).
     """
     code = np.asarray(code, dtype=np.int64)
     size = int(code.max()) + 1
@@ -109,7 +180,8 @@ def pay_from_pool(
         paid, factor = prorate(amount, code, budget)
         per_period = np.full(size, float(budget))
     else:
-        total = np.bincount(code, weights=np.nan_to_num(funding, nan=0.0), minlength=size)
+        total = np.zeros(size)
+        total[code] = np.nan_to_num(np.asarray(funding, dtype=float), nan=0.0)
         total = np.round(total, 6)  # a sum of money: no float noise in pools.csv
         per_period = floor_cents(pool.funded_by.pool_of(total))
         paid, factor = prorate(amount, code, per_period, scale_up=pool.mode == "all")

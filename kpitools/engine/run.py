@@ -407,7 +407,7 @@ def _run_with_clawback(table, scheme: Scheme, periods, library, roster) -> Schem
         )  # fmt: skip
 
     paid, adjustments, notes = restatement_adjustments(
-        table, scheme.period, scheme.clawback.within, earn, reach(scheme, roster)
+        table, scheme.period, scheme.clawback.within, earn, reach(scheme, roster, table)
     )
     inputs = prepare(paid, scheme, periods=periods, library=library, roster=roster)
     arrays, unplaced = add_adjustments(compute(scheme, inputs), inputs, adjustments)

@@ -1,12 +1,15 @@
 """Team and manager pay: what ``scope: team`` and ``scope: reports`` measure (contract §9).
 
 A component, gate or modifier with ``scope: team`` measures the employee's team (the
-roster's ``team``); with ``scope: reports`` the employees whose roster ``manager`` is this
-employee (a manager override). Either way the group's attainment is the sum of the members'
-actuals over the sum of their targets, each target set per member first by the item's own
-target method (so a ``fixed`` target of 100 makes 200 for two members); a ``mean`` KPI
-takes the members' mean actual over their mean target, a ``ratio`` KPI its numerator's sum
-over its denominator's sum against the members' targets weighted by their denominators.
+roster's ``team``, else the data's); with ``scope: reports`` the employees whose ``manager``
+is this employee (a manager override). Teams and managers come from the roster and, where
+it does not say, from the data's ``team`` and ``manager`` columns (each employee's latest
+non-empty value; :func:`kpitools.engine.scope_groups.group_roster`). Either way the
+group's attainment is the sum of the members' actuals over the sum of their targets, each
+target set per member first by the item's own target method (so a ``fixed`` target of 100
+makes 200 for two members); a ``mean`` KPI takes the members' mean actual over their mean
+target, a ``ratio`` KPI its numerator's sum over its denominator's sum against the members'
+targets weighted by their denominators.
 
 How a run gets there (:func:`scoped_inputs`, called by :func:`kpitools.engine.prepare`):
 
@@ -18,13 +21,14 @@ How a run gets there (:func:`scoped_inputs`, called by :func:`kpitools.engine.pr
 3. **Who is paid.** A scheme with an own-scope component is evaluated on the usual rows
    (employees with data, of the scheme's ``roles``) and the scoped items read their group's
    values. A scheme whose components are all ``team`` or ``reports`` scope pays people from
-   the roster: everyone of its ``roles`` (everyone without ``roles``) in each period in which
+   the roster and the data (managers named only in its ``manager`` column included):
+   everyone of its ``roles`` (everyone without ``roles``) in each period in which
    their group has members with an actual, so a manager with no rows of their own is paid
    (a manager over nobody is not). Their pay and proration come from the roster as usual.
 
 The payout table shows the group's actual and target on a scoped component's row, so the
-attainment can be traced. Without a roster, or a roster without the ``team`` (``manager``)
-column, a scoped item is an error naming its key path.
+attainment can be traced. With a ``team`` (``manager``) column in neither the roster nor
+the data, a scoped item is an error naming its key path.
 
 Examples
 --------
@@ -66,14 +70,15 @@ from .items import SchemeItem, kpi_direction, scheme_items
 from .loading import read_table
 from .money import round_cents
 from .pay import on_target_pay_per_row
+from .pools import funding_totals
 from .proration import active_share, prorates, roster_values
+from .restatements import latest_values
+from .scope_groups import GROUP_COLUMN, group_roster
 from .timeline import check_scoped_over_time, scoped_timeline
 
 __all__ = ["GroupTotals", "group_totals", "has_scope", "scoped_inputs"]
 
-# The roster column that makes each scope's groups.
-_COLUMN = {"team": "team", "reports": "manager"}
-_WHAT = {"team": "each employee's team", "reports": "each employee's manager"}
+_COLUMN = GROUP_COLUMN  # the column that makes each scope's groups
 _ATTRIBUTES = ("team", "region", "manager")
 _MEMBER_ITEM = re.compile(r"\bcomponents\[(\d+)\]")
 _STEP = {"steps": [[0, 1]]}  # a neutral curve: the member run only needs actuals and targets
@@ -216,7 +221,8 @@ def scoped_inputs(
     Parameters
     ----------
     data, scheme, periods, library, roster
-        As for :func:`kpitools.engine.prepare`; ``roster`` is required.
+        As for :func:`kpitools.engine.prepare`; the roster, or the data, gives the teams
+        and managers.
     prepare : callable
         :func:`kpitools.engine.prepare`, which prepares schemes without scoped items
         (passed in: this module sits below it).
@@ -229,38 +235,41 @@ def scoped_inputs(
     Raises
     ------
     DefinitionError
-        No roster, a roster without the ``team`` (``manager``) column; a clawback, or a
+        A ``team`` (``manager``) column in neither the roster nor the data; a clawback, or a
         true-up of a group's ratio KPI, not supported with scope yet; an unknown role.
     """
     items = scheme_items(scheme)
-    roster = _roster_for(scheme, items, roster)
     lib = resolve_library(library)
+    table = data if isinstance(data, pd.DataFrame) else read_table(data, lib)
+    source = "the data" if isinstance(data, pd.DataFrame) else str(data)
+    groups = group_roster(scheme, roster, table, source)  # roster's and data's teams, managers
+    pay = None if roster is None else load_roster(roster)  # pay per person, proration
     if scheme.pays_over_time:
         check_scoped_over_time(scheme, items, lib)
-    table = data if isinstance(data, pd.DataFrame) else read_table(data, lib)
     on_groups = all(c.scoped for c in scheme.components)
     measured = [it for it in items if it.spec.scoped or (on_groups and it.kind != "component")]
     own = None
     if on_groups:
-        people, role = _eligible(scheme, roster, table)
+        people, role = _eligible(scheme, groups, table)
     else:
-        own = prepare(table, _own_view(scheme), periods=periods, library=library, roster=roster)
+        own = prepare(table, _own_view(scheme), periods=periods, library=library, roster=pay)
         people, role = np.unique(own.keys["employee"].to_numpy(dtype=object)), None
     member_scheme, parts = _member_scheme(scheme, measured, lib)
-    rows = _members_rows(scheme, table, measured, people, roster)
-    members = _run_members(prepare, rows, member_scheme, measured, periods, library, roster)
+    rows = _members_rows(scheme, table, measured, people, groups)
+    members = _run_members(prepare, rows, member_scheme, measured, periods, library, pay)
     totals = {
-        it: _totals(it, j, members, parts.get(j), roster, lib)
+        it: _totals(it, j, members, parts.get(j), groups, lib)
         for j, it in enumerate(measured)
         if it.spec.scoped
     }
     if on_groups:
-        base = _group_rows(scheme, items, totals, members, roster, people, role)
-        base = base.replace(revenue=_group_revenue(scheme.components[0], members, base, roster))
+        base = _group_rows(scheme, items, totals, members, (groups, pay), people, role)
+        base = base.replace(revenue=_group_revenue(scheme.components[0], members, base, groups))
+        base = _group_funding(scheme, table, base, periods=periods, library=lib, source=source)
     else:
         base = own
     values = {
-        it: _values(it, j, totals, members, base.keys, roster) for j, it in enumerate(measured)
+        it: _values(it, j, totals, members, base.keys, groups) for j, it in enumerate(measured)
     }
     notes = [_as_written(w, measured) for w in members.warnings if "have no actual" not in w]
     notes += _missing_notes(values)
@@ -269,7 +278,7 @@ def scoped_inputs(
         reasons = [_as_written(r, measured) for r in members.skipped["reason"]]
         out = out.replace(skipped=members.skipped.assign(reason=reasons))
         if scheme.pays_over_time:  # (own rows have theirs from the own run)
-            out = out.replace(timeline=scoped_timeline(scheme, items, out.keys, roster, lib))
+            out = out.replace(timeline=scoped_timeline(scheme, items, out.keys, pay, lib))
     return out
 
 
@@ -312,29 +321,6 @@ def _members_rows(scheme, table: pd.DataFrame, measured, people, roster: Roster)
             "Suggestion: check the roster's team and manager columns and the scheme's roles:."
         )
     return table[rows]
-
-
-def _roster_for(scheme: Scheme, items: list[SchemeItem], roster: Any) -> Roster:
-    """The roster, once it has the column of every scope the scheme uses."""
-    loaded = None if roster is None else load_roster(roster)
-    for item in items:
-        scope = item.spec.scope
-        if scope not in _COLUMN:
-            continue
-        column = _COLUMN[scope]
-        if loaded is None:
-            where = "no roster was given"
-        elif column not in loaded.table.columns:
-            where = f"{loaded.file} has no {column!r} column"
-        else:
-            continue
-        raise DefinitionError(
-            f"{scheme.source}: {item.path}.scope: scope {scope!r} needs a roster with a "
-            f"{column!r} column ({_WHAT[scope]}); {where}.\n"
-            f"Suggestion: pass the roster (--roster FILE) with employee and {column} columns, "
-            "or use scope: own."
-        )
-    return loaded
 
 
 def _own_view(scheme: Scheme) -> Scheme:
@@ -427,11 +413,13 @@ def _values(item, j, totals, members: PayoutInputs, keys: pd.DataFrame, roster: 
     return actual, target
 
 
-def _group_rows(scheme, items, totals, members: PayoutInputs, roster: Roster, people, role):
+def _group_rows(scheme, items, totals, members: PayoutInputs, rosters, people, role):
     """Inputs of a scheme paid wholly on groups: its people × the periods their group has data.
 
+    ``rosters``: the groups' (:func:`group_roster`) and the one for pay (or ``None``).
     Actuals and targets are still to be filled in.
     """
+    roster, pay = rosters
     table = roster.table
     periods = np.unique(members.keys["period"].to_numpy(dtype=object))
     paid = np.zeros((periods.size, people.size), dtype=bool)
@@ -450,7 +438,15 @@ def _group_rows(scheme, items, totals, members: PayoutInputs, roster: Roster, pe
     for col in _ATTRIBUTES:
         if col in table.columns:
             keys[col] = roster_values(keys["employee"].to_numpy(dtype=object), roster, col)
-    return _pay_rows(scheme, keys, members, roster, role_known=not pd.isna(role).all())
+    return _pay_rows(scheme, keys, members, pay, role_known=not pd.isna(role).all())
+
+
+def _group_funding(scheme: Scheme, table: pd.DataFrame, inputs: PayoutInputs, **roll):
+    """The group rows with a funded pool's all-employee total per period (none: as given)."""
+    if scheme.pool is None or scheme.pool.funded_by is None or not len(inputs.keys):
+        return inputs
+    per = period_ordinals(inputs.keys["period"])[1]
+    return inputs.replace(pool_actual=funding_totals(scheme, latest_values(table), per, **roll))
 
 
 def _eligible(scheme: Scheme, roster: Roster, table: pd.DataFrame):
@@ -459,13 +455,12 @@ def _eligible(scheme: Scheme, roster: Roster, table: pd.DataFrame):
     A person's role is the roster's, else the one their data rows carry.
     """
     people = roster.table["employee"].to_numpy(dtype=object)
+    role = np.full(people.size, None, dtype=object)
     if "role" in roster.table.columns:
         role = roster.table["role"].to_numpy(dtype=object)
-    elif "role" in table.columns:
+    if "role" in table.columns:
         seen = table.drop_duplicates("employee").set_index("employee")["role"]
-        role = pd.Series(people).map(seen).to_numpy(dtype=object)
-    else:
-        role = np.full(people.size, None, dtype=object)
+        role = np.where(pd.isna(role), pd.Series(people).map(seen).to_numpy(dtype=object), role)
     role = np.where(pd.isna(role), None, role)
     if scheme.roles is not None:
         present = sorted({r for r in role if r is not None})
@@ -482,7 +477,7 @@ def _eligible(scheme: Scheme, roster: Roster, table: pd.DataFrame):
     return people[order], role[order]
 
 
-def _pay_rows(scheme, keys: pd.DataFrame, members: PayoutInputs, roster: Roster, role_known):
+def _pay_rows(scheme, keys: pd.DataFrame, members: PayoutInputs, roster: Roster | None, role_known):
     """The group rows' pay, proration and pool codes (actuals and revenue filled in later)."""
     notes = []
     share = None

@@ -16,15 +16,18 @@ import pandas as pd
 from ..data import load_roster
 from ..scheme import Scheme
 from .items import scheme_items
+from .scope_groups import group_roster
 
 __all__ = ["reach"]
 
 
-def reach(scheme: Scheme, roster: Any) -> pd.DataFrame | None:
+def reach(scheme: Scheme, roster: Any, data: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """``employee, payee`` pairs: whose pay a change of ``employee``'s values changes.
 
     Every employee reaches themselves; a team item adds their teammates, a reports item
-    their manager. None for a scheme without scope (each reaches only themselves).
+    their manager. None for a scheme without scope (each reaches only themselves). Teams
+    and managers are the roster's, completed from ``data``'s ``team`` and ``manager``
+    columns when given (:func:`kpitools.engine.scope_groups.group_roster`).
 
     Examples
     --------
@@ -39,7 +42,7 @@ def reach(scheme: Scheme, roster: Any) -> pd.DataFrame | None:
     scopes = {item.spec.scope for item in scheme_items(scheme) if item.spec.scoped}
     if not scopes:
         return None
-    table = load_roster(roster).table
+    table = (load_roster(roster) if data is None else group_roster(scheme, roster, data)).table
     people = table["employee"].astype(object)
     pairs = [pd.DataFrame({"employee": people, "payee": people})]
     if "team" in scopes:

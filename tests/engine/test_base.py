@@ -262,6 +262,14 @@ def test_the_signature_is_what_a_roll_up_depends_on():
         "revenue",
         frozenset({"sales", "revenue"}),
         frozenset({"sales"}),
+        None,
     )
     # a revenue KPI the data lacks is not rolled up
     assert base_signature(scheme, {"sales"}, None)[3] == frozenset({"sales"})
+    # a pool funded by a component's own KPI still needs another base (its all-employee total)
+    funded = scheme.set("pool", {"funded_by": {"kpi": "sales", "rate": 0.1}})
+    assert base_signature(funded, {"sales", "revenue"}, None)[3:] == (
+        frozenset({"sales", "revenue"}),
+        frozenset({"sales"}),
+        "sales",
+    )

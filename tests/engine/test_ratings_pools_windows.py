@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpitools.cli import main
 from kpitools.data import load, load_library
 from kpitools.engine import compute, forecast, run_scheme, simulate
 from kpitools.engine.arrays import PayoutInputs
@@ -215,6 +216,85 @@ def test_a_budget_pool_keeps_its_metrics_and_shows_its_use_per_period():
     ]  # fmt: skip
 
 
+def funded_by_all(people):
+    """Monthly revenue (target 100, curve 1:1 to 10) and margin rows, and the pooled scheme.
+
+    ``people``: (employee, role, revenue or None, margin) per person.
+    """
+    records = []
+    for e, role, revenue, margin in people:
+        if revenue is not None:
+            records.append((e, "2025-01", "revenue", revenue, role))
+        records.append((e, "2025-01", "gross_margin", margin, role))
+    data = pd.DataFrame(records, columns=["employee", "period", "kpi", "actual", "role"])
+    scheme = {"name": "pooled", "on_target_pay": 1000,
+              "pool": {"funded_by": {"kpi": "gross_margin", "rate": 0.1, "above": 100_000}},
+              "components": [{"kpi": "revenue", "weight": 1, "target": 100,
+                              "curve": {"points": [[0, 0], [10, 10]]}}]}  # fmt: skip
+    return data, scheme
+
+
+@pytest.mark.parametrize("roles", [None, ["rep"]])
+def test_the_pool_is_funded_by_everyone_in_the_data_not_only_those_evaluated(roles):
+    """x1 (ops, no revenue rows) funds the pool too (contract §9: over all employees).
+
+    Margin 50,000 + 50,000 + 100,000 = 200,000 → pool 0.1 × (200,000 − 100,000) = 10,000;
+    e1, e2 each earn 1,000 × 1.0 = 1,000 → 2,000 ≤ 10,000 → paid as earned (cap).
+    (Funded by the evaluated only: 100,000 → pool 0 → everyone paid 0.)
+    """
+    data, scheme = funded_by_all(
+        [("e1", "rep", 100.0, 50_000.0), ("e2", "rep", 100.0, 50_000.0),
+         ("x1", "ops", None, 100_000.0)]
+    )  # fmt: skip
+    if roles:
+        scheme["roles"] = roles
+    run = run_scheme(data, scheme, library=False)
+    assert run.totals[["employee", "payout"]].values.tolist() == [["e1", 1000.0], ["e2", 1000.0]]
+    assert run.pools[["funding", "pool", "earned", "paid"]].iloc[0].tolist() == [
+        200_000.0, 10_000.0, 2000.0, 2000.0,
+    ]  # fmt: skip
+
+
+def test_a_role_the_scheme_does_not_evaluate_tips_the_pool_above_its_threshold():
+    """The reps' margin alone (60,000) is below 100,000; an ops person's 50,000 tips it over.
+
+    Funding 60,000 + 50,000 = 110,000 → pool 0.1 × 10,000 = 1,000; the reps earn
+    1,000 (attainment 1.0) and 2,000 (2.0) = 3,000 > 1,000 → cap scales by 1/3:
+    333.33 and 666.67 (largest remainders: 333.333… and 666.666… → 333.33 + 666.67 = 1,000).
+    """
+    data, scheme = funded_by_all(
+        [("e1", "rep", 100.0, 30_000.0), ("e2", "rep", 200.0, 30_000.0),
+         ("o1", "ops", 50.0, 50_000.0)]
+    )  # fmt: skip
+    scheme["roles"] = ["rep"]
+    result = simulate(data, [scheme], library=False)
+    assert result.totals[["employee", "payout"]].values.tolist() == [
+        ["e1", 333.33], ["e2", 666.67],
+    ]  # fmt: skip
+    assert result.pools[["funding", "pool", "earned", "paid"]].iloc[0].tolist() == [
+        110_000.0, 1000.0, 3000.0, 1000.0,
+    ]  # fmt: skip
+
+
+def test_the_cli_funds_the_pool_from_everyone_and_pools_csv_shows_the_total(tmp_path):
+    """The reproduction through the command line, with --where keeping January only."""
+    data, scheme = funded_by_all(
+        [("e1", "rep", 100.0, 50_000.0), ("e2", "rep", 100.0, 50_000.0),
+         ("x1", "ops", None, 100_000.0)]
+    )  # fmt: skip
+    february = data.assign(period="2025-02", actual=data["actual"] * 10)  # filtered out
+    pd.concat([data, february]).to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**scheme, "roles": ["rep"]}))
+    code = main(["simulate", "--data", str(tmp_path / "data.csv"), "--scheme",
+                 str(tmp_path / "s.yaml"), "--where", 'period == "2025-01"',
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0
+    pools = pd.read_csv(tmp_path / "out" / "pools.csv")
+    assert pools[["period", "funding", "pool", "paid"]].values.tolist() == [
+        ["2025-01", 200_000, 10_000, 2000],
+    ]
+
+
 # hypothesis: earned amounts in cents, a funding total, several periods
 cents = st.integers(min_value=0, max_value=5_000_000).map(lambda c: c / 100)
 
@@ -233,7 +313,7 @@ def compute_pooled(per, margins, rate, above, distribute):
     earned = np.concatenate([np.array(p, dtype=float) for p in per])
     code = np.concatenate([np.full(len(p), i) for i, p in enumerate(per)])
     pairs = zip(per, margins, strict=True)
-    funding = np.concatenate([np.r_[m, np.zeros(len(p) - 1)] for p, m in pairs])
+    funding = np.concatenate([np.full(len(p), float(m)) for p, m in pairs])  # per row: its period's
     n = len(earned)
     scheme = load_scheme(
         {

@@ -203,10 +203,11 @@ def test_scope_team_without_a_roster_or_its_column_names_the_key():
     with pytest.raises(DefinitionError) as info:
         run_scheme(CONTRACT_DATA, reps, library=False)
     assert str(info.value) == (
-        "scheme 'reps': components[1].scope: scope 'team' needs a roster with a 'team' column "
-        "(each employee's team); no roster was given.\n"
-        "Suggestion: pass the roster (--roster FILE) with employee and team columns, or use "
-        "scope: own."
+        "scheme 'reps': components[1].scope: scope 'team' needs a roster with a 'team' column, "
+        "or a 'team' column in the data (each employee's team); no roster was given and the "
+        "data has no 'team' column.\n"
+        "Suggestion: pass the roster (--roster FILE) with employee and team columns, add a "
+        "team column to the data, or use scope: own."
     )
     boss = _scheme("boss", 1000, _component("reports"))
     with pytest.raises(DefinitionError) as info:
@@ -214,9 +215,10 @@ def test_scope_team_without_a_roster_or_its_column_names_the_key():
                    library=False)  # fmt: skip
     assert str(info.value) == (
         "scheme 'boss': components[0].scope: scope 'reports' needs a roster with a 'manager' "
-        "column (each employee's manager); the roster has no 'manager' column.\n"
-        "Suggestion: pass the roster (--roster FILE) with employee and manager columns, or use "
-        "scope: own."
+        "column, or a 'manager' column in the data (each employee's manager); the roster has "
+        "no 'manager' column and the data has no 'manager' column.\n"
+        "Suggestion: pass the roster (--roster FILE) with employee and manager columns, add a "
+        "manager column to the data, or use scope: own."
     )
 
 
