@@ -37,6 +37,7 @@ from ..scheme import Scheme
 from .arrays import PayoutInputs
 from .compute import _earn
 from .money import round_cents
+from .stress_paid import paid_gains, payments, pays_over_time, sequence_group, ytd_kinks
 from .stress_result import StressResult, moves_table, stress_result
 from .timeline import fiscal_years
 
@@ -115,7 +116,7 @@ def stress_test(
     ('2 units of revenue from 2025-Q2 to 2025-Q1', 1000.0, 0.5)
     """
     shift = check_shift(shift)
-    honest = _earn(scheme, inputs).after_cap
+    honest = _pay(scheme, inputs)
     chains = _Chains.of(inputs, scheme)
     current = inputs
     found: list[pd.DataFrame] = []
@@ -124,9 +125,16 @@ def stress_test(
         moved, table = _search_kpi(scheme, current, chains, kpi, slots, shift)
         current = moved
         found.append(table)
-    gamed = _earn(scheme, current).after_cap
+    gamed = _pay(scheme, current)
     extra = round_cents(np.nan_to_num(gamed) - np.nan_to_num(honest))
     return stress_result(scheme.name, shift, inputs, extra, honest, found)
+
+
+def _pay(scheme: Scheme, inputs: PayoutInputs) -> np.ndarray:
+    """What each row pays (true-up and draw settled) or, paid as earned, earns; before a pool."""
+    if pays_over_time(scheme, inputs):
+        return payments(scheme, inputs)
+    return _earn(scheme, inputs).after_cap
 
 
 # ---- which KPIs move, and where they sit in the inputs ------------------------------------------
@@ -160,23 +168,45 @@ _TARGETS = {"component": "target", "gate": "gate_target", "modifier": "modifier_
 _DIRECTIONS = {"component": "direction", "gate": "gate_direction", "modifier": "modifier_direction"}
 
 
+def _scope(item: Any) -> str:
+    """An item's scope: ``own``, ``team`` or ``reports``."""
+    return getattr(item, "scope", None) or "own"
+
+
+def _reference(slots: list) -> tuple[str, int, Any]:
+    """The item whose actual moves: the first measured on the employee's own rows.
+
+    A scheme paid wholly on groups has none: its first item's group actual moves then.
+    """
+    return next((s for s in slots if _scope(s[2]) == "own"), slots[0])
+
+
 def _kpi_actual(inputs: PayoutInputs, slots: list) -> np.ndarray:
-    """The KPI's actual per row (from the first item measured on it)."""
-    kind, i, _item = slots[0]
+    """The KPI's actual per row: that of the reference item (:func:`_reference`)."""
+    kind, i, _item = _reference(slots)
     return np.asarray(getattr(inputs, _FIELDS[kind])[i], dtype=float)
 
 
 def _with_actual(inputs: PayoutInputs, slots: list, values: np.ndarray, rows=None) -> PayoutInputs:
-    """The inputs of ``rows`` (all: None) with the KPI's actual replaced by ``values``.
+    """The inputs of ``rows`` (all: None) with the KPI's actual moved to ``values``.
 
-    Every per-row array of the inputs (alone or in a tuple) is taken at ``rows``, so a field
-    the engine adds later follows without a change here.
+    The items of the reference's scope take ``values``; an item of another scope (a team's
+    or a manager's reports' total next to the employee's own) moves by as much: the
+    employee's amount is part of their group's total. Every per-row array of the inputs
+    (alone or in a tuple) is taken at ``rows``, so a field the engine adds later follows
+    without a change here.
     """
+    x = _kpi_actual(inputs, slots)
+    delta = values - (x if rows is None else x[rows])
+    ref = _scope(_reference(slots)[2])
     changes: dict[str, Any] = {} if rows is None else _take_rows(inputs, rows)
-    for kind, i, _item in slots:
+    for kind, i, item in slots:
         field = _FIELDS[kind]
         items = list(changes.get(field, getattr(inputs, field)))
-        items[i] = values
+        if _scope(item) == ref:
+            items[i] = values
+        else:
+            items[i] = np.asarray(items[i], dtype=float) + delta
         changes[field] = tuple(items)
     return inputs.replace(**changes)
 
@@ -307,8 +337,14 @@ def _slot_kinks(inputs: PayoutInputs, kind: str, i: int, item: Any) -> list[np.n
 def _kinks(scheme: Scheme, inputs: PayoutInputs, slots: list) -> np.ndarray:
     """(rows, k): the actuals at which the row's pay has a kink or a jump (NaN: none)."""
     cols = [np.zeros(inputs.n)]  # a commission pays on max(actual, 0)
+    x = _kpi_actual(inputs, slots)
+    ref = _scope(_reference(slots)[2])
     for kind, i, item in slots:
-        cols.extend(_slot_kinks(inputs, kind, i, item))
+        kinks = _slot_kinks(inputs, kind, i, item)
+        if _scope(item) != ref:  # a group's kink, as the employee's own actual
+            offset = x - np.asarray(getattr(inputs, _FIELDS[kind])[i], dtype=float)
+            kinks = [k + offset for k in kinks]
+        cols.extend(kinks)
     return np.column_stack(cols)
 
 
@@ -370,12 +406,18 @@ def _search_kpi(
     if pairs.size == 0:
         return inputs, moves_table([], [], [], [], kpi, chains.labels, chains.years)
     lo, hi = _window(inputs.n, x, pairs, shift)
-    kinks = _pack(_kinks(scheme, inputs, slots), lo, hi)
+    kinks = _kinks(scheme, inputs, slots)
+    if pays_over_time(scheme, inputs) and scheme.true_up is not None:
+        ytd = ytd_kinks(inputs, x, lambda cumulated: _kinks(scheme, cumulated, slots))
+        kinks = np.column_stack([kinks, ytd])
+    kinks = _pack(kinks, lo, hi)
     if scheme.cap is not None:
         cap = _cap_kinks(scheme, inputs, slots, kinks, lo, hi)
         kinks = _pack(np.column_stack([kinks, cap]), lo, hi)
     amount, gain = _best_per_pair(scheme, inputs, slots, kinks, x, pairs, shift)
     take = _best_matching(pairs, gain)
+    if pays_over_time(scheme, inputs):
+        take &= _best_in_sequence(scheme, inputs, pairs, gain)
     moved = x.copy()
     t = amount[take]
     np.add.at(moved, pairs.first[take], t)
@@ -432,13 +474,17 @@ def _best_per_pair(scheme, inputs, slots, kinks, x, pairs: _Chains, shift):
     rows_j = np.repeat(pairs.second, c)[ok]
     t = cand.ravel()[ok]
     m = t.size
-    both = np.concatenate([rows_i, rows_j])
-    values = np.concatenate([x[rows_i] + t, x[rows_j] - t])
-    pay = _earn(scheme, _with_actual(inputs, slots, values, both)).after_cap
-    honest = np.nan_to_num(_earn(scheme, inputs).after_cap)
-    base = np.repeat(honest[pairs.first] + honest[pairs.second], c)[ok]
     gain = np.zeros(p * c)
-    gain[ok] = round_cents(np.nan_to_num(pay[:m] + pay[m:]) - base)
+    if pays_over_time(scheme, inputs):  # the change in the year's payments
+        gain[ok] = paid_gains(scheme, inputs, rows_i, rows_j, t,
+                              lambda r, d: _with_actual(inputs, slots, x[r] + d, r))  # fmt: skip
+    else:  # the two periods' pay, as each period pays what it earns
+        both = np.concatenate([rows_i, rows_j])
+        values = np.concatenate([x[rows_i] + t, x[rows_j] - t])
+        pay = _earn(scheme, _with_actual(inputs, slots, values, both)).after_cap
+        honest = np.nan_to_num(_earn(scheme, inputs).after_cap)
+        base = np.repeat(honest[pairs.first] + honest[pairs.second], c)[ok]
+        gain[ok] = round_cents(np.nan_to_num(pay[:m] + pay[m:]) - base)
     gain = gain.reshape(p, c)
     # the most gain; among equal gains the smallest amount
     key = np.where(gain > _NOISE, gain, 0.0)
@@ -475,3 +521,19 @@ def _best_matching(pairs: _Chains, gain: np.ndarray) -> np.ndarray:
         chosen[rows[took], c[took] - 1] = True
         cursor = np.where(took, cursor - 2, np.where(live, cursor - 1, 0))
     return chosen[pairs.chain, pairs.pos]
+
+
+def _best_in_sequence(scheme: Scheme, inputs: PayoutInputs, pairs: _Chains, gain) -> np.ndarray:
+    """On a scheme paid over time, the one pair per employee-year that gains most.
+
+    A true-up pays the year to date: two moves of a year do not add up (with ``carry`` the
+    year pays its highest year to date, which one move sets), so each gain is measured with
+    the rest of the year honest and one move per year (per employee, with a draw over
+    years) is taken.
+    """
+    group = sequence_group(scheme, inputs)[pairs.first]
+    order = np.lexsort((-gain, group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]] if order.size else order
+    keep = np.zeros(gain.size, dtype=bool)
+    keep[order[first.astype(bool)]] = True
+    return keep

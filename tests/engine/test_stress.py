@@ -251,3 +251,107 @@ def test_many_employees_at_once_match_one_at_a_time():
     by_emp = together.by_employee.set_index("employee")["extra_pay"]
     for i, cost in enumerate(alone):
         assert by_emp.get(f"p{i}", 0.0) == cost
+
+
+# --------------------------------------------------------------------------- team scope
+
+
+def _team_scheme(curve):
+    return load_scheme(
+        {"name": "ts", "period": "quarter", "on_target_pay": 1000,
+         "components": [
+             {"kpi": "revenue", "weight": 0.5, "target": {"method": "fixed", "value": 100},
+              "curve": curve},
+             {"kpi": "revenue", "weight": 0.5, "target": {"method": "fixed", "value": 100},
+              "curve": curve, "scope": "team"}]}
+    )  # fmt: skip
+
+
+def _team_run(scheme):
+    data = pd.concat([_data([98, 105], employee="a1"), _data([100, 100], employee="a2")])
+    roster = pd.DataFrame(
+        {"employee": ["a1", "a2", "m"], "team": ["T", "T", "T"], "manager": ["m", "m", None]}
+    )
+    inputs = prepare(data, scheme, library=False, roster=roster)
+    return stress_test(scheme, inputs, shift=0.1, library=False)
+
+
+def test_a_team_item_moves_with_the_employees_own_amount():
+    """The audit's reproduction: an own and a team component on revenue, step at 100%.
+
+    Team target 2 × 100 = 200. Honest, 500 per half:
+      a1: Q1 own 98/100 → 0, team 198/200 → 0; Q2 own 105 → 500, team 205/200 → 500: 1,000
+      a2: Q1 own 100 → 500, team 198 → 0;       Q2 own 100 → 500, team 205 → 500: 1,500
+      total 2,500.
+    a1 moves 2 from Q2 to Q1 (within 10% of 105): Q1 own 100/100 → 500 and the team's
+    Q1 200/200 → 500; Q2 own 103 → 500, team 203/200 → 500: a1 earns 2,000, +1,000.
+    a2 alone gains nothing: 2 into Q1 lifts the team's Q1 (+500) but drops a2's own Q2 to
+    98 (−500). The gain counted is each mover's own pay: 1,000 (a2's +500 from the
+    team's Q1 is not counted, docs/gaming-stress-test.md).
+    """
+    r = _team_run(_team_scheme({"steps": [[1.0, 1.0]]}))
+    assert r.honest_total == 2500.0
+    assert r.gaming_cost == 1000.0
+    assert r.by_employee.to_dict("records") == [
+        {"scheme": "ts", "employee": "a1",
+         "moves": "2 units of revenue from 2025-Q2 to 2025-Q1", "extra_pay": 1000.0}
+    ]  # fmt: skip
+
+
+def test_a_team_item_on_a_linear_curve_gains_nothing():
+    """Points [[0, 0], [2, 2]] pay attainment × 500 per half: linear, so no move pays.
+
+    Honest: a1 Q1 490 + 495 (198/200), Q2 525 + 512.5 (205/200); a2 500 + 495, 500 + 512.5;
+    total 4,030. Moving t from Q2 to Q1 adds 5t − 5t to the own half and 2.5t − 2.5t to
+    the team half: 0, never negative (the audit saw −1,008).
+    """
+    r = _team_run(_team_scheme({"points": [[0, 0], [2, 2]]}))
+    assert r.honest_total == 4030.0
+    assert r.gaming_cost == 0.0
+    assert r.by_employee.empty
+
+
+# --------------------------------------------------------------------------- paid over time
+
+
+def test_a_true_up_counts_what_is_paid_not_earned():
+    """The contract's example with true_up {over: year, shortfall: carry}.
+
+    Year to date against 100 a quarter: Q1 98/100 → 0; Q2 203/200 → 2,000, paid 2,000;
+    Q3 263/300 → 0 (carry); Q4 363/400 → 0: paid 2,000. Moving 2 from Q2 to Q1:
+    Q1 100/100 → 1,000 paid; Q2 still 203/200 → 2,000 to date, 1,000 paid; Q3, Q4 0:
+    paid 2,000 again. Gain 0 (earned per period it was +1,000).
+    """
+    scheme = _step_scheme(true_up={"over": "year", "shortfall": "carry"})
+    r = _stress(scheme, _data([98, 105, 60, 100]))
+    assert r.honest_total == 2000.0
+    assert r.gaming_cost == 0.0
+    assert r.by_employee.empty
+
+
+def test_a_true_up_pays_for_lifting_a_year_to_date_peak():
+    """Actuals 90, 120, 85, 100 with true_up carry: a move into Q3 lifts its year to date.
+
+    Honest: Q1 90/100 → 0; Q2 210/200 → 2,000; Q3 295/300 → 0; Q4 395/400 → 0: paid 2,000.
+    5 from Q4 to Q3 (10% of 100 allows 10): Q3 300/300 → 3,000 to date, pays 1,000 more;
+    Q4 still 395/400: paid 3,000, +1,000. 10 from Q2 to Q1 (the move without a true-up)
+    pays Q1 1,000 and Q2 1,000: still 2,000, no gain.
+    """
+    scheme = _step_scheme(true_up={"over": "year", "shortfall": "carry"})
+    r = _stress(scheme, _data([90, 120, 85, 100]))
+    assert r.honest_total == 2000.0
+    assert r.gaming_cost == 1000.0
+    assert r.by_employee["moves"].tolist() == ["5 units of revenue from 2025-Q4 to 2025-Q3"]
+    plain = _stress(_step_scheme(), _data([90, 120, 85, 100]))
+    assert plain.by_employee["moves"].tolist() == ["10 units of revenue from 2025-Q2 to 2025-Q1"]
+
+
+def test_a_true_up_that_recovers_pays_nothing_for_moves_within_a_year():
+    """shortfall: recover pays the year to date at the year's end, which no move changes.
+
+    Honest 90, 120, 85, 100: Q2 2,000, Q3 and Q4 recover it (395/400 → 0): paid 0.
+    """
+    scheme = _step_scheme(true_up={"over": "year", "shortfall": "recover"})
+    r = _stress(scheme, _data([90, 120, 85, 100]))
+    assert r.honest_total == 0.0
+    assert r.gaming_cost == 0.0
