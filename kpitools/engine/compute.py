@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DefinitionError
 from ..scheme import Component, Scheme
 from .arrays import PayoutArrays, PayoutInputs
 from .money import floor_cents, round_cents
@@ -212,6 +213,28 @@ def _top(rule: Any) -> float:
     return float(rule.max_attainment) if rule is not None else np.inf
 
 
+def _refuse_no_top(rule, actual, target, direction: str, keys, where: str) -> None:
+    """A ``lower`` actual of 0 or below on a curve that rises forever has no attainment.
+
+    The contract's rule (the highest attainment on the curve) has no value there: any
+    number chosen would pay 0 complaints less than 1 complaint, or without bound.
+    """
+    if direction != "lower" or not getattr(rule, "rises_forever", False):
+        return
+    hit = (np.asarray(actual, dtype=float) <= 0) & np.isfinite(np.asarray(target, dtype=float))
+    if not hit.any():
+        return
+    rows = keys.loc[hit, ["employee", "period"]].astype(str).head(5)
+    shown = ", ".join(f"{e!r} in {p}" for e, p in rows.itertuples(index=False))
+    more = f" and {int(hit.sum()) - len(rows)} more" if hit.sum() > len(rows) else ""
+    raise DefinitionError(
+        f"{where}: an actual of 0 or below of a 'lower' KPI counts as the highest attainment "
+        f"on the curve, and this curve has none (it keeps rising): {shown}{more}.\n"
+        "Suggestion: give the curve a top (a linear cap, or points without extrapolate: "
+        "true), so that the best result pays the most."
+    )
+
+
 def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
     """Attainment, factor and payout (cents, before gates; 0 without an actual) per component.
 
@@ -226,7 +249,7 @@ def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
             att = snap(fac.copy())  # a score counts as its factor: 1 = as if on target
             money = otp * comp.weight * fac
         else:
-            att, fac, money = _measured_pay(comp, i, inputs, otp)
+            att, fac, money = _measured_pay(comp, i, inputs, otp, scheme.source)
         pay = round_cents(money)
         np.nan_to_num(pay, copy=False, nan=0.0)  # no actual → 0
         if comp.active is not None:  # a SPIF pays only inside its window
@@ -237,12 +260,15 @@ def _component_payouts(scheme: Scheme, inputs: PayoutInputs, otp: np.ndarray):
     return atts, factors, raw
 
 
-def _measured_pay(comp: Component, i: int, inputs: PayoutInputs, otp: np.ndarray):
+def _measured_pay(comp: Component, i: int, inputs: PayoutInputs, otp: np.ndarray, source: str):
     """Attainment, factor and money of a component measured against its target."""
     actual = inputs.actual[i]
     target = inputs.target[i]
     if comp.commission is not None and not comp.commission.needs_target and target is None:
         target = np.full(otp.shape[0], np.nan)
+    if comp.curve is not None:
+        where = f"{source}: components[{i}] ({comp.kpi})"
+        _refuse_no_top(comp.curve, actual, target, inputs.direction[i], inputs.keys, where)
     att = attainment(
         actual,
         target,
@@ -297,6 +323,11 @@ def _modifiers(scheme: Scheme, inputs: PayoutInputs, n: int):
     mod_atts, mod_factors = [], []
     modifier = np.ones(n)
     for m, mod in enumerate(scheme.modifiers):
+        where = f"{scheme.source}: modifiers[{m}] ({mod.kpi})"
+        _refuse_no_top(
+            mod.curve, inputs.modifier_actual[m], inputs.modifier_target[m],
+            inputs.modifier_direction[m], inputs.keys, where,
+        )  # fmt: skip
         att = attainment(
             inputs.modifier_actual[m],
             inputs.modifier_target[m],

@@ -58,6 +58,11 @@ class CurveBase(Spec):
         """The highest attainment where the factor still changes."""
         raise NotImplementedError
 
+    @property
+    def rises_forever(self) -> bool:
+        """Whether the factor keeps rising with attainment (no highest attainment)."""
+        return False
+
 
 #: Curve types by the key that names them in a scheme file.
 CURVE_TYPES: Registry[type[CurveBase]] = Registry("curve type")
@@ -170,6 +175,11 @@ class PointsCurve(CurveBase):
     def max_attainment(self) -> float:
         """The highest attainment on the curve: the last point's."""
         return float(self.points[-1][0])
+
+    @property
+    def rises_forever(self) -> bool:
+        """Whether ``extrapolate`` continues a rising last segment."""
+        return bool(self.extrapolate and _points_tables(self.points, True)[3][-1] > 0)
 
     @property
     def key_points(self) -> dict[str, float | None]:
@@ -292,6 +302,11 @@ class LinearCurve(CurveBase):
         if spec.cap is not None and spec.slope > 0:
             return max(float(spec.cap / spec.slope), float(spec.threshold))
         return max(float(spec.threshold), 1.0)
+
+    @property
+    def rises_forever(self) -> bool:
+        """Whether the line rises with no cap."""
+        return self.linear.cap is None and self.linear.slope > 0
 
     @property
     def key_points(self) -> dict[str, float | None]:

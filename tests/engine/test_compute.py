@@ -20,7 +20,7 @@ from payout_cases import (
 from kpitools.data import load_library
 from kpitools.engine import attainment, compute, prepare, run_scheme
 from kpitools.engine.compute import applies_to, snap
-from kpitools.errors import DataValidationError
+from kpitools.errors import DataValidationError, DefinitionError
 from kpitools.scheme import load_scheme
 
 
@@ -287,3 +287,31 @@ def test_snap_rounds_float_noise_away_in_place():
     assert out is x  # in place: the engine snaps its own intermediate arrays
     assert out[:2].tolist() == [1.0, 1.155] and np.isnan(out[2])
     assert float(snap(0.1 + 0.2)) == 0.3
+
+
+@pytest.mark.parametrize(
+    "curve",
+    [
+        {"linear": {"slope": 1.0}},
+        {"points": [[0.5, 0.5], [1.0, 1.0]], "extrapolate": True},
+    ],
+)
+def test_a_lower_zero_on_a_curve_without_a_top_is_refused(curve):
+    """0 complaints against 4 is the best result; on a curve that keeps rising it has no
+    attainment (1 complaint is 4/1 = 4, which pays 4×): refused, naming the employee."""
+    data = long_table([("b", "2025-01", "complaints", 0.0, 4.0),
+                       ("e", "2025-01", "complaints", 1.0, 4.0)])  # fmt: skip
+    comp = {"kpi": "complaints", "weight": 1, "direction": "lower",
+            "target": {"method": "from_data"}, "curve": curve}  # fmt: skip
+    with pytest.raises(DefinitionError) as info:
+        run_scheme(data, scheme_dict([comp]), library=False)
+    assert str(info.value) == (
+        "scheme 't': components[0] (complaints): an actual of 0 or below of a 'lower' KPI "
+        "counts as the highest attainment on the curve, and this curve has none (it keeps "
+        "rising): 'b' in 2025-01.\nSuggestion: give the curve a top (a linear cap, or points "
+        "without extrapolate: true), so that the best result pays the most."
+    )
+    # with a top, 0 complaints pays the most: the cap (1.5 × 1,000), 1 complaint 4 → 1.5 too
+    capped = {**comp, "curve": {"linear": {"slope": 1.0, "cap": 1.5}}}
+    run = run_scheme(data, scheme_dict([capped]), library=False)
+    assert run.totals["payout"].tolist() == [1500.0, 1500.0]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpitools.engine import PayoutInputs, compute, round_cents, run_scheme
+from kpitools.errors import DefinitionError
 from kpitools.scheme import load_scheme
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -469,6 +471,16 @@ def test_engine_matches_a_row_by_row_reading_of_the_contract(s, seed, n):
         revenue=np.full(n, np.nan),
         period_code=periods,
     )
+    no_top = [
+        i
+        for i, c in enumerate(scheme.components)
+        if c.curve is not None and c.curve.rises_forever
+        and s["components"][i]["direction"] == "lower" and (data[f"a{i}"] <= 0).any()
+    ]  # fmt: skip
+    if no_top:  # a best result with no attainment on a curve that keeps rising: refused
+        with pytest.raises(DefinitionError, match="this curve has none"):
+            compute(scheme, inputs)
+        return
     got = compute(scheme, inputs).payout
     want = [_ref_pay(s, {key: float(v[r]) for key, v in data.items()}) for r in range(n)]
     if s["pool"] is not None:
