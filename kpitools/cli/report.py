@@ -8,6 +8,7 @@ import click
 
 from ..report import (
     ReportFailedError,
+    check_inputs,
     make_report,
     parse_param_options,
     parse_rule_options,
@@ -120,6 +121,11 @@ def report(
         }
     if logo:
         params["branding"] = {**params.get("branding", {}), "logo": logo}
+    # bad input stops here, as for simulate: one message, exit 2, no report folder
+    check_inputs(
+        data=data_file, design=design_file, schemes=list(schemes),
+        currency=params.get("currency"), roster=params.get("roster"), where=params.get("where"),
+    )  # fmt: skip
     result = make_report(
         client,
         data=data_file,

@@ -30,7 +30,6 @@ from typing import Any
 
 from .._util.files import atomic_write, safe_name
 from ..errors import KpitoolsError
-from .context import check_inputs
 from .folders import clean_stale_temp, move_into_place, temp_folder
 from .formats import OUTPUT_FORMATS, REPORT_FORMATS, Rendering
 from .job import ReportJob, prepare_job
@@ -260,9 +259,8 @@ def make_report(
 
     Raises
     ------
-    DefinitionError, DataValidationError
-        Unknown or mistyped parameters, missing input files, a bad template folder; with the
-        shipped notebook, inputs it would refuse (:func:`kpitools.report.check_inputs`).
+    DefinitionError
+        Unknown or mistyped parameters, missing input files, a bad template folder.
 
     Examples
     --------
@@ -290,13 +288,6 @@ def make_report(
         template=template,
         kernel_name=kernel_name,
     )
-    if notebook is None:  # the shipped notebook reads the inputs as simulate does
-        # bad input stops here, as for simulate: one message, no half-made report folder
-        check_inputs(
-            data=params["data"], design=params["design"], schemes=params["schemes"],
-            currency=params.get("currency"), roster=params.get("roster"),
-            where=params.get("where"),
-        )  # fmt: skip
     result = run_job(job)
     clean_stale_temp(job.out_dir)
     return result
