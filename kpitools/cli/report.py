@@ -8,7 +8,6 @@ import click
 
 from ..report import (
     ReportFailedError,
-    check_inputs,
     make_report,
     parse_param_options,
     parse_rule_options,
@@ -94,9 +93,7 @@ def report(
     Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, recommendation.json
     (the decision rule's outcome: the report's words come from it), the executed
     report.ipynb and manifest.json; with --statements also statements/<employee>.pdf.
-    Bad input (data, roster, filter, design, schemes) is refused before the notebook
-    runs: exit 2, nothing written. Exit code 1 when the notebook fails (its executed
-    notebook with the error is kept).
+    Exit code 1 when the notebook fails (its executed notebook with the error is kept).
     With --roster the report shows cost and attainment by team and region (or by each
     --by column). --rule KEY=VALUE sets a threshold of the decision rule (see
     docs/recommendation-and-statements.md).
@@ -121,11 +118,6 @@ def report(
         }
     if logo:
         params["branding"] = {**params.get("branding", {}), "logo": logo}
-    # bad input stops here, as for simulate: one message, exit 2, no report folder
-    check_inputs(
-        data=data_file, design=design_file, schemes=list(schemes),
-        currency=params.get("currency"), roster=params.get("roster"), where=params.get("where"),
-    )  # fmt: skip
     result = make_report(
         client,
         data=data_file,

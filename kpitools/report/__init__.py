@@ -34,7 +34,7 @@ from __future__ import annotations
 from .batch import BatchInterruptedError, BatchResult, plan_batch, run_batch
 from .blocks import Figure, esc, money, pct, render_blocks, show
 from .branding import BRANDING_DEFAULTS, validate_branding
-from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context, check_inputs
+from .context import DEMO_DESIGN, DEMO_SCHEMES, ReportContext, build_context
 from .executors import EXECUTORS, get_executor, register_executor
 from .folders import clean_stale_temp
 from .formats import OUTPUT_FORMATS, REPORT_FORMATS, OutputFormat, Rendering, check_formats
@@ -94,7 +94,6 @@ __all__ = [
     "ReportResult",
     "SECTIONS",
     "build_context",
-    "check_inputs",
     "cap_and_outliers",
     "check_formats",
     "clean_stale_temp",

@@ -39,7 +39,7 @@ from ..scheme import load_scheme
 from .recommendation import recommendation_content
 from .scope import apply_overrides, default_groups
 
-__all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context", "check_inputs"]
+__all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
 
 #: The design and schemes a report of the demo company uses unless others are given.
 DEMO_DESIGN = shipped("templates", "designs", "b2b_sales.yaml")
@@ -244,31 +244,6 @@ def build_context(
     _solve_design(ctx, found)
     _simulate(ctx, loaded, baseline=baseline, stress=stress, rule=recommendation)
     return ctx
-
-
-def check_inputs(
-    *,
-    data: str | os.PathLike | pd.DataFrame,
-    design: str | os.PathLike | None = "",
-    schemes: Sequence[str | os.PathLike] = (),
-    currency: str | None = None,
-    roster: str | os.PathLike | pd.DataFrame | None = None,
-    where: str | None = None,
-) -> None:
-    """Read and check a report's inputs as :func:`build_context` does, and nothing more.
-
-    ``kpitools report`` calls it before the notebook runs, so a bad input is one clear
-    message (exit 2) and no half-made report folder.
-
-    Raises
-    ------
-    DefinitionError, DataValidationError
-        What :func:`build_context` would raise for these inputs before its simulation.
-    """
-    quality = _checked(data)
-    _in_one_currency(
-        quality.data, design, schemes, currency, roster=_load_roster(roster), where=where or None
-    )
 
 
 def _solve_design(ctx: ReportContext, design: Any) -> None:

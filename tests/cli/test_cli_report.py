@@ -82,29 +82,6 @@ def test_a_bad_filter_roster_or_group_exits_2_before_any_work(
     assert not (tmp_path / "out").exists()
 
 
-def test_a_bad_scheme_or_bad_data_exits_2_before_the_notebook(files, tmp_path, capsys):
-    """As simulate: the scheme's misspelt key and the data's duplicate row are one clear
-    message each, exit 2, and no client folder (before, exit 1 and a half-made folder)."""
-    (tmp_path / "typo.yaml").write_text(FLAT.replace("weight: 1", "wieght: 1"))
-    typo = [*files[:-1], str(tmp_path / "typo.yaml")]
-    code = main([*typo, "--out", str(tmp_path / "out"), "--format", "xlsx"])
-    out, err = capsys.readouterr()
-    assert code == 2
-    assert err.startswith(
-        f"Error: {tmp_path / 'typo.yaml'}: line 4 (components[0].wieght): unknown key. "
-        "Did you mean 'weight'?\n"
-    )
-    assert out == "" and not (tmp_path / "out").exists()
-    data = pd.read_csv(tmp_path / "data.csv")
-    pd.concat([data, data.iloc[[0]]]).to_csv(tmp_path / "data.csv", index=False)
-    code = main([*files, "--out", str(tmp_path / "out"), "--format", "xlsx"])
-    out, err = capsys.readouterr()
-    assert code == 2
-    assert "- duplicate employee × period × KPI (2 rows): row 2 ('a1 × 2025-01 × revenue'), " \
-        "row 5 ('a1 × 2025-01 × revenue')" in err  # fmt: skip
-    assert "Traceback" not in err and not (tmp_path / "out").exists()
-
-
 def test_report_by_team_of_a_filtered_roster(files, tmp_path, capsys):
     out_dir = tmp_path / "out"
     code = main(
