@@ -14,6 +14,7 @@ from ..report import (
     run_batch,
 )
 from .options import CONTEXT, by_option, currency_option, roster_option, where_option
+from .simulate import naming_the_file
 
 __all__ = ["batch", "report"]
 
@@ -93,7 +94,10 @@ def report(
     Writes OUT/<client>/: report.html, report.pdf, payouts.xlsx, recommendation.json
     (the decision rule's outcome: the report's words come from it), the executed
     report.ipynb and manifest.json; with --statements also statements/<employee>.pdf.
-    Exit code 1 when the notebook fails (its executed notebook with the error is kept).
+    Before the notebook runs, the data, design, schemes and roster are read as
+    'kpitools simulate' reads them: a bad input prints simulate's message and exits 2,
+    writing nothing. Exit code 1 when the notebook fails (its executed notebook with the
+    error is kept).
     With --roster the report shows cost and attainment by team and region (or by each
     --by column). --rule KEY=VALUE sets a threshold of the decision rule (see
     docs/recommendation-and-statements.md).
@@ -118,17 +122,18 @@ def report(
         }
     if logo:
         params["branding"] = {**params.get("branding", {}), "logo": logo}
-    result = make_report(
-        client,
-        data=data_file,
-        design=design_file,
-        schemes=list(schemes),
-        out=out,
-        formats=formats,
-        template=template,
-        notebook=notebook,
-        **params,
-    )
+    with naming_the_file(data_file):  # bad input: simulate's message, exit 2, nothing written
+        result = make_report(
+            client,
+            data=data_file,
+            design=design_file,
+            schemes=list(schemes),
+            out=out,
+            formats=formats,
+            template=template,
+            notebook=notebook,
+            **params,
+        )
     if result.status != "ok":
         raise ReportFailedError(
             f"the report of {client} failed: {result.error}\n"

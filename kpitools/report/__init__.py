@@ -11,7 +11,9 @@ What happens where:
   ``payouts.xlsx`` comes from :func:`write_workbook` (:mod:`.xlsx`), pay statements from
   :func:`write_statements` (:mod:`.statements`);
 - one report: :func:`make_report` checks its settings (:mod:`.params`, :mod:`.branding`,
-  :mod:`.job`), runs the notebook with papermill (:mod:`.run`, :mod:`.kernel`) and writes
+  :mod:`.job`) and reads its input files as ``kpitools simulate`` does (:mod:`.inputs`: a
+  bad input stops it with simulate's message), runs the notebook with papermill
+  (:mod:`.run`, :mod:`.kernel`) and writes
   each output format registered in :data:`OUTPUT_FORMATS` (:mod:`.formats`: HTML and PDF
   through :mod:`.render`), atomically (:mod:`.folders`), with a ``manifest.json``
   (:mod:`.provenance`);

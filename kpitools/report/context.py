@@ -37,7 +37,7 @@ from ..errors import DataValidationError, DefinitionError, KpitoolsError
 from ..plots import scheme_palette
 from ..scheme import load_scheme
 from .recommendation import recommendation_content
-from .scope import apply_overrides, default_groups
+from .scope import default_groups, report_schemes
 
 __all__ = ["DEMO_DESIGN", "DEMO_SCHEMES", "ReportContext", "build_context"]
 
@@ -325,9 +325,7 @@ def _simulate(
     if not loaded:
         _recommend(ctx)
         return
-    if ctx.budget is not None:
-        loaded = [s.set("budget", float(ctx.budget)) for s in loaded]
-    loaded = apply_overrides(loaded, ctx.overrides)
+    loaded = report_schemes(loaded, ctx.budget, ctx.overrides)
     ctx.simulation = simulate(
         ctx.quality.data,  # the engine joins the roster, converts and filters, as simulate does
         loaded,

@@ -32,6 +32,7 @@ from .._util.files import atomic_write, safe_name
 from ..errors import KpitoolsError
 from .folders import clean_stale_temp, move_into_place, temp_folder
 from .formats import OUTPUT_FORMATS, REPORT_FORMATS, Rendering
+from .inputs import check_inputs
 from .job import ReportJob, prepare_job
 from .kernel import quiet_kernel_manager
 from .provenance import dir_sha256, file_sha256, kpitools_sha256, notebook_timings, package_versions
@@ -45,6 +46,9 @@ __all__ = [
     "make_report",
     "run_job",
 ]
+
+#: The input files whose paths :func:`make_report`'s up-front check reads as given.
+_GIVEN = ("data", "design", "schemes", "roster")
 
 MANIFEST_NAME = "manifest.json"
 NOTEBOOK_NAME = "report.ipynb"
@@ -245,7 +249,10 @@ def make_report(
 ) -> ReportResult:
     """Make one client report into ``out/<safe client name>/``.
 
-    Parameters are checked before any work (see :func:`kpitools.report.validate_parameters`);
+    Parameters are checked before any work (see :func:`kpitools.report.validate_parameters`),
+    then the design, schemes, data and roster are read as ``kpitools simulate`` reads them
+    (:func:`kpitools.report.inputs.check_inputs`): a bad input raises before any notebook
+    runs and nothing is written;
     other report parameters (``budget``, ``currency``, ``forecast_draws``, ``seed``,
     ``branding``, ``where``, ``overrides``, ...) pass as keywords. A ``roster`` file adds the
     section "Cost and attainment by …" per team and region, or per ``by`` column; the roster,
@@ -261,6 +268,8 @@ def make_report(
     ------
     DefinitionError
         Unknown or mistyped parameters, missing input files, a bad template folder.
+    KpitoolsError
+        A bad input file (``DefinitionError``, ``DataValidationError``): simulate's message.
 
     Examples
     --------
@@ -288,6 +297,8 @@ def make_report(
         template=template,
         kernel_name=kernel_name,
     )
+    # the files as given (read from the current folder, as the job's): messages name them so
+    check_inputs({**job.parameters, **{k: v for k, v in params.items() if k in _GIVEN}})
     result = run_job(job)
     clean_stale_temp(job.out_dir)
     return result

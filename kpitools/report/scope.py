@@ -48,6 +48,7 @@ __all__ = [
     "apply_overrides",
     "default_groups",
     "override_problems",
+    "report_schemes",
     "scheme_keys",
     "scope_problems",
 ]
@@ -178,6 +179,21 @@ def apply_overrides(schemes: Sequence[Scheme], overrides: Any) -> list[Scheme]:
         )
     found, _ = _targets(schemes, overrides)
     return [s.set_many(found[i][1]) if i in found else s for i, s in enumerate(schemes)]
+
+
+def report_schemes(schemes: Sequence[Scheme], budget: float | None, overrides: Any) -> list[Scheme]:
+    """The schemes as a report runs them: the report's ``budget`` first, then ``overrides``.
+
+    Examples
+    --------
+    >>> from kpitools.scheme import load_scheme
+    >>> s = load_scheme("templates/schemes/tiered_accelerator.yaml")
+    >>> [x.budget for x in report_schemes([s], 900, {"tiered_accelerator": {"budget": 800}})]
+    [800.0]
+    """
+    if budget is not None:
+        schemes = [s.set("budget", float(budget)) for s in schemes]
+    return apply_overrides(schemes, overrides)
 
 
 def _scheme_problems(params: Mapping[str, Any]) -> list[Problem]:

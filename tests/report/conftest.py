@@ -113,11 +113,14 @@ def report_inputs(tmp_path_factory):
         }
     )
     data.to_csv(root / "data.csv", index=False)
+    # good data to kpitools (2,000 with a thousands separator: 2000), which reports check
+    # before the notebook runs; the notebook's plain pandas reads text and stops: a failure
+    # only the notebook sees
     bad = data.astype({"actual": str})
-    bad.loc[1, "actual"] = "lots"
+    bad.loc[1, "actual"] = "2,000"
     bad.to_csv(root / "bad.csv", index=False)
     (root / "design.yaml").write_text("client: Acme\n")
-    (root / "scheme.yaml").write_text("name: Flat\n")
+    (root / "scheme.yaml").write_text(FLAT_SCHEME)
     return {
         "root": root,
         "notebook": _test_notebook(root / "report.ipynb"),
