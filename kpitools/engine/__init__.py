@@ -62,7 +62,7 @@ from .recommend import (
     recommend_scheme,
     recommend_simulation,
 )
-from .run import PAYOUT_COLUMNS, SchemeRun, run_scheme
+from .run import PAYOUT_COLUMNS, SchemeRun, needs_whole_run, run_scheme
 from .scope import has_scope
 from .simulate import SimulationResult, compare, simulate, write_csv
 from .stress import DEFAULT_SHIFT, check_shift, stress_test
@@ -121,6 +121,7 @@ __all__ = [
     "RecommendationRule",
     "resample_periods",
     "round_cents",
+    "needs_whole_run",
     "run_scheme",
     "SchemeRun",
     "set_targets",

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import parse_range
 from ..errors import DefinitionError
 from ..scheme import Scheme
 from .arrays import PayoutInputs
@@ -30,8 +29,7 @@ from .metrics import MONEY_METRICS, STEP_METRICS, check_metric_name, metrics_fro
 from .money import round_cents
 from .pay import on_target_pay_per_row
 from .prepare import prepare, set_targets
-from .restatements import has_versions
-from .run import run_scheme
+from .run import needs_whole_run, run_scheme
 from .scope import has_scope
 
 __all__ = ["CalibrationResult", "calibrate", "default_bounds"]
@@ -379,7 +377,7 @@ class _Objective:
         x = float(x)
         if x not in self.cache:
             candidate = self._candidate(x)
-            if self._runs_in_full(candidate):
+            if needs_whole_run(candidate, self.periods, self.table):
                 run = run_scheme(
                     self.table, candidate, periods=self.periods, library=self.library,
                     roster=self.roster,
@@ -390,18 +388,6 @@ class _Objective:
                 arrays = compute(candidate, inputs)
             self.cache[x] = float(metrics_from_arrays(candidate, inputs, arrays)[self.metric])
         return self.cache[x]
-
-    def _runs_in_full(self, scheme: Scheme) -> bool:
-        """Whether each value needs a whole run, as ``simulate`` makes it.
-
-        Restatements paid or clawed back, and a window that starts after periods a payment
-        depends on (a true-up's year, a draw's balance), are known to a run only.
-        """
-        if not scheme.pays_over_time:
-            return False
-        window = parse_range(self.periods)
-        late_start = window is not None and window[0] is not None
-        return late_start or (scheme.clawback is not None and has_versions(self.table))
 
     def _candidate(self, x: float) -> Scheme:
         try:

@@ -37,7 +37,7 @@ from .prepare import prepare
 from .restatements import add_adjustments, has_versions, restatement_adjustments
 from .scope_reach import reach
 
-__all__ = ["PAYOUT_COLUMNS", "SchemeRun", "payout_tables", "run_scheme"]
+__all__ = ["PAYOUT_COLUMNS", "SchemeRun", "needs_whole_run", "payout_tables", "run_scheme"]
 
 #: The columns of the payout table, in order, wherever it is shown or written
 #: (:attr:`SchemeRun.payouts`, ``payouts.csv``): the documented ones first, then the other steps.
@@ -321,10 +321,10 @@ def run_scheme(
     [{'component': '0', 'attainment': 1.5, 'payout': 17500.0}, {'component': 'total', 'attainment': 1.5, 'payout': 17500.0}]
     """  # noqa: E501
     scheme = load_scheme(scheme)
-    window = parse_range(periods)
-    if scheme.pays_over_time and window is not None and window[0] is not None:
+    if _starts_late(scheme, periods):
         # a payment carries what earlier periods paid: they are evaluated, then left out
-        run = run_scheme(data, scheme, periods=(None, window[1]), library=library, roster=roster)
+        end = parse_range(periods)[1]
+        run = run_scheme(data, scheme, periods=(None, end), library=library, roster=roster)
         return _within(run, periods)
     notes: list[str] = []
     if scheme.clawback is not None:
@@ -334,6 +334,23 @@ def run_scheme(
     inputs = prepare(data, scheme, periods=periods, library=library, roster=roster)
     arrays = compute(scheme, inputs)
     return _scheme_run(scheme, inputs, arrays, notes)
+
+
+def needs_whole_run(scheme: Scheme, periods: Any, table: pd.DataFrame) -> bool:
+    """Whether only :func:`run_scheme` pays ``scheme`` right (not prepare + compute alone).
+
+    Restatements paid or clawed back in their own period, and a window of ``periods`` that
+    starts after periods a payment depends on (a true-up's year, a draw's balance), are
+    known to a whole run only.
+    """
+    restated = scheme.clawback is not None and has_versions(table)
+    return restated or _starts_late(scheme, periods)
+
+
+def _starts_late(scheme: Scheme, periods: Any) -> bool:
+    """A scheme paid over time, on a window of periods with a first period."""
+    window = parse_range(periods)
+    return scheme.pays_over_time and window is not None and window[0] is not None
 
 
 def _within(run: SchemeRun, periods: Any) -> SchemeRun:

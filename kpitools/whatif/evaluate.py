@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import load, parse_range, resolve_library
+from ..data import load, resolve_library
 from ..engine import (
     STEP_COLUMNS,
     compute,
     has_scope,
     load_inputs,
     metrics_from_arrays,
+    needs_whole_run,
     on_target_pay_per_row,
     prepare,
     prepare_base,
@@ -291,10 +292,7 @@ class Evaluator:
         KpitoolsError
             What :func:`kpitools.engine.prepare` raises for this data and scheme.
         """
-        if getattr(scheme, "clawback", None) is not None and "as_of" in self.table.columns:
-            return self._evaluate_run(scheme)
-        window = parse_range(self.periods)
-        if scheme.pays_over_time and window is not None and window[0] is not None:
+        if needs_whole_run(scheme, self.periods, self.table):
             return self._evaluate_run(scheme)
         prep = self.prepared(scheme)
         inputs = self._inputs_with_pay(prep, scheme)
